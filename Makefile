@@ -1,0 +1,33 @@
+# The two commands: `make run` and `make test`. Both build .venv when missing.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# Reinstall whenever the packaging metadata changes.
+STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8776
+FIXTURES ?= fixtures/default.json
+
+.PHONY: run test lint bench fuzz clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+
+$(STAMP): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/fake-cinder serve --host $(HOST) --port $(PORT) --fixtures $(FIXTURES)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check fake_cinder tests benchmarks
+
+lint: $(STAMP)
+	$(BIN)/ruff check fake_cinder tests benchmarks
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,1 @@
+"""The HTTP layer: Flask routes that translate requests into core calls."""

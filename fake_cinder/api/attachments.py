@@ -1,0 +1,78 @@
+"""HTTP handlers of the attachments API: translate, call the core, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import attachments as core
+from ..core.listing import parse_list_query
+from . import microversions as mv
+from .routing import ApiRequest, Operation, Router
+from .views import attachment_detail, attachment_list
+
+Result = tuple[int, Any]
+
+
+def create(req: ApiRequest) -> Result:
+    body = req.body["attachment"]
+    mode = body.get("mode", "null") if req.version >= mv.ATTACH_MODE else "null"
+    attachment = core.create_attachment(
+        req.fake.store, req.caller, body["volume_uuid"], body.get("instance_uuid"),
+        connector=body.get("connector"), attach_mode=mode)
+    return 200, {"attachment": attachment_detail(attachment)}
+
+
+def update(req: ApiRequest) -> Result:
+    attachment = core.update_attachment(req.fake.store, req.caller, req.params["attachment_id"],
+                                        req.body["attachment"]["connector"])
+    return 200, {"attachment": attachment_detail(attachment)}
+
+
+def complete(req: ApiRequest) -> Result:
+    core.complete_attachment(req.fake.store, req.caller, req.params["attachment_id"])
+    return 204, None
+
+
+def delete(req: ApiRequest) -> Result:
+    remaining = core.delete_attachment(req.fake.store, req.caller, req.params["attachment_id"],
+                                       protect_in_use=req.fake.protect_in_use_attachments)
+    return 200, attachment_list(remaining)
+
+
+def show(req: ApiRequest) -> Result:
+    attachment = core.show_attachment(req.fake.store, req.caller, req.params["attachment_id"])
+    return 200, {"attachment": attachment_detail(attachment)}
+
+
+def _list(req: ApiRequest, detail: bool) -> Result:
+    query = parse_list_query(req.args, req.caller,
+                             strict_filters=req.version >= mv.STRICT_FILTERS)
+    return 200, attachment_list(core.list_attachments(req.fake.store, req.caller, query),
+                                detail=detail)
+
+
+def index(req: ApiRequest) -> Result:
+    return _list(req, detail=False)
+
+
+def detail(req: ApiRequest) -> Result:
+    return _list(req, detail=True)
+
+
+def _op(name: str, handler: Any, minimum: mv.APIVersion = mv.NEW_ATTACH,
+        **flags: bool) -> Operation:
+    return Operation(name, handler, min_version=minimum, **flags)
+
+
+def register(router: Router) -> None:
+    router.add("GET", "attachments", _op("attachment_list", index, validates_query=True))
+    router.add("GET", "attachments/detail",
+               _op("attachment_list_detail", detail, validates_query=True))
+    router.add("POST", "attachments", _op("attachment_create", create, validates_body=True))
+    router.add("GET", "attachments/<attachment_id>", _op("attachment_show", show))
+    router.add("PUT", "attachments/<attachment_id>",
+               _op("attachment_update", update, validates_body=True))
+    router.add("DELETE", "attachments/<attachment_id>", _op("attachment_delete", delete))
+    router.add_actions("attachments/<attachment_id>/action", {
+        "os-complete": _op("attachment_complete", complete, mv.ATTACH_COMPLETION,
+                           validates_body=True)})

@@ -1,0 +1,47 @@
+"""Cinder's two error shapes.
+
+Inside Cinder's API router errors are ``{"<name>": {"code": 400, "message": ...}}``;
+outside it (auth, routing, size limit) they come from WebOb with a string code
+and a title.
+"""
+
+from __future__ import annotations
+
+import json
+
+from werkzeug.wrappers import Response
+
+# Cinder's wsgi.Fault names by status; any other status is a computeFault.
+FAULT_NAMES = {
+    400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",
+    405: "badMethod", 409: "conflictingRequest", 413: "overLimit", 415: "badMediaType",
+    429: "overLimit", 501: "notImplemented", 503: "serviceUnavailable",
+}
+_TITLES = {401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
+           413: "Request Entity Too Large"}
+WEBOB_MESSAGES = {
+    401: ("This server could not verify that you are authorized to access the document you "
+          "requested. Either you supplied the wrong credentials (e.g., bad password), or your "
+          "browser does not understand how to supply the credentials required."),
+    404: "The resource could not be found.",
+    413: "Request is too large. Larger than max_request_body_size (%s).",
+}
+JSON = "application/json"
+
+
+def fault_body(status: int, message: str) -> dict:
+    return {FAULT_NAMES.get(status, "computeFault"): {"code": status, "message": message}}
+
+
+def fault_response(status: int, message: str,
+                   headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(fault_body(status, message)), status=status,
+                    headers=headers, content_type=JSON)
+
+
+def webob_response(status: int, message: str | None = None) -> Response:
+    """An error raised before Cinder's router: WebOb's JSON error page."""
+    title = _TITLES.get(status, "Error")
+    body = {"code": f"{status} {title}", "title": title,
+            "message": f"{message or WEBOB_MESSAGES.get(status, '')}<br /><br />\n\n\n"}
+    return Response(json.dumps(body), status=status, content_type=JSON)

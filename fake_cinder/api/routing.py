@@ -1,0 +1,166 @@
+"""Route declarations and the per-request pipeline of Cinder's v3 router.
+
+Each route says once which operation it is, its URL, and the microversions it
+exists in; every handler then receives a validated ``ApiRequest``. The order of
+checks follows Cinder's wsgi.Resource: version header, content type, action
+lookup, body parsing, URL project id, version gate, schema, handler.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, g, request
+from werkzeug.wrappers import Response
+
+from ..core.context import Caller
+from ..core.errors import BadRequest, CinderError, NotFound
+from . import microversions as mv
+from .faults import JSON
+
+if TYPE_CHECKING:
+    from ..fake import FakeCinder
+
+JSON_TYPES = ("application/json", "application/vnd.openstack.volume+json")
+MALFORMED_BODY = "Malformed request body"
+
+
+@dataclass(slots=True)
+class ApiRequest:
+    """What a handler needs to know about its request."""
+
+    fake: FakeCinder
+    caller: Caller
+    version: mv.APIVersion
+    operation: str
+    params: dict[str, str]
+    body: Any = None
+    args: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[ApiRequest], tuple[int, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One API operation: its handler and the microversions it exists in."""
+
+    name: str
+    handler: Handler
+    min_version: mv.APIVersion = mv.MIN_VERSION
+    max_version: mv.APIVersion = mv.MAX_VERSION
+    validates_body: bool = False
+    validates_query: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A URL under /v3 (with and without a project id) and its method."""
+
+    method: str
+    rule: str
+    operation: Operation | None = None
+    # For POST .../action: the action key in the body -> its operation.
+    actions: dict[str, Operation] | None = None
+
+    @property
+    def operations(self) -> list[Operation]:
+        return [self.operation] if self.operation else list((self.actions or {}).values())
+
+
+class Router:
+    """Collects routes and installs them on a Flask app."""
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def add(self, method: str, rule: str, operation: Operation) -> None:
+        self.routes.append(Route(method, rule, operation=operation))
+
+    def add_actions(self, rule: str, actions: dict[str, Operation]) -> None:
+        self.routes.append(Route("POST", rule, actions=actions))
+
+    def install(self, app: Flask) -> None:
+        for index, route in enumerate(self.routes):
+            view = _make_view(route)
+            endpoint = f"v3.{index}.{route.method}.{route.rule}"
+            app.add_url_rule(f"/v3/<project_id>/{route.rule}", endpoint, view,
+                             methods=[route.method])
+            app.add_url_rule(f"/v3/{route.rule}", endpoint + ".bare", view,
+                             methods=[route.method])
+
+
+def _read_body() -> tuple[str | None, bytes]:
+    """Cinder's get_body: (content type, raw body); an empty body has no type."""
+    raw = request.get_data(cache=True)
+    if not raw:
+        return None, b""
+    content_type = request.mimetype
+    if content_type not in JSON_TYPES:
+        raise CinderError("Unsupported Content-Type", status=415)
+    return content_type, raw
+
+
+def _decode(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise BadRequest(MALFORMED_BODY) from None
+
+
+def _pick_action(route: Route, raw: bytes) -> tuple[Operation, Any]:
+    """Cinder's action_peek: the body must be an object with exactly one key."""
+    decoded = _decode(raw)
+    if not isinstance(decoded, dict):
+        if isinstance(decoded, (list, str)) and len(decoded) != 1:
+            raise BadRequest(MALFORMED_BODY)
+        raise NotFound("The resource could not be found.")
+    if len(decoded) != 1:
+        raise BadRequest(MALFORMED_BODY)
+    (name,) = decoded
+    operation = (route.actions or {}).get(name)
+    if operation is None:
+        raise BadRequest(f"There is no such action: {name}. Verify the request body and "
+                         "Content-Type header and try again.")
+    return operation, decoded
+
+
+def _make_view(route: Route) -> Callable[..., Response]:
+    def view(project_id: str | None = None, **params: str) -> Response:
+        fake: FakeCinder = g.fake
+        g.api_version = mv.negotiate(request.headers.get(mv.HEADER), fake.max_version)
+        content_type, raw = _read_body()
+        if route.actions is not None:
+            operation, body = _pick_action(route, raw)
+        else:
+            assert route.operation is not None
+            operation = route.operation
+            body = _decode(raw) if content_type else None
+        g.operation = operation.name
+        caller: Caller = g.caller
+        if project_id is not None and project_id != caller.project_id:
+            raise BadRequest("Malformed request url")
+        version = g.api_version
+        if not operation.min_version <= version <= operation.max_version:
+            raise NotFound("The resource could not be found.")
+        args = request.args.to_dict()
+        if operation.validates_body:
+            # No body at all makes Cinder fail with a 500; validating {} names what is missing.
+            fake.schemas.validate(operation.name, "request", version,
+                                  {} if body is None else body)
+        if operation.validates_query:
+            fake.schemas.validate(operation.name, "query", version, args)
+        fake.before_operation(operation.name, caller, params, body)
+        api_request = ApiRequest(fake=fake, caller=caller, version=version,
+                                 operation=operation.name, params=params, body=body, args=args)
+        status, payload = operation.handler(api_request)
+        if payload is None:
+            # Cinder sends a JSON content type even on its empty 204s.
+            return Response(b"", status=status, content_type=JSON)
+        return Response(json.dumps(payload), status=status, content_type=JSON)
+
+    view.__name__ = f"view_{route.method}_{route.rule}"
+    return view

@@ -1,0 +1,105 @@
+"""JSON Schema validation with Cinder's error messages.
+
+Schemas are data in ``schemas/``: one file per operation, kind (request body,
+query string, response) and microversion range. Each is compiled once.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from ..core.errors import BadRequest
+from ..resources import data_dir
+from .microversions import MAX_VERSION, MIN_VERSION, APIVersion
+
+format_checker = jsonschema.FormatChecker()
+
+
+@format_checker.checks("uuid")
+def _is_uuid_like(value: object) -> bool:
+    """oslo's is_uuid_like: any spelling uuid.UUID accepts that round-trips."""
+    if not isinstance(value, str):
+        return True
+    try:
+        normalized = value.replace("urn:", "").replace("uuid:", "").strip("{}")
+        return str(uuid.UUID(value)).replace("-", "") == normalized.replace("-", "").lower()
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaEntry:
+    name: str
+    operation: str
+    kind: str
+    min_version: APIVersion
+    max_version: APIVersion
+    schema: dict[str, Any]
+    validator: jsonschema.protocols.Validator
+
+
+def _cinder_message(error: jsonschema.ValidationError) -> str:
+    custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
+    if custom:
+        return custom
+    if error.path:
+        return (f"Invalid input for field/attribute {error.path[-1]}. "
+                f"Value: {error.instance}. {error.message}")
+    return error.message
+
+
+class SchemaRegistry:
+    """All schemas of one directory, indexed by operation and kind."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or data_dir("schemas")
+        self.entries: dict[tuple[str, str], list[SchemaEntry]] = {}
+        self.by_name: dict[str, SchemaEntry] = {}
+        for path in sorted(self.directory.glob("*.json")):
+            self._load(path)
+
+    def _load(self, path: Path) -> None:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        operation = schema.get("x-operation")
+        kind = schema.get("x-kind")
+        if not operation or not kind:
+            return  # a shared definition file, not an operation's schema
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)
+        cls.check_schema(schema)
+        entry = SchemaEntry(
+            name=path.stem, operation=operation, kind=kind,
+            min_version=APIVersion.parse(schema.get("x-min-version", str(MIN_VERSION))),
+            max_version=APIVersion.parse(schema.get("x-max-version", str(MAX_VERSION))),
+            schema=schema, validator=cls(schema, format_checker=format_checker))
+        self.entries.setdefault((operation, kind), []).append(entry)
+        self.by_name[entry.name] = entry
+
+    def find(self, operation: str, kind: str, version: APIVersion) -> SchemaEntry | None:
+        for entry in self.entries.get((operation, kind), ()):
+            if entry.min_version <= version <= entry.max_version:
+                return entry
+        return None
+
+    def validate(self, operation: str, kind: str, version: APIVersion, instance: Any) -> None:
+        """Raise BadRequest with Cinder's message for the first problem found."""
+        entry = self.find(operation, kind, version)
+        if entry is None:
+            return
+        error = next(iter(entry.validator.iter_errors(instance)), None)
+        if error is not None:
+            raise BadRequest(_cinder_message(error))
+
+    def errors(self, operation: str, kind: str, version: APIVersion,
+               instance: Any) -> list[str]:
+        """Every problem (for tests checking responses); [] when valid or unschematized."""
+        entry = self.find(operation, kind, version)
+        if entry is None:
+            return [f"no {kind} schema for {operation} at {version}"]
+        return [f"{list(e.absolute_path)}: {e.message}"
+                for e in entry.validator.iter_errors(instance)]

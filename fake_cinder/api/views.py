@@ -1,0 +1,114 @@
+"""Cinder's response shapes for attachments, volumes and volume types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.context import Caller
+from ..core.models import ATTACHED, Attachment, Volume, VolumeType
+from . import microversions as mv
+
+V3_48 = mv.APIVersion(3, 48)   # shared_targets, service_uuid
+V3_61 = mv.APIVersion(3, 61)   # cluster_name (admins)
+V3_63 = mv.APIVersion(3, 63)   # volume_type_id
+V3_65 = mv.APIVersion(3, 65)   # consumes_quota
+V3_13 = mv.APIVersion(3, 13)   # group_id
+V3_21 = mv.APIVersion(3, 21)   # provider_id (admins)
+
+
+def attachment_summary(attachment: Attachment) -> dict[str, Any]:
+    return {"id": attachment.id, "status": attachment.attach_status,
+            "instance": attachment.instance_uuid, "volume_id": attachment.volume_id}
+
+
+def attachment_detail(attachment: Attachment) -> dict[str, Any]:
+    view = attachment_summary(attachment)
+    view["attached_at"] = attachment.attached_at or ""
+    view["detached_at"] = attachment.detached_at or ""
+    view["attach_mode"] = attachment.attach_mode
+    view["connection_info"] = attachment.connection_info
+    return view
+
+
+def attachment_list(attachments: list[Attachment], detail: bool = False) -> dict[str, Any]:
+    build = attachment_detail if detail else attachment_summary
+    return {"attachments": [build(a) for a in attachments]}
+
+
+def _links(base_url: str, project_id: str, collection: str, item_id: str) -> list[dict]:
+    return [{"rel": "self", "href": f"{base_url}/v3/{project_id}/{collection}/{item_id}"},
+            {"rel": "bookmark", "href": f"{base_url}/{project_id}/{collection}/{item_id}"}]
+
+
+def volume_summary(volume: Volume, base_url: str) -> dict[str, Any]:
+    return {"id": volume.id, "name": volume.name,
+            "links": _links(base_url, volume.project_id, "volumes", volume.id)}
+
+
+def volume_attachments(attachments: list[Attachment], caller: Caller) -> list[dict[str, Any]]:
+    """The volume's ``attachments`` field: only attachments that are attached."""
+    shown = []
+    for attachment in attachments:
+        if attachment.attach_status != ATTACHED:
+            continue
+        privileged = caller.is_admin or "service" in caller.roles
+        shown.append({
+            "id": attachment.volume_id, "attachment_id": attachment.id,
+            "volume_id": attachment.volume_id, "server_id": attachment.instance_uuid,
+            "host_name": attachment.attached_host if privileged else None,
+            "device": attachment.mountpoint, "attached_at": attachment.attached_at})
+    return shown
+
+
+def volume_detail(volume: Volume, volume_type: VolumeType | None,
+                  attachments: list[Attachment], caller: Caller, version: mv.APIVersion,
+                  base_url: str) -> dict[str, Any]:
+    type_name = volume_type.name if volume_type else None
+    view: dict[str, Any] = {
+        "id": volume.id, "status": volume.status, "size": volume.size,
+        "availability_zone": volume.availability_zone, "created_at": volume.created_at,
+        "updated_at": volume.updated_at, "name": volume.name,
+        "description": volume.description,
+        "volume_type": type_name if version >= V3_63 or volume_type else volume.volume_type_id,
+        "snapshot_id": None, "source_volid": None, "metadata": dict(volume.metadata),
+        "links": _links(base_url, volume.project_id, "volumes", volume.id),
+        "user_id": volume.user_id, "bootable": str(volume.bootable).lower(),
+        "encrypted": volume.encryption_key_id is not None, "replication_status": None,
+        "consistencygroup_id": None, "multiattach": volume.multiattach,
+        "attachments": volume_attachments(attachments, caller),
+        "os-vol-tenant-attr:tenant_id": volume.project_id,
+    }
+    if caller.is_admin:
+        view["migration_status"] = volume.migration_status
+        view["os-vol-host-attr:host"] = volume.host
+        view["os-vol-mig-status-attr:migstat"] = volume.migration_status
+        view["os-vol-mig-status-attr:name_id"] = None
+    if version >= V3_13:
+        view["group_id"] = None
+    if caller.is_admin and version >= V3_21:
+        view["provider_id"] = None
+    if version >= V3_48:
+        view["shared_targets"] = False
+        view["service_uuid"] = None
+    if caller.is_admin and version >= V3_61:
+        view["cluster_name"] = None
+    if version >= V3_63:
+        view["volume_type_id"] = volume.volume_type_id
+    if version >= V3_65:
+        view["consumes_quota"] = True
+    return view
+
+
+def volume_type_view(volume_type: VolumeType, caller: Caller) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": volume_type.id, "name": volume_type.name,
+        "description": volume_type.description, "is_public": volume_type.is_public,
+        "os-volume-type-access:is_public": volume_type.is_public,
+        "extra_specs": dict(volume_type.extra_specs),
+    }
+    if not caller.is_admin:
+        # Cinder shows only user-visible extra specs to non-admins; multiattach is one.
+        view["extra_specs"] = {k: v for k, v in volume_type.extra_specs.items()
+                               if k in ("multiattach", "RESKEY:availability_zones",
+                                        "replication_enabled")}
+    return view

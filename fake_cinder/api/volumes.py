@@ -1,0 +1,129 @@
+"""HTTP handlers of the volume and volume type APIs the attach flows need."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from ..core import volumes as core
+from ..core.errors import BadRequest, CinderError
+from ..core.models import Volume
+from .routing import ApiRequest, Operation, Router
+from .views import volume_detail, volume_summary, volume_type_view
+
+Result = tuple[int, Any]
+TRUE_STRINGS = ("true", "1", "on", "yes", "y", "t")
+
+
+def _base_url() -> str:
+    return request.host_url.rstrip("/")
+
+
+def _volume_view(req: ApiRequest, volume: Volume) -> dict[str, Any]:
+    store = req.fake.store
+    return volume_detail(volume, store.volume_types.get(volume.volume_type_id or ""),
+                         store.volume_attachments(volume.id), req.caller, req.version,
+                         _base_url())
+
+
+# -- volume types ---------------------------------------------------------------------------------
+def _require_admin(req: ApiRequest) -> None:
+    if not req.caller.is_admin:
+        raise CinderError("Policy doesn't allow volume_extension:types_manage to be performed.",
+                          status=403)
+
+
+def type_create(req: ApiRequest) -> Result:
+    _require_admin(req)
+    body = req.body["volume_type"]
+    is_public = str(body.get("os-volume-type-access:is_public", True)).lower() in TRUE_STRINGS
+    volume_type = core.create_volume_type(
+        req.fake.store, req.caller, body["name"].strip(), description=body.get("description"),
+        extra_specs=body.get("extra_specs"), is_public=is_public)
+    return 200, {"volume_type": volume_type_view(volume_type, req.caller)}
+
+
+def type_list(req: ApiRequest) -> Result:
+    types = core.list_volume_types(req.fake.store, req.caller)
+    return 200, {"volume_types": [volume_type_view(t, req.caller) for t in types]}
+
+
+def type_show(req: ApiRequest) -> Result:
+    type_id = req.params["type_id"]
+    if type_id == "default":
+        volume_type = core.default_volume_type(req.fake.store)
+    else:
+        volume_type = core.get_volume_type(req.fake.store, req.caller, type_id)
+    return 200, {"volume_type": volume_type_view(volume_type, req.caller)}
+
+
+# -- volumes --------------------------------------------------------------------------------------
+def volume_create(req: ApiRequest) -> Result:
+    body = req.body["volume"]
+    if body.get("multiattach") is not None and str(body["multiattach"]).lower() in TRUE_STRINGS:
+        raise BadRequest("multiattach parameter has been removed. The default behavior is to "
+                         "use multiattach enabled volume types. Contact your administrator "
+                         "to create a multiattach enabled volume type and use it to create "
+                         "multiattach volumes.")
+    if body.get("size") is None:
+        raise BadRequest("Invalid input received: One of the required inputs from "
+                         "snapshot_id, source_volid, image_id or backup_id must be supplied "
+                         "when size is not specified.")
+    metadata = body.get("metadata") or {}
+    volume = core.create_volume(
+        req.fake.store, req.caller, int(body["size"]),
+        name=body.get("name", body.get("display_name")),
+        description=body.get("description", body.get("display_description")),
+        volume_type=body.get("volume_type"), metadata=metadata,
+        availability_zone=body.get("availability_zone"),
+        protocol=metadata.get(core.PROTOCOL_METADATA_KEY))
+    return 202, {"volume": _volume_view(req, volume)}
+
+
+def volume_show(req: ApiRequest) -> Result:
+    volume = core.get_volume(req.fake.store, req.caller, req.params["volume_id"])
+    return 200, {"volume": _volume_view(req, volume)}
+
+
+def _wants_all_tenants(req: ApiRequest) -> bool:
+    return "all_tenants" in req.args
+
+
+def volume_list(req: ApiRequest) -> Result:
+    volumes = core.list_volumes(req.fake.store, req.caller, _wants_all_tenants(req))
+    return 200, {"volumes": [volume_summary(v, _base_url()) for v in volumes]}
+
+
+def volume_list_detail(req: ApiRequest) -> Result:
+    volumes = core.list_volumes(req.fake.store, req.caller, _wants_all_tenants(req))
+    return 200, {"volumes": [_volume_view(req, v) for v in volumes]}
+
+
+def volume_delete(req: ApiRequest) -> Result:
+    core.delete_volume(req.fake.store, req.caller, req.params["volume_id"])
+    return 202, None
+
+
+def volume_reset_status(req: ApiRequest) -> Result:
+    if not req.caller.is_admin:
+        raise CinderError("Policy doesn't allow volume_extension:volume_admin_actions:"
+                          "reset_status to be performed.", status=403)
+    core.reset_status(req.fake.store, req.caller, req.params["volume_id"],
+                      req.body["os-reset_status"])
+    return 202, None
+
+
+def register(router: Router) -> None:
+    router.add("POST", "types", Operation("volume_type_create", type_create,
+                                          validates_body=True))
+    router.add("GET", "types", Operation("volume_type_list", type_list))
+    router.add("GET", "types/<type_id>", Operation("volume_type_show", type_show))
+    router.add("POST", "volumes", Operation("volume_create", volume_create, validates_body=True))
+    router.add("GET", "volumes", Operation("volume_list", volume_list))
+    router.add("GET", "volumes/detail", Operation("volume_list_detail", volume_list_detail))
+    router.add("GET", "volumes/<volume_id>", Operation("volume_show", volume_show))
+    router.add("DELETE", "volumes/<volume_id>", Operation("volume_delete", volume_delete))
+    router.add_actions("volumes/<volume_id>/action", {
+        "os-reset_status": Operation("volume_reset_status", volume_reset_status,
+                                     validates_body=True)})

@@ -1,0 +1,299 @@
+"""The attachment state machine: reserve, connect, complete, delete, list.
+
+Every operation runs under the store's lock, so checks and writes are one
+atomic step (two reserves of one non-multiattach volume cannot both pass).
+Where real Cinder answers with a record that is older than what it stored
+(create with a connector, update), these functions return that stale copy.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import heapq
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from . import backend
+from .context import Caller
+from .errors import (
+    AttachmentNotFound,
+    InvalidInput,
+    InvalidVolume,
+    NovaUsingAttachment,
+    ResourceConflict,
+)
+from .listing import MODEL_COLUMNS, ListQuery, check_sort_keys
+from .models import ATTACHED, ATTACHING, DETACHED, RESERVED, Attachment, Volume
+from .state import Store
+from .volumes import get_volume, is_multiattach, protocol_of
+
+# Volume status for an attachment status where the two differ (Cinder's ATTACH_STATUS_MAP).
+_VOLUME_STATUS_FOR = {ATTACHED: "in-use", DETACHED: "available"}
+
+
+# -- lookups --------------------------------------------------------------------------------------
+def get_attachment(store: Store, caller: Caller, attachment_id: str) -> Attachment:
+    """The live record; other projects' attachments are invisible to non-admins."""
+    with store.lock:
+        attachment = store.attachments.get(attachment_id)
+        if attachment is None or not caller.can_see(attachment.project_id):
+            raise AttachmentNotFound(attachment_id)
+        return attachment
+
+
+def show_attachment(store: Store, caller: Caller, attachment_id: str) -> Attachment:
+    with store.lock:
+        return copy.copy(get_attachment(store, caller, attachment_id))
+
+
+# -- the driver call ------------------------------------------------------------------------------
+def build_connection_info(store: Store, volume: Volume, attachment_id: str,
+                          connector: dict[str, Any]) -> dict[str, Any]:
+    """What Cinder's volume manager returns from attachment_update: the driver's
+    data flattened, plus the keys the manager adds itself."""
+    protocol = backend.normalize_protocol(protocol_of(store, volume))
+    try:
+        driver_info = backend.initialize_connection(protocol, volume.id, volume.size, connector)
+    except backend.InvalidConnector as exc:
+        raise InvalidInput(str(exc)) from None
+    info = dict(driver_info.get("data", {}))
+    info["qos_specs"] = None
+    info["access_mode"] = "ro" if volume.metadata.get("readonly") == "True" else "rw"
+    if info.get("encrypted") is None:
+        info["encrypted"] = volume.encryption_key_id is not None
+    volume_type = store.volume_types.get(volume.volume_type_id or "")
+    cacheable = bool(volume_type and volume_type.extra_specs.get("cacheable") == "<is> True")
+    info["cacheable"] = bool(info.get("cacheable", True)) and cacheable
+    info.update({k: v for k, v in driver_info.items() if k != "data"})
+    info["attachment_id"] = attachment_id
+    info["enforce_multipath"] = connector.get("enforce_multipath", False)
+    return info
+
+
+def _connect(store: Store, volume: Volume, attachment: Attachment,
+             connector: dict[str, Any], connection_info: dict[str, Any]) -> None:
+    """The manager's attachment_update after the driver answered: mark both attaching."""
+    connector = dict(connector)
+    mode = connector.get("mode", "rw")
+    if attachment.attach_mode != "null":
+        mode = attachment.attach_mode
+        connector["mode"] = mode
+    now = store.clock.now()
+    attachment.connector = connector
+    attachment.connection_info = connection_info
+    attachment.attach_status = ATTACHING
+    attachment.attached_at = now
+    attachment.attach_mode = mode
+    attachment.attached_host = connector.get("host", "")
+    attachment.mountpoint = connector.get("mountpoint", "na")
+    attachment.updated_at = now
+    volume.status = ATTACHING
+    volume.attach_status = ATTACHING
+    volume.updated_at = now
+
+
+# -- create (reserve, maybe connect) --------------------------------------------------------------
+def _reserve(store: Store, volume: Volume, instance_uuid: str | None) -> None:
+    """Cinder's conditional update of the volume to 'reserved', with its same-instance override."""
+    multiattach = is_multiattach(store, volume)
+    allowed = (("available", "in-use", "downloading") if multiattach
+               else ("available", "downloading"))
+    if volume.status in allowed:
+        volume.status = RESERVED
+        volume.updated_at = store.clock.now()
+        return
+    if instance_uuid and volume.status in ("in-use", "reserved") and any(
+            a.instance_uuid == instance_uuid for a in store.volume_attachments(volume.id)):
+        return  # the same instance again (LP bug 1694530): allowed, volume unchanged
+    statuses = " or ".join(allowed)
+    raise InvalidVolume(f"Volume {volume.id} status must be {statuses} to reserve, but the "
+                        f"current status is {volume.status}.")
+
+
+def create_attachment(store: Store, caller: Caller, volume_id: str,
+                      instance_uuid: str | None = None,
+                      connector: dict[str, Any] | None = None,
+                      attach_mode: str = "null") -> Attachment:
+    """Reserve the volume for an instance; with a connector, also connect it.
+
+    Returns the record as Cinder's API returns it: as reserved, even when the
+    stored attachment has already moved on to 'attaching'.
+    """
+    with store.lock:
+        volume = get_volume(store, caller, volume_id)
+        if "error" in volume.status:
+            raise InvalidVolume(
+                "Volume attachments can not be created if the volume is in an error state. "
+                f"The Volume {volume.id} currently has a status of: {volume.status} ")
+        attachment_id = store.clock.new_id()
+        # Ask the driver before reserving, so a bad connector changes nothing.
+        connection_info = (build_connection_info(store, volume, attachment_id, connector)
+                           if connector else {})
+        _reserve(store, volume, instance_uuid)
+        now = store.clock.now()
+        attachment = Attachment(id=attachment_id, volume_id=volume.id,
+                                project_id=volume.project_id, instance_uuid=instance_uuid,
+                                created_at=now, updated_at=now)
+        store.add_attachment(attachment)
+        response = copy.copy(attachment)
+        if connector:
+            _connect(store, volume, attachment, connector, connection_info)
+        # Cinder's API saves its own copy last: attach_mode is what the caller asked for.
+        attachment.attach_mode = attach_mode
+        attachment.connection_info = connection_info
+        response.attach_mode = attach_mode
+        response.connection_info = connection_info
+        return response
+
+
+# -- update (connect) -----------------------------------------------------------------------------
+def update_attachment(store: Store, caller: Caller, attachment_id: str,
+                      connector: dict[str, Any]) -> Attachment:
+    """Connect a reserved (or already connected) attachment; returns the stale record
+    with the new connection_info, as Cinder does."""
+    with store.lock:
+        attachment = get_attachment(store, caller, attachment_id)
+        volume = store.volumes[attachment.volume_id]
+        if "error" in volume.status:
+            raise ResourceConflict(
+                "Volume attachments can not be updated if the volume is in an error state. "
+                f"The Volume {volume.id} currently has a status of: {volume.status} ")
+        siblings = store.volume_attachments(volume.id)
+        if (len(siblings) > 1 and not is_multiattach(store, volume)
+                and any(a.connection_info for a in siblings)):
+            raise ResourceConflict(f"duplicate connectors detected on volume {volume.id}")
+        connection_info = build_connection_info(store, volume, attachment.id, connector)
+        response = copy.copy(attachment)
+        _connect(store, volume, attachment, connector, connection_info)
+        response.connection_info = connection_info
+        return response
+
+
+# -- complete -------------------------------------------------------------------------------------
+def complete_attachment(store: Store, caller: Caller, attachment_id: str) -> None:
+    with store.lock:
+        attachment = get_attachment(store, caller, attachment_id)
+        volume = get_volume(store, caller, attachment.volume_id)
+        now = store.clock.now()
+        attachment.attach_status = ATTACHED
+        attachment.updated_at = now
+        volume.status = "in-use"
+        volume.attach_status = ATTACHED
+        volume.updated_at = now
+
+
+# -- delete ---------------------------------------------------------------------------------------
+def volume_statuses_from(attachments: Iterable[Attachment]) -> tuple[str, str]:
+    """(status, attach_status) of a volume with these attachments, as Cinder derives them:
+    errors ignored, then attached > attaching > detaching > reserved (alphabetical)."""
+    live = [a.attach_status for a in attachments if not a.attach_status.startswith("error_")]
+    attach_status = min(live) if live else DETACHED
+    return _VOLUME_STATUS_FOR.get(attach_status, attach_status), attach_status
+
+
+def delete_attachment(store: Store, caller: Caller, attachment_id: str,
+                      protect_in_use: bool = True) -> list[Attachment]:
+    """Remove the attachment; returns the volume's remaining attachments.
+
+    ``protect_in_use`` is Cinder's fix for bug 2004555: a connected attachment
+    of an instance may only be deleted by a service (Nova with a service token).
+    """
+    with store.lock:
+        attachment = get_attachment(store, caller, attachment_id)
+        if (protect_in_use and not caller.is_service and attachment.instance_uuid
+                and attachment.connection_info):
+            raise NovaUsingAttachment(attachment.instance_uuid)
+        store.remove_attachment(attachment.id)
+        volume = store.volumes[attachment.volume_id]
+        remaining = store.volume_attachments(volume.id)
+        status, attach_status = volume_statuses_from(remaining)
+        volume.attach_status = attach_status
+        if (attach_status != DETACHED
+                or (not volume.migration_status and volume.status != "uploading")
+                or volume.migration_status in ("success", "error")):
+            volume.status = status
+        volume.updated_at = store.clock.now()
+        return [copy.copy(a) for a in remaining]
+
+
+# -- list -----------------------------------------------------------------------------------------
+def _matches(attachment: Attachment, filters: dict[str, str]) -> bool:
+    for key, wanted in filters.items():
+        value = getattr(attachment, MODEL_COLUMNS[key])
+        if value is None or str(value) != wanted:
+            return False
+    return True
+
+
+def _newest_first(lists: list[list[Attachment]],
+                  before: tuple[str, str] | None) -> Iterator[Attachment]:
+    """Merge per-project indexes (each oldest first) into one newest-first stream,
+    starting just past ``before``; only what is consumed is touched."""
+    def backwards(items: list[Attachment]) -> Iterator[Attachment]:
+        end = len(items) if before is None else bisect.bisect_left(
+            items, before, key=lambda a: a.sort_key)
+        for index in range(end - 1, -1, -1):
+            yield items[index]
+    streams = [backwards(items) for items in lists if items]
+    if len(streams) == 1:
+        return streams[0]
+    return heapq.merge(*streams, key=lambda a: a.sort_key, reverse=True)
+
+
+def _sorted(candidates: Iterable[Attachment], query: ListQuery) -> list[Attachment]:
+    """A stable multi-key sort with per-key directions; None sorts first, as in MySQL."""
+    result = list(candidates)
+    for key, direction in reversed(list(zip(query.sort_keys, query.sort_dirs, strict=True))):
+        attribute = MODEL_COLUMNS[key]
+
+        def sort_value(a: Attachment, attribute: str = attribute) -> tuple[bool, str]:
+            value = getattr(a, attribute)
+            return (value is not None, "" if value is None else str(value))
+        result.sort(key=sort_value, reverse=direction == "desc")
+    return result
+
+
+def list_attachments(store: Store, caller: Caller, query: ListQuery) -> list[Attachment]:
+    """One page of attachments, as copies, in Cinder's order."""
+    with store.lock:
+        if query.matches_nothing:
+            return []
+        marker = get_attachment(store, caller, query.marker) if query.marker else None
+        check_sort_keys(query)
+        projects = (list(store.attachment_projects()) if query.all_tenants
+                    else [caller.project_id])
+        filters = dict(query.filters)
+        volume_id = filters.pop("volume_id", None)
+        if volume_id is not None:
+            # The per-volume index is small: use it rather than the project's.
+            lists = [sorted((a for a in store.volume_attachments(volume_id)
+                             if a.project_id in projects), key=lambda a: a.sort_key)]
+        else:
+            lists = [store.project_attachments(p) for p in projects]
+
+        if query.default_order:
+            stream: Iterable[Attachment] = _newest_first(
+                lists, marker.sort_key if marker else None)
+        else:
+            candidates = [a for items in lists for a in items]
+            if marker is not None and all(a is not marker for a in candidates):
+                candidates.append(marker)  # Cinder pages by the marker's values
+            ordered = _sorted(candidates, query)
+            if marker is not None:
+                ordered = ordered[next(i for i, a in enumerate(ordered) if a is marker) + 1:]
+            stream = ordered
+        page: list[Attachment] = []
+        skipped = 0
+        if query.limit == 0:
+            return page
+        for attachment in stream:
+            if filters and not _matches(attachment, filters):
+                continue
+            if skipped < query.offset:
+                skipped += 1
+                continue
+            page.append(copy.copy(attachment))
+            if len(page) >= query.limit:
+                break
+        return page

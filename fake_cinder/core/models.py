@@ -1,0 +1,102 @@
+"""The records the fake stores: volume types, volumes and attachments.
+
+Plain slotted dataclasses, so a stored attachment costs a few hundred bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+MULTIATTACH_SPEC = "multiattach"
+PROTOCOL_SPEC = "storage_protocol"
+TRUE_SPEC = "<is> True"
+
+# Cinder's attachment statuses (VolumeAttachStatus).
+RESERVED = "reserved"
+ATTACHING = "attaching"
+ATTACHED = "attached"
+DETACHING = "detaching"
+DETACHED = "detached"
+ERROR_ATTACHING = "error_attaching"
+ERROR_DETACHING = "error_detaching"
+ATTACH_STATUSES = (RESERVED, ATTACHING, ATTACHED, DETACHING, DETACHED,
+                   ERROR_ATTACHING, ERROR_DETACHING, "deleted")
+
+
+@dataclass(slots=True)
+class VolumeType:
+    id: str
+    name: str
+    description: str | None = None
+    is_public: bool = True
+    extra_specs: dict[str, str] = field(default_factory=dict)
+    project_id: str | None = None
+
+    @property
+    def multiattach(self) -> bool:
+        return self.extra_specs.get(MULTIATTACH_SPEC) == TRUE_SPEC
+
+    @property
+    def protocol(self) -> str | None:
+        return self.extra_specs.get(PROTOCOL_SPEC)
+
+
+@dataclass(slots=True)
+class Volume:
+    id: str
+    project_id: str
+    size: int = 1
+    status: str = "available"
+    attach_status: str = DETACHED
+    name: str | None = None
+    description: str | None = None
+    user_id: str | None = None
+    volume_type_id: str | None = None
+    multiattach: bool = False
+    bootable: bool = False
+    availability_zone: str = "nova"
+    metadata: dict[str, str] = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str | None = None
+    # The fake backend's connection protocol; None follows the volume type.
+    protocol: str | None = None
+    host: str = "fake-host@fake-backend#fake-pool"
+    encryption_key_id: str | None = None
+    migration_status: str | None = None
+
+
+@dataclass(slots=True)
+class Attachment:
+    id: str
+    volume_id: str
+    project_id: str
+    instance_uuid: str | None = None
+    attach_status: str = RESERVED
+    attach_mode: str = "null"
+    attached_at: str | None = None
+    detached_at: str | None = None
+    connection_info: dict[str, Any] = field(default_factory=dict)
+    connector: dict[str, Any] | None = None
+    attached_host: str | None = None
+    mountpoint: str | None = None
+    created_at: str = ""
+    updated_at: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        return (self.created_at, self.id)
+
+
+def record_to_dict(record: Any) -> dict[str, Any]:
+    """A deep, JSON-ready copy of a record."""
+    return asdict(record)
+
+
+def record_from_dict(cls: type, data: dict[str, Any]) -> Any:
+    """Build a record from plain data, ignoring no unknown key silently."""
+    names = {f.name for f in fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} fields: {', '.join(sorted(unknown))}")
+    return cls(**data)

@@ -1,0 +1,123 @@
+"""The store: every volume type, volume and attachment, with the indexes reads need.
+
+One re-entrant lock guards all of it; the domain modules take it for each
+operation, so a reserve, its checks and its writes happen as one step.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Iterator
+
+from .clock import Clock
+from .models import Attachment, Volume, VolumeType
+
+
+def _attachment_key(attachment: Attachment) -> tuple[str, str]:
+    return attachment.sort_key
+
+
+class Store:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock or Clock()
+        self.volume_types: dict[str, VolumeType] = {}
+        self.volumes: dict[str, Volume] = {}
+        self.attachments: dict[str, Attachment] = {}
+        # project id -> attachments sorted oldest first by (created_at, id)
+        self._attachments_by_project: dict[str, list[Attachment]] = {}
+        # volume id -> attachments in creation order
+        self._attachments_by_volume: dict[str, list[Attachment]] = {}
+        # project id -> volume id -> volume, in creation order
+        self._volumes_by_project: dict[str, dict[str, Volume]] = {}
+
+    # -- volume types -------------------------------------------------------------------------
+    def add_volume_type(self, volume_type: VolumeType) -> VolumeType:
+        with self.lock:
+            self.volume_types[volume_type.id] = volume_type
+            return volume_type
+
+    def find_volume_type(self, name_or_id: str) -> VolumeType | None:
+        with self.lock:
+            found = self.volume_types.get(name_or_id)
+            if found is not None:
+                return found
+            return next((t for t in self.volume_types.values() if t.name == name_or_id), None)
+
+    # -- volumes --------------------------------------------------------------------------------
+    def add_volume(self, volume: Volume) -> Volume:
+        with self.lock:
+            self.volumes[volume.id] = volume
+            self._volumes_by_project.setdefault(volume.project_id, {})[volume.id] = volume
+            self._attachments_by_volume.setdefault(volume.id, [])
+            return volume
+
+    def remove_volume(self, volume_id: str) -> None:
+        with self.lock:
+            volume = self.volumes.pop(volume_id)
+            project = self._volumes_by_project.get(volume.project_id, {})
+            project.pop(volume_id, None)
+            for attachment in list(self._attachments_by_volume.get(volume_id, ())):
+                self.remove_attachment(attachment.id)
+            self._attachments_by_volume.pop(volume_id, None)
+
+    def project_volumes(self, project_id: str | None) -> list[Volume]:
+        """Volumes of one project (all projects when None), oldest first."""
+        with self.lock:
+            if project_id is None:
+                return list(self.volumes.values())
+            return list(self._volumes_by_project.get(project_id, {}).values())
+
+    # -- attachments ----------------------------------------------------------------------------
+    def add_attachment(self, attachment: Attachment) -> Attachment:
+        with self.lock:
+            self.attachments[attachment.id] = attachment
+            ordered = self._attachments_by_project.setdefault(attachment.project_id, [])
+            bisect.insort(ordered, attachment, key=_attachment_key)
+            self._attachments_by_volume.setdefault(attachment.volume_id, []).append(attachment)
+            return attachment
+
+    def remove_attachment(self, attachment_id: str) -> Attachment:
+        with self.lock:
+            attachment = self.attachments.pop(attachment_id)
+            ordered = self._attachments_by_project[attachment.project_id]
+            index = bisect.bisect_left(ordered, attachment.sort_key, key=_attachment_key)
+            while ordered[index] is not attachment:
+                index += 1
+            del ordered[index]
+            self._attachments_by_volume[attachment.volume_id].remove(attachment)
+            return attachment
+
+    def volume_attachments(self, volume_id: str) -> list[Attachment]:
+        with self.lock:
+            return list(self._attachments_by_volume.get(volume_id, ()))
+
+    def project_attachments(self, project_id: str) -> list[Attachment]:
+        """The project's attachments sorted oldest first (the live index: do not modify)."""
+        return self._attachments_by_project.get(project_id, [])
+
+    def attachment_projects(self) -> Iterator[str]:
+        return iter(list(self._attachments_by_project))
+
+    # -- whole state ----------------------------------------------------------------------------
+    def clear(self, project_id: str | None = None) -> None:
+        """Forget everything, or only one project's volumes, attachments and private types."""
+        with self.lock:
+            if project_id is None:
+                self.volume_types.clear()
+                self.volumes.clear()
+                self.attachments.clear()
+                self._attachments_by_project.clear()
+                self._attachments_by_volume.clear()
+                self._volumes_by_project.clear()
+                return
+            for attachment in self._attachments_by_project.pop(project_id, []):
+                self.attachments.pop(attachment.id, None)
+                self._attachments_by_volume.get(attachment.volume_id, []).remove(attachment)
+            for volume_id in self._volumes_by_project.pop(project_id, {}):
+                self.volumes.pop(volume_id, None)
+                self._attachments_by_volume.pop(volume_id, None)
+            for type_id in [t.id for t in self.volume_types.values()
+                            if t.project_id == project_id]:
+                del self.volume_types[type_id]
