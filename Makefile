@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8776
 FIXTURES ?= fixtures/default.json
 
-.PHONY: run test lint bench fuzz clean
+.PHONY: run test lint bench fuzz coverage-table clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 	$(BIN)/ruff check fake_cinder tests benchmarks
+
+# schemathesis from /openapi.json against a live fake: >= 10 000 generated requests.
+FUZZ_REQUESTS ?= 10000
+fuzz: $(STAMP)
+	FUZZ_REQUESTS=$(FUZZ_REQUESTS) $(BIN)/python -m pytest -q -s tests/fuzz/test_fuzz.py
+
+# Rewrite the README's coverage table from the route declarations.
+coverage-table: $(STAMP)
+	$(BIN)/python -c "from fake_cinder.api.openapi import main; main(['--readme'])"
 
 lint: $(STAMP)
 	$(BIN)/ruff check fake_cinder tests benchmarks

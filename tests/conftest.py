@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from fake_cinder import FakeCinder
@@ -17,3 +19,33 @@ def fake() -> FakeCinder:
 def app(fake: FakeCinder):
     """pytest-flask's ``client`` fixture uses this app."""
     return fake.app
+
+
+class LiveFake:
+    """A FakeCinder served by Werkzeug's threaded server on an ephemeral loopback port."""
+
+    def __init__(self, fake: FakeCinder) -> None:
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class Quiet(WSGIRequestHandler):
+            def log_request(self, *args: object, **kwargs: object) -> None:
+                pass  # thousands of requests per test: no access log
+
+        self.fake = fake
+        self.server = make_server("127.0.0.1", 0, fake.app, threaded=True,
+                                  request_handler=Quiet)
+        self.url = f"http://127.0.0.1:{self.server.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_fake(fake: FakeCinder):
+    """The test's ``fake`` over real sockets; ``live_fake.url`` is its base URL."""
+    live = LiveFake(fake)
+    yield live
+    live.stop()

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ..core.errors import CinderError
-from . import attachments, microversions, versions, volumes
+from . import attachments, microversions, openapi, versions, volumes
 from .faults import fault_response, webob_response
 from .identity import caller_from_headers
 from .routing import Router
@@ -99,4 +99,5 @@ def create_app(fake: FakeCinder) -> Flask:
 
     versions.register(app)
     ROUTER.install(app)
+    openapi.register(app, ROUTER)
     return app

@@ -1,0 +1,421 @@
+"""The OpenAPI 3.1 document of the fake, generated from what the app really serves.
+
+Nothing here restates a schema: paths come from the Flask app's URL map, each
+rule is described by the route table (``Route``/``Operation`` of routing.py)
+or by a ``RouteDoc`` registered with ``document()``, and the request, query
+and response schemas are the files of ``schemas/`` (found by their
+``x-operation``/``x-kind``), placed once under ``components/schemas`` and
+referenced from there.
+
+Routes added outside the v3 router (the /_fake/ control API, a Keystone)
+describe themselves with ``document(endpoint, RouteDoc(...))`` or the
+``documented(...)`` decorator; their schemas are ordinary ``schemas/`` files
+named by ``RouteDoc.operation``. ``undocumented_rules(app)`` lists any rule
+that has no description (a test keeps that list empty).
+
+``python -m fake_cinder.api.openapi --readme`` rewrites the README's coverage
+table; ``python -m fake_cinder.api.openapi`` prints the document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from flask import Flask, jsonify
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Response
+
+from . import microversions as mv
+from .routing import Route, Router
+from .validation import SchemaRegistry
+
+if TYPE_CHECKING:
+    from ..fake import FakeCinder
+
+JSON = "application/json"
+COMPONENT = "#/components/schemas/"
+FAULT = "fault.response"
+WEBOB_FAULT = "webob_fault.response"
+# Statuses answered before Cinder's router (WebOb's shape) or inside it (Cinder's fault).
+_WEBOB_ONLY = {401, 413}
+_EITHER = {404}
+_STATUS_TEXT = {
+    200: "OK", 202: "Accepted", 204: "No Content", 300: "Multiple Choices", 302: "Found",
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+    406: "Not Acceptable", 409: "Conflict", 413: "Request Entity Too Large",
+    415: "Unsupported Media Type",
+}
+# Every request through the v3 pipeline can fail these ways: a bad version header or body
+# (400), no identity (401), unknown id or a version below the route's (404), an unsupported
+# version (406), an over-size body (413), a body that is not JSON (415).
+V3_ERRORS = (400, 401, 404, 406, 413, 415)
+# What the operations add to that (the statuses their handlers and the core raise).
+OPERATION_ERRORS: dict[str, tuple[int, ...]] = {
+    "attachment_update": (409,),
+    "attachment_delete": (409,),
+    "volume_type_create": (403, 409),
+    "volume_reset_status": (403,),
+}
+# Success statuses other than 200 (handlers return them; Operation does not declare them).
+OPERATION_SUCCESS: dict[str, int] = {
+    "attachment_complete": 204,
+    "volume_create": 202,
+    "volume_delete": 202,
+    "volume_reset_status": 202,
+}
+README_START = "<!-- coverage-table:start (python -m fake_cinder.api.openapi --readme) -->"
+README_END = "<!-- coverage-table:end -->"
+
+
+@dataclass(frozen=True, slots=True)
+class RouteDoc:
+    """How one Flask rule (outside the v3 router) is described.
+
+    ``operation`` names the operationId and the ``schemas/`` files
+    (``x-operation``) for its request body, query and response.
+    """
+
+    operation: str
+    summary: str = ""
+    success: int = 200
+    errors: tuple[int, ...] = (413,)
+    authenticated: bool = False
+    microversioned: bool = False
+    min_version: mv.APIVersion | None = None
+    max_version: mv.APIVersion | None = None
+    request_required: bool = True
+
+
+_DOCS: dict[tuple[str, str | None], RouteDoc] = {}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def document(endpoint: str, doc: RouteDoc, method: str | None = None) -> None:
+    """Describe the Flask endpoint (for one method, or all of its methods)."""
+    _DOCS[(endpoint, method)] = doc
+
+
+def documented(doc: RouteDoc) -> Callable[[F], F]:
+    """Decorator form: describe a view function wherever it is registered."""
+    def mark(view: F) -> F:
+        view.openapi_doc = doc  # type: ignore[attr-defined]
+        return view
+    return mark
+
+
+# The version documents (registered by versions.py) and this document itself.
+document("versions", RouteDoc("versions", "List API versions (Cinder answers 300)", 300))
+document("versions_v3", RouteDoc("versions_v3", "Show the v3 version document",
+                                  errors=(400, 401, 406, 413), authenticated=True,
+                                  microversioned=True, min_version=mv.MIN_VERSION,
+                                  max_version=mv.MAX_VERSION))
+document("versions_v3_redirect", RouteDoc("versions_v3_redirect", "Redirect /v3 to /v3/",
+                                          302, errors=(401, 413), authenticated=True))
+document("openapi", RouteDoc("openapi", "This OpenAPI document"))
+
+
+# -- which rule is what ---------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class DescribedRoute:
+    """One (path, method) of the app with its description."""
+
+    path: str
+    method: str
+    doc: RouteDoc
+    route: Route | None = None  # the v3 route-table entry it comes from, if any
+    project_scoped: bool = False
+
+
+_CONVERTER = re.compile(r"<(?:([a-zA-Z_]+)(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
+
+
+def openapi_path(rule: str) -> str:
+    return _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", rule)
+
+
+def _router_doc(route: Route) -> RouteDoc:
+    operations = route.operations
+    names = [op.name for op in operations]
+    errors = set(V3_ERRORS)
+    for name in names:
+        errors.update(OPERATION_ERRORS.get(name, ()))
+    return RouteDoc(
+        operation=" | ".join(names),
+        summary=", ".join(names),
+        success=OPERATION_SUCCESS.get(names[0], 200),
+        errors=tuple(sorted(errors)),
+        authenticated=True, microversioned=True,
+        min_version=min(op.min_version for op in operations),
+        max_version=max(op.max_version for op in operations))
+
+
+def _router_index(router: Router) -> dict[tuple[str, str], tuple[Route, bool]]:
+    index: dict[tuple[str, str], tuple[Route, bool]] = {}
+    for route in router.routes:
+        index[(f"/v3/<project_id>/{route.rule}", route.method)] = (route, True)
+        index[(f"/v3/{route.rule}", route.method)] = (route, False)
+    return index
+
+
+def _rule_methods(rule: Rule) -> list[str]:
+    return sorted(m for m in rule.methods or () if m not in ("HEAD", "OPTIONS"))
+
+
+def _doc_for(app: Flask, rule: Rule, method: str) -> RouteDoc | None:
+    view = app.view_functions.get(rule.endpoint)
+    return (_DOCS.get((rule.endpoint, method)) or _DOCS.get((rule.endpoint, None))
+            or getattr(view, "openapi_doc", None))
+
+
+def described_routes(app: Flask, router: Router) -> Iterator[DescribedRoute]:
+    """Every (rule, method) the app serves that has a description, in URL-map order."""
+    index = _router_index(router)
+    for rule in app.url_map.iter_rules():
+        for method in _rule_methods(rule):
+            found = index.get((rule.rule, method))
+            if found is not None:
+                route, scoped = found
+                yield DescribedRoute(openapi_path(rule.rule), method, _router_doc(route),
+                                     route, scoped)
+                continue
+            doc = _doc_for(app, rule, method)
+            if doc is not None:
+                yield DescribedRoute(openapi_path(rule.rule), method, doc)
+
+
+def undocumented_rules(app: Flask, router: Router) -> list[str]:
+    """'METHOD /rule' of every served rule nobody described (static files aside)."""
+    index = _router_index(router)
+    return [f"{method} {rule.rule}" for rule in app.url_map.iter_rules()
+            if rule.endpoint != "static"
+            for method in _rule_methods(rule)
+            if (rule.rule, method) not in index and _doc_for(app, rule, method) is None]
+
+
+# -- schemas ------------------------------------------------------------------------------------
+def _as_2020_12(schema: Any) -> Any:
+    """A draft-04 schema as OpenAPI 3.1 (JSON Schema 2020-12) reads it: no $schema,
+    boolean exclusiveMinimum/Maximum turned into numbers."""
+    if isinstance(schema, list):
+        return [_as_2020_12(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result = {k: _as_2020_12(v) for k, v in schema.items() if k != "$schema"}
+    for bound, exclusive in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
+        flag = result.get(exclusive)
+        if isinstance(flag, bool):
+            del result[exclusive]
+            if flag and bound in result:
+                result[exclusive] = result.pop(bound)
+    return result
+
+
+def _refs(schemas: SchemaRegistry, operations: list[str], kind: str) -> dict[str, Any] | None:
+    """A reference to the schema of these operations (anyOf over version ranges/actions)."""
+    refs = [{"$ref": COMPONENT + entry.name}
+            for name in operations for entry in schemas.entries.get((name, kind), ())]
+    if not refs:
+        return None
+    return refs[0] if len(refs) == 1 else {"anyOf": refs}
+
+
+def _operation_names(described: DescribedRoute) -> list[str]:
+    if described.route is not None:
+        return [op.name for op in described.route.operations]
+    return [described.doc.operation]
+
+
+def _pointer(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+# -- parameters ---------------------------------------------------------------------------------
+def _version_header(low: mv.APIVersion, high: mv.APIVersion) -> dict[str, Any]:
+    values = [f"{mv.SERVICE} {low.major}.{minor}" for minor in range(low.minor, high.minor + 1)]
+    values.append(f"{mv.SERVICE} latest")
+    return {"name": mv.HEADER, "in": "header", "required": False,
+            "description": "The microversion (Cinder answers 400 for a malformed value, 406 "
+                           "for an unsupported one, 404 below the operation's minimum).",
+            "schema": {"type": "string", "enum": values}}
+
+
+def _parameters(described: DescribedRoute, schemas: SchemaRegistry,
+                max_version: mv.APIVersion) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"{([^}]+)}", described.path)]
+    doc = described.doc
+    if doc.microversioned:
+        low = doc.min_version or mv.MIN_VERSION
+        high = min(doc.max_version or max_version, max_version)
+        params.append(_version_header(low, high))
+    seen: set[str] = set()
+    for name in _operation_names(described):
+        for entry in schemas.entries.get((name, "query"), ()):
+            required = set(entry.schema.get("required", ()))
+            for key in entry.schema.get("properties", {}):
+                if key not in seen:
+                    seen.add(key)
+                    params.append({"name": key, "in": "query", "required": key in required,
+                                   "schema": {"$ref": f"{COMPONENT}{entry.name}/properties/"
+                                                      f"{_pointer(key)}"}})
+    return params
+
+
+# -- responses ----------------------------------------------------------------------------------
+def _error_response(status: int) -> dict[str, Any]:
+    if status in _WEBOB_ONLY:
+        schema: dict[str, Any] = {"$ref": COMPONENT + WEBOB_FAULT}
+    elif status in _EITHER:
+        schema = {"anyOf": [{"$ref": COMPONENT + FAULT}, {"$ref": COMPONENT + WEBOB_FAULT}]}
+    else:
+        schema = {"$ref": COMPONENT + FAULT}
+    return {"description": _STATUS_TEXT.get(status, "Error"),
+            "content": {JSON: {"schema": schema}}}
+
+
+def _responses(described: DescribedRoute, schemas: SchemaRegistry) -> dict[str, Any]:
+    doc = described.doc
+    success: dict[str, Any] = {"description": _STATUS_TEXT.get(doc.success, "Success")}
+    schema = _refs(schemas, _operation_names(described), "response")
+    if schema is not None:
+        success["content"] = {JSON: {"schema": schema}}
+    responses = {str(doc.success): success}
+    for status in sorted(doc.errors):
+        responses[str(status)] = _error_response(status)
+    return responses
+
+
+def _operation(described: DescribedRoute, schemas: SchemaRegistry,
+               max_version: mv.APIVersion) -> dict[str, Any]:
+    doc = described.doc
+    names = _operation_names(described)
+    operation_id = "_".join(names) + ("" if described.route is None or described.project_scoped
+                                      else "_without_project")
+    result: dict[str, Any] = {"operationId": operation_id, "summary": doc.summary or doc.operation,
+                              "parameters": _parameters(described, schemas, max_version)}
+    if described.route is not None:
+        result["tags"] = [described.route.rule.split("/")[0]]
+    if doc.min_version is not None:
+        result["x-min-version"] = str(doc.min_version)
+        result["x-max-version"] = str(min(doc.max_version or max_version, max_version))
+    request = _refs(schemas, names, "request")
+    if request is not None:
+        result["requestBody"] = {"required": doc.request_required,
+                                 "content": {JSON: {"schema": request}}}
+    result["responses"] = _responses(described, schemas)
+    if doc.authenticated:
+        result["security"] = [{"token": []}, {"project": []}]
+    return result
+
+
+def build_document(app: Flask, router: Router, schemas: SchemaRegistry,
+                   max_version: mv.APIVersion = mv.MAX_VERSION) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for described in described_routes(app, router):
+        paths.setdefault(described.path, {})[described.method.lower()] = _operation(
+            described, schemas, max_version)
+    components = {name: _as_2020_12(entry.schema) for name, entry in schemas.by_name.items()}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "fake-cinder", "version": str(max_version),
+                 "description": "An in-memory fake of the OpenStack Cinder v3 block-storage API "
+                                f"(microversions {mv.MIN_VERSION} to {max_version})."},
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "token": {"type": "apiKey", "in": "header", "name": "X-Auth-Token",
+                          "description": "A token of the fake Keystone, or noauth "
+                                         "'user:project' (an admin)."},
+                "project": {"type": "apiKey", "in": "header", "name": "X-Project-Id",
+                            "description": "keystonemiddleware's headers (with X-User-Id, "
+                                           "X-Roles, X-Service-Roles)."},
+            },
+        },
+    }
+
+
+def register(app: Flask, router: Router) -> None:
+    """Serve the document at GET /openapi.json (built once per app, on first request)."""
+    cache: dict[str, Any] = {}
+
+    def openapi_json() -> Response:
+        if "doc" not in cache:
+            fake: FakeCinder = app.extensions["fake_cinder"]
+            cache["doc"] = build_document(app, router, fake.schemas, fake.max_version)
+        return jsonify(cache["doc"])
+
+    app.add_url_rule("/openapi.json", "openapi", openapi_json, methods=["GET"])
+
+
+# -- the README coverage table --------------------------------------------------------------------
+def coverage_rows(app: Flask, router: Router) -> list[tuple[str, str, str, str, str]]:
+    """(operation, method, path, min, max); a v3 route's two URLs (with and without the
+    project id) make one row."""
+    rows = []
+    for described in described_routes(app, router):
+        if described.route is not None and not described.project_scoped:
+            continue  # its /v3/{project_id}/... twin has the row
+        doc = described.doc
+        path = described.path.replace("/v3/{project_id}/", "/v3/[{project_id}/]")
+        low = str(doc.min_version) if doc.min_version else "–"
+        high = str(doc.max_version) if doc.max_version else "–"
+        for name in _operation_names(described):
+            if described.route is not None:
+                operation = next(o for o in described.route.operations if o.name == name)
+                low, high = str(operation.min_version), str(operation.max_version)
+            rows.append((name, described.method, path, low, high))
+    return rows
+
+
+def coverage_table(app: Flask, router: Router) -> str:
+    lines = ["| operation | method | path | min version | max version |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {op} | {method} | `{path}` | {low} | {high} |"
+              for op, method, path, low, high in coverage_rows(app, router)]
+    return "\n".join(lines)
+
+
+def readme_with_table(readme: str, table: str) -> str:
+    """The README text with the table between the markers (appended when missing)."""
+    block = f"{README_START}\n{table}\n{README_END}"
+    if README_START in readme and README_END in readme:
+        head, rest = readme.split(README_START, 1)
+        return head + block + rest.split(README_END, 1)[1]
+    return readme.rstrip("\n") + "\n\n" + block + "\n"
+
+
+def _default_app() -> tuple[Flask, Router]:
+    from ..fake import FakeCinder
+    from .app import ROUTER
+    return FakeCinder().app, ROUTER
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m fake_cinder.api.openapi")
+    parser.add_argument("--readme", nargs="?", const="README.md", metavar="PATH",
+                        help="rewrite the coverage table in this README (default README.md)")
+    args = parser.parse_args(argv)
+    app, router = _default_app()
+    if args.readme:
+        path = Path(args.readme)
+        path.write_text(readme_with_table(path.read_text(encoding="utf-8"),
+                                          coverage_table(app, router)), encoding="utf-8")
+        print(f"updated the coverage table in {path}")
+        return 0
+    fake = app.extensions["fake_cinder"]
+    json.dump(build_document(app, router, fake.schemas, fake.max_version), sys.stdout, indent=2)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

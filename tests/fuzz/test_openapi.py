@@ -1,0 +1,106 @@
+"""The OpenAPI document: complete, built from the schemas, and the README table in sync."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+from flask import Flask
+
+from fake_cinder import FakeCinder
+from fake_cinder.api import openapi
+from fake_cinder.api.app import ROUTER
+from fake_cinder.api.routing import Router
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _document(fake: FakeCinder) -> dict:
+    return openapi.build_document(fake.app, ROUTER, fake.schemas, fake.max_version)
+
+
+def _refs(node: object) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"]} if isinstance(node.get("$ref"), str) else set()
+        for value in node.values():
+            found |= _refs(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*map(_refs, node)) if node else set()
+    return set()
+
+
+def test_served_without_identity(client) -> None:
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.json["openapi"] == "3.1.0"
+
+
+def test_every_served_rule_is_described(fake: FakeCinder) -> None:
+    assert openapi.undocumented_rules(fake.app, ROUTER) == []
+    paths = _document(fake)["paths"]
+    for route in ROUTER.routes:
+        for prefix in ("/v3/{project_id}/", "/v3/"):
+            assert route.method.lower() in paths[prefix + openapi.openapi_path(route.rule)]
+    assert {"/", "/v3/", "/v3", "/openapi.json"} <= set(paths)
+
+
+def test_schemas_are_embedded_once_and_all_used(fake: FakeCinder) -> None:
+    document = _document(fake)
+    components = document["components"]["schemas"]
+    assert set(components) == set(fake.schemas.by_name)
+    used = {ref.removeprefix(openapi.COMPONENT).split("/")[0]
+            for ref in _refs(document["paths"])}
+    assert used == set(components)
+    for schema in components.values():
+        assert "$schema" not in schema
+        jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_operations_carry_versions_bodies_and_errors(fake: FakeCinder) -> None:
+    paths = _document(fake)["paths"]
+    complete = paths["/v3/{project_id}/attachments/{attachment_id}/action"]["post"]
+    header = next(p for p in complete["parameters"] if p["name"] == "OpenStack-API-Version")
+    assert header["in"] == "header"
+    assert header["schema"]["enum"][0] == "volume 3.44"
+    assert header["schema"]["enum"][-2:] == ["volume 3.71", "volume latest"]
+    assert set(complete["responses"]) == {"204", "400", "401", "404", "406", "413", "415"}
+    assert complete["responses"]["400"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/fault.response"}
+    create = paths["/v3/attachments"]["post"]
+    assert create["x-min-version"] == "3.27"
+    assert create["requestBody"]["content"]["application/json"]["schema"] == {"anyOf": [
+        {"$ref": "#/components/schemas/attachment_create.request"},
+        {"$ref": "#/components/schemas/attachment_create.request.v3_54"}]}
+    listing = paths["/v3/{project_id}/attachments"]["get"]
+    assert {"limit", "marker", "sort", "offset"} <= {p["name"] for p in listing["parameters"]}
+    assert "409" in paths["/v3/attachments/{attachment_id}"]["delete"]["responses"]
+
+
+def test_routes_added_later_describe_themselves() -> None:
+    """What the /_fake/ and Keystone routes do: a documented view appears, a bare one
+    is reported."""
+    app = Flask("probe")
+
+    @openapi.documented(openapi.RouteDoc("attachment_show", "probe", errors=(404,)))
+    def described() -> str:
+        return "{}"
+
+    app.add_url_rule("/_fake/probe/<int:n>", "probe", described, methods=["POST"])
+    app.add_url_rule("/_fake/bare", "bare", lambda: "{}", methods=["GET"])
+    fake = FakeCinder()
+    document = openapi.build_document(app, Router(), fake.schemas)
+    operation = document["paths"]["/_fake/probe/{n}"]["post"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/attachment_show.response"}
+    assert set(operation["responses"]) == {"200", "404"}
+    assert openapi.undocumented_rules(app, Router()) == ["GET /_fake/bare"]
+
+
+def test_readme_coverage_table_is_current(fake: FakeCinder) -> None:
+    readme = README.read_text(encoding="utf-8")
+    table = openapi.coverage_table(fake.app, ROUTER)
+    assert openapi.readme_with_table(readme, table) == readme, (
+        "README's coverage table is stale: run `make coverage-table`")
+    assert "| attachment_complete | POST |" in table and "| 3.44 | 3.71 |" in table
