@@ -40,6 +40,7 @@ CALLERS: list[dict[str, str]] = [
     {"X-Project-Id": "other", "X-User-Id": "bob", "X-Roles": "member"},
     {},
 ]
+AUTH_HEADERS = ("X-Auth-Token", "X-Project-Id")
 BUDGET = int(os.environ.get("FUZZ_REQUESTS", "300"))
 
 
@@ -64,16 +65,20 @@ def _live_ids(fake: Any) -> dict[str, list[str]]:
 
 def _steer(case: Any, fake: Any, headers: dict[str, str], choice: int) -> None:
     """Point most cases at the caller's project and, often, at existing resources."""
+    if case.headers and choice % 7 != 6:
+        # schemathesis fills the security schemes' headers with noise: mostly use the caller's.
+        for name in AUTH_HEADERS:
+            case.headers.pop(name, None)
     params = case.path_parameters or {}
-    if "project_id" in params and choice % 10:
+    if "project_id" in params and choice % 10 != 9:
         params["project_id"] = _project_of(headers)
     ids = _live_ids(fake)
     for name in ("volume_id", "attachment_id", "type_id"):
-        if name in params and ids[name] and choice % 3:
+        if name in params and ids[name] and choice % 3 != 2:
             params[name] = ids[name][choice % len(ids[name])]
     attachment = case.body.get("attachment") if isinstance(case.body, dict) else None
     if (isinstance(attachment, dict) and "volume_uuid" in attachment and ids["volume_id"]
-            and choice % 2):
+            and choice % 2 == 0):
         attachment["volume_uuid"] = ids["volume_id"][choice % len(ids["volume_id"])]
 
 
@@ -109,7 +114,8 @@ def fuzz(live: Any, budget: int) -> Tally:
             before = tally.requests
             for operation in operations:
                 for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                    _fuzz_operation(operation, live, mode, per_operation, tally, session)
+                    if tally.requests < budget:
+                        _fuzz_operation(operation, live, mode, per_operation, tally, session)
             if tally.requests == before:
                 break  # nothing left to generate
     return tally
