@@ -49,3 +49,16 @@ def live_fake(fake: FakeCinder):
     live = LiveFake(fake)
     yield live
     live.stop()
+
+
+@pytest.fixture(scope="session")
+def serve_fake():
+    """serve_fake(fake) -> LiveFake, for fixtures of wider scope; stopped at the end."""
+    started: list[LiveFake] = []
+
+    def serve(fake: FakeCinder) -> LiveFake:
+        started.append(LiveFake(fake))
+        return started[-1]
+    yield serve
+    for live in started:
+        live.stop()

@@ -104,11 +104,29 @@ def _read_body() -> tuple[str | None, bytes]:
     return content_type, raw
 
 
+# Deeper JSON than this is refused: Python's parser and deepcopy (dump/load) recurse per
+# level, so a deeply nested connector would otherwise end in a 500 or an undumpable state.
+MAX_BODY_DEPTH = 32
+
+
+def _too_deep(value: Any) -> bool:
+    level: list[Any] = [value]
+    for _ in range(MAX_BODY_DEPTH):
+        level = [child for item in level if isinstance(item, (dict, list))
+                 for child in (item.values() if isinstance(item, dict) else item)]
+        if not level:
+            return False
+    return any(isinstance(item, (dict, list)) for item in level)
+
+
 def _decode(raw: bytes) -> Any:
     try:
-        return json.loads(raw)
-    except ValueError:
+        decoded = json.loads(raw)
+    except (ValueError, RecursionError):
         raise BadRequest(MALFORMED_BODY) from None
+    if _too_deep(decoded):
+        raise BadRequest(f"{MALFORMED_BODY}: JSON nested deeper than {MAX_BODY_DEPTH} levels")
+    return decoded
 
 
 def _pick_action(route: Route, raw: bytes) -> tuple[Operation, Any]:
