@@ -35,7 +35,8 @@ class LiveFake:
         self.server = make_server("127.0.0.1", 0, fake.app, threaded=True,
                                   request_handler=Quiet)
         self.url = f"http://127.0.0.1:{self.server.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                       daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
