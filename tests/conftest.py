@@ -28,6 +28,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from support import Api, install_response_check  # noqa: E402
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "install: installs the package into a fresh venv (deselect with "
+                   "-m 'not install' for a quicker run)")
+
+
 @pytest.fixture
 def fake() -> FakeCinder:
     return FakeCinder(fixture_path("default.json"))
