@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +40,30 @@ def fake() -> FakeCinder:
 
 
 @pytest.fixture
-def app(fake: FakeCinder) -> Iterator[Flask]:
-    """pytest-flask's ``client`` fixture uses this app; its responses are schema-checked."""
+def response_problems() -> Iterator[list[str]]:
+    """Where the schema check of every checked app puts what it finds; must stay empty."""
     problems: list[str] = []
-    install_response_check(fake, fake.app, problems)
-    yield fake.app
+    yield problems
     assert not problems, "responses that do not match their schema:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def app(fake: FakeCinder, response_problems: list[str]) -> Flask:
+    """pytest-flask's ``client`` fixture uses this app; its responses are schema-checked."""
+    install_response_check(fake, fake.app, response_problems)
+    return fake.app
+
+
+@pytest.fixture
+def checked_fake(response_problems: list[str]) -> Callable[..., FakeCinder]:
+    """Makes other FakeCinder instances (other settings) whose responses are checked too."""
+
+    def make(*args: Any, **kwargs: Any) -> FakeCinder:
+        made = FakeCinder(*args, **kwargs)
+        install_response_check(made, made.app, response_problems)
+        return made
+
+    return make
 
 
 @pytest.fixture
@@ -64,7 +82,9 @@ def admin(client: Any) -> Api:
 def live_server_url(app: Flask) -> Iterator[str]:
     """The fake's app behind werkzeug's threaded server on an ephemeral loopback port."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    # A short poll interval keeps shutdown() quick.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="live-server", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -87,10 +87,11 @@ class Router:
         for index, route in enumerate(self.routes):
             view = _make_view(route)
             endpoint = f"v3.{index}.{route.method}.{route.rule}"
+            # No automatic OPTIONS: Cinder's router has no such routes (404).
             app.add_url_rule(f"/v3/<project_id>/{route.rule}", endpoint, view,
-                             methods=[route.method])
+                             methods=[route.method], provide_automatic_options=False)
             app.add_url_rule(f"/v3/{route.rule}", endpoint + ".bare", view,
-                             methods=[route.method])
+                             methods=[route.method], provide_automatic_options=False)
 
 
 def _read_body() -> tuple[str | None, bytes]:
@@ -148,9 +149,10 @@ def _make_view(route: Route) -> Callable[..., Response]:
             raise NotFound("The resource could not be found.")
         args = request.args.to_dict()
         if operation.validates_body:
-            # No body at all makes Cinder fail with a 500; validating {} names what is missing.
+            # No body at all makes Cinder fail with a 500; validating {} names what is
+            # missing. A JSON null is a body, and is validated as one.
             fake.schemas.validate(operation.name, "request", version,
-                                  {} if body is None else body)
+                                  {} if content_type is None else body)
         if operation.validates_query:
             fake.schemas.validate(operation.name, "query", version, args)
         fake.before_operation(operation.name, caller, params, body)

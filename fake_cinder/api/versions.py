@@ -42,7 +42,8 @@ def register(app: Flask) -> None:
     def v3_redirect() -> Response:
         return redirect(f"{base_url()}/v3/", code=302)
 
-    app.add_url_rule("/", "versions", root, methods=["GET"])
-    app.add_url_rule("/v3/", "versions_v3", v3_root, methods=["GET"])
+    app.add_url_rule("/", "versions", root, methods=["GET"], provide_automatic_options=False)
+    app.add_url_rule("/v3/", "versions_v3", v3_root, methods=["GET"],
+                     provide_automatic_options=False)
     app.add_url_rule("/v3", "versions_v3_redirect", v3_redirect, methods=["GET"],
-                     strict_slashes=True)
+                     strict_slashes=True, provide_automatic_options=False)

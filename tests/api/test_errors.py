@@ -57,6 +57,13 @@ def test_root_needs_no_identity(client):
     assert client.get("/").status_code == 300
 
 
+@pytest.mark.parametrize("path", ["/", "/v3/", "/v3/demo/attachments"])
+def test_options_is_not_routed(api, client, path):
+    response = client.options(path, headers=api.headers())
+    assert response.status_code == 404
+    assert response.get_json() == WEBOB_404
+
+
 @pytest.mark.parametrize("path", ["/v3/demo/nothing", "/v3/demo/attachments/a/b/c",
                                   "/v2/demo/volumes", "/nothing", "/v3/demo/volumes/x/y"])
 def test_unknown_paths_are_webob_404s(api, client, path):
@@ -65,7 +72,7 @@ def test_unknown_paths_are_webob_404s(api, client, path):
     assert response.get_json() == WEBOB_404
 
 
-@pytest.mark.parametrize("method", ["PATCH", "POST"])
+@pytest.mark.parametrize("method", ["PATCH", "POST", "OPTIONS"])
 def test_unrouted_methods_are_webob_404s(api, method):
     response = api.call(method, f"attachments/{UNKNOWN}")
     assert response.status_code == 404
@@ -197,6 +204,11 @@ def test_create_without_a_body(api, fake):
     response = api.post("attachments")
     assert fault(response) == (400, "'attachment' is a required property")
     assert fake.store.attachments == {}
+
+
+def test_a_json_null_body_is_validated_as_a_body(api):
+    response = api.post("attachments", data="null", content_type="application/json")
+    assert fault(response) == (400, "None is not of type 'object'")
 
 
 def test_update_without_a_body(api):

@@ -140,10 +140,8 @@ def test_3_55_to_3_71_behave_like_3_54(api, version):
     assert attachment["attach_mode"] == "ro"
 
 
-def test_the_fake_can_advertise_a_lower_maximum(client):
-    from fake_cinder import FakeCinder
-
-    low = FakeCinder(max_version="3.60").app.test_client()
+def test_the_fake_can_advertise_a_lower_maximum(checked_fake):
+    low = checked_fake(max_version="3.60").app.test_client()
     headers = {"X-Project-Id": "demo", "OpenStack-API-Version": "volume 3.61"}
     response = low.get("/v3/demo/attachments", headers=headers)
     assert response.status_code == 406

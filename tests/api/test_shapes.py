@@ -141,10 +141,8 @@ def test_version_documents_link_to_the_request_host(api, client, base):
     assert response.get_json() == versions_document(base)
 
 
-def test_version_document_follows_a_lower_maximum(client):
-    from fake_cinder import FakeCinder
-
-    low = FakeCinder(max_version="3.60").app.test_client()
+def test_version_document_follows_a_lower_maximum(checked_fake):
+    low = checked_fake(max_version="3.60").app.test_client()
     assert low.get("/").get_json()["versions"][0]["version"] == "3.60"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from support import CONNECTOR, SERVER, SERVER2, VOLUME, fault
 
-from fake_cinder import FakeCinder
 from fake_cinder.resources import fixture_path
 
 MALFORMED_URL = (400, "Malformed request url")
@@ -194,8 +193,8 @@ def test_reserves_and_attachments_without_instance_delete_freely(api):
     assert api.delete(f"attachments/{connected}").status_code == 200
 
 
-def test_protection_can_be_turned_off(client):
-    fake = FakeCinder(fixture_path("default.json"), protect_in_use_attachments=False)
+def test_protection_can_be_turned_off(checked_fake):
+    fake = checked_fake(fixture_path("default.json"), protect_in_use_attachments=False)
     plain = fake.app.test_client()
     headers = {"X-Project-Id": "demo", "X-Roles": "member",
                "OpenStack-API-Version": "volume 3.71"}
