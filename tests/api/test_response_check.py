@@ -46,6 +46,8 @@ def test_faults_are_checked_by_shape(fake):
     assert check(fake, 404, {"itemNotFound": {"code": 404, "message": "x"}}) == []
     assert check(fake, 404, {"notAFault": {"code": 404, "message": "x"}}) != []
     assert check(fake, 400, {"badRequest": {"code": "400", "message": "x"}}) != []
+    assert check(fake, 404, {"badRequest": {"code": 404, "message": "x"}}) != []
+    assert check(fake, 500, {"computeFault": {"code": 500, "message": "x"}}) == []
     assert check(fake, 404, {"code": "404 Not Found", "title": "Not Found",
                              "message": "x<br /><br />\n\n\n"}) == []
     assert check(fake, 404, {"code": "404 Not Found", "message": "x"}) != []
