@@ -158,3 +158,11 @@ def test_admins_are_never_rejected_for_unknown_filters(api, made, version):
 
 def test_all_tenants_is_not_an_unknown_filter_for_members(api, made):
     assert ids(api.listing(query={"all_tenants": "1"})) == made[::-1]
+
+
+@pytest.mark.parametrize("roles", ["member", "admin"])
+def test_non_ascii_filter_keys_400_from_3_31_for_everyone(api, made, roles):
+    caller = api.as_(roles=roles)
+    response = caller.get("attachments", query={"fïlter": "1"}, version="3.31")
+    assert fault(response) == (400, "Filter keys can only contain ASCII characters.")
+    assert caller.get("attachments", query={"fïlter": "1"}, version="3.30").status_code == 200

@@ -149,3 +149,19 @@ def test_the_fake_can_advertise_a_lower_maximum(checked_fake):
     headers["OpenStack-API-Version"] = "volume latest"
     response = low.get("/v3/demo/attachments", headers=headers)
     assert response.headers["OpenStack-API-Version"] == "volume 3.60"
+
+
+@pytest.mark.parametrize(("value", "echoed"), [
+    ("volume 3.44, compute 2.1", "3.44"), ("compute 2.1, volume 3.27", "3.27"),
+    ("volume 3.0", "3.0")])
+def test_the_volume_part_of_a_header_list_is_used(api, value, echoed):
+    response = api.get("attachments", version=None, extra={"OpenStack-API-Version": value})
+    assert response.headers["OpenStack-API-Version"] == f"volume {echoed}"
+    assert response.status_code == (404 if echoed == "3.0" else 200)
+
+
+@pytest.mark.parametrize("requested", ["03.27", "3.027", "-3.27"])
+def test_leading_zeros_and_signs_are_invalid(api, requested):
+    response = api.get("attachments", version=requested)
+    assert fault(response) == (400, f"API Version String {requested} is of invalid format. "
+                                     "Must be of format MajorNum.MinorNum.")

@@ -366,3 +366,9 @@ def test_same_instance_is_refused_while_the_volume_is_attaching(api):
     assert fault(response) == (400, f"Invalid volume: Volume {VOLUME} status must be available "
                                     "or downloading to reserve, but the current status is "
                                     "attaching.")
+
+
+def test_volume_attachment_host_name_for_the_service_role(api):
+    attached(api)
+    (entry,) = api.volume(roles="member,service")["attachments"]
+    assert entry["host_name"] == CONNECTOR["host"]
