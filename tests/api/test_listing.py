@@ -166,3 +166,8 @@ def test_non_ascii_filter_keys_400_from_3_31_for_everyone(api, made, roles):
     response = caller.get("attachments", query={"fïlter": "1"}, version="3.31")
     assert fault(response) == (400, "Filter keys can only contain ASCII characters.")
     assert caller.get("attachments", query={"fïlter": "1"}, version="3.30").status_code == 200
+
+
+def test_an_empty_instance_id_filter_matches_nothing(api, made):
+    # Cinder renames instance_id only when it has a value; "instance_id" is no column.
+    assert api.listing(query={"instance_id": ""}) == []

@@ -372,3 +372,12 @@ def test_volume_attachment_host_name_for_the_service_role(api):
     attached(api)
     (entry,) = api.volume(roles="member,service")["attachments"]
     assert entry["host_name"] == CONNECTOR["host"]
+
+
+def test_delete_leaves_the_volume_updated_at_alone(api):
+    attachment_id = attached(api)
+    before = api.volume()["updated_at"]
+    api.remove(attachment_id)
+    volume = api.volume()
+    assert volume["status"] == "available"
+    assert volume["updated_at"] == before
