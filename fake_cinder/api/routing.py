@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from ..core.context import Caller
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from ..fake import FakeCinder
 
 JSON_TYPES = ("application/json", "application/vnd.openstack.volume+json")
+MAX_REQUEST_BODY_SIZE = 114688  # oslo.middleware's sizelimit default
 MALFORMED_BODY = "Malformed request body"
 
 
@@ -97,6 +99,10 @@ class Router:
 def _read_body() -> tuple[str | None, bytes]:
     """Cinder's get_body: (content type, raw body); an empty body has no type."""
     raw = request.get_data(cache=True)
+    if (request.content_length is None and len(raw) >= MAX_REQUEST_BODY_SIZE
+            and request.environ["wsgi.input"].read(1)):
+        # A chunked body stops at MAX_CONTENT_LENGTH; anything left means it was larger.
+        raise RequestEntityTooLarge()
     if not raw:
         return None, b""
     content_type = request.mimetype

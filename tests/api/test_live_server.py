@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 
@@ -143,3 +144,30 @@ def test_concurrent_reserves_over_http_exactly_one_wins(live_server_url, fake):
             assert "must be available or downloading to reserve" in \
                 response.json()["badRequest"]["message"]
     assert len(fake.store.attachments) == 1
+
+
+def chunked(body: bytes, piece: int = 4096):
+    """A generator body: requests sends it with Transfer-Encoding: chunked."""
+    for start in range(0, len(body), piece):
+        yield body[start:start + piece]
+
+
+def test_chunked_body_over_the_limit_is_a_413(live_server_url, fake):
+    body = json.dumps({"attachment": {"volume_uuid": VOLUME, "pad": "x" * 200_000}}).encode()
+    response = requests.post(f"{live_server_url}/v3/demo/attachments", data=chunked(body),
+                             headers={**headers(), "Content-Type": "application/json"},
+                             timeout=10)
+    assert response.request.headers["Transfer-Encoding"] == "chunked"
+    assert response.status_code == 413
+    assert response.json()["code"] == "413 Request Entity Too Large"
+    assert "OpenStack-API-Version" not in response.headers
+    assert fake.store.attachments == {}
+
+
+def test_chunked_body_of_exactly_the_limit_is_read(live_server_url):
+    body = json.dumps({"attachment": {"volume_uuid": VOLUME}}).encode()
+    body += b" " * (114688 - len(body))
+    response = requests.post(f"{live_server_url}/v3/demo/attachments", data=chunked(body),
+                             headers={**headers(), "Content-Type": "application/json"},
+                             timeout=10)
+    assert response.status_code == 200
