@@ -204,3 +204,17 @@ def test_protection_can_be_turned_off(checked_fake):
     response = plain.delete(f"/v3/demo/attachments/{attachment_id}", headers=headers)
     assert response.status_code == 200
     assert fake.store.attachments == {}
+
+
+@pytest.mark.parametrize("roles", ["Admin", "reader, ADMIN", "admin"])
+def test_admin_role_is_matched_without_case(api, roles):
+    caller = api.as_(project="elsewhere", roles=roles)
+    assert caller.get(f"volumes/{VOLUME}").status_code == 200
+
+
+@pytest.mark.parametrize("service_roles", ["Service", "reader,service"])
+def test_service_role_is_matched_without_case(api, service_roles):
+    attachment_id = api.create(VOLUME, SERVER, connector=CONNECTOR)["id"]
+    response = api.delete(f"attachments/{attachment_id}",
+                          extra={"X-Service-Roles": service_roles})
+    assert response.status_code == 200
