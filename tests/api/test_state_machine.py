@@ -381,3 +381,20 @@ def test_delete_leaves_the_volume_updated_at_alone(api):
     volume = api.volume()
     assert volume["status"] == "available"
     assert volume["updated_at"] == before
+
+
+def test_update_after_create_with_connector(api):
+    created = api.create(connector=CONNECTOR)
+    before = api.show(created["id"])
+    updated = api.update(created["id"], dict(CONNECTOR, host="compute-2"))
+    # Stale: what was stored before the call (create left attach_mode "null").
+    assert (updated["status"], updated["attach_mode"], updated["attached_at"]) == (
+        "attaching", "null", before["attached_at"])
+    after = api.show(created["id"])
+    assert (after["status"], after["attach_mode"]) == ("attaching", "rw")
+
+
+@pytest.mark.parametrize("volume_uuid", [VOLUME.upper(), "{" + VOLUME + "}"])
+def test_uuid_spellings_pass_the_schema_but_name_no_volume(api, volume_uuid):
+    response = api.post("attachments", {"attachment": {"volume_uuid": volume_uuid}})
+    assert fault(response) == (404, f"Volume {volume_uuid} could not be found.")
