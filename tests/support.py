@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, request
 from werkzeug.wrappers import Response
 
 from fake_cinder import FakeCinder
@@ -22,7 +22,7 @@ UNKNOWN = "deadbeef-0000-4000-8000-00000000dead"
 CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:cad181614cec", "ip": "192.168.1.20",
              "platform": "x86_64", "host": "compute-1", "os_type": "linux",
              "multipath": False, "mountpoint": "/dev/vdb"}
-# Every status a v3 handler (or the router around it) may answer with a body.
+# The statuses the Cinder API answers with an empty body.
 EMPTY_STATUSES = (202, 204, 302)
 
 
@@ -43,7 +43,8 @@ def response_problems(fake: FakeCinder, response: Response) -> list[str]:
     version = g.get("api_version") or mv.MIN_VERSION
     if status >= 400:
         # WebOb's errors (outside Cinder's router) carry a string code.
-        operation = "webob_fault" if isinstance(body.get("code"), str) else "fault"
+        webob = isinstance(body, dict) and isinstance(body.get("code"), str)
+        operation = "webob_fault" if webob else "fault"
         version = mv.MIN_VERSION
     else:
         operation = g.get("operation")
@@ -53,13 +54,19 @@ def response_problems(fake: FakeCinder, response: Response) -> list[str]:
             for problem in fake.schemas.errors(operation, "response", version, body)]
 
 
+def is_cinder_path(path: str) -> bool:
+    """The Cinder API's URLs (the versions document and /v3), not the fake's own extras."""
+    return path == "/" or path == "/v3" or path.startswith("/v3/")
+
+
 def install_response_check(fake: FakeCinder, app: Flask, problems: list[str]) -> None:
+    """Check every Cinder API response of ``app``; what is wrong goes to ``problems``."""
+
     @app.after_request
     def check(response: Response) -> Response:
-        from flask import request
-
-        problems.extend(f"{request.method} {request.path}: {p}"
-                        for p in response_problems(fake, response))
+        if is_cinder_path(request.path):
+            problems.extend(f"{request.method} {request.path}: {p}"
+                            for p in response_problems(fake, response))
         return response
 
 
