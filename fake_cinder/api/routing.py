@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, g, request
+from werkzeug.exceptions import NotFound as RoutingNotFound
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
@@ -137,6 +138,10 @@ def _pick_action(route: Route, raw: bytes) -> tuple[Operation, Any]:
 
 def _make_view(route: Route) -> Callable[..., Response]:
     def view(project_id: str | None = None, **params: str) -> Response:
+        if request.method != route.method:
+            # Werkzeug adds HEAD to GET rules; Cinder's router matches only the declared
+            # method, so anything else is its plain 404.
+            raise RoutingNotFound()
         fake: FakeCinder = g.fake
         g.api_version = mv.negotiate(request.headers.get(mv.HEADER), fake.max_version)
         content_type, raw = _read_body()

@@ -64,6 +64,11 @@ def test_options_is_not_routed(api, client, path):
     assert response.get_json() == WEBOB_404
 
 
+def test_trailing_slashes_are_accepted_as_by_cinders_router(api):
+    assert api.listing(url_project=True) == api.get("attachments/").get_json()["attachments"]
+    assert api.get(f"volumes/{VOLUME}/").status_code == 200
+
+
 @pytest.mark.parametrize("path", ["/v3/demo/nothing", "/v3/demo/attachments/a/b/c",
                                   "/v2/demo/volumes", "/nothing", "/v3/demo/volumes/x/y"])
 def test_unknown_paths_are_webob_404s(api, client, path):
@@ -72,11 +77,19 @@ def test_unknown_paths_are_webob_404s(api, client, path):
     assert response.get_json() == WEBOB_404
 
 
-@pytest.mark.parametrize("method", ["PATCH", "POST", "OPTIONS"])
+@pytest.mark.parametrize("method", ["PATCH", "POST", "OPTIONS", "HEAD"])
 def test_unrouted_methods_are_webob_404s(api, method):
     response = api.call(method, f"attachments/{UNKNOWN}")
     assert response.status_code == 404
-    assert response.get_json() == WEBOB_404
+    if method != "HEAD":  # a HEAD response has no body to compare
+        assert response.get_json() == WEBOB_404
+    assert "OpenStack-API-Version" not in response.headers
+
+
+def test_head_on_a_collection_is_a_webob_404(api):
+    response = api.call("HEAD", "attachments")
+    assert response.status_code == 404
+    assert "OpenStack-API-Version" not in response.headers
 
 
 def test_oversize_body_is_a_webob_413(api, fake):
