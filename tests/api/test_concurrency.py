@@ -7,12 +7,13 @@ import threading
 import uuid
 
 import pytest
-from support import SHARED_VOLUME, VOLUME
+from support import SHARED_VOLUME, VOLUME, slow_status
 
 THREADS = 16
 
 
-def race(app, volume_id: str) -> list:
+def race(app, fake, volume_id: str) -> list:
+    slow_status(fake.store, volume_id)
     barrier = threading.Barrier(THREADS)
     results = []
     lock = threading.Lock()
@@ -38,7 +39,7 @@ def race(app, volume_id: str) -> list:
 
 @pytest.mark.parametrize("round_", range(3))
 def test_exactly_one_concurrent_reserve_wins(app, fake, round_):
-    results = race(app, VOLUME)
+    results = race(app, fake, VOLUME)
     assert sorted(r.status_code for r in results) == [200] + [400] * (THREADS - 1)
     winner = next(r for r in results if r.status_code == 200).get_json()["attachment"]
     assert list(fake.store.attachments) == [winner["id"]]
@@ -47,6 +48,6 @@ def test_exactly_one_concurrent_reserve_wins(app, fake, round_):
 
 def test_first_reserve_of_a_multiattach_volume_wins_too(app, fake):
     # A multiattach volume may be shared, but not while it is reserved (Cinder's rule).
-    results = race(app, SHARED_VOLUME)
+    results = race(app, fake, SHARED_VOLUME)
     assert sorted(r.status_code for r in results) == [200] + [400] * (THREADS - 1)
     assert len(fake.store.attachments) == 1

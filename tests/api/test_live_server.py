@@ -7,7 +7,7 @@ import threading
 import uuid
 
 import requests
-from support import CONNECTOR, SERVER, SERVER2, SHARED_VOLUME, VOLUME
+from support import CONNECTOR, SERVER, SERVER2, SHARED_VOLUME, VOLUME, slow_status
 
 THREADS = 8
 
@@ -119,6 +119,7 @@ def test_errors_over_http_have_cinder_shapes(live_server_url):
 
 
 def test_concurrent_reserves_over_http_exactly_one_wins(live_server_url, fake):
+    slow_status(fake.store, VOLUME)
     barrier = threading.Barrier(THREADS)
     results: list[requests.Response] = []
     lock = threading.Lock()

@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from support import slow_status
 
 from fake_cinder.core import attachments as core
 from fake_cinder.core import volumes
@@ -132,6 +133,7 @@ def test_list_returns_copies(store):
 
 def test_concurrent_reserves_in_the_core(store):
     volume_id = new_volume(store)
+    slow_status(store, volume_id)
     threads_count = 16
     barrier = threading.Barrier(threads_count)
     outcomes: list[str] = []
