@@ -165,3 +165,16 @@ def test_leading_zeros_and_signs_are_invalid(api, requested):
     response = api.get("attachments", version=requested)
     assert fault(response) == (400, f"API Version String {requested} is of invalid format. "
                                      "Must be of format MajorNum.MinorNum.")
+
+
+def test_body_parsing_and_action_lookup_come_before_the_version_gate(api):
+    # Cinder's wsgi.Resource parses the body and finds the action before dispatching to
+    # the versioned method, so these 400s win over the 3.26 404.
+    response = api.post("attachments", data="{nope", content_type="application/json",
+                        version="3.26")
+    assert fault(response) == (400, "Malformed request body")
+    response = api.post(f"attachments/{UNKNOWN}/action", {"os-foo": None}, version="3.26")
+    assert fault(response) == (400, "There is no such action: os-foo. Verify the request "
+                                    "body and Content-Type header and try again.")
+    response = api.post("attachments", data="{}", content_type="text/plain", version="3.26")
+    assert fault(response) == (415, "Unsupported Content-Type")
