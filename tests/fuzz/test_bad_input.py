@@ -172,11 +172,14 @@ CORPUS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def served(serve_fake):
-    """One live fake for the whole corpus (each case compares dumps, so sharing is safe)."""
-    fake = FakeCinder(fixture_path("default.json"), seed=5)
-    port = serve_fake(fake).server.port
+@pytest.fixture
+def fake() -> FakeCinder:
+    return FakeCinder(fixture_path("default.json"), seed=5)
+
+
+@pytest.fixture
+def served(fake: FakeCinder, live_server_url: str) -> tuple[FakeCinder, int, str]:
+    port = int(live_server_url.rsplit(":", 1)[1])
     # An attachment to aim at: attaching, with a connector, on demo's multiattach volume.
     status, body = _send(port, "POST", "/v3/demo/attachments", tuple(
         {**AUTH, **JSON_TYPE}.items()), _create('{"initiator": "iqn.x"}', SHARED))

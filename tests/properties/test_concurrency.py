@@ -111,13 +111,12 @@ class Worker:
             self.expect("list", result.status, (200,))
 
 
-def test_mixed_operations_lose_no_update(live_fake) -> None:
-    fake = live_fake.fake
+def test_mixed_operations_lose_no_update(fake: FakeCinder, live_server_url: str) -> None:
     admin = headers(PROJECTS[0], "admin")
-    api = http_api(live_fake.url)
+    api = http_api(live_server_url)
     shared = [api.call("POST", "/v3/volumes", admin, {"volume": {
         "size": 1, "volume_type": "multiattach"}}).body["volume"]["id"] for _ in range(3)]
-    workers = [Worker(i, live_fake.url, shared) for i in range(THREADS)]
+    workers = [Worker(i, live_server_url, shared) for i in range(THREADS)]
     with ThreadPoolExecutor(THREADS) as pool:
         for future in [pool.submit(w.run, OPERATIONS) for w in workers]:
             future.result()
@@ -139,15 +138,16 @@ def test_mixed_operations_lose_no_update(live_fake) -> None:
 
 
 @pytest.mark.parametrize("round_", range(5))
-def test_concurrent_reserves_of_one_volume_let_one_through(live_fake, round_: int) -> None:
+def test_concurrent_reserves_of_one_volume_let_one_through(live_server_url: str,
+                                                           round_: int) -> None:
     contenders = 12
     admin = headers(PROJECTS[0], "admin")
-    volume = http_api(live_fake.url).call(
+    volume = http_api(live_server_url).call(
         "POST", "/v3/volumes", admin, {"volume": {"size": 1}}).body["volume"]["id"]
     barrier = threading.Barrier(contenders)
 
     def reserve(index: int) -> int:
-        api = http_api(live_fake.url)
+        api = http_api(live_server_url)
         api.call("GET", "/v3/volumes", admin)  # warm up before the race starts
         barrier.wait()
         return api.call("POST", "/v3/attachments", admin, {"attachment": {
@@ -157,6 +157,6 @@ def test_concurrent_reserves_of_one_volume_let_one_through(live_fake, round_: in
     with ThreadPoolExecutor(contenders) as pool:
         statuses = Counter(pool.map(reserve, range(contenders)))
     assert statuses == {200: 1, 400: contenders - 1}
-    listed = http_api(live_fake.url).call(
+    listed = http_api(live_server_url).call(
         "GET", f"/v3/attachments?all_tenants=1&volume_id={volume}", admin)
     assert len(listed.body["attachments"]) == 1
