@@ -91,6 +91,9 @@ class RouteDoc:
     min_version: mv.APIVersion | None = None
     max_version: mv.APIVersion | None = None
     request_required: bool = True
+    # False for routes a fuzzer must not call at random (e.g. ones that make the fake fail
+    # on purpose): the operation gets "x-fuzz": false and tests/fuzz skips it.
+    fuzz: bool = True
 
 
 _DOCS: dict[tuple[str, str | None], RouteDoc] = {}
@@ -311,6 +314,8 @@ def _operation(described: DescribedRoute, schemas: SchemaRegistry,
         result["requestBody"] = {"required": doc.request_required,
                                  "content": {JSON: {"schema": request}}}
     result["responses"] = _responses(described, schemas)
+    if not doc.fuzz:
+        result["x-fuzz"] = False
     if doc.authenticated:
         result["security"] = [{"token": []}, {"project": []}]
     return result

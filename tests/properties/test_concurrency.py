@@ -3,6 +3,7 @@ and concurrent reserves of one non-multiattach volume let exactly one through.""
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import threading
@@ -11,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pytest
+from flask import Flask
 from proof_invariants import PROJECTS, check_invariants, headers, http_api
 
 from fake_cinder import FakeCinder
@@ -24,6 +26,14 @@ CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:threads", "host": "compute-
 @pytest.fixture
 def fake() -> FakeCinder:
     return FakeCinder(fixture_path("default.json"), seed=3, protect_in_use_attachments=False)
+
+
+@pytest.fixture
+def app(fake: FakeCinder, caplog: pytest.LogCaptureFixture) -> Flask:
+    """The live server's app without the per-response schema check (the fuzzer checks the
+    shapes) and without a captured access-log line per request: the load is the point."""
+    caplog.set_level(logging.WARNING, logger="werkzeug")
+    return fake.app
 
 
 @dataclass
