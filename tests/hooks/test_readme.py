@@ -1,0 +1,54 @@
+"""Every example in the README's test-hook sections runs, as written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from fake_cinder import FakeCinder
+
+from .readme import ROOT, SECTIONS, blocks, file_name
+
+pytest_plugins = ["pytester"]
+
+
+def test_each_section_has_examples() -> None:
+    for title in SECTIONS:
+        if title != "HTTP control API (/_fake/)":
+            assert any(lang == "python" for lang, _code in blocks(title)), title
+    assert [lang for lang, _code in blocks("HTTP control API (/_fake/)")] == ["sh"]
+
+
+@pytest.mark.parametrize("title", [t for t in SECTIONS if t != "pytest plugin"])
+def test_python_examples(title: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # the examples name fixtures/... relative to the checkout
+    snippets = [code for lang, code in blocks(title)
+                if lang == "python" and file_name(code) is None]
+    for code in snippets:
+        exec(compile(code, f"README.md ({title})", "exec"), {"__name__": "readme_example"})
+
+
+def test_shell_examples_against_a_live_server() -> None:
+    [(_lang, script)] = blocks("HTTP control API (/_fake/)")
+    fake = FakeCinder(ROOT / "fixtures" / "default.json")
+    with fake.serve() as server:
+        result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script],
+                                env={**os.environ, "FAKE": server.url}, capture_output=True,
+                                text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # health (no newline of its own), the volume count, the PUT's check, the fault id
+    assert result.stdout.split("\n")[:3] == ['{"status": "ok"}3', "true", "fault-1"]
+    # The fault fired on the script's one /v3 request, and the script cleared the journal.
+    assert [(f.operation, f.fired) for f in fake.faults.list()] == [("attachment_create", 1)]
+    assert len(fake.journal) == 0
+
+
+def test_pytest_plugin_example(pytester: pytest.Pytester) -> None:
+    files = {file_name(code): code for lang, code in blocks("pytest plugin")
+             if lang == "python" and file_name(code)}
+    assert files, "the pytest plugin section has a downstream test file"
+    pytester.makepyfile(**files)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4)
