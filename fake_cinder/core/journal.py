@@ -148,10 +148,11 @@ class Journal:
         """At least once (or exactly ``times``); returns the matching entries."""
         found = self.entries(operation, **filters)
         if (times is None and not found) or (times is not None and len(found) != times):
-            wanted = "at least once" if times is None else f"{times} time(s)"
+            wanted = ("at least once" if times is None else "never" if times == 0
+                      else f"exactly {times} time(s)")
             where = f" with {filters}" if filters else ""
-            raise AssertionError(f"expected {operation}{where} {wanted}, found {len(found)}\n"
-                                 + self._describe())
+            raise AssertionError(f"expected {operation}{where} to be called {wanted}, "
+                                 f"called {len(found)} time(s)\n" + self._describe())
         return found
 
     def assert_not_called(self, operation: str, **filters: Any) -> None:
