@@ -32,7 +32,8 @@ class LiveServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> LiveServer:
-        self._thread = threading.Thread(target=self._server.serve_forever,
+        # A short poll interval: stop() returns quickly (tests start and stop many servers).
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         name=f"fake-cinder {self.url}", daemon=True)
         self._thread.start()
         return self

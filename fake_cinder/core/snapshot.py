@@ -44,8 +44,23 @@ def state_validator() -> jsonschema.protocols.Validator:
             schema = json.loads((data_dir("schemas") / "state.json").read_text("utf-8"))
             cls = jsonschema.validators.validator_for(schema)
             cls.check_schema(schema)
-            _validator = cls(schema)
+            _validator = cls(_inline_refs(schema, schema.get("$defs", {})))
         return _validator
+
+
+def _inline_refs(node: Any, definitions: dict[str, Any]) -> Any:
+    """The schema with its local ``#/$defs/...`` references replaced by their targets:
+    resolving references dominates validation time of large states otherwise."""
+    if isinstance(node, list):
+        return [_inline_refs(item, definitions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        target = _inline_refs(definitions[ref.removeprefix("#/$defs/")], definitions)
+        return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return {key: value if key == "$defs" else _inline_refs(value, definitions)
+            for key, value in node.items()}
 
 
 def validate(state: Any, source: str = "state") -> None:

@@ -95,7 +95,8 @@ def test_assertion_helpers_pass_and_fail_with_the_journal(fake: FakeCinder) -> N
     with pytest.raises(AssertionError, match=r"expected attachment_delete to be called at least "
                        r"once, called 0 time\(s\)\njournal:\n  #1 attachment_create POST"):
         journal.assert_called("attachment_delete")
-    with pytest.raises(AssertionError, match="expected attachment_update to be called exactly 2 time"):
+    with pytest.raises(AssertionError,
+                       match="expected attachment_update to be called exactly 2 time"):
         journal.assert_called("attachment_update", times=2)
     with pytest.raises(AssertionError, match="attachment_create .step 2. not found"):
         journal.assert_order("attachment_update", "attachment_create")
