@@ -72,6 +72,17 @@ def put_state() -> Response:
     return _json(_fake().dump())
 
 
+@control.post("/state")
+def add_state() -> Response:
+    """Add records (a state, merged into the current one: ``load(..., replace=False)``)."""
+    state = _body()
+    try:
+        _fake().load(state if state is not None else {}, replace=False, name="request body")
+    except StateError as exc:
+        raise BadRequest(str(exc)) from None
+    return _json(_fake().dump())
+
+
 @control.post("/reset")
 def reset() -> Response:
     _fake().reset(project_id=request.args.get("project_id") or None)
