@@ -250,6 +250,9 @@ class FakeCinder:
             raise ValueError(f"unknown operation {operation!r}; one of "
                              f"{', '.join(sorted(OPERATIONS))}")
         if retry_after is not None:
+            if isinstance(retry_after, bool) or not isinstance(retry_after, int | str):
+                raise ValueError(f"retry_after must be seconds or an HTTP date, "
+                                 f"not {retry_after!r}")
             options["headers"] = {**(options.get("headers") or {}),
                                   "Retry-After": str(retry_after)}
         if options.get("probability") is not None and options.get("seed") is None:

@@ -93,6 +93,7 @@ class Fault:
     _random: random.Random | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        self._check_types()
         effects = [self.status is not None, self.backend_failure, self.drop_connection]
         if sum(effects) > 1:
             raise ValueError("a fault has one effect: status, backend_failure or "
@@ -115,6 +116,32 @@ class Fault:
             self._random = random.Random(self.seed or 0)
         if self.status is not None and self.message is None:
             self.message = default_message(self.operation, self.status)
+
+    def _check_types(self) -> None:
+        """Options also come as JSON (POST /_fake/faults): refuse wrong types clearly."""
+        def wrong(name: str, expected: str) -> ValueError:
+            return ValueError(f"{name} must be {expected}, not {getattr(self, name)!r}")
+
+        for name in ("status", "times"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise wrong(name, "an integer")
+        for name in ("latency", "probability"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool)
+                                      or not isinstance(value, int | float)):
+                raise wrong(name, "a number")
+        for name in ("message", "project_id", "volume_id", "attachment_id"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
+                raise wrong(name, "a string")
+        for name in ("backend_failure", "drop_connection"):
+            if not isinstance(getattr(self, name), bool):
+                raise wrong(name, "true or false")
+        if self.seed is not None and not isinstance(self.seed, int):
+            raise wrong("seed", "an integer")
+        if not isinstance(self.headers, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in self.headers.items()):
+            raise wrong("headers", "an object of strings")
 
     @property
     def exhausted(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -220,11 +221,16 @@ def load(store: Store, state: dict[str, Any], replace: bool = True, source: str 
     """
     with store.lock:
         if not replace:
+            validate(state, source)
             current = dump(store)
             merged = {key: current.get(key, []) + list(state.get(key, [])) for key in SECTIONS}
             if "identity" in state or "identity" in current:
                 merged["identity"] = state.get("identity", current.get("identity"))
-            state, checked = merged, False
+            try:
+                _check_references(merged, source)
+            except StateError as exc:
+                raise _in_added_part(exc, current) from None
+            state, checked = merged, True
         if not checked:
             check(state, source)
         empty = Store(clock=store.clock)
@@ -232,6 +238,16 @@ def load(store: Store, state: dict[str, Any], replace: bool = True, source: str 
         store.clear()
         _install(store, types, volumes, attachments)
         store.identity = copy.deepcopy(state.get("identity"))
+
+
+def _in_added_part(error: StateError, current: dict[str, Any]) -> StateError:
+    """Point an error about the merged state at the record of the added state."""
+    match = re.match(r"^\$\.(\w+)\[(\d+)\](.*)$", error.path)
+    if match is None or match.group(1) not in SECTIONS:
+        return error
+    index = int(match.group(2)) - len(current[match.group(1)])
+    return StateError(error.source, f"$.{match.group(1)}[{index}]{match.group(3)}",
+                      error.problem)
 
 
 class ProjectIndex:

@@ -102,6 +102,17 @@ def test_faults_crud_and_effect(fake: FakeCinder, url: str) -> None:
     ({"operation": "attachment_show", "status": 200}, "400..599"),
     ({"operation": "attachment_show", "status": 500, "colour": "red"}, "colour"),
     ({"operation": "attachment_show"}, "needs an effect"),
+    ({"operation": "attachment_show", "status": "500"}, "status must be an integer"),
+    ({"operation": "attachment_show", "status": 500, "headers": {"a": 1}}, "headers must"),
+    ({"operation": "attachment_show", "status": 500, "headers": []}, "headers must"),
+    ({"operation": "attachment_show", "latency": "1"}, "latency must be a number"),
+    ({"operation": "attachment_show", "status": 500, "times": 1.5}, "times must"),
+    ({"operation": "attachment_show", "status": 500, "probability": "x"}, "probability"),
+    ({"operation": "attachment_show", "drop_connection": 1}, "true or false"),
+    ({"operation": "attachment_show", "status": 500, "volume_id": 7}, "volume_id must"),
+    ({"operation": "attachment_show", "status": 500, "message": {}}, "message must"),
+    ({"operation": "attachment_show", "status": 500, "seed": "x"}, "seed must"),
+    ({"operation": "attachment_show", "status": 500, "retry_after": [1]}, "retry_after"),
 ])
 def test_bad_faults_are_400s(fake: FakeCinder, url: str, body: object, problem: str) -> None:
     response = requests.post(f"{url}/_fake/faults", json=body, timeout=5)
@@ -173,5 +184,5 @@ def test_post_state_adds_records(fake: FakeCinder, url: str) -> None:
     again = requests.post(f"{url}/_fake/state", json=added, timeout=5)
     assert again.status_code == 400
     assert again.json()["badRequest"]["message"].startswith(
-        "request body: $.volume_types[3].id: duplicate volume type id")
+        "request body: $.volume_types[0].id: duplicate volume type id")
     assert fake.dump() == state
