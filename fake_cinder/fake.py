@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from .api import control
 from .api import microversions as mv
-from .api.app import ROUTER, create_app
+from .api.app import MAX_REQUEST_BODY_SIZE, ROUTER, create_app
 from .api.validation import SchemaRegistry
 from .core import faults as fault_rules
 from .core import snapshot
@@ -118,11 +118,11 @@ class FakeCinder:
     @staticmethod
     def _checked_state(source: StateSource, name: str | None = None) -> dict[str, Any]:
         """A validated state that nothing else holds a reference to."""
-        if isinstance(source, dict):
-            state = copy.deepcopy(source)
-            snapshot.check(state, name or "state")
-            return state
-        return snapshot.read_file(source)
+        if isinstance(source, str | Path):
+            return snapshot.read_file(source)
+        state = copy.deepcopy(source)
+        snapshot.check(state, name or "state")  # anything but an object is refused here
+        return state
 
     def load(self, source: StateSource, replace: bool = True, *,
              name: str | None = None) -> None:
@@ -132,11 +132,12 @@ class FakeCinder:
         path and the problem, and changes nothing. ``reset()`` still goes back to
         the constructor's fixtures.
         """
-        label = name or ("state" if isinstance(source, dict) else str(source))
+        is_file = isinstance(source, str | Path)
+        label = name or (str(source) if is_file else "state")
         if replace:
             snapshot.load(self.store, self._checked_state(source, label), checked=True)
         else:
-            data = source if isinstance(source, dict) else snapshot.read_file(source)
+            data = snapshot.read_file(source) if is_file else source
             snapshot.load(self.store, data, replace=False, source=label)
 
     def dump(self) -> dict[str, Any]:
@@ -367,7 +368,7 @@ class FakeCinder:
             "operation": operation,
             "project_id": caller.project_id if caller is not None else None,
             "microversion": str(version) if version is not None else None,
-            "status": status, "raw_body": request.get_data(cache=True),
+            "status": status, "raw_body": _request_body(request),
             "request_id": g.get("request_id"), "fault": g.get("fake_fault"),
             "attachment_id": attachment_id, "attachment_status": attachment_status,
         })
@@ -406,3 +407,10 @@ def _created_id(response: Response) -> str | None:
         return match.group(1).decode()
     found = (response.get_json(silent=True) or {}).get("attachment")
     return found.get("id") if isinstance(found, dict) else None
+
+
+def _request_body(request: Request) -> bytes:
+    """The body to journal; an over-size one (answered 413 unread) is not read now either."""
+    if (request.content_length or 0) > MAX_REQUEST_BODY_SIZE:
+        return b""
+    return request.get_data(cache=True)

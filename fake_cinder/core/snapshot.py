@@ -221,7 +221,7 @@ def load(store: Store, state: dict[str, Any], replace: bool = True, source: str 
     """
     with store.lock:
         if not replace:
-            validate(state, source)
+            validate(state, source)  # before merging: paths point into the added state
             current = dump(store)
             merged = {key: current.get(key, []) + list(state.get(key, [])) for key in SECTIONS}
             if "identity" in state or "identity" in current:

@@ -56,6 +56,11 @@ def test_bad_state_is_a_400_naming_the_path(fake: FakeCinder, url: str) -> None:
         "request body: $.volumes[0].size: -1 is less than the minimum of 0")}}
     garbage = requests.put(f"{url}/_fake/state", data="{", timeout=5)
     assert garbage.json()["badRequest"]["message"] == "Malformed request body"
+    for method in ("PUT", "POST"):
+        listed = requests.request(method, f"{url}/_fake/state", json=[1], timeout=5)
+        assert listed.status_code == 400
+        assert listed.json()["badRequest"]["message"] == (
+            "request body: $: [1] is not of type 'object'")
     assert fake.dump() == before
 
 

@@ -51,6 +51,15 @@ def test_non_json_bodies_are_kept_as_text(fake: FakeCinder) -> None:
     assert entry.body == "{oops" and entry.operation is None
 
 
+def test_over_size_bodies_are_not_read(fake: FakeCinder) -> None:
+    client = fake.app.test_client()
+    response = client.post(f"{BASE}/attachments", headers=NOVA, data=b"x" * 200_000,
+                           content_type="application/json")
+    assert response.status_code == 413
+    [entry] = fake.journal.entries()
+    assert (entry.status, entry.body) == (413, None)
+
+
 def test_version_errors_are_journaled_without_operation(fake: FakeCinder) -> None:
     client = fake.app.test_client()
     client.get(f"{BASE}/attachments", headers={**NOVA, "OpenStack-API-Version": "volume 9.1"})
