@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 
 import pytest
 import requests  # noqa: F401  (see below)
 
 from fake_cinder import FakeCinder
+from fake_cinder.fake import OPERATIONS
 
-from .readme import ROOT, SECTIONS, blocks, file_name
+from .readme import ROOT, SECTIONS, blocks, file_name, section
 
 pytest_plugins = ["pytester"]
 # requests is imported above so that pytester's in-process runs, which forget the modules
@@ -57,3 +59,9 @@ def test_pytest_plugin_example(pytester: pytest.Pytester) -> None:
     # (hypothesis' plugin would re-import hypothesis at the end of an in-process run)
     result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
     result.assert_outcomes(passed=4)
+
+
+def test_faults_section_names_every_operation() -> None:
+    text = section("Faults")
+    names = text[text.index("Operation names:"):text.index("- **Effect**")]
+    assert set(re.findall(r"`(\w+)`", names)) == OPERATIONS
