@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Request, g, has_app_context
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from .api import control
@@ -413,4 +414,7 @@ def _request_body(request: Request) -> bytes:
     """The body to journal; an over-size one (answered 413 unread) is not read now either."""
     if (request.content_length or 0) > MAX_REQUEST_BODY_SIZE:
         return b""
-    return request.get_data(cache=True)
+    try:
+        return request.get_data(cache=True)
+    except HTTPException:  # a chunked body over the limit, or the client went away
+        return b""

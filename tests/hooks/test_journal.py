@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 from fake_cinder import FakeCinder
 from fake_cinder.core.journal import Journal
@@ -58,6 +59,19 @@ def test_over_size_bodies_are_not_read(fake: FakeCinder) -> None:
     assert response.status_code == 413
     [entry] = fake.journal.entries()
     assert (entry.status, entry.body) == (413, None)
+
+
+def test_over_size_chunked_bodies_are_journaled(fake: FakeCinder) -> None:
+    def chunks():
+        for _ in range(20):
+            yield b"x" * 10_000
+
+    with fake.serve() as server:
+        response = requests.post(f"{server.url}{BASE}/attachments", headers={
+            **NOVA, "Content-Type": "application/json"}, data=chunks(), timeout=10)
+    assert response.status_code == 413
+    [entry] = fake.journal.entries()
+    assert entry.status == 413 and len(entry.raw_body) <= 114688  # never more than the limit
 
 
 def test_version_errors_are_journaled_without_operation(fake: FakeCinder) -> None:
