@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from fake_cinder import FakeCinder
+from fake_cinder.api.microversions import MIN_VERSION
 from fake_cinder.core.faults import DroppedConnection, FaultRegistry
 
 from .support import BASE, CONNECTOR, INSTANCE, NOVA, Api
@@ -161,6 +162,7 @@ def test_status_faults_answer_cinders_fault_body(fake: FakeCinder, volume: str, 
     response = calls[operation]()
     assert response.status_code == status
     assert response.json == {fault_name: {"code": status, "message": message}}
+    assert fake.schemas.errors("fault", "response", MIN_VERSION, response.json) == []
     assert response.headers["OpenStack-API-Version"] == "volume 3.54"
     assert fake.dump() == before  # an HTTP fault changes nothing
     assert calls[operation]().status_code < 300  # it fired once
@@ -176,6 +178,7 @@ def test_status_fault_with_message_headers_and_retry_after(fake: FakeCinder,
     assert response.headers["Retry-After"] == "7" and response.headers["X-Why"] == "test"
     assert response.json == {"overLimit": {"code": 413, "message": "Too many attachments.",
                                            "retryAfter": "7"}}
+    assert fake.schemas.errors("fault", "response", MIN_VERSION, response.json) == []
     fake.inject("attachment_create", status=429, retry_after=1)
     response = api.create(volume)
     assert response.headers["Retry-After"] == "1"
