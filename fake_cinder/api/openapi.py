@@ -91,6 +91,9 @@ class RouteDoc:
     min_version: mv.APIVersion | None = None
     max_version: mv.APIVersion | None = None
     request_required: bool = True
+    # Schema files (by stem) to use instead of the operation's, e.g. a shared "state".
+    request: str | None = None
+    response: str | None = None
     # False for routes a fuzzer must not call at random (e.g. ones that make the fake fail
     # on purpose): the operation gets "x-fuzz": false and tests/fuzz skips it.
     fuzz: bool = True
@@ -122,6 +125,36 @@ document("versions_v3", RouteDoc("versions_v3", "Show the v3 version document",
 document("versions_v3_redirect", RouteDoc("versions_v3_redirect", "Redirect /v3 to /v3/",
                                           302, errors=(401, 413), authenticated=True))
 document("openapi", RouteDoc("openapi", "This OpenAPI document"))
+
+# The /_fake/ control API (api/control.py): its errors are Cinder faults (400, 404) and a
+# 413 over its own 64 MiB limit. POST /_fake/faults is not fuzzed: it makes the fake fail.
+_CONTROL_ERRORS = (400, 413)
+for _endpoint, _doc in {
+    "health": RouteDoc("fake_health", "Control API: is the fake up"),
+    "get_state": RouteDoc("fake_state_show", "Control API: the whole state",
+                          response="state"),
+    "put_state": RouteDoc("fake_state_replace", "Control API: replace the state",
+                          errors=_CONTROL_ERRORS, request="state", response="state",
+                          request_required=False),
+    "add_state": RouteDoc("fake_state_add", "Control API: add records to the state",
+                          errors=_CONTROL_ERRORS, request="state", response="state",
+                          request_required=False),
+    "reset": RouteDoc("fake_reset", "Control API: forget everything, or one project_id",
+                      204),
+    "list_faults": RouteDoc("fake_fault_list", "Control API: the injected faults"),
+    "add_fault": RouteDoc("fake_fault_create", "Control API: inject a fault", 201,
+                          errors=_CONTROL_ERRORS, response="fake_fault_show.response",
+                          fuzz=False),
+    "clear_faults": RouteDoc("fake_fault_clear", "Control API: remove every fault", 204),
+    "show_fault": RouteDoc("fake_fault_show", "Control API: one fault", errors=(404, 413)),
+    "remove_fault": RouteDoc("fake_fault_delete", "Control API: remove one fault", 204,
+                             errors=(404, 413)),
+    "list_requests": RouteDoc("fake_request_list", "Control API: the request journal",
+                              errors=_CONTROL_ERRORS),
+    "clear_requests": RouteDoc("fake_request_clear", "Control API: empty the journal", 204),
+    "lifecycle": RouteDoc("fake_lifecycle", "Control API: an attachment's statuses"),
+}.items():
+    document(f"fake_control.{_endpoint}", _doc)
 
 
 # -- which rule is what ---------------------------------------------------------------------------
@@ -220,10 +253,37 @@ def _as_2020_12(schema: Any) -> Any:
     return result
 
 
-def _refs(schemas: SchemaRegistry, operations: list[str], kind: str) -> dict[str, Any] | None:
-    """A reference to the schema of these operations (anyOf over version ranges/actions)."""
-    refs = [{"$ref": COMPONENT + entry.name}
-            for name in operations for entry in schemas.entries.get((name, kind), ())]
+def _rebase(schema: Any, name: str) -> Any:
+    """Point a schema file's internal references (#/...) at where it is embedded."""
+    if isinstance(schema, list):
+        return [_rebase(item, name) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result = {k: _rebase(v, name) for k, v in schema.items() if k != "$id"}
+    ref = result.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        result["$ref"] = f"{COMPONENT}{name}/{ref[2:]}"
+    return result
+
+
+def embedded_schemas(schemas: SchemaRegistry) -> dict[str, Any]:
+    """Every file of the schemas directory, by stem: the operations' schemas (as the
+    registry loaded them) and shared ones such as state.json."""
+    result = {}
+    for path in sorted(schemas.directory.glob("*.json")):
+        entry = schemas.by_name.get(path.stem)
+        schema = entry.schema if entry else json.loads(path.read_text(encoding="utf-8"))
+        result[path.stem] = _rebase(_as_2020_12(schema), path.stem)
+    return result
+
+
+def _refs(schemas: SchemaRegistry, operations: list[str], kind: str,
+          named: str | None = None) -> dict[str, Any] | None:
+    """A reference to the schema of these operations (anyOf over version ranges/actions),
+    or to the schema file ``named``."""
+    refs = [{"$ref": COMPONENT + named}] if named else [
+        {"$ref": COMPONENT + entry.name}
+        for name in operations for entry in schemas.entries.get((name, kind), ())]
     if not refs:
         return None
     return refs[0] if len(refs) == 1 else {"anyOf": refs}
@@ -287,7 +347,7 @@ def _error_response(status: int) -> dict[str, Any]:
 def _responses(described: DescribedRoute, schemas: SchemaRegistry) -> dict[str, Any]:
     doc = described.doc
     success: dict[str, Any] = {"description": _STATUS_TEXT.get(doc.success, "Success")}
-    schema = _refs(schemas, _operation_names(described), "response")
+    schema = _refs(schemas, _operation_names(described), "response", doc.response)
     if schema is not None:
         success["content"] = {JSON: {"schema": schema}}
     responses = {str(doc.success): success}
@@ -309,7 +369,7 @@ def _operation(described: DescribedRoute, schemas: SchemaRegistry,
     if doc.min_version is not None:
         result["x-min-version"] = str(doc.min_version)
         result["x-max-version"] = str(min(doc.max_version or max_version, max_version))
-    request = _refs(schemas, names, "request")
+    request = _refs(schemas, names, "request", doc.request)
     if request is not None:
         result["requestBody"] = {"required": doc.request_required,
                                  "content": {JSON: {"schema": request}}}
@@ -327,7 +387,7 @@ def build_document(app: Flask, router: Router, schemas: SchemaRegistry,
     for described in described_routes(app, router):
         paths.setdefault(described.path, {})[described.method.lower()] = _operation(
             described, schemas, max_version)
-    components = {name: _as_2020_12(entry.schema) for name, entry in schemas.by_name.items()}
+    components = embedded_schemas(schemas)
     return {
         "openapi": "3.1.0",
         "info": {"title": "fake-cinder", "version": str(max_version),
