@@ -8,13 +8,15 @@ and response schemas are the files of ``schemas/`` (found by their
 referenced from there.
 
 Routes added outside the v3 router (the /_fake/ control API, a Keystone)
-describe themselves with ``document(endpoint, RouteDoc(...))`` or the
-``documented(...)`` decorator; their schemas are ordinary ``schemas/`` files
-named by ``RouteDoc.operation``. ``undocumented_rules(app)`` lists any rule
-that has no description (a test keeps that list empty).
+are described with ``document(endpoint, RouteDoc(...))`` or the
+``documented(...)`` decorator on the view; their schemas are ordinary
+``schemas/`` files whose ``x-operation`` is ``RouteDoc.operation`` (or files
+named by ``RouteDoc.request``/``response``). ``undocumented_rules(app)`` lists
+any rule that has no description (a test keeps that list empty).
 
-``python -m fake_cinder.api.openapi --readme`` rewrites the README's coverage
-table; ``python -m fake_cinder.api.openapi`` prints the document.
+``make coverage-table`` (``python -m fake_cinder.api.openapi --readme``)
+rewrites the README's coverage table; ``python -m fake_cinder.api.openapi``
+prints the document.
 """
 
 from __future__ import annotations
