@@ -99,7 +99,8 @@ def _fuzz_operation(operation: Any, live: Live, mode: GenerationMode, examples: 
         run()
     except Unsatisfiable:
         pass  # no negative data exists for an operation without inputs
-    except Exception as error:  # record it and go on: the summary names every failure
+    except (Exception, BaseExceptionGroup) as error:  # schemathesis raises a group
+        # Record it and go on: the summary names every failure.
         tally.failures.setdefault(f"{operation.label} [{mode.value}]", str(error)[:4000])
 
 
