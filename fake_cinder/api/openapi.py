@@ -386,9 +386,16 @@ def _operation(described: DescribedRoute, schemas: SchemaRegistry,
 def build_document(app: Flask, router: Router, schemas: SchemaRegistry,
                    max_version: mv.APIVersion = mv.MAX_VERSION) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
+    used: set[str] = set()
     for described in described_routes(app, router):
-        paths.setdefault(described.path, {})[described.method.lower()] = _operation(
-            described, schemas, max_version)
+        operation = _operation(described, schemas, max_version)
+        # operationIds must be unique; one RouteDoc may describe several rules.
+        base, suffix = operation["operationId"], 2
+        while operation["operationId"] in used:
+            operation["operationId"] = f"{base}_{suffix}"
+            suffix += 1
+        used.add(operation["operationId"])
+        paths.setdefault(described.path, {})[described.method.lower()] = operation
     components = embedded_schemas(schemas)
     return {
         "openapi": "3.1.0",

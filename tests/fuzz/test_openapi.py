@@ -39,8 +39,11 @@ def test_served_without_identity(client) -> None:
 
 
 def test_is_a_valid_openapi_3_1_document(fake: FakeCinder) -> None:
-    schema = schemathesis.openapi.from_dict(_document(fake))
+    document = _document(fake)
+    schema = schemathesis.openapi.from_dict(document)
     schema.validate()  # against the OpenAPI 3.1 meta-schema
+    ids = [op["operationId"] for item in document["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
     assert all(result.ok() for result in schema.get_all_operations())
 
 
@@ -98,6 +101,7 @@ def test_routes_added_later_describe_themselves() -> None:
         return "{}"
 
     app.add_url_rule("/_fake/probe/<int:n>", "probe", described, methods=["POST"])
+    app.add_url_rule("/_fake/probe2/<n>", "probe", described, methods=["POST"])
     app.add_url_rule("/_fake/bare", "bare", lambda: "{}", methods=["GET"])
     fake = FakeCinder()
     document = openapi.build_document(app, Router(), fake.schemas)
@@ -106,6 +110,7 @@ def test_routes_added_later_describe_themselves() -> None:
         "$ref": "#/components/schemas/attachment_show.response"}
     assert set(operation["responses"]) == {"200", "404"}
     assert operation["x-fuzz"] is False
+    assert document["paths"]["/_fake/probe2/{n}"]["post"]["operationId"] == "attachment_show_2"
     assert openapi.undocumented_rules(app, Router()) == ["GET /_fake/bare"]
 
 
