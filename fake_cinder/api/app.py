@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import uuid
+import random
 from typing import TYPE_CHECKING
 
 from flask import Flask, g, request
@@ -15,6 +15,7 @@ from . import attachments, microversions, versions, volumes
 from .faults import fault_response, webob_response
 from .identity import caller_from_headers
 from .routing import Router
+from .rules import LazyBuildRule
 
 if TYPE_CHECKING:
     from ..fake import FakeCinder
@@ -23,6 +24,18 @@ MAX_REQUEST_BODY_SIZE = 114688  # oslo.middleware's sizelimit default
 _LOG = logging.getLogger("fake_cinder")
 SERVER_ERROR = ("The server has either erred or is incapable of performing the requested "
                 "operation.")
+
+
+# uuid4's layout (version 4, RFC 4122 variant) from one getrandbits call: uuid.uuid4()
+# reads os.urandom and builds a UUID object, several times the cost, on every request.
+_V4_MASK = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
+_V4_BITS = (0x4000 << 64) | (0x8000 << 48)
+
+
+def new_request_id() -> str:
+    """A request id in Cinder's form, ``req-`` and a random version-4 UUID."""
+    digits = f"{random.getrandbits(128) & _V4_MASK | _V4_BITS:032x}"
+    return f"req-{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 def build_router() -> Router:
@@ -40,34 +53,40 @@ def _is_v3(path: str) -> bool:
 
 
 def create_app(fake: FakeCinder) -> Flask:
-    app = Flask("fake_cinder")
+    app = Flask("fake_cinder", static_folder=None)  # no /static route: Cinder has none
+    app.url_rule_class = LazyBuildRule  # a new app per test must be cheap
     app.extensions["fake_cinder"] = fake
     app.url_map.strict_slashes = False
 
     @app.before_request
     def identify() -> Response | None:
-        g.fake = fake
-        g.request_id = f"req-{uuid.uuid4()}"
-        g.api_version = None
-        g.operation = None
-        g.caller = None
-        length = request.content_length
+        # Unwrap the context proxies once: each access through them costs a lookup.
+        ctx, req = g._get_current_object(), request._get_current_object()
+        ctx.fake = fake
+        ctx.request_id = new_request_id()
+        ctx.api_version = None
+        ctx.operation = None
+        ctx.caller = None
+        length = req.content_length
         if length is not None and length > MAX_REQUEST_BODY_SIZE:
             return webob_response(413)
-        if _is_v3(request.path):
-            g.caller = caller_from_headers(request.headers, fake.resolve_token)
-            if g.caller is None:
+        if _is_v3(req.path):
+            ctx.caller = caller_from_headers(req.headers, fake.resolve_token)
+            if ctx.caller is None:
                 return webob_response(401)
         return None
 
     @app.after_request
     def decorate(response: Response) -> Response:
-        response.headers["X-OpenStack-Request-Id"] = g.get("request_id", "")
-        version = g.get("api_version")
+        ctx = g._get_current_object()
+        request_id = ctx.get("request_id", "")
+        headers = response.headers
+        headers["X-OpenStack-Request-Id"] = request_id
+        version = ctx.get("api_version")
         if version is not None:
-            response.headers["X-Compute-Request-Id"] = g.request_id
-            response.headers[microversions.HEADER] = microversions.header_value(version)
-            response.headers["Vary"] = microversions.HEADER
+            headers["X-Compute-Request-Id"] = request_id
+            headers[microversions.HEADER] = microversions.header_value(version)
+            headers["Vary"] = microversions.HEADER
         fake.after_request(request, response)
         return response
 

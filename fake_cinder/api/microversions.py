@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import total_ordering
@@ -71,6 +72,8 @@ class UnsupportedVersion(VersionError):
         self.requested = requested
 
 
+# Clients send the same few headers over and over: parse each once (errors are not cached).
+@functools.lru_cache(maxsize=512)
 def negotiate(header: str | None, maximum: APIVersion = MAX_VERSION) -> APIVersion:
     """The version a request asks for; raises VersionError subclasses like Cinder."""
     if header is None:

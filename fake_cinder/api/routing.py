@@ -95,10 +95,13 @@ class Router:
 
 def _read_body() -> tuple[str | None, bytes]:
     """Cinder's get_body: (content type, raw body); an empty body has no type."""
-    raw = request.get_data(cache=True)
+    req = request._get_current_object()
+    if req.content_length is None and "wsgi.input_terminated" not in req.environ:
+        return None, b""  # what get_data would find, without building an input stream
+    raw = req.get_data(cache=True)
     if not raw:
         return None, b""
-    content_type = request.mimetype
+    content_type = req.mimetype
     if content_type not in JSON_TYPES:
         raise CinderError("Unsupported Content-Type", status=415)
     return content_type, raw
@@ -130,8 +133,10 @@ def _pick_action(route: Route, raw: bytes) -> tuple[Operation, Any]:
 
 def _make_view(route: Route) -> Callable[..., Response]:
     def view(project_id: str | None = None, **params: str) -> Response:
-        fake: FakeCinder = g.fake
-        g.api_version = mv.negotiate(request.headers.get(mv.HEADER), fake.max_version)
+        # Unwrap the context proxies once: each access through them costs a lookup.
+        ctx, req = g._get_current_object(), request._get_current_object()
+        fake: FakeCinder = ctx.fake
+        ctx.api_version = mv.negotiate(req.headers.get(mv.HEADER), fake.max_version)
         content_type, raw = _read_body()
         if route.actions is not None:
             operation, body = _pick_action(route, raw)
@@ -139,14 +144,14 @@ def _make_view(route: Route) -> Callable[..., Response]:
             assert route.operation is not None
             operation = route.operation
             body = _decode(raw) if content_type else None
-        g.operation = operation.name
-        caller: Caller = g.caller
+        ctx.operation = operation.name
+        caller: Caller = ctx.caller
         if project_id is not None and project_id != caller.project_id:
             raise BadRequest("Malformed request url")
-        version = g.api_version
+        version = ctx.api_version
         if not operation.min_version <= version <= operation.max_version:
             raise NotFound("The resource could not be found.")
-        args = request.args.to_dict()
+        args = req.args.to_dict() if req.query_string else {}
         if operation.validates_body:
             # No body at all makes Cinder fail with a 500; validating {} names what is missing.
             fake.schemas.validate(operation.name, "request", version,

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 
 from ..core.errors import BadRequest
@@ -42,6 +44,9 @@ class SchemaEntry:
     max_version: APIVersion
     schema: dict[str, Any]
     validator: jsonschema.protocols.Validator
+    # The same schema compiled to Python code: a few times faster on valid input, the
+    # common case. It only ever says "valid"; jsonschema finds and words every error.
+    fast: Callable[[Any], Any] | None = None
 
 
 def _cinder_message(error: jsonschema.ValidationError) -> str:
@@ -52,6 +57,15 @@ def _cinder_message(error: jsonschema.ValidationError) -> str:
         return (f"Invalid input for field/attribute {error.path[-1]}. "
                 f"Value: {error.instance}. {error.message}")
     return error.message
+
+
+def _compile_fast(schema: dict[str, Any]) -> Callable[[Any], Any] | None:
+    try:
+        # use_default=False: never write the schema's defaults into the request.
+        return fastjsonschema.compile(schema, formats={"uuid": _is_uuid_like},
+                                      use_default=False)
+    except Exception:  # a schema it cannot compile just has no fast path
+        return None
 
 
 class SchemaRegistry:
@@ -76,7 +90,8 @@ class SchemaRegistry:
             name=path.stem, operation=operation, kind=kind,
             min_version=APIVersion.parse(schema.get("x-min-version", str(MIN_VERSION))),
             max_version=APIVersion.parse(schema.get("x-max-version", str(MAX_VERSION))),
-            schema=schema, validator=cls(schema, format_checker=format_checker))
+            schema=schema, validator=cls(schema, format_checker=format_checker),
+            fast=_compile_fast(schema))
         self.entries.setdefault((operation, kind), []).append(entry)
         self.by_name[entry.name] = entry
 
@@ -91,6 +106,12 @@ class SchemaRegistry:
         entry = self.find(operation, kind, version)
         if entry is None:
             return
+        if entry.fast is not None:
+            try:
+                entry.fast(instance)
+                return
+            except Exception:  # jsonschema, below, has the last word
+                pass
         error = next(iter(entry.validator.iter_errors(instance)), None)
         if error is not None:
             raise BadRequest(_cinder_message(error))

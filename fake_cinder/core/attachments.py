@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import copy
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from . import backend
@@ -254,8 +254,10 @@ def _sorted(candidates: Iterable[Attachment], query: ListQuery) -> list[Attachme
     return result
 
 
-def list_attachments(store: Store, caller: Caller, query: ListQuery) -> list[Attachment]:
-    """One page of attachments, as copies, in Cinder's order."""
+def list_attachments(store: Store, caller: Caller, query: ListQuery,
+                     render: Callable[[Attachment], Any] = copy.copy) -> list[Any]:
+    """One page of attachments in Cinder's order, each passed through ``render``
+    under the lock: copies by default; views (no copy needed) for the API."""
     with store.lock:
         if query.matches_nothing:
             return []
@@ -293,7 +295,7 @@ def list_attachments(store: Store, caller: Caller, query: ListQuery) -> list[Att
             if skipped < query.offset:
                 skipped += 1
                 continue
-            page.append(copy.copy(attachment))
+            page.append(render(attachment))
             if len(page) >= query.limit:
                 break
         return page

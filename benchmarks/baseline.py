@@ -1,0 +1,41 @@
+"""The baseline: a bare Flask route that answers the same JSON as the fake.
+
+It pays what any Flask JSON endpoint pays (routing, the request context, reading
+and parsing the body, ``json.dumps`` of the payload, building the response) and
+nothing of the fake's own work. Each payload is what the fake really answered
+for the operation being compared, so both sides send JSON of the same size.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.wrappers import Response
+
+JSON = "application/json"
+
+
+def create_bare_app(payloads: dict[str, Any]) -> Flask:
+    """Routes shaped like the fake's; ``payloads`` (by operation) may change later."""
+    app = Flask("bare_baseline")
+
+    def answer(name: str, status: int = 200) -> Response:
+        return Response(json.dumps(payloads[name]), status=status, content_type=JSON)
+
+    @app.get("/bare/attachments")
+    def index() -> Response:
+        request.args.to_dict()
+        return answer("list")
+
+    @app.get("/bare/attachments/<attachment_id>")
+    def show(attachment_id: str) -> Response:
+        return answer("show")
+
+    @app.post("/bare/attachments")
+    def create() -> Response:
+        json.loads(request.get_data())
+        return answer("create")
+
+    return app

@@ -1,0 +1,128 @@
+"""Timing that survives a noisy machine: interleaved rounds, best and median, and a spread.
+
+Every figure compares the fake with a baseline measured in the same rounds
+(alternating which goes first), so a burst of load from another process hits
+both sides instead of skewing the ratio.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Samples:
+    """Per-call seconds, one value per batch."""
+
+    values: list[float] = field(default_factory=list)
+
+    @property
+    def best(self) -> float:
+        """A low percentile: what a call costs when nothing else gets in the way."""
+        ordered = sorted(self.values)
+        return ordered[len(ordered) // 10]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    @property
+    def spread(self) -> float:
+        """How far the median batch is above the best ones (0.05 = 5 %)."""
+        return self.median / self.best - 1.0
+
+
+def time_batch(call: Callable[[int], object], start: int, n: int) -> float:
+    """Seconds per call of ``call(start) ... call(start + n - 1)``."""
+    begin = time.perf_counter()
+    for index in range(start, start + n):
+        call(index)
+    return (time.perf_counter() - begin) / n
+
+
+@dataclass
+class Comparison:
+    subject: Samples
+    baseline: Samples
+
+    @property
+    def ratio(self) -> float:
+        """The figure: best against best, both from the same interleaved batches."""
+        return self.subject.best / self.baseline.best
+
+    @property
+    def median_ratio(self) -> float:
+        return self.subject.median / self.baseline.median
+
+    def spread(self) -> str:
+        return (f"median {self.median_ratio:.2f}, noise +{self.subject.spread:.0%}"
+                f"/+{self.baseline.spread:.0%}")
+
+
+def compare(subject: Callable[[int], object], baseline: Callable[[int], object], n: int,
+            batches: int) -> Comparison:
+    """Many small batches of ``n`` calls, alternating the two sides batch by batch.
+
+    Small interleaved batches put a burst of load from another process on both
+    sides alike, and the low percentile of each side drops the batches it hit.
+    Each call gets a distinct index (0 to n * batches for each side), so callers
+    can hand every call its own volume or body.
+    """
+    ours, theirs = Samples(), Samples()
+    subject(0)  # warm both paths (imports, caches) outside the timing
+    baseline(0)
+    gc.collect()
+    for batch in range(batches):
+        start = batch * n + 1
+        if batch % 2:
+            ours.values.append(time_batch(subject, start, n))
+            theirs.values.append(time_batch(baseline, start, n))
+        else:
+            theirs.values.append(time_batch(baseline, start, n))
+            ours.values.append(time_batch(subject, start, n))
+    return Comparison(ours, theirs)
+
+
+def repeat(call: Callable[[], object], rounds: int,
+           setup: Callable[[], object] | None = None) -> Samples:
+    """Time ``call`` once per round, after an untimed ``setup``."""
+    samples = Samples()
+    for _ in range(rounds):
+        if setup is not None:
+            setup()
+        gc.collect()
+        begin = time.perf_counter()
+        call()
+        samples.values.append(time.perf_counter() - begin)
+    return samples
+
+
+@dataclass
+class Figure:
+    """One line of the report: a measured value against its target."""
+
+    name: str
+    value: float
+    target: float
+    unit: str            # "x" for ratios, "ms", "KiB", ...
+    at_most: bool = True  # False: the value must be at least the target
+    spread: str = ""      # how noisy the measurement was
+    detail: str = ""      # the absolute numbers behind a ratio
+
+    @property
+    def met(self) -> bool:
+        return self.value <= self.target if self.at_most else self.value >= self.target
+
+    def line(self) -> str:
+        sign = "<=" if self.at_most else ">="
+        verdict = "ok  " if self.met else "MISS"
+        return (f"{verdict} {self.name:<44} {self.value:8.2f} {self.unit:<4}"
+                f" target {sign} {self.target:g} {self.unit:<4} {self.spread:<30} {self.detail}")
+
+
+def us(seconds: float) -> str:
+    return f"{seconds * 1e6:.0f} us"
