@@ -66,7 +66,7 @@ def _serve(app_name: str, server_name: str, payload_file: str | None) -> None:
         assert payload_file is not None
         payload = json.loads(Path(payload_file).read_text(encoding="utf-8"))
         app = create_bare_app({"show": payload})
-        path = f"/bare/attachments/{payload['attachment']['id']}"
+        path = f"/v3/demo/attachments/{payload['attachment']['id']}"
     # No access log on either side: it would time the terminal, not the app.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     port, serve_forever = SERVERS[server_name](app)

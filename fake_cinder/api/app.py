@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from ..core.errors import CinderError
 from . import attachments, microversions, versions, volumes
 from .faults import fault_response, webob_response
-from .identity import caller_from_headers
+from .identity import WsgiHeaders, caller_from_headers
 from .routing import Router
 from .rules import LazyBuildRule
 
@@ -71,7 +71,7 @@ def create_app(fake: FakeCinder) -> Flask:
         if length is not None and length > MAX_REQUEST_BODY_SIZE:
             return webob_response(413)
         if _is_v3(req.path):
-            ctx.caller = caller_from_headers(req.headers, fake.resolve_token)
+            ctx.caller = caller_from_headers(WsgiHeaders(req.environ), fake.resolve_token)
             if ctx.caller is None:
                 return webob_response(401)
         return None
@@ -80,13 +80,14 @@ def create_app(fake: FakeCinder) -> Flask:
     def decorate(response: Response) -> Response:
         ctx = g._get_current_object()
         request_id = ctx.get("request_id", "")
-        headers = response.headers
-        headers["X-OpenStack-Request-Id"] = request_id
+        # add, not set: no response carries these yet, and set scans the headers each time.
+        add = response.headers.add
+        add("X-OpenStack-Request-Id", request_id)
         version = ctx.get("api_version")
         if version is not None:
-            headers["X-Compute-Request-Id"] = request_id
-            headers[microversions.HEADER] = microversions.header_value(version)
-            headers["Vary"] = microversions.HEADER
+            add("X-Compute-Request-Id", request_id)
+            add(microversions.HEADER, microversions.header_value(version))
+            add("Vary", microversions.HEADER)
         fake.after_request(request, response)
         return response
 

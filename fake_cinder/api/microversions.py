@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import total_ordering
 
 HEADER = "OpenStack-API-Version"
+ENVIRON_KEY = "HTTP_OPENSTACK_API_VERSION"  # the header in a WSGI environ
 SERVICE = "volume"
 _VERSION_RE = re.compile(r"^([1-9]\d*)\.([1-9]\d*|0)$")
 
@@ -97,5 +98,6 @@ def negotiate(header: str | None, maximum: APIVersion = MAX_VERSION) -> APIVersi
     return version
 
 
+@functools.lru_cache(maxsize=128)
 def header_value(version: APIVersion) -> str:
     return f"{SERVICE} {version}"

@@ -136,7 +136,7 @@ def _make_view(route: Route) -> Callable[..., Response]:
         # Unwrap the context proxies once: each access through them costs a lookup.
         ctx, req = g._get_current_object(), request._get_current_object()
         fake: FakeCinder = ctx.fake
-        ctx.api_version = mv.negotiate(req.headers.get(mv.HEADER), fake.max_version)
+        ctx.api_version = mv.negotiate(req.environ.get(mv.ENVIRON_KEY), fake.max_version)
         content_type, raw = _read_body()
         if route.actions is not None:
             operation, body = _pick_action(route, raw)

@@ -13,7 +13,8 @@ _SEEDED_EPOCH = _dt.datetime(2024, 1, 1)
 
 
 def format_timestamp(moment: _dt.datetime) -> str:
-    return moment.strftime(TIMESTAMP_FORMAT)
+    # What strftime(TIMESTAMP_FORMAT) gives (the zone is not shown), several times faster.
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
 class Clock:
