@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         profile(args.profile, scale)
         return 0
     print(f"fake-cinder benchmarks: Python {platform.python_version()}, "
-          f"{platform.machine()}; each ratio: fake against a bare Flask route, low percentile "
-          "of interleaved batches measured in the same run")
+          f"{platform.machine()}; each ratio: fastest against fastest of interleaved batches, "
+          "fake against the bare Flask route, measured in the same run")
     began = time.perf_counter()
     figures = run(args.names or ALL, scale, args.server)
     missed = [f.name for f in figures if not f.met]

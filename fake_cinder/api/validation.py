@@ -21,6 +21,8 @@ from ..resources import data_dir
 from .microversions import MAX_VERSION, MIN_VERSION, APIVersion
 
 format_checker = jsonschema.FormatChecker()
+QUERY_VERDICTS = 4096  # query strings whose verdict is remembered
+_UNKNOWN: Any = object()
 
 
 @format_checker.checks("uuid")
@@ -68,6 +70,18 @@ def _compile_fast(schema: dict[str, Any]) -> Callable[[Any], Any] | None:
         return None
 
 
+def _first_error(entry: SchemaEntry, instance: Any) -> str | None:
+    """Cinder's message for the first problem, or None when the instance is valid."""
+    if entry.fast is not None:
+        try:
+            entry.fast(instance)
+            return None
+        except Exception:  # jsonschema, below, has the last word
+            pass
+    error = next(iter(entry.validator.iter_errors(instance)), None)
+    return None if error is None else _cinder_message(error)
+
+
 class SchemaRegistry:
     """All schemas of one directory, indexed by operation and kind."""
 
@@ -75,6 +89,7 @@ class SchemaRegistry:
         self.directory = directory or data_dir("schemas")
         self.entries: dict[tuple[str, str], list[SchemaEntry]] = {}
         self.by_name: dict[str, SchemaEntry] = {}
+        self._query_verdicts: dict[tuple[str, tuple], str | None] = {}
         for path in sorted(self.directory.glob("*.json")):
             self._load(path)
 
@@ -106,15 +121,20 @@ class SchemaRegistry:
         entry = self.find(operation, kind, version)
         if entry is None:
             return
-        if entry.fast is not None:
-            try:
-                entry.fast(instance)
-                return
-            except Exception:  # jsonschema, below, has the last word
-                pass
-        error = next(iter(entry.validator.iter_errors(instance)), None)
-        if error is not None:
-            raise BadRequest(_cinder_message(error))
+        message = _UNKNOWN
+        key = None
+        if kind == "query" and all(type(v) is str for v in instance.values()):
+            # Query strings (flat str -> str) repeat: remember each one's verdict.
+            key = (entry.name, tuple(sorted(instance.items())))
+            message = self._query_verdicts.get(key, _UNKNOWN)
+        if message is _UNKNOWN:
+            message = _first_error(entry, instance)
+            if key is not None:
+                if len(self._query_verdicts) >= QUERY_VERDICTS:
+                    self._query_verdicts.clear()
+                self._query_verdicts[key] = message
+        if message is not None:
+            raise BadRequest(message)
 
     def errors(self, operation: str, kind: str, version: APIVersion,
                instance: Any) -> list[str]:

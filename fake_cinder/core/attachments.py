@@ -274,6 +274,14 @@ def list_attachments(store: Store, caller: Caller, query: ListQuery,
         else:
             lists = [store.project_attachments(p) for p in projects]
 
+        if query.default_order and not filters and len(lists) == 1:
+            # The common page, newest first with nothing to filter: a slice of the index.
+            items = lists[0]
+            end = len(items) if marker is None else bisect.bisect_left(
+                items, marker.sort_key, key=lambda a: a.sort_key)
+            end -= query.offset
+            start = max(end - query.limit, 0)
+            return [render(a) for a in reversed(items[start:end])] if end > start else []
         if query.default_order:
             stream: Iterable[Attachment] = _newest_first(
                 lists, marker.sort_key if marker else None)
