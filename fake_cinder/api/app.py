@@ -10,6 +10,7 @@ from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from ..core.clock import uuid4_text
 from ..core.errors import CinderError
 from . import attachments, microversions, versions, volumes
 from .faults import fault_response, webob_response
@@ -26,16 +27,9 @@ SERVER_ERROR = ("The server has either erred or is incapable of performing the r
                 "operation.")
 
 
-# uuid4's layout (version 4, RFC 4122 variant) from one getrandbits call: uuid.uuid4()
-# reads os.urandom and builds a UUID object, several times the cost, on every request.
-_V4_MASK = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
-_V4_BITS = (0x4000 << 64) | (0x8000 << 48)
-
-
 def new_request_id() -> str:
     """A request id in Cinder's form, ``req-`` and a random version-4 UUID."""
-    digits = f"{random.getrandbits(128) & _V4_MASK | _V4_BITS:032x}"
-    return f"req-{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+    return "req-" + uuid4_text(random.getrandbits(128))
 
 
 def build_router() -> Router:
