@@ -14,9 +14,9 @@ from ..core.clock import uuid4_text
 from ..core.errors import CinderError
 from . import attachments, microversions, versions, volumes
 from .faults import fault_response, webob_response
+from .flask_app import FakeFlask
 from .identity import WsgiHeaders, caller_from_headers
 from .routing import Router
-from .rules import LazyBuildRule
 
 if TYPE_CHECKING:
     from ..fake import FakeCinder
@@ -47,8 +47,8 @@ def _is_v3(path: str) -> bool:
 
 
 def create_app(fake: FakeCinder) -> Flask:
-    app = Flask("fake_cinder", static_folder=None)  # no /static route: Cinder has none
-    app.url_rule_class = LazyBuildRule  # a new app per test must be cheap
+    # FakeFlask: a new app per test must be cheap. No /static route: Cinder has none.
+    app = FakeFlask("fake_cinder", static_folder=None)
     app.extensions["fake_cinder"] = fake
     app.url_map.strict_slashes = False
 
