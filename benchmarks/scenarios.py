@@ -236,24 +236,39 @@ def marker_page(scale: Scale) -> Figure:
                   detail=f"{us(result.subject.best)} vs {us(result.baseline.best)}")
 
 
-def memory_per_attachment(scale: Scale) -> Figure:
-    """Traced bytes that stay allocated per connected attachment (the bigger kind)."""
+def host_connectors(hosts: int) -> list[str]:
+    """The os-brick connector of each of ``hosts`` compute hosts, as JSON text."""
+    template = json.loads(CONNECTOR_JSON)
+    result = []
+    for index in range(hosts):
+        connector = dict(template, host=f"compute-{index}", ip=f"192.168.10.{index + 1}",
+                         initiator=f"iqn.1993-08.org.debian:01:{index:012x}",
+                         uuid=f"6c0d6a0e-8f2e-4b7a-9d1a-{index:012x}")
+        connector["system uuid"] = f"4c4c4544-0034-5a10-8051-{index:012x}"
+        result.append(json.dumps(connector))
+    return result
+
+
+def memory_per_attachment(scale: Scale, hosts: int = 20) -> Figure:
+    """Traced bytes that stay allocated per connected attachment (the bigger kind),
+    each created with a connector freshly parsed from JSON, from one of 20 hosts."""
     fake = default_fake()
     volumes = new_volumes(fake, scale.stored)
     instances = [fake.clock.new_id() for _ in volumes]
+    connectors = host_connectors(hosts)
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        for volume_id, instance in zip(volumes, instances, strict=True):
-            # A fresh connector per call, as parsed from a request body.
+        for index, (volume_id, instance) in enumerate(zip(volumes, instances, strict=True)):
             core.create_attachment(fake.store, CALLER, volume_id, instance,
-                                   connector=json.loads(CONNECTOR_JSON))
+                                   connector=json.loads(connectors[index % hosts]))
         after = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()
     per = (after - before) / scale.stored / 1024
     return Figure("memory per stored attachment (connected)", per, 2, "KiB",
-                  detail=f"{scale.stored} attachments, {(after - before) / 2**20:.1f} MiB")
+                  detail=f"{scale.stored} attachments from {hosts} hosts, "
+                  f"{(after - before) / 2**20:.1f} MiB")
 
 
 FIGURES: dict[str, Callable[[Scale], Figure]] = {

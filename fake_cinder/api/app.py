@@ -82,7 +82,7 @@ def create_app(fake: FakeCinder) -> Flask:
             add("X-Compute-Request-Id", request_id)
             add(microversions.HEADER, microversions.header_value(version))
             add("Vary", microversions.HEADER)
-        fake.after_request(request, response)
+        fake.after_request(request._get_current_object(), response)
         return response
 
     @app.errorhandler(CinderError)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import copy
 import heapq
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -71,10 +72,17 @@ def build_connection_info(store: Store, volume: Volume, attachment_id: str,
     return info
 
 
+def _shared_strings(connector: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the connector whose keys and string values are interned: every stored
+    attachment keeps its connector, and a host sends the same one each time."""
+    return {sys.intern(k) if type(k) is str else k: sys.intern(v) if type(v) is str else v
+            for k, v in connector.items()}
+
+
 def _connect(store: Store, volume: Volume, attachment: Attachment,
              connector: dict[str, Any], connection_info: dict[str, Any]) -> None:
     """The manager's attachment_update after the driver answered: mark both attaching."""
-    connector = dict(connector)
+    connector = _shared_strings(connector)
     mode = connector.get("mode", "rw")
     if attachment.attach_mode != "null":
         mode = attachment.attach_mode

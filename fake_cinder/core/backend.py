@@ -195,7 +195,7 @@ def _byte_stream(*parts: str) -> Iterator[int]:
 
 
 # A pure function of its arguments, re-derived on every connect of the same volume.
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def _derive_secret(purpose: str, volume_id: str, length: int) -> str:
     """A password-like string shaped like Cinder's generate_password output.
 
