@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from functools import total_ordering
 
 HEADER = "OpenStack-API-Version"
 ENVIRON_KEY = "HTTP_OPENSTACK_API_VERSION"  # the header in a WSGI environ
@@ -13,8 +12,9 @@ SERVICE = "volume"
 _VERSION_RE = re.compile(r"^([1-9]\d*)\.([1-9]\d*|0)$")
 
 
-@total_ordering
-@dataclass(frozen=True, slots=True)
+# order=True: comparisons of (major, minor) written out by dataclass; total_ordering's
+# derived <= and >= cost two calls each, and every request compares versions.
+@dataclass(frozen=True, slots=True, order=True)
 class APIVersion:
     major: int
     minor: int
@@ -25,9 +25,6 @@ class APIVersion:
         if match is None:
             raise InvalidVersionString(text)
         return cls(int(match.group(1)), int(match.group(2)))
-
-    def __lt__(self, other: APIVersion) -> bool:
-        return (self.major, self.minor) < (other.major, other.minor)
 
     def __str__(self) -> str:
         return f"{self.major}.{self.minor}"

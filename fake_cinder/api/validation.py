@@ -97,6 +97,7 @@ class SchemaRegistry:
         self.entries: dict[tuple[str, str], list[SchemaEntry]] = {}
         self.by_name: dict[str, SchemaEntry] = {}
         self._query_verdicts: dict[tuple[str, tuple], str | None] = {}
+        self._found: dict[tuple[str, str, APIVersion], SchemaEntry | None] = {}
         for path in sorted(self.directory.glob("*.json")):
             self._load(path)
 
@@ -118,10 +119,13 @@ class SchemaRegistry:
         self.by_name[entry.name] = entry
 
     def find(self, operation: str, kind: str, version: APIVersion) -> SchemaEntry | None:
-        for entry in self.entries.get((operation, kind), ()):
-            if entry.min_version <= version <= entry.max_version:
-                return entry
-        return None
+        key = (operation, kind, version)
+        if key in self._found:  # every request looks up its schema
+            return self._found[key]
+        found = next((entry for entry in self.entries.get((operation, kind), ())
+                      if entry.min_version <= version <= entry.max_version), None)
+        self._found[key] = found  # bounded: operations x kinds x versions
+        return found
 
     def validate(self, operation: str, kind: str, version: APIVersion, instance: Any) -> None:
         """Raise BadRequest with Cinder's message for the first problem found."""
