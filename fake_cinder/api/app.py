@@ -54,30 +54,29 @@ def create_app(fake: FakeCinder) -> Flask:
 
     @app.before_request
     def identify() -> Response | None:
-        # Unwrap the context proxies once: each access through them costs a lookup.
-        ctx, req = g._get_current_object(), request._get_current_object()
-        ctx.fake = fake
-        ctx.request_id = new_request_id()
-        ctx.api_version = None
-        ctx.operation = None
-        ctx.caller = None
+        # Unwrap the context proxies once (each access through them costs a lookup) and
+        # fill g's dict in one call (what g's __setattr__ does, a Python call each).
+        state, req = vars(g._get_current_object()), request._get_current_object()
+        state.update(fake=fake, request_id=new_request_id(), api_version=None, operation=None,
+                     caller=None)
         length = req.content_length
         if length is not None and length > MAX_REQUEST_BODY_SIZE:
             return webob_response(413)
         if _is_v3(req.path):
-            ctx.caller = caller_from_headers(WsgiHeaders(req.environ), fake.resolve_token)
-            if ctx.caller is None:
+            caller = caller_from_headers(WsgiHeaders(req.environ), fake.resolve_token)
+            if caller is None:
                 return webob_response(401)
+            state["caller"] = caller
         return None
 
     @app.after_request
     def decorate(response: Response) -> Response:
-        ctx = g._get_current_object()
-        request_id = ctx.get("request_id", "")
+        state = vars(g._get_current_object())
+        request_id = state.get("request_id", "")
         # add, not set: no response carries these yet, and set scans the headers each time.
         add = response.headers.add
         add("X-OpenStack-Request-Id", request_id)
-        version = ctx.get("api_version")
+        version = state.get("api_version")
         if version is not None:
             add("X-Compute-Request-Id", request_id)
             add(microversions.HEADER, microversions.header_value(version))

@@ -8,12 +8,14 @@ lookup, body parsing, URL project id, version gate, schema, handler.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, g, request
+from werkzeug.http import parse_options_header
 from werkzeug.wrappers import Response
 
 from ..core.context import Caller
@@ -93,6 +95,12 @@ class Router:
                              methods=[route.method])
 
 
+@functools.lru_cache(maxsize=256)
+def _mimetype(content_type: str) -> str:
+    """request.mimetype, parsed once per Content-Type value (clients send a handful)."""
+    return parse_options_header(content_type)[0].lower()
+
+
 def _read_body() -> tuple[str | None, bytes]:
     """Cinder's get_body: (content type, raw body); an empty body has no type."""
     req = request._get_current_object()
@@ -101,7 +109,7 @@ def _read_body() -> tuple[str | None, bytes]:
     raw = req.get_data(cache=True)
     if not raw:
         return None, b""
-    content_type = req.mimetype
+    content_type = _mimetype(req.environ.get("CONTENT_TYPE", ""))
     if content_type not in JSON_TYPES:
         raise CinderError("Unsupported Content-Type", status=415)
     return content_type, raw
@@ -135,8 +143,9 @@ def _make_view(route: Route) -> Callable[..., Response]:
     def view(project_id: str | None = None, **params: str) -> Response:
         # Unwrap the context proxies once: each access through them costs a lookup.
         ctx, req = g._get_current_object(), request._get_current_object()
+        state = vars(ctx)  # g's attributes, set without g's Python-level __setattr__
         fake: FakeCinder = ctx.fake
-        ctx.api_version = mv.negotiate(req.environ.get(mv.ENVIRON_KEY), fake.max_version)
+        state["api_version"] = mv.negotiate(req.environ.get(mv.ENVIRON_KEY), fake.max_version)
         content_type, raw = _read_body()
         if route.actions is not None:
             operation, body = _pick_action(route, raw)
@@ -144,7 +153,7 @@ def _make_view(route: Route) -> Callable[..., Response]:
             assert route.operation is not None
             operation = route.operation
             body = _decode(raw) if content_type else None
-        ctx.operation = operation.name
+        state["operation"] = operation.name
         caller: Caller = ctx.caller
         if project_id is not None and project_id != caller.project_id:
             raise BadRequest("Malformed request url")
