@@ -16,12 +16,11 @@ from . import attachments, microversions, versions, volumes
 from .faults import fault_response, webob_response
 from .flask_app import FakeFlask
 from .identity import WsgiHeaders, caller_from_headers
-from .routing import Router
+from .routing import MAX_REQUEST_BODY_SIZE, Router
 
 if TYPE_CHECKING:
     from ..fake import FakeCinder
 
-MAX_REQUEST_BODY_SIZE = 114688  # oslo.middleware's sizelimit default
 _LOG = logging.getLogger("fake_cinder")
 SERVER_ERROR = ("The server has either erred or is incapable of performing the requested "
                 "operation.")
@@ -51,6 +50,9 @@ def create_app(fake: FakeCinder) -> Flask:
     app = FakeFlask("fake_cinder", static_folder=None)
     app.extensions["fake_cinder"] = fake
     app.url_map.strict_slashes = False
+    # Bodies without a Content-Length (chunked) are cut off while read, as oslo's
+    # sizelimit middleware does; declared lengths are refused up front below.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BODY_SIZE
 
     @app.before_request
     def identify() -> Response | None:
@@ -60,7 +62,9 @@ def create_app(fake: FakeCinder) -> Flask:
         state.update(fake=fake, request_id=new_request_id(), api_version=None, operation=None,
                      caller=None)
         length = req.content_length
-        if length is not None and length > MAX_REQUEST_BODY_SIZE:
+        # The size limit is Cinder's; /_fake/ (the fake's own control API) takes whole states.
+        if (length is not None and length > MAX_REQUEST_BODY_SIZE
+                and not req.path.startswith("/_fake/")):
             return webob_response(413)
         if _is_v3(req.path):
             caller = caller_from_headers(WsgiHeaders(req.environ), fake.resolve_token)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, g, request
+from werkzeug.exceptions import NotFound as RoutingNotFound
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
 from werkzeug.wrappers import Response
 
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from ..fake import FakeCinder
 
 JSON_TYPES = ("application/json", "application/vnd.openstack.volume+json")
+MAX_REQUEST_BODY_SIZE = 114688  # oslo.middleware's sizelimit default
 MALFORMED_BODY = "Malformed request body"
 
 
@@ -89,10 +92,11 @@ class Router:
         for index, route in enumerate(self.routes):
             view = _make_view(route)
             endpoint = f"v3.{index}.{route.method}.{route.rule}"
+            # No automatic OPTIONS: Cinder's router has no such routes (404).
             app.add_url_rule(f"/v3/<project_id>/{route.rule}", endpoint, view,
-                             methods=[route.method])
+                             methods=[route.method], provide_automatic_options=False)
             app.add_url_rule(f"/v3/{route.rule}", endpoint + ".bare", view,
-                             methods=[route.method])
+                             methods=[route.method], provide_automatic_options=False)
 
 
 @functools.lru_cache(maxsize=256)
@@ -107,6 +111,10 @@ def _read_body() -> tuple[str | None, bytes]:
     if req.content_length is None and "wsgi.input_terminated" not in req.environ:
         return None, b""  # what get_data would find, without building an input stream
     raw = req.get_data(cache=True)
+    if (req.content_length is None and len(raw) >= MAX_REQUEST_BODY_SIZE
+            and req.environ["wsgi.input"].read(1)):
+        # A chunked body stops at MAX_CONTENT_LENGTH; anything left means it was larger.
+        raise RequestEntityTooLarge()
     if not raw:
         return None, b""
     content_type = _mimetype(req.environ.get("CONTENT_TYPE", ""))
@@ -143,6 +151,10 @@ def _make_view(route: Route) -> Callable[..., Response]:
     def view(project_id: str | None = None, **params: str) -> Response:
         # Unwrap the context proxies once: each access through them costs a lookup.
         ctx, req = g._get_current_object(), request._get_current_object()
+        if req.method != route.method:
+            # Werkzeug adds HEAD to GET rules; Cinder's router matches only the declared
+            # method, so anything else is its plain 404.
+            raise RoutingNotFound()
         state = vars(ctx)  # g's attributes, set without g's Python-level __setattr__
         fake: FakeCinder = ctx.fake
         state["api_version"] = mv.negotiate(req.environ.get(mv.ENVIRON_KEY), fake.max_version)
@@ -162,9 +174,10 @@ def _make_view(route: Route) -> Callable[..., Response]:
             raise NotFound("The resource could not be found.")
         args = req.args.to_dict() if req.query_string else {}
         if operation.validates_body:
-            # No body at all makes Cinder fail with a 500; validating {} names what is missing.
+            # No body at all makes Cinder fail with a 500; validating {} names what is
+            # missing. A JSON null is a body, and is validated as one.
             fake.schemas.validate(operation.name, "request", version,
-                                  {} if body is None else body)
+                                  {} if content_type is None else body)
         if operation.validates_query:
             fake.schemas.validate(operation.name, "query", version, args)
         fake.before_operation(operation.name, caller, params, body)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 from .clock import Clock
 from .models import Attachment, Volume, VolumeType
@@ -31,6 +32,8 @@ class Store:
         self._attachments_by_volume: dict[str, list[Attachment]] = {}
         # project id -> volume id -> volume, in creation order
         self._volumes_by_project: dict[str, dict[str, Volume]] = {}
+        # Users, projects and servers of the fake Keystone and compute (plain JSON data).
+        self.identity: dict[str, Any] | None = None
 
     # -- volume types -------------------------------------------------------------------------
     def add_volume_type(self, volume_type: VolumeType) -> VolumeType:
