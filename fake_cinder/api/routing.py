@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, g, request
+from flask import Flask, Request, g, request
 from werkzeug.exceptions import NotFound as RoutingNotFound
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
@@ -105,11 +105,17 @@ def _mimetype(content_type: str) -> str:
     return parse_options_header(content_type)[0].lower()
 
 
+def body_absent(req: Request) -> bool:
+    """What werkzeug's get_data would find b"" for (no Content-Length and no chunked
+    input), known without building an input stream."""
+    return req.content_length is None and "wsgi.input_terminated" not in req.environ
+
+
 def _read_body() -> tuple[str | None, bytes]:
     """Cinder's get_body: (content type, raw body); an empty body has no type."""
     req = request._get_current_object()
-    if req.content_length is None and "wsgi.input_terminated" not in req.environ:
-        return None, b""  # what get_data would find, without building an input stream
+    if body_absent(req):
+        return None, b""
     raw = req.get_data(cache=True)
     if (req.content_length is None and len(raw) >= MAX_REQUEST_BODY_SIZE
             and req.environ["wsgi.input"].read(1)):
