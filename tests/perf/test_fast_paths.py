@@ -35,17 +35,59 @@ def _names_and_strings(schema: Any, names: set[str], strings: set[str]) -> None:
             _names_and_strings(item, names, strings)
 
 
-def _instances(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+def _strings(schema: dict[str, Any]) -> list[str]:
     names: set[str] = set()
-    strings = {"", " 5", "-1", "10", "0", "abc", "3.5",
+    strings = {"", " 5", "-1", "10", "0", "abc", "3.5", "true",
                "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11", "0C6E2B415B1A4D0E9A471F6D3C2B8E11",
                "{0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11}", "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e1"}
     _names_and_strings(schema, names, strings)
-    keys = st.sampled_from(sorted(names)) | st.text(max_size=5)
+    return sorted(strings | names)
+
+
+def _junk(strings: list[str]) -> st.SearchStrategy[Any]:
     leaves = (st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False)
-              | st.sampled_from(sorted(strings)) | st.text(max_size=6))
+              | st.sampled_from(strings) | st.text(max_size=6))
     return st.recursive(leaves, lambda inner: st.lists(inner, max_size=3)
-                        | st.dictionaries(keys, inner, max_size=4), max_leaves=12)
+                        | st.dictionaries(st.sampled_from(strings) | st.text(max_size=5),
+                                          inner, max_size=4), max_leaves=8)
+
+
+def _shaped(schema: Any, strings: list[str], depth: int = 0) -> st.SearchStrategy[Any]:
+    """Instances shaped by the schema (mostly valid, often one step off), or junk."""
+    junk = _junk(strings)
+    if not isinstance(schema, dict) or depth > 4:
+        return junk
+    options: list[st.SearchStrategy[Any]] = [junk]
+    if isinstance(schema.get("enum"), list):
+        options.append(st.sampled_from(schema["enum"]))
+    kinds = schema.get("type", [])
+    for kind in [kinds] if isinstance(kinds, str) else kinds:
+        if kind == "object":
+            props = schema.get("properties", {})
+            required = [k for k in schema.get("required", [])]
+            options += 3 * [st.fixed_dictionaries(
+                {k: _shaped(props.get(k, {}), strings, depth + 1) for k in required},
+                optional={**{k: _shaped(v, strings, depth + 1) for k, v in props.items()
+                             if k not in required}, "extra": junk})]
+        elif kind == "string" and schema.get("format") == "uuid":
+            options += [st.uuids().map(str), st.uuids().map(lambda u: u.hex.upper()),
+                        st.sampled_from(strings)]
+        elif kind == "string":
+            options.append(st.sampled_from(strings) | st.text(max_size=8))
+        elif kind in ("integer", "number"):
+            options.append(st.integers(-5, 2**31 + 1) | st.sampled_from([0, 1, 1.5, True]))
+        elif kind == "boolean":
+            options.append(st.booleans() | st.sampled_from([0, 1, "true"]))
+        elif kind == "array":
+            options.append(st.lists(_shaped(schema.get("items", {}), strings, depth + 1),
+                                    max_size=3))
+        elif kind == "null":
+            options.append(st.none())
+    return st.one_of(*options)
+
+
+def _instances(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    return _shaped(schema, _strings(schema))
 
 
 @pytest.mark.parametrize("name", INPUT_SCHEMAS)
@@ -53,7 +95,7 @@ def test_the_compiled_schema_never_accepts_what_jsonschema_rejects(name: str) ->
     entry = REGISTRY.by_name[name]
     assert entry.fast is not None, f"{name} has no fast path"
 
-    @settings(max_examples=150, deadline=None, database=None,
+    @settings(max_examples=300, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow])
     @given(_instances(entry.schema))
     def check(instance: Any) -> None:
