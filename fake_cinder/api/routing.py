@@ -183,7 +183,7 @@ def _make_view(route: Route) -> Callable[..., Response]:
             # No body at all makes Cinder fail with a 500; validating {} names what is
             # missing. A JSON null is a body, and is validated as one.
             fake.schemas.validate(operation.name, "request", version,
-                                  {} if content_type is None else body)
+                                  {} if content_type is None else body, raw=raw)
         if operation.validates_query:
             fake.schemas.validate(operation.name, "query", version, args)
         fake.before_operation(operation.name, caller, params, body)

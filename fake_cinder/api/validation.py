@@ -22,7 +22,8 @@ from ..resources import data_dir
 from .microversions import MAX_VERSION, MIN_VERSION, APIVersion
 
 format_checker = jsonschema.FormatChecker()
-QUERY_VERDICTS = 4096  # query strings whose verdict is remembered
+REMEMBERED_VERDICTS = 4096  # bodies and query strings whose verdict is remembered
+MAX_REMEMBERED_BODY = 2048  # bytes: bigger bodies are validated every time
 _UNKNOWN: Any = object()
 
 
@@ -96,7 +97,7 @@ class SchemaRegistry:
         self.directory = directory or data_dir("schemas")
         self.entries: dict[tuple[str, str], list[SchemaEntry]] = {}
         self.by_name: dict[str, SchemaEntry] = {}
-        self._query_verdicts: dict[tuple[str, tuple], str | None] = {}
+        self._verdicts: dict[tuple[str, Any], str | None] = {}
         self._found: dict[tuple[str, str, APIVersion], SchemaEntry | None] = {}
         for path in sorted(self.directory.glob("*.json")):
             self._load(path)
@@ -127,23 +128,30 @@ class SchemaRegistry:
         self._found[key] = found  # bounded: operations x kinds x versions
         return found
 
-    def validate(self, operation: str, kind: str, version: APIVersion, instance: Any) -> None:
-        """Raise BadRequest with Cinder's message for the first problem found."""
+    def validate(self, operation: str, kind: str, version: APIVersion, instance: Any,
+                 raw: bytes | None = None) -> None:
+        """Raise BadRequest with Cinder's message for the first problem found.
+
+        ``raw`` is the request body ``instance`` was decoded from, if any: the same
+        bytes always get the same verdict, so small bodies' verdicts are remembered
+        (clients resend the same bodies: ``{"os-complete": null}``, a host's connector).
+        """
         entry = self.find(operation, kind, version)
         if entry is None:
             return
-        message = _UNKNOWN
-        key = None
-        if kind == "query" and all(type(v) is str for v in instance.values()):
-            # Query strings (flat str -> str) repeat: remember each one's verdict.
+        key: tuple[str, Any] | None = None
+        if raw is not None and len(raw) <= MAX_REMEMBERED_BODY:
+            key = (entry.name, raw)
+        elif kind == "query" and all(type(v) is str for v in instance.values()):
+            # Query strings (flat str -> str) repeat as well.
             key = (entry.name, tuple(sorted(instance.items())))
-            message = self._query_verdicts.get(key, _UNKNOWN)
+        message = _UNKNOWN if key is None else self._verdicts.get(key, _UNKNOWN)
         if message is _UNKNOWN:
             message = _first_error(entry, instance)
             if key is not None:
-                if len(self._query_verdicts) >= QUERY_VERDICTS:
-                    self._query_verdicts.clear()
-                self._query_verdicts[key] = message
+                if len(self._verdicts) >= REMEMBERED_VERDICTS:
+                    self._verdicts.clear()
+                self._verdicts[key] = message
         if message is not None:
             raise BadRequest(message)
 

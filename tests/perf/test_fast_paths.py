@@ -109,14 +109,27 @@ def test_the_compiled_schema_never_accepts_what_jsonschema_rejects(name: str) ->
     check()
 
 
-def test_query_verdicts_are_remembered_per_schema_and_query() -> None:
+def test_verdicts_are_remembered_per_schema_query_and_body() -> None:
+    import json
+
     from fake_cinder.api import microversions as mv
     from fake_cinder.core.errors import BadRequest
     version = mv.APIVersion(3, 54)
+    good = {"attachment": {"volume_uuid": "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11"}}
+    bad = {"attachment": {"volume_uuid": "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11", "x": 1}}
     for _ in range(2):  # the second time comes from the remembered verdicts
         REGISTRY.validate("attachment_list", "query", version, {"limit": "5"})
         with pytest.raises(BadRequest, match="limit param must be an integer"):
             REGISTRY.validate("attachment_list", "query", version, {"limit": "x"})
+        REGISTRY.validate("attachment_create", "request", version, good,
+                          raw=json.dumps(good).encode())
+        with pytest.raises(BadRequest, match="Additional properties are not allowed"):
+            REGISTRY.validate("attachment_create", "request", version, bad,
+                              raw=json.dumps(bad).encode())
+    # The same bytes under another schema get that schema's verdict.
+    with pytest.raises(BadRequest):
+        REGISTRY.validate("attachment_update", "request", version, good,
+                          raw=json.dumps(good).encode())
 
 
 # -- list pages --------------------------------------------------------------------------------
