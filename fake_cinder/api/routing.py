@@ -106,9 +106,14 @@ def _mimetype(content_type: str) -> str:
 
 
 def body_absent(req: Request) -> bool:
-    """What werkzeug's get_data would find b"" for (no Content-Length and no chunked
-    input), known without building an input stream."""
-    return req.content_length is None and "wsgi.input_terminated" not in req.environ
+    """A request with neither a Content-Length nor a chunked body has none (HTTP/1.1),
+    and werkzeug's get_data would read b"": known without building an input stream.
+    (Some servers, waitress among them, mark every input as terminated.)"""
+    if req.content_length is not None:
+        return False
+    environ = req.environ
+    return ("wsgi.input_terminated" not in environ
+            or "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower())
 
 
 def _read_body() -> tuple[str | None, bytes]:

@@ -177,3 +177,40 @@ def test_a_page_sliced_from_the_index_is_the_page_cinder_gives(
     page = core.list_attachments(store, caller, query, render=lambda a: a.id)
     assert page == _reference(store, "a", volume_id, marker, offset, limit)
     assert [a.id for a in core.list_attachments(store, caller, query)] == page
+
+
+# -- bodies ------------------------------------------------------------------------------------
+def _wsgi(app: Any, method: str, path: str, body: bytes, headers: dict[str, str],
+          terminated: bool) -> tuple[str, bytes]:
+    """Call the app as a server that marks its input terminated (waitress does) would."""
+    import io
+
+    from werkzeug.test import EnvironBuilder
+    environ = EnvironBuilder(method=method, path=path, headers=headers).get_environ()
+    environ.pop("CONTENT_LENGTH", None)
+    environ["wsgi.input"] = io.BytesIO(body)
+    if terminated:
+        environ["wsgi.input_terminated"] = True
+    status: list[str] = []
+    chunks = app(environ, lambda s, h, e=None: status.append(s))
+    return status[0], b"".join(chunks)
+
+
+def test_a_chunked_body_is_read_and_a_bodiless_request_is_not() -> None:
+    import json
+
+    from fake_cinder import FakeCinder
+    from fake_cinder.resources import fixture_path
+    fake = FakeCinder(fixture_path("default.json"))
+    headers = {"X-Auth-Token": "demo:demo", "OpenStack-API-Version": "volume 3.54",
+               "Content-Type": "application/json"}
+    body = json.dumps({"attachment": {"volume_uuid": "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11"}})
+    status, answer = _wsgi(fake.app, "POST", "/v3/demo/attachments", body.encode(),
+                           {**headers, "Transfer-Encoding": "chunked"}, terminated=True)
+    assert status.startswith("200"), answer
+    attachment_id = json.loads(answer)["attachment"]["id"]
+    status, answer = _wsgi(fake.app, "GET", f"/v3/demo/attachments/{attachment_id}", b"",
+                           headers, terminated=True)
+    assert status.startswith("200"), answer
+    assert fake.journal.entries()[-1].raw_body == b""
+    assert json.loads(fake.journal.entries()[-2].raw_body) == json.loads(body)
