@@ -214,3 +214,26 @@ def test_a_chunked_body_is_read_and_a_bodiless_request_is_not() -> None:
     assert status.startswith("200"), answer
     assert fake.journal.entries()[-1].raw_body == b""
     assert json.loads(fake.journal.entries()[-2].raw_body) == json.loads(body)
+
+
+@pytest.mark.parametrize("length", [None, "", "0", "5", "-1", "x"])
+@pytest.mark.parametrize("encoding", [None, "chunked", "Chunked", "gzip, chunked", "identity"])
+@pytest.mark.parametrize("terminated", [False, True])
+def test_body_absent_reads_the_environ_as_werkzeug_does(length: str | None,
+                                                        encoding: str | None,
+                                                        terminated: bool) -> None:
+    from flask import Request
+
+    from fake_cinder.api.routing import body_absent
+    environ: dict[str, Any] = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "SERVER_NAME": "x",
+                               "SERVER_PORT": "80", "wsgi.url_scheme": "http"}
+    if length is not None:
+        environ["CONTENT_LENGTH"] = length
+    if encoding is not None:
+        environ["HTTP_TRANSFER_ENCODING"] = encoding
+    if terminated:
+        environ["wsgi.input_terminated"] = True
+    request = Request(environ)
+    expected = request.content_length is None and (
+        not terminated or "chunked" not in (encoding or "").lower())
+    assert body_absent(request) is expected
