@@ -86,7 +86,8 @@ def _request_pair(name: str, scale: Scale, fake_call: Callable[[int], object],
                   bare_call: Callable[[int], object], target: float) -> Figure:
     result = compare(fake_call, bare_call, scale.n, scale.rounds)
     return Figure(name, result.ratio, target, "x", spread=result.spread(),
-                  detail=f"fake {us(result.subject.best)} vs bare {us(result.baseline.best)}")
+                  detail=f"fake {us(result.subject.best)} vs bare {us(result.baseline.best)} "
+                  f"(+{us(result.subject.best - result.baseline.best)})")
 
 
 # -- per-request figures ------------------------------------------------------------------------
