@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8776
 FIXTURES ?= fixtures/default.json
 
-.PHONY: run test lint bench fuzz coverage-table clean
+.PHONY: run test lint bench profile fuzz coverage-table clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,13 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# Issue 7's figures against their targets (not part of `make test`): BENCH_ARGS="show --quick".
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+# Profile one figure with pyinstrument: make profile FIGURE=create
+FIGURE ?= show
+profile: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m benchmarks --profile $(FIGURE)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from ..core.context import Caller
 
@@ -10,11 +12,54 @@ from ..core.context import Caller
 TokenResolver = Callable[[str], Caller | None]
 
 
+class HeaderLookup(Protocol):
+    def get(self, key: str, default: None = None) -> str | None: ...
+
+
+class WsgiHeaders:
+    """Request headers read straight from the WSGI environ.
+
+    Most of the identity headers are absent on a given request; werkzeug's
+    ``headers.get`` pays a KeyError for each miss, this pays a dict lookup.
+    """
+
+    __slots__ = ("_environ",)
+    _keys: dict[str, str] = {}  # header name -> environ key
+
+    def __init__(self, environ: Mapping[str, Any]) -> None:
+        self._environ = environ
+
+    def get(self, key: str, default: None = None) -> str | None:
+        name = self._keys.get(key)
+        if name is None:
+            name = key.upper().replace("-", "_")
+            if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                name = "HTTP_" + name
+            self._keys[key] = name
+        return self._environ.get(name, default)
+
+
+# Callers repeat the same few identities: parse each set of header values once.
+@functools.lru_cache(maxsize=1024)
 def _split_roles(value: str | None) -> frozenset[str]:
     return frozenset(r.strip().lower() for r in (value or "").split(",") if r.strip())
 
 
-def caller_from_headers(headers: Mapping[str, str],
+@functools.lru_cache(maxsize=1024)
+def _header_caller(user_id: str | None, project_id: str, roles: str | None,
+                   service_roles: str | None) -> Caller:
+    return Caller(user_id=user_id, project_id=project_id, roles=_split_roles(roles),
+                  service_roles=_split_roles(service_roles))
+
+
+@functools.lru_cache(maxsize=1024)
+def _noauth_caller(token: str, service_roles: str | None) -> Caller:
+    user_id, _sep, project = token.partition(":")
+    return Caller(user_id=user_id, project_id=project or user_id,
+                  roles=frozenset({"admin"}), service_roles=_split_roles(service_roles))
+
+
+def caller_from_headers(headers: Mapping[str, str] | HeaderLookup,
                         resolve_token: TokenResolver | None = None) -> Caller | None:
     """Headers first (what keystonemiddleware passes on), then the token.
 
@@ -24,9 +69,8 @@ def caller_from_headers(headers: Mapping[str, str],
     """
     project_id = headers.get("X-Project-Id") or headers.get("X-Tenant-Id")
     if project_id:
-        return Caller(user_id=headers.get("X-User-Id"), project_id=project_id,
-                      roles=_split_roles(headers.get("X-Roles")),
-                      service_roles=_split_roles(headers.get("X-Service-Roles")))
+        return _header_caller(headers.get("X-User-Id"), project_id, headers.get("X-Roles"),
+                              headers.get("X-Service-Roles"))
     token = headers.get("X-Auth-Token")
     if not token:
         return None
@@ -36,7 +80,4 @@ def caller_from_headers(headers: Mapping[str, str],
             return Caller(user_id=known.user_id, project_id=known.project_id,
                           roles=known.roles,
                           service_roles=_split_roles(headers.get("X-Service-Roles")))
-    user_id, _sep, project = token.partition(":")
-    return Caller(user_id=user_id, project_id=project or user_id,
-                  roles=frozenset({"admin"}),
-                  service_roles=_split_roles(headers.get("X-Service-Roles")))
+    return _noauth_caller(token, headers.get("X-Service-Roles"))
