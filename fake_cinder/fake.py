@@ -15,6 +15,7 @@ from .api.validation import SchemaRegistry
 from .core import snapshot
 from .core.clock import Clock
 from .core.context import Caller
+from .core.identity import TokenRegistry
 from .core.state import Store
 
 _SCHEMAS: dict[str, SchemaRegistry] = {}
@@ -35,17 +36,22 @@ class FakeCinder:
     ``seed`` makes ids and timestamps repeat from run to run;
     ``protect_in_use_attachments`` is Cinder's bug-2004555 rule (deleting a
     connected attachment needs a service token); turn it off for suites that
-    do not send service tokens.
+    do not send service tokens. ``control_token`` guards ``/_fake/``: requests
+    there must carry it in ``X-Fake-Control-Token``.
     """
 
     def __init__(self, fixtures: str | Path | dict[str, Any] | None = None, *,
                  seed: int | None = None, max_version: str = str(mv.MAX_VERSION),
-                 protect_in_use_attachments: bool = True) -> None:
+                 protect_in_use_attachments: bool = True,
+                 control_token: str | None = None) -> None:
         self.clock = Clock(seed)
         self.store = Store(self.clock)
         self.schemas = schema_registry()
         self.max_version = mv.APIVersion.parse(max_version)
         self.protect_in_use_attachments = protect_in_use_attachments
+        self.control_token = control_token
+        # The tokens the fake Keystone (/identity) issued; they identify API callers.
+        self.tokens = TokenRegistry()
         self._app: Flask | None = None
         if fixtures is not None:
             self.load(fixtures)
@@ -67,7 +73,9 @@ class FakeCinder:
 
     # -- hooks of the request pipeline (extended by the test-hook layer) ---------------------------
     def resolve_token(self, token: str) -> Caller | None:
-        return None
+        """The caller of a token the fake Keystone issued; None for any other token
+        (read as a noauth ``user:project`` token). An expired one raises a 401."""
+        return self.tokens.resolve(token)
 
     def before_operation(self, operation: str, caller: Caller, params: dict[str, str],
                          body: Any) -> None:

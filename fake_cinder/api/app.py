@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import uuid
 from typing import TYPE_CHECKING
@@ -11,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ..core.errors import CinderError
-from . import attachments, microversions, versions, volumes
+from . import attachments, compute, keystone, microversions, versions, volumes
 from .faults import fault_response, webob_response
 from .identity import caller_from_headers
 from .routing import Router
@@ -39,6 +40,19 @@ def _is_v3(path: str) -> bool:
     return path == "/v3" or path.startswith("/v3/")
 
 
+CONTROL_PREFIX = "/_fake/"
+CONTROL_TOKEN_HEADER = "X-Fake-Control-Token"
+
+
+def _control_allowed(fake: FakeCinder) -> bool:
+    """/_fake/ can reset and rewrite everything: with a control token set, only its holders."""
+    expected = getattr(fake, "control_token", None)
+    if not expected or not (request.path + "/").startswith(CONTROL_PREFIX):
+        return True
+    given = request.headers.get(CONTROL_TOKEN_HEADER, "")
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
 def create_app(fake: FakeCinder) -> Flask:
     app = Flask("fake_cinder")
     app.extensions["fake_cinder"] = fake
@@ -54,6 +68,8 @@ def create_app(fake: FakeCinder) -> Flask:
         length = request.content_length
         if length is not None and length > MAX_REQUEST_BODY_SIZE:
             return webob_response(413)
+        if not _control_allowed(fake):
+            return fault_response(401, f"Missing or wrong {CONTROL_TOKEN_HEADER} header.")
         if _is_v3(request.path):
             g.caller = caller_from_headers(request.headers, fake.resolve_token)
             if g.caller is None:
@@ -98,5 +114,7 @@ def create_app(fake: FakeCinder) -> Flask:
         return fault_response(500, SERVER_ERROR)
 
     versions.register(app)
+    keystone.register(app)
+    compute.register(app)
     ROUTER.install(app)
     return app

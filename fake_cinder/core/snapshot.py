@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .identity import Directory
 from .models import Attachment, Volume, VolumeType, record_from_dict, record_to_dict
 from .state import Store
 
@@ -18,6 +19,7 @@ def dump(store: Store) -> dict[str, Any]:
             "volumes": [record_to_dict(v) for v in store.volumes.values()],
             "attachments": [record_to_dict(a) for a in
                             sorted(store.attachments.values(), key=lambda a: a.sort_key)],
+            **({"identity": copy.deepcopy(store.identity)} if store.identity is not None else {}),
         }
 
 
@@ -47,6 +49,9 @@ def load(store: Store, state: dict[str, Any], replace: bool = True) -> None:
     """
     state = copy.deepcopy(state)
     staging = Store(clock=store.clock)
+    identity = state.get("identity")
+    if identity is not None:
+        Directory.parse(identity)  # a bad identity section fails the whole load
     with store.lock:
         if not replace:
             load(staging, dump(store))
@@ -71,6 +76,8 @@ def load(store: Store, state: dict[str, Any], replace: bool = True) -> None:
                 raise ValueError(f"duplicate attachment id {attachment.id}")
             staging.add_attachment(attachment)
         store.clear()
+        if identity is not None or replace:
+            store.identity = identity
         for volume_type in staging.volume_types.values():
             store.add_volume_type(volume_type)
         for volume in staging.volumes.values():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 from .clock import Clock
 from .models import Attachment, Volume, VolumeType
@@ -25,6 +26,8 @@ class Store:
         self.volume_types: dict[str, VolumeType] = {}
         self.volumes: dict[str, Volume] = {}
         self.attachments: dict[str, Attachment] = {}
+        # The fixture's "identity" object as plain data (users, projects, servers).
+        self.identity: dict[str, Any] | None = None
         # project id -> attachments sorted oldest first by (created_at, id)
         self._attachments_by_project: dict[str, list[Attachment]] = {}
         # volume id -> attachments in creation order
