@@ -15,6 +15,7 @@ but ``projects`` and ``users`` is optional; the ``Default`` domain always exists
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import re
 import secrets
@@ -169,7 +170,8 @@ class Directory:
     @classmethod
     def parse(cls, data: Mapping[str, Any] | None) -> Directory:
         """Read (and check) the ``identity`` object; ValueError names the bad path."""
-        data = data or {}
+        if data is None:
+            data = {}
         if not isinstance(data, Mapping):
             raise _fail("", "must be an object")
         domains = {DEFAULT_DOMAIN_ID: Domain(DEFAULT_DOMAIN_ID, "Default")}
@@ -390,8 +392,14 @@ class TokenRegistry:
         return token.caller()
 
     def revoke(self, token_id: str) -> bool:
+        """Expire a valid token now (so it answers 401 from then on, like an expired one)."""
         with self._lock:
-            return self._tokens.pop(token_id, None) is not None
+            token = self._tokens.get(token_id)
+            now = self._now()
+            if token is None or token.expires_at <= now:
+                return False
+            self._tokens[token_id] = dataclasses.replace(token, expires_at=now)
+            return True
 
 
 # -- the service catalog -------------------------------------------------------------------------
