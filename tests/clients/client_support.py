@@ -9,6 +9,8 @@ demo/demo), the demo volumes and the named servers the tests use.
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -39,9 +41,41 @@ NAMES = {VOLUME: "demo-volume", SHARED: "demo-shared", CEPH: "demo-ceph",
 CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:fake", "ip": "192.0.2.20",
              "platform": "x86_64", "host": "compute-1", "os_type": "linux2",
              "multipath": False, "mountpoint": "/dev/vdb"}
-PASSWORD_ENV = {"OS_USERNAME": "demo", "OS_PASSWORD": "demo", "OS_PROJECT_NAME": "demo",
-                "OS_USER_DOMAIN_NAME": "Default", "OS_PROJECT_DOMAIN_NAME": "Default",
-                "OS_IDENTITY_API_VERSION": "3", "OS_REGION_NAME": "RegionOne"}
+
+# -- the README's section "Pointing clients at the fake": the tests use its setup as written ---
+README = Path(__file__).resolve().parents[2] / "README.md"
+README_SECTION = "Pointing clients at the fake"
+README_URL = "http://127.0.0.1:8776"  # what `make run` serves; tests swap in their own
+_FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def readme_blocks(subsection: str) -> list[tuple[str, str]]:
+    """(language, code) of the fenced blocks under ``### subsection`` of the section."""
+    text = README.read_text(encoding="utf-8")
+    section = re.split(r"^## ", text, flags=re.MULTILINE)
+    body = next(part for part in section if part.startswith(README_SECTION + "\n"))
+    for part in re.split(r"^### ", body, flags=re.MULTILINE)[1:]:
+        heading, _newline, content = part.partition("\n")
+        if heading.strip() == subsection:
+            return [(m.group(1), m.group(2)) for m in _FENCE.finditer(content)]
+    raise LookupError(f"README: no subsection {subsection!r} under {README_SECTION!r}")
+
+
+def readme_exports(subsection: str, url: str) -> dict[str, str]:
+    """The variables the subsection's shell block exports, pointed at ``url``."""
+    env: dict[str, str] = {}
+    for language, code in readme_blocks(subsection):
+        if language == "sh":
+            for line in code.splitlines():
+                if line.startswith("export "):
+                    for word in shlex.split(line)[1:]:
+                        name, _eq, value = word.partition("=")
+                        env[name] = value.replace(README_URL, url)
+    assert env, f"README: {subsection!r} exports nothing"
+    return env
+
+
+PASSWORD_SETUP = "The `openstack` CLI and the `cinder` CLI (password)"
 
 
 @dataclass

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-# The tests import client_support from this directory (pytest runs in importlib mode).
-sys.path.insert(0, str(Path(__file__).parent))
-
-from client_support import Live, live_fake  # noqa: E402
+from .client_support import README_URL, Live, live_fake, readme_blocks
 
 
 @pytest.fixture
@@ -20,3 +16,15 @@ def live() -> Iterator[Live]:
     may be deleted without a service token (the clients cannot send one)."""
     with live_fake(protect_in_use_attachments=False) as running:
         yield running
+
+
+@pytest.fixture
+def clouds_yaml(live: Live, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The README's clouds.yaml, pointed at ``live``, as the SDK's only config file."""
+    path = tmp_path / "clouds.yaml"
+    [(_language, clouds)] = [b for b in readme_blocks("openstacksdk") if b[0] == "yaml"]
+    path.write_text(clouds.replace(README_URL, live.url), encoding="utf-8")
+    for name in ("OS_CLOUD", "OS_AUTH_URL", "OS_AUTH_TYPE", "OS_USERNAME", "OS_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(path))
+    return path

@@ -10,19 +10,21 @@ import pytest
 from cinderclient import client as cinder_client
 from cinderclient import exceptions as cinder_exceptions
 from cinderclient.contrib.noauth import CinderNoAuthPlugin
-from client_support import (
+from keystoneauth1 import session as ks_session
+from keystoneauth1.identity import v3
+
+from .client_support import (
     BIN,
     CONNECTOR,
-    PASSWORD_ENV,
+    PASSWORD_SETUP,
     SERVER,
     VOLUME,
     client_env,
     exercise_attachments,
+    readme_exports,
     serve_process,
     server_attachment,
 )
-from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3
 
 
 class PythonApi:
@@ -170,7 +172,7 @@ class CinderCli:
 
 def test_cinder_cli_with_password_auth(tmp_path):
     with serve_process(tmp_path, "--allow-in-use-delete") as served:
-        cli = CinderCli(client_env(OS_AUTH_URL=f"{served.url}/identity", **PASSWORD_ENV))
+        cli = CinderCli(client_env(**readme_exports(PASSWORD_SETUP, served.url)))
         exercise_attachments(cli, served.url)
     log = served.log_text()
     assert "POST /identity/v3/auth/tokens - 201" in log
@@ -179,7 +181,7 @@ def test_cinder_cli_with_password_auth(tmp_path):
 
 def test_cinder_cli_gets_cinders_409_for_a_connected_attachment_by_default(tmp_path):
     with serve_process(tmp_path) as served:
-        cli = CinderCli(client_env(OS_AUTH_URL=f"{served.url}/identity", **PASSWORD_ENV))
+        cli = CinderCli(client_env(**readme_exports(PASSWORD_SETUP, served.url)))
         attachment = cli.create(VOLUME, SERVER, connector=CONNECTOR)
         done = cli.run("attachment-delete", attachment["id"], check=False)
         assert done.returncode == 1

@@ -14,13 +14,14 @@ import subprocess
 import threading
 from typing import Any
 
-from client_support import (
+from .client_support import (
     BIN,
     NAMES,
-    PASSWORD_ENV,
+    PASSWORD_SETUP,
     UNNAMED_SERVER,
     client_env,
     exercise_attachments,
+    readme_exports,
     serve_process,
 )
 
@@ -128,7 +129,7 @@ class OpenstackCli:
 
 def test_openstack_cli_with_password_auth(tmp_path):
     with serve_process(tmp_path, "--allow-in-use-delete") as served:
-        cli = OpenstackCli(client_env(OS_AUTH_URL=f"{served.url}/identity", **PASSWORD_ENV))
+        cli = OpenstackCli(client_env(**readme_exports(PASSWORD_SETUP, served.url)))
         try:
             exercise_attachments(cli, served.url)
         finally:

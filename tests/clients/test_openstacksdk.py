@@ -1,31 +1,16 @@
 """openstacksdk's block_storage proxy against a live fake, through every attachment
-operation: password auth from a clouds.yaml, and auth_type none with an endpoint override."""
+operation: password auth from the README's clouds.yaml, and auth_type none with an
+endpoint override from the same file."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import openstack
 import pytest
-from client_support import exercise_attachments
 
-CLOUDS_YAML = """\
-clouds:
-  fake:
-    auth:
-      auth_url: {url}/identity
-      username: demo
-      password: demo
-      project_name: demo
-      user_domain_name: Default
-      project_domain_name: Default
-    region_name: RegionOne
-    identity_api_version: 3
-  fake-noauth:
-    auth_type: none
-    block_storage_endpoint_override: {url}/v3
-"""
+from .client_support import exercise_attachments
+
 # The SDK's own notices about its future releases are not this suite's business.
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 FIELDS = ("id", "status", "instance", "volume_id", "attach_mode", "connection_info")
@@ -74,16 +59,6 @@ class SdkProxy:
     def show_missing(self, attachment_id: str) -> None:
         with pytest.raises(openstack.exceptions.NotFoundException, match="could not be found"):
             self.block_storage.get_attachment(attachment_id)
-
-
-@pytest.fixture
-def clouds_yaml(live, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "clouds.yaml"
-    path.write_text(CLOUDS_YAML.format(url=live.url), encoding="utf-8")
-    for name in ("OS_CLOUD", "OS_AUTH_URL", "OS_AUTH_TYPE", "OS_USERNAME", "OS_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(path))
-    return path
 
 
 def test_password_auth_from_clouds_yaml(live, clouds_yaml):

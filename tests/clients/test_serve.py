@@ -12,11 +12,12 @@ import time
 
 import pytest
 import requests
-from client_support import BIN, VOLUME, serve_process
 from flask import Flask
 
 from fake_cinder import FakeCinder
 from fake_cinder.cli import Server, build_fake, build_parser, is_loopback
+
+from .client_support import BIN, VOLUME, serve_process
 
 ACCESS_LINE = re.compile(
     r"INFO fake_cinder\.access: (?P<method>[A-Z]+) (?P<path>\S+) (?P<version>\S+) "
