@@ -23,7 +23,7 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	@echo 'Pointing clients at it (README: "Pointing clients at the fake"); users admin/admin and demo/demo:'
+	@echo 'Pointing clients at it (README: "Pointing clients at the fake"); users admin/admin, demo/demo, nova/nova (service):'
 	@echo '  openstack and cinder CLIs:'
 	@echo '    export OS_AUTH_URL=$(URL)/identity OS_IDENTITY_API_VERSION=3 OS_REGION_NAME=RegionOne'
 	@echo '    export OS_USERNAME=demo OS_PASSWORD=demo OS_PROJECT_NAME=demo OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default'

@@ -78,6 +78,17 @@ def readme_exports(subsection: str, url: str) -> dict[str, str]:
 PASSWORD_SETUP = "The `openstack` CLI and the `cinder` CLI (password)"
 
 
+def use_readme_clouds_yaml(url: str, directory: Path, monkeypatch: Any) -> Path:
+    """The README's clouds.yaml, pointed at ``url``, as the SDK's only config file."""
+    [(_language, clouds)] = [b for b in readme_blocks("openstacksdk") if b[0] == "yaml"]
+    path = directory / "clouds.yaml"
+    path.write_text(clouds.replace(README_URL, url), encoding="utf-8")
+    for name in [n for n in os.environ if n.startswith("OS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(path))
+    return path
+
+
 @dataclass
 class Live:
     fake: FakeCinder

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .client_support import README_URL, Live, live_fake, readme_blocks
+from .client_support import Live, live_fake, use_readme_clouds_yaml
 
 
 @pytest.fixture
@@ -20,11 +20,5 @@ def live() -> Iterator[Live]:
 
 @pytest.fixture
 def clouds_yaml(live: Live, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The README's clouds.yaml, pointed at ``live``, as the SDK's only config file."""
-    path = tmp_path / "clouds.yaml"
-    [(_language, clouds)] = [b for b in readme_blocks("openstacksdk") if b[0] == "yaml"]
-    path.write_text(clouds.replace(README_URL, live.url), encoding="utf-8")
-    for name in ("OS_CLOUD", "OS_AUTH_URL", "OS_AUTH_TYPE", "OS_USERNAME", "OS_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(path))
-    return path
+    """The README's clouds.yaml, pointed at ``live``."""
+    return use_readme_clouds_yaml(live.url, tmp_path, monkeypatch)

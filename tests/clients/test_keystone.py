@@ -146,7 +146,7 @@ def test_project_lookups(client):
     assert [(p["id"], p["name"], p["domain_id"]) for p in by_name] == [
         ("demo", "demo", "default")]
     assert {p["id"] for p in client.get("/identity/v3/projects", headers=admin).json[
-        "projects"]} == {"admin", "demo"}
+        "projects"]} == {"admin", "demo", "service"}
     assert [p["id"] for p in client.get("/identity/v3/projects", headers=member).json[
         "projects"]] == ["demo"]
     assert client.get("/identity/v3/projects/demo", headers=member).json["project"][
@@ -179,3 +179,26 @@ def test_a_bad_identity_section_fails_the_whole_load(fake: FakeCinder):
     with pytest.raises(ValueError, match=r"identity\.users\[0\]\.name"):
         fake.load(broken)
     assert fake.dump() == state
+
+
+def test_a_service_token_of_the_fake_keystone_lets_nova_delete(client):
+    """keystonemiddleware turns X-Service-Token into X-Service-Roles; Cinder's bug-2004555
+    rule lets a caller with the service role delete a connected attachment."""
+    user = issue(client)
+    headers = {"X-Auth-Token": user, "OpenStack-API-Version": "volume 3.54"}
+
+    def connected_attachment() -> str:
+        created = client.post("/v3/demo/attachments", headers=headers, json={"attachment": {
+            "volume_uuid": "1d7f3c52-6c2b-4e1f-8b58-2a7e4d3c9f22",
+            "instance_uuid": "5a1e0f6c-3b7d-4c2e-9f10-4d8a6b2c7e01",
+            "connector": {"initiator": "iqn.1993-08.org.debian:01:abc", "host": "h"}}})
+        assert created.status_code == 200
+        return created.json["attachment"]["id"]
+
+    first = connected_attachment()
+    assert client.delete(f"/v3/demo/attachments/{first}", headers=headers).status_code == 409
+    not_a_service = {**headers, "X-Service-Token": issue(client)}
+    assert client.delete(f"/v3/demo/attachments/{first}",
+                         headers=not_a_service).status_code == 409
+    nova = {**headers, "X-Service-Token": issue(client, "nova", "nova")}
+    assert client.delete(f"/v3/demo/attachments/{first}", headers=nova).status_code == 200

@@ -16,12 +16,14 @@ from .client_support import (
     PASSWORD_SETUP,
     README_URL,
     client_env,
+    live_fake,
     readme_blocks,
     readme_exports,
     serve_process,
+    use_readme_clouds_yaml,
 )
 
-PYTHON_SUBSECTIONS = ("python-cinderclient", "openstacksdk")
+PYTHON_SUBSECTIONS = ("python-cinderclient", "openstacksdk", "Deleting a connected attachment")
 # print(...)   # what it prints   (or that comment on the line below the print)
 _PRINTED = re.compile(r"^print\(.*\)(?:[ ]+|\n)# (?P<expected>.+)$", re.MULTILINE)
 PYTHON_BLOCKS = [pytest.param(code, id=f"{title}-{index}")
@@ -31,7 +33,7 @@ PYTHON_BLOCKS = [pytest.param(code, id=f"{title}-{index}")
 
 
 def test_the_section_shows_every_client():
-    assert len(PYTHON_BLOCKS) == 4
+    assert len(PYTHON_BLOCKS) == 5
     assert [lang for lang, _code in readme_blocks("openstacksdk")] == [
         "yaml", "python", "python"]
     assert set(readme_exports(PASSWORD_SETUP, README_URL)) == {
@@ -41,11 +43,13 @@ def test_the_section_shows_every_client():
 
 @pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 @pytest.mark.parametrize("code", PYTHON_BLOCKS)
-def test_python_examples_print_what_they_say(code, live, clouds_yaml):
+def test_python_examples_print_what_they_say(code, tmp_path, monkeypatch):
     expected = [m.group("expected") for m in _PRINTED.finditer(code)]
     assert expected, "each example says what it prints"
     output = io.StringIO()
-    with contextlib.redirect_stdout(output):
+    # What `make run` serves: the default state, Cinder's delete protection on.
+    with live_fake() as live, contextlib.redirect_stdout(output):
+        use_readme_clouds_yaml(live.url, tmp_path, monkeypatch)
         exec(compile(code.replace(README_URL, live.url), "README.md", "exec"),
              {"__name__": "readme_example"})
     assert output.getvalue().splitlines() == expected
