@@ -24,8 +24,8 @@ from typing import Any, Protocol
 import requests
 
 from fake_cinder import FakeCinder
-from fake_cinder.cli import Server
 from fake_cinder.resources import fixture_path
+from fake_cinder.server import Server
 
 BIN = Path(sys.executable).parent
 # From fixtures/default.json: project "demo" owns these volumes and servers.

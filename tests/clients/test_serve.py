@@ -15,7 +15,8 @@ import requests
 from flask import Flask
 
 from fake_cinder import FakeCinder
-from fake_cinder.cli import Server, build_fake, build_parser, is_loopback
+from fake_cinder.cli import build_fake, build_parser, is_loopback
+from fake_cinder.server import Server
 
 from .client_support import BIN, VOLUME, serve_process
 
