@@ -128,8 +128,17 @@ class Server:
     status: str = "ACTIVE"
 
 
-def _fail(path: str, problem: str) -> ValueError:
-    return ValueError(f"identity{path}: {problem}")
+class IdentityDataError(ValueError):
+    """A bad ``identity`` object: ``path`` inside it (``.users[0].name``) and the problem."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"identity{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+def _fail(path: str, problem: str) -> IdentityDataError:
+    return IdentityDataError(path, problem)
 
 
 def _string(record: Mapping[str, Any], key: str, path: str, required: bool = True) -> str | None:

@@ -26,14 +26,14 @@ class Store:
         self.volume_types: dict[str, VolumeType] = {}
         self.volumes: dict[str, Volume] = {}
         self.attachments: dict[str, Attachment] = {}
-        # The fixture's "identity" object as plain data (users, projects, servers).
-        self.identity: dict[str, Any] | None = None
         # project id -> attachments sorted oldest first by (created_at, id)
         self._attachments_by_project: dict[str, list[Attachment]] = {}
         # volume id -> attachments in creation order
         self._attachments_by_volume: dict[str, list[Attachment]] = {}
         # project id -> volume id -> volume, in creation order
         self._volumes_by_project: dict[str, dict[str, Volume]] = {}
+        # Users, projects and servers of the fake Keystone and compute (plain JSON data).
+        self.identity: dict[str, Any] | None = None
 
     # -- volume types -------------------------------------------------------------------------
     def add_volume_type(self, volume_type: VolumeType) -> VolumeType:
