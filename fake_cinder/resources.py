@@ -1,25 +1,23 @@
 """Where the data directories live: the repository's schemas/ and fixtures/, which
-an installed package carries as fake_cinder.schemas and fake_cinder.fixtures."""
+an installed package carries as fake_cinder/schemas and fake_cinder/fixtures."""
 
 from __future__ import annotations
 
-import importlib.resources
 from pathlib import Path
 
-_REPOSITORY = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent
+# Installed: inside the package. In a checkout (also with an editable install): the
+# top-level directories beside the package. They have no __init__.py, so
+# importlib.resources would see namespace packages; plain paths are simpler and exact.
+_CANDIDATES = (_PACKAGE, _PACKAGE.parent)
 
 
 def data_dir(name: str) -> Path:
     """The directory ``schemas`` or ``fixtures``, installed or in a checkout."""
-    try:
-        installed = Path(str(importlib.resources.files(f"fake_cinder.{name}")))
-        if installed.is_dir():
-            return installed
-    except (ModuleNotFoundError, TypeError):
-        pass
-    checkout = _REPOSITORY / name
-    if checkout.is_dir():
-        return checkout
+    for base in _CANDIDATES:
+        candidate = base / name
+        if candidate.is_dir():
+            return candidate
     raise FileNotFoundError(f"fake-cinder's {name}/ directory is missing")
 
 

@@ -15,12 +15,11 @@ from ..core.errors import CinderError
 from . import attachments, compute, keystone, microversions, versions, volumes
 from .faults import fault_response, webob_response
 from .identity import caller_from_headers
-from .routing import Router
+from .routing import MAX_REQUEST_BODY_SIZE, Router
 
 if TYPE_CHECKING:
     from ..fake import FakeCinder
 
-MAX_REQUEST_BODY_SIZE = 114688  # oslo.middleware's sizelimit default
 _LOG = logging.getLogger("fake_cinder")
 SERVER_ERROR = ("The server has either erred or is incapable of performing the requested "
                 "operation.")
@@ -57,6 +56,9 @@ def create_app(fake: FakeCinder) -> Flask:
     app = Flask("fake_cinder")
     app.extensions["fake_cinder"] = fake
     app.url_map.strict_slashes = False
+    # Bodies without a Content-Length (chunked) are cut off while read, as oslo's
+    # sizelimit middleware does; declared lengths are refused up front below.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BODY_SIZE
 
     @app.before_request
     def identify() -> Response | None:

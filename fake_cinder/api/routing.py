@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, g, request
+from werkzeug.exceptions import NotFound as RoutingNotFound
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from ..core.context import Caller
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from ..fake import FakeCinder
 
 JSON_TYPES = ("application/json", "application/vnd.openstack.volume+json")
+MAX_REQUEST_BODY_SIZE = 114688  # oslo.middleware's sizelimit default
 MALFORMED_BODY = "Malformed request body"
 
 
@@ -87,15 +90,20 @@ class Router:
         for index, route in enumerate(self.routes):
             view = _make_view(route)
             endpoint = f"v3.{index}.{route.method}.{route.rule}"
+            # No automatic OPTIONS: Cinder's router has no such routes (404).
             app.add_url_rule(f"/v3/<project_id>/{route.rule}", endpoint, view,
-                             methods=[route.method])
+                             methods=[route.method], provide_automatic_options=False)
             app.add_url_rule(f"/v3/{route.rule}", endpoint + ".bare", view,
-                             methods=[route.method])
+                             methods=[route.method], provide_automatic_options=False)
 
 
 def _read_body() -> tuple[str | None, bytes]:
     """Cinder's get_body: (content type, raw body); an empty body has no type."""
     raw = request.get_data(cache=True)
+    if (request.content_length is None and len(raw) >= MAX_REQUEST_BODY_SIZE
+            and request.environ["wsgi.input"].read(1)):
+        # A chunked body stops at MAX_CONTENT_LENGTH; anything left means it was larger.
+        raise RequestEntityTooLarge()
     if not raw:
         return None, b""
     content_type = request.mimetype
@@ -130,6 +138,10 @@ def _pick_action(route: Route, raw: bytes) -> tuple[Operation, Any]:
 
 def _make_view(route: Route) -> Callable[..., Response]:
     def view(project_id: str | None = None, **params: str) -> Response:
+        if request.method != route.method:
+            # Werkzeug adds HEAD to GET rules; Cinder's router matches only the declared
+            # method, so anything else is its plain 404.
+            raise RoutingNotFound()
         fake: FakeCinder = g.fake
         g.api_version = mv.negotiate(request.headers.get(mv.HEADER), fake.max_version)
         content_type, raw = _read_body()
@@ -148,9 +160,10 @@ def _make_view(route: Route) -> Callable[..., Response]:
             raise NotFound("The resource could not be found.")
         args = request.args.to_dict()
         if operation.validates_body:
-            # No body at all makes Cinder fail with a 500; validating {} names what is missing.
+            # No body at all makes Cinder fail with a 500; validating {} names what is
+            # missing. A JSON null is a body, and is validated as one.
             fake.schemas.validate(operation.name, "request", version,
-                                  {} if body is None else body)
+                                  {} if content_type is None else body)
         if operation.validates_query:
             fake.schemas.validate(operation.name, "query", version, args)
         fake.before_operation(operation.name, caller, params, body)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, redirect, request
+from flask import Flask, g, redirect, request
 from werkzeug.wrappers import Response
 
 from . import microversions as mv
 
 UPDATED = "2023-08-31T00:00:00Z"
+OPERATION = "versions"  # the name of its response schema
 
 
 def versions_document(base_url: str, max_version: mv.APIVersion) -> dict[str, Any]:
@@ -29,18 +30,20 @@ def register(app: Flask) -> None:
         return request.host_url.rstrip("/")
 
     def root() -> tuple[dict, int]:
+        g.operation = OPERATION
         return versions_document(base_url(), app.extensions["fake_cinder"].max_version), 300
 
     def v3_root() -> dict:
-        from flask import g
         fake = app.extensions["fake_cinder"]
+        g.operation = OPERATION
         g.api_version = mv.negotiate(request.headers.get(mv.HEADER), fake.max_version)
         return versions_document(base_url(), fake.max_version)
 
     def v3_redirect() -> Response:
         return redirect(f"{base_url()}/v3/", code=302)
 
-    app.add_url_rule("/", "versions", root, methods=["GET"])
-    app.add_url_rule("/v3/", "versions_v3", v3_root, methods=["GET"])
+    app.add_url_rule("/", "versions", root, methods=["GET"], provide_automatic_options=False)
+    app.add_url_rule("/v3/", "versions_v3", v3_root, methods=["GET"],
+                     provide_automatic_options=False)
     app.add_url_rule("/v3", "versions_v3_redirect", v3_redirect, methods=["GET"],
-                     strict_slashes=True)
+                     strict_slashes=True, provide_automatic_options=False)

@@ -213,7 +213,7 @@ def delete_attachment(store: Store, caller: Caller, attachment_id: str,
                 or (not volume.migration_status and volume.status != "uploading")
                 or volume.migration_status in ("success", "error")):
             volume.status = status
-        volume.updated_at = store.clock.now()
+        # Cinder's volume_detached writes the old updated_at back: it does not move.
         return [copy.copy(a) for a in remaining]
 
 

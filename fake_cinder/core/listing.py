@@ -118,12 +118,12 @@ def parse_list_query(params: Mapping[str, str], caller: Caller,
     offset = _offset(params)
 
     filters = {k: v for k, v in params.items() if k not in _PAGING_KEYS}
+    if strict_filters and not all(key.isascii() for key in filters):
+        # Cinder's reject_invalid_filters checks this first, for admins too.
+        raise BadRequest("Filter keys can only contain ASCII characters.")
     if not caller.is_admin:
         unknown = [k for k in filters if k not in ALLOWED_FILTERS]
         if strict_filters:
-            for key in unknown:
-                if not key.isascii():
-                    raise BadRequest("Filter keys can only contain ASCII characters.")
             # cinderclient always sends all_tenants, so Cinder lets it pass silently.
             reported = [k for k in unknown if k != "all_tenants"]
             if reported:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .context import Caller
-from .errors import Conflict, InvalidVolume, VolumeNotFound, VolumeTypeNotFound
+from .errors import Conflict, InvalidInput, InvalidVolume, VolumeNotFound, VolumeTypeNotFound
 from .models import Volume, VolumeType
 from .state import Store
 
@@ -91,6 +91,9 @@ def create_volume(store: Store, caller: Caller, size: int, name: str | None = No
                   protocol: str | None = None, status: str = "available",
                   volume_id: str | None = None, multiattach: bool | None = None) -> Volume:
     """Create a volume that is immediately available (the fake has no scheduler)."""
+    if size < 1:
+        # The schema's minimum only applies to numbers: Cinder's create flow checks strings.
+        raise InvalidInput(f"Volume size '{size}' must be an integer and greater than 0")
     with store.lock:
         if volume_type:
             found = store.find_volume_type(volume_type)
