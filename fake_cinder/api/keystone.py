@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from ..core import identity as core
 from ..core.context import Caller
+from .faults import webob_response
 
 if TYPE_CHECKING:
     from ..fake import FakeCinder
@@ -56,8 +57,12 @@ def error_response(error: core.IdentityError) -> Response:
 
 @blueprint.app_errorhandler(core.IdentityError)
 def _identity_error(error: core.IdentityError) -> Response:
-    # Registered on the app: an expired token on /v3 raises it from the identity step too.
-    return error_response(error)
+    if request.path == "/identity" or request.path.startswith("/identity/"):
+        return error_response(error)
+    # A token refused on /v3 or /compute: what keystonemiddleware answers there, WebOb's 401.
+    response = webob_response(401)
+    response.headers["WWW-Authenticate"] = f'Keystone uri="{base_url()}/identity"'
+    return response
 
 
 def _version() -> dict[str, Any]:

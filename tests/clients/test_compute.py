@@ -54,5 +54,6 @@ def test_names_and_other_projects_servers_are_not_found(client, server_id):
 
 def test_server_lookups_need_a_caller(client):
     response = client.get(f"/compute/v2.1/servers/{UNNAMED}")
-    assert response.status_code == 401
-    assert response.json["error"]["title"] == "Unauthorized"
+    assert response.status_code == 401  # from keystonemiddleware in front of Nova: WebOb's
+    assert response.json["code"] == "401 Unauthorized"
+    assert response.headers["WWW-Authenticate"] == 'Keystone uri="http://localhost/identity"'
