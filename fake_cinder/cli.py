@@ -89,10 +89,11 @@ def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not is_loopback(args.host):
-        _LOG.warning("listening on %s, which is not a loopback address: anyone who can reach "
-                     "it can read and change the fake's state%s", args.host,
-                     "" if args.control_token else
-                     " (use --control-token to guard /_fake/)")
+        # Printed whatever the log level: this one must not go unseen.
+        guard = "" if args.control_token else " (use --control-token to guard /_fake/)"
+        print(f"fake-cinder: WARNING: listening on {args.host}, which is not a loopback "
+              f"address: anyone who can reach it can read and change the fake's state{guard}",
+              file=sys.stderr, flush=True)
     try:
         fake = build_fake(args)
     except ValueError as exc:  # not JSON, or a bad record
