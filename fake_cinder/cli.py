@@ -97,7 +97,10 @@ def serve(args: argparse.Namespace) -> int:
     try:
         fake = build_fake(args)
     except ValueError as exc:  # not JSON, or a bad record
-        print(f"fake-cinder: {args.fixtures or 'default.json'}: {exc}", file=sys.stderr)
+        source, message = str(args.fixtures or "default.json"), str(exc)
+        if not message.startswith(source):  # name the file once
+            message = f"{source}: {message}"
+        print(f"fake-cinder: {message}", file=sys.stderr)
         return 2
     try:
         server = Server(fake.app, args.host, args.port, threads=args.threads)

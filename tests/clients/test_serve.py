@@ -88,12 +88,15 @@ def test_is_loopback(host, loopback):
 
 def test_bad_fixture_files_and_options_are_refused(tmp_path, capsys):
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"volumes": [{"id": "v", "project_id": "p",
-                                            "volume_type": "nope"}]}), encoding="utf-8")
+    bad.write_text(json.dumps({"volumes": [{"id": "3c2b1a09-8f7e-4d6c-9b5a-4a3b2c1d0e9f",
+                                            "project_id": "p", "volume_type": "nope"}]}),
+                   encoding="utf-8")
     done = subprocess.run([str(BIN / "fake-cinder"), "serve", "--port", "0", "--fixtures",
                            str(bad)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert f"fake-cinder: {bad}: volume v: unknown volume type 'nope'" in done.stderr
+    assert done.stderr.startswith(f"fake-cinder: {bad}: ")
+    assert done.stderr.count(str(bad)) == 1
+    assert "unknown volume type 'nope'" in done.stderr
     for options, message in ((["--fixtures", str(tmp_path / "missing.json")], "no such file"),
                              (["--max-version", "3.72"], "must be between 3.0 and 3.71"),
                              (["--max-version", "three"], "is of invalid format"),
