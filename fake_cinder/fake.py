@@ -1,24 +1,40 @@
-"""FakeCinder: one fake Cinder with its own state, schemas and Flask app."""
+"""FakeCinder: one fake Cinder with its own state, schemas, app, faults and journal."""
 
 from __future__ import annotations
 
-import json
+import contextlib
+import copy
+import re
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Request
+from flask import Flask, Request, g, has_app_context
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from .api import control
 from .api import microversions as mv
-from .api.app import create_app
+from .api.app import MAX_REQUEST_BODY_SIZE, ROUTER, create_app
 from .api.validation import SchemaRegistry
+from .core import faults as fault_rules
 from .core import snapshot
+from .core import volumes as volume_rules
 from .core.clock import Clock
 from .core.context import Caller
 from .core.identity import TokenRegistry
+from .core.journal import DEFAULT_CAP, DELETED, Journal
+from .core.models import record_to_dict
 from .core.state import Store
+from .live import LiveServer
 
 _SCHEMAS: dict[str, SchemaRegistry] = {}
+# Every API operation name, from the route table (what faults and the journal name).
+OPERATIONS = frozenset(op.name for route in ROUTER.routes for op in route.operations)
+ATTACHMENT_OPERATIONS = frozenset(name for name in OPERATIONS if name.startswith("attachment_"))
+
+StateSource = str | Path | dict[str, Any]
 
 
 def schema_registry(directory: Path | None = None) -> SchemaRegistry:
@@ -29,49 +45,261 @@ def schema_registry(directory: Path | None = None) -> SchemaRegistry:
     return _SCHEMAS[key]
 
 
+class FaultHandle:
+    """An injected fault: ``remove()`` takes it out (also as a context manager)."""
+
+    def __init__(self, fake: FakeCinder, fault: fault_rules.Fault) -> None:
+        self._fake = fake
+        self.fault = fault
+
+    @property
+    def id(self) -> str:
+        return self.fault.id
+
+    @property
+    def fired(self) -> int:
+        """How many calls it has hit so far."""
+        return self.fault.fired
+
+    def remove(self) -> None:
+        self._fake.faults.remove(self.fault.id)
+
+    def __enter__(self) -> FaultHandle:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.remove()
+
+    def __repr__(self) -> str:
+        return f"<FaultHandle {self.fault.id} {self.fault.operation} fired={self.fired}>"
+
+
 class FakeCinder:
     """An in-memory Cinder.
 
-    ``fixtures`` preloads state (a path to a JSON state file, or the data);
-    ``seed`` makes ids and timestamps repeat from run to run;
-    ``protect_in_use_attachments`` is Cinder's bug-2004555 rule (deleting a
-    connected attachment needs a service token); turn it off for suites that
-    do not send service tokens. ``control_token`` guards ``/_fake/``: requests
-    there must carry it in ``X-Fake-Control-Token``.
+    ``fixtures`` preloads state (a path to a JSON state file, or the data); it
+    is also what ``reset()`` goes back to. ``seed`` makes ids and timestamps
+    repeat from run to run. ``protect_in_use_attachments`` is Cinder's
+    bug-2004555 rule (deleting a connected attachment needs a service token);
+    turn it off for suites that do not send service tokens. ``journal_size``
+    caps the request journal. ``raise_errors``: an unexpected exception while
+    handling a request is re-raised in the test (by ``serve()`` and the pytest
+    fixtures, or ``check_errors()``). ``control_token`` guards ``/_fake/``:
+    requests there must carry it in ``X-Fake-Control-Token``.
     """
 
-    def __init__(self, fixtures: str | Path | dict[str, Any] | None = None, *,
-                 seed: int | None = None, max_version: str = str(mv.MAX_VERSION),
-                 protect_in_use_attachments: bool = True,
-                 control_token: str | None = None) -> None:
+    def __init__(self, fixtures: StateSource | None = None, *, seed: int | None = None,
+                 max_version: str = str(mv.MAX_VERSION),
+                 protect_in_use_attachments: bool = True, journal_size: int = DEFAULT_CAP,
+                 raise_errors: bool = True, control_token: str | None = None) -> None:
         self.clock = Clock(seed)
         self.store = Store(self.clock)
         self.schemas = schema_registry()
         self.max_version = mv.APIVersion.parse(max_version)
         self.protect_in_use_attachments = protect_in_use_attachments
+        self.raise_errors = raise_errors
+        self.journal = Journal(journal_size)
+        self.faults = fault_rules.FaultRegistry()
+        self.errors: list[BaseException] = []
         self.control_token = control_token
         # The tokens the fake Keystone (/identity) issued; they identify API callers.
         self.tokens = TokenRegistry()
         self._app: Flask | None = None
+        self._baseline: dict[str, Any] = {}
+        self._baseline_projects: snapshot.ProjectIndex | None = None
         if fixtures is not None:
-            self.load(fixtures)
+            self._baseline = self._checked_state(fixtures)
+            snapshot.load(self.store, self._baseline, checked=True)
 
     @property
     def app(self) -> Flask:
+        """The Flask app (WSGI), created on first use."""
         if self._app is None:
-            self._app = create_app(self)
+            app = create_app(self)
+            control.install(app)
+            self._app = app
         return self._app
 
     # -- state ------------------------------------------------------------------------------------
-    def load(self, source: str | Path | dict[str, Any], replace: bool = True) -> None:
-        data = source if isinstance(source, dict) else json.loads(
-            Path(source).read_text(encoding="utf-8"))
-        snapshot.load(self.store, data, replace=replace)
+    @staticmethod
+    def _checked_state(source: StateSource, name: str | None = None) -> dict[str, Any]:
+        """A validated state that nothing else holds a reference to."""
+        if isinstance(source, str | Path):
+            return snapshot.read_file(source)
+        state = copy.deepcopy(source)
+        snapshot.check(state, name or "state")  # anything but an object is refused here
+        return state
+
+    def load(self, source: StateSource, replace: bool = True, *,
+             name: str | None = None) -> None:
+        """Replace the state with a state file or data (``replace=False`` adds to it).
+
+        A bad state raises ``StateError`` naming the file (or ``name``), the JSON
+        path and the problem, and changes nothing. ``reset()`` still goes back to
+        the constructor's fixtures.
+        """
+        is_file = isinstance(source, str | Path)
+        label = name or (str(source) if is_file else "state")
+        if replace:
+            snapshot.load(self.store, self._checked_state(source, label), checked=True)
+        else:
+            data = snapshot.read_file(source) if is_file else source
+            snapshot.load(self.store, data, replace=False, source=label)
 
     def dump(self) -> dict[str, Any]:
+        """The whole state as plain JSON data; ``load(dump())`` restores it exactly."""
         return snapshot.dump(self.store)
 
-    # -- hooks of the request pipeline (extended by the test-hook layer) ---------------------------
+    def reset(self, project_id: str | None = None) -> None:
+        """Back to the constructor's fixtures in one step.
+
+        Without ``project_id``: all state, the clock (a seeded fake repeats its
+        ids), the faults, the journal and recorded errors. With it: only that
+        project's volumes, attachments and private volume types.
+        """
+        if project_id is not None:
+            if self._baseline_projects is None:
+                self._baseline_projects = snapshot.ProjectIndex(self._baseline)
+            snapshot.reset_project(self.store, self._baseline_projects, project_id)
+            return
+        with self.store.lock:
+            self.clock.reset()
+            snapshot.load(self.store, self._baseline, checked=True)
+            self.faults.clear()
+            self.journal.clear()
+            self.errors.clear()
+
+    def add_volume_type(self, name: str, *, extra_specs: dict[str, str] | None = None,
+                        multiattach: bool = False, protocol: str | None = None,
+                        description: str | None = None, is_public: bool = True,
+                        project_id: str | None = None, id: str | None = None,
+                        ) -> dict[str, Any]:
+        """Create a volume type; ``multiattach`` and ``protocol`` set the extra specs
+        Cinder reads (``multiattach``, ``storage_protocol``). Returns it as data."""
+        specs = dict(extra_specs or {})
+        if multiattach:
+            specs["multiattach"] = "<is> True"
+        if protocol is not None:
+            specs["storage_protocol"] = protocol
+        if not is_public and project_id is None:
+            raise ValueError("a private volume type needs a project_id")
+        owner = Caller(user_id=None, project_id=project_id) if project_id else None
+        volume_type = volume_rules.create_volume_type(
+            self.store, owner, name, description=description, extra_specs=specs,
+            is_public=is_public, type_id=id)
+        return record_to_dict(volume_type)
+
+    def add_volume(self, *, project_id: str = "demo", size: int = 1, name: str | None = None,
+                   volume_type: str | None = None, status: str = "available",
+                   id: str | None = None, multiattach: bool | None = None,
+                   metadata: dict[str, str] | None = None, protocol: str | None = None,
+                   bootable: bool = False, availability_zone: str | None = None,
+                   description: str | None = None, user_id: str | None = None,
+                   ) -> dict[str, Any]:
+        """Create a volume directly in ``status`` (no API rules, no quota); ``volume_type``
+        is a name or id (default: ``__DEFAULT__``). Returns it as data."""
+        if status not in volume_rules.VOLUME_STATUSES:
+            raise ValueError(f"unknown volume status {status!r}")
+        owner = Caller(user_id=user_id or project_id, project_id=project_id,
+                       roles=frozenset({"admin"}))
+        volume = volume_rules.create_volume(
+            self.store, owner, size, name=name, description=description,
+            volume_type=volume_type, metadata=metadata,
+            availability_zone=availability_zone, bootable=bootable, protocol=protocol,
+            status=status, volume_id=id, multiattach=multiattach)
+        return record_to_dict(volume)
+
+    # -- inspection (plain data, oldest first) ---------------------------------------------------
+    def volumes(self, *, project_id: str | None = None, status: str | None = None,
+                name: str | None = None) -> list[dict[str, Any]]:
+        with self.store.lock:
+            found = [v for v in self.store.project_volumes(project_id)
+                     if (status is None or v.status == status)
+                     and (name is None or v.name == name)]
+            return [record_to_dict(v) for v in sorted(found, key=lambda v: (v.created_at, v.id))]
+
+    def volume(self, volume_id: str) -> dict[str, Any]:
+        with self.store.lock:
+            return record_to_dict(self.store.volumes[volume_id])
+
+    def attachments(self, *, volume_id: str | None = None, instance_id: str | None = None,
+                    project_id: str | None = None,
+                    status: str | None = None) -> list[dict[str, Any]]:
+        with self.store.lock:
+            if volume_id is not None:
+                candidates = self.store.volume_attachments(volume_id)
+            elif project_id is not None:
+                candidates = list(self.store.project_attachments(project_id))
+            else:
+                candidates = list(self.store.attachments.values())
+            found = [a for a in candidates
+                     if (project_id is None or a.project_id == project_id)
+                     and (instance_id is None or a.instance_uuid == instance_id)
+                     and (status is None or a.attach_status == status)]
+            return [record_to_dict(a) for a in sorted(found, key=lambda a: a.sort_key)]
+
+    def attachment(self, attachment_id: str) -> dict[str, Any]:
+        with self.store.lock:
+            return record_to_dict(self.store.attachments[attachment_id])
+
+    # -- faults -----------------------------------------------------------------------------------
+    def inject(self, operation: str, *, retry_after: int | str | None = None,
+               **options: Any) -> FaultHandle:
+        """Make calls of ``operation`` fail; see the README's "Faults" for the options.
+
+        Effect (one): ``status`` (+ ``message``, ``headers``, ``retry_after``),
+        ``backend_failure=True``, ``drop_connection=True``; ``latency`` (seconds)
+        alone or with any. When: ``times=1`` (default), ``times=N``,
+        ``times=None`` (always); ``probability=p`` (seeded by ``seed``, else the
+        fake's seed, else 0). Match: ``project_id``, ``volume_id``, ``attachment_id``.
+        """
+        if operation not in OPERATIONS:
+            raise ValueError(f"unknown operation {operation!r}; one of "
+                             f"{', '.join(sorted(OPERATIONS))}")
+        if retry_after is not None:
+            if isinstance(retry_after, bool) or not isinstance(retry_after, int | str):
+                raise ValueError(f"retry_after must be seconds or an HTTP date, "
+                                 f"not {retry_after!r}")
+            options["headers"] = {**(options.get("headers") or {}),
+                                  "Retry-After": str(retry_after)}
+        if options.get("probability") is not None and options.get("seed") is None:
+            options["seed"] = self.clock.seed
+        return FaultHandle(self, self.faults.add(operation, **options))
+
+    # -- live server ------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def serve(self, *, host: str = "127.0.0.1", port: int = 0,
+              raise_errors: bool | None = None) -> Iterator[LiveServer]:
+        """A threaded server on ``host`` (ephemeral port) sharing this fake's state.
+
+        Leaving the block stops it and re-raises the first exception the fake hit
+        while handling a request (unless ``raise_errors`` is False).
+        """
+        check = self.raise_errors if raise_errors is None else raise_errors
+        server = LiveServer(self.app, host, port).start()
+        try:
+            yield server
+        except BaseException as exc:
+            server.stop()
+            if check and self.errors:
+                exc.add_note(f"fake-cinder also failed handling a request: {self.errors[0]!r}")
+                self.errors.clear()
+            raise
+        server.stop()
+        if check:
+            self.check_errors()
+
+    def check_errors(self) -> None:
+        """Raise the first exception recorded while handling a request (then forget them)."""
+        if not self.errors:
+            return
+        first, rest = self.errors[0], self.errors[1:]
+        self.errors.clear()
+        if rest:
+            first.add_note(f"fake-cinder hit {len(rest)} more error(s): {rest!r}")
+        raise first
+
+    # -- hooks of the request pipeline ------------------------------------------------------------
     def resolve_token(self, token: str) -> Caller | None:
         """The caller of a token the fake Keystone issued; None for any other token
         (read as a noauth ``user:project`` token). An expired one raises a 401."""
@@ -79,10 +307,121 @@ class FakeCinder:
 
     def before_operation(self, operation: str, caller: Caller, params: dict[str, str],
                          body: Any) -> None:
-        """Called once per API operation after validation, before the core runs."""
+        """Called once per API operation after validation, before the core runs: the one
+        place injected faults fire. Latency sleeps without holding the store lock."""
+        if not self.faults:
+            return
+        attachment_body = body.get("attachment") if isinstance(body, dict) else None
+        connector = (attachment_body or {}).get("connector") if isinstance(
+            attachment_body, dict) else None
+        attachment_id = params.get("attachment_id")
+        volume_id = params.get("volume_id")
+        if volume_id is None and operation == "attachment_create":
+            volume_id = attachment_body.get("volume_uuid") if attachment_body else None
+        elif volume_id is None and attachment_id is not None:
+            found = self.store.attachments.get(attachment_id)
+            volume_id = found.volume_id if found else None
+        context = {"project_id": caller.project_id, "volume_id": volume_id,
+                   "attachment_id": attachment_id}
+        fault = self.faults.fire(operation, context, fault_rules.reaches_backend(
+            self.store, operation, attachment_id, connector))
+        if fault is None:
+            return
+        if has_app_context():
+            g.fake_fault = fault.id
+        if fault.latency:
+            time.sleep(fault.latency)
+        if fault.drop_connection:
+            raise fault_rules.DroppedConnection(f"{fault.id} dropped the connection")
+        if fault.status is not None:
+            raise fault.error()
+        if fault.backend_failure:
+            raise self._backend_failure(fault, operation, caller, attachment_id,
+                                        attachment_body or {}, connector or {})
+
+    def _backend_failure(self, fault: fault_rules.Fault, operation: str, caller: Caller,
+                         attachment_id: str | None, attachment_body: dict[str, Any],
+                         connector: dict[str, Any]) -> fault_rules.FaultError:
+        if operation == "attachment_create":
+            created, error = fault_rules.fail_create(
+                self.store, caller, attachment_body["volume_uuid"],
+                attachment_body.get("instance_uuid"), connector, fault.message)
+            if has_app_context():
+                g.fake_attachment_id = created
+            return error
+        assert attachment_id is not None
+        if operation == "attachment_update":
+            return fault_rules.fail_update(self.store, caller, attachment_id, connector,
+                                           fault.message)
+        return fault_rules.fail_delete(self.store, caller, attachment_id,
+                                       self.protect_in_use_attachments, fault.message)
 
     def after_request(self, request: Request, response: Response) -> None:
-        """Called for every response."""
+        """Called for every response: journal it (except /_fake/ requests)."""
+        path = request.path
+        if path.startswith(control.PREFIX + "/"):
+            return
+        operation = g.get("operation")
+        dropped = getattr(response, "dropped", False)
+        status = None if dropped else response.status_code
+        attachment_id, attachment_status = None, None
+        if operation in ATTACHMENT_OPERATIONS:
+            attachment_id, attachment_status = self._attachment_after(
+                operation, request, response, status)
+        caller = g.get("caller")
+        version = g.get("api_version")
+        self.journal.record({
+            "method": request.method, "path": path,
+            "query": request.query_string.decode("latin-1"),
+            "operation": operation,
+            "project_id": caller.project_id if caller is not None else None,
+            "microversion": str(version) if version is not None else None,
+            "status": status, "raw_body": _request_body(request),
+            "request_id": g.get("request_id"), "fault": g.get("fake_fault"),
+            "attachment_id": attachment_id, "attachment_status": attachment_status,
+        })
+
+    def _attachment_after(self, operation: str, request: Request, response: Response,
+                          status: int | None) -> tuple[str | None, str | None]:
+        """The attachment a request was about and its stored status afterwards."""
+        attachment_id = (request.view_args or {}).get("attachment_id")
+        if operation == "attachment_create":
+            attachment_id = g.get("fake_attachment_id")
+            if attachment_id is None and status == 200:
+                attachment_id = _created_id(response)
+        if attachment_id is None:
+            return None, None
+        stored = self.store.attachments.get(attachment_id)
+        if stored is not None:
+            return attachment_id, stored.attach_status
+        if operation == "attachment_delete" and status == 200:
+            return attachment_id, DELETED
+        return attachment_id, None
 
     def record_exception(self, error: Exception) -> None:
         """Called when handling a request raised an unexpected exception."""
+        self.errors.append(error)
+
+
+_CREATED_ID = re.compile(rb'^\{"attachment": \{"id": "([^"]+)"')
+
+
+def _created_id(response: Response) -> str | None:
+    """The new attachment's id from a create's response: its first key, read without
+    decoding the whole body (the journal must stay cheap)."""
+    body = response.get_data()
+    match = _CREATED_ID.match(body)
+    if match is not None:
+        return match.group(1).decode()
+    found = (response.get_json(silent=True) or {}).get("attachment")
+    return found.get("id") if isinstance(found, dict) else None
+
+
+def _request_body(request: Request) -> bytes:
+    """The body to journal; an over-size one (answered 413 unread) is not read now either."""
+    if (request.content_length or 0) > MAX_REQUEST_BODY_SIZE:
+        return b""
+    try:
+        return request.get_data(cache=True)
+    except HTTPException:  # a chunked body over the limit, or the client went away
+        return b""

@@ -1,13 +1,113 @@
-"""pytest plugin (registered through the pytest11 entry point): fake Cinder fixtures."""
+"""pytest plugin (registered through the pytest11 entry point): fake Cinder fixtures.
+
+- ``fake_cinder``: a fresh FakeCinder per test (empty, or preloaded by the
+  ``fake_cinder_state`` marker);
+- ``fake_cinder_server``: one live server per session (per xdist worker) whose
+  WSGI app delegates to the current test's ``fake_cinder``, so the state is
+  fresh for each test and shared with ``fake_cinder``;
+- ``fake_cinder_url``: that server's base URL.
+"""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from .fake import FakeCinder
+from .live import LiveServer
+from .resources import fixture_path
+
+MARKER = "fake_cinder_state"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{MARKER}(path, **options): preload the fake_cinder fixture from a JSON "
+        "state file (relative to the test file, the rootdir, or a fixture shipped with "
+        "fake-cinder such as 'default.json'); options go to FakeCinder (seed=...)")
+
+
+def _state_path(request: pytest.FixtureRequest, name: str | Path) -> Path:
+    path = Path(name)
+    candidates = [path] if path.is_absolute() else [
+        request.path.parent / path, request.config.rootpath / path, fixture_path(str(path))]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    tried = ", ".join(str(c) for c in candidates)
+    raise pytest.UsageError(f"@pytest.mark.{MARKER}: no state file {name} (tried {tried})")
 
 
 @pytest.fixture
-def fake_cinder() -> FakeCinder:
-    """A fresh, empty FakeCinder for one test."""
-    return FakeCinder()
+def fake_cinder(request: pytest.FixtureRequest) -> Iterator[FakeCinder]:
+    """A fresh FakeCinder for one test; an error it hits while handling a request fails
+    the test at teardown (set ``fake_cinder.raise_errors = False`` to allow it)."""
+    options: dict[str, Any] = {}
+    fixtures = None
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is not None:
+        if len(marker.args) != 1:
+            raise pytest.UsageError(f"@pytest.mark.{MARKER} takes one state file path")
+        fixtures = _state_path(request, marker.args[0])
+        options.update(marker.kwargs)
+    fake = FakeCinder(fixtures, **options)
+    yield fake
+    if fake.raise_errors:
+        fake.check_errors()
+
+
+class _Delegate:
+    """The session server's WSGI app: whichever fake the current test owns."""
+
+    def __init__(self) -> None:
+        self.fake: FakeCinder | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if self.fake is None:
+            body = json.dumps({"computeFault": {
+                "code": 503, "message": "No test is using fake_cinder_server now."}})
+            start_response("503 SERVICE UNAVAILABLE", [("Content-Type", "application/json")])
+            return [body.encode()]
+        return self.fake.app(environ, start_response)
+
+
+@pytest.fixture(scope="session")
+def _fake_cinder_session_server() -> Iterator[tuple[LiveServer, _Delegate]]:
+    delegate = _Delegate()
+    with LiveServer(delegate) as server:
+        yield server, delegate
+
+
+class FakeCinderServer:
+    """What ``fake_cinder_server`` gives a test: the live server and its fake."""
+
+    def __init__(self, server: LiveServer, fake: FakeCinder) -> None:
+        self.url = server.url
+        self.host = server.host
+        self.port = server.port
+        self.fake = fake
+
+    def __repr__(self) -> str:
+        return f"<FakeCinderServer {self.url}>"
+
+
+@pytest.fixture
+def fake_cinder_server(_fake_cinder_session_server: tuple[LiveServer, _Delegate],
+                       fake_cinder: FakeCinder) -> Iterator[FakeCinderServer]:
+    """The session's live server, serving this test's ``fake_cinder``."""
+    server, delegate = _fake_cinder_session_server
+    delegate.fake = fake_cinder
+    try:
+        yield FakeCinderServer(server, fake_cinder)
+    finally:
+        delegate.fake = None
+
+
+@pytest.fixture
+def fake_cinder_url(fake_cinder_server: FakeCinderServer) -> str:
+    """Base URL of the live fake (``http://127.0.0.1:<port>``)."""
+    return fake_cinder_server.url

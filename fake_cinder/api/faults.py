@@ -35,8 +35,12 @@ def fault_body(status: int, message: str) -> dict:
 
 def fault_response(status: int, message: str,
                    headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(fault_body(status, message)), status=status,
-                    headers=headers, content_type=JSON)
+    body = fault_body(status, message)
+    retry_after = (headers or {}).get("Retry-After")
+    if status == 413 and retry_after:
+        # Cinder's Fault repeats the Retry-After header in its 413 bodies.
+        body[FAULT_NAMES[413]]["retryAfter"] = retry_after
+    return Response(json.dumps(body), status=status, headers=headers, content_type=JSON)
 
 
 def webob_response(status: int, message: str | None = None) -> Response:

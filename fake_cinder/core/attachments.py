@@ -192,6 +192,15 @@ def volume_statuses_from(attachments: Iterable[Attachment]) -> tuple[str, str]:
     return _VOLUME_STATUS_FOR.get(attach_status, attach_status), attach_status
 
 
+def check_deletion_allowed(caller: Caller, attachment: Attachment,
+                           protect_in_use: bool = True) -> None:
+    """Cinder's attachment_deletion_allowed (bug 2004555): a connected attachment of an
+    instance may only be deleted by a service (Nova with a service token)."""
+    if (protect_in_use and not caller.is_service and attachment.instance_uuid
+            and attachment.connection_info):
+        raise NovaUsingAttachment(attachment.instance_uuid)
+
+
 def delete_attachment(store: Store, caller: Caller, attachment_id: str,
                       protect_in_use: bool = True) -> list[Attachment]:
     """Remove the attachment; returns the volume's remaining attachments.
@@ -201,9 +210,7 @@ def delete_attachment(store: Store, caller: Caller, attachment_id: str,
     """
     with store.lock:
         attachment = get_attachment(store, caller, attachment_id)
-        if (protect_in_use and not caller.is_service and attachment.instance_uuid
-                and attachment.connection_info):
-            raise NovaUsingAttachment(attachment.instance_uuid)
+        check_deletion_allowed(caller, attachment, protect_in_use)
         store.remove_attachment(attachment.id)
         volume = store.volumes[attachment.volume_id]
         remaining = store.volume_attachments(volume.id)

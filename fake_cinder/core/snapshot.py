@@ -1,38 +1,181 @@
-"""Whole-state import and export as plain JSON data (fixture files, /_fake/state)."""
+"""Whole-state import and export as plain JSON data (fixture files, /_fake/state).
+
+Every state is checked against ``schemas/state.json`` and then for what a
+schema cannot say (unknown references, duplicate ids); a problem is reported
+as ``<source>: <JSON path>: <problem>``. Loading is all or nothing.
+"""
 
 from __future__ import annotations
 
 import copy
+import json
+import re
+import threading
+from pathlib import Path
 from typing import Any
 
-from .identity import Directory
+import jsonschema
+
+from ..resources import data_dir
+from .identity import Directory, IdentityDataError
 from .models import Attachment, Volume, VolumeType, record_from_dict, record_to_dict
 from .state import Store
 
 SECTIONS = ("volume_types", "volumes", "attachments")
+_validator: jsonschema.protocols.Validator | None = None
+_validator_lock = threading.Lock()
+# Parsed and validated fixture files, by (path, mtime, size): read once per process.
+_FILES: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
+class StateError(ValueError):
+    """A state that cannot be loaded: names its source, the JSON path and the problem."""
+
+    def __init__(self, source: str, path: str, problem: str) -> None:
+        super().__init__(f"{source}: {path}: {problem}")
+        self.source = source
+        self.path = path
+        self.problem = problem
+
+
+def state_validator() -> jsonschema.protocols.Validator:
+    """schemas/state.json, compiled once per process."""
+    global _validator
+    with _validator_lock:
+        if _validator is None:
+            schema = json.loads((data_dir("schemas") / "state.json").read_text("utf-8"))
+            cls = jsonschema.validators.validator_for(schema)
+            cls.check_schema(schema)
+            _validator = cls(_inline_refs(schema, schema.get("$defs", {})))
+        return _validator
+
+
+def _inline_refs(node: Any, definitions: dict[str, Any]) -> Any:
+    """The schema with its local ``#/$defs/...`` references replaced by their targets:
+    resolving references dominates validation time of large states otherwise."""
+    if isinstance(node, list):
+        return [_inline_refs(item, definitions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        target = _inline_refs(definitions[ref.removeprefix("#/$defs/")], definitions)
+        return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return {key: value if key == "$defs" else _inline_refs(value, definitions)
+            for key, value in node.items()}
+
+
+def validate(state: Any, source: str = "state") -> None:
+    """Raise StateError for the most relevant schema violation, if any."""
+    error = jsonschema.exceptions.best_match(state_validator().iter_errors(state))
+    if error is not None:
+        raise StateError(source, error.json_path, error.message)
+
+
+def check(state: Any, source: str = "state") -> None:
+    """The schema, then what a schema cannot say (duplicates, references)."""
+    validate(state, source)
+    _check_references(state, source)
+    if state.get("identity") is not None:
+        try:
+            Directory.parse(state["identity"])
+        except IdentityDataError as exc:
+            raise StateError(source, f"$.identity{exc.path}", exc.problem) from None
+
+
+def read_file(path: str | Path) -> dict[str, Any]:
+    """A state file, parsed and validated (cached until the file changes). Treat the
+    result as read-only: ``load`` copies what it takes."""
+    path = Path(path)
+    source = str(path)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise StateError(source, "$", f"cannot read the file: {exc.strerror}") from None
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    cached = _FILES.get(key)
+    if cached is not None:
+        return cached
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise StateError(source, f"line {exc.lineno} column {exc.colno}",
+                         f"not valid JSON: {exc.msg}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StateError(source, "$", f"cannot read the file: {exc}") from None
+    check(state, source)
+    _FILES[key] = state
+    return state
 
 
 def dump(store: Store) -> dict[str, Any]:
     with store.lock:
-        return {
+        state: dict[str, Any] = {
             "volume_types": [record_to_dict(t) for t in store.volume_types.values()],
             "volumes": [record_to_dict(v) for v in store.volumes.values()],
             "attachments": [record_to_dict(a) for a in
                             sorted(store.attachments.values(), key=lambda a: a.sort_key)],
-            **({"identity": copy.deepcopy(store.identity)} if store.identity is not None else {}),
         }
+        if store.identity is not None:
+            state["identity"] = copy.deepcopy(store.identity)
+        return state
 
 
-def _volume_record(store: Store, data: dict[str, Any]) -> Volume:
+# -- building records -----------------------------------------------------------------------------
+def _check_references(state: dict[str, Any], source: str) -> None:
+    """What the schema cannot check: duplicates and references between records."""
+    type_ids: set[str] = set()
+    type_refs: set[str] = set()
+    for index, data in enumerate(state.get("volume_types", [])):
+        where = f"$.volume_types[{index}]"
+        if data["id"] in type_ids:
+            raise StateError(source, f"{where}.id", f"duplicate volume type id {data['id']}")
+        if data["name"] in type_refs:
+            raise StateError(source, f"{where}.name",
+                             f"duplicate volume type name {data['name']!r}")
+        type_ids.add(data["id"])
+        type_refs.update((data["id"], data["name"]))
+    volume_projects: dict[str, str] = {}
+    for index, data in enumerate(state.get("volumes", [])):
+        where = f"$.volumes[{index}]"
+        if data["id"] in volume_projects:
+            raise StateError(source, f"{where}.id", f"duplicate volume id {data['id']}")
+        for key, known in (("volume_type", type_refs), ("volume_type_id", type_ids)):
+            if data.get(key) is not None and data[key] not in known:
+                raise StateError(source, f"{where}.{key}",
+                                 f"unknown volume type {data[key]!r}")
+        volume_projects[data["id"]] = data["project_id"]
+    attachment_ids: set[str] = set()
+    for index, data in enumerate(state.get("attachments", [])):
+        where = f"$.attachments[{index}]"
+        if data["id"] in attachment_ids:
+            raise StateError(source, f"{where}.id", f"duplicate attachment id {data['id']}")
+        attachment_ids.add(data["id"])
+        project = volume_projects.get(data["volume_id"])
+        if project is None:
+            raise StateError(source, f"{where}.volume_id",
+                             f"unknown volume {data['volume_id']}")
+        if data.get("project_id", project) != project:
+            raise StateError(source, f"{where}.project_id",
+                             f"{data['project_id']!r} is not the project of volume "
+                             f"{data['volume_id']} ({project!r})")
+
+
+def _type_index(types: list[VolumeType], store: Store) -> dict[str, VolumeType]:
+    index = {t.name: t for t in store.volume_types.values()}
+    index.update({t.id: t for t in store.volume_types.values()})
+    index.update({t.name: t for t in types})
+    index.update({t.id: t for t in types})
+    return index
+
+
+def _volume_record(data: dict[str, Any], types: dict[str, VolumeType], store: Store) -> Volume:
     data = dict(data)
     type_ref = data.pop("volume_type", None)
     if type_ref is not None and data.get("volume_type_id") is None:
-        found = store.find_volume_type(type_ref)
-        if found is None:
-            raise ValueError(f"volume {data.get('id')}: unknown volume type {type_ref!r}")
-        data["volume_type_id"] = found.id
+        data["volume_type_id"] = types[type_ref].id
     volume = record_from_dict(Volume, data)
-    volume_type = store.volume_types.get(volume.volume_type_id or "")
+    volume_type = types.get(volume.volume_type_id or "")
     if volume_type is not None and volume_type.multiattach:
         volume.multiattach = True
     if not volume.created_at:
@@ -40,47 +183,111 @@ def _volume_record(store: Store, data: dict[str, Any]) -> Volume:
     return volume
 
 
-def load(store: Store, state: dict[str, Any], replace: bool = True) -> None:
-    """Load state (all of it, or nothing: a bad record leaves the store as it was).
+def _attachment_record(data: dict[str, Any], volumes: dict[str, Volume],
+                       store: Store) -> Attachment:
+    data = dict(data)
+    data.setdefault("project_id", volumes[data["volume_id"]].project_id)
+    attachment = record_from_dict(Attachment, data)
+    if not attachment.created_at:
+        attachment.created_at = store.clock.now()
+    return attachment
+
+
+def _records(state: dict[str, Any], store: Store,
+             ) -> tuple[list[VolumeType], list[Volume], list[Attachment]]:
+    """Fresh records for a checked state (its dicts are not shared with the store)."""
+    state = copy.deepcopy(state)
+    types = [record_from_dict(VolumeType, d) for d in state.get("volume_types", [])]
+    type_index = _type_index(types, store)
+    volumes = [_volume_record(d, type_index, store) for d in state.get("volumes", [])]
+    by_id = {v.id: v for v in volumes}
+    attachments = [_attachment_record(d, by_id, store) for d in state.get("attachments", [])]
+    return types, volumes, attachments
+
+
+def _install(store: Store, types: list[VolumeType], volumes: list[Volume],
+             attachments: list[Attachment]) -> None:
+    for volume_type in types:
+        store.add_volume_type(volume_type)
+    for volume in volumes:
+        store.add_volume(volume)
+    for attachment in attachments:
+        store.add_attachment(attachment)
+
+
+# -- loading --------------------------------------------------------------------------------------
+def load(store: Store, state: dict[str, Any], replace: bool = True, source: str = "state",
+         checked: bool = False) -> None:
+    """Load state: all of it, or nothing (a bad record leaves the store as it was).
 
     Records take the fields of ``dump``'s output; volumes may name their type
     with ``volume_type`` (name or id), and attachments may omit ``project_id``
-    (they belong to their volume's project).
+    (they belong to their volume's project). ``replace=False`` adds to what is
+    there. ``checked`` skips the checks for a state ``read_file`` returned.
     """
-    state = copy.deepcopy(state)
-    staging = Store(clock=store.clock)
-    identity = state.get("identity")
-    if identity is not None:
-        Directory.parse(identity)  # a bad identity section fails the whole load
     with store.lock:
         if not replace:
-            load(staging, dump(store))
-        for data in state.get("volume_types", []):
-            staging.add_volume_type(record_from_dict(VolumeType, data))
-        for data in state.get("volumes", []):
-            volume = _volume_record(staging, data)
-            if volume.id in staging.volumes:
-                raise ValueError(f"duplicate volume id {volume.id}")
-            staging.add_volume(volume)
-        for data in state.get("attachments", []):
-            data = dict(data)
-            volume = staging.volumes.get(data.get("volume_id", ""))
-            if volume is None:
-                raise ValueError(f"attachment {data.get('id')}: unknown volume "
-                                 f"{data.get('volume_id')!r}")
-            data.setdefault("project_id", volume.project_id)
-            attachment = record_from_dict(Attachment, data)
-            if not attachment.created_at:
-                attachment.created_at = store.clock.now()
-            if attachment.id in staging.attachments:
-                raise ValueError(f"duplicate attachment id {attachment.id}")
-            staging.add_attachment(attachment)
+            validate(state, source)  # before merging: paths point into the added state
+            current = dump(store)
+            merged = {key: current.get(key, []) + list(state.get(key, [])) for key in SECTIONS}
+            if "identity" in state or "identity" in current:
+                merged["identity"] = state.get("identity", current.get("identity"))
+            try:
+                _check_references(merged, source)
+            except StateError as exc:
+                raise _in_added_part(exc, current) from None
+            state, checked = merged, True
+        if not checked:
+            check(state, source)
+        empty = Store(clock=store.clock)
+        types, volumes, attachments = _records(state, empty)
         store.clear()
-        if identity is not None or replace:
-            store.identity = identity
-        for volume_type in staging.volume_types.values():
-            store.add_volume_type(volume_type)
-        for volume in staging.volumes.values():
-            store.add_volume(volume)
-        for attachment in staging.attachments.values():
-            store.add_attachment(attachment)
+        _install(store, types, volumes, attachments)
+        store.identity = copy.deepcopy(state.get("identity"))
+
+
+def _in_added_part(error: StateError, current: dict[str, Any]) -> StateError:
+    """Point an error about the merged state at the record of the added state."""
+    match = re.match(r"^\$\.(\w+)\[(\d+)\](.*)$", error.path)
+    if match is None or match.group(1) not in SECTIONS:
+        return error
+    index = int(match.group(2)) - len(current[match.group(1)])
+    return StateError(error.source, f"$.{match.group(1)}[{index}]{match.group(3)}",
+                      error.problem)
+
+
+class ProjectIndex:
+    """One checked state split by project, for resetting a single project quickly."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        self.state = state
+        self._by_project: dict[str, dict[str, list[dict[str, Any]]]] | None = None
+
+    def part(self, project_id: str) -> dict[str, list[dict[str, Any]]]:
+        if self._by_project is None:
+            split: dict[str, dict[str, list[dict[str, Any]]]] = {}
+            volume_projects: dict[str, str] = {}
+            for data in self.state.get("volume_types", []):
+                if data.get("project_id"):
+                    split.setdefault(data["project_id"], _empty())["volume_types"].append(data)
+            for data in self.state.get("volumes", []):
+                volume_projects[data["id"]] = data["project_id"]
+                split.setdefault(data["project_id"], _empty())["volumes"].append(data)
+            for data in self.state.get("attachments", []):
+                project = volume_projects[data["volume_id"]]
+                split.setdefault(project, _empty())["attachments"].append(data)
+            self._by_project = split
+        return self._by_project.get(project_id) or _empty()
+
+
+def _empty() -> dict[str, list[dict[str, Any]]]:
+    return {key: [] for key in SECTIONS}
+
+
+def reset_project(store: Store, index: ProjectIndex, project_id: str) -> None:
+    """Put one project's volumes, attachments and private types back as in a checked
+    state, in one step; other projects are not touched."""
+    with store.lock:
+        store.clear(project_id)
+        types, volumes, attachments = _records(index.part(project_id), store)
+        _install(store, types, volumes, attachments)

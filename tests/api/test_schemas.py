@@ -53,7 +53,8 @@ def test_attachment_create_switches_schema_at_3_54():
 
 def test_every_schema_file_is_an_operation_schema_with_descriptions():
     registry = schema_registry()
-    files = sorted(p.stem for p in (REPOSITORY / "schemas").glob("*.json"))
+    # state.json is the fixture-file format (core/snapshot.py), not an operation's schema.
+    files = sorted(p.stem for p in (REPOSITORY / "schemas").glob("*.json") if p.stem != "state")
     assert sorted(registry.by_name) == files
     for entry in registry.by_name.values():
         assert entry.schema.get("description"), entry.name

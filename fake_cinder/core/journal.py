@@ -1,0 +1,176 @@
+"""The request journal: what was called, in order, in a bounded ring buffer.
+
+Pure Python: the API layer appends one ``Entry`` per response; tests read the
+entries and assert on them. The assertion helpers raise ``AssertionError`` with
+the journal in the message, so a failing test shows what was really called.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_CAP = 1000
+CREATED = "reserved"  # every attachment is born reserved (Cinder's _attachment_reserve)
+DELETED = "deleted"
+_UNSET: Any = object()
+
+
+@dataclass(slots=True)
+class Entry:
+    """One request: what was asked, by whom, at which microversion, and the answer."""
+
+    seq: int
+    method: str
+    path: str
+    operation: str | None = None
+    project_id: str | None = None
+    microversion: str | None = None
+    status: int | None = None  # None: the connection was dropped without a response
+    query: str = ""
+    raw_body: bytes = b""
+    request_id: str | None = None
+    fault: str | None = None  # id of the injected fault that fired, if any
+    attachment_id: str | None = None
+    # The attachment's stored status right after the request ("deleted" once gone).
+    attachment_status: str | None = None
+    _body: Any = field(default=_UNSET, repr=False)
+
+    @property
+    def body(self) -> Any:
+        """The request body as JSON data (decoded on first use); None when empty."""
+        if self._body is _UNSET:
+            if not self.raw_body:
+                self._body = None
+            else:
+                try:
+                    self._body = json.loads(self.raw_body)
+                except ValueError:
+                    self._body = self.raw_body.decode("utf-8", "replace")
+        return self._body
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "operation": self.operation, "method": self.method,
+                "path": self.path, "query": self.query, "project_id": self.project_id,
+                "microversion": self.microversion, "status": self.status, "body": self.body,
+                "request_id": self.request_id, "fault": self.fault,
+                "attachment_id": self.attachment_id,
+                "attachment_status": self.attachment_status}
+
+    def matches(self, operation: str | None, filters: dict[str, Any]) -> bool:
+        if operation is not None and self.operation != operation:
+            return False
+        return all(getattr(self, key) == value for key, value in filters.items())
+
+
+FILTER_KEYS = ("method", "path", "project_id", "microversion", "status", "attachment_id",
+               "fault")
+
+
+class Journal:
+    """A thread-safe ring buffer of entries, oldest first; the oldest fall off at ``cap``."""
+
+    def __init__(self, cap: int = DEFAULT_CAP) -> None:
+        if cap < 1:
+            raise ValueError("the journal cap must be at least 1")
+        self._lock = threading.Lock()
+        self._entries: deque[Entry] = deque(maxlen=cap)
+        self._seq = itertools.count(1)
+
+    @property
+    def cap(self) -> int:
+        return self._entries.maxlen or 0
+
+    @cap.setter
+    def cap(self, value: int) -> None:
+        if value < 1:
+            raise ValueError("the journal cap must be at least 1")
+        with self._lock:
+            self._entries = deque(self._entries, maxlen=value)
+
+    def record(self, entry_fields: dict[str, Any]) -> Entry:
+        with self._lock:
+            entry = Entry(seq=next(self._seq), **entry_fields)
+            self._entries.append(entry)
+            return entry
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    # -- reading --------------------------------------------------------------------------------
+    def entries(self, operation: str | None = None, **filters: Any) -> list[Entry]:
+        """Entries oldest first, optionally only one operation and matching ``filters``
+        (method, path, project_id, microversion, status, attachment_id, fault)."""
+        unknown = set(filters) - set(FILTER_KEYS)
+        if unknown:
+            raise TypeError(f"unknown journal filters: {', '.join(sorted(unknown))}")
+        with self._lock:
+            snapshot = list(self._entries)
+        return [e for e in snapshot if e.matches(operation, filters)]
+
+    def operations(self) -> list[str | None]:
+        return [e.operation for e in self.entries()]
+
+    def count(self, operation: str | None = None, **filters: Any) -> int:
+        return len(self.entries(operation, **filters))
+
+    def lifecycle(self, attachment_id: str) -> list[str]:
+        """The statuses an attachment went through, as stored after each request on it:
+        starts with "reserved" when its create is in the journal, ends with "deleted"
+        once deleted; repeats collapsed. Requests that fell off the ring are not seen."""
+        statuses: list[str] = []
+        for entry in self.entries(attachment_id=attachment_id):
+            observed = [entry.attachment_status] if entry.attachment_status else []
+            if entry.operation == "attachment_create" and entry.attachment_status:
+                observed.insert(0, CREATED)
+            for status in observed:
+                if not statuses or statuses[-1] != status:
+                    statuses.append(status)
+        return statuses
+
+    # -- assertions ------------------------------------------------------------------------------
+    def _describe(self) -> str:
+        lines = [f"  #{e.seq} {e.operation or '-'} {e.method} {e.path} -> {e.status}"
+                 for e in self.entries()]
+        return "journal:\n" + ("\n".join(lines) if lines else "  (empty)")
+
+    def assert_called(self, operation: str, times: int | None = None,
+                      **filters: Any) -> list[Entry]:
+        """At least once (or exactly ``times``); returns the matching entries."""
+        found = self.entries(operation, **filters)
+        if (times is None and not found) or (times is not None and len(found) != times):
+            wanted = ("at least once" if times is None else "never" if times == 0
+                      else f"exactly {times} time(s)")
+            where = f" with {filters}" if filters else ""
+            raise AssertionError(f"expected {operation}{where} to be called {wanted}, "
+                                 f"called {len(found)} time(s)\n" + self._describe())
+        return found
+
+    def assert_not_called(self, operation: str, **filters: Any) -> None:
+        self.assert_called(operation, times=0, **filters)
+
+    def assert_order(self, *operations: str) -> None:
+        """The operations happened in this order (others may come between them)."""
+        remaining = iter(self.operations())
+        for position, operation in enumerate(operations):
+            if not any(name == operation for name in remaining):
+                raise AssertionError(
+                    f"expected {' -> '.join(operations)} in that order; "
+                    f"{operation} (step {position + 1}) not found after the previous ones\n"
+                    + self._describe())
+
+    def assert_lifecycle(self, attachment_id: str, statuses: Iterable[str]) -> None:
+        expected = list(statuses)
+        actual = self.lifecycle(attachment_id)
+        if actual != expected:
+            raise AssertionError(f"attachment {attachment_id} went through {actual}, "
+                                 f"expected {expected}\n" + self._describe())
