@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ..core.errors import CinderError
-from . import attachments, compute, keystone, microversions, versions, volumes
+from . import attachments, compute, control, keystone, microversions, versions, volumes
 from .faults import fault_response, webob_response
 from .identity import caller_from_headers
 from .routing import MAX_REQUEST_BODY_SIZE, Router
@@ -39,14 +39,13 @@ def _is_v3(path: str) -> bool:
     return path == "/v3" or path.startswith("/v3/")
 
 
-CONTROL_PREFIX = "/_fake/"
 CONTROL_TOKEN_HEADER = "X-Fake-Control-Token"
 
 
 def _control_allowed(fake: FakeCinder) -> bool:
     """/_fake/ can reset and rewrite everything: with a control token set, only its holders."""
     expected = getattr(fake, "control_token", None)
-    if not expected or not (request.path + "/").startswith(CONTROL_PREFIX):
+    if not expected or not (request.path + "/").startswith(control.PREFIX + "/"):
         return True
     given = request.headers.get(CONTROL_TOKEN_HEADER, "")
     return hmac.compare_digest(given.encode(), expected.encode())

@@ -16,6 +16,7 @@ from flask import Flask
 
 from fake_cinder import FakeCinder
 from fake_cinder.cli import build_fake, build_parser, is_loopback
+from fake_cinder.resources import fixture_path
 from fake_cinder.server import Server
 
 from .client_support import BIN, VOLUME, serve_process
@@ -39,6 +40,8 @@ def test_serve_options_and_access_log(tmp_path):
         assert created.status_code == 200
         guarded = requests.get(f"{served.url}/_fake/health", timeout=10)
         assert guarded.status_code == 401
+        assert requests.get(f"{served.url}/_fake/health", timeout=10, headers={
+            "X-Fake-Control-Token": "s3cret"}).status_code == 200
         requests.get(f"{served.url}/v3/demo/volumes?limit=1", timeout=10,
                      headers={"X-Auth-Token": "demo:demo"})
     assert served.process.returncode == 0  # SIGTERM: a clean exit
@@ -49,6 +52,7 @@ def test_serve_options_and_access_log(tmp_path):
         ("GET", "/v3/demo/volumes", "3.61", "406"),
         ("POST", "/v3/demo/attachments", "3.54", "200"),
         ("GET", "/_fake/health", "-", "401"),
+        ("GET", "/_fake/health", "-", "200"),
         ("GET", "/v3/demo/volumes?limit=1", "3.0", "200"),
     ]
     assert all(float(line["ms"]) < 5000 for line in lines)
@@ -151,29 +155,24 @@ def test_the_server_serves_requests_concurrently():
 
 
 # -- the /_fake/ control token -------------------------------------------------------------------
-def _with_health(fake: FakeCinder) -> FakeCinder:
-    """The control API's health route, or a stand-in while the real one is elsewhere."""
-    app = fake.app
-    if not any(rule.rule == "/_fake/health" for rule in app.url_map.iter_rules()):
-        app.add_url_rule("/_fake/health", "test_health", lambda: {"status": "ok"})
-    return fake
-
-
 def test_control_token_guards_fake_routes_only():
-    client = _with_health(FakeCinder(control_token="s3cret")).app.test_client()
+    fake = FakeCinder(fixture_path("default.json"), control_token="s3cret")
+    client = fake.app.test_client()
     assert client.get("/_fake/health").status_code == 401
-    wrong = client.get("/_fake/health", headers={"X-Fake-Control-Token": "guess"})
+    wrong = client.post("/_fake/reset", headers={"X-Fake-Control-Token": "guess"})
     assert wrong.status_code == 401
     assert wrong.json == {"unauthorized": {
         "code": 401, "message": "Missing or wrong X-Fake-Control-Token header."}}
-    # Unknown /_fake/ paths are refused too: nothing there is told to strangers.
-    assert client.get("/_fake/state").status_code == 401
-    assert client.get("/_fake/health",
-                      headers={"X-Fake-Control-Token": "s3cret"}).status_code == 200
+    assert len(fake.store.volumes) == 3  # not reset
+    assert client.get("/_fake/no-such-thing").status_code == 401  # nothing told to strangers
+    token = {"X-Fake-Control-Token": "s3cret"}
+    assert client.get("/_fake/health", headers=token).status_code == 200
+    assert client.put("/_fake/state", headers=token, json={}).status_code == 200
+    assert fake.store.volumes == {}
     assert client.get("/_fakeish").status_code == 404  # not under /_fake/
     assert client.get("/v3/", headers={"X-Auth-Token": "a:b"}).status_code == 200
 
 
 def test_without_a_control_token_fake_routes_are_open():
-    client = _with_health(FakeCinder()).app.test_client()
+    client = FakeCinder().app.test_client()
     assert client.get("/_fake/health").status_code == 200
