@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from waitress import wasyncore
-from waitress.server import create_server
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
 from waitress.trigger import trigger as Trigger
 
 from .api import microversions as mv
@@ -58,7 +59,15 @@ class AccessLog:
 
 
 class Server:
-    """waitress serving one WSGI app; ``shutdown`` works from any thread or a signal."""
+    """waitress serving one WSGI app; ``shutdown`` works from any thread or a signal.
+
+    The event loop is driven here (not by waitress's ``run``) so that stopping is
+    ordered: stop accepting, let the requests in progress finish and flush, stop the
+    worker threads, and only then close the sockets. (Closing them under running
+    workers would let a worker write to a closed, maybe already reused, descriptor.)
+    """
+
+    DRAIN_SECONDS = 5.0
 
     def __init__(self, app: WSGIApp, host: str = "127.0.0.1", port: int = 0,
                  threads: int = DEFAULT_THREADS, access_log: bool = True) -> None:
@@ -71,25 +80,55 @@ class Server:
         listening = getattr(self._server, "effective_listen", None)
         self.port: int = (listening[0][1] if listening
                           else self._server.effective_port)  # the real one when port=0
+        self._stopping = threading.Event()
+        # Re-entrant: a signal handler may run shutdown() in the thread that holds it.
+        self._lock = threading.RLock()
+        self._closed = False
 
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
+    def _poll(self, timeout: float) -> None:
+        wasyncore.loop(timeout=timeout, map=self._map, count=1,
+                       use_poll=self._server.adj.asyncore_use_poll)
+
     def serve_forever(self) -> None:
-        """Serve until ``shutdown``; then let the workers finish what they hold."""
+        """Serve until ``shutdown``, then finish the requests in progress and close."""
         try:
-            self._server.run()
+            while not self._stopping.is_set():
+                self._poll(self._server.adj.asyncore_loop_timeout)
+            self._drain()
         finally:
             self._server.task_dispatcher.shutdown()
+            with self._lock:
+                self._closed = True
+                wasyncore.close_all(self._map)
+
+    def _drain(self) -> None:
+        """Close the listening sockets; serve the open connections until their requests
+        are answered and sent (at most DRAIN_SECONDS)."""
+        for dispatcher in list(self._map.values()):
+            if isinstance(dispatcher, BaseWSGIServer):
+                # The listening socket only: waitress's close() would close the trigger
+                # pipe too, which the workers still use until they stop.
+                wasyncore.dispatcher.close(dispatcher)
+        deadline = time.monotonic() + self.DRAIN_SECONDS
+        while time.monotonic() < deadline and any(
+                isinstance(d, HTTPChannel) and (d.requests or d.total_outbufs_len)
+                for d in list(self._map.values())):
+            self._poll(0.05)
 
     def shutdown(self) -> None:
-        """Stop accepting and leave ``serve_forever``: the loop closes every socket
-        itself, woken through waitress's trigger pipe (safe from a signal handler)."""
-        wake = next((d for d in list(self._map.values()) if isinstance(d, Trigger)), None)
-        if wake is not None:  # None: already shut down
-            wake.pull_trigger(lambda: wasyncore.close_all(self._map))
+        """Ask ``serve_forever`` to stop (from any thread, or a signal handler)."""
+        with self._lock:
+            if self._stopping.is_set() or self._closed:
+                return
+            self._stopping.set()
+            # Wake the loop from its poll: through a listener's trigger pipe.
+            wake = next(d for d in list(self._map.values()) if isinstance(d, Trigger))
+            wake.pull_trigger()
 
     def start_background(self) -> threading.Thread:
         """Serve from a daemon thread (tests); stop with ``shutdown``."""

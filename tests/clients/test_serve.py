@@ -154,6 +154,32 @@ def test_the_server_serves_requests_concurrently():
     assert not thread.is_alive()
 
 
+def test_shutdown_finishes_the_requests_in_progress_then_refuses():
+    app = Flask("slow")
+    inside = threading.Event()
+
+    @app.get("/slow")
+    def slow() -> str:
+        inside.set()
+        time.sleep(0.3)
+        return "done"
+
+    server = Server(app, "127.0.0.1", 0, threads=2, access_log=False)
+    thread = server.start_background()
+    answers: list[str] = []
+    client = threading.Thread(target=lambda: answers.append(
+        requests.get(f"{server.url}/slow", timeout=10).text))
+    client.start()
+    assert inside.wait(10)
+    server.shutdown()
+    server.shutdown()  # a second signal changes nothing
+    client.join(10)
+    thread.join(10)
+    assert answers == ["done"] and not thread.is_alive()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{server.url}/slow", timeout=10)
+
+
 # -- the /_fake/ control token -------------------------------------------------------------------
 def test_control_token_guards_fake_routes_only():
     fake = FakeCinder(fixture_path("default.json"), control_token="s3cret")
