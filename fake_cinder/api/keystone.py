@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from ..core import identity as core
 from ..core.context import Caller
+from . import keystone_views as views
 from .faults import webob_response
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def issue_token() -> Response:
     found = directory()
     token = _fake().tokens.authenticate(found, body,
                                         subject_token=request.headers.get("X-Auth-Token"))
-    document = core.token_body(found, token, base_url())
+    document = views.token_body(found, token, base_url())
     if "nocatalog" in request.args:
         document["token"].pop("catalog", None)
     return _json(document, 201, {"X-Subject-Token": token.id})
@@ -108,7 +109,7 @@ def validate_token() -> Response:
     if subject is None:
         raise core.IdentityNotFound(
             f"Could not find token: {request.headers.get('X-Subject-Token', '')}.")
-    document = core.token_body(directory(), subject, base_url())
+    document = views.token_body(directory(), subject, base_url())
     if "nocatalog" in request.args:
         document["token"].pop("catalog", None)
     return _json(document, 200, {"X-Subject-Token": subject.id})
@@ -137,7 +138,7 @@ def list_projects() -> Response:
     name = request.args.get("name")
     if name is not None:
         projects = [p for p in projects if p.name == name]
-    return _json({"projects": [core.project_view(found, p) for p in projects],
+    return _json({"projects": [views.project_view(found, p) for p in projects],
                   "links": {"self": request.base_url, "previous": None, "next": None}})
 
 
@@ -148,7 +149,7 @@ def show_project(project_id: str) -> Response:
                     if p.id == project_id), None)
     if project is None:
         raise core.IdentityNotFound(f"Could not find project: {project_id}.")
-    return _json({"project": core.project_view(found, project)})
+    return _json({"project": views.project_view(found, project)})
 
 
 def register(app: Any) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from fake_cinder import FakeCinder
+from fake_cinder.api import keystone_views
 from fake_cinder.core import identity
 
 UNAUTHORIZED = {"error": {"code": 401, "title": "Unauthorized",
@@ -46,8 +47,8 @@ def test_password_auth_answers_201_with_the_token_and_catalog(client):
     assert token["methods"] == ["password"]
     assert token["user"]["name"] == "demo" and token["project"]["name"] == "demo"
     assert {r["name"] for r in token["roles"]} == {"member", "reader"}
-    issued = dt.datetime.strptime(token["issued_at"], identity.KEYSTONE_TIMESTAMP)
-    expires = dt.datetime.strptime(token["expires_at"], identity.KEYSTONE_TIMESTAMP)
+    issued = dt.datetime.strptime(token["issued_at"], keystone_views.KEYSTONE_TIMESTAMP)
+    expires = dt.datetime.strptime(token["expires_at"], keystone_views.KEYSTONE_TIMESTAMP)
     assert expires - issued == dt.timedelta(hours=1)
     public = {s["type"]: e["url"] for s in token["catalog"] for e in s["endpoints"]
               if e["interface"] == "public"}
@@ -206,3 +207,21 @@ def test_a_service_token_of_the_fake_keystone_lets_nova_delete(client):
                          headers=not_a_service).status_code == 409
     nova = {**headers, "X-Service-Token": issue(client, "nova", "nova")}
     assert client.delete(f"/v3/demo/attachments/{first}", headers=nova).status_code == 200
+
+
+# -- the token document (the API's view) ----------------------------------------------------------
+def test_token_body_has_the_catalog_of_the_project(fake: FakeCinder):
+    directory = identity.Directory.parse(fake.store.identity)
+    token = fake.tokens.authenticate(directory, password("demo", "demo"))
+    body = keystone_views.token_body(directory, token, "http://127.0.0.1:8776")["token"]
+    assert body["user"] == {"id": "demo", "name": "demo",
+                            "domain": {"id": "default", "name": "Default"},
+                            "password_expires_at": None}
+    assert body["project"]["id"] == "demo" and body["expires_at"].endswith("Z")
+    assert [r["name"] for r in body["roles"]] == ["member", "reader"]
+    urls = {(s["type"], e["interface"]): e["url"] for s in body["catalog"]
+            for e in s["endpoints"]}
+    assert urls[("block-storage", "public")] == "http://127.0.0.1:8776/v3/demo"
+    assert urls[("volumev3", "public")] == "http://127.0.0.1:8776/v3/demo"
+    assert urls[("identity", "public")] == "http://127.0.0.1:8776/identity"
+    assert urls[("compute", "internal")] == "http://127.0.0.1:8776/compute/v2.1"

@@ -180,23 +180,6 @@ def test_unscoped_tokens_cannot_call_cinder(tokens):
         tokens.resolve(token.id)
 
 
-# -- the token document --------------------------------------------------------------------------
-def test_token_body_has_the_catalog_of_the_project(directory, tokens):
-    token = tokens.authenticate(directory, password_body(DEMO, "demo"))
-    body = identity.token_body(directory, token, "http://127.0.0.1:8776")["token"]
-    assert body["user"] == {"id": "demo", "name": "demo",
-                            "domain": {"id": "default", "name": "Default"},
-                            "password_expires_at": None}
-    assert body["project"]["id"] == "demo" and body["expires_at"].endswith("Z")
-    assert [r["name"] for r in body["roles"]] == ["member", "reader"]
-    urls = {(s["type"], e["interface"]): e["url"] for s in body["catalog"]
-            for e in s["endpoints"]}
-    assert urls[("block-storage", "public")] == "http://127.0.0.1:8776/v3/demo"
-    assert urls[("volumev3", "public")] == "http://127.0.0.1:8776/v3/demo"
-    assert urls[("identity", "public")] == "http://127.0.0.1:8776/identity"
-    assert urls[("compute", "internal")] == "http://127.0.0.1:8776/compute/v2.1"
-
-
 # -- servers -------------------------------------------------------------------------------------
 MEMBER = Caller(user_id="demo", project_id="demo", roles=frozenset({"member"}))
 ADMIN_CALLER = Caller(user_id="admin", project_id="admin", roles=frozenset({"admin"}))
