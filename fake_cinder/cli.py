@@ -88,6 +88,19 @@ def build_fake(args: argparse.Namespace) -> FakeCinder:
 def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Signals are handled from the start: one that comes while the fake is still being
+    # built stops it as soon as it can serve, without a traceback.
+    stopping: list[str] = []
+    running: list[Server] = []
+
+    def stop(signum: int, _frame: Any) -> None:
+        _LOG.info("%s received, shutting down", signal.Signals(signum).name)
+        stopping.append(signal.Signals(signum).name)
+        for server in running:
+            server.shutdown()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     if not is_loopback(args.host):
         # Printed whatever the log level: this one must not go unseen.
         guard = "" if args.control_token else " (use --control-token to guard /_fake/)"
@@ -107,14 +120,11 @@ def serve(args: argparse.Namespace) -> int:
     except OSError as exc:  # the port is taken, the address is not ours...
         print(f"fake-cinder: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
-
-    def stop(signum: int, _frame: Any) -> None:
-        _LOG.info("%s received, shutting down", signal.Signals(signum).name)
+    running.append(server)
+    if stopping:
         server.shutdown()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    print(f"fake-cinder listening on {server.url}", flush=True)
+    else:
+        print(f"fake-cinder listening on {server.url}", flush=True)
     server.serve_forever()
     _LOG.info("stopped")
     return 0
