@@ -11,7 +11,7 @@ FIXTURES ?= fixtures/default.json
 SERVE_FLAGS ?=
 URL = http://$(HOST):$(PORT)
 
-.PHONY: run test lint bench fuzz clean
+.PHONY: run test lint bench profile fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,13 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# Issue 7's figures against their targets (not part of `make test`): BENCH_ARGS="show --quick".
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+# Profile one figure with pyinstrument: make profile FIGURE=create
+FIGURE ?= show
+profile: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m benchmarks --profile $(FIGURE)

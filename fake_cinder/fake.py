@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from .api import control
 from .api import microversions as mv
 from .api.app import MAX_REQUEST_BODY_SIZE, ROUTER, create_app
+from .api.routing import body_absent
 from .api.validation import SchemaRegistry
 from .core import faults as fault_rules
 from .core import snapshot
@@ -361,15 +362,17 @@ class FakeCinder:
         path = request.path
         if path.startswith(control.PREFIX + "/"):
             return
-        operation = g.get("operation")
+        # g's dict, read directly: every response passes here (the journal must stay cheap).
+        state = vars(g._get_current_object())
+        operation = state.get("operation")
         dropped = getattr(response, "dropped", False)
         status = None if dropped else response.status_code
         attachment_id, attachment_status = None, None
         if operation in ATTACHMENT_OPERATIONS:
             attachment_id, attachment_status = self._attachment_after(
                 operation, request, response, status)
-        caller = g.get("caller")
-        version = g.get("api_version")
+        caller = state.get("caller")
+        version = state.get("api_version")
         self.journal.record({
             "method": request.method, "path": path,
             "query": request.query_string.decode("latin-1"),
@@ -377,7 +380,7 @@ class FakeCinder:
             "project_id": caller.project_id if caller is not None else None,
             "microversion": str(version) if version is not None else None,
             "status": status, "raw_body": _request_body(request),
-            "request_id": g.get("request_id"), "fault": g.get("fake_fault"),
+            "request_id": state.get("request_id"), "fault": state.get("fake_fault"),
             "attachment_id": attachment_id, "attachment_status": attachment_status,
         })
 
@@ -419,7 +422,7 @@ def _created_id(response: Response) -> str | None:
 
 def _request_body(request: Request) -> bytes:
     """The body to journal; an over-size one (answered 413 unread) is not read now either."""
-    if (request.content_length or 0) > MAX_REQUEST_BODY_SIZE:
+    if (request.content_length or 0) > MAX_REQUEST_BODY_SIZE or body_absent(request):
         return b""
     try:
         return request.get_data(cache=True)

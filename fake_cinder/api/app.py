@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import hmac
 import logging
-import uuid
+import random
 from typing import TYPE_CHECKING
 
-from flask import Flask, g, request
+from flask import Flask, Request, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from ..core.clock import uuid4_text
 from ..core.errors import CinderError
 from . import attachments, compute, control, keystone, microversions, versions, volumes
 from .faults import fault_response, webob_response
-from .identity import caller_from_headers
+from .flask_app import FakeFlask
+from .identity import WsgiHeaders, caller_from_headers
 from .routing import MAX_REQUEST_BODY_SIZE, Router
 
 if TYPE_CHECKING:
@@ -23,6 +25,11 @@ if TYPE_CHECKING:
 _LOG = logging.getLogger("fake_cinder")
 SERVER_ERROR = ("The server has either erred or is incapable of performing the requested "
                 "operation.")
+
+
+def new_request_id() -> str:
+    """A request id in Cinder's form, ``req-`` and a random version-4 UUID."""
+    return "req-" + uuid4_text(random.getrandbits(128))
 
 
 def build_router() -> Router:
@@ -42,17 +49,18 @@ def _is_v3(path: str) -> bool:
 CONTROL_TOKEN_HEADER = "X-Fake-Control-Token"
 
 
-def _control_allowed(fake: FakeCinder) -> bool:
+def _control_allowed(fake: FakeCinder, req: Request) -> bool:
     """/_fake/ can reset and rewrite everything: with a control token set, only its holders."""
-    expected = getattr(fake, "control_token", None)
-    if not expected or not (request.path + "/").startswith(control.PREFIX + "/"):
+    expected = fake.control_token
+    if not expected or not (req.path + "/").startswith(control.PREFIX + "/"):
         return True
-    given = request.headers.get(CONTROL_TOKEN_HEADER, "")
+    given = req.headers.get(CONTROL_TOKEN_HEADER, "")
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def create_app(fake: FakeCinder) -> Flask:
-    app = Flask("fake_cinder")
+    # FakeFlask: a new app per test must be cheap. No /static route: Cinder has none.
+    app = FakeFlask("fake_cinder", static_folder=None)
     app.extensions["fake_cinder"] = fake
     app.url_map.strict_slashes = False
     # Bodies without a Content-Length (chunked) are cut off while read, as oslo's
@@ -61,33 +69,38 @@ def create_app(fake: FakeCinder) -> Flask:
 
     @app.before_request
     def identify() -> Response | None:
-        g.fake = fake
-        g.request_id = f"req-{uuid.uuid4()}"
-        g.api_version = None
-        g.operation = None
-        g.caller = None
-        length = request.content_length
+        # Unwrap the context proxies once (each access through them costs a lookup) and
+        # fill g's dict in one call (what g's __setattr__ does, a Python call each).
+        state, req = vars(g._get_current_object()), request._get_current_object()
+        state.update(fake=fake, request_id=new_request_id(), api_version=None, operation=None,
+                     caller=None)
+        length = req.content_length
         # The size limit is Cinder's; /_fake/ (the fake's own control API) takes whole states.
         if (length is not None and length > MAX_REQUEST_BODY_SIZE
-                and not request.path.startswith("/_fake/")):
+                and not req.path.startswith("/_fake/")):
             return webob_response(413)
-        if not _control_allowed(fake):
+        if not _control_allowed(fake, req):
             return fault_response(401, f"Missing or wrong {CONTROL_TOKEN_HEADER} header.")
-        if _is_v3(request.path):
-            g.caller = caller_from_headers(request.headers, fake.resolve_token)
-            if g.caller is None:
+        if _is_v3(req.path):
+            caller = caller_from_headers(WsgiHeaders(req.environ), fake.resolve_token)
+            if caller is None:
                 return webob_response(401)
+            state["caller"] = caller
         return None
 
     @app.after_request
     def decorate(response: Response) -> Response:
-        response.headers["X-OpenStack-Request-Id"] = g.get("request_id", "")
-        version = g.get("api_version")
+        state = vars(g._get_current_object())
+        request_id = state.get("request_id", "")
+        # add, not set: no response carries these yet, and set scans the headers each time.
+        add = response.headers.add
+        add("X-OpenStack-Request-Id", request_id)
+        version = state.get("api_version")
         if version is not None:
-            response.headers["X-Compute-Request-Id"] = g.request_id
-            response.headers[microversions.HEADER] = microversions.header_value(version)
-            response.headers["Vary"] = microversions.HEADER
-        fake.after_request(request, response)
+            add("X-Compute-Request-Id", request_id)
+            add(microversions.HEADER, microversions.header_value(version))
+            add("Vary", microversions.HEADER)
+        fake.after_request(request._get_current_object(), response)
         return response
 
     @app.errorhandler(CinderError)

@@ -8,7 +8,7 @@ from ..core import attachments as core
 from ..core.listing import parse_list_query
 from . import microversions as mv
 from .routing import ApiRequest, Operation, Router
-from .views import attachment_detail, attachment_list
+from .views import attachment_detail, attachment_list, attachment_view
 
 Result = tuple[int, Any]
 
@@ -47,8 +47,9 @@ def show(req: ApiRequest) -> Result:
 def _list(req: ApiRequest, detail: bool) -> Result:
     query = parse_list_query(req.args, req.caller,
                              strict_filters=req.version >= mv.STRICT_FILTERS)
-    return 200, attachment_list(core.list_attachments(req.fake.store, req.caller, query),
-                                detail=detail)
+    # The views are built under the store's lock: no copy of each attachment needed.
+    return 200, {"attachments": core.list_attachments(
+        req.fake.store, req.caller, query, render=attachment_view(detail))}
 
 
 def index(req: ApiRequest) -> Result:

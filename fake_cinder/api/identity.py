@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from ..core.context import Caller
 
@@ -10,25 +13,74 @@ from ..core.context import Caller
 TokenResolver = Callable[[str], Caller | None]
 
 
+class HeaderLookup(Protocol):
+    def get(self, key: str, default: None = None) -> str | None: ...
+
+
+class WsgiHeaders:
+    """Request headers read straight from the WSGI environ.
+
+    Most of the identity headers are absent on a given request; werkzeug's
+    ``headers.get`` pays a KeyError for each miss, this pays a dict lookup.
+    """
+
+    __slots__ = ("_environ",)
+    _keys: dict[str, str] = {}  # header name -> environ key
+
+    def __init__(self, environ: Mapping[str, Any]) -> None:
+        self._environ = environ
+
+    def get(self, key: str, default: None = None) -> str | None:
+        name = self._keys.get(key)
+        if name is None:
+            name = key.upper().replace("-", "_")
+            if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                name = "HTTP_" + name
+            self._keys[key] = name
+        return self._environ.get(name, default)
+
+
+# Callers repeat the same few identities: parse each set of header values once.
+@functools.lru_cache(maxsize=1024)
 def _split_roles(value: str | None) -> frozenset[str]:
     return frozenset(r.strip().lower() for r in (value or "").split(",") if r.strip())
 
 
-def _service_roles(headers: Mapping[str, str],
-                   resolve_token: TokenResolver | None) -> frozenset[str]:
-    """X-Service-Roles, plus the roles of an X-Service-Token the fake Keystone issued
-    (what keystonemiddleware turns a service token into)."""
-    roles = _split_roles(headers.get("X-Service-Roles"))
+@functools.lru_cache(maxsize=1024)
+def _header_caller(user_id: str | None, project_id: str, roles: str | None,
+                   service_roles: str | None) -> Caller:
+    return Caller(user_id=user_id, project_id=project_id, roles=_split_roles(roles),
+                  service_roles=_split_roles(service_roles))
+
+
+@functools.lru_cache(maxsize=1024)
+def _noauth_caller(token: str, service_roles: str | None) -> Caller:
+    user_id, _sep, project = token.partition(":")
+    return Caller(user_id=user_id, project_id=project or user_id,
+                  roles=frozenset({"admin"}), service_roles=_split_roles(service_roles))
+
+
+def _with_service_token(caller: Caller | None, headers: Mapping[str, str] | HeaderLookup,
+                        resolve_token: TokenResolver | None) -> Caller | None:
+    """keystonemiddleware turns a valid X-Service-Token into X-Service-Roles: one the
+    fake Keystone issued adds its roles (Nova's token has the service role)."""
     service_token = headers.get("X-Service-Token")
-    if service_token and resolve_token is not None:
-        service = resolve_token(service_token)
-        if service is not None:
-            roles |= service.roles
-    return roles
+    if caller is None or not service_token or resolve_token is None:
+        return caller
+    service = resolve_token(service_token)
+    if service is None:
+        return caller
+    return dataclasses.replace(caller, service_roles=caller.service_roles | service.roles)
 
 
-def caller_from_headers(headers: Mapping[str, str],
+def caller_from_headers(headers: Mapping[str, str] | HeaderLookup,
                         resolve_token: TokenResolver | None = None) -> Caller | None:
+    """The caller the headers name, with the roles of a service token if one came."""
+    return _with_service_token(_user_caller(headers, resolve_token), headers, resolve_token)
+
+
+def _user_caller(headers: Mapping[str, str] | HeaderLookup,
+                 resolve_token: TokenResolver | None) -> Caller | None:
     """Headers first (what keystonemiddleware passes on), then the token.
 
     A token the fake did not issue is read as Cinder's noauth form
@@ -37,9 +89,8 @@ def caller_from_headers(headers: Mapping[str, str],
     """
     project_id = headers.get("X-Project-Id") or headers.get("X-Tenant-Id")
     if project_id:
-        return Caller(user_id=headers.get("X-User-Id"), project_id=project_id,
-                      roles=_split_roles(headers.get("X-Roles")),
-                      service_roles=_service_roles(headers, resolve_token))
+        return _header_caller(headers.get("X-User-Id"), project_id, headers.get("X-Roles"),
+                              headers.get("X-Service-Roles"))
     token = headers.get("X-Auth-Token")
     if not token:
         return None
@@ -48,8 +99,5 @@ def caller_from_headers(headers: Mapping[str, str],
         if known is not None:
             return Caller(user_id=known.user_id, project_id=known.project_id,
                           roles=known.roles,
-                          service_roles=_service_roles(headers, resolve_token))
-    user_id, _sep, project = token.partition(":")
-    return Caller(user_id=user_id, project_id=project or user_id,
-                  roles=frozenset({"admin"}),
-                  service_roles=_service_roles(headers, resolve_token))
+                          service_roles=_split_roles(headers.get("X-Service-Roles")))
+    return _noauth_caller(token, headers.get("X-Service-Roles"))

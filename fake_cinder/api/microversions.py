@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-from functools import total_ordering
 
 HEADER = "OpenStack-API-Version"
+ENVIRON_KEY = "HTTP_OPENSTACK_API_VERSION"  # the header in a WSGI environ
 SERVICE = "volume"
 _VERSION_RE = re.compile(r"^([1-9]\d*)\.([1-9]\d*|0)$")
 
 
-@total_ordering
-@dataclass(frozen=True, slots=True)
+# order=True: comparisons of (major, minor) written out by dataclass; total_ordering's
+# derived <= and >= cost two calls each, and every request compares versions.
+@dataclass(frozen=True, slots=True, order=True)
 class APIVersion:
     major: int
     minor: int
@@ -23,9 +25,6 @@ class APIVersion:
         if match is None:
             raise InvalidVersionString(text)
         return cls(int(match.group(1)), int(match.group(2)))
-
-    def __lt__(self, other: APIVersion) -> bool:
-        return (self.major, self.minor) < (other.major, other.minor)
 
     def __str__(self) -> str:
         return f"{self.major}.{self.minor}"
@@ -71,6 +70,8 @@ class UnsupportedVersion(VersionError):
         self.requested = requested
 
 
+# Clients send the same few headers over and over: parse each once (errors are not cached).
+@functools.lru_cache(maxsize=512)
 def negotiate(header: str | None, maximum: APIVersion = MAX_VERSION) -> APIVersion:
     """The version a request asks for; raises VersionError subclasses like Cinder."""
     if header is None:
@@ -94,5 +95,6 @@ def negotiate(header: str | None, maximum: APIVersion = MAX_VERSION) -> APIVersi
     return version
 
 
+@functools.lru_cache(maxsize=128)
 def header_value(version: APIVersion) -> str:
     return f"{SERVICE} {version}"

@@ -8,14 +8,16 @@ lookup, body parsing, URL project id, version gate, schema, handler.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, g, request
+from flask import Flask, Request, g, request
 from werkzeug.exceptions import NotFound as RoutingNotFound
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.http import parse_options_header
 from werkzeug.wrappers import Response
 
 from ..core.context import Caller
@@ -97,16 +99,36 @@ class Router:
                              methods=[route.method], provide_automatic_options=False)
 
 
+@functools.lru_cache(maxsize=256)
+def _mimetype(content_type: str) -> str:
+    """request.mimetype, parsed once per Content-Type value (clients send a handful)."""
+    return parse_options_header(content_type)[0].lower()
+
+
+def body_absent(req: Request) -> bool:
+    """A request with neither a Content-Length nor a chunked body has none (HTTP/1.1),
+    and werkzeug's get_data would read b"": known without building an input stream.
+    (Some servers, waitress among them, mark every input as terminated.)"""
+    if req.content_length is not None:
+        return False
+    environ = req.environ
+    return ("wsgi.input_terminated" not in environ
+            or "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower())
+
+
 def _read_body() -> tuple[str | None, bytes]:
     """Cinder's get_body: (content type, raw body); an empty body has no type."""
-    raw = request.get_data(cache=True)
-    if (request.content_length is None and len(raw) >= MAX_REQUEST_BODY_SIZE
-            and request.environ["wsgi.input"].read(1)):
+    req = request._get_current_object()
+    if body_absent(req):
+        return None, b""
+    raw = req.get_data(cache=True)
+    if (req.content_length is None and len(raw) >= MAX_REQUEST_BODY_SIZE
+            and req.environ["wsgi.input"].read(1)):
         # A chunked body stops at MAX_CONTENT_LENGTH; anything left means it was larger.
         raise RequestEntityTooLarge()
     if not raw:
         return None, b""
-    content_type = request.mimetype
+    content_type = _mimetype(req.environ.get("CONTENT_TYPE", ""))
     if content_type not in JSON_TYPES:
         raise CinderError("Unsupported Content-Type", status=415)
     return content_type, raw
@@ -138,12 +160,15 @@ def _pick_action(route: Route, raw: bytes) -> tuple[Operation, Any]:
 
 def _make_view(route: Route) -> Callable[..., Response]:
     def view(project_id: str | None = None, **params: str) -> Response:
-        if request.method != route.method:
+        # Unwrap the context proxies once: each access through them costs a lookup.
+        ctx, req = g._get_current_object(), request._get_current_object()
+        if req.method != route.method:
             # Werkzeug adds HEAD to GET rules; Cinder's router matches only the declared
             # method, so anything else is its plain 404.
             raise RoutingNotFound()
-        fake: FakeCinder = g.fake
-        g.api_version = mv.negotiate(request.headers.get(mv.HEADER), fake.max_version)
+        state = vars(ctx)  # g's attributes, set without g's Python-level __setattr__
+        fake: FakeCinder = ctx.fake
+        state["api_version"] = mv.negotiate(req.environ.get(mv.ENVIRON_KEY), fake.max_version)
         content_type, raw = _read_body()
         if route.actions is not None:
             operation, body = _pick_action(route, raw)
@@ -151,19 +176,19 @@ def _make_view(route: Route) -> Callable[..., Response]:
             assert route.operation is not None
             operation = route.operation
             body = _decode(raw) if content_type else None
-        g.operation = operation.name
-        caller: Caller = g.caller
+        state["operation"] = operation.name
+        caller: Caller = ctx.caller
         if project_id is not None and project_id != caller.project_id:
             raise BadRequest("Malformed request url")
-        version = g.api_version
+        version = ctx.api_version
         if not operation.min_version <= version <= operation.max_version:
             raise NotFound("The resource could not be found.")
-        args = request.args.to_dict()
+        args = req.args.to_dict() if req.query_string else {}
         if operation.validates_body:
             # No body at all makes Cinder fail with a 500; validating {} names what is
             # missing. A JSON null is a body, and is validated as one.
             fake.schemas.validate(operation.name, "request", version,
-                                  {} if content_type is None else body)
+                                  {} if content_type is None else body, raw=raw)
         if operation.validates_query:
             fake.schemas.validate(operation.name, "query", version, args)
         fake.before_operation(operation.name, caller, params, body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..core.context import Caller
@@ -30,8 +31,12 @@ def attachment_detail(attachment: Attachment) -> dict[str, Any]:
     return view
 
 
+def attachment_view(detail: bool) -> Callable[[Attachment], dict[str, Any]]:
+    return attachment_detail if detail else attachment_summary
+
+
 def attachment_list(attachments: list[Attachment], detail: bool = False) -> dict[str, Any]:
-    build = attachment_detail if detail else attachment_summary
+    build = attachment_view(detail)
     return {"attachments": [build(a) for a in attachments]}
 
 

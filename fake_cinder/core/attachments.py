@@ -11,7 +11,8 @@ from __future__ import annotations
 import bisect
 import copy
 import heapq
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from . import backend
@@ -71,10 +72,17 @@ def build_connection_info(store: Store, volume: Volume, attachment_id: str,
     return info
 
 
+def _shared_strings(connector: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the connector whose keys and string values are interned: every stored
+    attachment keeps its connector, and a host sends the same one each time."""
+    return {sys.intern(k) if type(k) is str else k: sys.intern(v) if type(v) is str else v
+            for k, v in connector.items()}
+
+
 def _connect(store: Store, volume: Volume, attachment: Attachment,
              connector: dict[str, Any], connection_info: dict[str, Any]) -> None:
     """The manager's attachment_update after the driver answered: mark both attaching."""
-    connector = dict(connector)
+    connector = _shared_strings(connector)
     mode = connector.get("mode", "rw")
     if attachment.attach_mode != "null":
         mode = attachment.attach_mode
@@ -261,8 +269,10 @@ def _sorted(candidates: Iterable[Attachment], query: ListQuery) -> list[Attachme
     return result
 
 
-def list_attachments(store: Store, caller: Caller, query: ListQuery) -> list[Attachment]:
-    """One page of attachments, as copies, in Cinder's order."""
+def list_attachments(store: Store, caller: Caller, query: ListQuery,
+                     render: Callable[[Attachment], Any] = copy.copy) -> list[Any]:
+    """One page of attachments in Cinder's order, each passed through ``render``
+    under the lock: copies by default; views (no copy needed) for the API."""
     with store.lock:
         if query.matches_nothing:
             return []
@@ -279,6 +289,14 @@ def list_attachments(store: Store, caller: Caller, query: ListQuery) -> list[Att
         else:
             lists = [store.project_attachments(p) for p in projects]
 
+        if query.default_order and not filters and len(lists) == 1:
+            # The common page, newest first with nothing to filter: a slice of the index.
+            items = lists[0]
+            end = len(items) if marker is None else bisect.bisect_left(
+                items, marker.sort_key, key=lambda a: a.sort_key)
+            end -= query.offset
+            start = max(end - query.limit, 0)
+            return [render(a) for a in reversed(items[start:end])] if end > start else []
         if query.default_order:
             stream: Iterable[Attachment] = _newest_first(
                 lists, marker.sort_key if marker else None)
@@ -300,7 +318,7 @@ def list_attachments(store: Store, caller: Caller, query: ListQuery) -> list[Att
             if skipped < query.offset:
                 skipped += 1
                 continue
-            page.append(copy.copy(attachment))
+            page.append(render(attachment))
             if len(page) >= query.limit:
                 break
         return page

@@ -26,6 +26,7 @@ caller's business and are not set here.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -193,6 +194,8 @@ def _byte_stream(*parts: str) -> Iterator[int]:
         counter += 1
 
 
+# A pure function of its arguments, re-derived on every connect of the same volume.
+@functools.lru_cache(maxsize=1024)
 def _derive_secret(purpose: str, volume_id: str, length: int) -> str:
     """A password-like string shaped like Cinder's generate_password output.
 

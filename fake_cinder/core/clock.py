@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as _dt
 import random
 import threading
-import uuid
 
 # Cinder renders naive UTC datetimes with microseconds and no zone suffix.
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
@@ -13,7 +12,21 @@ _SEEDED_EPOCH = _dt.datetime(2024, 1, 1)
 
 
 def format_timestamp(moment: _dt.datetime) -> str:
-    return moment.strftime(TIMESTAMP_FORMAT)
+    # What strftime(TIMESTAMP_FORMAT) gives (the zone is not shown), several times faster.
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+# The bits uuid.UUID(int=..., version=4) sets: version 4 and the RFC 4122 variant.
+_V4_MASK = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
+_V4_BITS = (0x4000 << 64) | (0x8000 << 48)
+
+
+def uuid4_text(bits: int) -> str:
+    """str(uuid.UUID(int=bits, version=4)) without building a UUID object, which cost
+    more than the rest of a reserve. Ids need not be secret: random.getrandbits
+    is enough (the random module reseeds itself in forked children)."""
+    digits = f"{bits & _V4_MASK | _V4_BITS:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 class Clock:
@@ -34,13 +47,14 @@ class Clock:
 
     def new_id(self) -> str:
         if self._random is None:
-            return str(uuid.uuid4())
+            return uuid4_text(random.getrandbits(128))
         with self._lock:
-            return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+            return uuid4_text(self._random.getrandbits(128))
 
     def now(self) -> str:
         if self._random is None:
-            return format_timestamp(_dt.datetime.now(_dt.UTC).replace(tzinfo=None))
+            # The first 26 characters are the naive timestamp (the rest is "+00:00").
+            return _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")[:26]
         with self._lock:
             # One millisecond per reading keeps seeded timestamps distinct and ordered.
             self._ticks += 1

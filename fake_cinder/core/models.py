@@ -5,6 +5,8 @@ Plain slotted dataclasses, so a stored attachment costs a few hundred bytes.
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -86,6 +88,20 @@ class Attachment:
     @property
     def sort_key(self) -> tuple[str, str]:
         return (self.created_at, self.id)
+
+    def __copy__(self) -> Attachment:
+        return shallow_copy(self)
+
+
+@functools.cache
+def _field_getter(cls: type) -> operator.attrgetter:
+    return operator.attrgetter(*(f.name for f in fields(cls)))
+
+
+def shallow_copy(record: Any) -> Any:
+    """copy.copy of a record, several times faster than its __reduce_ex__ path:
+    reads copy an attachment for every item they return."""
+    return type(record)(*_field_getter(type(record))(record))
 
 
 def record_to_dict(record: Any) -> dict[str, Any]:

@@ -77,7 +77,10 @@ class Store:
         with self.lock:
             self.attachments[attachment.id] = attachment
             ordered = self._attachments_by_project.setdefault(attachment.project_id, [])
-            bisect.insort(ordered, attachment, key=_attachment_key)
+            if not ordered or ordered[-1].sort_key <= attachment.sort_key:
+                ordered.append(attachment)  # the usual case: the newest goes last
+            else:
+                bisect.insort(ordered, attachment, key=_attachment_key)
             self._attachments_by_volume.setdefault(attachment.volume_id, []).append(attachment)
             return attachment
 
