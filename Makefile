@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -
 HOST ?= 127.0.0.1
 PORT ?= 8776
 FIXTURES ?= fixtures/default.json
+# Extra `fake-cinder serve` options, e.g. SERVE_FLAGS=--allow-in-use-delete
+SERVE_FLAGS ?=
+URL = http://$(HOST):$(PORT)
 
 .PHONY: run test lint bench profile fuzz coverage-table clean
 
@@ -20,7 +23,19 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/fake-cinder serve --host $(HOST) --port $(PORT) --fixtures $(FIXTURES)
+	@echo 'Pointing clients at it (README: "Pointing clients at the fake"); users admin/admin, demo/demo, nova/nova (service):'
+	@echo '  openstack and cinder CLIs:'
+	@echo '    export OS_AUTH_URL=$(URL)/identity OS_IDENTITY_API_VERSION=3 OS_REGION_NAME=RegionOne'
+	@echo '    export OS_USERNAME=demo OS_PASSWORD=demo OS_PROJECT_NAME=demo OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default'
+	@echo '    openstack volume attachment create demo-volume --server demo-server; cinder attachment-list'
+	@echo '  cinder CLI without Keystone:'
+	@echo '    OS_AUTH_TYPE=noauth OS_USER_ID=demo OS_PROJECT_ID=demo CINDER_ENDPOINT=$(URL)/v3/demo cinder attachment-list'
+	@echo '  openstacksdk (clouds.yaml): auth_url: $(URL)/identity with the user above,'
+	@echo '    or auth_type: none with block_storage_endpoint_override: $(URL)/v3'
+	@echo '  python-cinderclient: Password(auth_url="$(URL)/identity", ...) in a keystoneauth1 session,'
+	@echo '    or CinderNoAuthPlugin("demo", "demo", endpoint="$(URL)/v3")'
+	@echo '  Deleting connected attachments needs a service token, as in Cinder; or: make run SERVE_FLAGS=--allow-in-use-delete'
+	$(BIN)/fake-cinder serve --host $(HOST) --port $(PORT) --fixtures $(FIXTURES) $(SERVE_FLAGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

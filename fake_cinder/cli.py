@@ -3,33 +3,135 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
+import ipaddress
+import logging
+import signal
 import sys
+from pathlib import Path
+from typing import Any
 
-from werkzeug.serving import make_server
-
+from .api import microversions as mv
 from .fake import FakeCinder
+from .resources import fixture_path
+from .server import DEFAULT_THREADS, Server
+
+_LOG = logging.getLogger("fake_cinder.serve")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
-def _parser() -> argparse.ArgumentParser:
+def is_loopback(host: str) -> bool:
+    """Only this machine can reach it (the one safe place for a fake anyone can reset)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost: assume it is reachable
+
+
+def _version(text: str) -> str:
+    try:
+        version = mv.APIVersion.parse(text)
+    except mv.VersionError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+    if not mv.MIN_VERSION <= version <= mv.MAX_VERSION:
+        raise argparse.ArgumentTypeError(
+            f"must be between {mv.MIN_VERSION} and {mv.MAX_VERSION}")
+    return str(version)
+
+
+def _existing_file(text: str) -> Path:
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return path
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fake-cinder",
                                      description="An in-memory fake of OpenStack Cinder.")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the fake Cinder API over HTTP")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8776)
-    serve.add_argument("--fixtures", metavar="FILE", help="JSON state file to preload")
+    serve = commands.add_parser(
+        "serve", help="serve the fake Cinder API (with a minimal Keystone) over HTTP",
+        description="Serve the fake Cinder v3 API at /v3, a minimal Keystone at /identity "
+                    "and the Nova server lookups at /compute, on a threaded WSGI server.")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8776,
+                       help="port to listen on; 0 picks a free one (default: 8776)")
+    serve.add_argument("--fixtures", metavar="FILE", type=_existing_file,
+                       help="JSON state file to preload (default: the shipped default.json)")
+    serve.add_argument("--seed", type=int,
+                       help="make ids and timestamps repeat from run to run")
+    serve.add_argument("--max-version", type=_version, default=str(mv.MAX_VERSION),
+                       help=f"highest microversion to offer (default: {mv.MAX_VERSION})")
+    serve.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, default="INFO",
+                       help="INFO logs one line per request (default: INFO)")
+    serve.add_argument("--control-token", metavar="SECRET",
+                       help="require header X-Fake-Control-Token: SECRET on /_fake/")
+    serve.add_argument("--allow-in-use-delete", action="store_true",
+                       help="let callers without a service token delete attachments that "
+                            "are connected to an instance (real Cinder answers 409)")
+    serve.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                       help=f"worker threads (default: {DEFAULT_THREADS})")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    fake = FakeCinder(args.fixtures)
-    server = make_server(args.host, args.port, fake.app, threaded=True)
-    print(f"fake-cinder listening on http://{args.host}:{server.port}", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
+def build_fake(args: argparse.Namespace) -> FakeCinder:
+    """The fake ``serve`` runs, as its options describe it."""
+    return FakeCinder(args.fixtures or fixture_path("default.json"), seed=args.seed,
+                      max_version=args.max_version,
+                      protect_in_use_attachments=not args.allow_in_use_delete,
+                      control_token=args.control_token)
+
+
+def serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=args.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Signals are handled from the start: one that comes while the fake is still being
+    # built stops it as soon as it can serve, without a traceback.
+    stopping: list[str] = []
+    running: list[Server] = []
+
+    def stop(signum: int, _frame: Any) -> None:
+        _LOG.info("%s received, shutting down", signal.Signals(signum).name)
+        stopping.append(signal.Signals(signum).name)
+        for server in running:
+            server.shutdown()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    if not is_loopback(args.host):
+        # Printed whatever the log level: this one must not go unseen.
+        guard = "" if args.control_token else " (use --control-token to guard /_fake/)"
+        print(f"fake-cinder: WARNING: listening on {args.host}, which is not a loopback "
+              f"address: anyone who can reach it can read and change the fake's state{guard}",
+              file=sys.stderr, flush=True)
+    try:
+        fake = build_fake(args)
+    except ValueError as exc:  # not JSON, or a bad record
+        source, message = str(args.fixtures or "default.json"), str(exc)
+        if not message.startswith(source):  # name the file once
+            message = f"{source}: {message}"
+        print(f"fake-cinder: {message}", file=sys.stderr)
+        return 2
+    try:
+        server = Server(fake.app, args.host, args.port, threads=args.threads)
+    except OSError as exc:  # the port is taken, the address is not ours...
+        print(f"fake-cinder: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    running.append(server)
+    if stopping:
+        server.shutdown()
+    else:
+        print(f"fake-cinder listening on {server.url}", flush=True)
+    server.serve_forever()
+    _LOG.info("stopped")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return serve(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from .core import snapshot
 from .core import volumes as volume_rules
 from .core.clock import Clock
 from .core.context import Caller
+from .core.identity import TokenRegistry
 from .core.journal import DEFAULT_CAP, DELETED, Journal
 from .core.models import record_to_dict
 from .core.state import Store
@@ -84,13 +85,14 @@ class FakeCinder:
     turn it off for suites that do not send service tokens. ``journal_size``
     caps the request journal. ``raise_errors``: an unexpected exception while
     handling a request is re-raised in the test (by ``serve()`` and the pytest
-    fixtures, or ``check_errors()``).
+    fixtures, or ``check_errors()``). ``control_token`` guards ``/_fake/``:
+    requests there must carry it in ``X-Fake-Control-Token``.
     """
 
     def __init__(self, fixtures: StateSource | None = None, *, seed: int | None = None,
                  max_version: str = str(mv.MAX_VERSION),
                  protect_in_use_attachments: bool = True, journal_size: int = DEFAULT_CAP,
-                 raise_errors: bool = True) -> None:
+                 raise_errors: bool = True, control_token: str | None = None) -> None:
         self.clock = Clock(seed)
         self.store = Store(self.clock)
         self.schemas = schema_registry()
@@ -100,6 +102,9 @@ class FakeCinder:
         self.journal = Journal(journal_size)
         self.faults = fault_rules.FaultRegistry()
         self.errors: list[BaseException] = []
+        self.control_token = control_token
+        # The tokens the fake Keystone (/identity) issued; they identify API callers.
+        self.tokens = TokenRegistry()
         self._app: Flask | None = None
         self._baseline: dict[str, Any] = {}
         self._baseline_projects: snapshot.ProjectIndex | None = None
@@ -297,7 +302,9 @@ class FakeCinder:
 
     # -- hooks of the request pipeline ------------------------------------------------------------
     def resolve_token(self, token: str) -> Caller | None:
-        return None
+        """The caller of a token the fake Keystone issued; None for any other token
+        (read as a noauth ``user:project`` token). An expired one raises a 401."""
+        return self.tokens.resolve(token)
 
     def before_operation(self, operation: str, caller: Caller, params: dict[str, str],
                          body: Any) -> None:

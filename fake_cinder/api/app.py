@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import random
 from typing import TYPE_CHECKING
 
-from flask import Flask, g, request
+from flask import Flask, Request, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ..core.clock import uuid4_text
 from ..core.errors import CinderError
-from . import attachments, microversions, openapi, versions, volumes
+from . import attachments, compute, control, keystone, microversions, openapi, versions, volumes
 from .faults import fault_response, webob_response
 from .flask_app import FakeFlask
 from .identity import WsgiHeaders, caller_from_headers
@@ -45,6 +46,18 @@ def _is_v3(path: str) -> bool:
     return path == "/v3" or path.startswith("/v3/")
 
 
+CONTROL_TOKEN_HEADER = "X-Fake-Control-Token"
+
+
+def _control_allowed(fake: FakeCinder, req: Request) -> bool:
+    """/_fake/ can reset and rewrite everything: with a control token set, only its holders."""
+    expected = fake.control_token
+    if not expected or not (req.path + "/").startswith(control.PREFIX + "/"):
+        return True
+    given = req.headers.get(CONTROL_TOKEN_HEADER, "")
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
 def create_app(fake: FakeCinder) -> Flask:
     # FakeFlask: a new app per test must be cheap. No /static route: Cinder has none.
     app = FakeFlask("fake_cinder", static_folder=None)
@@ -66,6 +79,8 @@ def create_app(fake: FakeCinder) -> Flask:
         if (length is not None and length > MAX_REQUEST_BODY_SIZE
                 and not req.path.startswith("/_fake/")):
             return webob_response(413)
+        if not _control_allowed(fake, req):
+            return fault_response(401, f"Missing or wrong {CONTROL_TOKEN_HEADER} header.")
         if _is_v3(req.path):
             caller = caller_from_headers(WsgiHeaders(req.environ), fake.resolve_token)
             if caller is None:
@@ -115,6 +130,8 @@ def create_app(fake: FakeCinder) -> Flask:
         return fault_response(500, SERVER_ERROR)
 
     versions.register(app)
+    keystone.register(app)
+    compute.register(app)
     ROUTER.install(app)
     openapi.register(app, ROUTER)
     return app

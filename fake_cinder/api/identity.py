@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -59,8 +60,27 @@ def _noauth_caller(token: str, service_roles: str | None) -> Caller:
                   roles=frozenset({"admin"}), service_roles=_split_roles(service_roles))
 
 
+def _with_service_token(caller: Caller | None, headers: Mapping[str, str] | HeaderLookup,
+                        resolve_token: TokenResolver | None) -> Caller | None:
+    """keystonemiddleware turns a valid X-Service-Token into X-Service-Roles: one the
+    fake Keystone issued adds its roles (Nova's token has the service role)."""
+    service_token = headers.get("X-Service-Token")
+    if caller is None or not service_token or resolve_token is None:
+        return caller
+    service = resolve_token(service_token)
+    if service is None:
+        return caller
+    return dataclasses.replace(caller, service_roles=caller.service_roles | service.roles)
+
+
 def caller_from_headers(headers: Mapping[str, str] | HeaderLookup,
                         resolve_token: TokenResolver | None = None) -> Caller | None:
+    """The caller the headers name, with the roles of a service token if one came."""
+    return _with_service_token(_user_caller(headers, resolve_token), headers, resolve_token)
+
+
+def _user_caller(headers: Mapping[str, str] | HeaderLookup,
+                 resolve_token: TokenResolver | None) -> Caller | None:
     """Headers first (what keystonemiddleware passes on), then the token.
 
     A token the fake did not issue is read as Cinder's noauth form

@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 
 from ..resources import data_dir
+from .identity import Directory, IdentityDataError
 from .models import Attachment, Volume, VolumeType, record_from_dict, record_to_dict
 from .state import Store
 
@@ -75,6 +76,11 @@ def check(state: Any, source: str = "state") -> None:
     """The schema, then what a schema cannot say (duplicates, references)."""
     validate(state, source)
     _check_references(state, source)
+    if state.get("identity") is not None:
+        try:
+            Directory.parse(state["identity"])
+        except IdentityDataError as exc:
+            raise StateError(source, f"$.identity{exc.path}", exc.problem) from None
 
 
 def read_file(path: str | Path) -> dict[str, Any]:

@@ -179,13 +179,13 @@ def test_post_state_adds_records(fake: FakeCinder, url: str) -> None:
     added = {"volume_types": [{"id": "7b1e2f6a-0000-4000-8000-0000000000a1", "name": "gold"}],
              "volumes": [{"id": "7b1e2f6a-0000-4000-8000-0000000000a2", "project_id": "other",
                           "volume_type": "gold", "created_at": "2024-02-01T00:00:00.000000"}],
-             "identity": {"users": [{"name": "alice"}]}}
+             "identity": {"users": [{"id": "alice", "name": "alice", "password": "pw"}]}}
     response = requests.post(f"{url}/_fake/state", json=added, timeout=5)
     assert response.status_code == 200
     state = fake.dump()
     assert state["volumes"][:3] == before["volumes"]
     assert state["volumes"][3]["volume_type_id"] == "7b1e2f6a-0000-4000-8000-0000000000a1"
-    assert state["identity"] == {"users": [{"name": "alice"}]}
+    assert state["identity"] == {"users": [{"id": "alice", "name": "alice", "password": "pw"}]}
     again = requests.post(f"{url}/_fake/state", json=added, timeout=5)
     assert again.status_code == 400
     assert again.json()["badRequest"]["message"].startswith(

@@ -19,7 +19,8 @@ from .support import BASE, NOVA, Api
 
 FIXTURES = sorted(p.name for p in data_dir("fixtures").glob("*.json"))
 IDENTITY = {"users": [{"id": "u1", "name": "admin", "password": "secret"}],
-            "projects": [{"id": "demo"}], "servers": [{"id": "s1", "name": "web"}]}
+            "projects": [{"id": "demo", "name": "demo"}],
+            "servers": [{"id": "s1", "name": "web", "project_id": "demo"}]}
 
 
 @pytest.mark.parametrize("name", FIXTURES)

@@ -1,0 +1,105 @@
+"""The Nova lookups a volume attach makes, under /compute (no real Nova behind it).
+
+`openstack volume attachment create VOLUME SERVER` finds the server first: by id
+(``GET /servers/{id}``) and, for a name, by listing with ``?name=``. A server
+looked up by UUID always exists; names find the servers of the fixture state.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, current_app, request
+from werkzeug.wrappers import Response
+
+from ..core import identity as core
+from ..core.context import Caller
+from .identity import caller_from_headers
+from .keystone import base_url, directory
+
+JSON = "application/json"
+MIN_VERSION = "2.1"
+MAX_VERSION = "2.96"
+UPDATED = "2013-07-23T11:33:21Z"
+CREATED = "2024-01-01T00:00:00Z"
+FALSE_STRINGS = ("0", "false", "f", "no", "n", "off")
+
+blueprint = Blueprint("compute", __name__, url_prefix="/compute")
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, content_type=JSON)
+
+
+def _version() -> dict[str, Any]:
+    return {"id": "v2.1", "status": "CURRENT", "version": MAX_VERSION,
+            "min_version": MIN_VERSION, "updated": UPDATED,
+            "links": [{"rel": "self", "href": f"{base_url()}/compute/v2.1/"}],
+            "media-types": [{"base": "application/json",
+                             "type": "application/vnd.openstack.compute+json;version=2.1"}]}
+
+
+@blueprint.get("/")
+def versions() -> Response:
+    return _json({"versions": [_version()]})
+
+
+@blueprint.get("/v2.1")
+def version() -> Response:
+    return _json({"version": _version()})
+
+
+def _caller() -> Caller:
+    fake = current_app.extensions["fake_cinder"]
+    caller = caller_from_headers(request.headers, fake.resolve_token)
+    if caller is None:
+        raise core.Unauthorized()
+    return caller
+
+
+def _links(server: core.Server) -> list[dict[str, str]]:
+    return [{"rel": "self", "href": f"{base_url()}/compute/v2.1/servers/{server.id}"},
+            {"rel": "bookmark", "href": f"{base_url()}/compute/servers/{server.id}"}]
+
+
+def _summary(server: core.Server) -> dict[str, Any]:
+    return {"id": server.id, "name": server.name, "links": _links(server)}
+
+
+def _detail(server: core.Server) -> dict[str, Any]:
+    return {**_summary(server), "status": server.status, "tenant_id": server.project_id,
+            "user_id": server.user_id, "created": CREATED, "updated": CREATED,
+            "addresses": {}, "metadata": {}, "image": "", "flavor": {},
+            "OS-EXT-STS:vm_state": server.status.lower(), "OS-EXT-STS:task_state": None,
+            "os-extended-volumes:volumes_attached": []}
+
+
+def _listed(detail: bool) -> Response:
+    # Nova reads a present all_tenants as true unless it says otherwise.
+    all_tenants = request.args.get("all_tenants")
+    servers = core.list_servers(
+        directory(), _caller(), name=request.args.get("name"),
+        all_tenants=all_tenants is not None and all_tenants.lower() not in FALSE_STRINGS)
+    view = _detail if detail else _summary
+    return _json({"servers": [view(s) for s in servers]})
+
+
+@blueprint.get("/v2.1/servers")
+def list_servers() -> Response:
+    return _listed(detail=False)
+
+
+@blueprint.get("/v2.1/servers/detail")
+def list_servers_detail() -> Response:
+    return _listed(detail=True)
+
+
+@blueprint.get("/v2.1/servers/<server_id>")
+def show_server(server_id: str) -> Response:
+    server = core.get_server(directory(), _caller(), server_id)
+    return _json({"server": _detail(server)})
+
+
+def register(app: Any) -> None:
+    app.register_blueprint(blueprint)
