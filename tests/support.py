@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from fake_cinder import FakeCinder
 from fake_cinder.api import microversions as mv
+from fake_cinder.api import openapi
 
 # The default fixture state (fixtures/default.json), all in project "demo".
 VOLUME = "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11"          # __DEFAULT__ type (iSCSI)
@@ -42,21 +43,42 @@ def response_problems(fake: FakeCinder, response: Response) -> list[str]:
         return [f"{status}: body is not JSON: {exc}"]
     version = g.get("api_version") or mv.MIN_VERSION
     if status >= 400:
-        # WebOb's errors (outside Cinder's router) carry a string code.
+        # WebOb's errors (outside Cinder's router) carry a string code; Keystone has its own.
         webob = isinstance(body, dict) and isinstance(body.get("code"), str)
-        operation = "webob_fault" if webob else "fault"
+        operation = ("webob_fault" if webob else "keystone_error" if is_keystone_path(
+            request.path) else "fault")
         version = mv.MIN_VERSION
     else:
-        operation = g.get("operation")
+        operation = g.get("operation") or documented_operation(fake)
         if operation is None:
             return [f"{status} from an unnamed operation"]
     return [f"{operation} {status}: {problem}"
             for problem in fake.schemas.errors(operation, "response", version, body)]
 
 
+def documented_operation(fake: FakeCinder) -> str | None:
+    """The response schema's operation of a route described by a RouteDoc (Keystone's,
+    compute's): its ``response`` file's, else its own."""
+    rule = request.url_rule
+    doc = openapi.doc_of(fake.app, rule.endpoint, request.method) if rule else None
+    if doc is None:
+        return None
+    entry = fake.schemas.by_name.get(doc.response or "")
+    return entry.operation if entry else doc.operation
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def is_keystone_path(path: str) -> bool:
+    return _under(path, "/identity")
+
+
 def is_cinder_path(path: str) -> bool:
-    """The Cinder API's URLs (the versions document and /v3), not the fake's own extras."""
-    return path == "/" or path == "/v3" or path.startswith("/v3/")
+    """The APIs the fake serves (Cinder's versions document and /v3, Keystone's /identity,
+    Nova's /compute), not the fake's own extras."""
+    return path == "/" or any(_under(path, p) for p in ("/v3", "/identity", "/compute"))
 
 
 def install_response_check(fake: FakeCinder, app: Flask, problems: list[str]) -> None:

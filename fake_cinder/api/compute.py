@@ -17,6 +17,7 @@ from ..core import identity as core
 from ..core.context import Caller
 from .identity import caller_from_headers
 from .keystone import base_url, directory
+from .openapi import RouteDoc, documented
 
 JSON = "application/json"
 MIN_VERSION = "2.1"
@@ -41,11 +42,13 @@ def _version() -> dict[str, Any]:
 
 
 @blueprint.get("/")
+@documented(RouteDoc("compute_versions", "Compute: list API versions"))
 def versions() -> Response:
     return _json({"versions": [_version()]})
 
 
 @blueprint.get("/v2.1")
+@documented(RouteDoc("compute_version_show", "Compute: the v2.1 version document"))
 def version() -> Response:
     return _json({"version": _version()})
 
@@ -86,16 +89,22 @@ def _listed(detail: bool) -> Response:
 
 
 @blueprint.get("/v2.1/servers")
+@documented(RouteDoc("compute_server_list", "Compute: the caller's servers (?name= finds "
+                     "one by name)", errors=(401, 413), authenticated=True))
 def list_servers() -> Response:
     return _listed(detail=False)
 
 
 @blueprint.get("/v2.1/servers/detail")
+@documented(RouteDoc("compute_server_list_detail", "Compute: the caller's servers in "
+                     "detail", errors=(401, 413), authenticated=True))
 def list_servers_detail() -> Response:
     return _listed(detail=True)
 
 
 @blueprint.get("/v2.1/servers/<server_id>")
+@documented(RouteDoc("compute_server_show", "Compute: one server (any UUID exists)",
+                     errors=(401, 404, 413), authenticated=True))
 def show_server(server_id: str) -> Response:
     server = core.get_server(directory(), _caller(), server_id)
     return _json({"server": _detail(server)})

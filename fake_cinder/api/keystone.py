@@ -17,6 +17,7 @@ from ..core import identity as core
 from ..core.context import Caller
 from . import keystone_views as views
 from .faults import webob_response
+from .openapi import RouteDoc, documented
 
 if TYPE_CHECKING:
     from ..fake import FakeCinder
@@ -28,6 +29,9 @@ MEDIA_TYPES = [{"base": "application/json",
                 "type": "application/vnd.openstack.identity-v3+json"}]
 
 blueprint = Blueprint("keystone", __name__, url_prefix="/identity")
+# Its errors are Keystone's {"error": {...}} (a 413 over the size limit stays WebOb's).
+ERRORS = "keystone_error.response"
+TOKEN = "keystone_token.response"
 
 
 def _fake() -> FakeCinder:
@@ -73,11 +77,13 @@ def _version() -> dict[str, Any]:
 
 
 @blueprint.get("/")
+@documented(RouteDoc("keystone_versions", "Keystone: list identity API versions", 300))
 def versions() -> Response:
     return _json({"versions": {"values": [_version()]}}, 300)
 
 
 @blueprint.get("/v3")
+@documented(RouteDoc("keystone_version_show", "Keystone: the v3 version document"))
 def version_v3() -> Response:
     return _json({"version": _version()})
 
@@ -90,6 +96,9 @@ def _caller_token() -> core.Token:
 
 
 @blueprint.post("/v3/auth/tokens")
+@documented(RouteDoc("keystone_token_issue", "Keystone: issue a token (password or token "
+                     "method, optionally project-scoped)", 201, errors=(400, 401, 413),
+                     response=TOKEN, fault=ERRORS))
 def issue_token() -> Response:
     body = request.get_json(force=True, silent=True)
     found = directory()
@@ -102,6 +111,9 @@ def issue_token() -> Response:
 
 
 @blueprint.get("/v3/auth/tokens")
+@documented(RouteDoc("keystone_token_show", "Keystone: validate the X-Subject-Token",
+                     errors=(401, 404, 413), authenticated=True, response=TOKEN,
+                     fault=ERRORS))
 def validate_token() -> Response:
     """What keystonemiddleware asks: is X-Subject-Token valid (asked with X-Auth-Token)?"""
     _caller_token()
@@ -116,6 +128,8 @@ def validate_token() -> Response:
 
 
 @blueprint.delete("/v3/auth/tokens")
+@documented(RouteDoc("keystone_token_revoke", "Keystone: revoke the X-Subject-Token", 204,
+                     errors=(401, 404, 413), authenticated=True, fault=ERRORS))
 def revoke_token() -> Response:
     _caller_token()
     subject = request.headers.get("X-Subject-Token", "")
@@ -131,6 +145,8 @@ def _token_caller() -> Caller:
 
 
 @blueprint.get("/v3/projects")
+@documented(RouteDoc("keystone_project_list", "Keystone: the caller's projects",
+                     errors=(401, 413), authenticated=True, fault=ERRORS))
 def list_projects() -> Response:
     """What `openstack ... --project NAME` looks up (with ?name=)."""
     found = directory()
@@ -143,6 +159,8 @@ def list_projects() -> Response:
 
 
 @blueprint.get("/v3/projects/<project_id>")
+@documented(RouteDoc("keystone_project_show", "Keystone: one of the caller's projects",
+                     errors=(401, 404, 413), authenticated=True, fault=ERRORS))
 def show_project(project_id: str) -> Response:
     found = directory()
     project = next((p for p in core.visible_projects(found, _token_caller())

@@ -7,12 +7,14 @@ and response schemas are the files of ``schemas/`` (found by their
 ``x-operation``/``x-kind``), placed once under ``components/schemas`` and
 referenced from there.
 
-Routes added outside the v3 router (the /_fake/ control API, a Keystone)
-are described with ``document(endpoint, RouteDoc(...))`` or the
-``documented(...)`` decorator on the view; their schemas are ordinary
-``schemas/`` files whose ``x-operation`` is ``RouteDoc.operation`` (or files
-named by ``RouteDoc.request``/``response``). ``undocumented_rules(app)`` lists
-any rule that has no description (a test keeps that list empty).
+Routes added outside the v3 router (the /_fake/ control API, the Keystone
+under /identity, the compute lookups under /compute) are described with
+``document(endpoint, RouteDoc(...))`` or the ``documented(...)`` decorator on
+the view; their schemas are ordinary ``schemas/`` files whose ``x-operation``
+is ``RouteDoc.operation`` (or files named by ``RouteDoc.request``/``response``;
+``RouteDoc.fault`` names the error body when it is not Cinder's, e.g.
+Keystone's). ``undocumented_rules(app)`` lists any rule that has no
+description (a test keeps that list empty).
 
 ``make coverage-table`` (``python -m fake_cinder.api.openapi --readme``)
 rewrites the README's coverage table; ``python -m fake_cinder.api.openapi``
@@ -96,6 +98,9 @@ class RouteDoc:
     # Schema files (by stem) to use instead of the operation's, e.g. a shared "state".
     request: str | None = None
     response: str | None = None
+    # The schema file of its errors when they are not Cinder's faults (Keystone's); a 413
+    # stays WebOb's, answered before any route runs.
+    fault: str | None = None
     # False for routes a fuzzer must not call at random (e.g. ones that make the fake fail
     # on purpose): the operation gets "x-fuzz": false and tests/fuzz skips it.
     fuzz: bool = True
@@ -206,9 +211,10 @@ def _rule_methods(rule: Rule) -> list[str]:
     return sorted(m for m in rule.methods or () if m not in ("HEAD", "OPTIONS"))
 
 
-def _doc_for(app: Flask, rule: Rule, method: str) -> RouteDoc | None:
-    view = app.view_functions.get(rule.endpoint)
-    return (_DOCS.get((rule.endpoint, method)) or _DOCS.get((rule.endpoint, None))
+def doc_of(app: Flask, endpoint: str, method: str) -> RouteDoc | None:
+    """The RouteDoc describing this endpoint and method, if any (not the v3 router's)."""
+    view = app.view_functions.get(endpoint)
+    return (_DOCS.get((endpoint, method)) or _DOCS.get((endpoint, None))
             or getattr(view, "openapi_doc", None))
 
 
@@ -223,7 +229,7 @@ def described_routes(app: Flask, router: Router) -> Iterator[DescribedRoute]:
                 yield DescribedRoute(openapi_path(rule.rule), method, _router_doc(route),
                                      route, scoped)
                 continue
-            doc = _doc_for(app, rule, method)
+            doc = doc_of(app, rule.endpoint, method)
             if doc is not None:
                 yield DescribedRoute(openapi_path(rule.rule), method, doc)
 
@@ -234,7 +240,7 @@ def undocumented_rules(app: Flask, router: Router) -> list[str]:
     return [f"{method} {rule.rule}" for rule in app.url_map.iter_rules()
             if rule.endpoint != "static"
             for method in _rule_methods(rule)
-            if (rule.rule, method) not in index and _doc_for(app, rule, method) is None]
+            if (rule.rule, method) not in index and doc_of(app, rule.endpoint, method) is None]
 
 
 # -- schemas ------------------------------------------------------------------------------------
@@ -335,9 +341,11 @@ def _parameters(described: DescribedRoute, schemas: SchemaRegistry,
 
 
 # -- responses ----------------------------------------------------------------------------------
-def _error_response(status: int) -> dict[str, Any]:
-    if status in _WEBOB_ONLY:
-        schema: dict[str, Any] = {"$ref": COMPONENT + WEBOB_FAULT}
+def _error_response(status: int, fault: str | None = None) -> dict[str, Any]:
+    if fault is not None and status != 413:
+        schema: dict[str, Any] = {"$ref": COMPONENT + fault}
+    elif status in _WEBOB_ONLY:
+        schema = {"$ref": COMPONENT + WEBOB_FAULT}
     elif status in _EITHER:
         schema = {"anyOf": [{"$ref": COMPONENT + FAULT}, {"$ref": COMPONENT + WEBOB_FAULT}]}
     else:
@@ -354,7 +362,7 @@ def _responses(described: DescribedRoute, schemas: SchemaRegistry) -> dict[str, 
         success["content"] = {JSON: {"schema": schema}}
     responses = {str(doc.success): success}
     for status in sorted(doc.errors):
-        responses[str(status)] = _error_response(status)
+        responses[str(status)] = _error_response(status, doc.fault)
     return responses
 
 

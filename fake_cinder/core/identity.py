@@ -68,6 +68,19 @@ class ValidationError(IdentityError):
             "assumed to be in error.")
 
 
+def _id_and_name(reference: Mapping[str, Any], target: str) -> tuple[str | None, str | None]:
+    """A reference's ``id`` and ``name``: each absent or a string, as Keystone's schema
+    says (anything else is a 400, not a lookup)."""
+    found = []
+    for key in ("id", "name"):
+        value = reference.get(key)
+        if value is not None and not isinstance(value, str):
+            raise IdentityError(f"Invalid input for field '{target}/{key}': {value!r} is not "
+                                "of type 'string'")
+        found.append(value)
+    return found[0], found[1]
+
+
 class IdentityNotFound(IdentityError):
     status = 404
     title = "Not Found"
@@ -219,24 +232,28 @@ class Directory:
 
     # -- lookups of the auth request's references --------------------------------------------------
     def _domain_of(self, reference: Any, target: str) -> Domain:
-        if not isinstance(reference, Mapping) or not (reference.get("id") or reference.get("name")):
+        if not isinstance(reference, Mapping):
             raise ValidationError("domain", target)
-        if reference.get("id"):
-            found = self.domains.get(reference["id"])
+        domain_id, name = _id_and_name(reference, f"{target}/domain")
+        if not (domain_id or name):
+            raise ValidationError("domain", target)
+        if domain_id:
+            found = self.domains.get(domain_id)
         else:
-            found = next((d for d in self.domains.values() if d.name == reference["name"]), None)
+            found = next((d for d in self.domains.values() if d.name == name), None)
         if found is None:
             raise Unauthorized()
         return found
 
     def find_user(self, reference: Mapping[str, Any]) -> User:
         """A user by ``id``, or by ``name`` and ``domain``; unknown → 401."""
-        if reference.get("id"):
-            found = self.users.get(reference["id"])
-        elif reference.get("name"):
+        user_id, name = _id_and_name(reference, "user")
+        if user_id:
+            found = self.users.get(user_id)
+        elif name:
             domain = self._domain_of(reference.get("domain"), "user")
             found = next((u for u in self.users.values()
-                          if u.name == reference["name"] and u.domain_id == domain.id), None)
+                          if u.name == name and u.domain_id == domain.id), None)
         else:
             raise ValidationError("id or name", "user")
         if found is None or not found.enabled:
@@ -244,12 +261,13 @@ class Directory:
         return found
 
     def find_project(self, reference: Mapping[str, Any]) -> Project:
-        if reference.get("id"):
-            found = self.projects.get(reference["id"])
-        elif reference.get("name"):
+        project_id, name = _id_and_name(reference, "project")
+        if project_id:
+            found = self.projects.get(project_id)
+        elif name:
             domain = self._domain_of(reference.get("domain"), "project")
             found = next((p for p in self.projects.values()
-                          if p.name == reference["name"] and p.domain_id == domain.id), None)
+                          if p.name == name and p.domain_id == domain.id), None)
         else:
             raise ValidationError("id or name", "project")
         if found is None:
@@ -344,13 +362,17 @@ class TokenRegistry:
         if not isinstance(password, str):
             raise ValidationError("password", "user")
         user = directory.find_user(reference)
-        if not secrets.compare_digest(user.password.encode(), password.encode()):
+        # surrogatepass: a JSON string may hold lone surrogates (they just do not match).
+        if not secrets.compare_digest(user.password.encode("utf-8", "surrogatepass"),
+                                      password.encode("utf-8", "surrogatepass")):
             raise Unauthorized()
         return user
 
     @staticmethod
     def _scope(directory: Directory, user: User, scope: Any) -> Project | None:
         """The project the token is for; Keystone falls back to the default project."""
+        if scope == "unscoped":
+            return None  # Keystone's explicit request for an unscoped token
         if scope is None:
             default = user.default_project_id
             if default and user.roles.get(default):

@@ -17,8 +17,9 @@ ATTACHMENT = {"id": "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11", "status": "reserved"
               "connection_info": {}}
 
 
-def check(fake, status: int, body, operation: str | None = "attachment_show") -> list[str]:
-    with fake.app.test_request_context("/"):
+def check(fake, status: int, body, operation: str | None = "attachment_show",
+          path: str = "/") -> list[str]:
+    with fake.app.test_request_context(path):
         g.operation = operation
         g.api_version = mv.APIVersion(3, 27)
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -58,3 +59,14 @@ def test_unnamed_operations_and_empty_bodies(fake):
     assert check(fake, 204, b"") == []
     assert check(fake, 200, b"") != []
     assert check(fake, 200, b"not json") != []
+
+
+def test_keystone_and_compute_responses_are_checked(fake):
+    """Their routes are named by their RouteDoc; /identity's errors are Keystone's."""
+    error = {"error": {"code": 401, "title": "Unauthorized", "message": "x"}}
+    assert check(fake, 401, error, None, "/identity/v3/projects") == []
+    assert check(fake, 401, {"unauthorized": {"code": 401, "message": "x"}}, None,
+                 "/identity/v3/projects") != []
+    assert check(fake, 200, {"projects": [], "links": {}}, None, "/identity/v3/projects") != []
+    assert check(fake, 200, {"servers": []}, None, "/compute/v2.1/servers/detail") == []
+    assert check(fake, 200, {"server": {"id": "x"}}, None, "/compute/v2.1/servers/x") != []

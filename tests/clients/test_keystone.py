@@ -91,6 +91,37 @@ def test_malformed_auth_requests_get_keystones_400(client, data):
     assert response.json["error"]["message"].startswith("Expecting to find ")
 
 
+def _user(**user) -> dict:
+    return {"auth": {"identity": {"methods": ["password"], "password": {"user": user}}}}
+
+
+@pytest.mark.parametrize("body", [
+    _user(id=["demo"], password="demo"),
+    _user(name="demo", domain={"id": {"x": 1}}, password="demo"),
+    {"auth": {**_user(id="demo", password="demo")["auth"], "scope": {"project": {"id": {}}}}}])
+def test_references_that_are_not_strings_get_keystones_400(client, body):
+    response = client.post("/identity/v3/auth/tokens", json=body)
+    assert response.status_code == 400
+    assert response.json["error"]["message"].startswith("Invalid input for field ")
+
+
+def test_a_password_with_a_lone_surrogate_is_just_wrong(client):
+    response = client.post("/identity/v3/auth/tokens",
+                           data=b'{"auth": {"identity": {"methods": ["password"], "password": '
+                                b'{"user": {"id": "demo", "password": "\\ud800"}}}}}',
+                           content_type="application/json")
+    assert response.status_code == 401
+    assert response.json == UNAUTHORIZED
+
+
+def test_an_unscoped_request_gets_an_unscoped_token(client):
+    body = _user(id="demo", password="demo")
+    body["auth"]["scope"] = "unscoped"
+    response = client.post("/identity/v3/auth/tokens", json=body)
+    assert response.status_code == 201
+    assert "project" not in response.json["token"]
+    assert "catalog" not in response.json["token"]
+
 def test_tokens_identify_cinder_callers(client):
     member = {"X-Auth-Token": issue(client), "OpenStack-API-Version": "volume 3.71"}
     assert client.get("/v3/demo/attachments", headers=member).status_code == 200

@@ -8,6 +8,7 @@ at least 10 000 in ``make fuzz`` (which also prints the summary).
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections import Counter
@@ -28,6 +29,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from fake_cinder.core.identity import Directory, IdentityError
+from fake_cinder.resources import fixture_path
+
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance,
           content_type_conformance]
 # Who calls: the noauth admin of demo, a member of demo, Nova with a service token, a member
@@ -41,6 +45,8 @@ CALLERS: list[dict[str, str]] = [
     {},
 ]
 AUTH_HEADERS = ("X-Auth-Token", "X-Project-Id")
+DEFAULT_IDENTITY = json.loads(fixture_path("default.json").read_text(encoding="utf-8"))[
+    "identity"]
 BUDGET = int(os.environ.get("FUZZ_REQUESTS", "300"))
 
 
@@ -63,12 +69,37 @@ def _live_ids(fake: Any) -> dict[str, list[str]]:
                 list(fake.store.attachments), "type_id": list(fake.store.volume_types)}
 
 
-def _steer(case: Any, fake: Any, headers: dict[str, str], choice: int) -> None:
-    """Point most cases at the caller's project and, often, at existing resources."""
+def _keystone_token(fake: Any, choice: int) -> str | None:
+    """A fresh token of the fake's own Keystone (demo's or admin's). The fuzzer's calls to
+    /_fake/state may have dropped the users: then the default fixture's come back."""
+    user = ("demo", "admin")[choice % 2]
+    body = {"auth": {"identity": {"methods": ["password"],
+                                  "password": {"user": {"id": user, "password": user}}}}}
+    for _ in range(2):
+        try:
+            return fake.tokens.authenticate(Directory.parse(fake.store.identity), body).id
+        except IdentityError:
+            fake.load({"identity": DEFAULT_IDENTITY}, replace=False)
+    return None
+
+
+def _steer(case: Any, fake: Any, headers: dict[str, str], choice: int) -> dict[str, str]:
+    """Point most cases at the caller's project and, often, at existing resources; the
+    headers to send (on /identity, mostly with tokens its Keystone issued)."""
     if case.headers and choice % 7 != 6:
         # schemathesis fills the security schemes' headers with noise: mostly use the caller's.
         for name in AUTH_HEADERS:
             case.headers.pop(name, None)
+    if case.path.startswith("/identity/v3/") and choice % 5 != 4:
+        token = _keystone_token(fake, choice)
+        if token is not None:
+            headers = {**headers, "X-Auth-Token": token}
+            if choice % 3 != 2:
+                headers["X-Subject-Token"] = _keystone_token(fake, choice // 2) or token
+        params = case.path_parameters or {}
+        if "project_id" in params and choice % 10 != 9:
+            params["project_id"] = ("demo", "admin")[choice // 7 % 2]
+        return headers
     params = case.path_parameters or {}
     if "project_id" in params and choice % 10 != 9:
         params["project_id"] = _project_of(headers)
@@ -80,6 +111,7 @@ def _steer(case: Any, fake: Any, headers: dict[str, str], choice: int) -> None:
     if (isinstance(attachment, dict) and "volume_uuid" in attachment and ids["volume_id"]
             and choice % 2 == 0):
         attachment["volume_uuid"] = ids["volume_id"][choice % len(ids["volume_id"])]
+    return headers
 
 
 def _fuzz_operation(operation: Any, live: Live, mode: GenerationMode, examples: int,
@@ -89,7 +121,7 @@ def _fuzz_operation(operation: Any, live: Live, mode: GenerationMode, examples: 
     @given(case=operation.as_strategy(generation_mode=mode),
            headers=st.sampled_from(CALLERS), choice=st.integers(0, 2**16))
     def run(case: Any, headers: dict[str, str], choice: int) -> None:
-        _steer(case, live.fake, headers, choice)
+        headers = _steer(case, live.fake, headers, choice)
         tally.requests += 1
         response = case.call(base_url=live.url, session=session, headers=headers)
         tally.statuses[response.status_code] += 1
@@ -133,7 +165,6 @@ def fuzz(live: Live, budget: int) -> Tally:
 def fake():
     """The default fixtures with repeatable ids."""
     from fake_cinder import FakeCinder
-    from fake_cinder.resources import fixture_path
     return FakeCinder(fixture_path("default.json"), seed=1)
 
 
