@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hmac
 import logging
 import random
@@ -59,74 +58,50 @@ def _control_allowed(fake: FakeCinder, req: Request) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def _identify(fake: FakeCinder) -> Response | None:
-    """Per-request state in g, Cinder's size limit, the control token and the caller."""
-    # Unwrap the context proxies once (each access through them costs a lookup) and
-    # fill g's dict in one call (what g's __setattr__ does, a Python call each).
-    state, req = vars(g._get_current_object()), request._get_current_object()
-    state.update(fake=fake, request_id=new_request_id(), api_version=None, operation=None,
-                 caller=None)
-    length = req.content_length
-    # The size limit is Cinder's; /_fake/ (the fake's own control API) takes whole states.
-    if (length is not None and length > MAX_REQUEST_BODY_SIZE
-            and not req.path.startswith("/_fake/")):
-        return webob_response(413)
-    if not _control_allowed(fake, req):
-        return fault_response(401, f"Missing or wrong {CONTROL_TOKEN_HEADER} header.")
-    if _is_v3(req.path):
-        caller = caller_from_headers(WsgiHeaders(req.environ), fake.resolve_token)
-        if caller is None:
-            return webob_response(401)
-        state["caller"] = caller
-    return None
-
-
-@functools.lru_cache(maxsize=128)
-def _version_headers(version: microversions.APIVersion) -> tuple[tuple[str, str], ...]:
-    return ((microversions.HEADER, microversions.header_value(version)),
-            ("Vary", microversions.HEADER))
-
-
-def _decorate(fake: FakeCinder, response: Response) -> None:
-    """Cinder's response headers, then the journal."""
-    state = vars(g._get_current_object())
-    request_id = state.get("request_id", "")
-    # add, not set: no response carries these yet, and set scans the headers each time.
-    add = response.headers.add
-    add("X-OpenStack-Request-Id", request_id)
-    version = state.get("api_version")
-    if version is not None:
-        add("X-Compute-Request-Id", request_id)
-        for name, value in _version_headers(version):
-            add(name, value)
-    fake.after_request(request._get_current_object(), response)
-
-
-class CinderFlask(FakeFlask):
-    """The fake's app: identification and response decoration run in the two methods
-    Flask calls around every dispatch rather than as hooks, which Flask looks up and
-    wraps per request. Blueprint hooks (/_fake/) still run, after identification."""
-
-    fake: FakeCinder
-
-    def preprocess_request(self) -> Response | None:
-        refused = _identify(self.fake)
-        return refused if refused is not None else super().preprocess_request()
-
-    def process_response(self, response: Response) -> Response:
-        _decorate(self.fake, response)
-        return super().process_response(response)
-
-
 def create_app(fake: FakeCinder) -> Flask:
     # FakeFlask: a new app per test must be cheap. No /static route: Cinder has none.
-    app = CinderFlask("fake_cinder", static_folder=None)
-    app.fake = fake
+    app = FakeFlask("fake_cinder", static_folder=None)
     app.extensions["fake_cinder"] = fake
     app.url_map.strict_slashes = False
     # Bodies without a Content-Length (chunked) are cut off while read, as oslo's
     # sizelimit middleware does; declared lengths are refused up front below.
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BODY_SIZE
+
+    @app.before_request
+    def identify() -> Response | None:
+        # Unwrap the context proxies once (each access through them costs a lookup) and
+        # fill g's dict in one call (what g's __setattr__ does, a Python call each).
+        state, req = vars(g._get_current_object()), request._get_current_object()
+        state.update(fake=fake, request_id=new_request_id(), api_version=None, operation=None,
+                     caller=None)
+        length = req.content_length
+        # The size limit is Cinder's; /_fake/ (the fake's own control API) takes whole states.
+        if (length is not None and length > MAX_REQUEST_BODY_SIZE
+                and not req.path.startswith("/_fake/")):
+            return webob_response(413)
+        if not _control_allowed(fake, req):
+            return fault_response(401, f"Missing or wrong {CONTROL_TOKEN_HEADER} header.")
+        if _is_v3(req.path):
+            caller = caller_from_headers(WsgiHeaders(req.environ), fake.resolve_token)
+            if caller is None:
+                return webob_response(401)
+            state["caller"] = caller
+        return None
+
+    @app.after_request
+    def decorate(response: Response) -> Response:
+        state = vars(g._get_current_object())
+        request_id = state.get("request_id", "")
+        # add, not set: no response carries these yet, and set scans the headers each time.
+        add = response.headers.add
+        add("X-OpenStack-Request-Id", request_id)
+        version = state.get("api_version")
+        if version is not None:
+            add("X-Compute-Request-Id", request_id)
+            add(microversions.HEADER, microversions.header_value(version))
+            add("Vary", microversions.HEADER)
+        fake.after_request(request._get_current_object(), response)
+        return response
 
     @app.errorhandler(CinderError)
     def cinder_error(error: CinderError) -> Response:
