@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -370,7 +369,7 @@ class FakeCinder:
         attachment_id, attachment_status = None, None
         if operation in ATTACHMENT_OPERATIONS:
             attachment_id, attachment_status = self._attachment_after(
-                operation, request, response, status)
+                operation, request, state, status)
         caller = state.get("caller")
         version = state.get("api_version")
         self.journal.record({
@@ -384,14 +383,14 @@ class FakeCinder:
             "attachment_id": attachment_id, "attachment_status": attachment_status,
         })
 
-    def _attachment_after(self, operation: str, request: Request, response: Response,
+    def _attachment_after(self, operation: str, request: Request, state: dict[str, Any],
                           status: int | None) -> tuple[str | None, str | None]:
         """The attachment a request was about and its stored status afterwards."""
         attachment_id = (request.view_args or {}).get("attachment_id")
         if operation == "attachment_create":
-            attachment_id = g.get("fake_attachment_id")
+            attachment_id = state.get("fake_attachment_id")
             if attachment_id is None and status == 200:
-                attachment_id = _created_id(response)
+                attachment_id = _created_id(state.get("payload"))
         if attachment_id is None:
             return None, None
         stored = self.store.attachments.get(attachment_id)
@@ -406,17 +405,9 @@ class FakeCinder:
         self.errors.append(error)
 
 
-_CREATED_ID = re.compile(rb'^\{"attachment": \{"id": "([^"]+)"')
-
-
-def _created_id(response: Response) -> str | None:
-    """The new attachment's id from a create's response: its first key, read without
-    decoding the whole body (the journal must stay cheap)."""
-    body = response.get_data()
-    match = _CREATED_ID.match(body)
-    if match is not None:
-        return match.group(1).decode()
-    found = (response.get_json(silent=True) or {}).get("attachment")
+def _created_id(payload: Any) -> str | None:
+    """The new attachment's id from the payload a create answered."""
+    found = payload.get("attachment") if isinstance(payload, dict) else None
     return found.get("id") if isinstance(found, dict) else None
 
 

@@ -176,6 +176,11 @@ def _pick_action(route: Route, raw: bytes) -> tuple[Operation, Any]:
     return operation, decoded
 
 
+# Clients send the same version header on every request: negotiate each value once
+# (refusals raise, and exceptions are never cached).
+_negotiate = functools.lru_cache(maxsize=256)(mv.negotiate)
+
+
 def _make_view(route: Route) -> Callable[..., Response]:
     def view(project_id: str | None = None, **params: str) -> Response:
         # Unwrap the context proxies once: each access through them costs a lookup.
@@ -186,7 +191,7 @@ def _make_view(route: Route) -> Callable[..., Response]:
             raise RoutingNotFound()
         state = vars(ctx)  # g's attributes, set without g's Python-level __setattr__
         fake: FakeCinder = ctx.fake
-        state["api_version"] = mv.negotiate(req.environ.get(mv.ENVIRON_KEY), fake.max_version)
+        state["api_version"] = _negotiate(req.environ.get(mv.ENVIRON_KEY), fake.max_version)
         content_type, raw = _read_body()
         if route.actions is not None:
             operation, body = _pick_action(route, raw)
@@ -213,6 +218,7 @@ def _make_view(route: Route) -> Callable[..., Response]:
         api_request = ApiRequest(fake=fake, caller=caller, version=version,
                                  operation=operation.name, params=params, body=body, args=args)
         status, payload = operation.handler(api_request)
+        state["payload"] = payload  # the journal reads a created attachment's id from it
         if payload is None:
             # Cinder sends a JSON content type even on its empty 204s.
             return Response(b"", status=status, content_type=JSON)

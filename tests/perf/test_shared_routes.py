@@ -50,3 +50,19 @@ def test_urls_are_built_on_demand() -> None:
     response = app.test_client().get("/v3", headers=HEADERS)
     assert response.status_code == 302
     assert response.headers["Location"] == "http://localhost/v3/"
+
+
+def test_the_werkzeug_internals_shared_routes_rely_on_are_there() -> None:
+    """flask_app.SharedRulesMap adopts a compiled Map's private state and LazyBuildRule
+    overrides a private Rule method: a werkzeug release that renames them must fail here,
+    loudly, rather than route wrongly (setup.cfg pins the werkzeug range tested)."""
+    from werkzeug.routing import Map, Rule
+    from werkzeug.routing.matcher import StateMachineMatcher
+
+    compiled = Map([Rule("/v3/<project_id>/volumes", endpoint="volumes")])
+    compiled.update()
+    assert isinstance(compiled._matcher, StateMachineMatcher)
+    assert set(compiled._rules_by_endpoint) == {"volumes"}
+    assert compiled._remap is False
+    assert callable(Rule._compile_builder)
+    assert Map([Rule("/x", endpoint="x")]).bind("localhost").build("x") == "/x"
