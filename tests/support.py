@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, g, request
@@ -253,3 +255,13 @@ def slow_status(store: Any, volume_id: str, delay: float = 0.002) -> None:
         fields = {f.name: getattr(volume, f.name) for f in dataclasses.fields(Volume)}
         store.remove_volume(volume_id)
         store.add_volume(SlowStatusVolume(**fields))
+
+
+def run_threads(target: Callable[..., Any], jobs: Iterable[tuple[Any, ...]],
+                timeout: float = 30) -> None:
+    """Run ``target(*job)`` for every job, each in its own thread, and wait for all."""
+    threads = [threading.Thread(target=target, args=job) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)

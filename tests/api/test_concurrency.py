@@ -7,7 +7,7 @@ import threading
 import uuid
 
 import pytest
-from support import SHARED_VOLUME, VOLUME, slow_status
+from support import SHARED_VOLUME, VOLUME, run_threads, slow_status
 
 THREADS = 16
 
@@ -28,11 +28,7 @@ def race(app, fake, volume_id: str) -> list:
         with lock:
             results.append(response)
 
-    threads = [threading.Thread(target=reserve) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_threads(reserve, [()] * THREADS)
     assert len(results) == THREADS
     return results
 

@@ -7,7 +7,7 @@ import threading
 import uuid
 
 import requests
-from support import CONNECTOR, SERVER, SERVER2, SHARED_VOLUME, VOLUME, slow_status
+from support import CONNECTOR, SERVER, SERVER2, SHARED_VOLUME, VOLUME, run_threads, slow_status
 
 THREADS = 8
 
@@ -133,11 +133,7 @@ def test_concurrent_reserves_over_http_exactly_one_wins(live_server_url, fake):
         with lock:
             results.append(response)
 
-    threads = [threading.Thread(target=reserve) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_threads(reserve, [()] * THREADS)
     statuses = sorted(r.status_code for r in results)
     assert statuses == [200] + [400] * (THREADS - 1)
     for response in results:

@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from support import slow_status
+from support import run_threads, slow_status
 
 from fake_cinder.core import attachments as core
 from fake_cinder.core import volumes
@@ -146,10 +146,6 @@ def test_concurrent_reserves_in_the_core(store):
         except InvalidVolume:
             outcomes.append("refused")
 
-    threads = [threading.Thread(target=reserve) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_threads(reserve, [()] * threads_count)
     assert sorted(outcomes) == ["ok"] + ["refused"] * (threads_count - 1)
     assert len(store.attachments) == 1

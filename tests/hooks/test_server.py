@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import requests
+from support import run_threads
 
 from fake_cinder import FakeCinder
 from fake_cinder.core.context import Caller
@@ -63,11 +62,7 @@ def test_concurrent_clients(fake: FakeCinder) -> None:
                                      "instance_uuid": f"8a3c1b2d-0000-4000-8000-{number:012d}"}})
             statuses[volume].append(response.status_code)
 
-        threads = [threading.Thread(target=attach, args=job) for job in jobs]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_threads(attach, jobs)
     # One reservation per non-multiattach volume, whoever came first.
     assert sorted(statuses[contested]) == [200, 400, 400, 400, 400]
     assert all(statuses[volume] == [200] for volume in volumes[1:])
