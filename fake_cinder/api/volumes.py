@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import request
 
 from ..core import volumes as core
 from ..core.errors import BadRequest, CinderError
+from ..core.listing import parse_list_query
 from ..core.models import Volume
+from . import microversions as mv
 from .routing import ApiRequest, Operation, Router
 from .views import volume_detail, volume_summary, volume_type_view
 
 Result = tuple[int, Any]
 TRUE_STRINGS = ("true", "1", "on", "yes", "y", "t")
+VOLUME_LIST_BOOTABLE = mv.APIVersion(3, 2)  # strict boolean filter values
 
 
 def _base_url() -> str:
@@ -86,18 +91,35 @@ def volume_show(req: ApiRequest) -> Result:
     return 200, {"volume": _volume_view(req, volume)}
 
 
-def _wants_all_tenants(req: ApiRequest) -> bool:
-    return "all_tenants" in req.args
+def _list(req: ApiRequest, collection: str,
+          render: Callable[[Volume], dict[str, Any]]) -> Result:
+    """Cinder's VolumeController._get_volumes: paging, sorting, filters, next link."""
+    query = parse_list_query(req.args, req.caller,
+                             strict_filters=req.version >= mv.STRICT_FILTERS,
+                             allowed_filters=core.ALLOWED_FILTERS, columns=core.MODEL_COLUMNS,
+                             bool_all_tenants=True)
+    core.rename_volume_params(query)
+    filters = core.volume_filter_values(query.filters,
+                                        strict_booleans=req.version >= VOLUME_LIST_BOOTABLE)
+    volumes = core.list_volumes(req.fake.store, req.caller, query, filters)
+    body: dict[str, Any] = {"volumes": [render(v) for v in volumes]}
+    # A full page (the limit asked for, else the server's maximum) gets a next link.
+    if volumes and len(volumes) >= query.limit:
+        params = dict(req.args)
+        params["marker"] = volumes[-1].id
+        project = (request.view_args or {}).get("project_id")
+        prefix = f"{_base_url()}/v3/{project}" if project else f"{_base_url()}/v3"
+        body["volumes_links"] = [{
+            "rel": "next", "href": f"{prefix}/{collection}?{urlencode(params)}"}]
+    return 200, body
 
 
 def volume_list(req: ApiRequest) -> Result:
-    volumes = core.list_volumes(req.fake.store, req.caller, _wants_all_tenants(req))
-    return 200, {"volumes": [volume_summary(v, _base_url()) for v in volumes]}
+    return _list(req, "volumes", lambda v: volume_summary(v, _base_url()))
 
 
 def volume_list_detail(req: ApiRequest) -> Result:
-    volumes = core.list_volumes(req.fake.store, req.caller, _wants_all_tenants(req))
-    return 200, {"volumes": [_volume_view(req, v) for v in volumes]}
+    return _list(req, "volumes/detail", lambda v: _volume_view(req, v))
 
 
 def volume_delete(req: ApiRequest) -> Result:

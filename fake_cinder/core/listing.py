@@ -25,6 +25,9 @@ MODEL_COLUMNS = {
     "created_at": "created_at", "updated_at": "updated_at",
 }
 DEFAULT_SORT_KEYS = ("created_at", "id")
+# oslo's bool_from_string spellings (compared lower-cased).
+TRUE_STRINGS = ("1", "t", "true", "on", "y", "yes")
+FALSE_STRINGS = ("0", "f", "false", "off", "n", "no")
 _PAGING_KEYS = ("limit", "marker", "offset", "sort", "sort_key", "sort_dir")
 
 
@@ -104,12 +107,18 @@ def _complete_sort(keys: list[str], dirs: list[str]) -> tuple[list[str], list[st
     return keys, dirs
 
 
-def parse_list_query(params: Mapping[str, str], caller: Caller,
-                     strict_filters: bool) -> ListQuery:
-    """Validate an attachments list query string the way Cinder does.
+def parse_list_query(params: Mapping[str, str], caller: Caller, strict_filters: bool,
+                     allowed_filters: frozenset[str] = ALLOWED_FILTERS,
+                     columns: Mapping[str, str] = MODEL_COLUMNS,
+                     bool_all_tenants: bool = False) -> ListQuery:
+    """Validate a list query string the way Cinder does (attachments by default).
 
     ``strict_filters`` is microversion 3.31 or later: non-admins get a 400 for
-    unknown filters instead of having them dropped.
+    unknown filters instead of having them dropped. ``allowed_filters`` are the
+    resource's non-admin filters (resource_filters.json); ``columns`` maps the
+    resource's database columns to the fake's attribute names. With
+    ``bool_all_tenants`` (volumes) all_tenants is read as a boolean, else its
+    presence counts (attachments).
     """
     params = dict(params)
     sort_keys, sort_dirs = _sort_params(params)
@@ -122,7 +131,7 @@ def parse_list_query(params: Mapping[str, str], caller: Caller,
         # Cinder's reject_invalid_filters checks this first, for admins too.
         raise BadRequest("Filter keys can only contain ASCII characters.")
     if not caller.is_admin:
-        unknown = [k for k in filters if k not in ALLOWED_FILTERS]
+        unknown = [k for k in filters if k not in allowed_filters]
         if strict_filters:
             # cinderclient always sends all_tenants, so Cinder lets it pass silently.
             reported = [k for k in unknown if k != "all_tenants"]
@@ -131,21 +140,27 @@ def parse_list_query(params: Mapping[str, str], caller: Caller,
                     f"Invalid filters {','.join(reported)} are found in query options.")
         for key in unknown:
             del filters[key]
-    if filters.get("instance_id"):
+    if filters.get("instance_id") and "instance_uuid" in columns:
         filters["instance_uuid"] = filters.pop("instance_id")
     all_tenants = caller.is_admin and "all_tenants" in filters
+    if all_tenants and bool_all_tenants:
+        # Cinder's get_bool_param; a false value stays a (non-column) filter.
+        raw = filters["all_tenants"]
+        if raw.strip().lower() not in TRUE_STRINGS + FALSE_STRINGS:
+            raise BadRequest(f"Value '{raw}' for 'all_tenants' is not a boolean.")
+        all_tenants = raw.strip().lower() in TRUE_STRINGS
     if all_tenants:
         del filters["all_tenants"]
 
     sort_keys, sort_dirs = _complete_sort(sort_keys, sort_dirs)
     query = ListQuery(filters=filters, sort_keys=sort_keys, sort_dirs=sort_dirs,
                       marker=marker, limit=limit, offset=offset, all_tenants=all_tenants)
-    query.matches_nothing = any(key not in MODEL_COLUMNS for key in filters)
+    query.matches_nothing = any(key not in columns for key in filters)
     return query
 
 
-def check_sort_keys(query: ListQuery) -> None:
+def check_sort_keys(query: ListQuery, columns: Mapping[str, str] = MODEL_COLUMNS) -> None:
     """Cinder checks sort keys last, when it builds the database query."""
     for key in query.sort_keys:
-        if key not in MODEL_COLUMNS:
+        if key not in columns:
             raise InvalidInput("Invalid sort key")

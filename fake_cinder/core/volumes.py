@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+from collections.abc import Mapping
 from typing import Any
 
 from .context import Caller
 from .errors import Conflict, InvalidInput, InvalidVolume, VolumeNotFound, VolumeTypeNotFound
+from .listing import FALSE_STRINGS, TRUE_STRINGS, ListQuery, check_sort_keys
 from .models import Volume, VolumeType
 from .state import Store
 
@@ -19,6 +22,23 @@ _DELETE_REFUSED = (
     "Volume status must be available or error or error_restoring or error_extending or "
     "error_managing and must not be migrating, attached, belong to a group, have snapshots, "
     "awaiting a transfer, or be disassociated from snapshots after volume transfer.")
+# resource_filters.json "volume": what non-admins may filter volume lists by.
+ALLOWED_FILTERS = frozenset({"name", "status", "metadata", "bootable", "migration_status",
+                             "availability_zone", "group_id", "size", "created_at",
+                             "updated_at", "consumes_quota"})
+# Cinder's Volume columns (filters and sort keys) mapped to the fake's attribute names;
+# "metadata" is the volume_metadata relationship, which the filter code special-cases.
+MODEL_COLUMNS = {
+    "id": "id", "display_name": "name", "display_description": "description",
+    "status": "status", "attach_status": "attach_status", "size": "size",
+    "availability_zone": "availability_zone", "bootable": "bootable",
+    "multiattach": "multiattach", "user_id": "user_id", "project_id": "project_id",
+    "volume_type_id": "volume_type_id", "host": "host", "created_at": "created_at",
+    "updated_at": "updated_at", "migration_status": "migration_status",
+    "encryption_key_id": "encryption_key_id", "metadata": "metadata",
+}
+SORT_COLUMNS = {k: v for k, v in MODEL_COLUMNS.items() if k != "metadata"}
+_BOOLEAN_COLUMNS = ("bootable", "multiattach")
 VOLUME_STATUSES = (
     "creating", "available", "deleting", "error", "error_deleting", "error_managing",
     "managing", "attaching", "in-use", "detaching", "maintenance", "restoring-backup",
@@ -122,12 +142,85 @@ def get_volume(store: Store, caller: Caller, volume_id: str) -> Volume:
         return volume
 
 
-def list_volumes(store: Store, caller: Caller, all_tenants: bool = False) -> list[Volume]:
-    """Newest first, like Cinder's default created_at desc."""
+def rename_volume_params(query: ListQuery) -> None:
+    """The REST API says name where Cinder's database says display_name."""
+    query.sort_keys = ["display_name" if k == "name" else k for k in query.sort_keys]
+    if "name" in query.filters:
+        query.filters["display_name"] = query.filters.pop("name")
+    query.matches_nothing = any(key not in MODEL_COLUMNS for key in query.filters)
+
+
+def volume_filter_values(filters: Mapping[str, str], strict_booleans: bool) -> dict[str, Any]:
+    """Cinder's check_volume_filters: booleans parsed, other values read as Python
+    literals when they are (size=1 is the number 1, metadata a dict), else strings."""
+    values: dict[str, Any] = {}
+    for key, raw in filters.items():
+        if key in _BOOLEAN_COLUMNS:
+            lowered = raw.strip().lower()
+            if strict_booleans:
+                # Microversion 3.2 and later: only oslo's boolean strings.
+                if lowered not in TRUE_STRINGS + FALSE_STRINGS:
+                    raise InvalidInput(f"'{key} = {raw}'")
+                values[key] = lowered in TRUE_STRINGS
+            else:
+                values[key] = raw not in ("False", "false", "FALSE")
+        elif key == "display_name":
+            values[key] = raw
+        else:
+            try:
+                values[key] = ast.literal_eval(raw)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                values[key] = raw
+    return values
+
+
+def _volume_matches(volume: Volume, filters: Mapping[str, Any]) -> bool:
+    for key, wanted in filters.items():
+        if key == "metadata":
+            if not isinstance(wanted, dict) or any(
+                    volume.metadata.get(str(k)) != v for k, v in wanted.items()):
+                return False
+        elif isinstance(wanted, (list, tuple, set, frozenset)):
+            if getattr(volume, MODEL_COLUMNS[key]) not in wanted:
+                return False
+        elif getattr(volume, MODEL_COLUMNS[key]) != wanted:
+            return False
+    return True
+
+
+def _sort_value(volume: Volume, key: str) -> tuple[bool, Any]:
+    # NULLs sort first ascending, as in Cinder's databases.
+    value = getattr(volume, MODEL_COLUMNS[key])
+    return (value is not None, value if value is not None else 0)
+
+
+def list_volumes(store: Store, caller: Caller, query: ListQuery,
+                 filters: Mapping[str, Any]) -> list[Volume]:
+    """One page of volumes in Cinder's order (default: newest first).
+
+    ``filters`` are the query's filters after volume_filter_values.
+    """
     with store.lock:
-        project = None if (caller.is_admin and all_tenants) else caller.project_id
-        volumes = store.project_volumes(project)
-    return sorted(volumes, key=lambda v: (v.created_at, v.id), reverse=True)
+        if query.matches_nothing or "metadata" in filters and not isinstance(
+                filters["metadata"], dict):
+            return []
+        marker = get_volume(store, caller, query.marker) if query.marker else None
+        check_sort_keys(query, SORT_COLUMNS)
+        volumes = store.project_volumes(None if query.all_tenants else caller.project_id)
+        if not caller.is_admin:
+            # Cinder hides migration targets from non-admins.
+            volumes = [v for v in volumes
+                       if not (v.migration_status or "").startswith("target:")]
+        if marker is not None and all(v is not marker for v in volumes):
+            volumes.append(marker)  # Cinder pages by the marker's values
+        # A stable sort per key, least significant first, gives the mixed directions.
+        for key, direction in reversed(list(zip(query.sort_keys, query.sort_dirs,
+                                                strict=True))):
+            volumes.sort(key=lambda v, k=key: _sort_value(v, k), reverse=direction == "desc")
+        if marker is not None:
+            volumes = volumes[next(i for i, v in enumerate(volumes) if v is marker) + 1:]
+        matching = [v for v in volumes if _volume_matches(v, filters)]
+        return matching[query.offset:query.offset + query.limit]
 
 
 def delete_volume(store: Store, caller: Caller, volume_id: str) -> None:

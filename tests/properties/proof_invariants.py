@@ -92,6 +92,22 @@ def http_api(base_url: str) -> Api:
     return Api(send)
 
 
+def _all_volumes(api: Api, admin: dict[str, str]) -> list[dict[str, Any]]:
+    """Every volume, following Cinder's next links (a page holds at most 1000)."""
+    volumes: list[dict[str, Any]] = []
+    path = "/v3/volumes/detail?all_tenants=1"
+    while path:
+        page = api.call("GET", path, admin)
+        assert page.status == 200, page
+        volumes.extend(page.body["volumes"])
+        links = page.body.get("volumes_links")
+        path = ""
+        if links:
+            href = urlsplit(links[0]["href"])
+            path = f"{href.path}?{href.query}"
+    return volumes
+
+
 def check_invariants(api: Api, fake: FakeCinder, *, expected_volumes: dict[str, str] | None = None,
                      deleted: Iterable[str] = ()) -> None:
     """Every invariant of the issue, asked through the API.
@@ -103,13 +119,12 @@ def check_invariants(api: Api, fake: FakeCinder, *, expected_volumes: dict[str, 
     everything = api.call("GET", "/v3/attachments/detail?all_tenants=1&limit=100000", admin)
     assert everything.status == 200, everything
     attachments = {a["id"]: a for a in everything.body["attachments"]}
-    volumes = api.call("GET", "/v3/volumes/detail?all_tenants=1", admin)
-    assert volumes.status == 200, volumes
-    by_volume: dict[str, list[dict[str, Any]]] = {v["id"]: [] for v in volumes.body["volumes"]}
+    all_volumes = _all_volumes(api, admin)
+    by_volume: dict[str, list[dict[str, Any]]] = {v["id"]: [] for v in all_volumes}
     for attachment in attachments.values():
         by_volume[attachment["volume_id"]].append(attachment)
 
-    for volume in volumes.body["volumes"]:
+    for volume in all_volumes:
         own = by_volume[volume["id"]]
         statuses = [a["status"] for a in own]
         # The volume's status is the volume form of one of its attachments' statuses, and
@@ -131,7 +146,7 @@ def check_invariants(api: Api, fake: FakeCinder, *, expected_volumes: dict[str, 
         assert set(by_volume) >= set(expected_volumes)
 
     # Every listed attachment can be shown by its owner and by no other project's member.
-    projects = {v["id"]: v["os-vol-tenant-attr:tenant_id"] for v in volumes.body["volumes"]}
+    projects = {v["id"]: v["os-vol-tenant-attr:tenant_id"] for v in all_volumes}
     for project in PROJECTS:
         mine = api.call("GET", "/v3/attachments?limit=100000", headers(project))
         assert mine.status == 200, mine
