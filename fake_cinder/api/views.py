@@ -65,12 +65,18 @@ def volume_attachments(attachments: list[Attachment], caller: Caller) -> list[di
     return shown
 
 
+# Cinder shows its internal managing statuses as the ones clients knew before (bug 1504007).
+_SHOWN_STATUS = {"managing": "creating", "error_managing": "error",
+                 "error_managing_deleting": "deleting"}
+
+
 def volume_detail(volume: Volume, volume_type: VolumeType | None,
                   attachments: list[Attachment], caller: Caller, version: mv.APIVersion,
                   base_url: str) -> dict[str, Any]:
     type_name = volume_type.name if volume_type else None
     view: dict[str, Any] = {
-        "id": volume.id, "status": volume.status, "size": volume.size,
+        "id": volume.id, "status": _SHOWN_STATUS.get(volume.status, volume.status),
+        "size": volume.size,
         "availability_zone": volume.availability_zone, "created_at": volume.created_at,
         "updated_at": volume.updated_at, "name": volume.name,
         "description": volume.description,

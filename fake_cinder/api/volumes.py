@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from flask import request
 
 from ..core import volumes as core
+from ..core.context import Caller
 from ..core.errors import BadRequest, CinderError
 from ..core.listing import parse_list_query
 from ..core.models import Volume
@@ -127,12 +128,15 @@ def volume_delete(req: ApiRequest) -> Result:
     return 202, None
 
 
-def volume_reset_status(req: ApiRequest) -> Result:
-    if not req.caller.is_admin:
+def _may_reset_status(caller: Caller) -> None:
+    if not caller.is_admin:
         raise CinderError("Policy doesn't allow volume_extension:volume_admin_actions:"
                           "reset_status to be performed.", status=403)
+
+
+def volume_reset_status(req: ApiRequest) -> Result:
     core.reset_status(req.fake.store, req.caller, req.params["volume_id"],
-                      req.body["os-reset_status"])
+                      req.body["os-reset_status"], authorize=_may_reset_status)
     return 202, None
 
 

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .context import Caller
-from .errors import Conflict, InvalidInput, InvalidVolume, VolumeNotFound, VolumeTypeNotFound
+from .errors import (
+    BadRequest,
+    Conflict,
+    InvalidInput,
+    InvalidVolume,
+    VolumeNotFound,
+    VolumeTypeNotFound,
+)
 from .listing import FALSE_STRINGS, TRUE_STRINGS, ListQuery, check_sort_keys
 from .models import Volume, VolumeType
 from .state import Store
@@ -232,11 +239,52 @@ def delete_volume(store: Store, caller: Caller, volume_id: str) -> None:
         store.remove_volume(volume_id)
 
 
-def reset_status(store: Store, caller: Caller, volume_id: str, changes: dict[str, Any]) -> None:
-    """The admin action os-reset_status: set status fields as given, no questions asked."""
+ATTACH_STATUSES = ["attached", "detached"]  # a list in Cinder's message, not a tuple
+MIGRATION_STATUSES = ("migrating", "error", "success", "completing", "none", "starting")
+
+
+def _check_reset_body(changes: dict[str, Any]) -> dict[str, Any]:
+    """Cinder's reset_status_volume schema formats; returns the lower-cased update."""
+    if not any(changes.get(k) for k in ("status", "attach_status", "migration_status")):
+        raise BadRequest("Must specify 'status', 'attach_status' or 'migration_status' "
+                         "for update.")
+    checks = (("status", "Volume status", VOLUME_STATUSES),
+              ("attach_status", "Volume attach status", ATTACH_STATUSES),
+              ("migration_status", "Volume migration status", MIGRATION_STATUSES))
+    update: dict[str, Any] = {}
+    for key, label, valid in checks:
+        value = changes.get(key)
+        if not value:
+            continue
+        if value.lower() not in valid:
+            raise BadRequest(f"{label}: {value} is invalid, valid statuses are: {valid!r}.")
+        update[key] = value.lower()
+    if update.get("migration_status") == "none":
+        update["migration_status"] = None
+    return update
+
+
+def reset_status(store: Store, caller: Caller, volume_id: str, changes: dict[str, Any],
+                 authorize: Callable[[Caller], None] = lambda caller: None) -> None:
+    """The admin action os-reset_status (cinder/api/contrib/admin_actions.py): checks in
+    Cinder's order: the body, the volume (404), ``authorize`` (403), the new status."""
+    update = _check_reset_body(changes)
     with store.lock:
         volume = get_volume(store, caller, volume_id)
-        for key in ("status", "attach_status", "migration_status"):
-            if changes.get(key) is not None:
-                setattr(volume, key, changes[key])
+        authorize(caller)
+        # Cinder means ('deleting', 'error_deleting', 'detaching') but a missing comma
+        # joins the last two, so only "deleting" is refused.
+        if update.get("status") == "deleting":
+            raise BadRequest("Cannot reset-state to deleting")
+        attachments = store.volume_attachments(volume_id)
+        if update.get("status") == "in-use" and not attachments:
+            raise BadRequest("Cannot reset-state to in-use because volume does not have "
+                             "any attachments.")
+        for key, value in update.items():
+            setattr(volume, key, value)
         volume.updated_at = store.clock.now()
+        if update.get("attach_status") == "detached":
+            # Cinder then detaches every attachment (db.volume_detached for each).
+            from .attachments import delete_attachment  # attachments imports this module
+            for attachment in attachments:
+                delete_attachment(store, caller, attachment.id, protect_in_use=False)

@@ -130,3 +130,75 @@ def test_all_tenants_is_a_boolean_for_volumes(api, admin, three):
         400, "Value 'maybe' for 'all_tenants' is not a boolean.")
     # Members' all_tenants is ignored (cinderclient always sends it).
     assert _ids(api.get("volumes", query={"all_tenants": "1"})) == _newest_first(api)
+
+
+# -- os-reset_status: cinder/api/contrib/admin_actions.py VolumeAdminController._reset_status ------
+def _reset(caller, volume_id: str, **changes):
+    return caller.post(f"volumes/{volume_id}/action", {"os-reset_status": changes})
+
+
+VALID_STATUSES = (
+    "('creating', 'available', 'deleting', 'error', 'error_deleting', 'error_managing', "
+    "'managing', 'attaching', 'in-use', 'detaching', 'maintenance', 'restoring-backup', "
+    "'error_restoring', 'reserved', 'awaiting-transfer', 'backing-up', 'error_backing-up', "
+    "'error_extending', 'downloading', 'uploading', 'retyping', 'extending')")
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({}, "Must specify 'status', 'attach_status' or 'migration_status' for update."),
+    ({"status": None, "attach_status": ""},
+     "Must specify 'status', 'attach_status' or 'migration_status' for update."),
+    ({"status": "bogus"}, f"Volume status: bogus is invalid, valid statuses are: "
+                          f"{VALID_STATUSES}."),
+    ({"attach_status": "half"}, "Volume attach status: half is invalid, valid statuses are: "
+                                "['attached', 'detached']."),
+    ({"migration_status": "x"}, "Volume migration status: x is invalid, valid statuses are: "
+                                "('migrating', 'error', 'success', 'completing', 'none', "
+                                "'starting')."),
+    ({"status": "deleting"}, "Cannot reset-state to deleting"),
+    ({"status": "in-use"}, "Cannot reset-state to in-use because volume does not have any "
+                           "attachments."),
+])
+def test_reset_status_refusals(admin, api, three, changes, message):
+    assert fault(_reset(admin, three[0], **changes)) == (400, message)
+    assert api.volume(three[0])["status"] == "available"
+
+
+def test_reset_status_is_case_insensitive_and_none_clears_migration(admin, api, three):
+    assert _reset(admin, three[0], status="ERROR", migration_status="Migrating").status_code \
+        == 202
+    assert admin.volume(three[0])["migration_status"] == "migrating"
+    assert _reset(admin, three[0], migration_status="none").status_code == 202
+    shown = admin.volume(three[0])
+    assert (shown["status"], shown["migration_status"]) == ("error", None)
+
+
+def test_reset_status_to_error_deleting_is_allowed(admin, api, three):
+    """Cinder's refusal list lacks a comma: 'error_deleting' 'detaching' is one string."""
+    assert _reset(admin, three[0], status="error_deleting").status_code == 202
+    assert _reset(admin, three[0], status="detaching").status_code == 202
+    assert api.volume(three[0])["status"] == "detaching"
+
+
+def test_reset_status_checks_the_volume_before_the_policy(api, three):
+    missing = "00000000-0000-4000-8000-00000000dead"
+    assert fault(_reset(api, missing, status="error")) == (
+        404, f"Volume {missing} could not be found.")
+    assert fault(_reset(api, three[0], status="error"))[0] == 403
+
+
+def test_reset_attach_status_detached_drops_the_attachments(admin, api, three):
+    attachment = api.create(three[0])
+    assert api.volume(three[0])["status"] == "reserved"
+    assert _reset(admin, three[0], status="in-use").status_code == 202
+    assert _reset(admin, three[0], attach_status="detached").status_code == 202
+    assert fault(api.get(f"attachments/{attachment['id']}"))[0] == 404
+    assert api.volume(three[0])["status"] == "available"
+
+
+def test_managing_statuses_show_as_the_old_ones(admin, api, three):
+    """cinder/api/v3/views/volumes.py ViewBuilder._get_volume_status."""
+    assert _reset(admin, three[0], status="managing").status_code == 202
+    assert api.volume(three[0])["status"] == "creating"
+    assert _reset(admin, three[0], status="error_managing").status_code == 202
+    assert api.volume(three[0])["status"] == "error"

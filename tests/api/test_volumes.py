@@ -173,7 +173,7 @@ def test_delete_volume(api):
     assert fault(api.delete(f"volumes/{volume_id}"))[0] == 404
 
 
-@pytest.mark.parametrize("status", ["in-use", "reserved", "attaching", "creating"])
+@pytest.mark.parametrize("status", ["maintenance", "reserved", "attaching", "creating"])
 def test_delete_volume_in_a_busy_status_400s(api, admin, status):
     admin.post(f"volumes/{VOLUME}/action", {"os-reset_status": {"status": status}})
     response = api.delete(f"volumes/{VOLUME}")
