@@ -10,8 +10,8 @@ from flask import request
 
 from ..core import volumes as core
 from ..core.context import Caller
-from ..core.errors import BadRequest, CinderError
-from ..core.listing import parse_list_query
+from ..core.errors import BadRequest, CinderError, InvalidInput
+from ..core.listing import DB_MAX_INT, parse_list_query
 from ..core.models import Volume
 from . import microversions as mv
 from .routing import ApiRequest, Operation, Router
@@ -65,22 +65,52 @@ def type_show(req: ApiRequest) -> Result:
 
 
 # -- volumes --------------------------------------------------------------------------------------
+def _size(raw: int | str | None) -> int | None:
+    """Cinder's schema validator applies minimum and maximum to digit strings too."""
+    if raw is None:
+        return None
+    size = int(raw)  # the schema let through integers and digit strings only
+    if isinstance(raw, str) and size < 1:
+        raise BadRequest(f"Invalid input for field/attribute size. Value: {raw}. "
+                         f"{size} is less than the minimum of 1")
+    if isinstance(raw, str) and size > DB_MAX_INT:
+        raise BadRequest(f"Invalid input for field/attribute size. Value: {raw}. "
+                         f"{size} is greater than the maximum of {DB_MAX_INT}")
+    return size
+
+
+def _text(body: dict[str, Any], key: str, entity: str) -> str | None:
+    """Cinder's *_non_mandatory_remove_white_spaces formats and clean_name_and_description:
+    the length counts without surrounding white space, which is stripped."""
+    value = body.get(key)
+    if not isinstance(value, str):
+        return value
+    value = value.strip()
+    if len(value) > 255:
+        raise InvalidInput(f"{entity} has {len(value)} characters, more than 255.")
+    return value
+
+
 def volume_create(req: ApiRequest) -> Result:
     body = req.body["volume"]
+    texts = {key: _text(body, key, entity) for key, entity in (
+        ("name", "name"), ("description", "description"), ("display_name", "name"),
+        ("display_description", "description"))}
+    size = _size(body.get("size"))
+    if body.get("volume_type"):
+        # Cinder's controller looks the type up before anything else.
+        core.lookup_volume_type(req.fake.store, req.caller, body["volume_type"])
     if body.get("multiattach") is not None and str(body["multiattach"]).lower() in TRUE_STRINGS:
         raise BadRequest("multiattach parameter has been removed. The default behavior is to "
                          "use multiattach enabled volume types. Contact your administrator "
                          "to create a multiattach enabled volume type and use it to create "
                          "multiattach volumes.")
-    if body.get("size") is None:
-        raise BadRequest("Invalid input received: One of the required inputs from "
-                         "snapshot_id, source_volid, image_id or backup_id must be supplied "
-                         "when size is not specified.")
     metadata = body.get("metadata") or {}
     volume = core.create_volume(
-        req.fake.store, req.caller, int(body["size"]),
-        name=body.get("name", body.get("display_name")),
-        description=body.get("description", body.get("display_description")),
+        req.fake.store, req.caller, size,
+        name=texts["name"] if "name" in body else texts["display_name"],
+        description=(texts["description"] if "description" in body
+                     else texts["display_description"]),
         volume_type=body.get("volume_type"), metadata=metadata,
         availability_zone=body.get("availability_zone"),
         protocol=metadata.get(core.PROTOCOL_METADATA_KEY))

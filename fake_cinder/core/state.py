@@ -44,9 +44,11 @@ class Store:
     def find_volume_type(self, name_or_id: str) -> VolumeType | None:
         with self.lock:
             found = self.volume_types.get(name_or_id)
-            if found is not None:
-                return found
-            return next((t for t in self.volume_types.values() if t.name == name_or_id), None)
+            return found if found is not None else self.find_volume_type_by_name(name_or_id)
+
+    def find_volume_type_by_name(self, name: str) -> VolumeType | None:
+        with self.lock:
+            return next((t for t in self.volume_types.values() if t.name == name), None)
 
     # -- volumes --------------------------------------------------------------------------------
     def add_volume(self, volume: Volume) -> Volume:

@@ -12,12 +12,14 @@ from .errors import (
     Conflict,
     InvalidInput,
     InvalidVolume,
+    NotFound,
     VolumeNotFound,
     VolumeTypeNotFound,
 )
 from .listing import FALSE_STRINGS, TRUE_STRINGS, ListQuery, check_sort_keys
 from .models import Volume, VolumeType
 from .state import Store
+from .uuids import is_uuid_like
 
 DEFAULT_TYPE_NAME = "__DEFAULT__"
 # Volume metadata key that picks the fake backend's protocol for one volume.
@@ -110,24 +112,38 @@ def default_volume_type(store: Store) -> VolumeType:
         return found
 
 
+def lookup_volume_type(store: Store, caller: Caller, name_or_id: str) -> VolumeType:
+    """Cinder's get_by_name_or_id: an id (then a name) when uuid-like, else a name."""
+    with store.lock:
+        found = (store.find_volume_type(name_or_id) if is_uuid_like(name_or_id)
+                 else store.find_volume_type_by_name(name_or_id))
+        if found is None or not _type_visible(caller, found):
+            if is_uuid_like(name_or_id):
+                raise VolumeTypeNotFound(name_or_id)
+            raise NotFound(f"Volume type with name {name_or_id} could not be found.")
+        return found
+
+
 # -- volumes --------------------------------------------------------------------------------------
-def create_volume(store: Store, caller: Caller, size: int, name: str | None = None,
+# Cinder's storage_availability_zone; the fake's single backend lives there.
+AVAILABILITY_ZONES = ("nova",)
+
+
+def create_volume(store: Store, caller: Caller, size: int | None, name: str | None = None,
                   description: str | None = None, volume_type: str | None = None,
                   metadata: dict[str, str] | None = None,
                   availability_zone: str | None = None, bootable: bool = False,
                   protocol: str | None = None, status: str = "available",
                   volume_id: str | None = None, multiattach: bool | None = None) -> Volume:
     """Create a volume that is immediately available (the fake has no scheduler)."""
-    if size < 1:
-        # The schema's minimum only applies to numbers: Cinder's create flow checks strings.
-        raise InvalidInput(f"Volume size '{size}' must be an integer and greater than 0")
     with store.lock:
-        if volume_type:
-            found = store.find_volume_type(volume_type)
-            if found is None or not _type_visible(caller, found):
-                raise VolumeTypeNotFound(volume_type)
-        else:
-            found = default_volume_type(store)
+        found = (lookup_volume_type(store, caller, volume_type) if volume_type
+                 else default_volume_type(store))
+        # Cinder's create flow: _extract_size, then the availability zone.
+        if size is None or size < 1:
+            raise InvalidInput(f"Volume size '{size}' must be an integer and greater than 0")
+        if availability_zone and availability_zone not in AVAILABILITY_ZONES:
+            raise BadRequest(f"Availability zone '{availability_zone}' is invalid.")
         if volume_id is not None and volume_id in store.volumes:
             raise Conflict(f"Volume {volume_id} already exists.")
         now = store.clock.now()

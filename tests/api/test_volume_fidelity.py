@@ -202,3 +202,28 @@ def test_managing_statuses_show_as_the_old_ones(admin, api, three):
     assert api.volume(three[0])["status"] == "creating"
     assert _reset(admin, three[0], status="error_managing").status_code == 202
     assert api.volume(three[0])["status"] == "error"
+
+
+# -- create: cinder/api/v3/volumes.py create, cinder/volume/flows/api/create_volume.py --------
+def test_create_strips_name_and_description_and_counts_without_the_spaces(api):
+    padded = "  " + "n" * 255 + "  "
+    response = api.post("volumes", {"volume": {"size": 1, "name": padded,
+                                               "description": " about "}})
+    assert response.status_code == 202, response.get_json()
+    shown = response.get_json()["volume"]
+    assert (shown["name"], shown["description"]) == ("n" * 255, "about")
+    for key, entity in (("name", "name"), ("display_description", "description")):
+        response = api.post("volumes", {"volume": {"size": 1, key: "x" * 256}})
+        assert fault(response) == (400, f"Invalid input received: {entity} has 256 "
+                                        "characters, more than 255.")
+
+
+def test_create_in_an_unknown_availability_zone_400s(api):
+    response = api.post("volumes", {"volume": {"size": 1, "availability_zone": "mars"}})
+    assert fault(response) == (400, "Availability zone 'mars' is invalid.")
+    assert _ids(api.get("volumes")) == []
+
+
+def test_create_looks_the_type_up_before_the_other_checks(api):
+    response = api.post("volumes", {"volume": {"volume_type": "nope", "multiattach": True}})
+    assert fault(response) == (404, "Volume type with name nope could not be found.")
