@@ -84,7 +84,10 @@ def volume_detail(volume: Volume, volume_type: VolumeType | None,
         "snapshot_id": None, "source_volid": None, "metadata": dict(volume.metadata),
         "links": _links(base_url, volume.project_id, "volumes", volume.id),
         "user_id": volume.user_id, "bootable": str(volume.bootable).lower(),
-        "encrypted": volume.encryption_key_id is not None, "replication_status": None,
+        "encrypted": volume.encryption_key_id is not None,
+        # Cinder's create flow writes "disabled" unless the type is replicated and has
+        # QoS specs (it reads extra specs only then); the fake has no QoS specs.
+        "replication_status": "disabled",
         "consistencygroup_id": None, "multiattach": volume.multiattach,
         "attachments": volume_attachments(attachments, caller),
         "os-vol-tenant-attr:tenant_id": volume.project_id,
@@ -117,7 +120,10 @@ def volume_type_view(volume_type: VolumeType, caller: Caller) -> dict[str, Any]:
         "os-volume-type-access:is_public": volume_type.is_public,
         "extra_specs": dict(volume_type.extra_specs),
     }
-    if not caller.is_admin:
+    if caller.is_admin:
+        # volume_extension:access_types_qos_specs_id (admin only); the fake has no QoS.
+        view["qos_specs_id"] = None
+    else:
         # Cinder shows only user-visible extra specs to non-admins; multiattach is one.
         view["extra_specs"] = {k: v for k, v in volume_type.extra_specs.items()
                                if k in ("multiattach", "RESKEY:availability_zones",

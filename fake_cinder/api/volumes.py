@@ -11,14 +11,13 @@ from flask import request
 from ..core import volumes as core
 from ..core.context import Caller
 from ..core.errors import BadRequest, CinderError, InvalidInput
-from ..core.listing import DB_MAX_INT, parse_list_query
+from ..core.listing import DB_MAX_INT, FALSE_STRINGS, TRUE_STRINGS, parse_list_query
 from ..core.models import Volume
 from . import microversions as mv
 from .routing import ApiRequest, Operation, Router
 from .views import volume_detail, volume_summary, volume_type_view
 
 Result = tuple[int, Any]
-TRUE_STRINGS = ("true", "1", "on", "yes", "y", "t")
 VOLUME_LIST_BOOTABLE = mv.APIVersion(3, 2)  # strict boolean filter values
 
 
@@ -50,8 +49,21 @@ def type_create(req: ApiRequest) -> Result:
     return 200, {"volume_type": volume_type_view(volume_type, req.caller)}
 
 
+def _is_public_filter(raw: str | None) -> bool | None:
+    """Cinder's _parse_is_public: absent means public only, "none" means all."""
+    if raw is None:
+        return True
+    if raw.strip().lower() == "none":
+        return None
+    lowered = raw.strip().lower()
+    if lowered not in TRUE_STRINGS + FALSE_STRINGS:
+        raise BadRequest(f"Invalid is_public filter [{raw}]")
+    return lowered in TRUE_STRINGS
+
+
 def type_list(req: ApiRequest) -> Result:
-    types = core.list_volume_types(req.fake.store, req.caller)
+    is_public = _is_public_filter(req.args.get("is_public")) if req.caller.is_admin else True
+    types = core.list_volume_types(req.fake.store, req.caller, is_public)
     return 200, {"volume_types": [volume_type_view(t, req.caller) for t in types]}
 
 

@@ -17,7 +17,7 @@ from .errors import (
     VolumeTypeNotFound,
 )
 from .listing import FALSE_STRINGS, TRUE_STRINGS, ListQuery, check_sort_keys
-from .models import Volume, VolumeType
+from .models import ATTACHED, Volume, VolumeType
 from .state import Store
 from .uuids import is_uuid_like
 
@@ -97,9 +97,19 @@ def get_volume_type(store: Store, caller: Caller, type_id: str) -> VolumeType:
         return volume_type
 
 
-def list_volume_types(store: Store, caller: Caller) -> list[VolumeType]:
+def list_volume_types(store: Store, caller: Caller,
+                      is_public: bool | None = True) -> list[VolumeType]:
+    """Cinder's list: public types and those of the caller's project by default, even
+    for admins; only admins may ask for private ones (False) or all (None)."""
+    if not caller.is_admin:
+        is_public = True
     with store.lock:
-        return [t for t in store.volume_types.values() if _type_visible(caller, t)]
+        types = store.volume_types.values()
+        if is_public is None:
+            return list(types)
+        if is_public is False:
+            return [t for t in types if not t.is_public]
+        return [t for t in types if t.is_public or t.project_id == caller.project_id]
 
 
 def default_volume_type(store: Store) -> VolumeType:
@@ -249,8 +259,10 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
 def delete_volume(store: Store, caller: Caller, volume_id: str) -> None:
     with store.lock:
         volume = get_volume(store, caller, volume_id)
-        if (volume.status not in DELETABLE_STATUSES or store.volume_attachments(volume_id)
-                or volume.migration_status not in (None, "success", "error")):
+        # Cinder's conditional update looks at the volume's own fields only: its
+        # attachments go with it (volume_destroy) unless it is attached.
+        if (volume.status not in DELETABLE_STATUSES or volume.attach_status == ATTACHED
+                or volume.migration_status not in (None, "deleting", "error", "success")):
             raise InvalidVolume(_DELETE_REFUSED)
         store.remove_volume(volume_id)
 

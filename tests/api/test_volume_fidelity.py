@@ -227,3 +227,41 @@ def test_create_in_an_unknown_availability_zone_400s(api):
 def test_create_looks_the_type_up_before_the_other_checks(api):
     response = api.post("volumes", {"volume": {"volume_type": "nope", "multiattach": True}})
     assert fault(response) == (404, "Volume type with name nope could not be found.")
+
+
+# -- volume types: cinder/api/v3/types.py, cinder/api/v3/views/types.py ----------------------------
+def _type_names(caller, **query) -> set[str]:
+    response = caller.get("types", query=query or None)
+    assert response.status_code == 200, response.get_json()
+    return {t["name"] for t in response.get_json()["volume_types"]}
+
+
+def test_admins_list_public_types_unless_they_ask_for_private_ones(admin, api):
+    created = admin.post("types", {"volume_type": {
+        "name": "hidden", "os-volume-type-access:is_public": False}})
+    assert created.status_code == 200
+    other = admin.as_(project="elsewhere")
+    assert "hidden" not in _type_names(other)
+    assert "hidden" in _type_names(other, is_public="none")
+    assert _type_names(other, is_public="false") == {"hidden"}
+    assert "hidden" not in _type_names(api, is_public="none")  # members: public only
+    assert fault(other.get("types", query={"is_public": "maybe"})) == (
+        400, "Invalid is_public filter [maybe]")
+
+
+def test_only_admins_see_qos_specs_id(admin, api):
+    """volume_extension:access_types_qos_specs_id is rule:admin_api."""
+    assert admin.get("types/default").get_json()["volume_type"]["qos_specs_id"] is None
+    assert "qos_specs_id" not in api.get("types/default").get_json()["volume_type"]
+
+
+# -- views and delete: cinder/api/v3/views/volumes.py, cinder/volume/api.py API.delete -------------
+def test_replication_status_is_disabled(api, three):
+    assert api.volume(three[0])["replication_status"] == "disabled"
+
+
+def test_a_volume_with_a_reserved_attachment_reset_to_available_can_be_deleted(api, admin, three):
+    attachment = api.create(three[0])
+    assert _reset(admin, three[0], status="available").status_code == 202
+    assert api.delete(f"volumes/{three[0]}").status_code == 202
+    assert fault(api.get(f"attachments/{attachment['id']}"))[0] == 404
