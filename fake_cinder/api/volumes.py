@@ -11,7 +11,13 @@ from flask import request
 from ..core import volumes as core
 from ..core.context import Caller
 from ..core.errors import BadRequest, CinderError, InvalidInput
-from ..core.listing import DB_MAX_INT, FALSE_STRINGS, TRUE_STRINGS, parse_list_query
+from ..core.listing import (
+    DB_MAX_INT,
+    FALSE_STRINGS,
+    TRUE_STRINGS,
+    bool_param,
+    parse_list_query,
+)
 from ..core.models import Volume
 from . import microversions as mv
 from .routing import ApiRequest, Operation, Router
@@ -165,8 +171,20 @@ def volume_list_detail(req: ApiRequest) -> Result:
     return _list(req, "volumes/detail", lambda v: _volume_view(req, v))
 
 
+VOLUME_DELETE_FORCE = mv.APIVersion(3, 23)
+
+
+def _may_force_delete(caller: Caller) -> None:
+    if not caller.is_admin:
+        raise CinderError("Policy doesn't allow volume:force_delete to be performed.",
+                          status=403)
+
+
 def volume_delete(req: ApiRequest) -> Result:
-    core.delete_volume(req.fake.store, req.caller, req.params["volume_id"])
+    bool_param(req.args, "cascade")  # no snapshots in the fake: only checked
+    force = req.version >= VOLUME_DELETE_FORCE and bool_param(req.args, "force")
+    core.delete_volume(req.fake.store, req.caller, req.params["volume_id"], force=force,
+                       authorize_force=_may_force_delete)
     return 202, None
 
 

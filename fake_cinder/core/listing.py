@@ -28,6 +28,18 @@ DEFAULT_SORT_KEYS = ("created_at", "id")
 # oslo's bool_from_string spellings (compared lower-cased).
 TRUE_STRINGS = ("1", "t", "true", "on", "y", "yes")
 FALSE_STRINGS = ("0", "f", "false", "off", "n", "no")
+
+
+def bool_param(params: Mapping[str, str], name: str) -> bool:
+    """Cinder's utils.get_bool_param: absent is False, else a strict boolean string."""
+    raw = params.get(name)
+    if raw is None:
+        return False
+    if raw.strip().lower() not in TRUE_STRINGS + FALSE_STRINGS:
+        raise BadRequest(f"Value '{raw}' for '{name}' is not a boolean.")
+    return raw.strip().lower() in TRUE_STRINGS
+
+
 _PAGING_KEYS = ("limit", "marker", "offset", "sort", "sort_key", "sort_dir")
 
 
@@ -144,11 +156,8 @@ def parse_list_query(params: Mapping[str, str], caller: Caller, strict_filters: 
         filters["instance_uuid"] = filters.pop("instance_id")
     all_tenants = caller.is_admin and "all_tenants" in filters
     if all_tenants and bool_all_tenants:
-        # Cinder's get_bool_param; a false value stays a (non-column) filter.
-        raw = filters["all_tenants"]
-        if raw.strip().lower() not in TRUE_STRINGS + FALSE_STRINGS:
-            raise BadRequest(f"Value '{raw}' for 'all_tenants' is not a boolean.")
-        all_tenants = raw.strip().lower() in TRUE_STRINGS
+        # A false value stays a (non-column) filter.
+        all_tenants = bool_param(filters, "all_tenants")
     if all_tenants:
         del filters["all_tenants"]
 

@@ -27,10 +27,8 @@ PROTOCOL_METADATA_KEY = "fake_cinder:protocol"
 # Statuses from which Cinder lets a volume be deleted (without cascade or force).
 DELETABLE_STATUSES = ("available", "error", "error_restoring", "error_extending",
                       "error_managing")
-_DELETE_REFUSED = (
-    "Volume status must be available or error or error_restoring or error_extending or "
-    "error_managing and must not be migrating, attached, belong to a group, have snapshots, "
-    "awaiting a transfer, or be disassociated from snapshots after volume transfer.")
+# Cinder's build_or_str of those statuses, in its refusal message.
+_DELETABLE_STATUS_TEXT = "status must be " + " or ".join(DELETABLE_STATUSES) + " and"
 # resource_filters.json "volume": what non-admins may filter volume lists by.
 ALLOWED_FILTERS = frozenset({"name", "status", "metadata", "bootable", "migration_status",
                              "availability_zone", "group_id", "size", "created_at",
@@ -256,14 +254,23 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
         return matching[query.offset:query.offset + query.limit]
 
 
-def delete_volume(store: Store, caller: Caller, volume_id: str) -> None:
+def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = False,
+                  authorize_force: Callable[[Caller], None] = lambda caller: None) -> None:
+    """Cinder's API.delete; ``force`` (3.23, ``authorize_force`` checks the policy after
+    the volume is found) skips the status condition."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
+        if force:
+            authorize_force(caller)
         # Cinder's conditional update looks at the volume's own fields only: its
         # attachments go with it (volume_destroy) unless it is attached.
-        if (volume.status not in DELETABLE_STATUSES or volume.attach_status == ATTACHED
+        if ((not force and volume.status not in DELETABLE_STATUSES)
+                or volume.attach_status == ATTACHED
                 or volume.migration_status not in (None, "deleting", "error", "success")):
-            raise InvalidVolume(_DELETE_REFUSED)
+            refused = "" if force else _DELETABLE_STATUS_TEXT
+            raise InvalidVolume(f"Volume {refused} must not be migrating, attached, belong "
+                                "to a group, have snapshots, awaiting a transfer, or be "
+                                "disassociated from snapshots after volume transfer.")
         store.remove_volume(volume_id)
 
 

@@ -265,3 +265,29 @@ def test_a_volume_with_a_reserved_attachment_reset_to_available_can_be_deleted(a
     assert _reset(admin, three[0], status="available").status_code == 202
     assert api.delete(f"volumes/{three[0]}").status_code == 202
     assert fault(api.get(f"attachments/{attachment['id']}"))[0] == 404
+
+
+@pytest.mark.parametrize("name", ["cascade", "force"])
+def test_delete_checks_its_boolean_parameters(api, three, name):
+    assert fault(api.delete(f"volumes/{three[0]}", query={name: "maybe"})) == (
+        400, f"Value 'maybe' for '{name}' is not a boolean.")
+    assert api.delete(f"volumes/{three[0]}", query={name: "false"}).status_code == 202
+
+
+def test_force_delete_needs_an_admin_and_3_23(api, admin, three):
+    assert _reset(admin, three[0], status="creating").status_code == 202
+    assert fault(api.delete(f"volumes/{three[0]}", query={"force": "true"})) == (
+        403, "Policy doesn't allow volume:force_delete to be performed.")
+    old = admin.as_(version="3.22")  # force is not read before 3.23
+    assert fault(old.delete(f"volumes/{three[0]}", query={"force": "true"}))[1].startswith(
+        "Invalid volume: Volume status must be available or error")
+    assert admin.delete(f"volumes/{three[0]}", query={"force": "true"}).status_code == 202
+    assert fault(api.get(f"volumes/{three[0]}"))[0] == 404
+
+
+def test_force_delete_still_refuses_an_attached_volume(admin, three):
+    assert _reset(admin, three[0], attach_status="attached").status_code == 202
+    assert fault(admin.delete(f"volumes/{three[0]}", query={"force": "1"})) == (
+        400, "Invalid volume: Volume  must not be migrating, attached, belong to a group, "
+             "have snapshots, awaiting a transfer, or be disassociated from snapshots after "
+             "volume transfer.")
