@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fake_cinder.api.routing import MAX_BODY_DEPTH, _decode
 from fake_cinder.api.validation import _first_error
 from fake_cinder.core import attachments as core
 from fake_cinder.core.context import Caller
+from fake_cinder.core.errors import BadRequest
 from fake_cinder.core.listing import parse_list_query
 from fake_cinder.core.models import Attachment, Volume
 from fake_cinder.core.state import Store
@@ -237,3 +240,20 @@ def test_body_absent_reads_the_environ_as_werkzeug_does(length: str | None,
     expected = request.content_length is None and (
         not terminated or "chunked" not in (encoding or "").lower())
     assert body_absent(request) is expected
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-be", "utf-32-le"])
+@pytest.mark.parametrize("depth", [MAX_BODY_DEPTH - 1, MAX_BODY_DEPTH])
+def test_the_bracket_count_never_lets_a_too_deep_body_through(encoding: str,
+                                                              depth: int) -> None:
+    """_decode skips the depth walk when few brackets are in the bytes: in every
+    encoding json.loads reads, the walk's verdict must stay the same."""
+    nested: Any = "x"
+    for level in range(depth):
+        nested = [nested] if level % 2 else {"k": nested}
+    raw = json.dumps({"attachment": nested}).encode(encoding)
+    if depth + 1 > MAX_BODY_DEPTH:  # the outer object is one more level
+        with pytest.raises(BadRequest, match="nested deeper"):
+            _decode(raw)
+    else:
+        assert _decode(raw) == {"attachment": nested}
