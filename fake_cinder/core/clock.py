@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import random
 import threading
+import time
 
 # Cinder renders naive UTC datetimes with microseconds and no zone suffix.
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
@@ -27,6 +28,23 @@ def uuid4_text(bits: int) -> str:
     is enough (the random module reseeds itself in forked children)."""
     digits = f"{bits & _V4_MASK | _V4_BITS:032x}"
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
+# (a second since the epoch, its "YYYY-MM-DDTHH:MM:SS" in UTC). A reserve reads the clock
+# twice: datetime.now(UTC).isoformat() took ~1.5 us a reading, this ~0.45 us.
+_second: tuple[int, str] = (-1, "")
+
+
+def utc_now_text() -> str:
+    """Now in UTC as Cinder renders it (TIMESTAMP_FORMAT). The date and time of day are
+    formatted once per second (keyed by that second: never stale), the microseconds
+    each call. time.time_ns reads the clock datetime.now reads."""
+    global _second
+    seconds, micros = divmod(time.time_ns() // 1000, 1_000_000)
+    known = _second
+    if known[0] != seconds:
+        known = _second = (seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)))
+    return f"{known[1]}.{micros:06d}"
 
 
 class Clock:
@@ -53,8 +71,7 @@ class Clock:
 
     def now(self) -> str:
         if self._random is None:
-            # The first 26 characters are the naive timestamp (the rest is "+00:00").
-            return _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")[:26]
+            return utc_now_text()
         with self._lock:
             # One millisecond per reading keeps seeded timestamps distinct and ordered.
             self._ticks += 1

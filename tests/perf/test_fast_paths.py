@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import time
+import types
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fake_cinder.api.routing import MAX_BODY_DEPTH, _decode
 from fake_cinder.api.validation import _first_error
 from fake_cinder.core import attachments as core
+from fake_cinder.core import clock
 from fake_cinder.core.context import Caller
+from fake_cinder.core.errors import BadRequest
 from fake_cinder.core.listing import parse_list_query
 from fake_cinder.core.models import Attachment, Volume
 from fake_cinder.core.state import Store
@@ -237,3 +244,46 @@ def test_body_absent_reads_the_environ_as_werkzeug_does(length: str | None,
     expected = request.content_length is None and (
         not terminated or "chunked" not in (encoding or "").lower())
     assert body_absent(request) is expected
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-be", "utf-32-le"])
+@pytest.mark.parametrize("depth", [MAX_BODY_DEPTH - 1, MAX_BODY_DEPTH])
+def test_the_bracket_count_never_lets_a_too_deep_body_through(encoding: str,
+                                                              depth: int) -> None:
+    """_decode skips the depth walk when few brackets are in the bytes: in every
+    encoding json.loads reads, the walk's verdict must stay the same."""
+    nested: Any = "x"
+    for level in range(depth):
+        nested = [nested] if level % 2 else {"k": nested}
+    raw = json.dumps({"attachment": nested}).encode(encoding)
+    if depth + 1 > MAX_BODY_DEPTH:  # the outer object is one more level
+        with pytest.raises(BadRequest, match="nested deeper"):
+            _decode(raw)
+    else:
+        assert _decode(raw) == {"attachment": nested}
+
+
+@pytest.mark.parametrize("nanoseconds", [
+    0, 999_999_999, 1_000_000_000, 1_704_067_199_999_999_000, 1_704_067_200_000_000_000,
+    1_709_164_800_123_456_789, 4_102_444_799_999_999_999])
+def test_the_wall_clock_text_is_what_datetime_formats(nanoseconds: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """utc_now_text formats the date once per second: right on both sides of a second,
+    a day, a year and a leap day, as datetime would render the same moment."""
+    fake_time = types.SimpleNamespace(time_ns=lambda: nanoseconds, strftime=time.strftime,
+                                      gmtime=time.gmtime)
+    monkeypatch.setattr(clock, "time", fake_time)
+    for _ in range(2):  # formatted, then from the remembered second
+        expected = (dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=nanoseconds // 1000))
+        assert clock.utc_now_text() == expected.strftime(clock.TIMESTAMP_FORMAT)
+    nanoseconds += 1_000_000_000  # the next second is formatted anew
+    expected = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=nanoseconds // 1000)
+    assert clock.utc_now_text() == expected.strftime(clock.TIMESTAMP_FORMAT)
+
+
+def test_the_wall_clock_reads_utc_now() -> None:
+    before = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    read = dt.datetime.strptime(clock.Clock().now(), clock.TIMESTAMP_FORMAT)
+    after = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rounding = dt.timedelta(microseconds=1)  # datetime rounds to the microsecond, we floor
+    assert before - rounding <= read <= after
