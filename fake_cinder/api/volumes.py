@@ -25,6 +25,7 @@ from .views import volume_detail, volume_summary, volume_type_view
 
 Result = tuple[int, Any]
 VOLUME_LIST_BOOTABLE = mv.APIVersion(3, 2)  # strict boolean filter values
+SUPPORT_COUNT_INFO = mv.APIVersion(3, 45)  # with_count
 
 
 def _base_url() -> str:
@@ -142,24 +143,33 @@ def volume_show(req: ApiRequest) -> Result:
 
 def _list(req: ApiRequest, collection: str,
           render: Callable[[Volume], dict[str, Any]]) -> Result:
-    """Cinder's VolumeController._get_volumes: paging, sorting, filters, next link."""
-    query = parse_list_query(req.args, req.caller,
+    """Cinder's VolumeController._get_volumes: paging, sorting, filters, count, next link."""
+    args = dict(req.args)
+    # From 3.45 with_count is a parameter; before, it is just another filter.
+    with_count = req.version >= SUPPORT_COUNT_INFO and "with_count" in args
+    show_count = with_count and bool_param(args, "with_count")
+    if with_count:
+        del args["with_count"]
+    query = parse_list_query(args, req.caller,
                              strict_filters=req.version >= mv.STRICT_FILTERS,
                              allowed_filters=core.ALLOWED_FILTERS, columns=core.MODEL_COLUMNS,
                              bool_all_tenants=True)
     core.rename_volume_params(query)
     filters = core.volume_filter_values(query.filters,
                                         strict_booleans=req.version >= VOLUME_LIST_BOOTABLE)
-    volumes = core.list_volumes(req.fake.store, req.caller, query, filters)
+    volumes, total = core.list_volumes(req.fake.store, req.caller, query, filters)
     body: dict[str, Any] = {"volumes": [render(v) for v in volumes]}
-    # A full page (the limit asked for, else the server's maximum) gets a next link.
-    if volumes and len(volumes) >= query.limit:
+    # A full page (the limit asked for, else the server's maximum) gets a next link;
+    # with a count Cinder compares the limit with the count instead, even on the last page.
+    if volumes and query.limit <= (total if show_count and total else len(volumes)):
         params = dict(req.args)
         params["marker"] = volumes[-1].id
         project = (request.view_args or {}).get("project_id")
         prefix = f"{_base_url()}/v3/{project}" if project else f"{_base_url()}/v3"
         body["volumes_links"] = [{
             "rel": "next", "href": f"{prefix}/{collection}?{urlencode(params)}"}]
+    if show_count:
+        body["count"] = total
     return 200, body
 
 

@@ -226,15 +226,16 @@ def _sort_value(volume: Volume, key: str) -> tuple[bool, Any]:
 
 
 def list_volumes(store: Store, caller: Caller, query: ListQuery,
-                 filters: Mapping[str, Any]) -> list[Volume]:
-    """One page of volumes in Cinder's order (default: newest first).
+                 filters: Mapping[str, Any]) -> tuple[list[Volume], int]:
+    """One page of volumes in Cinder's order (default: newest first), and how many
+    volumes match the filters on all pages (Cinder's with_count).
 
     ``filters`` are the query's filters after volume_filter_values.
     """
     with store.lock:
         if query.matches_nothing or "metadata" in filters and not isinstance(
                 filters["metadata"], dict):
-            return []
+            return [], 0
         marker = get_volume(store, caller, query.marker) if query.marker else None
         check_sort_keys(query, SORT_COLUMNS)
         volumes = store.project_volumes(None if query.all_tenants else caller.project_id)
@@ -242,6 +243,7 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
             # Cinder hides migration targets from non-admins.
             volumes = [v for v in volumes
                        if not (v.migration_status or "").startswith("target:")]
+        total = sum(1 for v in volumes if _volume_matches(v, filters))
         if marker is not None and all(v is not marker for v in volumes):
             volumes.append(marker)  # Cinder pages by the marker's values
         # A stable sort per key, least significant first, gives the mixed directions.
@@ -251,7 +253,7 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
         if marker is not None:
             volumes = volumes[next(i for i, v in enumerate(volumes) if v is marker) + 1:]
         matching = [v for v in volumes if _volume_matches(v, filters)]
-        return matching[query.offset:query.offset + query.limit]
+        return matching[query.offset:query.offset + query.limit], total
 
 
 def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = False,

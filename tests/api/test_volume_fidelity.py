@@ -291,3 +291,18 @@ def test_force_delete_still_refuses_an_attached_volume(admin, three):
         400, "Invalid volume: Volume  must not be migrating, attached, belong to a group, "
              "have snapshots, awaiting a transfer, or be disassociated from snapshots after "
              "volume transfer.")
+
+
+# -- with_count: VolumeController._get_volumes, ViewBuilder._get_collection_links ----------------
+def test_with_count_from_3_45(api, three):
+    body = api.get("volumes", query={"with_count": "true", "limit": "1"}).get_json()
+    assert body["count"] == 3 and len(body["volumes"]) == 1
+    last = api.get("volumes", query={"with_count": "true", "limit": "2",
+                                     "marker": _newest_first(api)[1]}).get_json()
+    # Cinder compares the limit with the count: the last page still has a next link.
+    assert len(last["volumes"]) == 1 and "volumes_links" in last
+    assert "count" not in api.get("volumes", query={"with_count": "false"}).get_json()
+    assert fault(api.get("volumes", query={"with_count": "maybe"})) == (
+        400, "Value 'maybe' for 'with_count' is not a boolean.")
+    assert fault(api.as_(version="3.44").get("volumes", query={"with_count": "true"})) == (
+        400, "Invalid filters with_count are found in query options.")
