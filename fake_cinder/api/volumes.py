@@ -49,9 +49,12 @@ def _require_admin(req: ApiRequest) -> None:
 def type_create(req: ApiRequest) -> Result:
     _require_admin(req)
     body = req.body["volume_type"]
+    if not body["name"].strip():
+        # Cinder's "name" schema format; the name is otherwise kept as sent, spaces too.
+        raise BadRequest("An invalid 'name' value was provided. The 'name' can not be empty.")
     is_public = str(body.get("os-volume-type-access:is_public", True)).lower() in TRUE_STRINGS
     volume_type = core.create_volume_type(
-        req.fake.store, req.caller, body["name"].strip(), description=body.get("description"),
+        req.fake.store, req.caller, body["name"], description=body.get("description"),
         extra_specs=body.get("extra_specs"), is_public=is_public)
     return 200, {"volume_type": volume_type_view(volume_type, req.caller)}
 

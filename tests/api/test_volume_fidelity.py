@@ -306,3 +306,12 @@ def test_with_count_from_3_45(api, three):
         400, "Value 'maybe' for 'with_count' is not a boolean.")
     assert fault(api.as_(version="3.44").get("volumes", query={"with_count": "true"})) == (
         400, "Invalid filters with_count are found in query options.")
+
+
+# -- type create: cinder/api/contrib/types_manage.py _create, validators._validate_name ----------
+def test_type_names_are_kept_as_sent_but_not_blank(admin):
+    created = admin.post("types", {"volume_type": {"name": " padded "}})
+    assert created.status_code == 200
+    assert created.get_json()["volume_type"]["name"] == " padded "
+    assert fault(admin.post("types", {"volume_type": {"name": "   "}})) == (
+        400, "An invalid 'name' value was provided. The 'name' can not be empty.")
