@@ -42,16 +42,17 @@ def _volume_view(req: ApiRequest, volume: Volume) -> dict[str, Any]:
 # -- volume types ---------------------------------------------------------------------------------
 def _require_admin(req: ApiRequest) -> None:
     if not req.caller.is_admin:
-        raise CinderError("Policy doesn't allow volume_extension:types_manage to be performed.",
+        raise CinderError("Policy doesn't allow volume_extension:type_create to be performed.",
                           status=403)
 
 
 def type_create(req: ApiRequest) -> Result:
-    _require_admin(req)
     body = req.body["volume_type"]
     if not body["name"].strip():
-        # Cinder's "name" schema format; the name is otherwise kept as sent, spaces too.
+        # Cinder's "name" schema format (so before the policy); the name is otherwise
+        # kept as sent, spaces too.
         raise BadRequest("An invalid 'name' value was provided. The 'name' can not be empty.")
+    _require_admin(req)
     is_public = str(body.get("os-volume-type-access:is_public", True)).lower() in TRUE_STRINGS
     volume_type = core.create_volume_type(
         req.fake.store, req.caller, body["name"], description=body.get("description"),

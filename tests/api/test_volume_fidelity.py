@@ -313,5 +313,5 @@ def test_type_names_are_kept_as_sent_but_not_blank(admin):
     created = admin.post("types", {"volume_type": {"name": " padded "}})
     assert created.status_code == 200
     assert created.get_json()["volume_type"]["name"] == " padded "
-    assert fault(admin.post("types", {"volume_type": {"name": "   "}})) == (
+    assert fault(admin.as_(roles="member").post("types", {"volume_type": {"name": "   "}})) == (
         400, "An invalid 'name' value was provided. The 'name' can not be empty.")

@@ -37,7 +37,7 @@ def test_duplicate_volume_type_name_409s(admin):
 
 def test_members_cannot_create_volume_types(api):
     response = api.post("types", {"volume_type": {"name": "gold"}})
-    assert fault(response) == (403, "Policy doesn't allow volume_extension:types_manage to "
+    assert fault(response) == (403, "Policy doesn't allow volume_extension:type_create to "
                                     "be performed.")
 
 
