@@ -91,6 +91,16 @@ def _request_pair(name: str, scale: Scale, fake_call: Callable[[int], object],
 
 
 # -- per-request figures ------------------------------------------------------------------------
+def _get_pair(label: str, payload: str, client: Any, url: str, scale: Scale) -> Figure:
+    """The same GET against the fake and against a bare route answering its JSON."""
+    bare_client = create_bare_app({payload: check(client.get(url, headers=HEADERS)).json}
+                                  ).test_client()
+    return _request_pair(
+        label, scale,
+        lambda i: check(client.get(url, headers=HEADERS)),
+        lambda i: check(bare_client.get(url, headers=HEADERS)), 1.3)
+
+
 def show(scale: Scale) -> Figure:
     fake = default_fake()
     client = fake.app.test_client()
@@ -99,12 +109,7 @@ def show(scale: Scale) -> Figure:
         "attachment": {"volume_uuid": volume_id, "instance_uuid": INSTANCE}}))
     attachment_id = created.json["attachment"]["id"]
     url = f"/v3/{PROJECT}/attachments/{attachment_id}"
-    bare = create_bare_app({"show": check(client.get(url, headers=HEADERS)).json})
-    bare_client = bare.test_client()
-    return _request_pair(
-        "show (GET one attachment)", scale,
-        lambda i: check(client.get(url, headers=HEADERS)),
-        lambda i: check(bare_client.get(url, headers=HEADERS)), 1.3)
+    return _get_pair("show (GET one attachment)", "show", client, url, scale)
 
 
 def list_page(scale: Scale) -> Figure:
@@ -113,12 +118,7 @@ def list_page(scale: Scale) -> Figure:
         core.create_attachment(fake.store, CALLER, volume_id, INSTANCE)
     client = fake.app.test_client()
     url = f"/v3/{PROJECT}/attachments?limit=50"
-    bare = create_bare_app({"list": check(client.get(url, headers=HEADERS)).json})
-    bare_client = bare.test_client()
-    return _request_pair(
-        "list (GET a page of 50)", scale,
-        lambda i: check(client.get(url, headers=HEADERS)),
-        lambda i: check(bare_client.get(url, headers=HEADERS)), 1.3)
+    return _get_pair("list (GET a page of 50)", "list", client, url, scale)
 
 
 def create(scale: Scale) -> Figure:

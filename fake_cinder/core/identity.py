@@ -245,31 +245,27 @@ class Directory:
             raise Unauthorized()
         return found
 
+    def _lookup(self, reference: Mapping[str, Any], kind: str,
+                records: Mapping[str, Any]) -> Any:
+        """A user or project by ``id``, or by ``name`` within its ``domain``; None if unknown."""
+        record_id, name = _id_and_name(reference, kind)
+        if record_id:
+            return records.get(record_id)
+        if not name:
+            raise ValidationError("id or name", kind)
+        domain = self._domain_of(reference.get("domain"), kind)
+        return next((r for r in records.values()
+                     if r.name == name and r.domain_id == domain.id), None)
+
     def find_user(self, reference: Mapping[str, Any]) -> User:
         """A user by ``id``, or by ``name`` and ``domain``; unknown → 401."""
-        user_id, name = _id_and_name(reference, "user")
-        if user_id:
-            found = self.users.get(user_id)
-        elif name:
-            domain = self._domain_of(reference.get("domain"), "user")
-            found = next((u for u in self.users.values()
-                          if u.name == name and u.domain_id == domain.id), None)
-        else:
-            raise ValidationError("id or name", "user")
+        found = self._lookup(reference, "user", self.users)
         if found is None or not found.enabled:
             raise Unauthorized()
         return found
 
     def find_project(self, reference: Mapping[str, Any]) -> Project:
-        project_id, name = _id_and_name(reference, "project")
-        if project_id:
-            found = self.projects.get(project_id)
-        elif name:
-            domain = self._domain_of(reference.get("domain"), "project")
-            found = next((p for p in self.projects.values()
-                          if p.name == name and p.domain_id == domain.id), None)
-        else:
-            raise ValidationError("id or name", "project")
+        found = self._lookup(reference, "project", self.projects)
         if found is None:
             raise Unauthorized()
         return found
