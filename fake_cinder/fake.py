@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 import copy
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Request, g, has_app_context
+from flask import Flask
 from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from .api import control
 from .api import microversions as mv
@@ -35,6 +35,7 @@ OPERATIONS = frozenset(op.name for route in ROUTER.routes for op in route.operat
 ATTACHMENT_OPERATIONS = frozenset(name for name in OPERATIONS if name.startswith("attachment_"))
 
 StateSource = str | Path | dict[str, Any]
+ResponseHook = Callable[[Request, Response, dict[str, Any]], None]
 
 
 def schema_registry(directory: Path | None = None) -> SchemaRegistry:
@@ -86,6 +87,10 @@ class FakeCinder:
     handling a request is re-raised in the test (by ``serve()`` and the pytest
     fixtures, or ``check_errors()``). ``control_token`` guards ``/_fake/``:
     requests there must carry it in ``X-Fake-Control-Token``.
+
+    ``response_hooks`` are called with ``(request, response, record)`` for every
+    response before it is sent; ``record`` holds what the fake learnt of the
+    request (``operation``, ``api_version``, ``caller``, ``request_id``).
     """
 
     def __init__(self, fixtures: StateSource | None = None, *, seed: int | None = None,
@@ -102,6 +107,7 @@ class FakeCinder:
         self.faults = fault_rules.FaultRegistry()
         self.errors: list[BaseException] = []
         self.control_token = control_token
+        self.response_hooks: list[ResponseHook] = []
         # The tokens the fake Keystone (/identity) issued; they identify API callers.
         self.tokens = TokenRegistry()
         self._app: Flask | None = None
@@ -115,9 +121,7 @@ class FakeCinder:
     def app(self) -> Flask:
         """The Flask app (WSGI), created on first use."""
         if self._app is None:
-            app = create_app(self)
-            control.install(app)
-            self._app = app
+            self._app = create_app(self)
         return self._app
 
     # -- state ------------------------------------------------------------------------------------
@@ -306,9 +310,11 @@ class FakeCinder:
         return self.tokens.resolve(token)
 
     def before_operation(self, operation: str, caller: Caller, params: dict[str, str],
-                         body: Any) -> None:
+                         body: Any, state: dict[str, Any] | None = None) -> None:
         """Called once per API operation after validation, before the core runs: the one
-        place injected faults fire. Latency sleeps without holding the store lock."""
+        place injected faults fire. Latency sleeps without holding the store lock.
+        ``state`` is the request's record: the journal learns the fault from it."""
+        state = {} if state is None else state
         if not self.faults:
             return
         attachment_body = body.get("attachment") if isinstance(body, dict) else None
@@ -327,8 +333,7 @@ class FakeCinder:
             self.store, operation, attachment_id, connector))
         if fault is None:
             return
-        if has_app_context():
-            g.fake_fault = fault.id
+        state["fake_fault"] = fault.id
         if fault.latency:
             time.sleep(fault.latency)
         if fault.drop_connection:
@@ -337,17 +342,17 @@ class FakeCinder:
             raise fault.error()
         if fault.backend_failure:
             raise self._backend_failure(fault, operation, caller, attachment_id,
-                                        attachment_body or {}, connector or {})
+                                        attachment_body or {}, connector or {}, state)
 
     def _backend_failure(self, fault: fault_rules.Fault, operation: str, caller: Caller,
                          attachment_id: str | None, attachment_body: dict[str, Any],
-                         connector: dict[str, Any]) -> fault_rules.FaultError:
+                         connector: dict[str, Any], state: dict[str, Any]
+                         ) -> fault_rules.FaultError:
         if operation == "attachment_create":
             created, error = fault_rules.fail_create(
                 self.store, caller, attachment_body["volume_uuid"],
                 attachment_body.get("instance_uuid"), connector, fault.message)
-            if has_app_context():
-                g.fake_attachment_id = created
+            state["fake_attachment_id"] = created
             return error
         assert attachment_id is not None
         if operation == "attachment_update":
@@ -356,20 +361,21 @@ class FakeCinder:
         return fault_rules.fail_delete(self.store, caller, attachment_id,
                                        self.protect_in_use_attachments, fault.message)
 
-    def after_request(self, request: Request, response: Response) -> None:
-        """Called for every response: journal it (except /_fake/ requests)."""
+    def after_request(self, request: Request, response: Response,
+                      state: dict[str, Any]) -> None:
+        """Called for every response with the request's record: journal it (except
+        /_fake/ requests), after the response hooks."""
+        for hook in self.response_hooks:
+            hook(request, response, state)
         path = request.path
         if path.startswith(control.PREFIX + "/"):
             return
-        # g's dict, read directly: every response passes here (the journal must stay cheap).
-        state = vars(g._get_current_object())
         operation = state.get("operation")
         dropped = getattr(response, "dropped", False)
         status = None if dropped else response.status_code
         attachment_id, attachment_status = None, None
         if operation in ATTACHMENT_OPERATIONS:
-            attachment_id, attachment_status = self._attachment_after(
-                operation, request, state, status)
+            attachment_id, attachment_status = self._attachment_after(operation, state, status)
         caller = state.get("caller")
         version = state.get("api_version")
         self.journal.record({
@@ -383,10 +389,10 @@ class FakeCinder:
             "attachment_id": attachment_id, "attachment_status": attachment_status,
         })
 
-    def _attachment_after(self, operation: str, request: Request, state: dict[str, Any],
+    def _attachment_after(self, operation: str, state: dict[str, Any],
                           status: int | None) -> tuple[str | None, str | None]:
         """The attachment a request was about and its stored status afterwards."""
-        attachment_id = (request.view_args or {}).get("attachment_id")
+        attachment_id = state.get("params", {}).get("attachment_id")
         if operation == "attachment_create":
             attachment_id = state.get("fake_attachment_id")
             if attachment_id is None and status == 200:

@@ -50,7 +50,7 @@ def response_problems() -> Iterator[list[str]]:
 @pytest.fixture
 def app(fake: FakeCinder, response_problems: list[str]) -> Flask:
     """pytest-flask's ``client`` fixture uses this app; its responses are schema-checked."""
-    install_response_check(fake, fake.app, response_problems)
+    install_response_check(fake, response_problems)
     return fake.app
 
 
@@ -60,7 +60,7 @@ def checked_fake(response_problems: list[str]) -> Callable[..., FakeCinder]:
 
     def make(*args: Any, **kwargs: Any) -> FakeCinder:
         made = FakeCinder(*args, **kwargs)
-        install_response_check(made, made.app, response_problems)
+        install_response_check(made, response_problems)
         return made
 
     return make

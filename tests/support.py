@@ -8,8 +8,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, g, request
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from fake_cinder import FakeCinder
 from fake_cinder.api import microversions as mv
@@ -29,8 +28,10 @@ CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:cad181614cec", "ip": "192.1
 EMPTY_STATUSES = (202, 204, 302)
 
 
-def response_problems(fake: FakeCinder, response: Response) -> list[str]:
-    """What is wrong with one response of the fake, judged by the schemas."""
+def response_problems(fake: FakeCinder, response: Response, request: Request,
+                      record: dict[str, Any]) -> list[str]:
+    """What is wrong with one response of the fake, judged by the schemas
+    (``record``: what the fake learnt of the request, as its response hooks get it)."""
     status = response.status_code
     raw = response.get_data()
     if status == 302:
@@ -43,7 +44,7 @@ def response_problems(fake: FakeCinder, response: Response) -> list[str]:
         body = json.loads(raw)
     except ValueError as exc:
         return [f"{status}: body is not JSON: {exc}"]
-    version = g.get("api_version") or mv.MIN_VERSION
+    version = record.get("api_version") or mv.MIN_VERSION
     if status >= 400:
         # WebOb's errors (outside Cinder's router) carry a string code; Keystone has its own.
         webob = isinstance(body, dict) and isinstance(body.get("code"), str)
@@ -51,17 +52,17 @@ def response_problems(fake: FakeCinder, response: Response) -> list[str]:
             request.path) else "fault")
         version = mv.MIN_VERSION
     else:
-        operation = g.get("operation") or documented_operation(fake)
+        operation = record.get("operation") or documented_operation(fake, request)
         if operation is None:
             return [f"{status} from an unnamed operation"]
     return [f"{operation} {status}: {problem}"
             for problem in fake.schemas.errors(operation, "response", version, body)]
 
 
-def documented_operation(fake: FakeCinder) -> str | None:
+def documented_operation(fake: FakeCinder, request: Request) -> str | None:
     """The response schema's operation of a route described by a RouteDoc (Keystone's,
     compute's): its ``response`` file's, else its own."""
-    rule = request.url_rule
+    rule = getattr(request, "url_rule", None)  # Flask's requests have one
     doc = openapi.doc_of(fake.app, rule.endpoint, request.method) if rule else None
     if doc is None:
         return None
@@ -83,15 +84,15 @@ def is_cinder_path(path: str) -> bool:
     return path == "/" or any(_under(path, p) for p in ("/v3", "/identity", "/compute"))
 
 
-def install_response_check(fake: FakeCinder, app: Flask, problems: list[str]) -> None:
-    """Check every Cinder API response of ``app``; what is wrong goes to ``problems``."""
+def install_response_check(fake: FakeCinder, problems: list[str]) -> None:
+    """Check every Cinder API response of ``fake``; what is wrong goes to ``problems``."""
 
-    @app.after_request
-    def check(response: Response) -> Response:
+    def check(request: Request, response: Response, record: dict[str, Any]) -> None:
         if is_cinder_path(request.path):
             problems.extend(f"{request.method} {request.path}: {p}"
-                            for p in response_problems(fake, response))
-        return response
+                            for p in response_problems(fake, response, request, record))
+
+    fake.response_hooks.append(check)
 
 
 class Api:

@@ -7,18 +7,13 @@ Errors use Cinder's fault body (``{"badRequest": {"code": 400, "message": ...}}`
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, current_app, request
-from flask import Response as FlaskResponse
 from werkzeug.wrappers import Response
 
 from ..core.errors import BadRequest, NotFound
-from ..core.faults import DroppedConnection
 from ..core.journal import FILTER_KEYS
 from ..core.snapshot import StateError
 from .faults import JSON
@@ -35,8 +30,6 @@ control = Blueprint("fake_control", __name__, url_prefix=PREFIX)
 @control.before_request
 def _allow_whole_states() -> None:
     request.max_content_length = MAX_CONTROL_BODY_SIZE
-# Sockets that a WSGI server exposes in the environ (werkzeug, gunicorn).
-_SOCKET_KEYS = ("werkzeug.socket", "gunicorn.socket")
 
 
 def _fake() -> FakeCinder:
@@ -171,38 +164,6 @@ def lifecycle(attachment_id: str) -> Response:
                   "statuses": _fake().journal.lifecycle(attachment_id)})
 
 
-# -- dropped connections --------------------------------------------------------------------------
-class DroppedResponse(FlaskResponse):
-    """A response that never reaches the client: iterating it closes the socket.
-
-    Raising from the body iterator (before any byte is written) is how a WSGI
-    app can abort a request: werkzeug's server treats a ConnectionError there
-    as a dropped connection and sends nothing; shutting the socket down first
-    ends keep-alive too, so the client sees the connection close. Under a test
-    client (no socket) the DroppedConnection reaches the test.
-    """
-
-    dropped = True
-
-    def __init__(self, environ: dict[str, Any], error: DroppedConnection) -> None:
-        super().__init__(self._abort(environ, error), status=500, content_type=JSON)
-
-    @staticmethod
-    def _abort(environ: dict[str, Any], error: DroppedConnection) -> Iterator[bytes]:
-        for key in _SOCKET_KEYS:
-            sock = environ.get(key)
-            if isinstance(sock, socket.socket):
-                with contextlib.suppress(OSError):  # already gone
-                    sock.shutdown(socket.SHUT_RDWR)
-        raise error
-        yield b""  # pragma: no cover  (makes this a generator)
-
-
-def _drop(error: DroppedConnection) -> Response:
-    return DroppedResponse(request.environ, error)
-
-
 def install(app: Flask) -> None:
-    """Add /_fake/ and the dropped-connection handling to a fake's app."""
+    """Add /_fake/ to a fake's app."""
     app.register_blueprint(control)
-    app.register_error_handler(DroppedConnection, _drop)

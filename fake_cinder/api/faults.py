@@ -7,9 +7,15 @@ and a title.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+from collections.abc import Iterator
+from typing import Any
 
 from werkzeug.wrappers import Response
+
+from ..core.faults import DroppedConnection
 
 # Cinder's wsgi.Fault names by status; any other status is a computeFault.
 FAULT_NAMES = {
@@ -49,3 +55,41 @@ def webob_response(status: int, message: str | None = None) -> Response:
     body = {"code": f"{status} {title}", "title": title,
             "message": f"{message or WEBOB_MESSAGES.get(status, '')}<br /><br />\n\n\n"}
     return Response(json.dumps(body), status=status, content_type=JSON)
+
+
+def token_refused(host_url: str) -> Response:
+    """keystonemiddleware's answer to a token it refuses outside /identity: WebOb's 401,
+    saying where to authenticate."""
+    response = webob_response(401)
+    response.headers["WWW-Authenticate"] = f'Keystone uri="{host_url.rstrip("/")}/identity"'
+    return response
+
+
+# Sockets that a WSGI server exposes in the environ (werkzeug, gunicorn).
+_SOCKET_KEYS = ("werkzeug.socket", "gunicorn.socket")
+
+
+class DroppedResponse(Response):
+    """A response that never reaches the client: iterating it closes the socket.
+
+    Raising from the body iterator (before any byte is written) is how a WSGI
+    app can abort a request: werkzeug's server treats a ConnectionError there
+    as a dropped connection and sends nothing; shutting the socket down first
+    ends keep-alive too, so the client sees the connection close. Under a test
+    client (no socket) the DroppedConnection reaches the test.
+    """
+
+    dropped = True
+
+    def __init__(self, environ: dict[str, Any], error: DroppedConnection) -> None:
+        super().__init__(self._abort(environ, error), status=500, content_type=JSON)
+
+    @staticmethod
+    def _abort(environ: dict[str, Any], error: DroppedConnection) -> Iterator[bytes]:
+        for key in _SOCKET_KEYS:
+            sock = environ.get(key)
+            if isinstance(sock, socket.socket):
+                with contextlib.suppress(OSError):  # already gone
+                    sock.shutdown(socket.SHUT_RDWR)
+        raise error
+        yield b""  # pragma: no cover  (makes this a generator)

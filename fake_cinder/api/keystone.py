@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from ..core import identity as core
 from ..core.context import Caller
 from . import keystone_views as views
-from .faults import webob_response
+from .faults import token_refused
 from .openapi import RouteDoc, documented
 
 if TYPE_CHECKING:
@@ -64,10 +64,7 @@ def error_response(error: core.IdentityError) -> Response:
 def _identity_error(error: core.IdentityError) -> Response:
     if request.path == "/identity" or request.path.startswith("/identity/"):
         return error_response(error)
-    # A token refused on /v3 or /compute: what keystonemiddleware answers there, WebOb's 401.
-    response = webob_response(401)
-    response.headers["WWW-Authenticate"] = f'Keystone uri="{base_url()}/identity"'
-    return response
+    return token_refused(request.host_url)  # a token refused on /compute
 
 
 def _version() -> dict[str, Any]:

@@ -199,14 +199,6 @@ def _router_doc(route: Route) -> RouteDoc:
         max_version=max(op.max_version for op in operations))
 
 
-def _router_index(router: Router) -> dict[tuple[str, str], tuple[Route, bool]]:
-    index: dict[tuple[str, str], tuple[Route, bool]] = {}
-    for route in router.routes:
-        index[(f"/v3/<project_id>/{route.rule}", route.method)] = (route, True)
-        index[(f"/v3/{route.rule}", route.method)] = (route, False)
-    return index
-
-
 def _rule_methods(rule: Rule) -> list[str]:
     return sorted(m for m in rule.methods or () if m not in ("HEAD", "OPTIONS"))
 
@@ -219,28 +211,24 @@ def doc_of(app: Flask, endpoint: str, method: str) -> RouteDoc | None:
 
 
 def described_routes(app: Flask, router: Router) -> Iterator[DescribedRoute]:
-    """Every (rule, method) the app serves that has a description, in URL-map order."""
-    index = _router_index(router)
+    """Every (rule, method) served that has a description: the v3 router's routes,
+    then the app's in URL-map order."""
+    for url, route, scoped in router.rules():
+        yield DescribedRoute(openapi_path(url), route.method, _router_doc(route), route, scoped)
     for rule in app.url_map.iter_rules():
         for method in _rule_methods(rule):
-            found = index.get((rule.rule, method))
-            if found is not None:
-                route, scoped = found
-                yield DescribedRoute(openapi_path(rule.rule), method, _router_doc(route),
-                                     route, scoped)
-                continue
             doc = doc_of(app, rule.endpoint, method)
             if doc is not None:
                 yield DescribedRoute(openapi_path(rule.rule), method, doc)
 
 
-def undocumented_rules(app: Flask, router: Router) -> list[str]:
-    """'METHOD /rule' of every served rule nobody described (static files aside)."""
-    index = _router_index(router)
+def undocumented_rules(app: Flask) -> list[str]:
+    """'METHOD /rule' of every rule of the app nobody described (static files aside);
+    the v3 router's routes are all described by their operations."""
     return [f"{method} {rule.rule}" for rule in app.url_map.iter_rules()
             if rule.endpoint != "static"
             for method in _rule_methods(rule)
-            if (rule.rule, method) not in index and doc_of(app, rule.endpoint, method) is None]
+            if doc_of(app, rule.endpoint, method) is None]
 
 
 # -- schemas ------------------------------------------------------------------------------------

@@ -1,24 +1,25 @@
 """Route declarations and the per-request pipeline of Cinder's v3 router.
 
 Each route says once which operation it is, its URL, and the microversions it
-exists in; every handler then receives a validated ``ApiRequest``. The order of
-checks follows Cinder's wsgi.Resource: version header, content type, action
-lookup, body parsing, URL project id, version gate, schema, handler.
+exists in; every handler then receives a validated ``ApiRequest``. ``dispatch``
+checks in the order of Cinder's wsgi.Resource: version header, content type,
+action lookup, body parsing, URL project id, version gate, schema, handler.
+Plain werkzeug, no Flask: ``wsgi.V3Api`` matches the route and calls it.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Request, g, request
 from werkzeug.exceptions import NotFound as RoutingNotFound
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
-from werkzeug.wrappers import Response
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
 
 from ..core.context import Caller
 from ..core.errors import BadRequest, CinderError, NotFound
@@ -42,8 +43,15 @@ class ApiRequest:
     version: mv.APIVersion
     operation: str
     params: dict[str, str]
+    http: Request
     body: Any = None
     args: dict[str, str] = field(default_factory=dict)
+    url_project_id: str | None = None  # the project id in the URL, if it had one
+
+    @property
+    def base_url(self) -> str:
+        """Where the client reached the fake (scheme and host), for links."""
+        return self.http.host_url.rstrip("/")
 
 
 Handler = Callable[[ApiRequest], tuple[int, Any]]
@@ -61,9 +69,11 @@ class Operation:
     validates_query: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Route:
-    """A URL under /v3 (with and without a project id) and its method."""
+    """A URL under /v3 (with and without a project id) and its method.
+
+    Compared and hashed by identity: each is one entry of the route table."""
 
     method: str
     rule: str
@@ -77,7 +87,7 @@ class Route:
 
 
 class Router:
-    """Collects routes and installs them on a Flask app."""
+    """Collects routes; ``url_map`` compiles them for matching."""
 
     def __init__(self) -> None:
         self.routes: list[Route] = []
@@ -88,15 +98,20 @@ class Router:
     def add_actions(self, rule: str, actions: dict[str, Operation]) -> None:
         self.routes.append(Route("POST", rule, actions=actions))
 
-    def install(self, app: Flask) -> None:
-        for index, route in enumerate(self.routes):
-            view = _make_view(route)
-            endpoint = f"v3.{index}.{route.method}.{route.rule}"
-            # No automatic OPTIONS: Cinder's router has no such routes (404).
-            app.add_url_rule(f"/v3/<project_id>/{route.rule}", endpoint, view,
-                             methods=[route.method], provide_automatic_options=False)
-            app.add_url_rule(f"/v3/{route.rule}", endpoint + ".bare", view,
-                             methods=[route.method], provide_automatic_options=False)
+    def rules(self) -> Iterator[tuple[str, Route, bool]]:
+        """(URL rule, route, whether the URL carries the project id) of every route."""
+        for route in self.routes:
+            yield f"/v3/<project_id>/{route.rule}", route, True
+            yield f"/v3/{route.rule}", route, False
+
+    def url_map(self) -> Map:
+        """The routes compiled for matching; each rule's endpoint is its Route."""
+        rules = [Rule(url, endpoint=route, methods=[route.method])
+                 for url, route, _scoped in self.rules()]
+        # Built once and only read afterwards (matching is then thread safe).
+        url_map = Map(rules, strict_slashes=False)
+        url_map.update()
+        return url_map
 
 
 @functools.lru_cache(maxsize=256)
@@ -116,9 +131,8 @@ def body_absent(req: Request) -> bool:
             or "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower())
 
 
-def _read_body() -> tuple[str | None, bytes]:
+def _read_body(req: Request) -> tuple[str | None, bytes]:
     """Cinder's get_body: (content type, raw body); an empty body has no type."""
-    req = request._get_current_object()
     if body_absent(req):
         return None, b""
     raw = req.get_data(cache=True)
@@ -184,48 +198,49 @@ def _pick_action(route: Route, raw: bytes) -> tuple[Operation, Any]:
 _negotiate = functools.lru_cache(maxsize=256)(mv.negotiate)
 
 
-def _make_view(route: Route) -> Callable[..., Response]:
-    def view(project_id: str | None = None, **params: str) -> Response:
-        # Unwrap the context proxies once: each access through them costs a lookup.
-        ctx, req = g._get_current_object(), request._get_current_object()
-        if req.method != route.method:
-            # Werkzeug adds HEAD to GET rules; Cinder's router matches only the declared
-            # method, so anything else is its plain 404.
-            raise RoutingNotFound()
-        state = vars(ctx)  # g's attributes, set without g's Python-level __setattr__
-        fake: FakeCinder = ctx.fake
-        state["api_version"] = _negotiate(req.environ.get(mv.ENVIRON_KEY), fake.max_version)
-        content_type, raw = _read_body()
-        if route.actions is not None:
-            operation, body = _pick_action(route, raw)
-        else:
-            assert route.operation is not None
-            operation = route.operation
-            body = _decode(raw) if content_type else None
-        state["operation"] = operation.name
-        caller: Caller = ctx.caller
-        if project_id is not None and project_id != caller.project_id:
-            raise BadRequest("Malformed request url")
-        version = ctx.api_version
-        if not operation.min_version <= version <= operation.max_version:
-            raise NotFound("The resource could not be found.")
-        args = req.args.to_dict() if req.query_string else {}
-        if operation.validates_body:
-            # No body at all makes Cinder fail with a 500; validating {} names what is
-            # missing. A JSON null is a body, and is validated as one.
-            fake.schemas.validate(operation.name, "request", version,
-                                  {} if content_type is None else body, raw=raw)
-        if operation.validates_query:
-            fake.schemas.validate(operation.name, "query", version, args)
-        fake.before_operation(operation.name, caller, params, body)
-        api_request = ApiRequest(fake=fake, caller=caller, version=version,
-                                 operation=operation.name, params=params, body=body, args=args)
-        status, payload = operation.handler(api_request)
-        state["payload"] = payload  # the journal reads a created attachment's id from it
-        if payload is None:
-            # Cinder sends a JSON content type even on its empty 204s.
-            return Response(b"", status=status, content_type=JSON)
-        return Response(json.dumps(payload), status=status, content_type=JSON)
+def dispatch(route: Route, req: Request, state: dict[str, Any], params: dict[str, str]) -> Response:
+    """One request of a matched route, from the version header to the response.
 
-    view.__name__ = f"view_{route.method}_{route.rule}"
-    return view
+    ``state`` is the request's record (see ``wsgi``): what is learnt here (version,
+    operation, payload) is written into it for the headers and the journal.
+    """
+    if req.method != route.method:
+        # Werkzeug adds HEAD to GET rules; Cinder's router matches only the declared
+        # method, so anything else is its plain 404.
+        raise RoutingNotFound()
+    state["params"] = params  # the journal reads the attachment id from them
+    fake: FakeCinder = state["fake"]
+    version = state["api_version"] = _negotiate(req.environ.get(mv.ENVIRON_KEY),
+                                                fake.max_version)
+    content_type, raw = _read_body(req)
+    if route.actions is not None:
+        operation, body = _pick_action(route, raw)
+    else:
+        assert route.operation is not None
+        operation = route.operation
+        body = _decode(raw) if content_type else None
+    state["operation"] = operation.name
+    caller: Caller = state["caller"]
+    project_id = params.pop("project_id", None)
+    if project_id is not None and project_id != caller.project_id:
+        raise BadRequest("Malformed request url")
+    if not operation.min_version <= version <= operation.max_version:
+        raise NotFound("The resource could not be found.")
+    args = req.args.to_dict() if req.query_string else {}
+    if operation.validates_body:
+        # No body at all makes Cinder fail with a 500; validating {} names what is
+        # missing. A JSON null is a body, and is validated as one.
+        fake.schemas.validate(operation.name, "request", version,
+                              {} if content_type is None else body, raw=raw)
+    if operation.validates_query:
+        fake.schemas.validate(operation.name, "query", version, args)
+    fake.before_operation(operation.name, caller, params, body, state)
+    api_request = ApiRequest(fake=fake, caller=caller, version=version,
+                             operation=operation.name, params=params, http=req, body=body,
+                             args=args, url_project_id=project_id)
+    status, payload = operation.handler(api_request)
+    state["payload"] = payload  # the journal reads a created attachment's id from it
+    if payload is None:
+        # Cinder sends a JSON content type even on its empty 204s.
+        return Response(b"", status=status, content_type=JSON)
+    return Response(json.dumps(payload), status=status, content_type=JSON)

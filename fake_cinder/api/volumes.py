@@ -6,8 +6,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import request
-
 from ..core import volumes as core
 from ..core.context import Caller
 from ..core.errors import BadRequest, CinderError, InvalidInput
@@ -28,15 +26,11 @@ VOLUME_LIST_BOOTABLE = mv.APIVersion(3, 2)  # strict boolean filter values
 SUPPORT_COUNT_INFO = mv.APIVersion(3, 45)  # with_count
 
 
-def _base_url() -> str:
-    return request.host_url.rstrip("/")
-
-
 def _volume_view(req: ApiRequest, volume: Volume) -> dict[str, Any]:
     store = req.fake.store
     return volume_detail(volume, store.volume_types.get(volume.volume_type_id or ""),
                          store.volume_attachments(volume.id), req.caller, req.version,
-                         _base_url())
+                         req.base_url)
 
 
 # -- volume types ---------------------------------------------------------------------------------
@@ -168,8 +162,8 @@ def _list(req: ApiRequest, collection: str,
     if volumes and query.limit <= (total if show_count and total else len(volumes)):
         params = dict(req.args)
         params["marker"] = volumes[-1].id
-        project = (request.view_args or {}).get("project_id")
-        prefix = f"{_base_url()}/v3/{project}" if project else f"{_base_url()}/v3"
+        project = req.url_project_id
+        prefix = f"{req.base_url}/v3/{project}" if project else f"{req.base_url}/v3"
         body["volumes_links"] = [{
             "rel": "next", "href": f"{prefix}/{collection}?{urlencode(params)}"}]
     if show_count:
@@ -178,7 +172,8 @@ def _list(req: ApiRequest, collection: str,
 
 
 def volume_list(req: ApiRequest) -> Result:
-    return _list(req, "volumes", lambda v: volume_summary(v, _base_url()))
+    base_url = req.base_url
+    return _list(req, "volumes", lambda v: volume_summary(v, base_url))
 
 
 def volume_list_detail(req: ApiRequest) -> Result:

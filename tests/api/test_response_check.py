@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from flask import g
+from flask import request
 from support import response_problems
 from werkzeug.wrappers import Response
 
@@ -19,12 +19,12 @@ ATTACHMENT = {"id": "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11", "status": "reserved"
 
 def check(fake, status: int, body, operation: str | None = "attachment_show",
           path: str = "/") -> list[str]:
+    record = {"operation": operation, "api_version": mv.APIVersion(3, 27)}
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
     with fake.app.test_request_context(path):
-        g.operation = operation
-        g.api_version = mv.APIVersion(3, 27)
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
         return response_problems(fake, Response(data, status=status,
-                                                content_type="application/json"))
+                                                content_type="application/json"),
+                                 request._get_current_object(), record)
 
 
 def test_a_good_body_passes(fake):

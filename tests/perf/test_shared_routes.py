@@ -17,9 +17,8 @@ def _fake() -> FakeCinder:
 
 def test_apps_with_the_same_routes_share_one_compiled_matcher() -> None:
     first, second = _fake().app, _fake().app
-    for app in (first, second):
-        assert app.test_client().get(f"/v3/demo/volumes/{VOLUME}",
-                                     headers=HEADERS).status_code == 200
+    for app in (first, second):  # the app routes all but the v3 API (wsgi.V3Api does that)
+        assert app.test_client().get("/identity/v3/").status_code == 200
     assert first.url_map._matcher is second.url_map._matcher
     assert sorted(r.rule for r in first.url_map.iter_rules()) == sorted(
         r.rule for r in second.url_map.iter_rules())
@@ -35,7 +34,8 @@ def test_a_route_added_later_stays_in_its_own_app() -> None:
     assert mine.test_client().get("/extra/x").get_data(as_text=True) == "hello x"
     assert other.test_client().get("/extra/x").status_code == 404
     assert mine.url_map._matcher is not other.url_map._matcher
-    # The app that went private still routes everything it had.
+    # The app that went private still routes everything it had, and /v3 still works.
+    assert mine.test_client().get("/identity/v3/").status_code == 200
     response = mine.test_client().get(f"/v3/demo/volumes/{VOLUME}", headers=HEADERS)
     assert response.status_code == 200
     assert _fake().app.test_client().get("/extra/x").status_code == 404

@@ -1,0 +1,95 @@
+"""Response hooks see every response on both request paths: the v3 API that runs in front
+of Flask (fake_cinder.api.wsgi.V3Api) and the routes Flask serves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+from flask import g
+from werkzeug.wrappers import Request, Response
+
+from fake_cinder import FakeCinder
+from fake_cinder.core.faults import DroppedConnection
+from fake_cinder.resources import fixture_path
+
+from .support import BASE, NOVA
+
+VOLUME = "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11"
+Seen = list[tuple[str, str | None, int, dict[str, Any]]]
+
+
+@pytest.fixture
+def fake() -> FakeCinder:
+    return FakeCinder(fixture_path("default.json"))
+
+
+@pytest.fixture
+def seen(fake: FakeCinder) -> Seen:
+    calls: Seen = []
+
+    def hook(request: Request, response: Response, record: dict[str, Any]) -> None:
+        calls.append((request.path, record.get("operation"), response.status_code,
+                      dict(response.headers)))
+
+    fake.response_hooks.append(hook)
+    return calls
+
+
+def test_hooks_see_v3_flask_and_control_responses(fake: FakeCinder, seen: Seen) -> None:
+    client = fake.app.test_client()
+    client.get(f"{BASE}/volumes/{VOLUME}", headers=NOVA)
+    client.get(f"{BASE}/volumes/{VOLUME}")  # no identity
+    client.get("/v3/demo/nowhere", headers=NOVA)
+    client.get("/")
+    client.get("/identity/v3/")
+    client.get("/_fake/health")
+    assert [(path, operation, status) for path, operation, status, _h in seen] == [
+        (f"{BASE}/volumes/{VOLUME}", "volume_show", 200),
+        (f"{BASE}/volumes/{VOLUME}", None, 401),
+        ("/v3/demo/nowhere", None, 404),
+        ("/", "versions", 300),
+        ("/identity/v3/", None, 200),
+        ("/_fake/health", None, 200),
+    ]
+    # The hooks run after Cinder's headers are on the response, on both paths.
+    shown, anonymous, unrouted, versions = (headers for _p, _o, _s, headers in seen[:4])
+    assert shown["OpenStack-API-Version"] == "volume 3.54"
+    assert shown["X-OpenStack-Request-Id"] == shown["X-Compute-Request-Id"]
+    for headers in (anonymous, unrouted, versions):
+        assert headers["X-OpenStack-Request-Id"].startswith("req-")
+        assert "OpenStack-API-Version" not in headers
+
+
+def test_v3_requests_do_not_enter_flasks_request_handling(fake: FakeCinder) -> None:
+    """What the README promises: Flask's hooks see only the routes Flask serves."""
+    flask_saw: list[str] = []
+    fake.app.before_request(lambda: flask_saw.append(g.request_id) and None)
+    client = fake.app.test_client()
+    assert client.get(f"{BASE}/volumes/{VOLUME}", headers=NOVA).status_code == 200
+    assert flask_saw == []
+    assert client.get("/").status_code == 300
+    assert len(flask_saw) == 1
+    assert [e.operation for e in fake.journal.entries()] == ["volume_show", "versions"]
+
+
+def test_a_failing_request_still_reaches_the_hooks_over_http(fake: FakeCinder,
+                                                             seen: Seen) -> None:
+    fake.inject("volume_show", status=503)
+    with fake.serve() as server:
+        response = requests.get(f"{server.url}{BASE}/volumes/{VOLUME}", headers=NOVA,
+                                timeout=5)
+    assert response.status_code == 503
+    assert [(operation, status) for _p, operation, status, _h in seen] == [
+        ("volume_show", 503)]
+
+
+def test_a_dropped_connection_reaches_the_test_and_the_hooks(fake: FakeCinder,
+                                                             seen: Seen) -> None:
+    fake.inject("volume_show", drop_connection=True)
+    with pytest.raises(DroppedConnection):
+        fake.app.test_client().get(f"{BASE}/volumes/{VOLUME}", headers=NOVA).get_data()
+    assert [(operation, status) for _p, operation, status, _h in seen] == [
+        ("volume_show", 500)]
+    assert [e.status for e in fake.journal.entries()] == [None]
