@@ -18,7 +18,7 @@ from .api import microversions as mv
 from .api.app import MAX_REQUEST_BODY_SIZE, ROUTER, create_app
 from .api.routing import body_absent
 from .api.validation import SchemaRegistry
-from .core import faults as fault_rules
+from .core import fault_injection as fault_rules
 from .core import snapshot
 from .core import volumes as volume_rules
 from .core.clock import Clock

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from ..core.errors import BadRequest, NotFound
 from ..core.journal import FILTER_KEYS
 from ..core.snapshot import StateError
-from .faults import JSON
+from .fault_bodies import JSON
 
 if TYPE_CHECKING:
     from ..fake import FakeCinder

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from ..core import identity as core
 from ..core.context import Caller
 from . import keystone_views as views
-from .faults import token_refused
+from .fault_bodies import token_refused
 from .openapi import RouteDoc, documented
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from werkzeug.wrappers import Request, Response
 from ..core.context import Caller
 from ..core.errors import BadRequest, CinderError, NotFound
 from . import microversions as mv
-from .faults import JSON
+from .fault_bodies import JSON
 
 if TYPE_CHECKING:
     from ..fake import FakeCinder

@@ -31,11 +31,11 @@ from werkzeug.wrappers import Request, Response
 
 from ..core.clock import uuid4_text
 from ..core.errors import CinderError
-from ..core.faults import SERVER_ERROR, DroppedConnection
+from ..core.fault_injection import SERVER_ERROR, DroppedConnection
 from ..core.identity import IdentityError
 from . import control
 from . import microversions as mv
-from .faults import DroppedResponse, fault_response, token_refused, webob_response
+from .fault_bodies import DroppedResponse, fault_response, token_refused, webob_response
 from .identity import WsgiHeaders, caller_from_headers
 from .routing import MAX_REQUEST_BODY_SIZE, dispatch
 

@@ -15,7 +15,7 @@ import pytest
 
 from fake_cinder import FakeCinder
 from fake_cinder.api.app import MAX_REQUEST_BODY_SIZE
-from fake_cinder.api.faults import FAULT_NAMES
+from fake_cinder.api.fault_bodies import FAULT_NAMES
 from fake_cinder.api.microversions import MIN_VERSION
 from fake_cinder.resources import fixture_path
 

@@ -10,7 +10,7 @@ import requests
 
 from fake_cinder import FakeCinder
 from fake_cinder.api.microversions import MIN_VERSION
-from fake_cinder.core.faults import DroppedConnection, FaultRegistry
+from fake_cinder.core.fault_injection import DroppedConnection, FaultRegistry
 
 from .support import BASE, CONNECTOR, INSTANCE, NOVA, Api
 

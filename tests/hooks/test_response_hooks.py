@@ -11,7 +11,7 @@ from flask import g
 from werkzeug.wrappers import Request, Response
 
 from fake_cinder import FakeCinder
-from fake_cinder.core.faults import DroppedConnection
+from fake_cinder.core.fault_injection import DroppedConnection
 from fake_cinder.resources import fixture_path
 
 from .support import BASE, NOVA

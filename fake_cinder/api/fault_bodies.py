@@ -15,7 +15,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from ..core.faults import DroppedConnection
+from ..core.fault_injection import DroppedConnection
 
 # Cinder's wsgi.Fault names by status; any other status is a computeFault.
 FAULT_NAMES = {
