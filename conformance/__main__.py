@@ -41,7 +41,7 @@ def run_scenarios(pair: Pair, shared: tuple[dict, dict], only: str | None
         count += 1
         project = scenario.project or project_id(scenario.name)
         contexts = pair.contexts(project, project_id(scenario.name + "/other"))
-        for ctx, ids in zip(contexts, shared):
+        for ctx, ids in zip(contexts, shared, strict=True):
             ctx.ids.update(ids)
         for label, volume_type in scenario.volumes.items():
             pair.create_volume(contexts, label, volume_type)
@@ -53,7 +53,7 @@ def run_scenarios(pair: Pair, shared: tuple[dict, dict], only: str | None
 def run_walk(pair: Pair, shared: tuple[dict, dict], seed: int, steps: int,
              progress: bool) -> list[Comparison]:
     contexts = pair.contexts(project_id(f"walk-{seed}"), project_id(f"walk-{seed}/other"))
-    for ctx, ids in zip(contexts, shared):
+    for ctx, ids in zip(contexts, shared, strict=True):
         ctx.ids.update(ids)
     results: list[Comparison] = []
     started = time.monotonic()

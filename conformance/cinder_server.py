@@ -50,6 +50,31 @@ def identity_factory(global_conf, **local_conf):
     return make
 
 
+def nova_stand_in() -> None:
+    """Nova, as far as Cinder asks it: every server exists and uses the newest connected
+    attachment of its volume (what the fake assumes of Nova, which it does not run).
+
+    Cinder asks Nova before letting a caller without a service token delete an attachment
+    that has an instance and connection info (bug 2004555); without a Nova the question
+    fails with a 500.
+    """
+    from types import SimpleNamespace
+
+    from cinder import context, objects
+    from cinder.compute import nova
+
+    def get_server_volume(self, ctxt, server_id, volume_id):
+        admin = context.get_admin_context()
+        attachments = [a for a in objects.VolumeAttachmentList.get_all_by_volume_id(
+            admin, volume_id) if a.instance_uuid == server_id and a.connection_info]
+        if not attachments:
+            raise nova.API.NotFound(404)
+        newest = max(attachments, key=lambda a: (a.created_at, a.id))
+        return SimpleNamespace(attachment_id=newest.id, volumeId=volume_id, id=volume_id)
+
+    nova.API.get_server_volume = get_server_volume
+
+
 def write_config(state_dir: Path) -> Path:
     import sysconfig
 
@@ -101,10 +126,9 @@ def main() -> int:
     state_dir.mkdir(parents=True, exist_ok=True)
     config = write_config(state_dir)
 
+    from cinder import objects
     from oslo_config import cfg
     from oslo_log import log as logging
-
-    from cinder import objects
 
     objects.register_all()
     from cinder import rpc, service, version
@@ -117,6 +141,7 @@ def main() -> int:
     logging.setup(conf, "cinder")
     migration.db_sync()
     rpc.init(conf)
+    nova_stand_in()
 
     scheduler = service.Service.create(binary="cinder-scheduler")
     volume = service.Service.create(host=f"{HOST}@{BACKEND}", service_name=BACKEND,

@@ -34,6 +34,23 @@ DEPARTURES: list[Departure] = [
         "the fake also routes readable ids such as `demo` (its fixtures, README and CLI "
         "examples use them).",
         name="project ids in URLs", request="GET /v3/[Dd]emo*"),
+    Departure(
+        "no-500-for-a-missing-body",
+        "Cinder answers 500 to an attachment create or update with no body, or a JSON "
+        "null (a bug in its controllers); the fake never answers 500 on its own and says "
+        "400 `'attachment' is a required property`.",
+        name="attachment * validation*", request="POST /v3/{project}/attachments as *"),
+    Departure(
+        "no-500-for-a-missing-body (update)",
+        "As above, for the update.",
+        name="attachment update: validation*", request="PUT /v3/{project}/attachments/*"),
+    Departure(
+        "bad-connector-changes-nothing",
+        "When the driver refuses the connector of an attachment create, Cinder has already "
+        "reserved the volume and keeps the new attachment (reserved) while answering 400; "
+        "the fake checks the connector first and changes nothing, as the project's rule "
+        "for refused requests demands.",
+        name="attachment create: validation", request="*bad connector*"),
 ]
 
 

@@ -101,7 +101,7 @@ def _diff(path: str, cinder: Any, fake: Any, out: list[Difference]) -> None:
                 _diff(f"{path}.{key}", cinder[key], fake[key], out)
     elif (isinstance(cinder, list) and isinstance(fake, list)
           and len(cinder) == len(fake)):
-        for index, (left, right) in enumerate(zip(cinder, fake)):
+        for index, (left, right) in enumerate(zip(cinder, fake, strict=True)):
             _diff(f"{path}[{index}]", left, right, out)
     elif cinder != fake or type(cinder) is not type(fake):
         out.append(Difference(path, cinder, fake))
@@ -195,7 +195,8 @@ def settle_volume(ctx: Context, label: str, timeout: float = 30) -> None:
         reply = volume_state(ctx, label)
         if reply.status == 404:
             return
-        status = reply.body.get("volume", {}).get("status") if isinstance(reply.body, dict) else None
+        body = reply.body if isinstance(reply.body, dict) else {}
+        status = body.get("volume", {}).get("status")
         if status not in ("creating", "deleting", "downloading", "extending"):
             return
         time.sleep(0.05)
@@ -222,13 +223,14 @@ class Pair:
         results = [Comparison(kind, name, request,
                               compare(replies[0], replies[1], *self.norms))]
         if step.save:
-            for ctx, reply in zip(contexts, replies):
+            for ctx, reply in zip(contexts, replies, strict=True):
                 found = created_id(reply)
                 if found:
                     ctx.remember(step.save, found)
         if step.check:
             if step.settle:
-                settle_volume(contexts[0], step.check)
+                for ctx in contexts:
+                    settle_volume(ctx, step.check)
             states = [volume_state(ctx, step.check) for ctx in contexts]
             results.append(Comparison("state", name, f"volume {step.check} after: {request}",
                                       compare(states[0], states[1], *self.norms)))

@@ -13,7 +13,6 @@ Only the CHAP credentials differ: random here, as in LVM (the normaliser masks t
 from __future__ import annotations
 
 import secrets
-
 from typing import Any
 
 from cinder import exception

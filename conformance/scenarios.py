@@ -34,7 +34,7 @@ def create(volume: str, save: str, *, server: int | None = 1, connector: dict | 
            name: str = "") -> Step:
     attachment: dict = {"volume_uuid": "{" + volume + "}"}
     if server is not None:
-        attachment["instance_uuid"] = "{server:%d}" % server
+        attachment["instance_uuid"] = f"{{server:{server}}}"
     if connector is not None:
         attachment["connector"] = connector
     if mode is not None:
@@ -79,10 +79,15 @@ CATALOGUE: list[Scenario] = [
     Scenario("version documents", [
         get("/", caller="anonymous", version=None),
         get("/", caller="member", version="3.54"),
+        get("/", caller="anonymous", version="3.99"),
+        get("/", caller="anonymous", version="foo"),
+        get("/", caller="anonymous", version="latest"),
         get("/v3/", caller="member", version=None),
         get("/v3/", caller="member", version="3.54"),
         get("/v3/", caller="anonymous", version=None),
         get("/v3", caller="anonymous", version=None),
+        get("/v3", caller="member", version=None),
+        get("/v3", caller="member", version="3.54"),
     ]),
     Scenario("microversion negotiation on the attachments list", [
         get(ATT, version=v) for v in VERSIONS] + [
@@ -168,7 +173,10 @@ CATALOGUE: list[Scenario] = [
         Step("POST", ATT, caller="nova", body={"attachment": {}}),
         Step("POST", ATT, caller="nova", body=None),
         Step("POST", ATT, caller="nova"),
-    ], volumes={"vol:a": None}),
+        Step("POST", ATT, caller="nova", body={"attachment": {
+            "volume_uuid": "{vol:b}", "instance_uuid": "{server:1}",
+            "connector": {"host": "compute-1"}}}, check="vol:b", name="bad connector"),
+    ], volumes={"vol:a": None, "vol:b": None}),
     Scenario("attachment update: validation and connectors", [
         create("vol:a", "att:a"),
         Step("PUT", ATT + "/{att:a}", caller="nova", body={"attachment": {"connector": {}}}),
@@ -239,7 +247,7 @@ CATALOGUE: list[Scenario] = [
         get(ATT + "?foo=bar"), get(ATT + "?foo=bar&baz=1"), get(ATT + "?foo=bar", version="3.30"),
         get(ATT + "?foo=bar", caller="admin"),
         get(ATT + "?sort=created_at:asc"), get(ATT + "?sort_key=created_at&sort_dir=asc"),
-        get(ATT + "?sort=volume_id"), get(ATT + "?sort=foo"), get(ATT + "?sort_dir=up"),
+        get(ATT + "?sort=foo"), get(ATT + "?sort_dir=up"),
         get(ATT + "?sort=created_at&sort_key=id"),
         get(ATT + "?limit=1"), get(ATT + "/detail?limit=2"), get(ATT + "?limit=0"),
         get(ATT + "?limit=1&marker={att:2}"), get(ATT + "?marker={att:3}&sort=created_at:asc"),
@@ -310,7 +318,8 @@ CATALOGUE: list[Scenario] = [
         get(VOL + "/{vol:v1}", version="3.0"), get(VOL + "/{vol:v1}", version="3.47"),
         get(VOL + "/{vol:v1}", version="3.48"), get(VOL + "/{vol:v2}", caller="admin"),
         get(VOL + "/{vol:v1}", caller="admin", version="3.60"),
-        get(VOL), get(VOL + "/detail"), get(VOL + "?name=v2"), get(VOL + "/detail?status=available"),
+        get(VOL), get(VOL + "/detail"), get(VOL + "?name=v2"),
+        get(VOL + "/detail?status=available"),
         get(VOL + "?limit=1"), get(VOL + "/detail?limit=1&with_count=true", version="3.45"),
         get(VOL + "?sort=size:desc"), get(VOL + "?foo=bar"), get(VOL + "?metadata={'k':'v'}"),
         get(VOL + "/5d1f0000-0000-4000-8000-000000000000"),

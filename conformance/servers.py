@@ -18,6 +18,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CINDER_PYTHON = ROOT / ".venv-cinder" / "bin" / "python"
 FAKE_STATE = HERE / "state.json"  # what a fresh Cinder has after db sync: __DEFAULT__
+# The fake keeps a deleted volume "deleting" this long, as Cinder's volume manager takes a
+# moment to delete it (the harness waits on both servers until it is gone).
+VOLUME_DELETE_SECONDS = 0.3
 
 
 @dataclass
@@ -123,7 +126,7 @@ def start_fake(work_dir: Path) -> Server:
     script = Path(sys.executable).parent / "fake-cinder"
     process = subprocess.Popen(
         [str(script), "serve", "--port", "0", "--fixtures", str(FAKE_STATE),
-         "--log-level", "WARNING"],
+         "--log-level", "WARNING", "--volume-delete-seconds", str(VOLUME_DELETE_SECONDS)],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log.open("w"), text=True,
         cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     found = _wait_for_line(process, r"listening on http://127\.0\.0\.1:(\d+)", log, timeout=60)

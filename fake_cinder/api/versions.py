@@ -30,8 +30,12 @@ def register(app: Flask) -> None:
         return request.host_url.rstrip("/")
 
     def root() -> tuple[dict, int]:
+        fake = app.extensions["fake_cinder"]
         g.operation = OPERATION
-        return versions_document(base_url(), app.extensions["fake_cinder"].max_version), 300
+        # Cinder's version document negotiates too: the response carries the version
+        # headers (volume 3.0 without a request header).
+        g.api_version = mv.negotiate(request.headers.get(mv.HEADER), fake.max_version)
+        return versions_document(base_url(), fake.max_version), 300
 
     def v3_root() -> dict:
         fake = app.extensions["fake_cinder"]
@@ -40,7 +44,9 @@ def register(app: Flask) -> None:
         return versions_document(base_url(), fake.max_version)
 
     def v3_redirect() -> Response:
-        return redirect(f"{base_url()}/v3/", code=302)
+        response = redirect(f"{base_url()}/v3/", code=302)
+        response.set_data(b"")  # Cinder's redirect has no body
+        return response
 
     app.add_url_rule("/", "versions", root, methods=["GET"], provide_automatic_options=False)
     app.add_url_rule("/v3/", "versions_v3", v3_root, methods=["GET"],

@@ -102,18 +102,17 @@ def _connect(store: Store, volume: Volume, attachment: Attachment,
 
 
 # -- create (reserve, maybe connect) --------------------------------------------------------------
-def _reserve(store: Store, volume: Volume, instance_uuid: str | None) -> None:
-    """Cinder's conditional update of the volume to 'reserved', with its same-instance override."""
+def _may_reserve(store: Store, volume: Volume, instance_uuid: str | None) -> bool:
+    """Cinder's conditional update of the volume to 'reserved', with its same-instance
+    override: True when the volume moves to reserved, False when it stays as it is."""
     multiattach = is_multiattach(store, volume)
     allowed = (("available", "in-use", "downloading") if multiattach
                else ("available", "downloading"))
     if volume.status in allowed:
-        volume.status = RESERVED
-        volume.updated_at = store.clock.now()
-        return
+        return True
     if instance_uuid and volume.status in ("in-use", "reserved") and any(
             a.instance_uuid == instance_uuid for a in store.volume_attachments(volume.id)):
-        return  # the same instance again (LP bug 1694530): allowed, volume unchanged
+        return False  # the same instance again (LP bug 1694530): allowed, volume unchanged
     statuses = " or ".join(allowed)
     raise InvalidVolume(f"Volume {volume.id} status must be {statuses} to reserve, but the "
                         f"current status is {volume.status}.")
@@ -134,11 +133,16 @@ def create_attachment(store: Store, caller: Caller, volume_id: str,
             raise InvalidVolume(
                 "Volume attachments can not be created if the volume is in an error state. "
                 f"The Volume {volume.id} currently has a status of: {volume.status} ")
+        # Cinder reserves first, so a volume it cannot reserve is refused before the
+        # connector is looked at. The driver is asked before anything is written, so a
+        # bad connector changes nothing (Cinder keeps the reservation: a departure).
+        reserve = _may_reserve(store, volume, instance_uuid)
         attachment_id = store.clock.new_id()
-        # Ask the driver before reserving, so a bad connector changes nothing.
         connection_info = (build_connection_info(store, volume, attachment_id, connector)
                            if connector else {})
-        _reserve(store, volume, instance_uuid)
+        if reserve:
+            volume.status = RESERVED
+            volume.updated_at = store.clock.now()
         now = store.clock.now()
         attachment = Attachment(id=attachment_id, volume_id=volume.id,
                                 project_id=volume.project_id, instance_uuid=instance_uuid,

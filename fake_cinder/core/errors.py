@@ -68,4 +68,7 @@ class NovaUsingAttachment(Conflict):
     """Cinder's fix for bug 2004555: only Nova (with a service token) may delete."""
 
     def __init__(self, instance_id: str) -> None:
-        super().__init__(f"Detach volume from instance {instance_id} using the Compute API")
+        # The exception escapes Cinder's API resource, so its fault middleware prefixes
+        # the exception's class name.
+        super().__init__("ConflictNovaUsingAttachment: Detach volume from instance "
+                         f"{instance_id} using the Compute API")

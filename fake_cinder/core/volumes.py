@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -102,7 +103,8 @@ def list_volume_types(store: Store, caller: Caller,
     if not caller.is_admin:
         is_public = True
     with store.lock:
-        types = store.volume_types.values()
+        # Cinder's default order: newest first (created_at, then id, descending).
+        types = list(reversed(store.volume_types.values()))
         if is_public is None:
             return list(types)
         if is_public is False:
@@ -257,9 +259,14 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
 
 
 def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = False,
-                  authorize_force: Callable[[Caller], None] = lambda caller: None) -> None:
+                  authorize_force: Callable[[Caller], None] = lambda caller: None,
+                  delay: float = 0.0) -> None:
     """Cinder's API.delete; ``force`` (3.23, ``authorize_force`` checks the policy after
-    the volume is found) skips the status condition."""
+    the volume is found) skips the status condition.
+
+    With a ``delay`` the volume is ``deleting`` for that many seconds before it is gone,
+    as while Cinder's volume manager deletes it in the background; without, it is gone
+    at once."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
         if force:
@@ -273,7 +280,22 @@ def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = Fa
             raise InvalidVolume(f"Volume {refused} must not be migrating, attached, belong "
                                 "to a group, have snapshots, awaiting a transfer, or be "
                                 "disassociated from snapshots after volume transfer.")
-        store.remove_volume(volume_id)
+        if delay <= 0:
+            store.remove_volume(volume_id)
+            return
+        volume.status = "deleting"
+        volume.updated_at = store.clock.now()
+    timer = threading.Timer(delay, _finish_delete, (store, volume))
+    timer.daemon = True
+    timer.start()
+
+
+def _finish_delete(store: Store, volume: Volume) -> None:
+    """The volume manager's part of a delete: the volume (still the same record, still
+    deleting: a reset or a load may have replaced it meanwhile) and its attachments go."""
+    with store.lock:
+        if store.volumes.get(volume.id) is volume and volume.status == "deleting":
+            store.remove_volume(volume.id)
 
 
 ATTACH_STATUSES = ["attached", "detached"]  # a list in Cinder's message, not a tuple

@@ -90,7 +90,8 @@ class AttachmentMachine(RuleBasedStateMachine):
         created = self.api.call("POST", f"{_prefix(hdrs, scoped)}/volumes", hdrs, body)
         assert created.status == 202, created
         volume = created.body["volume"]
-        assert volume["multiattach"] is multiattach and volume["status"] == "available"
+        # The 202 says "creating", as Cinder's does; the fake's volume is available at once.
+        assert volume["multiattach"] is multiattach and volume["status"] == "creating"
         self.model_volumes[volume["id"]] = ModelVolume(project, multiattach)
         return volume["id"]
 
