@@ -92,6 +92,10 @@ osapi_volume_listen = 127.0.0.1
 osapi_volume_listen_port = 0
 osapi_volume_workers = 1
 osapi_volume_use_ssl = false
+# The fake has no quotas (yet): Cinder's default of 10 volumes a project would end walks.
+quota_volumes = -1
+quota_gigabytes = -1
+quota_snapshots = -1
 report_interval = 2
 periodic_interval = 2
 periodic_fuzzy_delay = 0

@@ -134,7 +134,8 @@ class Walk:
     def attachment_list(self) -> Step:
         params = []
         rng = self.rng
-        if rng.random() < 0.3 and self.volumes:
+        scoped = rng.random() < 0.3 and self.volumes
+        if scoped:
             params.append(f"volume_id={self._ref(rng.choice(self.volumes))}")
         if rng.random() < 0.2:
             params.append(f"instance_id={{server:{rng.randint(1, 4)}}}")
@@ -148,7 +149,8 @@ class Walk:
             # Only orders that do not depend on the ids each server made up.
             params.append("sort=" + rng.choice(["created_at:asc", "created_at",
                                                  "created_at:desc"]))
-        if rng.random() < 0.05:
+        if scoped and rng.random() < 0.2:
+            # all_tenants lists every project's (the scenarios' too): scoped to a volume.
             params.append("all_tenants=1")
         if rng.random() < 0.03:
             params.append("foo=bar")

@@ -45,7 +45,8 @@ def register(app: Flask) -> None:
 
     def v3_redirect() -> Response:
         response = redirect(f"{base_url()}/v3/", code=302)
-        response.set_data(b"")  # Cinder's redirect has no body
+        response.set_data(b"")  # Cinder's redirect has no body, and this type
+        response.content_type = "text/plain; charset=utf8"
         return response
 
     app.add_url_rule("/", "versions", root, methods=["GET"], provide_automatic_options=False)

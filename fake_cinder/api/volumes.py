@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from ..core import volumes as core
 from ..core.context import Caller
-from ..core.errors import BadRequest, CinderError, InvalidInput
+from ..core.errors import BadRequest, CinderError, InvalidInput, authorize_write
 from ..core.listing import (
     DB_MAX_INT,
     FALSE_STRINGS,
@@ -115,6 +115,7 @@ def _text(body: dict[str, Any], key: str, entity: str) -> str | None:
 
 
 def volume_create(req: ApiRequest) -> Result:
+    authorize_write(req.caller, "volume:create")
     body = req.body["volume"]
     texts = {key: _text(body, key, entity) for key, entity in (
         ("name", "name"), ("description", "description"), ("display_name", "name"),
@@ -143,7 +144,9 @@ def volume_create(req: ApiRequest) -> Result:
     view.update(status="creating", updated_at=None)
     if "service_uuid" in view:
         view["service_uuid"] = None  # written by the volume manager once it created it
-    view.pop("os-vol-tenant-attr:tenant_id", None)
+    for key in ("os-vol-tenant-attr:tenant_id", "os-vol-host-attr:host",
+                "os-vol-mig-status-attr:migstat", "os-vol-mig-status-attr:name_id"):
+        view.pop(key, None)
     return 202, {"volume": view}
 
 

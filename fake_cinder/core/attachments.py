@@ -23,6 +23,7 @@ from .errors import (
     InvalidVolume,
     NovaUsingAttachment,
     ResourceConflict,
+    authorize_write,
 )
 from .listing import MODEL_COLUMNS, ListQuery, check_sort_keys
 from .models import ATTACHED, ATTACHING, DETACHED, RESERVED, Attachment, Volume
@@ -129,6 +130,7 @@ def create_attachment(store: Store, caller: Caller, volume_id: str,
     """
     with store.lock:
         volume = get_volume(store, caller, volume_id)
+        authorize_write(caller, "volume:attachment_create")
         if "error" in volume.status:
             raise InvalidVolume(
                 "Volume attachments can not be created if the volume is in an error state. "
@@ -166,6 +168,7 @@ def update_attachment(store: Store, caller: Caller, attachment_id: str,
     with the new connection_info, as Cinder does."""
     with store.lock:
         attachment = get_attachment(store, caller, attachment_id)
+        authorize_write(caller, "volume:attachment_update")
         volume = store.volumes[attachment.volume_id]
         if "error" in volume.status:
             raise ResourceConflict(
@@ -187,6 +190,7 @@ def complete_attachment(store: Store, caller: Caller, attachment_id: str) -> Non
     with store.lock:
         attachment = get_attachment(store, caller, attachment_id)
         volume = get_volume(store, caller, attachment.volume_id)
+        authorize_write(caller, "volume:attachment_complete")
         now = store.clock.now()
         attachment.attach_status = ATTACHED
         attachment.updated_at = now
@@ -222,6 +226,7 @@ def delete_attachment(store: Store, caller: Caller, attachment_id: str,
     """
     with store.lock:
         attachment = get_attachment(store, caller, attachment_id)
+        authorize_write(caller, "volume:attachment_delete")
         check_deletion_allowed(caller, attachment, protect_in_use)
         store.remove_attachment(attachment.id)
         volume = store.volumes[attachment.volume_id]

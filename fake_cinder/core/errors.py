@@ -5,6 +5,11 @@ The API layer renders them as Cinder fault bodies; the core never imports Flask.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .context import Caller
+
 
 class CinderError(Exception):
     """A failure Cinder reports to the caller with a status and a message."""
@@ -72,3 +77,16 @@ class NovaUsingAttachment(Conflict):
         # the exception's class name.
         super().__init__("ConflictNovaUsingAttachment: Detach volume from instance "
                          f"{instance_id} using the Compute API")
+
+
+class PolicyNotAuthorized(CinderError):
+    """Cinder's 403 for a policy the caller does not pass."""
+
+    def __init__(self, policy: str) -> None:
+        super().__init__(f"Policy doesn't allow {policy} to be performed.", status=403)
+
+
+def authorize_write(caller: Caller, policy: str) -> None:
+    """Cinder's member-or-admin write policies (volume:attachment_create, volume:delete...)."""
+    if not caller.may_write:
+        raise PolicyNotAuthorized(policy)

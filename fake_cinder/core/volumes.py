@@ -16,6 +16,7 @@ from .errors import (
     NotFound,
     VolumeNotFound,
     VolumeTypeNotFound,
+    authorize_write,
 )
 from .listing import FALSE_STRINGS, TRUE_STRINGS, ListQuery, check_sort_keys
 from .models import ATTACHED, Volume, VolumeType
@@ -269,6 +270,7 @@ def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = Fa
     at once."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
+        authorize_write(caller, "volume:delete")
         if force:
             authorize_force(caller)
         # Cinder's conditional update looks at the volume's own fields only: its

@@ -6,8 +6,11 @@ without Cinder, in `make test`.
 
 from __future__ import annotations
 
-from support import CEPH_VOLUME, CONNECTOR, SERVER, SERVER2, VOLUME, fault
+import time
 
+from support import CEPH_VOLUME, CONNECTOR, SERVER, SERVER2, VOLUME, Api, fault
+
+from fake_cinder.cli import build_fake, build_parser
 from fake_cinder.core import backend
 
 
@@ -129,3 +132,34 @@ def test_a_volume_that_cannot_be_reserved_is_refused_before_the_connector(api):
     assert fault(response) == (400, f"Invalid volume: Volume {VOLUME} status must be available "
                                     "or downloading to reserve, but the current status is "
                                     "reserved.")
+
+
+def test_a_deleted_volume_passes_through_deleting(checked_fake):
+    """With ``volume_delete_seconds`` (``serve --volume-delete-seconds``) a deleted volume
+    is ``deleting`` for a while, as while Cinder's volume manager deletes it; an
+    attachment create meanwhile is refused with 400, not 404."""
+    fake = checked_fake("fixtures/default.json", volume_delete_seconds=0.05)
+    api = Api(fake.app.test_client())
+    volume_id = api.new_volume()
+    assert api.delete(f"volumes/{volume_id}").status_code == 202
+    assert api.volume(volume_id)["status"] == "deleting"
+    response = api.post("attachments", {"attachment": {"volume_uuid": volume_id}})
+    assert fault(response) == (400, f"Invalid volume: Volume {volume_id} status must be "
+                                    "available or downloading to reserve, but the current "
+                                    "status is deleting.")
+    deadline = time.monotonic() + 10
+    while api.get(f"volumes/{volume_id}").status_code != 404:
+        assert time.monotonic() < deadline, "the volume was never deleted"
+        time.sleep(0.01)
+    assert volume_id not in fake.store.volumes
+
+
+def test_volumes_are_gone_at_once_by_default(api, fake):
+    volume_id = api.new_volume()
+    assert api.delete(f"volumes/{volume_id}").status_code == 202
+    assert api.get(f"volumes/{volume_id}").status_code == 404
+
+
+def test_serve_takes_the_delete_delay():
+    args = build_parser().parse_args(["serve", "--volume-delete-seconds", "0.5"])
+    assert build_fake(args).volume_delete_seconds == 0.5
