@@ -97,6 +97,9 @@ quota_volumes = -1
 quota_gigabytes = -1
 quota_snapshots = -1
 report_interval = 2
+# The heartbeats of the services in this one process are not guaranteed to keep up while
+# it serves requests; without this the scheduler would call the volume service down.
+service_down_time = 86400
 periodic_interval = 2
 periodic_fuzzy_delay = 0
 scheduler_driver_init_wait_time = 1

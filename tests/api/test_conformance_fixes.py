@@ -163,3 +163,23 @@ def test_volumes_are_gone_at_once_by_default(api, fake):
 def test_serve_takes_the_delete_delay():
     args = build_parser().parse_args(["serve", "--volume-delete-seconds", "0.5"])
     assert build_fake(args).volume_delete_seconds == 0.5
+
+
+def test_a_reader_may_look_but_not_write(api):
+    attachment_id = api.create(VOLUME, SERVER)["id"]
+    reader = api.as_(roles="reader")
+    assert reader.show(attachment_id)["id"] == attachment_id
+    refused = {
+        "volume:attachment_create": reader.post("attachments", {"attachment": {
+            "volume_uuid": VOLUME, "instance_uuid": SERVER}}),
+        "volume:attachment_update": reader.put(f"attachments/{attachment_id}",
+                                               {"attachment": {"connector": CONNECTOR}}),
+        "volume:attachment_complete": reader.post(f"attachments/{attachment_id}/action",
+                                                  {"os-complete": None}),
+        "volume:attachment_delete": reader.delete(f"attachments/{attachment_id}"),
+        "volume:create": reader.post("volumes", {"volume": {"size": 1}}),
+        "volume:delete": reader.delete(f"volumes/{VOLUME}"),
+    }
+    for policy, response in refused.items():
+        assert fault(response) == (403, f"Policy doesn't allow {policy} to be performed.")
+    assert api.show(attachment_id)["status"] == "reserved"
