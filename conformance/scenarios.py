@@ -235,7 +235,14 @@ CATALOGUE: list[Scenario] = [
         create("vol:a", "att:c"),
         delete("att:c", "vol:a", caller="member"),
         delete("att:c", "vol:a", caller="member"),
-    ], volumes={"vol:a": None}),
+        # One instance, two connected attachments: Nova's mapping names the newest.
+        create("vol:m", "att:old", connector=CONNECTOR),
+        complete("att:old", "vol:m"),
+        create("vol:m", "att:new", connector=CONNECTOR),
+        delete("att:new", "vol:m", caller="member"),
+        delete("att:old", "vol:m", caller="member"),
+        delete("att:new", "vol:m", caller="member"),
+    ], volumes={"vol:a": None, "vol:m": "multiattach"}),
     Scenario("listing: filters, sorting, paging", [
         create("vol:a", "att:1"),
         create("vol:m", "att:2", server=2),

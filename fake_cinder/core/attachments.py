@@ -208,12 +208,21 @@ def volume_statuses_from(attachments: Iterable[Attachment]) -> tuple[str, str]:
     return _VOLUME_STATUS_FOR.get(attach_status, attach_status), attach_status
 
 
-def check_deletion_allowed(caller: Caller, attachment: Attachment,
+def _nova_uses(store: Store, attachment: Attachment) -> bool:
+    """Whether Nova's block device mapping of the attachment's instance and volume names
+    this attachment: the fake's Nova knows every instance, and its mapping holds the
+    newest connected attachment (Cinder deletes any other after asking Nova)."""
+    connected = [a for a in store.volume_attachments(attachment.volume_id)
+                 if a.instance_uuid == attachment.instance_uuid and a.connection_info]
+    return bool(connected) and connected[-1] is attachment
+
+
+def check_deletion_allowed(store: Store, caller: Caller, attachment: Attachment,
                            protect_in_use: bool = True) -> None:
     """Cinder's attachment_deletion_allowed (bug 2004555): a connected attachment of an
-    instance may only be deleted by a service (Nova with a service token)."""
+    instance that Nova uses may only be deleted by a service (Nova with a service token)."""
     if (protect_in_use and not caller.is_service and attachment.instance_uuid
-            and attachment.connection_info):
+            and attachment.connection_info and _nova_uses(store, attachment)):
         raise NovaUsingAttachment(attachment.instance_uuid)
 
 
@@ -227,7 +236,7 @@ def delete_attachment(store: Store, caller: Caller, attachment_id: str,
     with store.lock:
         attachment = get_attachment(store, caller, attachment_id)
         authorize_write(caller, "volume:attachment_delete")
-        check_deletion_allowed(caller, attachment, protect_in_use)
+        check_deletion_allowed(store, caller, attachment, protect_in_use)
         store.remove_attachment(attachment.id)
         volume = store.volumes[attachment.volume_id]
         remaining = store.volume_attachments(volume.id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from support import CEPH_VOLUME, CONNECTOR, SERVER, SERVER2, VOLUME, Api, fault
+from support import CEPH_VOLUME, CONNECTOR, SERVER, SERVER2, SHARED_VOLUME, VOLUME, Api, fault
 
 from fake_cinder.cli import build_fake, build_parser
 from fake_cinder.core import backend
@@ -183,3 +183,14 @@ def test_a_reader_may_look_but_not_write(api):
     for policy, response in refused.items():
         assert fault(response) == (403, f"Policy doesn't allow {policy} to be performed.")
     assert api.show(attachment_id)["status"] == "reserved"
+
+
+def test_nova_uses_the_newest_connected_attachment_of_an_instance(api):
+    """The fake's Nova maps an instance's volume to its newest connected attachment: an
+    older one of the same instance is not in use, and anyone may delete it."""
+    older = api.create(SHARED_VOLUME, SERVER, connector=CONNECTOR)["id"]
+    api.complete(older)
+    newer = api.create(SHARED_VOLUME, SERVER, connector=CONNECTOR)["id"]
+    assert api.delete(f"attachments/{newer}").status_code == 409
+    assert api.delete(f"attachments/{older}").status_code == 200
+    assert api.delete(f"attachments/{newer}").status_code == 409
