@@ -13,12 +13,14 @@ Only the CHAP credentials differ: random here, as in LVM (the normaliser masks t
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 
 from cinder import exception
 from cinder.volume import driver
 
 TOTAL_CAPACITY_GB = 10000
+DELETE_SECONDS = 0.3
 TARGET_PREFIX = "iqn.2010-10.org.openstack:"
 PORTAL = "192.0.2.10:3260"
 # Cinder's password symbols leave out look-alike characters (0, 1, I, O, l).
@@ -83,6 +85,10 @@ class MemoryISCSIDriver(driver.VolumeDriver):
         return {}
 
     def delete_volume(self, volume: Any) -> None:
+        # A real backend takes a while (LVM wipes the volume): the volume stays
+        # "deleting" that long, as long as the fake keeps it (VOLUME_DELETE_SECONDS),
+        # so a request right after a delete sees the same on both servers.
+        time.sleep(DELETE_SECONDS)  # green: eventlet patched time.sleep
         self._volumes.pop(volume.id, None)
 
     def extend_volume(self, volume: Any, new_size: int) -> None:

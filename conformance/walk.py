@@ -145,6 +145,8 @@ class Walk:
             params.append(f"limit={rng.randint(0, 4)}")
         if rng.random() < 0.1 and self.attachments:
             params.append(f"marker={self._ref(rng.choice(list(self.attachments)))}")
+        if rng.random() < 0.05:
+            params.append(f"offset={rng.randint(0, 3)}")
         if rng.random() < 0.15:
             # Only orders that do not depend on the ids each server made up.
             params.append("sort=" + rng.choice(["created_at:asc", "created_at",
@@ -168,8 +170,15 @@ class Walk:
 
     def volume_list(self) -> Step:
         path = VOL + self.rng.choice(["", "/detail"])
+        params = []
         if self.rng.random() < 0.3:
-            path += "?status=" + self.rng.choice(["available", "in-use", "reserved"])
+            params.append("status=" + self.rng.choice(["available", "in-use", "reserved"]))
+        if self.rng.random() < 0.3:
+            params.append(f"limit={self.rng.randint(1, 3)}")
+        if self.rng.random() < 0.2 and self.volumes:
+            params.append(f"marker={self._ref(self.rng.choice(self.volumes))}")
+        if params:
+            path += "?" + "&".join(params)
         return Step("GET", path, caller=self.rng.choice(["member", "admin", "nova"]),
                     version=self.rng.choice(["3.0", "3.48", "3.71"]), name="volume_list")
 
