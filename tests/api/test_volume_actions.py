@@ -597,8 +597,11 @@ def test_extend_respects_the_types_size_limits(api, admin, fake):
          "property"),
     ({"new_size": 0}, "Invalid input for field/attribute new_size. Value: 0. 0 is less than "
                       "the minimum of 1"),
-    ({"new_size": "0"}, "Invalid input for field/attribute size. Value: 0. 0 is less than "
-                        "the minimum of 1"),
+    ({"new_size": "00"}, "Invalid input for field/attribute new_size. Value: 0. 0 is less "
+                         "than the minimum of 1"),
+    ({"new_size": "2147483648"}, "Invalid input for field/attribute new_size. Value: "
+                                 "2147483648. 2147483648 is greater than the maximum of "
+                                 "2147483647"),
     ({"new_size": "two"}, "Invalid input for field/attribute new_size. Value: two. 'two' "
                           "does not match '^[0-9]+$'"),
     ({"new_size": 1.5}, "Invalid input for field/attribute new_size. Value: 1.5. 1.5 is not "
@@ -838,3 +841,12 @@ def test_state_dumps_and_loads_the_legacy_records(api, fake):
     fake.load(state)
     assert api.show(attachment["id"]) == attachment
     assert api.volume()["metadata"] == {"readonly": "False", "attached_mode": "rw"}
+
+
+def test_after_a_legacy_attach_new_attachments_are_read_only(api):
+    """Cinder's attachment_create reads the deprecated readonly admin metadata as a flag:
+    the "False" a legacy os-attach wrote makes the attach mode "ro" all the same."""
+    legacy_attach(api, SHARED_VOLUME, SERVER)
+    attachment = api.create(SHARED_VOLUME, SERVER2)
+    assert attachment["attach_mode"] == "ro"
+    assert api.show(attachment["id"])["attach_mode"] == "ro"
