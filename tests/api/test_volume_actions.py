@@ -850,3 +850,41 @@ def test_after_a_legacy_attach_new_attachments_are_read_only(api):
     attachment = api.create(SHARED_VOLUME, SERVER2)
     assert attachment["attach_mode"] == "ro"
     assert api.show(attachment["id"])["attach_mode"] == "ro"
+
+
+def test_concurrent_legacy_flows_on_a_live_server_lose_nothing(live_server_url, fake):
+    """Eight Nova-like clients attach and detach their own instance on one multiattach volume
+    over real sockets at once: every attach is recorded, every detach removes its own."""
+    import uuid
+
+    import requests
+
+    instances = [str(uuid.uuid4()) for _ in range(8)]
+    barrier = threading.Barrier(len(instances))
+    errors: list[str] = []
+    url = f"{live_server_url}/v3/demo/volumes/{SHARED_VOLUME}/action"
+    headers = {"X-Project-Id": "demo", "X-User-Id": "nova", "X-Roles": "member",
+               "X-Service-Roles": "service", "OpenStack-API-Version": "volume 3.71"}
+
+    def nova(instance: str) -> None:
+        with requests.Session() as session:
+            barrier.wait(timeout=10)
+            for _ in range(3):
+                attach = session.post(url, json={"os-attach": {
+                    "instance_uuid": instance, "mountpoint": MOUNT}}, headers=headers)
+                found = session.get(f"{live_server_url}/v3/demo/attachments",
+                                    params={"instance_id": instance}, headers=headers)
+                ids = [a["id"] for a in found.json()["attachments"]]
+                if attach.status_code != 202 or len(ids) != 1:
+                    errors.append(f"attach {attach.status_code} {ids}")
+                    return
+                detach = session.post(url, json={"os-detach": {"attachment_id": ids[0]}},
+                                      headers=headers)
+                if detach.status_code != 202:
+                    errors.append(f"detach {detach.status_code} {detach.text}")
+                    return
+
+    run_threads(nova, [(i,) for i in instances])
+    assert errors == []
+    assert fake.attachments(volume_id=SHARED_VOLUME) == []
+    assert fake.volume(SHARED_VOLUME)["status"] == "available"
