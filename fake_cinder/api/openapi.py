@@ -354,11 +354,19 @@ def _error_response(status: int, fault: str | None = None) -> dict[str, Any]:
 
 def _responses(described: DescribedRoute, schemas: SchemaRegistry) -> dict[str, Any]:
     doc = described.doc
-    success: dict[str, Any] = {"description": _STATUS_TEXT.get(doc.success, "Success")}
-    schema = _refs(schemas, _operation_names(described), "response", doc.response)
-    if schema is not None:
-        success["content"] = {JSON: {"schema": schema}}
-    responses = {str(doc.success): success}
+    names = _operation_names(described)
+    # The actions of one route may succeed differently (202 empty, or 200 with a body).
+    by_status: dict[int, list[str]] = {doc.success: []}
+    for name in names:
+        status = OPERATION_SUCCESS.get(name, 200) if described.route is not None else doc.success
+        by_status.setdefault(status, []).append(name)
+    responses: dict[str, Any] = {}
+    for status, operations in sorted(by_status.items()):
+        success: dict[str, Any] = {"description": _STATUS_TEXT.get(status, "Success")}
+        schema = _refs(schemas, operations or names, "response", doc.response)
+        if schema is not None:
+            success["content"] = {JSON: {"schema": schema}}
+        responses[str(status)] = success
     for status in sorted(doc.errors):
         responses[str(status)] = _error_response(status, doc.fault)
     return responses
