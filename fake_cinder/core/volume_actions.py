@@ -123,6 +123,14 @@ def initialize_connection(store: Store, caller: Caller, volume_id: str,
         return info
 
 
+def _visible_attachment(store: Store, caller: Caller, attachment_id: str) -> Attachment | None:
+    """The attachment with this id if the caller may see it (Cinder's project_only lookup)."""
+    attachment = store.attachments.get(attachment_id)
+    if attachment is None or not caller.can_see(attachment.project_id):
+        return None
+    return attachment
+
+
 def _check_detach_allowed(store: Store, caller: Caller, volume: Volume,
                           attachment_id: str | None, protect_in_use: bool) -> None:
     """Cinder's attachment_deletion_allowed for a volume action (bug 2004555): without a
@@ -137,7 +145,7 @@ def _check_detach_allowed(store: Store, caller: Caller, volume: Volume,
         if len(attachments) == 1:
             attachment = attachments[0]
     else:
-        attachment = store.attachments.get(attachment_id)
+        attachment = _visible_attachment(store, caller, attachment_id)
     if attachment is None:
         # Cinder cannot tell which instance: it refuses with an empty instance id.
         raise NovaUsingAttachment("")
@@ -219,10 +227,11 @@ def attach(store: Store, caller: Caller, volume_id: str, instance_uuid: str | No
         return copy.copy(_attach(store, volume, instance_uuid, host_name, mountpoint, mode))
 
 
-def _detach_in_manager(store: Store, volume: Volume, attachment_id: str | None) -> None:
+def _detach_in_manager(store: Store, caller: Caller, volume: Volume,
+                       attachment_id: str | None) -> None:
     """The volume manager's detach_volume."""
     if attachment_id:
-        attachment = store.attachments.get(attachment_id)
+        attachment = _visible_attachment(store, caller, attachment_id)
         if attachment is None:
             # Not attached after all: the volume's statuses are put right all the same.
             detach_from_volume(store, volume, None)
@@ -246,7 +255,7 @@ def _detach(store: Store, caller: Caller, volume: Volume, attachment_id: str | N
     """Cinder's API.detach: the delete protection and maintenance check, then the manager."""
     _check_detach_allowed(store, caller, volume, attachment_id, protect_in_use)
     _refuse_in_maintenance(volume, "The volume cannot be detached in maintenance mode.")
-    _detach_in_manager(store, volume, attachment_id)
+    _detach_in_manager(store, caller, volume, attachment_id)
 
 
 def detach(store: Store, caller: Caller, volume_id: str, attachment_id: str | None,
@@ -335,7 +344,8 @@ def reimage(store: Store, caller: Caller, volume_id: str, image_id: str,
 _NOT_SWAPPED = ("id", "project_id", "admin_metadata")
 
 
-def _finish_migration(store: Store, volume: Volume, new_volume: Volume, error: bool) -> str:
+def _finish_migration(store: Store, caller: Caller, volume: Volume, new_volume: Volume,
+                      error: bool) -> str:
     """The volume manager's migrate_volume_completion for a volume mid-migration."""
     original_status = volume.previous_status or volume.status
     if error:
@@ -349,7 +359,7 @@ def _finish_migration(store: Store, volume: Volume, new_volume: Volume, error: b
     if original_status == "in-use" and volume.status != "available":
         for attachment in store.volume_attachments(volume.id):
             detached.append(copy.copy(attachment))
-            _detach_in_manager(store, volume, attachment.id)
+            _detach_in_manager(store, caller, volume, attachment.id)
     # finish_volume_migration: the source id now names the migrated volume.
     for name in Volume.__slots__:
         if name in _NOT_SWAPPED:
@@ -401,4 +411,4 @@ def migrate_volume_completion(store: Store, caller: Caller, volume_id: str,
         if new_volume.migration_status != expected:
             raise InvalidVolume(f"Destination has migration_status "
                                 f"{new_volume.migration_status}, expected {expected}.")
-        return _finish_migration(store, volume, new_volume, error)
+        return _finish_migration(store, caller, volume, new_volume, error)

@@ -888,3 +888,20 @@ def test_concurrent_legacy_flows_on_a_live_server_lose_nothing(live_server_url, 
     assert errors == []
     assert fake.attachments(volume_id=SHARED_VOLUME) == []
     assert fake.volume(SHARED_VOLUME)["status"] == "available"
+
+
+def test_another_projects_attachment_is_unknown_to_os_detach(api, fake):
+    """Cinder looks attachments up within the caller's project: a foreign id is refused as
+    unknown (409 without a service token) and, for a service, only re-derives statuses."""
+    other = api.as_(project="other")
+    foreign_volume = fake.add_volume(project_id="other")["id"]
+    foreign = legacy_attach(other, foreign_volume)
+    legacy_attach(api)
+    with unchanged(fake):
+        assert fault(act(api, "os-detach", {"attachment_id": foreign["id"]})) == (
+            409, "Detach volume from instance  using the Compute API")
+    ok(act(api, "os-detach", {"attachment_id": foreign["id"]}, service=True))
+    assert len(fake.attachments()) == 2
+    assert fake.volume(VOLUME)["status"] == "in-use"
+    # finish_detach drops the attached_mode all the same.
+    assert fake.volume(VOLUME)["admin_metadata"] == {"readonly": "False"}
