@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import volume_actions as core
+from ..core.errors import BadRequest
 from ..core.listing import TRUE_STRINGS
 from . import microversions as mv
 from .routing import ApiRequest, Operation
@@ -72,7 +73,12 @@ def attach(req: ApiRequest) -> Result:
 
 
 def detach(req: ApiRequest) -> Result:
-    body = req.body["os-detach"] or {}
+    body = req.body["os-detach"]
+    if body is None:
+        # The schema allows null, but Cinder's handler then fails with a 500
+        # (AttributeError): the fake refuses it clearly instead.
+        raise BadRequest("Invalid input for field/attribute os-detach. Value: None. "
+                         "os-detach must be an object (Cinder fails on null with a 500)")
     core.detach(req.fake.store, req.caller, _volume_id(req), body.get("attachment_id"),
                 _protect(req))
     return 202, None

@@ -171,8 +171,9 @@ def sanitize_hostname(hostname: str) -> str:
     return name.lower().strip(".-")
 
 
-def _attach_in_manager(store: Store, volume: Volume, instance_uuid: str | None,
-                       host_name: str | None, mountpoint: str, mode: str) -> Attachment:
+def _attach_in_manager(store: Store, caller: Caller, volume: Volume,
+                       instance_uuid: str | None, host_name: str | None, mountpoint: str,
+                       mode: str) -> Attachment:
     """The volume manager's attach_volume: find or create the attachment, mark it attached."""
     attached_mode = volume.admin_metadata.get("attached_mode")
     if volume.status == ATTACHING and attached_mode and attached_mode != mode:
@@ -182,7 +183,14 @@ def _attach_in_manager(store: Store, volume: Volume, instance_uuid: str | None,
         same = (existing.instance_uuid == instance_uuid if instance_uuid
                 else existing.attached_host == host)
         if same and existing.attach_status != DETACHED:
-            # Already tracked (either flow): the volume is marked in-use, nothing else.
+            # Already tracked (either flow): Cinder marks the volume in-use, nothing else;
+            # but saving the volume fails for a non-admin caller (its lazily loaded admin
+            # metadata is written as a column): a 500. The fake refuses it clearly.
+            if not caller.is_admin:
+                raise InvalidVolume(
+                    f"volume {volume.id} is already attached to "
+                    f"{instance_uuid or host}; Cinder 29 fails this request with a 500 "
+                    "unless an admin sends it")
             _set_status(store, volume, "in-use")
             return existing
     if (volume.status == "in-use" and not is_multiattach(store, volume)
@@ -208,15 +216,16 @@ def _attach_in_manager(store: Store, volume: Volume, instance_uuid: str | None,
     return attachment
 
 
-def _attach(store: Store, volume: Volume, instance_uuid: str | None, host_name: str | None,
-            mountpoint: str, mode: str) -> Attachment:
+def _attach(store: Store, caller: Caller, volume: Volume, instance_uuid: str | None,
+            host_name: str | None, mountpoint: str, mode: str) -> Attachment:
     """Cinder's API.attach: the maintenance and readonly checks, then the manager."""
     _refuse_in_maintenance(volume, "The volume cannot be attached in maintenance mode.")
     if "readonly" not in visible_metadata(volume):
         volume.admin_metadata["readonly"] = "False"  # written even when the attach fails
     if is_readonly(volume) and mode != "ro":
         raise BadRequest(f"Invalid attaching mode '{mode}' for volume {volume.id}.")
-    return _attach_in_manager(store, volume, instance_uuid, host_name, mountpoint, mode)
+    return _attach_in_manager(store, caller, volume, instance_uuid, host_name, mountpoint,
+                              mode)
 
 
 def attach(store: Store, caller: Caller, volume_id: str, instance_uuid: str | None,
@@ -224,7 +233,8 @@ def attach(store: Store, caller: Caller, volume_id: str, instance_uuid: str | No
     """os-attach: record the attachment as attached (a copy of it is returned)."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
-        return copy.copy(_attach(store, volume, instance_uuid, host_name, mountpoint, mode))
+        return copy.copy(_attach(store, caller, volume, instance_uuid, host_name, mountpoint,
+                                 mode))
 
 
 def _detach_in_manager(store: Store, caller: Caller, volume: Volume,
@@ -372,7 +382,7 @@ def _finish_migration(store: Store, caller: Caller, volume: Volume, new_volume: 
     if original_status == "in-use" and status_after_swap in ("available", "reserved",
                                                                ATTACHING):
         for attachment in detached:
-            _attach_in_manager(store, volume, attachment.instance_uuid,
+            _attach_in_manager(store, caller, volume, attachment.instance_uuid,
                                attachment.attached_host, attachment.mountpoint or "",
                                attachment.attach_mode or "rw")
     volume.status = original_status
@@ -400,7 +410,7 @@ def migrate_volume_completion(store: Store, caller: Caller, volume_id: str,
             if not error:
                 for attachment in store.volume_attachments(volume.id):
                     _detach(store, caller, volume, attachment.id, protect_in_use)
-                    _attach(store, new_volume, attachment.instance_uuid,
+                    _attach(store, caller, new_volume, attachment.instance_uuid,
                             attachment.attached_host, attachment.mountpoint or "", "rw")
             return new_volume.id
         if not volume.migration_status:
