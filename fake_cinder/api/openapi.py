@@ -82,7 +82,7 @@ OPERATION_SUCCESS: dict[str, int] = {
     # Volume actions (api/volume_actions.py): all 202 but these two (200 with a body).
     **{f"volume_{name}": 202 for name in (
         "begin_detaching", "roll_detaching", "reserve", "unreserve", "terminate_connection",
-        "attach", "detach", "force_detach", "extend", "reimage")},
+        "attach", "detach", "force_detach", "extend", "reimage", "update_readonly_flag")},
 }
 README_START = "<!-- coverage-table:start (python -m fake_cinder.api.openapi --readme) -->"
 README_END = "<!-- coverage-table:end -->"

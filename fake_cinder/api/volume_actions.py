@@ -91,6 +91,12 @@ def force_detach(req: ApiRequest) -> Result:
     return 202, None
 
 
+def update_readonly_flag(req: ApiRequest) -> Result:
+    readonly = _is_true(req.body["os-update_readonly_flag"]["readonly"])
+    core.update_readonly_flag(req.fake.store, req.caller, _volume_id(req), readonly)
+    return 202, None
+
+
 def extend(req: ApiRequest) -> Result:
     new_size = _size(req.body["os-extend"]["new_size"], "new_size")
     assert new_size is not None  # required by the schema
@@ -129,6 +135,7 @@ def actions() -> dict[str, Operation]:
         "os-attach": op("volume_attach", attach),
         "os-detach": op("volume_detach", detach),
         "os-force_detach": op("volume_force_detach", force_detach),
+        "os-update_readonly_flag": op("volume_update_readonly_flag", update_readonly_flag),
         "os-extend": op("volume_extend", extend),
         "os-migrate_volume_completion": op("volume_migrate_completion",
                                            migrate_volume_completion),

@@ -34,7 +34,7 @@ from .errors import (
 )
 from .models import ATTACHED, ATTACHING, DETACHED, Attachment, Volume
 from .state import Store
-from .volumes import get_volume, is_multiattach, is_readonly, visible_metadata
+from .volumes import get_volume, is_multiattach, is_readonly
 
 # Cinder's AVAILABLE_MIGRATION_STATUS: a volume with one of these is not migrating.
 NOT_MIGRATING = (None, "deleting", "error", "success")
@@ -220,8 +220,8 @@ def _attach(store: Store, caller: Caller, volume: Volume, instance_uuid: str | N
             host_name: str | None, mountpoint: str, mode: str) -> Attachment:
     """Cinder's API.attach: the maintenance and readonly checks, then the manager."""
     _refuse_in_maintenance(volume, "The volume cannot be attached in maintenance mode.")
-    if "readonly" not in visible_metadata(volume):
-        volume.admin_metadata["readonly"] = "False"  # written even when the attach fails
+    # Written even when the attach then fails.
+    volume.admin_metadata.setdefault("readonly", "False")
     if is_readonly(volume) and mode != "ro":
         raise BadRequest(f"Invalid attaching mode '{mode}' for volume {volume.id}.")
     return _attach_in_manager(store, caller, volume, instance_uuid, host_name, mountpoint,
@@ -286,6 +286,17 @@ def force_detach(store: Store, caller: Caller, volume_id: str, attachment_id: st
         _check_detach_allowed(store, caller, volume, None, protect_in_use)
         _unreserve(store, volume)
         _detach(store, caller, volume, attachment_id, protect_in_use)
+
+
+# -- readonly flag --------------------------------------------------------------------------------
+def update_readonly_flag(store: Store, caller: Caller, volume_id: str, readonly: bool) -> None:
+    """os-update_readonly_flag: the readonly admin metadata of an available volume."""
+    with store.lock:
+        volume = get_volume(store, caller, volume_id)
+        if volume.status != "available":
+            raise InvalidVolume(f"Volume {volume.id} status must be available to update "
+                                f"readonly flag, but current status is: {volume.status}.")
+        volume.admin_metadata["readonly"] = str(readonly)
 
 
 # -- extend ---------------------------------------------------------------------------------------

@@ -360,7 +360,8 @@ def test_multiattach_volumes_take_both_flows_side_by_side(api, fake):
 
 
 def test_readonly_volumes_attach_read_only_only(api, fake):
-    ok(api.put(f"volumes/{VOLUME}", {"volume": {"metadata": {"readonly": "True"}}}), 200)
+    ok(act(api, "os-update_readonly_flag", {"readonly": "yes"}))
+    assert api.volume()["metadata"] == {"readonly": "True"}
     with unchanged(fake):
         response = act(api, "os-attach", {"instance_uuid": SERVER, "mountpoint": MOUNT})
     assert fault(response) == (400, f"Invalid attaching mode 'rw' for volume {VOLUME}.")
@@ -928,3 +929,25 @@ def test_an_admins_update_answer_lacks_the_extension_attributes_too(admin):
               200)
     assert not [key for key in body["volume"] if key.startswith("os-vol-")]
     assert body["volume"]["migration_status"] is None  # the core view's admin field stays
+
+
+def test_update_readonly_flag_needs_an_available_volume(api, fake):
+    ok(act(api, "os-update_readonly_flag", {"readonly": True}))
+    ok(act(api, "os-update_readonly_flag", {"readonly": False}))
+    assert fake.volume(VOLUME)["admin_metadata"] == {"readonly": "False"}
+    ok(act(api, "os-reserve"))
+    with unchanged(fake):
+        assert fault(act(api, "os-update_readonly_flag", {"readonly": True})) == (
+            400, f"Invalid volume: Volume {VOLUME} status must be available to update readonly "
+                 "flag, but current status is: attaching.")
+        assert fault(act(api, "os-update_readonly_flag", {})) == (
+            400, "Invalid input for field/attribute os-update_readonly_flag. Value: {}. "
+                 "'readonly' is a required property")
+
+
+def test_user_metadata_named_readonly_is_only_metadata(api):
+    ok(api.put(f"volumes/{VOLUME}", {"volume": {"metadata": {"readonly": "True"}}}), 200)
+    attachment = legacy_attach(api)
+    assert attachment["attach_mode"] == "rw"
+    # The admin metadata wins where both are shown.
+    assert api.volume()["metadata"] == {"readonly": "False", "attached_mode": "rw"}
