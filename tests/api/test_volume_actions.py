@@ -44,8 +44,8 @@ def legacy_attach(api: Api, volume_id: str = VOLUME, instance: str = SERVER,
     if mode:
         body["mode"] = mode
     ok(act(api, "os-attach", body, volume_id, **kw))
-    return next(a for a in api.listing(detail=True, query={"volume_id": volume_id})
-                if a["instance"] == instance)
+    listed = api.listing(detail=True, query={"volume_id": volume_id}, version="3.71")
+    return next(a for a in listed if a["instance"] == instance)
 
 
 def new_flow_attach(api: Api, volume_id: str = VOLUME, instance: str = SERVER) -> dict:
@@ -964,3 +964,14 @@ def test_user_metadata_named_readonly_is_only_metadata(api):
     assert attachment["attach_mode"] == "rw"
     # The admin metadata wins where both are shown.
     assert api.volume()["metadata"] == {"readonly": "False", "attached_mode": "rw"}
+
+
+@pytest.mark.parametrize("version", [None, "3.0", "3.27"])
+def test_the_legacy_flow_needs_no_microversion(api, fake, version):
+    """Nova's cinderclient sends 3.0 for these (no header means 3.0 too)."""
+    old = api.as_(version=version)
+    legacy_attach(old)
+    ok(act(old, "os-begin_detaching"))
+    ok(act(old, "os-detach", {}))
+    ok(act(old, "os-terminate_connection", {"connector": CONNECTOR}))
+    assert fake.volume(VOLUME)["status"] == "available"
