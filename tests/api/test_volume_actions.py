@@ -975,3 +975,26 @@ def test_the_legacy_flow_needs_no_microversion(api, fake, version):
     ok(act(old, "os-detach", {}))
     ok(act(old, "os-terminate_connection", {"connector": CONNECTOR}))
     assert fake.volume(VOLUME)["status"] == "available"
+
+
+def test_a_finished_migration_of_an_in_use_volume_keeps_its_attachment(api, admin, fake):
+    """A retype of an attached volume: the source's attachments are detached and attached
+    again under the source id once the target's data is swapped in."""
+    target = "7b1e0c3a-0000-4000-8000-00000000beef"
+    attachment = legacy_attach(api)
+    state = fake.dump()
+    (source,) = [v for v in state["volumes"] if v["id"] == VOLUME]
+    source.update(status="retyping", previous_status="in-use", migration_status="migrating")
+    state["volumes"].append({"id": target, "project_id": "demo", "size": 1,
+                             "status": "available", "host": "other-host@lvm#pool",
+                             "migration_status": f"target:{VOLUME}",
+                             "created_at": "2026-01-01T00:00:00.000000"})
+    fake.load(state)
+    assert ok(completion(admin, VOLUME, target), 200) == {"save_volume_id": VOLUME}
+    volume = admin.volume(VOLUME, url_project="admin")
+    assert (volume["status"], volume["migration_status"], volume["os-vol-host-attr:host"]) == (
+        "in-use", "success", "other-host@lvm#pool")
+    (shown,) = volume["attachments"]
+    assert (shown["server_id"], shown["device"]) == (SERVER, MOUNT)
+    assert shown["attachment_id"] != attachment["id"]  # attached again: a new record
+    assert [v["id"] for v in fake.volumes() if v["id"] == target] == []
