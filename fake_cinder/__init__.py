@@ -6,9 +6,11 @@ from typing import Any
 
 from flask import Flask
 
+from .core.errors import RecordNotFound
+from .core.snapshot import StateError
 from .fake import FakeCinder
 
-__all__ = ["FakeCinder", "create_app"]
+__all__ = ["FakeCinder", "RecordNotFound", "StateError", "create_app"]
 __version__ = "0.1.0"
 
 

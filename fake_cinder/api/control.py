@@ -148,7 +148,10 @@ def _journal_filters() -> dict[str, Any]:
 
 @control.get("/requests")
 def list_requests() -> Response:
-    entries = _fake().journal.entries(request.args.get("operation"), **_journal_filters())
+    try:
+        entries = _fake().journal.entries(request.args.get("operation"), **_journal_filters())
+    except ValueError as exc:  # an unknown operation name
+        raise BadRequest(str(exc)) from None
     return _json({"requests": [e.to_dict() for e in entries]})
 
 
