@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "conformance.md")
     parser.add_argument("--no-report", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="print every difference")
+    parser.add_argument("--fake-source", type=Path,
+                        help="run the fake_cinder of another checkout (e.g. an older commit)")
     args = parser.parse_args(argv)
     seeds = args.seed or [random.SystemRandom().randrange(1, 10**6)]
     steps = 300 if args.quick and args.steps == 2000 else args.steps
@@ -89,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print("conformance: starting Cinder 29.0.0 and fake-cinder...", flush=True)
         cinder = start_cinder(work)
-        fake = start_fake(work)
+        fake = start_fake(work, args.fake_source)
         pair = Pair(cinder, fake)
         shared = setup(pair)
         started = time.monotonic()

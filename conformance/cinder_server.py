@@ -10,7 +10,9 @@ volume backend, then serves until SIGTERM arrives or its parent process exits.
 - the volume backend is ``memory_driver.MemoryISCSIDriver`` (ours, in memory);
 - identity: keystonemiddleware-style ``X-*`` headers (when ``X-Roles`` is sent or there is
   no token) or Cinder's noauth middleware (a token and no ``X-Roles``: what
-  python-cinderclient's noauth plugin sends).
+  python-cinderclient's noauth plugin sends);
+- Nova is a stand-in (``nova_stand_in``) that answers the one question Cinder asks it on
+  these routes, with the fake's rule; quotas are unlimited (the fake has none yet).
 """
 
 import eventlet

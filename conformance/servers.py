@@ -120,15 +120,23 @@ def start_cinder(work_dir: Path) -> Server:
     return Server("cinder", process, int(found.group(1)), log)
 
 
-def start_fake(work_dir: Path) -> Server:
-    """fake-cinder serve (waitress), from the project's .venv, with Cinder's initial state."""
+def start_fake(work_dir: Path, source: Path | None = None) -> Server:
+    """fake-cinder serve (waitress), from the project's .venv, with Cinder's initial state.
+
+    ``source``: another checkout whose fake_cinder to run instead (with this .venv's
+    dependencies), e.g. an older commit, to see which differences it had."""
     log = work_dir / "fake.log"
-    script = Path(sys.executable).parent / "fake-cinder"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "fake_cinder.cli", "serve", "--port", "0",
+               "--fixtures", str(FAKE_STATE), "--log-level", "WARNING"]
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
+    cli = (source or ROOT) / "fake_cinder" / "cli.py"
+    if "--volume-delete-seconds" in cli.read_text():  # older fakes lack the option
+        command += ["--volume-delete-seconds", str(VOLUME_DELETE_SECONDS)]
     process = subprocess.Popen(
-        [str(script), "serve", "--port", "0", "--fixtures", str(FAKE_STATE),
-         "--log-level", "WARNING", "--volume-delete-seconds", str(VOLUME_DELETE_SECONDS)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log.open("w"), text=True,
-        cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log.open("w"),
+        text=True, cwd=source or ROOT, env=env)
     found = _wait_for_line(process, r"listening on http://127\.0\.0\.1:(\d+)", log, timeout=60)
     return Server("fake", process, int(found.group(1)), log)
 
