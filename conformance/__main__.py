@@ -82,8 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     seeds = args.seed or [random.SystemRandom().randrange(1, 10**6)]
     steps = 300 if args.quick and args.steps == 2000 else args.steps
+    seed_text = " ".join(map(str, seeds))
     command = "make conformance" + (
-        f" SEED={' '.join(map(str, seeds))} STEPS={steps}" if not args.quick else "-quick")
+        f' SEED="{seed_text}" STEPS={steps}' if not args.quick else "-quick")
     print(f"conformance: seeds {seeds}, {steps} walk steps each", flush=True)
 
     work = work_directory()

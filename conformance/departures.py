@@ -41,8 +41,8 @@ DEPARTURES: list[Departure] = [
         "400 `'attachment' is a required property`.",
         name="attachment * validation*", request="POST /v3/{project}/attachments as *"),
     Departure(
-        "no-500-for-a-missing-body (update)",
-        "As above, for the update.",
+        "no-500-for-a-missing-update-body",
+        "As above, for an attachment update.",
         name="attachment update: validation*", request="PUT /v3/{project}/attachments/*"),
     Departure(
         "bad-connector-changes-nothing",
