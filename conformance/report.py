@@ -70,5 +70,18 @@ def write(path: Path, comparisons: list[Comparison], *, cinder_version: str,
                          f"fake `{_short(difference.fake)}`")
     if len(unexpected) > MAX_DETAILS:
         lines.append(f"- ... and {len(unexpected) - MAX_DETAILS} more")
+    lines += [
+        "", "## Running it", "",
+        "- `make conformance SEED=\"1 2 3\" STEPS=2000` rewrites this page; "
+        "`make conformance-quick` (CI) runs every scenario and a 300-step walk with a "
+        "random seed (printed) and writes nothing. Both install Cinder into `.venv-cinder` "
+        "from `conformance/constraints.txt` when it is missing (about 3 minutes).",
+        "- A new scenario is a `Scenario` in `conformance/scenarios.py`: a name, the volumes "
+        "it needs and its `Step`s; a new walk operation is a method of "
+        "`conformance/walk.py`'s `Walk` with a weight in `Walk.steps`.",
+        "- `python -m conformance --fake-source DIR` runs the fake of another checkout (an "
+        "older commit, say) against Cinder to see what it got wrong; `--only TEXT` runs the "
+        "scenarios whose name contains TEXT; `--verbose` prints every difference.",
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
