@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="let callers without a service token delete attachments that "
                             "are connected to an instance (real Cinder answers 409)")
     serve.add_argument("--threads", type=int, default=DEFAULT_THREADS,
-                       help=f"worker threads (default: {DEFAULT_THREADS})")
+                       help=f"requests handled at once (default: {DEFAULT_THREADS})")
     return parser
 
 
@@ -116,7 +116,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"fake-cinder: {message}", file=sys.stderr)
         return 2
     try:
-        server = Server(fake.app, args.host, args.port, threads=args.threads)
+        server = Server(fake.wsgi, args.host, args.port, threads=args.threads)
     except OSError as exc:  # the port is taken, the address is not ours...
         print(f"fake-cinder: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1

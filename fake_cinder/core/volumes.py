@@ -67,7 +67,7 @@ def protocol_of(store: Store, volume: Volume) -> str | None:
 
 # -- volume types ---------------------------------------------------------------------------------
 def create_volume_type(store: Store, caller: Caller | None, name: str,
-                       description: str | None = None, extra_specs: dict | None = None,
+                       description: str | None = None, extra_specs: dict[str, str] | None = None,
                        is_public: bool = True, type_id: str | None = None) -> VolumeType:
     with store.lock:
         if any(t.name == name for t in store.volume_types.values()):
