@@ -14,7 +14,7 @@ FIXTURES ?= fixtures/default.json
 SERVE_FLAGS ?=
 URL = http://$(HOST):$(PORT)
 
-.PHONY: run test lint bench profile fuzz coverage-table clean
+.PHONY: run test test-oldest lint typecheck bench profile fuzz coverage-table clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,26 @@ run: $(RUN_STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 	$(BIN)/ruff check fake_cinder tests benchmarks
+	$(BIN)/mypy
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# The suite on the oldest Flask and werkzeug setup.cfg accepts, in a venv of its own.
+OLDEST_VENV := .venv-oldest
+OLDEST_PINS := flask==3.0.0 werkzeug==3.0.0
+OLDEST_STAMP := $(OLDEST_VENV)/.installed-$(CKSUM)
+$(OLDEST_STAMP): setup.cfg pyproject.toml
+	test -x $(OLDEST_VENV)/bin/python || $(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(OLDEST_VENV)/bin/python -m pip install --quiet -e '.[test]' $(OLDEST_PINS)
+	rm -f $(OLDEST_VENV)/.installed-*
+	touch $(OLDEST_STAMP)
+
+test-oldest: $(OLDEST_STAMP)
+	$(OLDEST_VENV)/bin/python -c "import flask, werkzeug.serving as s, importlib.metadata as m; \
+	  print('flask', m.version('flask'), 'werkzeug', m.version('werkzeug'))"
+	$(OLDEST_VENV)/bin/python -m pytest -q
 
 # schemathesis from /openapi.json against a live fake: >= 10 000 generated requests.
 FUZZ_REQUESTS ?= 10000
@@ -62,7 +82,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check fake_cinder tests benchmarks
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) $(OLDEST_VENV) build dist *.egg-info
 
 # Issue 7's figures against their targets (not part of `make test`): BENCH_ARGS="show --quick".
 bench: $(STAMP)

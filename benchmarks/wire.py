@@ -1,0 +1,166 @@
+"""On the wire: Nova's attach cycle through `fake-cinder serve`, against the same four
+requests answered by a raw WSGI app on the same server.
+
+Both servers run in their own process, as users run them: `fake-cinder serve` (its
+default options and access log, written to /dev/null here) and ``fake_cinder.server.Server``
+serving a plain WSGI function (same access log, same thread cap) that answers each
+request with the bytes the fake answered. One client sends the four requests over a
+keep-alive connection to each, in interleaved batches; the figure is wall time,
+fastest batch against fastest batch.
+
+``python -m benchmarks.wire --raw PAYLOADS`` is the raw server's process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import logging
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from .harness import Figure, us
+
+HOST = "127.0.0.1"
+HEADERS = {"X-Auth-Token": "demo:demo", "OpenStack-API-Version": "volume 3.54",
+           "Content-Type": "application/json"}
+SERVICE_HEADERS = {**HEADERS, "X-Service-Roles": "service"}
+VOLUME = "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11"  # demo-volume of fixtures/default.json
+INSTANCE = "8a3c1b2d-0000-4000-8000-000000000001"
+CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:b0c1a2d3e4f5", "ip": "192.168.10.21",
+             "platform": "x86_64", "host": "compute-1", "os_type": "linux2",
+             "multipath": False}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _send(connection: http.client.HTTPConnection, method: str, path: str,
+          body: Any = None, headers: dict[str, str] = HEADERS) -> tuple[int, bytes, str]:
+    data = None if body is None else json.dumps(body)
+    connection.request(method, path, body=data, headers=headers)
+    response = connection.getresponse()
+    return response.status, response.read(), response.getheader("Content-Type") or ""
+
+
+def attach_cycle(connection: http.client.HTTPConnection) -> list[tuple[int, bytes, str]]:
+    """Create, update with a connector, complete, delete: Nova's attach and detach."""
+    created = _send(connection, "POST", "/v3/demo/attachments",
+                    {"attachment": {"volume_uuid": VOLUME, "instance_uuid": INSTANCE}})
+    if created[0] != 200:
+        raise AssertionError(f"create: {created}")
+    url = f"/v3/demo/attachments/{json.loads(created[1])['attachment']['id']}"
+    answers = [created,
+               _send(connection, "PUT", url, {"attachment": {"connector": CONNECTOR}}),
+               _send(connection, "POST", f"{url}/action", {"os-complete": None}),
+               _send(connection, "DELETE", url, headers=SERVICE_HEADERS)]
+    if [a[0] for a in answers] != [200, 200, 204, 200]:
+        raise AssertionError(f"cycle: {[a[0] for a in answers]}")
+    return answers
+
+
+def raw_app(answers: dict[tuple[str, str], tuple[int, bytes, str]]
+            ) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+    """A plain WSGI function answering the cycle's requests with the fake's bytes."""
+    reasons = {200: "OK", 204: "No Content"}
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length:
+            environ["wsgi.input"].read(length)
+        path = environ["PATH_INFO"]
+        kind = "action" if path.endswith("/action") else (
+            "item" if path.count("/") > 3 else "collection")
+        status, body, content_type = answers[(environ["REQUEST_METHOD"], kind)]
+        start_response(f"{status} {reasons[status]}",
+                       [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+        return [body]
+    return app
+
+
+def _serve_raw(payload_file: str) -> None:
+    from fake_cinder.server import Server
+
+    recorded = json.loads(Path(payload_file).read_text(encoding="utf-8"))
+    answers = {(method, kind): (status, body.encode(), content_type)
+               for method, kind, status, body, content_type in recorded}
+    # What `fake-cinder serve` configures: INFO logging of the access log, to stderr.
+    logging.basicConfig(level="INFO", stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    server = Server(raw_app(answers), HOST, 0)
+    print(f"fake-cinder listening on {server.url}", flush=True)
+    server.serve_forever()
+
+
+class Process:
+    """A server subprocess that prints 'fake-cinder listening on URL'."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("fake-cinder listening on "):
+            self.close()
+            raise RuntimeError(f"{command}: did not start ({line!r})")
+        self.port = int(line.rsplit(":", 1)[1])
+
+    def connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(HOST, self.port, timeout=30)
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def wire_figure(cycles: int = 10, rounds: int = 60, scratch: str = ".") -> Figure:
+    serve = Process([sys.executable, "-m", "fake_cinder.cli", "serve", "--host", HOST,
+                     "--port", "0"])
+    try:
+        fake_connection = serve.connect()
+        sample = attach_cycle(fake_connection)
+        payload_file = Path(scratch) / "wire-answers.json"
+        kinds = [("POST", "collection"), ("PUT", "item"), ("POST", "action"),
+                 ("DELETE", "item")]
+        payload_file.write_text(json.dumps([
+            [method, kind, status, body.decode(), content_type]
+            for (method, kind), (status, body, content_type) in zip(kinds, sample,
+                                                                     strict=True)]),
+            encoding="utf-8")
+        raw = Process([sys.executable, "-m", "benchmarks.wire", "--raw", str(payload_file)])
+        try:
+            raw_connection = raw.connect()
+            attach_cycle(raw_connection)
+            ours: list[float] = []
+            theirs: list[float] = []
+            for round_ in range(rounds):
+                sides = [(fake_connection, ours), (raw_connection, theirs)]
+                for connection, results in (sides if round_ % 2 else sides[::-1]):
+                    began = time.perf_counter()
+                    for _ in range(cycles):
+                        attach_cycle(connection)
+                    results.append((time.perf_counter() - began) / cycles)
+        finally:
+            raw.close()
+    finally:
+        serve.close()
+    ratios = sorted(a / b for a, b in zip(ours, theirs, strict=True))
+    quarter = len(ratios) // 4
+    return Figure("attach cycle via `fake-cinder serve` / raw WSGI", min(ours) / min(theirs),
+                  1.3, "x", spread=f"pairs p25-p75 {ratios[quarter]:.2f}-"
+                  f"{ratios[-quarter - 1]:.2f}",
+                  detail=f"cycle {us(min(ours))} vs raw {us(min(theirs))} (fastest batches)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--raw", metavar="PAYLOADS", required=True,
+                        help="serve the raw WSGI app answering with these recorded answers")
+    _serve_raw(parser.parse_args().raw)
+
+
+if __name__ == "__main__":
+    main()
