@@ -5,18 +5,21 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-import requests  # noqa: F401  (see below)
+import requests
 
-from fake_cinder import FakeCinder
 from fake_cinder.fake import OPERATIONS
 
 from .readme import ROOT, SECTIONS, blocks, file_name, section
 
 pytest_plugins = ["pytester"]
-# requests is imported above so that pytester's in-process runs, which forget the modules
-# they imported, do not import it a second time beside the first (cookie jar mismatch).
+# requests is imported at the top so that pytester's in-process runs, which forget the
+# modules they imported, do not import it a second time beside the first (cookie jar
+# mismatch).
 
 
 def test_each_section_has_examples() -> None:
@@ -35,21 +38,38 @@ def test_python_examples(title: str, monkeypatch: pytest.MonkeyPatch) -> None:
         exec(compile(code, f"README.md ({title})", "exec"), {"__name__": "readme_example"})
 
 
-def test_shell_examples_against_a_live_server() -> None:
+@pytest.fixture
+def served() -> Iterator[str]:
+    """`fake-cinder serve` (what `make run` starts) on a free port: its URL."""
+    command = [str(Path(sys.executable).parent / "fake-cinder"), "serve", "--port", "0",
+               "--fixtures", str(ROOT / "fixtures" / "default.json")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("fake-cinder listening on "), line
+        yield line.split()[-1]
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_shell_examples_against_fake_cinder_serve(served: str) -> None:
     [(_lang, script)] = blocks("HTTP control API (/_fake/)")
-    fake = FakeCinder(ROOT / "fixtures" / "default.json")
-    with fake.serve() as server:
-        result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script],
-                                env={**os.environ, "FAKE": server.url}, capture_output=True,
-                                text=True, timeout=60)
+    result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script],
+                            env={**os.environ, "FAKE": served}, capture_output=True,
+                            text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     # health (no newline of its own), the volume count, the PUT's check, the fault id
     assert result.stdout.split("\n")[:3] == ['{"status": "ok"}3', "true", "fault-1"]
     # Each fault fired once; the script cleared the journal after them, so only its last
     # /v3 request is left (nothing under /_fake/ is journaled).
-    assert [(f.operation, f.fired) for f in fake.faults.list()] == [
+    faults = requests.get(f"{served}/_fake/faults", timeout=10).json()["faults"]
+    assert [(f["operation"], f["fired"]) for f in faults] == [
         ("attachment_create", 1), ("attachment_create", 1), ("volume_list", 1)]
-    assert [e.operation for e in fake.journal.entries()] == ["volume_show"]
+    journal = requests.get(f"{served}/_fake/requests", timeout=10).json()["requests"]
+    assert [e["operation"] for e in journal] == ["volume_show"]
 
 
 def test_pytest_plugin_example(pytester: pytest.Pytester) -> None:
