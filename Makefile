@@ -31,7 +31,7 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	touch $(STAMP) $(RUN_STAMP)
 
 run: $(RUN_STAMP)
-	@echo 'Pointing clients at it (README: "Pointing clients at the fake"); users admin/admin, demo/demo, nova/nova (service):'
+	@echo 'Pointing clients at it (docs/clients.md); users admin/admin, demo/demo, nova/nova (service):'
 	@echo '  openstack and cinder CLIs:'
 	@echo '    export OS_AUTH_URL=$(URL)/identity OS_IDENTITY_API_VERSION=3 OS_REGION_NAME=RegionOne'
 	@echo '    export OS_USERNAME=demo OS_PASSWORD=demo OS_PROJECT_NAME=demo OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default'
@@ -74,7 +74,7 @@ FUZZ_REQUESTS ?= 10000
 fuzz: $(STAMP)
 	FUZZ_REQUESTS=$(FUZZ_REQUESTS) $(BIN)/python -m pytest -q -s tests/fuzz/test_fuzz.py
 
-# Rewrite the README's coverage table from the route declarations.
+# Rewrite the coverage table of docs/api-coverage.md from the route declarations.
 coverage-table: $(STAMP)
 	$(BIN)/python -c "from fake_cinder.api.openapi import main; main(['--readme'])"
 

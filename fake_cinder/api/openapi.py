@@ -16,7 +16,7 @@ it is not Cinder's, e.g. Keystone's). ``undocumented_routes(router)`` lists any
 route that has no description (a test keeps that list empty).
 
 ``make coverage-table`` (``python -m fake_cinder.api.openapi --readme``)
-rewrites the README's coverage table; ``python -m fake_cinder.api.openapi``
+rewrites the coverage table of docs/api-coverage.md; ``python -m fake_cinder.api.openapi``
 prints the document.
 """
 
@@ -415,8 +415,9 @@ def _default_fake() -> tuple[FakeCinder, Router]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fake_cinder.api.openapi")
-    parser.add_argument("--readme", nargs="?", const="README.md", metavar="PATH",
-                        help="rewrite the coverage table in this README (default README.md)")
+    parser.add_argument("--readme", nargs="?", const="docs/api-coverage.md", metavar="PATH",
+                        help="rewrite the coverage table in this file "
+                             "(default docs/api-coverage.md)")
     args = parser.parse_args(argv)
     fake, router = _default_fake()
     if args.readme:

@@ -13,7 +13,7 @@ from fake_cinder.api import openapi
 from fake_cinder.api.app import ROUTER
 from fake_cinder.api.routing import Router, WebRequest
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "api-coverage.md"
 
 
 def _document(fake: FakeCinder) -> dict:
