@@ -4,9 +4,13 @@ requests answered by a raw WSGI app on the same server.
 Both servers run in their own process, as users run them: `fake-cinder serve` (its
 default options and access log, written to /dev/null here) and ``fake_cinder.server.Server``
 serving a plain WSGI function (same access log, same thread cap) that answers each
-request with the bytes the fake answered. One client sends the four requests over a
-keep-alive connection to each, in interleaved batches; the figure is wall time,
-fastest batch against fastest batch.
+request with what the fake answered (status, Cinder's headers, body). One client sends
+the four requests over a keep-alive connection to each, in interleaved batches.
+
+A cycle's cost is the CPU time it takes: the client thread's and the server process's
+(/proc/PID/stat), which other processes on a shared machine do not inflate, totalled over
+all batches of each side (the server's clock ticks are too coarse for one batch). The
+wall-time ratio of the fastest batches is printed beside it.
 
 ``python -m benchmarks.wire --raw PAYLOADS`` is the raw server's process.
 """
@@ -17,6 +21,7 @@ import argparse
 import http.client
 import json
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -38,15 +43,21 @@ CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:b0c1a2d3e4f5", "ip": "192.1
 ROOT = Path(__file__).resolve().parent.parent
 
 
+Answer = tuple[int, bytes, list[tuple[str, str]]]
+# Added by the server itself, to either app's answers.
+_SERVER_HEADERS = ("date", "server", "content-length", "connection", "keep-alive")
+
+
 def _send(connection: http.client.HTTPConnection, method: str, path: str,
-          body: Any = None, headers: dict[str, str] = HEADERS) -> tuple[int, bytes, str]:
+          body: Any = None, headers: dict[str, str] = HEADERS) -> Answer:
     data = None if body is None else json.dumps(body)
     connection.request(method, path, body=data, headers=headers)
     response = connection.getresponse()
-    return response.status, response.read(), response.getheader("Content-Type") or ""
+    own = [(k, v) for k, v in response.getheaders() if k.lower() not in _SERVER_HEADERS]
+    return response.status, response.read(), own
 
 
-def attach_cycle(connection: http.client.HTTPConnection) -> list[tuple[int, bytes, str]]:
+def attach_cycle(connection: http.client.HTTPConnection) -> list[Answer]:
     """Create, update with a connector, complete, delete: Nova's attach and detach."""
     created = _send(connection, "POST", "/v3/demo/attachments",
                     {"attachment": {"volume_uuid": VOLUME, "instance_uuid": INSTANCE}})
@@ -62,9 +73,9 @@ def attach_cycle(connection: http.client.HTTPConnection) -> list[tuple[int, byte
     return answers
 
 
-def raw_app(answers: dict[tuple[str, str], tuple[int, bytes, str]]
+def raw_app(answers: dict[tuple[str, str], Answer]
             ) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
-    """A plain WSGI function answering the cycle's requests with the fake's bytes."""
+    """A plain WSGI function answering the cycle's requests as the fake answered them."""
     reasons = {200: "OK", 204: "No Content"}
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -74,9 +85,9 @@ def raw_app(answers: dict[tuple[str, str], tuple[int, bytes, str]]
         path = environ["PATH_INFO"]
         kind = "action" if path.endswith("/action") else (
             "item" if path.count("/") > 3 else "collection")
-        status, body, content_type = answers[(environ["REQUEST_METHOD"], kind)]
+        status, body, headers = answers[(environ["REQUEST_METHOD"], kind)]
         start_response(f"{status} {reasons[status]}",
-                       [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+                       [*headers, ("Content-Length", str(len(body)))])
         return [body]
     return app
 
@@ -85,8 +96,8 @@ def _serve_raw(payload_file: str) -> None:
     from fake_cinder.server import Server
 
     recorded = json.loads(Path(payload_file).read_text(encoding="utf-8"))
-    answers = {(method, kind): (status, body.encode(), content_type)
-               for method, kind, status, body, content_type in recorded}
+    answers = {(method, kind): (status, body.encode(), [tuple(h) for h in headers])
+               for method, kind, status, body, headers in recorded}
     # What `fake-cinder serve` configures: INFO logging of the access log, to stderr.
     logging.basicConfig(level="INFO", stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -111,6 +122,12 @@ class Process:
     def connect(self) -> http.client.HTTPConnection:
         return http.client.HTTPConnection(HOST, self.port, timeout=30)
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far, its ended threads' too (the server
+        runs a thread per connection): user and system time from /proc, in clock ticks."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def close(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
@@ -126,33 +143,36 @@ def wire_figure(cycles: int = 10, rounds: int = 60, scratch: str = ".") -> Figur
         kinds = [("POST", "collection"), ("PUT", "item"), ("POST", "action"),
                  ("DELETE", "item")]
         payload_file.write_text(json.dumps([
-            [method, kind, status, body.decode(), content_type]
-            for (method, kind), (status, body, content_type) in zip(kinds, sample,
-                                                                     strict=True)]),
+            [method, kind, status, body.decode(), headers]
+            for (method, kind), (status, body, headers) in zip(kinds, sample, strict=True)]),
             encoding="utf-8")
         raw = Process([sys.executable, "-m", "benchmarks.wire", "--raw", str(payload_file)])
         try:
             raw_connection = raw.connect()
             attach_cycle(raw_connection)
-            ours: list[float] = []
-            theirs: list[float] = []
+            cpu = {serve: 0.0, raw: 0.0}  # seconds, all batches of each side
+            walls: dict[Process, list[float]] = {serve: [], raw: []}  # per cycle, per batch
             for round_ in range(rounds):
-                sides = [(fake_connection, ours), (raw_connection, theirs)]
-                for connection, results in (sides if round_ % 2 else sides[::-1]):
-                    began = time.perf_counter()
+                sides = [(serve, fake_connection), (raw, raw_connection)]
+                for server, connection in (sides if round_ % 2 else sides[::-1]):
+                    server_cpu, client_cpu, wall = (server.cpu_seconds(), time.thread_time(),
+                                                    time.perf_counter())
                     for _ in range(cycles):
                         attach_cycle(connection)
-                    results.append((time.perf_counter() - began) / cycles)
+                    walls[server].append((time.perf_counter() - wall) / cycles)
+                    cpu[server] += (server.cpu_seconds() - server_cpu
+                                    + time.thread_time() - client_cpu)
         finally:
             raw.close()
     finally:
         serve.close()
-    ratios = sorted(a / b for a, b in zip(ours, theirs, strict=True))
-    quarter = len(ratios) // 4
-    return Figure("attach cycle via `fake-cinder serve` / raw WSGI", min(ours) / min(theirs),
-                  1.3, "x", spread=f"pairs p25-p75 {ratios[quarter]:.2f}-"
-                  f"{ratios[-quarter - 1]:.2f}",
-                  detail=f"cycle {us(min(ours))} vs raw {us(min(theirs))} (fastest batches)")
+    count = cycles * rounds
+    wall_ours, wall_theirs = min(walls[serve]), min(walls[raw])
+    return Figure("attach cycle via `fake-cinder serve` / raw WSGI", cpu[serve] / cpu[raw],
+                  1.3, "x", spread=f"wall {wall_ours / wall_theirs:.2f}x "
+                  f"({us(wall_ours)} vs {us(wall_theirs)})",
+                  detail=f"CPU {us(cpu[serve] / count)} vs {us(cpu[raw] / count)} a cycle "
+                  f"(client and server, {count} cycles each)")
 
 
 def main() -> None:
