@@ -1,26 +1,24 @@
 """The one HTTP server of every entry point: ``fake-cinder serve``, ``FakeCinder.serve()``
 and the pytest plugin's ``fake_cinder_server``.
 
-It is werkzeug's threaded WSGI server (a thread per connection, HTTP/1.1
-keep-alive), used through its public API. That server hands the application the
+It is werkzeug's threaded WSGI server (a thread per connection; it closes each connection
+after its response), used through its public API. That server hands the application the
 connection's socket (``environ["werkzeug.socket"]``) and takes a ConnectionError
 raised before any byte is written as a dropped connection: so an injected
 ``drop_connection`` closes the connection without an answer, on every entry point.
 
 ``Server`` adds what serving a fake needs: a cap on the requests handled at once,
 an optional access log (method, path, microversion, status, milliseconds), and an
-ordered stop that works from any thread or a signal handler: stop accepting, let
-the requests in progress finish and flush, then close the connections left open.
+ordered stop that works from any thread or a signal handler: stop accepting, then
+let the requests in progress finish and flush.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import socket
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -76,20 +74,16 @@ class _QuietHandler(WSGIRequestHandler):
 
 class _Gate:
     """WSGI middleware: at most ``limit`` requests in the app at once; knows how many
-    are in progress (until their response is sent) and which connections it served."""
+    are in progress (until their response is sent)."""
 
     def __init__(self, app: WSGIApp, limit: int) -> None:
         self.app = app
         self._slots = threading.BoundedSemaphore(limit)
         self._idle = threading.Condition()
         self._busy = 0
-        self.connections: weakref.WeakSet[socket.socket] = weakref.WeakSet()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
-        connection = environ.get("werkzeug.socket")
-        if connection is not None:
-            self.connections.add(connection)
         self._slots.acquire()
         with self._idle:
             self._busy += 1
@@ -163,9 +157,6 @@ class Server:
             loop.join()
             self._gate.wait_idle(self.DRAIN_SECONDS)
             self._http.server_close()
-            for connection in list(self._gate.connections):  # idle keep-alive ones
-                with contextlib.suppress(OSError):
-                    connection.shutdown(socket.SHUT_RDWR)
 
     def shutdown(self) -> None:
         """Ask ``serve_forever`` to stop (from any thread, or a signal handler)."""

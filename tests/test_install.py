@@ -111,3 +111,12 @@ def test_fake_cinder_serve_answers_the_version_document(installed, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_installed_package_is_typed(installed, tmp_path):
+    """PEP 561: the package ships py.typed, so type checkers read its hints."""
+    script = "import fake_cinder, pathlib; print(pathlib.Path(fake_cinder.__file__).parent)"
+    result = subprocess.run([str(installed / "bin" / "python"), "-c", script], cwd=tmp_path,
+                            env=_clean_env(), capture_output=True, text=True, check=True,
+                            timeout=60)
+    assert (Path(result.stdout.strip()) / "py.typed").is_file()

@@ -97,9 +97,9 @@ class Live:
 
 @contextmanager
 def live_fake(**options: Any) -> Iterator[Live]:
-    """A FakeCinder with the default fixture, served by waitress from a thread."""
+    """A FakeCinder with the default fixture, served from a thread by fake_cinder.server."""
     fake = FakeCinder(fixture_path("default.json"), **options)
-    server = Server(fake.app, "127.0.0.1", 0, threads=4, access_log=False)
+    server = Server(fake.wsgi, "127.0.0.1", 0, threads=4, access_log=False)
     thread = server.start_background()
     try:
         yield Live(fake, server.url)
