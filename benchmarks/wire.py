@@ -5,7 +5,10 @@ Both servers run in their own process, as users run them: `fake-cinder serve` (i
 default options and access log, written to /dev/null here) and ``fake_cinder.server.Server``
 serving a plain WSGI function (same access log, same thread cap) that answers each
 request with what the fake answered (status, Cinder's headers, body). One client sends
-the four requests over a keep-alive connection to each, in interleaved batches.
+the four requests to each, in interleaved batches, through a ``requests`` session: the HTTP
+stack of the fake's consumers (keystoneauth, so Nova, the clients, the SDK). The ratio with
+``http.client``, the lightest client there is, is measured in the same run and printed
+beside it (the smaller the client's share, the higher the ratio).
 
 A cycle's cost is the CPU time it takes: the client thread's and the server process's
 (/proc/PID/stat), which other processes on a shared machine do not inflate, totalled over
@@ -29,6 +32,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from .harness import Figure, us
 
 HOST = "127.0.0.1"
@@ -48,26 +53,51 @@ Answer = tuple[int, bytes, list[tuple[str, str]]]
 _SERVER_HEADERS = ("date", "server", "content-length", "connection", "keep-alive")
 
 
-def _send(connection: http.client.HTTPConnection, method: str, path: str,
-          body: Any = None, headers: dict[str, str] = HEADERS) -> Answer:
-    data = None if body is None else json.dumps(body)
-    connection.request(method, path, body=data, headers=headers)
-    response = connection.getresponse()
-    own = [(k, v) for k, v in response.getheaders() if k.lower() not in _SERVER_HEADERS]
-    return response.status, response.read(), own
+class Client:
+    """One client of one server: a requests session and the server's URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.session = requests.Session()
+
+    def send(self, method: str, path: str, body: Any = None,
+             headers: dict[str, str] = HEADERS) -> Answer:
+        data = None if body is None else json.dumps(body)
+        response = self.session.request(method, self.url + path, data=data, headers=headers,
+                                        timeout=30)
+        own = [(k, v) for k, v in response.headers.items()
+               if k.lower() not in _SERVER_HEADERS]
+        return response.status_code, response.content, own
 
 
-def attach_cycle(connection: http.client.HTTPConnection) -> list[Answer]:
+class LightClient(Client):
+    """The same requests through the standard library's http.client."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        self.connection = http.client.HTTPConnection(host, int(port), timeout=30)
+
+    def send(self, method: str, path: str, body: Any = None,
+             headers: dict[str, str] = HEADERS) -> Answer:
+        data = None if body is None else json.dumps(body)
+        self.connection.request(method, path, body=data, headers=headers)
+        response = self.connection.getresponse()
+        own = [(k, v) for k, v in response.getheaders() if k.lower() not in _SERVER_HEADERS]
+        return response.status, response.read(), own
+
+
+def attach_cycle(client: Client) -> list[Answer]:
     """Create, update with a connector, complete, delete: Nova's attach and detach."""
-    created = _send(connection, "POST", "/v3/demo/attachments",
-                    {"attachment": {"volume_uuid": VOLUME, "instance_uuid": INSTANCE}})
+    created = client.send("POST", "/v3/demo/attachments",
+                          {"attachment": {"volume_uuid": VOLUME, "instance_uuid": INSTANCE}})
     if created[0] != 200:
         raise AssertionError(f"create: {created}")
     url = f"/v3/demo/attachments/{json.loads(created[1])['attachment']['id']}"
     answers = [created,
-               _send(connection, "PUT", url, {"attachment": {"connector": CONNECTOR}}),
-               _send(connection, "POST", f"{url}/action", {"os-complete": None}),
-               _send(connection, "DELETE", url, headers=SERVICE_HEADERS)]
+               client.send("PUT", url, {"attachment": {"connector": CONNECTOR}}),
+               client.send("POST", f"{url}/action", {"os-complete": None}),
+               client.send("DELETE", url, headers=SERVICE_HEADERS)]
     if [a[0] for a in answers] != [200, 200, 204, 200]:
         raise AssertionError(f"cycle: {[a[0] for a in answers]}")
     return answers
@@ -117,10 +147,8 @@ class Process:
         if not line.startswith("fake-cinder listening on "):
             self.close()
             raise RuntimeError(f"{command}: did not start ({line!r})")
-        self.port = int(line.rsplit(":", 1)[1])
+        self.url = line.split()[-1]
 
-    def connect(self) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection(HOST, self.port, timeout=30)
 
     def cpu_seconds(self) -> float:
         """CPU time the server process has used so far, its ended threads' too (the server
@@ -133,12 +161,33 @@ class Process:
         self.process.wait(timeout=10)
 
 
+def _compare(fake: Process, raw: Process, client_class: type[Client], cycles: int,
+             rounds: int) -> tuple[float, float, float, float]:
+    """(fake, raw) CPU seconds per cycle over all batches, and their fastest batches'
+    wall seconds per cycle."""
+    clients = {fake: client_class(fake.url), raw: client_class(raw.url)}
+    cpu = {fake: 0.0, raw: 0.0}
+    walls: dict[Process, list[float]] = {fake: [], raw: []}
+    for client in clients.values():
+        attach_cycle(client)
+    for round_ in range(rounds):
+        sides = [fake, raw] if round_ % 2 else [raw, fake]
+        for server in sides:
+            server_cpu, client_cpu, wall = (server.cpu_seconds(), time.thread_time(),
+                                            time.perf_counter())
+            for _ in range(cycles):
+                attach_cycle(clients[server])
+            walls[server].append((time.perf_counter() - wall) / cycles)
+            cpu[server] += server.cpu_seconds() - server_cpu + time.thread_time() - client_cpu
+    count = cycles * rounds
+    return cpu[fake] / count, cpu[raw] / count, min(walls[fake]), min(walls[raw])
+
+
 def wire_figure(cycles: int = 10, rounds: int = 60, scratch: str = ".") -> Figure:
     serve = Process([sys.executable, "-m", "fake_cinder.cli", "serve", "--host", HOST,
                      "--port", "0"])
     try:
-        fake_connection = serve.connect()
-        sample = attach_cycle(fake_connection)
+        sample = attach_cycle(Client(serve.url))
         payload_file = Path(scratch) / "wire-answers.json"
         kinds = [("POST", "collection"), ("PUT", "item"), ("POST", "action"),
                  ("DELETE", "item")]
@@ -148,31 +197,22 @@ def wire_figure(cycles: int = 10, rounds: int = 60, scratch: str = ".") -> Figur
             encoding="utf-8")
         raw = Process([sys.executable, "-m", "benchmarks.wire", "--raw", str(payload_file)])
         try:
-            raw_connection = raw.connect()
-            attach_cycle(raw_connection)
-            cpu = {serve: 0.0, raw: 0.0}  # seconds, all batches of each side
-            walls: dict[Process, list[float]] = {serve: [], raw: []}  # per cycle, per batch
-            for round_ in range(rounds):
-                sides = [(serve, fake_connection), (raw, raw_connection)]
-                for server, connection in (sides if round_ % 2 else sides[::-1]):
-                    server_cpu, client_cpu, wall = (server.cpu_seconds(), time.thread_time(),
-                                                    time.perf_counter())
-                    for _ in range(cycles):
-                        attach_cycle(connection)
-                    walls[server].append((time.perf_counter() - wall) / cycles)
-                    cpu[server] += (server.cpu_seconds() - server_cpu
-                                    + time.thread_time() - client_cpu)
+            ours, theirs, wall_ours, wall_theirs = _compare(serve, raw, Client, cycles,
+                                                            rounds)
+            light_ours, light_theirs, _w, _w2 = _compare(serve, raw, LightClient, cycles,
+                                                         max(1, rounds // 2))
         finally:
             raw.close()
     finally:
         serve.close()
-    count = cycles * rounds
-    wall_ours, wall_theirs = min(walls[serve]), min(walls[raw])
-    return Figure("attach cycle via `fake-cinder serve` / raw WSGI", cpu[serve] / cpu[raw],
-                  1.3, "x", spread=f"wall {wall_ours / wall_theirs:.2f}x "
-                  f"({us(wall_ours)} vs {us(wall_theirs)})",
-                  detail=f"CPU {us(cpu[serve] / count)} vs {us(cpu[raw] / count)} a cycle "
-                  f"(client and server, {count} cycles each)")
+    # A tiny run (--quick) may see less CPU than one clock tick of the server.
+    ratio = ours / theirs if theirs else wall_ours / wall_theirs
+    light = light_ours / light_theirs if light_theirs else float("nan")
+    return Figure("attach cycle via `fake-cinder serve` / raw WSGI", ratio,
+                  1.3, "x", spread=f"wall {wall_ours / wall_theirs:.2f}x; "
+                  f"http.client {light:.2f}x",
+                  detail=f"CPU {us(ours)} vs {us(theirs)} a cycle (client and server, "
+                  f"requests), http.client {us(light_ours)} vs {us(light_theirs)}")
 
 
 def main() -> None:
