@@ -1,4 +1,6 @@
 # The two commands: `make run` and `make test`. Both build .venv when missing.
+# `make` alone prints the targets: each has a "## what it does" comment on its rule's line.
+.DEFAULT_GOAL := help
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,7 +16,11 @@ FIXTURES ?= fixtures/default.json
 SERVE_FLAGS ?=
 URL = http://$(HOST):$(PORT)
 
-.PHONY: run test test-oldest lint typecheck bench profile fuzz coverage-table clean
+.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table clean
+
+help:  ## list the targets
+	@echo 'make TARGET, one of:'
+	@awk -F ':.*## ' '/^[a-z-]+:.*## /{printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +36,9 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP) $(RUN_STAMP)
 
-run: $(RUN_STAMP)
+run: $(RUN_STAMP)  ## serve the fake on 127.0.0.1:8776 (HOST, PORT, FIXTURES, SERVE_FLAGS)
 	@echo 'Pointing clients at it (docs/clients.md); users admin/admin, demo/demo, nova/nova (service):'
-	@echo '  openstack and cinder CLIs:'
+	@echo '  openstack and cinder CLIs (not installed by make run: `make clients` adds them to .venv):'
 	@echo '    export OS_AUTH_URL=$(URL)/identity OS_IDENTITY_API_VERSION=3 OS_REGION_NAME=RegionOne'
 	@echo '    export OS_USERNAME=demo OS_PASSWORD=demo OS_PROJECT_NAME=demo OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default'
 	@echo '    openstack volume attachment create demo-volume --server demo-server; cinder attachment-list'
@@ -45,12 +51,16 @@ run: $(RUN_STAMP)
 	@echo '  Deleting connected attachments needs a service token, as in Cinder; or: make run SERVE_FLAGS=--allow-in-use-delete'
 	$(BIN)/fake-cinder serve --host $(HOST) --port $(PORT) --fixtures $(FIXTURES) $(SERVE_FLAGS)
 
-test: $(STAMP)
+# The `openstack` and `cinder` CLIs that `make run`'s banner shows (also in the test extra).
+clients: $(RUN_STAMP)  ## install the openstack and cinder CLIs into .venv
+	$(BIN)/python -m pip install --quiet -e '.[clients]'
+
+test: $(STAMP)  ## install the test extra and run every test, then ruff and mypy
 	$(BIN)/python -m pytest -q
 	$(BIN)/ruff check fake_cinder tests benchmarks
 	$(BIN)/mypy
 
-typecheck: $(STAMP)
+typecheck: $(STAMP)  ## mypy (strict for fake_cinder/core)
 	$(BIN)/mypy
 
 # The suite on the oldest Flask and werkzeug setup.cfg accepts, in a venv of its own.
@@ -64,32 +74,32 @@ $(OLDEST_STAMP): setup.cfg pyproject.toml
 	rm -f $(OLDEST_VENV)/.installed-*
 	touch $(OLDEST_STAMP)
 
-test-oldest: $(OLDEST_STAMP)
-	$(OLDEST_VENV)/bin/python -c "import flask, werkzeug.serving as s, importlib.metadata as m; \
+test-oldest: $(OLDEST_STAMP)  ## the tests on the oldest Flask/werkzeug accepted (.venv-oldest)
+	$(OLDEST_VENV)/bin/python -c "import importlib.metadata as m; \
 	  print('flask', m.version('flask'), 'werkzeug', m.version('werkzeug'))"
 	$(OLDEST_VENV)/bin/python -m pytest -q
 
 # schemathesis from /openapi.json against a live fake: >= 10 000 generated requests.
 FUZZ_REQUESTS ?= 10000
-fuzz: $(STAMP)
+fuzz: $(STAMP)  ## schemathesis against a live fake (FUZZ_REQUESTS)
 	FUZZ_REQUESTS=$(FUZZ_REQUESTS) $(BIN)/python -m pytest -q -s tests/fuzz/test_fuzz.py
 
 # Rewrite the coverage table of docs/api-coverage.md from the route declarations.
-coverage-table: $(STAMP)
+coverage-table: $(STAMP)  ## rewrite docs/api-coverage.md's API coverage table
 	$(BIN)/python -c "from fake_cinder.api.openapi import main; main(['--readme'])"
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check fake_cinder tests benchmarks
 
-clean:
+clean:  ## remove .venv, .venv-oldest and build outputs
 	rm -rf $(VENV) $(OLDEST_VENV) build dist *.egg-info
 
 # Issue 7's figures against their targets (not part of `make test`): BENCH_ARGS="show --quick".
-bench: $(STAMP)
+bench: $(STAMP)  ## the benchmarks against their targets (BENCH_ARGS)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 # Profile one figure with pyinstrument: make profile FIGURE=create
 FIGURE ?= show
-profile: $(STAMP)
+profile: $(STAMP)  ## profile one benchmark figure (FIGURE)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m benchmarks --profile $(FIGURE)

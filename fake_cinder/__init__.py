@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from flask import Flask
 
+    from .core.errors import RecordNotFound
+    from .core.snapshot import StateError
     from .fake import FakeCinder
 
-__all__ = ["FakeCinder", "create_app"]
+__all__ = ["FakeCinder", "RecordNotFound", "StateError", "create_app"]
 __version__ = "0.1.0"
 
 
@@ -18,6 +20,12 @@ def __getattr__(name: str) -> Any:
     if name == "FakeCinder":
         from .fake import FakeCinder
         return FakeCinder
+    if name == "RecordNotFound":
+        from .core.errors import RecordNotFound
+        return RecordNotFound
+    if name == "StateError":
+        from .core.snapshot import StateError
+        return StateError
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

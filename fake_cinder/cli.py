@@ -6,11 +6,14 @@ import argparse
 import ipaddress
 import logging
 import signal
+import socket
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+from . import __version__
 from .api import microversions as mv
+from .core.snapshot import StateError, find_state_file
 from .fake import FakeCinder
 from .resources import fixture_path
 from .server import DEFAULT_THREADS, Server
@@ -40,27 +43,69 @@ def _version(text: str) -> str:
     return str(version)
 
 
-def _existing_file(text: str) -> Path:
-    path = Path(text)
-    if not path.is_file():
-        raise argparse.ArgumentTypeError(f"no such file: {text}")
-    return path
+def _state_file(text: str) -> Path:
+    """A state file's path, or the name of a shipped fixture (``default.json``)."""
+    try:
+        return find_state_file(text)
+    except StateError as exc:
+        raise argparse.ArgumentTypeError(f"{text}: {exc.problem}") from None
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a port number (0 to 65535; 0 picks a free one)")
+    return port
+
+
+def _threads(text: str) -> int:
+    try:
+        threads = int(text)
+    except ValueError:
+        threads = 0
+    if threads < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a number of threads (at least 1)")
+    return threads
+
+
+def _host(text: str) -> str:
+    """An address to listen on: resolved now, so a typo is a usage error, not a traceback."""
+    try:
+        socket.getaddrinfo(text.strip("[]"), None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:  # gaierror: no such name
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise argparse.ArgumentTypeError(f"cannot resolve {text!r}: {reason}") from None
+    return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (with where to look), exit status 2 as argparse's."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fake-cinder",
-                                     description="An in-memory fake of OpenStack Cinder.")
+    parser = _Parser(prog="fake-cinder", description="An in-memory fake of OpenStack Cinder.")
+    version = f"fake-cinder {__version__}"
+    parser.add_argument("--version", action="version", version=version)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
         "serve", help="serve the fake Cinder API (with a minimal Keystone) over HTTP",
         description="Serve the fake Cinder v3 API at /v3, a minimal Keystone at /identity "
                     "and the Nova server lookups at /compute, on a threaded WSGI server.")
-    serve.add_argument("--host", default="127.0.0.1",
+    serve.add_argument("--version", action="version", version=version)
+    serve.add_argument("--host", type=_host, default="127.0.0.1",
                        help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8776,
+    serve.add_argument("--port", type=_port, default=8776,
                        help="port to listen on; 0 picks a free one (default: 8776)")
-    serve.add_argument("--fixtures", metavar="FILE", type=_existing_file,
-                       help="JSON state file to preload (default: the shipped default.json)")
+    serve.add_argument("--fixtures", metavar="FILE", type=_state_file,
+                       help="JSON state file to preload, or the name of a shipped one "
+                            "(default: default.json)")
     serve.add_argument("--seed", type=int,
                        help="make ids and timestamps repeat from run to run")
     serve.add_argument("--max-version", type=_version, default=str(mv.MAX_VERSION),
@@ -72,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-in-use-delete", action="store_true",
                        help="let callers without a service token delete attachments that "
                             "are connected to an instance (real Cinder answers 409)")
-    serve.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+    serve.add_argument("--threads", type=_threads, default=DEFAULT_THREADS,
                        help=f"requests handled at once (default: {DEFAULT_THREADS})")
     return parser
 

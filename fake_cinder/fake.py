@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from werkzeug.wrappers import Request, Response
 from .api import control
 from .api import microversions as mv
 from .api.app import ROUTER, FakeWsgi, create_app
+from .api.fault_bodies import rewrite_as_fault
 from .api.routing import MAX_REQUEST_BODY_SIZE, body_absent
 from .api.validation import SchemaRegistry
 from .core import fault_injection as fault_rules
@@ -22,15 +24,18 @@ from .core import snapshot
 from .core import volumes as volume_rules
 from .core.clock import Clock
 from .core.context import Caller
+from .core.errors import RecordNotFound
 from .core.identity import TokenRegistry
 from .core.journal import DEFAULT_CAP, DELETED, Journal
 from .core.models import record_to_dict
+from .core.operations import check_operation
 from .core.state import Store
 from .server import Server
 
 if TYPE_CHECKING:
     from flask import Flask
 
+_LOG = logging.getLogger("fake_cinder")
 _SCHEMAS: dict[str, SchemaRegistry] = {}
 # Every API operation name, from the route table (what faults and the journal name).
 OPERATIONS = frozenset(op.name for route in ROUTER.routes for op in route.operations)
@@ -105,7 +110,7 @@ class FakeCinder:
         self.max_version = mv.APIVersion.parse(max_version)
         self.protect_in_use_attachments = protect_in_use_attachments
         self.raise_errors = raise_errors
-        self.journal = Journal(journal_size)
+        self.journal = Journal(journal_size, OPERATIONS)
         self.faults = fault_rules.FaultRegistry()
         self.errors: list[BaseException] = []
         self.control_token = control_token
@@ -227,8 +232,12 @@ class FakeCinder:
             return [record_to_dict(v) for v in sorted(found, key=lambda v: (v.created_at, v.id))]
 
     def volume(self, volume_id: str) -> dict[str, Any]:
+        """One volume; ``RecordNotFound`` (a ``KeyError``) when there is none."""
         with self.store.lock:
-            return record_to_dict(self.store.volumes[volume_id])
+            found = self.store.volumes.get(volume_id)
+            if found is None:
+                raise RecordNotFound("volume", volume_id)
+            return record_to_dict(found)
 
     def attachments(self, *, volume_id: str | None = None, instance_id: str | None = None,
                     project_id: str | None = None,
@@ -247,8 +256,12 @@ class FakeCinder:
             return [record_to_dict(a) for a in sorted(found, key=lambda a: a.sort_key)]
 
     def attachment(self, attachment_id: str) -> dict[str, Any]:
+        """One attachment; ``RecordNotFound`` (a ``KeyError``) when there is none."""
         with self.store.lock:
-            return record_to_dict(self.store.attachments[attachment_id])
+            found = self.store.attachments.get(attachment_id)
+            if found is None:
+                raise RecordNotFound("attachment", attachment_id)
+            return record_to_dict(found)
 
     # -- faults -----------------------------------------------------------------------------------
     def inject(self, operation: str, *, retry_after: int | str | None = None,
@@ -261,9 +274,7 @@ class FakeCinder:
         ``times=None`` (always); ``probability=p`` (seeded by ``seed``, else the
         fake's seed, else 0). Match: ``project_id``, ``volume_id``, ``attachment_id``.
         """
-        if operation not in OPERATIONS:
-            raise ValueError(f"unknown operation {operation!r}; one of "
-                             f"{', '.join(sorted(OPERATIONS))}")
+        check_operation(operation, OPERATIONS)
         if retry_after is not None:
             if isinstance(retry_after, bool) or not isinstance(retry_after, int | str):
                 raise ValueError(f"retry_after must be seconds or an HTTP date, "
@@ -370,7 +381,7 @@ class FakeCinder:
         """Called for every response with the request's record: journal it (except
         /_fake/ requests), after the response hooks."""
         for hook in self.response_hooks:
-            hook(request, response, state)
+            self._run_response_hook(hook, request, response, state)
         path = request.path
         if path.startswith(control.PREFIX + "/"):
             return
@@ -392,6 +403,19 @@ class FakeCinder:
             "request_id": state.get("request_id"), "fault": state.get("fake_fault"),
             "attachment_id": attachment_id, "attachment_status": attachment_status,
         })
+
+    def _run_response_hook(self, hook: ResponseHook, request: Request, response: Response,
+                           state: dict[str, Any]) -> None:
+        """A hook that raises is a bug like any in the fake: recorded (so the test fails at
+        teardown) and answered with Cinder's 500; later hooks see that answer."""
+        try:
+            hook(request, response, state)
+        except Exception as error:  # noqa: BLE001  (any error of a user's hook)
+            _LOG.exception("response hook %r failed on %s %s", hook, request.method,
+                           request.path)
+            self.record_exception(error)
+            if not getattr(response, "dropped", False):  # a dropped one still sends nothing
+                rewrite_as_fault(response, 500, fault_rules.SERVER_ERROR)
 
     def _attachment_after(self, operation: str, state: dict[str, Any],
                           status: int | None) -> tuple[str | None, str | None]:

@@ -14,6 +14,7 @@ itself are imported when a fixture is first used.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -48,6 +49,19 @@ def _state_path(request: pytest.FixtureRequest, name: str | Path) -> Path:
     raise pytest.UsageError(f"@pytest.mark.{MARKER}: no state file {name} (tried {tried})")
 
 
+def _check_options(options: dict[str, Any]) -> None:
+    """The marker's keywords are FakeCinder's: name the marker and them on a typo."""
+    from .fake import FakeCinder
+
+    valid = [name for name, parameter in inspect.signature(FakeCinder).parameters.items()
+             if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
+        raise pytest.UsageError(
+            f"@pytest.mark.{MARKER}: unknown keyword {', '.join(unknown)}; "
+            f"the keywords are FakeCinder's: {', '.join(valid)}")
+
+
 @pytest.fixture
 def fake_cinder(request: pytest.FixtureRequest) -> Iterator[FakeCinder]:
     """A fresh FakeCinder for one test; an error it hits while handling a request fails
@@ -61,6 +75,7 @@ def fake_cinder(request: pytest.FixtureRequest) -> Iterator[FakeCinder]:
         if len(marker.args) != 1:
             raise pytest.UsageError(f"@pytest.mark.{MARKER} takes one state file path")
         fixtures = _state_path(request, marker.args[0])
+        _check_options(marker.kwargs)
         options.update(marker.kwargs)
     fake = FakeCinder(fixtures, **options)
     yield fake

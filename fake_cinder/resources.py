@@ -24,3 +24,8 @@ def data_dir(name: str) -> Path:
 def fixture_path(name: str) -> Path:
     """A fixture shipped with fake-cinder, by file name (``default.json``)."""
     return data_dir("fixtures") / name
+
+
+def shipped_fixtures() -> list[str]:
+    """The names of the state files shipped with fake-cinder."""
+    return sorted(path.name for path in data_dir("fixtures").glob("*.json"))

@@ -24,6 +24,7 @@ from fake_cinder.server import Server
 # Test modules import their helpers with ``from support import ...``.
 sys.path.insert(0, str(Path(__file__).parent))
 
+import installed  # noqa: E402
 from support import Api, install_response_check  # noqa: E402
 
 
@@ -31,6 +32,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "install: installs the package into a fresh venv (deselect with "
                    "-m 'not install' for a quicker run)")
+
+
+@pytest.fixture(scope="session")
+def installed_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv with fake-cinder installed as a user installs it (see installed.py)."""
+    return installed.install(tmp_path_factory.mktemp("install"))
 
 
 @pytest.fixture

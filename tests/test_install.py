@@ -1,40 +1,21 @@
-"""``pip install .`` into a fresh venv, then ``fake-cinder serve`` from another directory.
-
-The repository is copied first (pip builds in the source tree) and installed without
-``-e``, so the installed fake must find its schemas and fixtures inside the package.
-The fresh venv has no pip of its own: the running pip installs into it with ``--python``,
-resolving flask, werkzeug and jsonschema through pip's usual indexes and cache.
-"""
+"""``pip install .`` into a fresh venv (``installed.py``), then ``fake-cinder serve`` from
+another directory: the installed fake must find its schemas and fixtures inside the package."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
 import urllib.error
 import urllib.request
-import venv
 from pathlib import Path
 
 import pytest
+from installed import clean_env as _clean_env
 
-REPOSITORY = Path(__file__).resolve().parent.parent
-IGNORED = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__",
-                                 ".pytest_cache", ".ruff_cache", ".hypothesis", "tests",
-                                 "benchmarks")
 LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 
 pytestmark = pytest.mark.install
-
-
-def _clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    return env
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict]:
@@ -46,46 +27,24 @@ def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """A fresh venv with fake-cinder installed from a copy of the repository."""
-    root = tmp_path_factory.mktemp("install")
-    source = root / "source"
-    shutil.copytree(REPOSITORY, source, ignore=IGNORED)
-    target = root / "venv"
-    venv.create(target, with_pip=False)
-    python = target / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install",
-                    "--quiet", str(source)],
-                   check=True, cwd=root, env=_clean_env(), timeout=240,
-                   capture_output=True, text=True)
-    shutil.rmtree(source)  # nothing may depend on the source tree
-    return target
-
-
-def test_installed_package_carries_schemas_and_fixtures(installed, tmp_path):
+def test_installed_package_carries_schemas_and_fixtures(installed_venv, tmp_path):
     script = ("import fake_cinder, fake_cinder.resources as r; "
               "print(fake_cinder.__file__); print(r.data_dir('schemas')); "
               "print(r.fixture_path('default.json').is_file())")
-    result = subprocess.run([str(installed / "bin" / "python"), "-c", script], cwd=tmp_path,
+    result = subprocess.run([str(installed_venv / "bin" / "python"), "-c", script], cwd=tmp_path,
                             env=_clean_env(), capture_output=True, text=True, check=True,
                             timeout=60)
     module, schemas, fixture = result.stdout.split()
-    assert module.startswith(str(installed))
-    assert schemas.startswith(str(installed))
+    assert module.startswith(str(installed_venv))
+    assert schemas.startswith(str(installed_venv))
     assert any(Path(schemas).glob("attachment_create.request*.json"))
     assert fixture == "True"
 
 
-def test_fake_cinder_serve_answers_the_version_document(installed, tmp_path):
-    fixture = subprocess.run(
-        [str(installed / "bin" / "python"), "-c",
-         "from fake_cinder.resources import fixture_path; print(fixture_path('default.json'))"],
-        cwd=tmp_path, env=_clean_env(), capture_output=True, text=True, check=True,
-        timeout=60).stdout.strip()
+def test_fake_cinder_serve_answers_the_version_document(installed_venv, tmp_path):
     server = subprocess.Popen(
-        [str(installed / "bin" / "fake-cinder"), "serve", "--host", "127.0.0.1", "--port", "0",
-         "--fixtures", fixture],
+        [str(installed_venv / "bin" / "fake-cinder"), "serve", "--host", "127.0.0.1", "--port", "0",
+         "--fixtures", "default.json"],  # a shipped fixture, by name
         cwd=tmp_path, env=_clean_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         text=True)
     try:
@@ -113,10 +72,10 @@ def test_fake_cinder_serve_answers_the_version_document(installed, tmp_path):
         server.wait(timeout=10)
 
 
-def test_installed_package_is_typed(installed, tmp_path):
+def test_installed_package_is_typed(installed_venv, tmp_path):
     """PEP 561: the package ships py.typed, so type checkers read its hints."""
     script = "import fake_cinder, pathlib; print(pathlib.Path(fake_cinder.__file__).parent)"
-    result = subprocess.run([str(installed / "bin" / "python"), "-c", script], cwd=tmp_path,
-                            env=_clean_env(), capture_output=True, text=True, check=True,
-                            timeout=60)
+    result = subprocess.run([str(installed_venv / "bin" / "python"), "-c", script],
+                            cwd=tmp_path, env=_clean_env(), capture_output=True, text=True,
+                            check=True, timeout=60)
     assert (Path(result.stdout.strip()) / "py.typed").is_file()

@@ -127,7 +127,11 @@ def _journal_filters(request: Request) -> dict[str, Any]:
 
 
 def list_requests(req: WebRequest) -> Response:
-    entries = req.fake.journal.entries(req.http.args.get("operation"), **_journal_filters(req.http))
+    try:
+        entries = req.fake.journal.entries(req.http.args.get("operation"),
+                                           **_journal_filters(req.http))
+    except ValueError as exc:  # an unknown operation name
+        raise BadRequest(str(exc)) from None
     return _json({"requests": [e.to_dict() for e in entries]})
 
 

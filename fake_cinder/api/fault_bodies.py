@@ -49,6 +49,13 @@ def fault_response(status: int, message: str,
     return Response(json.dumps(body), status=status, headers=headers, content_type=JSON)
 
 
+def rewrite_as_fault(response: Response, status: int, message: str) -> None:
+    """Make a response that is not sent yet Cinder's fault instead (its headers stay)."""
+    response.status_code = status
+    response.content_type = JSON
+    response.set_data(json.dumps(fault_body(status, message)))
+
+
 def webob_response(status: int, message: str | None = None) -> Response:
     """An error raised before Cinder's router: WebOb's JSON error page."""
     title = _TITLES.get(status, "Error")

@@ -63,6 +63,12 @@ OPERATION_ERRORS: dict[str, tuple[int, ...]] = {
     "attachment_delete": (409,),
     "volume_type_create": (403, 409),
     "volume_reset_status": (403,),
+    # Volume actions (api/volume_actions.py).
+    "volume_detach": (409,),
+    "volume_terminate_connection": (409,),
+    "volume_force_detach": (403, 409),
+    "volume_migrate_completion": (403, 409),
+    "volume_reimage": (409,),
 }
 # Success statuses other than 200 (handlers return them; Operation does not declare them).
 OPERATION_SUCCESS: dict[str, int] = {
@@ -70,6 +76,10 @@ OPERATION_SUCCESS: dict[str, int] = {
     "volume_create": 202,
     "volume_delete": 202,
     "volume_reset_status": 202,
+    # Volume actions (api/volume_actions.py): all 202 but these two (200 with a body).
+    **{f"volume_{name}": 202 for name in (
+        "begin_detaching", "roll_detaching", "reserve", "unreserve", "terminate_connection",
+        "attach", "detach", "force_detach", "extend", "reimage", "update_readonly_flag")},
 }
 README_START = "<!-- coverage-table:start (python -m fake_cinder.api.openapi --readme) -->"
 README_END = "<!-- coverage-table:end -->"
@@ -279,11 +289,19 @@ def _error_response(status: int, fault: str | None = None) -> dict[str, Any]:
 
 def _responses(described: DescribedRoute, schemas: SchemaRegistry) -> dict[str, Any]:
     doc = described.doc
-    success: dict[str, Any] = {"description": _STATUS_TEXT.get(doc.success, "Success")}
-    schema = _refs(schemas, _operation_names(described), "response", doc.response)
-    if schema is not None:
-        success["content"] = {JSON: {"schema": schema}}
-    responses = {str(doc.success): success}
+    names = _operation_names(described)
+    # The actions of one route may succeed differently (202 empty, or 200 with a body).
+    by_status: dict[int, list[str]] = {doc.success: []}
+    for name in names:
+        status = OPERATION_SUCCESS.get(name, 200) if described.route is not None else doc.success
+        by_status.setdefault(status, []).append(name)
+    responses: dict[str, Any] = {}
+    for status, operations in sorted(by_status.items()):
+        success: dict[str, Any] = {"description": _STATUS_TEXT.get(status, "Success")}
+        schema = _refs(schemas, operations or names, "response", doc.response)
+        if schema is not None:
+            success["content"] = {JSON: {"schema": schema}}
+        responses[str(status)] = success
     for status in sorted(doc.errors):
         responses[str(status)] = _error_response(status, doc.fault)
     return responses

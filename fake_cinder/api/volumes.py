@@ -82,16 +82,17 @@ def type_show(req: ApiRequest) -> Result:
 
 
 # -- volumes --------------------------------------------------------------------------------------
-def _size(raw: int | str | None) -> int | None:
-    """Cinder's schema validator applies minimum and maximum to digit strings too."""
+def _size(raw: int | str | None, field: str = "size") -> int | None:
+    """Cinder's schema validator applies minimum and maximum to digit strings too (to
+    the number they hold; its message shows the string as sent)."""
     if raw is None:
         return None
     size = int(raw)  # the schema let through integers and digit strings only
     if isinstance(raw, str) and size < 1:
-        raise BadRequest(f"Invalid input for field/attribute size. Value: {raw}. "
+        raise BadRequest(f"Invalid input for field/attribute {field}. Value: {raw}. "
                          f"{size} is less than the minimum of 1")
     if isinstance(raw, str) and size > DB_MAX_INT:
-        raise BadRequest(f"Invalid input for field/attribute size. Value: {raw}. "
+        raise BadRequest(f"Invalid input for field/attribute {field}. Value: {raw}. "
                          f"{size} is greater than the maximum of {DB_MAX_INT}")
     return size
 
@@ -171,6 +172,33 @@ def _list(req: ApiRequest, collection: str,
     return 200, body
 
 
+EXTENSION_ATTRIBUTES = ("os-vol-tenant-attr:tenant_id", "os-vol-host-attr:host",
+                        "os-vol-mig-status-attr:migstat", "os-vol-mig-status-attr:name_id")
+
+
+def volume_update(req: ApiRequest) -> Result:
+    """PUT /volumes/{id}: name, description (or their display_ forms) and metadata."""
+    body = req.body["volume"]
+    texts = {key: _text(body, key, entity) for key, entity in (
+        ("name", "name"), ("description", "description"), ("display_name", "name"),
+        ("display_description", "description"))}
+    changes: dict[str, Any] = {}
+    # The v2 names win over the display_ ones when both are sent.
+    for field, keys in (("name", ("name", "display_name")),
+                        ("description", ("description", "display_description"))):
+        sent = [key for key in keys if key in body]
+        if sent:
+            changes[field] = texts[sent[0]]
+    if "metadata" in body:
+        changes["metadata"] = body["metadata"]
+    volume = core.update_volume(req.fake.store, req.caller, req.params["volume_id"], changes)
+    view = _volume_view(req, volume)
+    # Cinder's API extensions add these to show and list only, not to the update's answer.
+    for key in EXTENSION_ATTRIBUTES:
+        view.pop(key, None)
+    return 200, {"volume": view}
+
+
 def volume_list(req: ApiRequest) -> Result:
     base_url = req.base_url
     return _list(req, "volumes", lambda v: volume_summary(v, base_url))
@@ -210,6 +238,8 @@ def volume_reset_status(req: ApiRequest) -> Result:
 
 
 def register(router: Router) -> None:
+    from . import volume_actions  # it builds on this module's helpers
+
     router.add("POST", "types", Operation("volume_type_create", type_create,
                                           validates_body=True))
     router.add("GET", "types", Operation("volume_type_list", type_list))
@@ -219,6 +249,9 @@ def register(router: Router) -> None:
     router.add("GET", "volumes/detail", Operation("volume_list_detail", volume_list_detail))
     router.add("GET", "volumes/<volume_id>", Operation("volume_show", volume_show))
     router.add("DELETE", "volumes/<volume_id>", Operation("volume_delete", volume_delete))
+    router.add("PUT", "volumes/<volume_id>", Operation("volume_update", volume_update,
+                                                       validates_body=True))
     router.add_actions("volumes/<volume_id>/action", {
         "os-reset_status": Operation("volume_reset_status", volume_reset_status,
-                                     validates_body=True)})
+                                     validates_body=True),
+        **volume_actions.actions()})

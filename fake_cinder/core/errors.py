@@ -69,3 +69,29 @@ class NovaUsingAttachment(Conflict):
 
     def __init__(self, instance_id: str) -> None:
         super().__init__(f"Detach volume from instance {instance_id} using the Compute API")
+
+
+class PolicyNotAuthorized(CinderError):
+    """Cinder's answer when a policy rule (most often admin-only) refuses the caller."""
+
+    status = 403
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"Policy doesn't allow {action} to be performed.")
+
+
+class RecordNotFound(KeyError):
+    """The Python API (``fake.volume(id)``, ``fake.attachment(id)``) has no such record.
+
+    A ``KeyError`` (what these lookups raised before), whose message names the kind of
+    record and the id; ``kind`` and ``id`` are attributes too. Not an HTTP error: the
+    API answers a missing record with Cinder's 404 (``NotFound`` above).
+    """
+
+    def __init__(self, kind: str, record_id: object) -> None:
+        super().__init__(kind, record_id)
+        self.kind = kind
+        self.id = record_id
+
+    def __str__(self) -> str:  # KeyError's would show the repr of the args tuple
+        return f"the fake has no {self.kind} {self.id!r}"

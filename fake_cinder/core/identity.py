@@ -58,6 +58,13 @@ class Unauthorized(IdentityError):
         super().__init__(message)
 
 
+# The usual first mistake: password auth against a fake started without fixtures.
+NO_USERS = ("The request you have made requires authentication. The fake's state has no "
+            "users: load a state with an \"identity\" object, e.g. FakeCinder(\"default.json\"), "
+            "fake-cinder serve --fixtures default.json, or PUT /_fake/state (users admin/admin, "
+            "demo/demo and nova/nova are in default.json).")
+
+
 class ValidationError(IdentityError):
     """Keystone's message for a malformed auth request."""
 
@@ -363,6 +370,8 @@ class TokenRegistry:
         password = reference.get("password")
         if not isinstance(password, str):
             raise ValidationError("password", "user")
+        if not directory.users:
+            raise Unauthorized(NO_USERS)
         user = directory.find_user(reference)
         # surrogatepass: a JSON string may hold lone surrogates (they just do not match).
         if not secrets.compare_digest(user.password.encode("utf-8", "surrogatepass"),

@@ -11,9 +11,11 @@ import itertools
 import json
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from .operations import check_operation
 
 DEFAULT_CAP = 1000
 CREATED = "reserved"  # every attachment is born reserved (Cinder's _attachment_reserve)
@@ -73,11 +75,17 @@ FILTER_KEYS = ("method", "path", "project_id", "microversion", "status", "attach
 
 
 class Journal:
-    """A thread-safe ring buffer of entries, oldest first; the oldest fall off at ``cap``."""
+    """A thread-safe ring buffer of entries, oldest first; the oldest fall off at ``cap``.
 
-    def __init__(self, cap: int = DEFAULT_CAP) -> None:
+    With ``operations`` (the API's operation names), reading or asserting on any other
+    name raises ``ValueError`` listing them: a typo must not pass as "never called".
+    """
+
+    def __init__(self, cap: int = DEFAULT_CAP,
+                 operations: Collection[str] | None = None) -> None:
         if cap < 1:
             raise ValueError("the journal cap must be at least 1")
+        self.known_operations = frozenset(operations) if operations is not None else None
         self._lock = threading.Lock()
         self._entries: deque[Entry] = deque(maxlen=cap)
         self._seq = itertools.count(1)
@@ -113,6 +121,8 @@ class Journal:
         unknown = set(filters) - set(FILTER_KEYS)
         if unknown:
             raise TypeError(f"unknown journal filters: {', '.join(sorted(unknown))}")
+        if operation is not None:
+            self._check(operation)
         with self._lock:
             snapshot = list(self._entries)
         return [e for e in snapshot if e.matches(operation, filters)]
@@ -137,9 +147,17 @@ class Journal:
                     statuses.append(status)
         return statuses
 
+    def _check(self, operation: str) -> None:
+        if self.known_operations is not None:
+            check_operation(operation, self.known_operations)
+
     # -- assertions ------------------------------------------------------------------------------
     def _describe(self) -> str:
-        lines = [f"  #{e.seq} {e.operation or '-'} {e.method} {e.path} -> {e.status}"
+        """One line per entry; the microversion and the fault show the usual surprises
+        (attachments below 3.27 answer a bare 404; an injected fault fired)."""
+        lines = [f"  #{e.seq} {e.operation or '-'} {e.method} {e.path}"
+                 f" microversion={e.microversion or '-'} -> {e.status}"
+                 + (f" fault={e.fault}" if e.fault else "")
                  for e in self.entries()]
         return "journal:\n" + ("\n".join(lines) if lines else "  (empty)")
 
@@ -160,6 +178,8 @@ class Journal:
 
     def assert_order(self, *operations: str) -> None:
         """The operations happened in this order (others may come between them)."""
+        for operation in operations:
+            self._check(operation)
         remaining = iter(self.operations())
         for position, operation in enumerate(operations):
             if not any(name == operation for name in remaining):

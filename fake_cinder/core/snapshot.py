@@ -16,7 +16,7 @@ from typing import Any
 
 import jsonschema
 
-from ..resources import data_dir
+from ..resources import data_dir, fixture_path, shipped_fixtures
 from .identity import Directory, IdentityDataError
 from .models import Attachment, Volume, VolumeType, record_from_dict, record_to_dict
 from .state import Store
@@ -83,10 +83,24 @@ def check(state: Any, source: str = "state") -> None:
             raise StateError(source, f"$.identity{exc.path}", exc.problem) from None
 
 
+def find_state_file(source: str | Path) -> Path:
+    """The path as given when it is a file, else the fixture shipped with fake-cinder of
+    that name (``"default.json"``, as the pytest marker finds them); neither: StateError
+    naming the shipped ones."""
+    path = Path(source)
+    if path.is_file():
+        return path
+    if path.name == str(source) and fixture_path(path.name).is_file():  # a bare name
+        return fixture_path(path.name)
+    raise StateError(str(source), "$", "no such file, nor a fixture shipped with fake-cinder "
+                     f"(those are {', '.join(shipped_fixtures())})")
+
+
 def read_file(path: str | Path) -> dict[str, Any]:
-    """A state file, parsed and validated (cached until the file changes). Treat the
-    result as read-only: ``load`` copies what it takes."""
-    path = Path(path)
+    """A state file (a path, or the name of a shipped fixture), parsed and validated
+    (cached until the file changes). Treat the result as read-only: ``load`` copies what
+    it takes."""
+    path = find_state_file(path)
     source = str(path)
     try:
         stat = path.stat()

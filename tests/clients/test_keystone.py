@@ -81,6 +81,20 @@ def test_wrong_credentials_get_keystones_401(client, body):
     assert "X-Subject-Token" not in response.headers
 
 
+def test_password_auth_against_an_empty_fake_says_how_to_load_users(checked_fake):
+    client = checked_fake().app.test_client()
+    response = client.post("/identity/v3/auth/tokens", json=password("demo", "demo", "demo"))
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Keystone uri="http://localhost/identity"'
+    error = response.json["error"]
+    assert (set(response.json), set(error)) == ({"error"}, {"code", "title", "message"})
+    assert (error["code"], error["title"]) == (401, "Unauthorized")
+    assert error["message"].startswith(UNAUTHORIZED["error"]["message"] + " The fake's state "
+                                       "has no users: load a state with an \"identity\" object")
+    assert 'FakeCinder("default.json")' in error["message"]
+    assert "--fixtures default.json" in error["message"]
+
+
 @pytest.mark.parametrize("data", [b"not json", b"[]", b'{"auth": {"identity": 3}}'])
 def test_malformed_auth_requests_get_keystones_400(client, data):
     response = client.post("/identity/v3/auth/tokens", data=data,

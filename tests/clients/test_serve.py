@@ -3,6 +3,7 @@ the non-loopback warning and the /_fake/ control token."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
 import signal
@@ -14,8 +15,9 @@ import pytest
 import requests
 from flask import Flask
 
+import fake_cinder
 from fake_cinder import FakeCinder
-from fake_cinder.cli import build_fake, build_parser, is_loopback
+from fake_cinder.cli import build_fake, build_parser, is_loopback, main
 from fake_cinder.resources import fixture_path
 from fake_cinder.server import Server
 
@@ -109,6 +111,47 @@ def test_bad_fixture_files_and_options_are_refused(tmp_path, capsys):
             build_parser().parse_args(["serve", *options])
         assert raised.value.code == 2
         assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--port", "99999"], "argument --port: 99999 is not a port number (0 to 65535; 0 picks a "
+                          "free one)"),
+    (["--port", "-1"], "argument --port: -1 is not a port number"),
+    (["--port", "http"], "argument --port: http is not a port number"),
+    (["--threads", "0"], "argument --threads: 0 is not a number of threads (at least 1)"),
+    (["--threads", "many"], "argument --threads: many is not a number of threads"),
+    (["--host", "nosuchhost.invalid"], "argument --host: cannot resolve 'nosuchhost.invalid': "),
+    (["--fixtures", "defualt.json"], "argument --fixtures: defualt.json: no such file, nor a "
+                                     "fixture shipped with fake-cinder (those are default.json"),
+])
+def test_bad_values_get_one_line_and_status_2(options, message, capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(["serve", *options])
+    assert raised.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    [line] = captured.err.splitlines()
+    assert line.startswith(f"fake-cinder serve: error: {message}")
+    assert line.endswith("; see fake-cinder serve --help")
+
+
+def test_the_command_line_refuses_a_bad_port_and_tells_its_version():
+    done = subprocess.run([str(BIN / "fake-cinder"), "serve", "--port", "99999"],
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    for command in (["--version"], ["serve", "--version"]):
+        done = subprocess.run([str(BIN / "fake-cinder"), *command], capture_output=True,
+                              text=True, timeout=60)
+        assert (done.returncode, done.stderr) == (0, "")
+        assert done.stdout == f"fake-cinder {importlib.metadata.version('fake-cinder')}\n"
+    assert fake_cinder.__version__ == importlib.metadata.version("fake-cinder")
+
+
+def test_fixtures_by_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no fixtures/ here: the shipped file is found by name
+    fake = build_fake(build_parser().parse_args(["serve", "--fixtures", "multiattach.json"]))
+    assert fake.dump() == FakeCinder(fixture_path("multiattach.json")).dump()
 
 
 def test_build_fake_follows_the_options():

@@ -116,7 +116,8 @@ def test_assertion_helpers_pass_and_fail_with_the_journal(fake: FakeCinder) -> N
     journal.assert_order("attachment_create", "attachment_complete")
     journal.assert_not_called("attachment_delete")
     with pytest.raises(AssertionError, match=r"expected attachment_delete to be called at least "
-                       r"once, called 0 time\(s\)\njournal:\n  #1 attachment_create POST"):
+                       r"once, called 0 time\(s\)\njournal:\n  #1 attachment_create POST"
+                       r" /v3/demo/attachments microversion=3.54 -> 200\n"):
         journal.assert_called("attachment_delete")
     with pytest.raises(AssertionError,
                        match="expected attachment_update to be called exactly 2 time"):
@@ -128,6 +129,45 @@ def test_assertion_helpers_pass_and_fail_with_the_journal(fake: FakeCinder) -> N
     with pytest.raises(AssertionError, match=r"went through \['reserved', 'attaching', "
                        r"'attached'\], expected \['reserved'\]"):
         journal.assert_lifecycle(attachment_id, ["reserved"])
+
+
+@pytest.mark.parametrize("check", [
+    lambda journal: journal.assert_not_called("attachment_craete"),
+    lambda journal: journal.assert_called("attachment_craete"),
+    lambda journal: journal.assert_called("attachment_craete", times=0),
+    lambda journal: journal.assert_order("attachment_create", "attachment_craete"),
+    lambda journal: journal.entries("attachment_craete"),
+    lambda journal: journal.count("attachment_craete", status=200),
+], ids=["assert_not_called", "assert_called", "assert_called-times", "assert_order",
+        "entries", "count"])
+def test_unknown_operation_names_raise_listing_the_valid_ones(fake: FakeCinder, check) -> None:
+    Api(fake).create(VOLUME)
+    with pytest.raises(ValueError) as raised:
+        check(fake.journal)
+    message = str(raised.value)
+    assert message.startswith("unknown operation 'attachment_craete' "
+                              "(did you mean 'attachment_create'?); one of ")
+    assert "attachment_delete, attachment_list" in message and "volume_show" in message
+
+
+def test_unknown_operation_names_over_http_are_a_400(fake: FakeCinder) -> None:
+    listed = fake.app.test_client().get("/_fake/requests?operation=attachment_craete")
+    assert listed.status_code == 400
+    assert listed.json["badRequest"]["message"].startswith(
+        "unknown operation 'attachment_craete'")
+
+
+def test_failure_output_shows_each_entrys_microversion_and_fault(fake: FakeCinder) -> None:
+    client = fake.app.test_client()
+    client.get(f"{BASE}/attachments", headers={"X-Auth-Token": "demo:demo"})  # 3.0: 404
+    fault = fake.inject("volume_list", status=503)
+    client.get(f"{BASE}/volumes", headers=NOVA)
+    with pytest.raises(AssertionError) as raised:
+        fake.journal.assert_called("attachment_list", status=200)
+    assert str(raised.value).splitlines()[1:] == [
+        "journal:",
+        "  #1 attachment_list GET /v3/demo/attachments microversion=3.0 -> 404",
+        f"  #2 volume_list GET /v3/demo/volumes microversion=3.54 -> 503 fault={fault.id}"]
 
 
 def test_lifecycle_follows_stored_statuses_not_stale_responses(fake: FakeCinder) -> None:

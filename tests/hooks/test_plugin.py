@@ -70,12 +70,20 @@ def test_missing_file(fake_cinder):
     pass
 
 
+@pytest.mark.fake_cinder_state("default.json", sead=3)
+def test_keyword_typo(fake_cinder):
+    pass
+
+
 def test_unmarked_is_empty(fake_cinder):
     assert fake_cinder.dump() == {"volume_types": [], "volumes": [], "attachments": []}
 """)
     result = pytester.runpytest("tests", *QUIET)
-    result.assert_outcomes(passed=4, errors=1)
+    result.assert_outcomes(passed=4, errors=2)
     result.stdout.fnmatch_lines(["*no state file nowhere.json (tried *"])
+    result.stdout.fnmatch_lines([
+        "*UsageError: @pytest.mark.fake_cinder_state: unknown keyword sead; the keywords are "
+        "FakeCinder's: seed, max_version, protect_in_use_attachments, journal_size, *"])
 
 
 def test_server_is_per_session_and_state_per_test(pytester: pytest.Pytester) -> None:
@@ -188,3 +196,19 @@ def test_under_xdist_each_worker_has_its_own_server(pytester: pytest.Pytester,
     assert set(urls) == {"gw0", "gw1"}
     assert all(len(found) == 1 for found in urls.values())  # one server per worker
     assert urls["gw0"] != urls["gw1"]
+
+
+def test_a_response_hook_error_fails_the_test_at_teardown(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_downstream="""
+        def test_hook(fake_cinder):
+            def broken(request, response, record):
+                raise RuntimeError("the hook broke")
+            fake_cinder.response_hooks.append(broken)
+            answer = fake_cinder.app.test_client().get("/")
+            assert answer.status_code == 500
+            assert answer.json["computeFault"]["code"] == 500
+        """)
+    result = pytester.runpytest(*QUIET)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_hook*",
+                                 "*RuntimeError: the hook broke*"])

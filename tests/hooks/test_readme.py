@@ -1,25 +1,26 @@
-"""Every example in the README's test-hook sections runs, as written."""
+"""Every example in the README's test-hook sections runs, as written, as a user runs it: with
+fake-cinder installed from a wheel-like ``pip install .`` into a fresh venv (see
+tests/installed.py), in a directory outside the checkout, shipped fixtures named by name."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
-import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
+from installed import clean_env
 
 from fake_cinder.fake import OPERATIONS
 
-from .readme import ROOT, SECTIONS, blocks, file_name, section
+from .readme import SECTIONS, blocks, file_name, section
 
-pytest_plugins = ["pytester"]
-# requests is imported at the top so that pytester's in-process runs, which forget the
-# modules they imported, do not import it a second time beside the first (cookie jar
-# mismatch).
+pytestmark = pytest.mark.install
+LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 
 
 def test_each_section_has_examples() -> None:
@@ -29,57 +30,76 @@ def test_each_section_has_examples() -> None:
     assert [lang for lang, _code in blocks("HTTP control API (/_fake/)")] == ["sh"]
 
 
-@pytest.mark.parametrize("title", [t for t in SECTIONS if t != "pytest plugin"])
-def test_python_examples(title: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)  # the examples name fixtures/... relative to the checkout
+def _run(venv: Path, arguments: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    # -I: isolated, so nothing of the checkout (PYTHONPATH, the current directory) is seen.
+    return subprocess.run([str(venv / "bin" / "python"), "-I", *arguments], cwd=cwd,
+                          env=clean_env(), capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("title", [t for t in SECTIONS if t not in (
+    "pytest plugin", "HTTP control API (/_fake/)")])
+def test_python_examples(title: str, installed_venv: Path, tmp_path: Path) -> None:
     snippets = [code for lang, code in blocks(title)
                 if lang == "python" and file_name(code) is None]
-    for code in snippets:
-        exec(compile(code, f"README.md ({title})", "exec"), {"__name__": "readme_example"})
+    assert snippets
+    for index, code in enumerate(snippets):
+        example = tmp_path / f"example_{index}.py"
+        example.write_text(code, encoding="utf-8")
+        done = _run(installed_venv, [str(example)], tmp_path)
+        assert done.returncode == 0, f"README.md ({title}), example {index + 1}:\n{done.stderr}"
 
 
 @pytest.fixture
-def served() -> Iterator[str]:
-    """`fake-cinder serve` (what `make run` starts) on a free port: its URL."""
-    command = [str(Path(sys.executable).parent / "fake-cinder"), "serve", "--port", "0",
-               "--fixtures", str(ROOT / "fixtures" / "default.json")]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                               text=True)
+def installed_server(installed_venv: Path, tmp_path: Path) -> Iterator[str]:
+    """The installed `fake-cinder serve` (what `make run` starts) with the shipped default
+    state, on a free port."""
+    server = subprocess.Popen([str(installed_venv / "bin" / "fake-cinder"), "serve", "--port",
+                               "0"], cwd=tmp_path, env=clean_env(), stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line.startswith("fake-cinder listening on "), line
-        yield line.split()[-1]
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        match = LISTENING.search(line)
+        assert match, line
+        yield match.group(1)
     finally:
-        process.terminate()
-        process.wait(10)
+        server.terminate()  # SIGTERM: a clean stop
+        server.wait(10)
+    assert server.returncode == 0
 
 
-def test_shell_examples_against_fake_cinder_serve(served: str) -> None:
+def _get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_shell_examples_against_the_installed_fake_cinder_serve(installed_server: str,
+                                                     tmp_path: Path) -> None:
     [(_lang, script)] = blocks("HTTP control API (/_fake/)")
-    result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script],
-                            env={**os.environ, "FAKE": served}, capture_output=True,
+    result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=tmp_path,
+                            env={**os.environ, "FAKE": installed_server}, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     # health (no newline of its own), the volume count, the PUT's check, the fault id
     assert result.stdout.split("\n")[:3] == ['{"status": "ok"}3', "true", "fault-1"]
     # Each fault fired once; the script cleared the journal after them, so only its last
     # /v3 request is left (nothing under /_fake/ is journaled).
-    faults = requests.get(f"{served}/_fake/faults", timeout=10).json()["faults"]
+    faults = _get_json(f"{installed_server}/_fake/faults")["faults"]
     assert [(f["operation"], f["fired"]) for f in faults] == [
         ("attachment_create", 1), ("attachment_create", 1), ("volume_list", 1)]
-    journal = requests.get(f"{served}/_fake/requests", timeout=10).json()["requests"]
-    assert [e["operation"] for e in journal] == ["volume_show"]
+    requests = _get_json(f"{installed_server}/_fake/requests")["requests"]
+    assert [r["operation"] for r in requests] == ["volume_show"]
 
 
-def test_pytest_plugin_example(pytester: pytest.Pytester) -> None:
+def test_pytest_plugin_example(installed_venv: Path, tmp_path: Path) -> None:
     files = {file_name(code): code for lang, code in blocks("pytest plugin")
              if lang == "python" and file_name(code)}
     assert files, "the pytest plugin section has a downstream test file"
-    pytester.makepyfile(**files)
-    # (hypothesis' plugin would re-import hypothesis at the end of an in-process run)
-    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
-    result.assert_outcomes(passed=5)
+    for name, code in files.items():
+        (tmp_path / f"{name}.py").write_text(code, encoding="utf-8")
+    done = _run(installed_venv, ["-m", "pytest", "-q", "-p", "no:cacheprovider"], tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1].startswith("6 passed")
 
 
 def test_faults_section_names_every_operation() -> None:

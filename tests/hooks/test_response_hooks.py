@@ -94,3 +94,33 @@ def test_a_dropped_connection_reaches_the_test_and_the_hooks(fake: FakeCinder,
     assert [(operation, status) for _p, operation, status, _h in seen] == [
         ("volume_show", 500)]
     assert [e.status for e in fake.journal.entries()] == [None]
+
+
+class HookBroke(Exception):
+    pass
+
+
+def _broken_hook(request: Request, response: Response, record: dict[str, Any]) -> None:
+    raise HookBroke(f"hook broke on {request.path}")
+
+
+@pytest.mark.parametrize("path", [f"{BASE}/volumes/{VOLUME}", "/identity/v3/"],
+                         ids=["v3", "flask"])
+def test_a_hook_that_raises_answers_cinders_500_and_fails_the_test(fake: FakeCinder,
+                                                                   seen: Seen,
+                                                                   path: str) -> None:
+    fake.response_hooks.insert(0, _broken_hook)
+    # Raised when the block is left, as any unexpected error of the fake is.
+    with pytest.raises(HookBroke, match=f"hook broke on {path}"), fake.serve() as server:
+        response = requests.get(f"{server.url}{path}", headers=NOVA, timeout=5)
+        assert response.status_code == 500
+        assert response.headers["Content-Type"] == "application/json"
+        assert response.json() == {"computeFault": {"code": 500, "message": (
+            "The server has either erred or is incapable of performing the requested "
+            "operation.")}}
+        assert response.headers["X-OpenStack-Request-Id"].startswith("req-")
+    # The later hooks and the journal saw the answer that was sent.
+    assert [status for _p, _o, status, _h in seen] == [500]
+    assert [e.status for e in fake.journal.entries()] == [500]
+    assert fake.errors == []  # raised once, then forgotten
+

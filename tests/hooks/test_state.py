@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from fake_cinder import FakeCinder
+import fake_cinder
+from fake_cinder import FakeCinder, RecordNotFound
 from fake_cinder.core import snapshot
 from fake_cinder.core.models import ATTACH_STATUSES
 from fake_cinder.core.snapshot import StateError
@@ -114,8 +115,30 @@ def test_not_json_and_missing_files(tmp_path: Path) -> None:
     path = _bad(tmp_path, None, text='{\n  "volumes": [,]\n}')
     with pytest.raises(StateError, match=rf"^{path}: line 2 column 15: not valid JSON"):
         FakeCinder(path)
-    with pytest.raises(StateError, match="nowhere.json: \\$: cannot read the file"):
+    with pytest.raises(StateError, match="nowhere.json: \\$: no such file, nor a fixture "
+                       "shipped with fake-cinder \\(those are default.json, error-states.json"):
         FakeCinder(tmp_path / "nowhere.json")
+
+
+def test_shipped_fixtures_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside a checkout, a shipped fixture is found by its name, as the marker finds it."""
+    monkeypatch.chdir(tmp_path)
+    fake = FakeCinder("multiattach.json")
+    assert fake.dump() == FakeCinder(fixture_path("multiattach.json")).dump()
+    fake.load("default.json")
+    assert [v["name"] for v in fake.volumes()] == [
+        v["name"] for v in FakeCinder(fixture_path("default.json")).volumes()]
+    fake.load("error-states.json")
+    assert fake.volumes(status="error_deleting")
+    fake.reset()  # back to the constructor's fixture
+    assert fake.dump() == FakeCinder(fixture_path("multiattach.json")).dump()
+    # A file of that name in the working directory comes first.
+    (tmp_path / "default.json").write_text(json.dumps({"volumes": []}))
+    assert FakeCinder("default.json").volumes() == []
+    with pytest.raises(StateError, match=r"^nope.json: \$: no such file"):
+        fake.load("nope.json")
+    with pytest.raises(StateError, match=r"^sub/default.json: \$: no such file"):
+        fake.load("sub/default.json")  # a path, not a name: not looked up
 
 
 def test_a_bad_load_changes_nothing(tmp_path: Path) -> None:
@@ -282,6 +305,17 @@ def test_inspection_returns_copies() -> None:
     shared["status"] = "gone"
     assert fake.attachments(volume_id=shared["id"])[0]["connection_info"]["target_lun"] != 99
     assert fake.volume(shared["id"])["status"] == "attaching"  # the third is attaching
+
+
+@pytest.mark.parametrize("kind", ["volume", "attachment"])
+def test_inspecting_a_missing_record_names_the_kind_and_the_id(kind: str) -> None:
+    fake = FakeCinder(fixture_path("multiattach.json"))
+    with pytest.raises(RecordNotFound) as raised:
+        getattr(fake, kind)("nope")
+    assert str(raised.value) == f"the fake has no {kind} 'nope'"
+    assert (raised.value.kind, raised.value.id) == (kind, "nope")
+    assert isinstance(raised.value, KeyError)  # what these lookups raised before
+    assert fake_cinder.RecordNotFound is RecordNotFound and "RecordNotFound" in fake_cinder.__all__
 
 
 def test_read_file_caches_parsed_state() -> None:
