@@ -27,7 +27,7 @@ import random
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Request, Response
 
@@ -136,6 +136,11 @@ def error_response(fake: FakeCinder, req: Request, state: State,
         return DroppedResponse(req.environ, error)
     if isinstance(error, RequestRedirect) and not is_v3(req.path):
         return error.get_response()  # a doubled slash outside /v3: the merged URL
+    if (isinstance(error, MethodNotAllowed) and req.method == "OPTIONS"
+            and not is_v3(req.path) and error.valid_methods):
+        # Outside Cinder's router, OPTIONS answers which methods a URL has (as Flask did).
+        return Response(status=200, headers={
+            "Allow": ", ".join(sorted({*error.valid_methods, "OPTIONS"}))})
     if isinstance(error, HTTPException):
         # Werkzeug's errors here are routing failures: Cinder's router answers 404.
         state["api_version"] = None

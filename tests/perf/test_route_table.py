@@ -34,3 +34,13 @@ def test_the_v3_redirect_builds_its_url_from_the_request() -> None:
     response = _fake().app.test_client().get("/v3", headers=HEADERS)
     assert response.status_code == 302
     assert response.headers["Location"] == "http://localhost/v3/"
+
+
+def test_options_outside_v3_lists_the_methods_and_v3_answers_cinders_404() -> None:
+    client = _fake().app.test_client()
+    answered = client.options("/_fake/faults")
+    assert answered.status_code == 200
+    assert answered.headers["Allow"] == "DELETE, GET, HEAD, OPTIONS, POST"
+    assert client.options("/identity/v3").headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert client.options("/v3/demo/volumes", headers=HEADERS).status_code == 404
+    assert client.options("/nowhere").status_code == 404
