@@ -137,8 +137,9 @@ def error_response(fake: FakeCinder, req: Request, state: State,
     if isinstance(error, RequestRedirect) and not is_v3(req.path):
         return error.get_response()  # a doubled slash outside /v3: the merged URL
     if (isinstance(error, MethodNotAllowed) and req.method == "OPTIONS"
-            and not is_v3(req.path) and error.valid_methods):
-        # Outside Cinder's router, OPTIONS answers which methods a URL has (as Flask did).
+            and not is_v3(req.path) and req.path != "/" and error.valid_methods):
+        # Outside Cinder's URLs (Keystone, compute, /_fake/), OPTIONS answers which methods
+        # a URL has, as Flask did there; Cinder's router answers it with its 404.
         return Response(status=200, headers={
             "Allow": ", ".join(sorted({*error.valid_methods, "OPTIONS"}))})
     if isinstance(error, HTTPException):
