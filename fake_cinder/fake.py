@@ -24,7 +24,7 @@ from .core import volumes as volume_rules
 from .core.clock import Clock
 from .core.context import Caller
 from .core.identity import TokenRegistry
-from .core.journal import DEFAULT_CAP, DELETED, Journal
+from .core.journal import DEFAULT_CAP, DELETED, RESPONSE_BODY_LIMIT, Journal
 from .core.models import record_to_dict
 from .core.state import Store
 from .live import LiveServer
@@ -387,6 +387,7 @@ class FakeCinder:
             "status": status, "raw_body": _request_body(request),
             "request_id": state.get("request_id"), "fault": state.get("fake_fault"),
             "attachment_id": attachment_id, "attachment_status": attachment_status,
+            "raw_response": b"" if dropped else _response_body(response),
         })
 
     def _attachment_after(self, operation: str, state: dict[str, Any],
@@ -415,6 +416,13 @@ def _created_id(payload: Any) -> str | None:
     """The new attachment's id from the payload a create answered."""
     found = payload.get("attachment") if isinstance(payload, dict) else None
     return found.get("id") if isinstance(found, dict) else None
+
+
+def _response_body(response: Response) -> bytes:
+    """The body to journal: none of a streamed response (reading it would consume it)."""
+    if response.is_streamed:
+        return b""
+    return response.get_data()[:RESPONSE_BODY_LIMIT]
 
 
 def _request_body(request: Request) -> bytes:

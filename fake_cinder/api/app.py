@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, g, request
 from werkzeug.wrappers import Response
 
-from . import attachments, compute, control, keystone, openapi, versions, volumes
+from . import attachments, compute, control, dashboard, keystone, openapi, versions, volumes
 from .flask_app import FakeFlask
 from .routing import MAX_REQUEST_BODY_SIZE, Router
 from .wsgi import V3Api, begin, error_response, finish
@@ -61,6 +61,7 @@ def create_app(fake: FakeCinder) -> Flask:
     keystone.register(app)
     compute.register(app)
     control.install(app)
+    dashboard.install(app)
     openapi.register(app, ROUTER)
     app.wsgi_app = V3Api(fake, app.wsgi_app, ROUTE_MAP)  # type: ignore[method-assign]
     return app

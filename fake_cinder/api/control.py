@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from ..core.errors import BadRequest, NotFound
 from ..core.journal import FILTER_KEYS
+from ..core.overview import volumes_overview
 from ..core.snapshot import StateError
 from .fault_bodies import JSON
 
@@ -89,6 +90,14 @@ def reset() -> Response:
     return _no_content()
 
 
+@control.get("/volumes")
+def list_volumes() -> Response:
+    """Every volume with its type's name, protocol and multiattach in effect, its
+    attachments and their lifecycles (what the dashboard shows)."""
+    fake = _fake()
+    return _json({"volumes": volumes_overview(fake.store, fake.journal)})
+
+
 # -- faults ---------------------------------------------------------------------------------------
 @control.get("/faults")
 def list_faults() -> Response:
@@ -132,10 +141,11 @@ def remove_fault(fault_id: str) -> Response:
 def _journal_filters() -> dict[str, Any]:
     filters: dict[str, Any] = {}
     for key, value in request.args.items():
-        if key == "operation":
+        if key in ("operation", "since"):
             continue
         if key not in FILTER_KEYS:
-            raise BadRequest(f"Unknown filter {key}; use operation or {', '.join(FILTER_KEYS)}.")
+            raise BadRequest(f"Unknown filter {key}; use operation, since or "
+                             f"{', '.join(FILTER_KEYS)}.")
         if key == "status":
             try:
                 filters[key] = int(value)
@@ -146,10 +156,23 @@ def _journal_filters() -> dict[str, Any]:
     return filters
 
 
+def _since() -> int:
+    """``since=N``: only entries after sequence number N (a poller's cursor)."""
+    value = request.args.get("since", "0")
+    try:
+        since = int(value)
+    except ValueError:
+        raise BadRequest("since must be an integer") from None
+    if since < 0:
+        raise BadRequest("since must not be negative")
+    return since
+
+
 @control.get("/requests")
 def list_requests() -> Response:
+    since = _since()
     entries = _fake().journal.entries(request.args.get("operation"), **_journal_filters())
-    return _json({"requests": [e.to_dict() for e in entries]})
+    return _json({"requests": [e.to_dict() for e in entries if e.seq > since]})
 
 
 @control.delete("/requests")

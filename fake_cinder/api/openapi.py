@@ -107,7 +107,14 @@ class RouteDoc:
 
 
 _DOCS: dict[tuple[str, str | None], RouteDoc] = {}
+# Blueprints that serve web pages, not an API (the dashboard): not described, not listed.
+_PAGES: set[str] = set()
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def pages(blueprint: str) -> None:
+    """Mark a blueprint's rules as web pages: they are no part of the API document."""
+    _PAGES.add(blueprint)
 
 
 def document(endpoint: str, doc: RouteDoc, method: str | None = None) -> None:
@@ -160,6 +167,8 @@ for _endpoint, _doc in {
                               errors=_CONTROL_ERRORS),
     "clear_requests": RouteDoc("fake_request_clear", "Control API: empty the journal", 204),
     "lifecycle": RouteDoc("fake_lifecycle", "Control API: an attachment's statuses"),
+    "list_volumes": RouteDoc("fake_volume_list", "Control API: every volume with its "
+                             "attachments and their lifecycles"),
 }.items():
     document(f"fake_control.{_endpoint}", _doc)
 
@@ -223,10 +232,10 @@ def described_routes(app: Flask, router: Router) -> Iterator[DescribedRoute]:
 
 
 def undocumented_rules(app: Flask) -> list[str]:
-    """'METHOD /rule' of every rule of the app nobody described (static files aside);
+    """'METHOD /rule' of every rule of the app nobody described (static files and pages aside);
     the v3 router's routes are all described by their operations."""
     return [f"{method} {rule.rule}" for rule in app.url_map.iter_rules()
-            if rule.endpoint != "static"
+            if rule.endpoint != "static" and rule.endpoint.split(".")[0] not in _PAGES
             for method in _rule_methods(rule)
             if doc_of(app, rule.endpoint, method) is None]
 
