@@ -138,8 +138,8 @@ def test_long_response_bodies_are_cut(fake: FakeCinder) -> None:
 
     fake.load(fixture_path("large.json"))
     with fake.serve() as server:
-        listing = requests.get(f"{server.url}/v3/admin/volumes/detail?all_tenants=1", timeout=10, headers={
-            **NOVA, "X-Auth-Token": "admin:admin", "X-Roles": "admin"})
+        listing = requests.get(f"{server.url}/v3/admin/volumes/detail?all_tenants=1",
+                               headers={**NOVA, "X-Auth-Token": "admin:admin"}, timeout=10)
     assert len(listing.content) > RESPONSE_BODY_LIMIT
     [entry] = fake.journal.entries("volume_list_detail")
     assert entry.raw_response == listing.content[:RESPONSE_BODY_LIMIT]
