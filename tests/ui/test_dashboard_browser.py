@@ -236,6 +236,28 @@ def test_reset_from_the_page(page: tuple[Any, str], fake: FakeCinder) -> None:
     assert_not_reloaded(browser)
 
 
+def test_download_the_state(page: tuple[Any, str], fake: FakeCinder) -> None:
+    browser, url = page
+    attachment = attach(url)
+    # Catch the download the page starts: the file's name and what the blob holds.
+    browser.execute_script("""
+        window.downloaded = null;
+        URL.revokeObjectURL = () => {};
+        HTMLAnchorElement.prototype.click = function () {
+            const name = this.download;
+            fetch(this.href).then((r) => r.text()).then((text) => {
+                window.downloaded = {name, text};
+            });
+        };""")
+    show_tab(browser, "state")
+    browser.find_element(By.ID, "download-state").click()
+    downloaded = wait_for(browser, lambda: browser.execute_script("return window.downloaded"))
+    assert downloaded["name"] == "fake-cinder-state.json"
+    state = json.loads(downloaded["text"])
+    assert state == fake.dump()
+    assert [a["id"] for a in state["attachments"]] == [attachment["id"]]
+
+
 def test_upload_a_state_file(page: tuple[Any, str], fake: FakeCinder,
                              tmp_path: Path) -> None:
     browser, _url = page
