@@ -420,6 +420,11 @@ def _created_id(payload: Any) -> str | None:
 
 def _response_body(response: Response) -> bytes:
     """The body to journal: none of a streamed response (reading it would consume it)."""
+    body = response.response
+    # The fake's own responses hold their body as one bytes item: take it as it is
+    # (get_data() would join and re-wrap it, ~0.7 us a request).
+    if type(body) is list and len(body) == 1 and type(body[0]) is bytes:
+        return body[0][:RESPONSE_BODY_LIMIT]
     if response.is_streamed:
         return b""
     return response.get_data()[:RESPONSE_BODY_LIMIT]

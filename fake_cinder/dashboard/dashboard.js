@@ -43,6 +43,7 @@ document.addEventListener("alpine:init", () => {
     faults: [],
     journal: [],
     cursor: 0,
+    seen: { volumes: "", faults: "" },
     open: {},
     filter: { operation: "", status: "", project: "" },
     form: {
@@ -72,7 +73,8 @@ document.addEventListener("alpine:init", () => {
     },
 
     // -- the control API --------------------------------------------------------------
-    async api(method, path, body) {
+    // The answer's JSON data (``raw``: its text).
+    async api(method, path, body, raw = false) {
       const headers = { Accept: "application/json" };
       const token = sessionStorage.getItem(TOKEN_KEY);
       if (token) headers[TOKEN_HEADER] = token;
@@ -81,6 +83,7 @@ document.addEventListener("alpine:init", () => {
         method, headers, body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await response.text();
+      if (raw && response.ok) return text;
       const data = text ? JSON.parse(text) : null;
       if (response.status === 401) {
         this.tokenRequired = true;
@@ -99,12 +102,14 @@ document.addEventListener("alpine:init", () => {
     async refresh() {
       try {
         const [volumes, faults, requests] = await Promise.all([
-          this.api("GET", "/volumes"),
-          this.api("GET", "/faults"),
+          this.api("GET", "/volumes", undefined, true),
+          this.api("GET", "/faults", undefined, true),
           this.api("GET", "/requests?since=" + this.cursor),
         ]);
-        this.volumes = volumes.volumes;
-        this.faults = faults.faults;
+        // Most polls find nothing new: then nothing is re-rendered.
+        if (volumes !== this.seen.volumes) this.volumes = JSON.parse(volumes).volumes;
+        if (faults !== this.seen.faults) this.faults = JSON.parse(faults).faults;
+        this.seen = { volumes, faults };
         this.addEntries(requests.requests);
         if (!this.resetProjectId) this.resetProjectId = this.knownProjects()[0] || "";
         this.loaded = true;
@@ -120,7 +125,7 @@ document.addEventListener("alpine:init", () => {
     },
 
     async poll() {
-      if (this.polling || this.tokenDialog) return;
+      if (this.polling || this.tokenDialog || document.hidden) return;
       this.polling = true;
       try {
         const wasOnline = this.online;

@@ -114,11 +114,10 @@ def test_an_attach_through_the_api_shows_up_without_a_reload(page: tuple[Any, st
     timeline = [s.text for s in row.find_elements(By.CSS_SELECTOR, ".timeline .status")]
     assert timeline == ["reserved", "attaching", "attached"]
     # connection_info on demand.
-    info = row.find_element(By.CSS_SELECTOR, "pre.connection-info")
-    assert not info.is_displayed()
+    assert not row.find_elements(By.CSS_SELECTOR, "pre.connection-info")
     row.find_element(By.CSS_SELECTOR, "button.show-connection").click()
-    wait_for(browser, info.is_displayed)
-    assert json.loads(info.text)["driver_volume_type"] == "iscsi"
+    info = wait_for(browser, lambda: row.find_elements(By.CSS_SELECTOR, "pre.connection-info"))
+    assert json.loads(info[0].text)["driver_volume_type"] == "iscsi"
 
     show_tab(browser, "journal")
     wait_for(browser, lambda: browser.find_element(By.ID, "journal-count").text == "3")
@@ -127,9 +126,10 @@ def test_an_attach_through_the_api_shows_up_without_a_reload(page: tuple[Any, st
     assert operations == ["attachment_show", "attachment_complete", "attachment_create"]
     created = browser.find_element(By.CSS_SELECTOR, "tbody.entry[data-operation="
                                                     "'attachment_create']")
+    assert not created.find_elements(By.CSS_SELECTOR, "pre.request-body")
     created.find_element(By.CSS_SELECTOR, "tr.entry-row").click()
-    request_body = created.find_element(By.CSS_SELECTOR, "pre.request-body")
-    wait_for(browser, request_body.is_displayed)
+    request_body = wait_for(browser, lambda: created.find_elements(
+        By.CSS_SELECTOR, "pre.request-body"))[0]
     assert json.loads(request_body.text)["attachment"]["volume_uuid"] == VOLUME
     response_body = json.loads(created.find_element(By.CSS_SELECTOR, "pre.response-body").text)
     assert response_body["attachment"]["id"] == attachment["id"]
@@ -307,4 +307,28 @@ def test_the_control_token_is_asked_for_once(browser: Any) -> None:
         assert not browser.find_element(By.ID, "token-dialog").is_displayed()
         attach(server.url)
         wait_for(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "tr.attachment"))
+        browser.get("about:blank")
+
+
+def test_the_page_starts_over_when_the_server_comes_back(browser: Any) -> None:
+    first = FakeCinder(fixture_path("default.json"))
+    with first.serve() as server:
+        port = server.port
+        open_dashboard(browser, server.url)
+        attach(server.url)
+        wait_for(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "tr.attachment"))
+    badge = browser.find_element(By.ID, "connection")
+    wait_for(browser, lambda: badge.text == "offline")
+    # Another fake on the same port: its state, and its journal from the start.
+    second = FakeCinder(fixture_path("multiattach.json"))
+    with second.serve(port=port) as server:
+        wait_for(browser, lambda: badge.text == "live")
+        names = {v["name"] for v in second.volumes()}
+        wait_for(browser, lambda: set(visible_text(browser, "tbody.volume strong")) == names)
+        shown = {e.get_attribute("data-attachment-id")
+                 for e in browser.find_elements(By.CSS_SELECTOR, "tr.attachment")}
+        assert shown == {a["id"] for a in second.attachments()}
+        show_tab(browser, "journal")
+        assert browser.find_element(By.ID, "journal-count").text == "0"
+        assert_not_reloaded(browser)
         browser.get("about:blank")
