@@ -43,6 +43,7 @@ document.addEventListener("alpine:init", () => {
     faults: [],
     journal: [],
     cursor: 0,
+    generation: 0,
     seen: { volumes: "", faults: "" },
     open: {},
     filter: { operation: "", status: "", project: "" },
@@ -61,10 +62,8 @@ document.addEventListener("alpine:init", () => {
     async init() {
       this.showTab();
       window.addEventListener("hashchange", () => this.showTab());
-      const meta = await fetch("/_fake/ui/meta.json").then((r) => r.json());
-      this.operations = meta.operations;
-      await this.reload();
       setInterval(() => this.poll(), POLL_MS);
+      await this.reload();
     },
 
     showTab() {
@@ -94,13 +93,24 @@ document.addEventListener("alpine:init", () => {
     },
 
     async reload() {
-      this.cursor = 0;
-      this.journal = [];
+      this.forgetJournal();
       await this.refresh();
     },
 
+    // After a reset or a reload: answers to requests sent before are dropped.
+    forgetJournal() {
+      this.generation += 1;
+      this.cursor = 0;
+      this.journal = [];
+    },
+
     async refresh() {
+      const generation = this.generation;
       try {
+        if (!this.operations.length) {
+          const meta = await fetch("/_fake/ui/meta.json").then((r) => r.json());
+          this.operations = meta.operations;
+        }
         const [volumes, faults, requests] = await Promise.all([
           this.api("GET", "/volumes", undefined, true),
           this.api("GET", "/faults", undefined, true),
@@ -110,7 +120,7 @@ document.addEventListener("alpine:init", () => {
         if (volumes !== this.seen.volumes) this.volumes = JSON.parse(volumes).volumes;
         if (faults !== this.seen.faults) this.faults = JSON.parse(faults).faults;
         this.seen = { volumes, faults };
-        this.addEntries(requests.requests);
+        if (generation === this.generation) this.addEntries(requests.requests);
         if (!this.resetProjectId) this.resetProjectId = this.knownProjects()[0] || "";
         this.loaded = true;
         this.online = true;
@@ -138,9 +148,11 @@ document.addEventListener("alpine:init", () => {
     },
 
     addEntries(entries) {
-      if (!entries.length) return;
-      this.journal = entries.slice().reverse().concat(this.journal).slice(0, JOURNAL_KEPT);
-      this.cursor = Math.max(this.cursor, entries[entries.length - 1].seq);
+      // Two refreshes may overlap (a poll and an action's): take each entry once.
+      const fresh = entries.filter((e) => e.seq > this.cursor);
+      if (!fresh.length) return;
+      this.journal = fresh.reverse().concat(this.journal).slice(0, JOURNAL_KEPT);
+      this.cursor = this.journal[0].seq;
     },
 
     // Run a change, say what it did, and show the result at once (not at the next poll).
@@ -236,6 +248,7 @@ document.addEventListener("alpine:init", () => {
       return this.act("journal cleared", async () => {
         await this.api("DELETE", "/requests");
         this.journal = [];
+        this.generation += 1;
       });
     },
 
@@ -300,8 +313,7 @@ document.addEventListener("alpine:init", () => {
     resetAll() {
       return this.act("everything reset", async () => {
         await this.api("POST", "/reset");
-        this.journal = [];
-        this.cursor = 0;
+        this.forgetJournal();
       });
     },
 
