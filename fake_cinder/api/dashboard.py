@@ -1,17 +1,20 @@
 """The dashboard at /_fake/ui: a web page over the /_fake/ control API.
 
 This module only serves the page and its files (``fake_cinder/dashboard/``, shipped
-in the package: nothing comes from a CDN) and the names the page offers in its
-menus. Everything it shows or changes goes through the control API, so the page
-itself needs no control token; its calls carry the one the user types in.
+in the package: nothing comes from a CDN) and the operation names the page offers
+in its menus. Everything it shows or changes goes through the control API, so the
+page itself needs no control token; its calls carry the one the user types in.
+``page_file`` and ``meta`` know nothing of Flask; the blueprint below wires them.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, Flask, send_from_directory
+from flask import Blueprint, Flask, request
+from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Response
 
 from . import control, openapi
@@ -19,8 +22,6 @@ from .fault_bodies import JSON
 
 PREFIX = control.PREFIX + "/ui"
 ASSETS = Path(__file__).resolve().parent.parent / "dashboard"
-dashboard = Blueprint("fake_dashboard", __name__, url_prefix=PREFIX)
-openapi.pages(dashboard.name)
 
 
 def serves(path: str) -> bool:
@@ -28,13 +29,12 @@ def serves(path: str) -> bool:
     return path == PREFIX or path.startswith(PREFIX + "/")
 
 
-@dashboard.get("/")
-def index() -> Response:
-    # Never cached: a new fake version's page must not meet an old script.
-    return send_from_directory(ASSETS, "index.html", max_age=0)
+def page_file(environ: dict[str, Any], name: str) -> Response:
+    """A file of the dashboard (werkzeug's NotFound outside it). Never cached: a new
+    fake version's page must not meet an old script."""
+    return send_from_directory(ASSETS, name, environ, max_age=0)
 
 
-@dashboard.get("/meta.json")
 def meta() -> Response:
     """The operation names (for the fault form and the journal filter)."""
     from ..fake import OPERATIONS  # fake.py imports this module through the app
@@ -42,9 +42,12 @@ def meta() -> Response:
     return Response(json.dumps({"operations": sorted(OPERATIONS)}), content_type=JSON)
 
 
-@dashboard.get("/<path:name>")
-def asset(name: str) -> Response:
-    return send_from_directory(ASSETS, name, max_age=0)
+dashboard = Blueprint("fake_dashboard", __name__, url_prefix=PREFIX)
+openapi.pages(dashboard.name)
+dashboard.add_url_rule("/", "index", lambda: page_file(request.environ, "index.html"))
+dashboard.add_url_rule("/meta.json", "meta", meta)
+dashboard.add_url_rule("/<path:name>", "file",
+                       lambda name: page_file(request.environ, name))
 
 
 def install(app: Flask) -> None:
