@@ -14,7 +14,7 @@ FIXTURES ?= fixtures/default.json
 SERVE_FLAGS ?=
 URL = http://$(HOST):$(PORT)
 
-.PHONY: run test test-oldest lint typecheck bench profile fuzz coverage-table clean
+.PHONY: run test test-oldest lint typecheck bench profile fuzz coverage-table screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,7 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	touch $(STAMP) $(RUN_STAMP)
 
 run: $(RUN_STAMP)
+	@echo 'Dashboard (state, live journal, faults): $(URL)/_fake/ui'
 	@echo 'Pointing clients at it (docs/clients.md); users admin/admin, demo/demo, nova/nova (service):'
 	@echo '  openstack and cinder CLIs:'
 	@echo '    export OS_AUTH_URL=$(URL)/identity OS_IDENTITY_API_VERSION=3 OS_REGION_NAME=RegionOne'
@@ -77,6 +78,10 @@ fuzz: $(STAMP)
 # Rewrite the coverage table of docs/api-coverage.md from the route declarations.
 coverage-table: $(STAMP)
 	$(BIN)/python -c "from fake_cinder.api.openapi import main; main(['--readme'])"
+
+# The dashboard's screenshots in docs/, taken with headless Chromium (docs/dashboard.md).
+screenshots: $(STAMP)
+	$(BIN)/python tests/ui/screenshots.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check fake_cinder tests benchmarks
