@@ -12,12 +12,12 @@ from typing import Any
 
 from .backend import normalize_protocol
 from .journal import Journal
-from .models import record_to_dict
+from .models import Volume, record_to_dict
 from .state import Store
 from .volumes import is_multiattach, protocol_of
 
 
-def _protocol(store: Store, volume: Any) -> str | None:
+def _protocol(store: Store, volume: Volume) -> str | None:
     declared = protocol_of(store, volume)
     try:
         return normalize_protocol(declared)
