@@ -80,7 +80,7 @@ def attach(url: str, volume: str = VOLUME, complete: bool = True) -> dict[str, A
 
 
 def test_default_state_renders(page: tuple[Any, str]) -> None:
-    browser, _url = page
+    browser, url = page
     wait_for(browser, lambda: len(visible_text(browser, "tbody.volume")) == 3)
     project = browser.find_element(By.CSS_SELECTOR, "article.project[data-project='demo']")
     assert "3 volume(s), 0 attachment(s)" in project.text
@@ -100,6 +100,11 @@ def test_default_state_renders(page: tuple[Any, str]) -> None:
     assert Select(browser.find_element(By.ID, "reset-project-id")).first_selected_option.text \
         == "demo"
     assert severe_console_messages(browser) == []
+    # Works offline: everything the page loaded or called came from the fake.
+    loaded = browser.execute_script(
+        "return performance.getEntriesByType('resource').map((e) => e.name)")
+    assert any(name.endswith("/vendor/alpine-3.17.5.min.js") for name in loaded)
+    assert [name for name in loaded if not name.startswith(url + "/_fake/")] == []
 
 
 def test_an_attach_through_the_api_shows_up_without_a_reload(page: tuple[Any, str]) -> None:
