@@ -5,7 +5,9 @@
 
 const TOKEN_KEY = "fake-cinder-control-token";
 const TOKEN_HEADER = "X-Fake-Control-Token";
-const POLL_MS = 1000;
+// How often the page asks for news: once a second, or ?poll=<ms> (at least 100).
+const POLL_MS = Math.max(100, Number(new URLSearchParams(window.location.search).get("poll"))
+  || 1000);
 const JOURNAL_KEPT = 1000; // the newest ones; the fake's own journal is a ring too
 
 class HttpError extends Error {

@@ -22,7 +22,8 @@ from fake_cinder.resources import fixture_path
 
 NOVA = {"X-Auth-Token": "nova:demo", "OpenStack-API-Version": "volume 3.54",
         "X-Service-Roles": "service"}
-WAIT = 10  # seconds; the page polls every second
+WAIT = 10  # seconds
+POLL_MS = 200  # the page's polling interval in these tests (1 s by default)
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def page(browser: Any, fake: FakeCinder) -> Iterator[tuple[Any, str]]:
 
 
 def open_dashboard(browser: Any, url: str, tab: str = "volumes") -> None:
-    browser.get(f"{url}/_fake/ui#{tab}")
+    browser.get(f"{url}/_fake/ui?poll={POLL_MS}#{tab}")
     wait_for(browser, lambda: browser.execute_script("return !!window.Alpine"))
     # A marker in the page's window: gone if the page were ever reloaded.
     browser.execute_script("window.dashboardMarker = 'same page';")
