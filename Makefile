@@ -16,7 +16,7 @@ FIXTURES ?= fixtures/default.json
 SERVE_FLAGS ?=
 URL = http://$(HOST):$(PORT)
 
-.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table clean
+.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table screenshots clean
 
 help:  ## list the targets
 	@echo 'make TARGET, one of:'
@@ -37,6 +37,7 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	touch $(STAMP) $(RUN_STAMP)
 
 run: $(RUN_STAMP)  ## serve the fake on 127.0.0.1:8776 (HOST, PORT, FIXTURES, SERVE_FLAGS)
+	@echo 'Dashboard (state, live journal, faults): $(URL)/_fake/ui'
 	@echo 'Pointing clients at it (docs/clients.md); users admin/admin, demo/demo, nova/nova (service):'
 	@echo '  openstack and cinder CLIs (not installed by make run: `make clients` adds them to .venv):'
 	@echo '    export OS_AUTH_URL=$(URL)/identity OS_IDENTITY_API_VERSION=3 OS_REGION_NAME=RegionOne'
@@ -87,6 +88,9 @@ fuzz: $(STAMP)  ## schemathesis against a live fake (FUZZ_REQUESTS)
 # Rewrite the coverage table of docs/api-coverage.md from the route declarations.
 coverage-table: $(STAMP)  ## rewrite docs/api-coverage.md's API coverage table
 	$(BIN)/python -c "from fake_cinder.api.openapi import main; main(['--readme'])"
+
+screenshots: $(STAMP)  ## retake the dashboard's screenshots in docs/ (headless Chromium)
+	$(BIN)/python tests/ui/screenshots.py
 
 lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check fake_cinder tests benchmarks

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Request, Response
 
 from ..core.errors import BadRequest, NotFound
 from ..core.journal import FILTER_KEYS
+from ..core.overview import volumes_overview
 from ..core.snapshot import StateError
 from .fault_bodies import JSON
 from .openapi import RouteDoc
@@ -72,6 +73,12 @@ def reset(req: WebRequest) -> Response:
     return _no_content()
 
 
+def list_volumes(req: WebRequest) -> Response:
+    """Every volume with its type's name, protocol and multiattach in effect, its
+    attachments and their lifecycles (what the dashboard shows)."""
+    return _json({"volumes": volumes_overview(req.fake.store, req.fake.journal)})
+
+
 # -- faults ---------------------------------------------------------------------------------------
 def list_faults(req: WebRequest) -> Response:
     return _json({"faults": [f.to_dict() for f in req.fake.faults.list()]})
@@ -112,10 +119,11 @@ def remove_fault(req: WebRequest) -> Response:
 def _journal_filters(request: Request) -> dict[str, Any]:
     filters: dict[str, Any] = {}
     for key, value in request.args.items():
-        if key == "operation":
+        if key in ("operation", "since"):
             continue
         if key not in FILTER_KEYS:
-            raise BadRequest(f"Unknown filter {key}; use operation or {', '.join(FILTER_KEYS)}.")
+            raise BadRequest(f"Unknown filter {key}; use operation, since or "
+                             f"{', '.join(FILTER_KEYS)}.")
         if key == "status":
             try:
                 filters[key] = int(value)
@@ -126,13 +134,26 @@ def _journal_filters(request: Request) -> dict[str, Any]:
     return filters
 
 
+def _since(request: Request) -> int:
+    """``since=N``: only entries after sequence number N (a poller's cursor)."""
+    value = request.args.get("since", "0")
+    try:
+        since = int(value)
+    except ValueError:
+        raise BadRequest("since must be an integer") from None
+    if since < 0:
+        raise BadRequest("since must not be negative")
+    return since
+
+
 def list_requests(req: WebRequest) -> Response:
+    since = _since(req.http)
     try:
         entries = req.fake.journal.entries(req.http.args.get("operation"),
                                            **_journal_filters(req.http))
     except ValueError as exc:  # an unknown operation name
         raise BadRequest(str(exc)) from None
-    return _json({"requests": [e.to_dict() for e in entries]})
+    return _json({"requests": [e.to_dict() for e in entries if e.seq > since]})
 
 
 def clear_requests(req: WebRequest) -> Response:
@@ -178,6 +199,9 @@ ROUTES: list[tuple[str, str, View, RouteDoc]] = [
         "fake_request_clear", "Control API: empty the journal", 204)),
     ("GET", "/attachments/<attachment_id>/lifecycle", lifecycle, RouteDoc(
         "fake_lifecycle", "Control API: an attachment's statuses")),
+    ("GET", "/volumes", list_volumes, RouteDoc(
+        "fake_volume_list", "Control API: every volume with its attachments and their "
+                            "lifecycles")),
 ]
 
 

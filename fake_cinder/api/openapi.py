@@ -114,6 +114,8 @@ class RouteDoc:
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+# URL prefixes that serve web pages, not an API (the dashboard): not described, not listed.
+_PAGES: set[str] = set()
 
 
 def documented(doc: RouteDoc) -> Callable[[F], F]:
@@ -170,10 +172,21 @@ def described_routes(router: Router) -> Iterator[DescribedRoute]:
             yield DescribedRoute(openapi_path(web.rule), web.method, web.doc)
 
 
+def pages(prefix: str) -> None:
+    """Mark the routes under a URL prefix as web pages (the dashboard): they are no part
+    of the API document."""
+    _PAGES.add(prefix)
+
+
+def _is_page(rule: str) -> bool:
+    return any(rule == prefix or rule.startswith(prefix + "/") for prefix in _PAGES)
+
+
 def undocumented_routes(router: Router) -> list[str]:
-    """'METHOD /rule' of every route outside /v3 nobody described; the v3 API's
-    routes are all described by their operations."""
-    return [f"{web.method} {web.rule}" for web in router.web_routes if web.doc is None]
+    """'METHOD /rule' of every route outside /v3 nobody described (web pages aside); the
+    v3 API's routes are all described by their operations."""
+    return [f"{web.method} {web.rule}" for web in router.web_routes
+            if web.doc is None and not _is_page(web.rule)]
 
 
 # -- schemas ------------------------------------------------------------------------------------
