@@ -16,7 +16,8 @@ FIXTURES ?= fixtures/default.json
 SERVE_FLAGS ?=
 URL = http://$(HOST):$(PORT)
 
-.PHONY: help run clients test lint bench profile fuzz coverage-table clean conformance conformance-quick
+.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table screenshots clean \
+	conformance conformance-quick
 
 help:  ## list the targets
 	@echo 'make TARGET, one of:'
@@ -37,7 +38,8 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	touch $(STAMP) $(RUN_STAMP)
 
 run: $(RUN_STAMP)  ## serve the fake on 127.0.0.1:8776 (HOST, PORT, FIXTURES, SERVE_FLAGS)
-	@echo 'Pointing clients at it (README: "Pointing clients at the fake"); users admin/admin, demo/demo, nova/nova (service):'
+	@echo 'Dashboard (state, live journal, faults): $(URL)/_fake/ui'
+	@echo 'Pointing clients at it (docs/clients.md); users admin/admin, demo/demo, nova/nova (service):'
 	@echo '  openstack and cinder CLIs (not installed by make run: `make clients` adds them to .venv):'
 	@echo '    export OS_AUTH_URL=$(URL)/identity OS_IDENTITY_API_VERSION=3 OS_REGION_NAME=RegionOne'
 	@echo '    export OS_USERNAME=demo OS_PASSWORD=demo OS_PROJECT_NAME=demo OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default'
@@ -55,24 +57,47 @@ run: $(RUN_STAMP)  ## serve the fake on 127.0.0.1:8776 (HOST, PORT, FIXTURES, SE
 clients: $(RUN_STAMP)  ## install the openstack and cinder CLIs into .venv
 	$(BIN)/python -m pip install --quiet -e '.[clients]'
 
-test: $(STAMP)  ## install the test extra and run every test, then ruff
+test: $(STAMP)  ## install the test extra and run every test, then ruff and mypy
 	$(BIN)/python -m pytest -q
 	$(BIN)/ruff check fake_cinder tests benchmarks
+	$(BIN)/mypy
+
+typecheck: $(STAMP)  ## mypy (strict for fake_cinder/core)
+	$(BIN)/mypy
+
+# The suite on the oldest Flask and werkzeug setup.cfg accepts, in a venv of its own.
+OLDEST_VENV := .venv-oldest
+OLDEST_PINS := flask==3.0.0 werkzeug==3.0.0
+OLDEST_STAMP := $(OLDEST_VENV)/.installed-$(CKSUM)
+$(OLDEST_STAMP): setup.cfg pyproject.toml
+	test -x $(OLDEST_VENV)/bin/python || $(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(OLDEST_VENV)/bin/python -m pip install --quiet -e '.[test]' $(OLDEST_PINS)
+	rm -f $(OLDEST_VENV)/.installed-*
+	touch $(OLDEST_STAMP)
+
+test-oldest: $(OLDEST_STAMP)  ## the tests on the oldest Flask/werkzeug accepted (.venv-oldest)
+	$(OLDEST_VENV)/bin/python -c "import importlib.metadata as m; \
+	  print('flask', m.version('flask'), 'werkzeug', m.version('werkzeug'))"
+	$(OLDEST_VENV)/bin/python -m pytest -q
 
 # schemathesis from /openapi.json against a live fake: >= 10 000 generated requests.
 FUZZ_REQUESTS ?= 10000
 fuzz: $(STAMP)  ## schemathesis against a live fake (FUZZ_REQUESTS)
 	FUZZ_REQUESTS=$(FUZZ_REQUESTS) $(BIN)/python -m pytest -q -s tests/fuzz/test_fuzz.py
 
-# Rewrite the README's coverage table from the route declarations.
-coverage-table: $(STAMP)  ## rewrite the README's API coverage table
+# Rewrite the coverage table of docs/api-coverage.md from the route declarations.
+coverage-table: $(STAMP)  ## rewrite docs/api-coverage.md's API coverage table
 	$(BIN)/python -c "from fake_cinder.api.openapi import main; main(['--readme'])"
+
+screenshots: $(STAMP)  ## retake the dashboard's screenshots in docs/ (headless Chromium)
+	$(BIN)/python tests/ui/screenshots.py
 
 lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check fake_cinder tests benchmarks
 
-clean:  ## remove .venv and build outputs
-	rm -rf $(VENV) build dist *.egg-info
+clean:  ## remove .venv, .venv-oldest and build outputs
+	rm -rf $(VENV) $(OLDEST_VENV) build dist *.egg-info
 
 # Issue 7's figures against their targets (not part of `make test`): BENCH_ARGS="show --quick".
 bench: $(STAMP)  ## the benchmarks against their targets (BENCH_ARGS)

@@ -12,8 +12,10 @@ from typing import TextIO
 from .harness import Figure
 from .live import SERVERS, live_figure
 from .scenarios import FIGURES, Scale
+from .startup import plugin_figure
+from .wire import wire_figure
 
-ALL = [*FIGURES, "live"]
+ALL = [*FIGURES, "live", "wire", "plugin"]
 
 
 def run(names: list[str], scale: Scale, server: str = "werkzeug",
@@ -22,12 +24,18 @@ def run(names: list[str], scale: Scale, server: str = "werkzeug",
     out = out or sys.stdout
     figures = []
     for name in names:
+        quick = scale.rounds < 3
         if name == "live":
             with tempfile.TemporaryDirectory() as scratch:
-                quick = scale.rounds < 3
                 figure = live_figure(server, threads=2 if quick else 8,
                                      requests=5 if quick else 250,
                                      rounds=scale.rounds if quick else 5, payload_dir=scratch)
+        elif name == "wire":
+            with tempfile.TemporaryDirectory() as scratch:
+                figure = wire_figure(cycles=1 if quick else 10, rounds=2 if quick else 60,
+                                     scratch=scratch)
+        elif name == "plugin":
+            figure = plugin_figure(rounds=2 if quick else 15)
         else:
             figure = FIGURES[name](scale)
         print(figure.line(), file=out, flush=True)

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from .core.errors import RecordNotFound
-from .core.snapshot import StateError
-from .fake import FakeCinder
+    from .core.errors import RecordNotFound
+    from .core.snapshot import StateError
+    from .fake import FakeCinder
 
 __all__ = ["FakeCinder", "RecordNotFound", "StateError", "create_app"]
 __version__ = "0.1.0"
 
 
+def __getattr__(name: str) -> Any:
+    # Imported on first use: the pytest plugin imports this package at every pytest start.
+    if name == "FakeCinder":
+        from .fake import FakeCinder
+        return FakeCinder
+    if name == "RecordNotFound":
+        from .core.errors import RecordNotFound
+        return RecordNotFound
+    if name == "StateError":
+        from .core.snapshot import StateError
+        return StateError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def create_app(**options: Any) -> Flask:
     """A Flask app backed by a fresh FakeCinder (options as for FakeCinder)."""
+    from .fake import FakeCinder
     return FakeCinder(**options).app

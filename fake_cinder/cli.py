@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a deleted volume stays 'deleting' this long before it is gone, "
                             "as in Cinder (default: 0, gone at once)")
     serve.add_argument("--threads", type=_threads, default=DEFAULT_THREADS,
-                       help=f"worker threads (default: {DEFAULT_THREADS})")
+                       help=f"requests handled at once (default: {DEFAULT_THREADS})")
     return parser
 
 
@@ -165,7 +165,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"fake-cinder: {message}", file=sys.stderr)
         return 2
     try:
-        server = Server(fake.app, args.host, args.port, threads=args.threads)
+        server = Server(fake.wsgi, args.host, args.port, threads=args.threads)
     except OSError as exc:  # the port is taken, the address is not ours...
         print(f"fake-cinder: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1

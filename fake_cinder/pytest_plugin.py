@@ -6,6 +6,10 @@
   WSGI app delegates to the current test's ``fake_cinder``, so the state is
   fresh for each test and shared with ``fake_cinder``;
 - ``fake_cinder_url``: that server's base URL.
+
+pytest imports this module at every start, in every environment fake-cinder is
+installed in, used or not: it imports nothing heavy. Flask, werkzeug and the fake
+itself are imported when a fixture is first used.
 """
 
 from __future__ import annotations
@@ -14,13 +18,13 @@ import inspect
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .fake import FakeCinder
-from .live import LiveServer
-from .resources import fixture_path
+if TYPE_CHECKING:
+    from .fake import FakeCinder
+    from .server import Server
 
 MARKER = "fake_cinder_state"
 
@@ -34,6 +38,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _state_path(request: pytest.FixtureRequest, name: str | Path) -> Path:
     path = Path(name)
+    from .resources import fixture_path
+
     candidates = [path] if path.is_absolute() else [
         request.path.parent / path, request.config.rootpath / path, fixture_path(str(path))]
     for candidate in candidates:
@@ -45,6 +51,8 @@ def _state_path(request: pytest.FixtureRequest, name: str | Path) -> Path:
 
 def _check_options(options: dict[str, Any]) -> None:
     """The marker's keywords are FakeCinder's: name the marker and them on a typo."""
+    from .fake import FakeCinder
+
     valid = [name for name, parameter in inspect.signature(FakeCinder).parameters.items()
              if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
     unknown = sorted(set(options) - set(valid))
@@ -58,6 +66,8 @@ def _check_options(options: dict[str, Any]) -> None:
 def fake_cinder(request: pytest.FixtureRequest) -> Iterator[FakeCinder]:
     """A fresh FakeCinder for one test; an error it hits while handling a request fails
     the test at teardown (set ``fake_cinder.raise_errors = False`` to allow it)."""
+    from .fake import FakeCinder
+
     options: dict[str, Any] = {}
     fixtures = None
     marker = request.node.get_closest_marker(MARKER)
@@ -85,20 +95,22 @@ class _Delegate:
                 "code": 503, "message": "No test is using fake_cinder_server now."}})
             start_response("503 SERVICE UNAVAILABLE", [("Content-Type", "application/json")])
             return [body.encode()]
-        return self.fake.app(environ, start_response)
+        return self.fake.wsgi(environ, start_response)
 
 
 @pytest.fixture(scope="session")
-def _fake_cinder_session_server() -> Iterator[tuple[LiveServer, _Delegate]]:
+def _fake_cinder_session_server() -> Iterator[tuple[Server, _Delegate]]:
+    from .server import Server
+
     delegate = _Delegate()
-    with LiveServer(delegate) as server:
+    with Server(delegate, access_log=False) as server:
         yield server, delegate
 
 
 class FakeCinderServer:
     """What ``fake_cinder_server`` gives a test: the live server and its fake."""
 
-    def __init__(self, server: LiveServer, fake: FakeCinder) -> None:
+    def __init__(self, server: Server, fake: FakeCinder) -> None:
         self.url = server.url
         self.host = server.host
         self.port = server.port
@@ -109,7 +121,7 @@ class FakeCinderServer:
 
 
 @pytest.fixture
-def fake_cinder_server(_fake_cinder_session_server: tuple[LiveServer, _Delegate],
+def fake_cinder_server(_fake_cinder_session_server: tuple[Server, _Delegate],
                        fake_cinder: FakeCinder) -> Iterator[FakeCinderServer]:
     """The session's live server, serving this test's ``fake_cinder``."""
     server, delegate = _fake_cinder_session_server

@@ -1,22 +1,29 @@
-"""The HTTP server of ``fake-cinder serve``: waitress, with an access log.
+"""The one HTTP server of every entry point: ``fake-cinder serve``, ``FakeCinder.serve()``
+and the pytest plugin's ``fake_cinder_server``.
 
-waitress is a threaded, production-grade pure-Python WSGI server (no compiled
-parts, no dependencies of its own): a pool of worker threads serves concurrent
-clients, unlike Werkzeug's development server.
+It is werkzeug's threaded WSGI server (a thread per connection; it closes each connection
+after its response), used through its public API. That server hands the application the
+connection's socket (``environ["werkzeug.socket"]``) and takes a ConnectionError
+raised before any byte is written as a dropped connection: so an injected
+``drop_connection`` closes the connection without an answer, on every entry point.
+
+``Server`` adds what serving a fake needs: a cap on the requests handled at once,
+an optional access log (method, path, microversion, status, milliseconds), and an
+ordered stop that works from any thread or a signal handler: stop accepting, then
+let the requests in progress finish and flush.
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from waitress import wasyncore
-from waitress.channel import HTTPChannel
-from waitress.server import BaseWSGIServer, create_server
-from waitress.trigger import trigger as Trigger
+from werkzeug.serving import WSGIRequestHandler, get_sockaddr, make_server, select_address_family
+from werkzeug.wsgi import ClosingIterator
 
 from .api import microversions as mv
 
@@ -58,81 +65,127 @@ class AccessLog:
                              seen["version"], seen["status"], elapsed)
 
 
-class Server:
-    """waitress serving one WSGI app; ``shutdown`` works from any thread or a signal.
+class _QuietHandler(WSGIRequestHandler):
+    """No werkzeug log line per request (``AccessLog`` writes ours, when wanted)."""
 
-    The event loop is driven here (not by waitress's ``run``) so that stopping is
-    ordered: stop accepting, let the requests in progress finish and flush, stop the
-    worker threads, and only then close the sockets. (Closing them under running
-    workers would let a worker write to a closed, maybe already reused, descriptor.)
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+class _Gate:
+    """WSGI middleware: at most ``limit`` requests in the app at once; knows how many
+    are in progress (until their response is sent)."""
+
+    def __init__(self, app: WSGIApp, limit: int) -> None:
+        self.app = app
+        self._slots = threading.BoundedSemaphore(limit)
+        self._idle = threading.Condition()
+        self._busy = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        self._slots.acquire()
+        with self._idle:
+            self._busy += 1
+        try:
+            # Released once the server has sent the body (and closed the iterable).
+            return ClosingIterator(self.app(environ, start_response), self._done)
+        except BaseException:
+            self._done()
+            raise
+
+    def _done(self) -> None:
+        with self._idle:
+            self._busy -= 1
+            self._idle.notify_all()
+        self._slots.release()
+
+    def wait_idle(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        with self._idle:
+            while self._busy and (left := deadline - time.monotonic()) > 0:
+                self._idle.wait(left)
+
+
+class Server:
+    """Serves one WSGI app on ``host``:``port`` (0: a free ephemeral port).
+
+    ``serve_forever`` serves until ``shutdown`` (safe from any thread or a signal
+    handler); ``start``/``stop`` (or ``with``) serve from a background thread.
     """
 
     DRAIN_SECONDS = 5.0
 
     def __init__(self, app: WSGIApp, host: str = "127.0.0.1", port: int = 0,
                  threads: int = DEFAULT_THREADS, access_log: bool = True) -> None:
-        # Our own socket map: every socket this server opens, and nothing else.
-        self._map: dict[int, Any] = {}
-        self._server = create_server(AccessLog(app) if access_log else app, map=self._map,
-                                     host=host, port=port, threads=threads, ident="fake-cinder")
+        if threads < 1:
+            raise ValueError("threads must be at least 1")
+        self._gate = _Gate(app, threads)
+        served: WSGIApp = AccessLog(self._gate) if access_log else self._gate
+        # Bound here, so that a failure raises OSError to the caller (werkzeug's own bind
+        # would print it and exit the process).
+        family = select_address_family(host, port)
+        with socket.socket(family, socket.SOCK_STREAM) as listener:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(get_sockaddr(host, port, family))
+            listener.listen(128)
+            # The server listens on its own duplicate of the descriptor.
+            self._http = make_server(host, port, served, threaded=True,
+                                     request_handler=_QuietHandler, fd=listener.fileno())
         self.host = host
-        # waitress answers with one listener, or several for a name such as "localhost".
-        listening = getattr(self._server, "effective_listen", None)
-        self.port: int = (listening[0][1] if listening
-                          else self._server.effective_port)  # the real one when port=0
+        self.port: int = self._http.port  # the real one when port=0
         self._stopping = threading.Event()
-        # Re-entrant: a signal handler may run shutdown() in the thread that holds it.
-        self._lock = threading.RLock()
-        self._closed = False
+        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
-    def _poll(self, timeout: float) -> None:
-        wasyncore.loop(timeout=timeout, map=self._map, count=1,
-                       use_poll=self._server.adj.asyncore_use_poll)
-
     def serve_forever(self) -> None:
         """Serve until ``shutdown``, then finish the requests in progress and close."""
+        # The accept loop runs in its own thread, so that this one only waits: a signal
+        # handler running here may then ask for the stop without deadlocking it.
+        loop = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
+                                name=f"fake-cinder accept {self.url}", daemon=True)
+        loop.start()
         try:
-            while not self._stopping.is_set():
-                self._poll(self._server.adj.asyncore_loop_timeout)
-            self._drain()
+            while not self._stopping.wait(0.5):
+                pass
         finally:
-            self._server.task_dispatcher.shutdown()
-            with self._lock:
-                self._closed = True
-                wasyncore.close_all(self._map)
-
-    def _drain(self) -> None:
-        """Close the listening sockets; serve the open connections until their requests
-        are answered and sent (at most DRAIN_SECONDS)."""
-        for dispatcher in list(self._map.values()):
-            if isinstance(dispatcher, BaseWSGIServer):
-                # The listening socket only: waitress's close() would close the trigger
-                # pipe too, which the workers still use until they stop.
-                wasyncore.dispatcher.close(dispatcher)
-        deadline = time.monotonic() + self.DRAIN_SECONDS
-        while time.monotonic() < deadline and any(
-                isinstance(d, HTTPChannel) and (d.requests or d.total_outbufs_len)
-                for d in list(self._map.values())):
-            self._poll(0.05)
+            self._http.shutdown()  # no new connections (the listening socket closes)
+            loop.join()
+            self._gate.wait_idle(self.DRAIN_SECONDS)
+            self._http.server_close()
 
     def shutdown(self) -> None:
         """Ask ``serve_forever`` to stop (from any thread, or a signal handler)."""
-        with self._lock:
-            if self._stopping.is_set() or self._closed:
-                return
-            self._stopping.set()
-            # Wake the loop from its poll: through a listener's trigger pipe.
-            wake = next(d for d in list(self._map.values()) if isinstance(d, Trigger))
-            wake.pull_trigger()
+        self._stopping.set()
 
     def start_background(self) -> threading.Thread:
-        """Serve from a daemon thread (tests); stop with ``shutdown``."""
-        thread = threading.Thread(target=self.serve_forever, name="fake-cinder-server",
+        """Serve from a daemon thread; stop with ``shutdown`` (or ``stop``)."""
+        thread = threading.Thread(target=self.serve_forever, name=f"fake-cinder {self.url}",
                                   daemon=True)
         thread.start()
+        self._thread = thread
         return thread
+
+    def start(self) -> Server:
+        self.start_background()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wait until the server has closed."""
+        self.shutdown()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<Server {self.url}>"

@@ -10,17 +10,16 @@ its schema rejects fails at teardown.
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from fake_cinder import FakeCinder
 from fake_cinder.resources import fixture_path
+from fake_cinder.server import Server
 
 # Test modules import their helpers with ``from support import ...``.
 sys.path.insert(0, str(Path(__file__).parent))
@@ -87,15 +86,6 @@ def admin(client: Any) -> Api:
 
 @pytest.fixture
 def live_server_url(app: Flask) -> Iterator[str]:
-    """The fake's app behind werkzeug's threaded server on an ephemeral loopback port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    # A short poll interval keeps shutdown() quick.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    """The fake's app behind the package's threaded server on an ephemeral loopback port."""
+    with Server(app, "127.0.0.1", 0, access_log=False) as server:
+        yield server.url

@@ -12,7 +12,6 @@ from werkzeug.wrappers import Request, Response
 
 from fake_cinder import FakeCinder
 from fake_cinder.api import microversions as mv
-from fake_cinder.api import openapi
 
 # The default fixture state (fixtures/default.json), all in project "demo".
 VOLUME = "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11"          # __DEFAULT__ type (iSCSI)
@@ -52,18 +51,18 @@ def response_problems(fake: FakeCinder, response: Response, request: Request,
             request.path) else "fault")
         version = mv.MIN_VERSION
     else:
-        operation = record.get("operation") or documented_operation(fake, request)
+        operation = record.get("operation") or documented_operation(fake, record)
         if operation is None:
             return [f"{status} from an unnamed operation"]
     return [f"{operation} {status}: {problem}"
             for problem in fake.schemas.errors(operation, "response", version, body)]
 
 
-def documented_operation(fake: FakeCinder, request: Request) -> str | None:
+def documented_operation(fake: FakeCinder, record: dict[str, Any]) -> str | None:
     """The response schema's operation of a route described by a RouteDoc (Keystone's,
     compute's): its ``response`` file's, else its own."""
-    rule = getattr(request, "url_rule", None)  # Flask's requests have one
-    doc = openapi.doc_of(fake.app, rule.endpoint, request.method) if rule else None
+    route = record.get("route")  # the pipeline's record of a route outside /v3
+    doc = route.doc if route is not None else None
     if doc is None:
         return None
     entry = fake.schemas.by_name.get(doc.response or "")

@@ -67,6 +67,20 @@ def test_fake_cinder_serve_answers_the_version_document(installed_venv, tmp_path
         status, body = _get(f"{base}/v3/demo/attachments?limit=abc", headers)
         assert (status, body) == (400, {"badRequest": {
             "code": 400, "message": "limit param must be an integer"}})
+        # The dashboard's page and vendored files are package data.
+        for path in ("/_fake/ui", "/_fake/ui/dashboard.js", "/_fake/ui/vendor/alpine-3.17.5.min.js",
+                     "/_fake/ui/vendor/pico-2.1.1.min.css"):
+            with urllib.request.urlopen(base + path, timeout=10) as response:
+                assert response.status == 200 and response.read(), path
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_installed_package_is_typed(installed_venv, tmp_path):
+    """PEP 561: the package ships py.typed, so type checkers read its hints."""
+    script = "import fake_cinder, pathlib; print(pathlib.Path(fake_cinder.__file__).parent)"
+    result = subprocess.run([str(installed_venv / "bin" / "python"), "-c", script],
+                            cwd=tmp_path, env=_clean_env(), capture_output=True, text=True,
+                            check=True, timeout=60)
+    assert (Path(result.stdout.strip()) / "py.typed").is_file()

@@ -1,66 +1,214 @@
-"""The Flask app factory: Cinder's middleware order around thin route handlers.
+"""The fake's WSGI application: one route table, one request pipeline.
 
-The /v3 API itself runs in ``wsgi.V3Api`` in front of the app (see there why);
-the app serves the rest through the same request frame (``wsgi.begin``,
-``wsgi.error_response``, ``wsgi.finish``).
+Every request, whatever its URL, goes through ``FakeWsgi``: it is identified
+first (Cinder's size limit, the control token, keystonemiddleware's caller), then
+matched against the process-wide route table (``ROUTER``, compiled once into
+``ROUTE_MAP``) and handled (``routing.dispatch`` for the /v3 API, a view for the
+rest); errors become Cinder's fault bodies, and the response gets Cinder's
+headers and a journal entry.
+
+Flask's own request handling (app and request contexts, session, signals, hook
+lists) would cost about 30 us a request, as much as all of the fake's own work,
+so the pipeline runs on werkzeug's public request, response and routing API
+alone. ``create_app`` wraps it in a Flask app for the Flask test client and
+pytest-flask's ``client``: the app adds no routes and no hooks.
+
+A request's record (``State``) is a plain dict: the fake, request id, caller,
+microversion, operation (or, outside /v3, the ``WebRoute`` matched), payload and
+fault ids, read by the headers and the journal and handed to
+``FakeCinder.response_hooks``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import hmac
+import logging
+import random
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, cast
 
-from flask import Flask, g, request
-from werkzeug.wrappers import Response
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import RequestRedirect
+from werkzeug.wrappers import Request, Response
 
-from . import attachments, compute, control, keystone, openapi, versions, volumes
-from .flask_app import FakeFlask
-from .routing import MAX_REQUEST_BODY_SIZE, Router
-from .wsgi import V3Api, begin, error_response, finish
+from ..core.clock import uuid4_text
+from ..core.errors import CinderError
+from ..core.fault_injection import SERVER_ERROR, DroppedConnection
+from ..core.identity import IdentityError
+from . import attachments, compute, control, dashboard, keystone, openapi, versions, volumes
+from . import microversions as mv
+from .fault_bodies import DroppedResponse, fault_response, token_refused, webob_response
+from .identity import WsgiHeaders, caller_from_headers
+from .routing import MAX_REQUEST_BODY_SIZE, Route, Router, WebRequest, WebRoute, dispatch
 
 if TYPE_CHECKING:
+    from flask import Flask
+
     from ..fake import FakeCinder
+
+State = dict[str, Any]
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+_LOG = logging.getLogger("fake_cinder")
+CONTROL_TOKEN_HEADER = "X-Fake-Control-Token"
 
 
 def build_router() -> Router:
+    """Every route of the fake; a module with routes adds them in its ``register``."""
     router = Router()
     attachments.register(router)
     volumes.register(router)
+    versions.register(router)
+    keystone.register(router)
+    compute.register(router)
+    control.register(router)
+    dashboard.register(router)
+    openapi.register(router)
     return router
 
 
 ROUTER = build_router()
 ROUTE_MAP = ROUTER.url_map()
+# Matching only reads the adapter: one serves every request, fake and thread.
+_ROUTES = ROUTE_MAP.bind("fake-cinder")
+
+
+def match(path: str, method: str) -> tuple[Route | WebRoute, dict[str, Any]]:
+    """The route serving ``method path`` and the URL's parameters (werkzeug's
+    NotFound, MethodNotAllowed or RequestRedirect when there is none)."""
+    endpoint, params = _ROUTES.match(path, method)
+    return cast("Route | WebRoute", endpoint), cast("dict[str, Any]", params)
+
+
+def new_request_id() -> str:
+    """A request id in Cinder's form, ``req-`` and a random version-4 UUID."""
+    return "req-" + uuid4_text(random.getrandbits(128))
+
+
+def is_v3(path: str) -> bool:
+    return path == "/v3" or path.startswith("/v3/")
+
+
+def _control_allowed(fake: FakeCinder, req: Request) -> bool:
+    """/_fake/ can reset and rewrite everything: with a control token set, only its holders.
+    The dashboard's page is open: it asks for the token and sends it on its own calls."""
+    expected = fake.control_token
+    path = req.path
+    if not expected or not (path + "/").startswith(control.PREFIX + "/") or dashboard.serves(path):
+        return True
+    given = req.headers.get(CONTROL_TOKEN_HEADER, "")
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def begin(fake: FakeCinder, req: Request, state: State) -> Response | None:
+    """Start the request's record; a response here ends the request (413, 401)."""
+    state.update(fake=fake, request_id=new_request_id(), api_version=None, operation=None,
+                 caller=None)
+    length = req.content_length
+    path = req.path
+    if path.startswith(control.PREFIX + "/"):
+        # Cinder's size limit is not for the fake's own control API: it takes whole states.
+        req.max_content_length = control.MAX_CONTROL_BODY_SIZE
+    elif length is not None and length > MAX_REQUEST_BODY_SIZE:
+        return webob_response(413)
+    if not _control_allowed(fake, req):
+        return fault_response(401, f"Missing or wrong {CONTROL_TOKEN_HEADER} header.")
+    if is_v3(path):
+        caller = caller_from_headers(WsgiHeaders(req.environ), fake.resolve_token)
+        if caller is None:
+            return webob_response(401)
+        state["caller"] = caller
+    return None
+
+
+def error_response(fake: FakeCinder, req: Request, state: State,
+                   error: Exception) -> Response:
+    """The answer to an error raised while handling a request."""
+    if isinstance(error, CinderError):
+        return fault_response(error.status, error.message, error.headers)
+    if isinstance(error, mv.VersionError):
+        # Cinder echoes the requested (unsupported) version on its 406s, and only there.
+        unsupported = isinstance(error, mv.UnsupportedVersion) and error.requested.major >= 3
+        state["api_version"] = getattr(error, "requested", None) if unsupported else None
+        return fault_response(error.status, error.message)
+    if isinstance(error, IdentityError):
+        if keystone.is_keystone_path(req.path):
+            return keystone.error_response(error, req.host_url)
+        return token_refused(req.host_url)  # an expired token of the fake Keystone
+    if isinstance(error, DroppedConnection):
+        return DroppedResponse(req.environ, error)
+    if isinstance(error, RequestRedirect) and not is_v3(req.path):
+        return error.get_response()  # a doubled slash outside /v3: the merged URL
+    if (isinstance(error, MethodNotAllowed) and req.method == "OPTIONS"
+            and not is_v3(req.path) and req.path != "/" and error.valid_methods):
+        # Outside Cinder's URLs (Keystone, compute, /_fake/), OPTIONS answers which methods
+        # a URL has, as Flask did there; Cinder's router answers it with its 404.
+        return Response(status=200, headers={
+            "Allow": ", ".join(sorted({*error.valid_methods, "OPTIONS"}))})
+    if isinstance(error, HTTPException):
+        # Werkzeug's errors here are routing failures: Cinder's router answers 404.
+        state["api_version"] = None
+        return webob_response(413 if error.code == 413 else 404)
+    _LOG.exception("unexpected error handling %s %s", req.method, req.path)
+    fake.record_exception(error)
+    return fault_response(500, SERVER_ERROR)
+
+
+def finish(fake: FakeCinder, req: Request, response: Response, state: State) -> Response:
+    """Cinder's response headers, then the journal entry."""
+    request_id = state.get("request_id", "")
+    # add, not set: no response carries these yet, and set scans the headers each time.
+    add = response.headers.add
+    add("X-OpenStack-Request-Id", request_id)
+    version = state.get("api_version")
+    if version is not None:
+        add("X-Compute-Request-Id", request_id)
+        add(mv.HEADER, mv.header_value(version))
+        add("Vary", mv.HEADER)
+    fake.after_request(req, response, state)
+    return response
+
+
+class HttpRequest(Request):
+    """A request to the fake: bodies are cut off at Cinder's size limit while read
+    (chunked ones too, as oslo's sizelimit middleware does)."""
+
+    max_content_length = MAX_REQUEST_BODY_SIZE
+
+
+class FakeWsgi:
+    """One fake's WSGI application: every URL, through the one route table."""
+
+    __slots__ = ("fake",)
+
+    def __init__(self, fake: FakeCinder) -> None:
+        self.fake = fake
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        req = HttpRequest(environ)
+        fake = self.fake
+        state: State = {}
+        try:
+            response = begin(fake, req, state)
+            if response is None:
+                endpoint, params = match(req.path, req.method)
+                if isinstance(endpoint, Route):
+                    response = dispatch(endpoint, req, state, params)
+                else:
+                    state["route"] = endpoint
+                    response = endpoint.view(WebRequest(fake, req, params, state))
+        except Exception as error:  # noqa: BLE001  (every error gets Cinder's answer)
+            response = error_response(fake, req, state, error)
+        return finish(fake, req, response, state)(environ, start_response)
 
 
 def create_app(fake: FakeCinder) -> Flask:
-    # FakeFlask: a new app per test must be cheap. No /static route: Cinder has none.
-    app = FakeFlask("fake_cinder", static_folder=None)
+    """A Flask app serving ``fake`` (for Flask's test client and pytest-flask):
+    a shell around ``FakeWsgi``; Flask's routes and hooks are not used."""
+    from flask import Flask
+
+    app = Flask("fake_cinder", static_folder=None)
     app.extensions["fake_cinder"] = fake
-    app.url_map.strict_slashes = False
-    # Bodies without a Content-Length (chunked) are cut off while read, as oslo's
-    # sizelimit middleware does; declared lengths are refused up front below.
-    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BODY_SIZE
-
-    # g's attribute dict is the request's record (wsgi.State); read through vars() once,
-    # not attribute by attribute through the context proxy.
-    @app.before_request
-    def identify() -> Response | None:
-        return begin(fake, request._get_current_object(), vars(g._get_current_object()))
-
-    @app.after_request
-    def decorate(response: Response) -> Response:
-        return finish(fake, request._get_current_object(), response,
-                      vars(g._get_current_object()))
-
-    @app.errorhandler(Exception)
-    def any_error(error: Exception) -> Response:
-        return error_response(fake, request._get_current_object(),
-                              vars(g._get_current_object()), error)
-
-    versions.register(app)
-    keystone.register(app)
-    compute.register(app)
-    control.install(app)
-    openapi.register(app, ROUTER)
-    app.wsgi_app = V3Api(fake, app.wsgi_app, ROUTE_MAP)  # type: ignore[method-assign]
+    app.wsgi_app = fake.wsgi  # type: ignore[method-assign]
     return app

@@ -7,7 +7,7 @@ from typing import Any
 from ..core import attachments as core
 from ..core.listing import parse_list_query
 from . import microversions as mv
-from .routing import ApiRequest, Operation, Router
+from .routing import ApiRequest, Handler, Operation, Router
 from .views import attachment_detail, attachment_list, attachment_view
 
 Result = tuple[int, Any]
@@ -60,9 +60,10 @@ def detail(req: ApiRequest) -> Result:
     return _list(req, detail=True)
 
 
-def _op(name: str, handler: Any, minimum: mv.APIVersion = mv.NEW_ATTACH,
-        **flags: bool) -> Operation:
-    return Operation(name, handler, min_version=minimum, **flags)
+def _op(name: str, handler: Handler, minimum: mv.APIVersion = mv.NEW_ATTACH, *,
+        validates_body: bool = False, validates_query: bool = False) -> Operation:
+    return Operation(name, handler, min_version=minimum, validates_body=validates_body,
+                     validates_query=validates_query)
 
 
 def register(router: Router) -> None:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, current_app, request
 from werkzeug.wrappers import Response
 
 from ..core import identity as core
 from ..core.context import Caller
-from .identity import caller_from_headers
-from .keystone import base_url, directory
+from .identity import WsgiHeaders, caller_from_headers
+from .keystone import directory
 from .openapi import RouteDoc, documented
+from .routing import Router, WebRequest
 
 JSON = "application/json"
 MIN_VERSION = "2.1"
@@ -26,89 +26,87 @@ UPDATED = "2013-07-23T11:33:21Z"
 CREATED = "2024-01-01T00:00:00Z"
 FALSE_STRINGS = ("0", "false", "f", "no", "n", "off")
 
-blueprint = Blueprint("compute", __name__, url_prefix="/compute")
+PREFIX = "/compute"
 
 
 def _json(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body), status=status, content_type=JSON)
 
 
-def _version() -> dict[str, Any]:
+def _version(base_url: str) -> dict[str, Any]:
     return {"id": "v2.1", "status": "CURRENT", "version": MAX_VERSION,
             "min_version": MIN_VERSION, "updated": UPDATED,
-            "links": [{"rel": "self", "href": f"{base_url()}/compute/v2.1/"}],
+            "links": [{"rel": "self", "href": f"{base_url}/compute/v2.1/"}],
             "media-types": [{"base": "application/json",
                              "type": "application/vnd.openstack.compute+json;version=2.1"}]}
 
 
-@blueprint.get("/")
 @documented(RouteDoc("compute_versions", "Compute: list API versions"))
-def versions() -> Response:
-    return _json({"versions": [_version()]})
+def versions(req: WebRequest) -> Response:
+    return _json({"versions": [_version(req.base_url)]})
 
 
-@blueprint.get("/v2.1")
 @documented(RouteDoc("compute_version_show", "Compute: the v2.1 version document"))
-def version() -> Response:
-    return _json({"version": _version()})
+def version(req: WebRequest) -> Response:
+    return _json({"version": _version(req.base_url)})
 
 
-def _caller() -> Caller:
-    fake = current_app.extensions["fake_cinder"]
-    caller = caller_from_headers(request.headers, fake.resolve_token)
+def _caller(req: WebRequest) -> Caller:
+    caller = caller_from_headers(WsgiHeaders(req.http.environ), req.fake.resolve_token)
     if caller is None:
         raise core.Unauthorized()
     return caller
 
 
-def _links(server: core.Server) -> list[dict[str, str]]:
-    return [{"rel": "self", "href": f"{base_url()}/compute/v2.1/servers/{server.id}"},
-            {"rel": "bookmark", "href": f"{base_url()}/compute/servers/{server.id}"}]
+def _links(server: core.Server, base_url: str) -> list[dict[str, str]]:
+    return [{"rel": "self", "href": f"{base_url}/compute/v2.1/servers/{server.id}"},
+            {"rel": "bookmark", "href": f"{base_url}/compute/servers/{server.id}"}]
 
 
-def _summary(server: core.Server) -> dict[str, Any]:
-    return {"id": server.id, "name": server.name, "links": _links(server)}
+def _summary(server: core.Server, base_url: str) -> dict[str, Any]:
+    return {"id": server.id, "name": server.name, "links": _links(server, base_url)}
 
 
-def _detail(server: core.Server) -> dict[str, Any]:
-    return {**_summary(server), "status": server.status, "tenant_id": server.project_id,
+def _detail(server: core.Server, base_url: str) -> dict[str, Any]:
+    return {**_summary(server, base_url), "status": server.status, "tenant_id": server.project_id,
             "user_id": server.user_id, "created": CREATED, "updated": CREATED,
             "addresses": {}, "metadata": {}, "image": "", "flavor": {},
             "OS-EXT-STS:vm_state": server.status.lower(), "OS-EXT-STS:task_state": None,
             "os-extended-volumes:volumes_attached": []}
 
 
-def _listed(detail: bool) -> Response:
+def _listed(req: WebRequest, detail: bool) -> Response:
     # Nova reads a present all_tenants as true unless it says otherwise.
-    all_tenants = request.args.get("all_tenants")
+    all_tenants = req.http.args.get("all_tenants")
     servers = core.list_servers(
-        directory(), _caller(), name=request.args.get("name"),
+        directory(req.fake), _caller(req), name=req.http.args.get("name"),
         all_tenants=all_tenants is not None and all_tenants.lower() not in FALSE_STRINGS)
     view = _detail if detail else _summary
-    return _json({"servers": [view(s) for s in servers]})
+    return _json({"servers": [view(s, req.base_url) for s in servers]})
 
 
-@blueprint.get("/v2.1/servers")
 @documented(RouteDoc("compute_server_list", "Compute: the caller's servers (?name= finds "
                      "one by name)", errors=(401, 413), authenticated=True))
-def list_servers() -> Response:
-    return _listed(detail=False)
+def list_servers(req: WebRequest) -> Response:
+    return _listed(req, detail=False)
 
 
-@blueprint.get("/v2.1/servers/detail")
 @documented(RouteDoc("compute_server_list_detail", "Compute: the caller's servers in "
                      "detail", errors=(401, 413), authenticated=True))
-def list_servers_detail() -> Response:
-    return _listed(detail=True)
+def list_servers_detail(req: WebRequest) -> Response:
+    return _listed(req, detail=True)
 
 
-@blueprint.get("/v2.1/servers/<server_id>")
 @documented(RouteDoc("compute_server_show", "Compute: one server (any UUID exists)",
                      errors=(401, 404, 413), authenticated=True))
-def show_server(server_id: str) -> Response:
-    server = core.get_server(directory(), _caller(), server_id)
-    return _json({"server": _detail(server)})
+def show_server(req: WebRequest) -> Response:
+    server = core.get_server(directory(req.fake), _caller(req), req.params["server_id"])
+    return _json({"server": _detail(server, req.base_url)})
 
 
-def register(app: Any) -> None:
-    app.register_blueprint(blueprint)
+def register(router: Router) -> None:
+    router.web("GET", f"{PREFIX}/", versions)
+    router.web("GET", f"{PREFIX}/v2.1", version)
+    router.web("GET", f"{PREFIX}/v2.1/servers", list_servers)
+    router.web("GET", f"{PREFIX}/v2.1/servers/detail", list_servers_detail)
+    router.web("GET", f"{PREFIX}/v2.1/servers/<server_id>", show_server)

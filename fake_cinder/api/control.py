@@ -8,32 +8,21 @@ Errors use Cinder's fault body (``{"badRequest": {"code": 400, "message": ...}}`
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from flask import Blueprint, Flask, current_app, request
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from ..core.errors import BadRequest, NotFound
 from ..core.journal import FILTER_KEYS
+from ..core.overview import volumes_overview
 from ..core.snapshot import StateError
 from .fault_bodies import JSON
-
-if TYPE_CHECKING:
-    from ..fake import FakeCinder
+from .openapi import RouteDoc
+from .routing import Router, View, WebRequest
 
 PREFIX = "/_fake"
 # Whole states go through /_fake/state: Cinder's 114688-byte request limit is not for them.
 MAX_CONTROL_BODY_SIZE = 64 * 1024 * 1024
-control = Blueprint("fake_control", __name__, url_prefix=PREFIX)
-
-
-@control.before_request
-def _allow_whole_states() -> None:
-    request.max_content_length = MAX_CONTROL_BODY_SIZE
-
-
-def _fake() -> FakeCinder:
-    return current_app.extensions["fake_cinder"]
 
 
 def _json(payload: Any, status: int = 200) -> Response:
@@ -44,98 +33,97 @@ def _no_content() -> Response:
     return Response(b"", status=204, content_type=JSON)
 
 
-def _body() -> Any:
+def _body(request: Request) -> Any:
     try:
         return json.loads(request.get_data(cache=True) or b"null")
     except ValueError:
         raise BadRequest("Malformed request body") from None
 
 
-@control.get("/health")
-def health() -> Response:
+def health(req: WebRequest) -> Response:
     return _json({"status": "ok"})
 
 
 # -- state ----------------------------------------------------------------------------------------
-@control.get("/state")
-def get_state() -> Response:
-    return _json(_fake().dump())
+def get_state(req: WebRequest) -> Response:
+    return _json(req.fake.dump())
 
 
-@control.put("/state")
-def put_state() -> Response:
-    state = _body()
+def put_state(req: WebRequest) -> Response:
+    state = _body(req.http)
     try:
-        _fake().load(state if state is not None else {}, name="request body")
+        req.fake.load(state if state is not None else {}, name="request body")
     except StateError as exc:
         raise BadRequest(str(exc)) from None
-    return _json(_fake().dump())
+    return _json(req.fake.dump())
 
 
-@control.post("/state")
-def add_state() -> Response:
+def add_state(req: WebRequest) -> Response:
     """Add records (a state, merged into the current one: ``load(..., replace=False)``)."""
-    state = _body()
+    state = _body(req.http)
     try:
-        _fake().load(state if state is not None else {}, replace=False, name="request body")
+        req.fake.load(state if state is not None else {}, replace=False, name="request body")
     except StateError as exc:
         raise BadRequest(str(exc)) from None
-    return _json(_fake().dump())
+    return _json(req.fake.dump())
 
 
-@control.post("/reset")
-def reset() -> Response:
-    _fake().reset(project_id=request.args.get("project_id") or None)
+def reset(req: WebRequest) -> Response:
+    req.fake.reset(project_id=req.http.args.get("project_id") or None)
     return _no_content()
 
 
+def list_volumes(req: WebRequest) -> Response:
+    """Every volume with its type's name, protocol and multiattach in effect, its
+    attachments and their lifecycles (what the dashboard shows)."""
+    return _json({"volumes": volumes_overview(req.fake.store, req.fake.journal)})
+
+
 # -- faults ---------------------------------------------------------------------------------------
-@control.get("/faults")
-def list_faults() -> Response:
-    return _json({"faults": [f.to_dict() for f in _fake().faults.list()]})
+def list_faults(req: WebRequest) -> Response:
+    return _json({"faults": [f.to_dict() for f in req.fake.faults.list()]})
 
 
-@control.post("/faults")
-def add_fault() -> Response:
-    options = _body()
+def add_fault(req: WebRequest) -> Response:
+    options = _body(req.http)
     if not isinstance(options, dict) or not isinstance(options.get("operation"), str):
         raise BadRequest("The body must be a JSON object with an \"operation\".")
     try:
-        handle = _fake().inject(**options)
+        handle = req.fake.inject(**options)
     except (TypeError, ValueError) as exc:
         raise BadRequest(str(exc)) from None
     return _json({"fault": handle.fault.to_dict()}, status=201)
 
 
-@control.delete("/faults")
-def clear_faults() -> Response:
-    _fake().faults.clear()
+def clear_faults(req: WebRequest) -> Response:
+    req.fake.faults.clear()
     return _no_content()
 
 
-@control.get("/faults/<fault_id>")
-def show_fault(fault_id: str) -> Response:
-    fault = _fake().faults.get(fault_id)
+def show_fault(req: WebRequest) -> Response:
+    fault_id = req.params["fault_id"]
+    fault = req.fake.faults.get(fault_id)
     if fault is None:
         raise NotFound(f"Fault {fault_id} could not be found.")
     return _json({"fault": fault.to_dict()})
 
 
-@control.delete("/faults/<fault_id>")
-def remove_fault(fault_id: str) -> Response:
-    if not _fake().faults.remove(fault_id):
+def remove_fault(req: WebRequest) -> Response:
+    fault_id = req.params["fault_id"]
+    if not req.fake.faults.remove(fault_id):
         raise NotFound(f"Fault {fault_id} could not be found.")
     return _no_content()
 
 
 # -- journal --------------------------------------------------------------------------------------
-def _journal_filters() -> dict[str, Any]:
+def _journal_filters(request: Request) -> dict[str, Any]:
     filters: dict[str, Any] = {}
     for key, value in request.args.items():
-        if key == "operation":
+        if key in ("operation", "since"):
             continue
         if key not in FILTER_KEYS:
-            raise BadRequest(f"Unknown filter {key}; use operation or {', '.join(FILTER_KEYS)}.")
+            raise BadRequest(f"Unknown filter {key}; use operation, since or "
+                             f"{', '.join(FILTER_KEYS)}.")
         if key == "status":
             try:
                 filters[key] = int(value)
@@ -146,27 +134,78 @@ def _journal_filters() -> dict[str, Any]:
     return filters
 
 
-@control.get("/requests")
-def list_requests() -> Response:
+def _since(request: Request) -> int:
+    """``since=N``: only entries after sequence number N (a poller's cursor)."""
+    value = request.args.get("since", "0")
     try:
-        entries = _fake().journal.entries(request.args.get("operation"), **_journal_filters())
+        since = int(value)
+    except ValueError:
+        raise BadRequest("since must be an integer") from None
+    if since < 0:
+        raise BadRequest("since must not be negative")
+    return since
+
+
+def list_requests(req: WebRequest) -> Response:
+    since = _since(req.http)
+    try:
+        entries = req.fake.journal.entries(req.http.args.get("operation"),
+                                           **_journal_filters(req.http))
     except ValueError as exc:  # an unknown operation name
         raise BadRequest(str(exc)) from None
-    return _json({"requests": [e.to_dict() for e in entries]})
+    return _json({"requests": [e.to_dict() for e in entries if e.seq > since]})
 
 
-@control.delete("/requests")
-def clear_requests() -> Response:
-    _fake().journal.clear()
+def clear_requests(req: WebRequest) -> Response:
+    req.fake.journal.clear()
     return _no_content()
 
 
-@control.get("/attachments/<attachment_id>/lifecycle")
-def lifecycle(attachment_id: str) -> Response:
+def lifecycle(req: WebRequest) -> Response:
+    attachment_id = req.params["attachment_id"]
     return _json({"attachment_id": attachment_id,
-                  "statuses": _fake().journal.lifecycle(attachment_id)})
+                  "statuses": req.fake.journal.lifecycle(attachment_id)})
 
 
-def install(app: Flask) -> None:
-    """Add /_fake/ to a fake's app."""
-    app.register_blueprint(control)
+# The control API's errors are Cinder faults (400, 404) and a 413 over its own 64 MiB limit.
+# POST /_fake/faults is not fuzzed: it makes the fake fail.
+_ERRORS = (400, 413)
+ROUTES: list[tuple[str, str, View, RouteDoc]] = [
+    ("GET", "/health", health, RouteDoc("fake_health", "Control API: is the fake up")),
+    ("GET", "/state", get_state, RouteDoc("fake_state_show", "Control API: the whole state",
+                                          response="state")),
+    ("PUT", "/state", put_state, RouteDoc(
+        "fake_state_replace", "Control API: replace the state", errors=_ERRORS,
+        request="state", response="state", request_required=False)),
+    ("POST", "/state", add_state, RouteDoc(
+        "fake_state_add", "Control API: add records to the state", errors=_ERRORS,
+        request="state", response="state", request_required=False)),
+    ("POST", "/reset", reset, RouteDoc(
+        "fake_reset", "Control API: forget everything, or one project_id", 204)),
+    ("GET", "/faults", list_faults, RouteDoc("fake_fault_list",
+                                             "Control API: the injected faults")),
+    ("POST", "/faults", add_fault, RouteDoc(
+        "fake_fault_create", "Control API: inject a fault", 201, errors=_ERRORS,
+        response="fake_fault_show.response", fuzz=False)),
+    ("DELETE", "/faults", clear_faults, RouteDoc(
+        "fake_fault_clear", "Control API: remove every fault", 204)),
+    ("GET", "/faults/<fault_id>", show_fault, RouteDoc(
+        "fake_fault_show", "Control API: one fault", errors=(404, 413))),
+    ("DELETE", "/faults/<fault_id>", remove_fault, RouteDoc(
+        "fake_fault_delete", "Control API: remove one fault", 204, errors=(404, 413))),
+    ("GET", "/requests", list_requests, RouteDoc(
+        "fake_request_list", "Control API: the request journal", errors=_ERRORS)),
+    ("DELETE", "/requests", clear_requests, RouteDoc(
+        "fake_request_clear", "Control API: empty the journal", 204)),
+    ("GET", "/attachments/<attachment_id>/lifecycle", lifecycle, RouteDoc(
+        "fake_lifecycle", "Control API: an attachment's statuses")),
+    ("GET", "/volumes", list_volumes, RouteDoc(
+        "fake_volume_list", "Control API: every volume with its attachments and their "
+                            "lifecycles")),
+]
+
+
+def register(router: Router) -> None:
+    """The /_fake/ control API."""
+    for method, rule, view, doc in ROUTES:
+        router.web(method, PREFIX + rule, view, doc=doc)

@@ -1,23 +1,22 @@
 """The OpenAPI 3.1 document of the fake, generated from what the app really serves.
 
-Nothing here restates a schema: paths come from the Flask app's URL map, each
-rule is described by the route table (``Route``/``Operation`` of routing.py)
-or by a ``RouteDoc`` registered with ``document()``, and the request, query
+Nothing here restates a schema: paths come from the route table (routing.py's
+``Router``): a v3 route is described by its ``Route``/``Operation``, any other
+by the ``RouteDoc`` it was registered with, and the request, query
 and response schemas are the files of ``schemas/`` (found by their
 ``x-operation``/``x-kind``), placed once under ``components/schemas`` and
 referenced from there.
 
-Routes added outside the v3 router (the /_fake/ control API, the Keystone
-under /identity, the compute lookups under /compute) are described with
-``document(endpoint, RouteDoc(...))`` or the ``documented(...)`` decorator on
-the view; their schemas are ordinary ``schemas/`` files whose ``x-operation``
-is ``RouteDoc.operation`` (or files named by ``RouteDoc.request``/``response``;
-``RouteDoc.fault`` names the error body when it is not Cinder's, e.g.
-Keystone's). ``undocumented_rules(app)`` lists any rule that has no
-description (a test keeps that list empty).
+Routes outside /v3 (the /_fake/ control API, the Keystone under /identity, the
+compute lookups under /compute) are described by ``Router.web(..., doc=RouteDoc(...))``
+or the ``documented(...)`` decorator on the view; their schemas are ordinary
+``schemas/`` files whose ``x-operation`` is ``RouteDoc.operation`` (or files named
+by ``RouteDoc.request``/``response``; ``RouteDoc.fault`` names the error body when
+it is not Cinder's, e.g. Keystone's). ``undocumented_routes(router)`` lists any
+route that has no description (a test keeps that list empty).
 
 ``make coverage-table`` (``python -m fake_cinder.api.openapi --readme``)
-rewrites the README's coverage table; ``python -m fake_cinder.api.openapi``
+rewrites the coverage table of docs/api-coverage.md; ``python -m fake_cinder.api.openapi``
 prints the document.
 """
 
@@ -32,12 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import Flask, jsonify
-from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
 from . import microversions as mv
-from .routing import Route, Router
+from .routing import Route, Router, WebRequest
 from .validation import SchemaRegistry
 
 if TYPE_CHECKING:
@@ -116,62 +113,18 @@ class RouteDoc:
     fuzz: bool = True
 
 
-_DOCS: dict[tuple[str, str | None], RouteDoc] = {}
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def document(endpoint: str, doc: RouteDoc, method: str | None = None) -> None:
-    """Describe the Flask endpoint (for one method, or all of its methods)."""
-    _DOCS[(endpoint, method)] = doc
+# URL prefixes that serve web pages, not an API (the dashboard): not described, not listed.
+_PAGES: set[str] = set()
 
 
 def documented(doc: RouteDoc) -> Callable[[F], F]:
-    """Decorator form: describe a view function wherever it is registered."""
+    """Decorator form: describe a view wherever it is registered (``Router.web`` reads
+    it when no ``doc`` is given there)."""
     def mark(view: F) -> F:
         view.openapi_doc = doc  # type: ignore[attr-defined]
         return view
     return mark
-
-
-# The version documents (registered by versions.py) and this document itself.
-document("versions", RouteDoc("versions", "List API versions (Cinder answers 300)", 300))
-document("versions_v3", RouteDoc("versions_v3", "Show the v3 version document",
-                                  errors=(400, 401, 406, 413), authenticated=True,
-                                  microversioned=True, min_version=mv.MIN_VERSION,
-                                  max_version=mv.MAX_VERSION))
-document("versions_v3_redirect", RouteDoc("versions_v3_redirect", "Redirect /v3 to /v3/",
-                                          302, errors=(401, 413), authenticated=True))
-document("openapi", RouteDoc("openapi", "This OpenAPI document"))
-
-# The /_fake/ control API (api/control.py): its errors are Cinder faults (400, 404) and a
-# 413 over its own 64 MiB limit. POST /_fake/faults is not fuzzed: it makes the fake fail.
-_CONTROL_ERRORS = (400, 413)
-for _endpoint, _doc in {
-    "health": RouteDoc("fake_health", "Control API: is the fake up"),
-    "get_state": RouteDoc("fake_state_show", "Control API: the whole state",
-                          response="state"),
-    "put_state": RouteDoc("fake_state_replace", "Control API: replace the state",
-                          errors=_CONTROL_ERRORS, request="state", response="state",
-                          request_required=False),
-    "add_state": RouteDoc("fake_state_add", "Control API: add records to the state",
-                          errors=_CONTROL_ERRORS, request="state", response="state",
-                          request_required=False),
-    "reset": RouteDoc("fake_reset", "Control API: forget everything, or one project_id",
-                      204),
-    "list_faults": RouteDoc("fake_fault_list", "Control API: the injected faults"),
-    "add_fault": RouteDoc("fake_fault_create", "Control API: inject a fault", 201,
-                          errors=_CONTROL_ERRORS, response="fake_fault_show.response",
-                          fuzz=False),
-    "clear_faults": RouteDoc("fake_fault_clear", "Control API: remove every fault", 204),
-    "show_fault": RouteDoc("fake_fault_show", "Control API: one fault", errors=(404, 413)),
-    "remove_fault": RouteDoc("fake_fault_delete", "Control API: remove one fault", 204,
-                             errors=(404, 413)),
-    "list_requests": RouteDoc("fake_request_list", "Control API: the request journal",
-                              errors=_CONTROL_ERRORS),
-    "clear_requests": RouteDoc("fake_request_clear", "Control API: empty the journal", 204),
-    "lifecycle": RouteDoc("fake_lifecycle", "Control API: an attachment's statuses"),
-}.items():
-    document(f"fake_control.{_endpoint}", _doc)
 
 
 # -- which rule is what ---------------------------------------------------------------------------
@@ -209,36 +162,31 @@ def _router_doc(route: Route) -> RouteDoc:
         max_version=max(op.max_version for op in operations))
 
 
-def _rule_methods(rule: Rule) -> list[str]:
-    return sorted(m for m in rule.methods or () if m not in ("HEAD", "OPTIONS"))
-
-
-def doc_of(app: Flask, endpoint: str, method: str) -> RouteDoc | None:
-    """The RouteDoc describing this endpoint and method, if any (not the v3 router's)."""
-    view = app.view_functions.get(endpoint)
-    return (_DOCS.get((endpoint, method)) or _DOCS.get((endpoint, None))
-            or getattr(view, "openapi_doc", None))
-
-
-def described_routes(app: Flask, router: Router) -> Iterator[DescribedRoute]:
-    """Every (rule, method) served that has a description: the v3 router's routes,
-    then the app's in URL-map order."""
+def described_routes(router: Router) -> Iterator[DescribedRoute]:
+    """Every (rule, method) served that has a description: the v3 API's routes, then
+    the other routes in the order they were registered."""
     for url, route, scoped in router.rules():
         yield DescribedRoute(openapi_path(url), route.method, _router_doc(route), route, scoped)
-    for rule in app.url_map.iter_rules():
-        for method in _rule_methods(rule):
-            doc = doc_of(app, rule.endpoint, method)
-            if doc is not None:
-                yield DescribedRoute(openapi_path(rule.rule), method, doc)
+    for web in router.web_routes:
+        if web.doc is not None:
+            yield DescribedRoute(openapi_path(web.rule), web.method, web.doc)
 
 
-def undocumented_rules(app: Flask) -> list[str]:
-    """'METHOD /rule' of every rule of the app nobody described (static files aside);
-    the v3 router's routes are all described by their operations."""
-    return [f"{method} {rule.rule}" for rule in app.url_map.iter_rules()
-            if rule.endpoint != "static"
-            for method in _rule_methods(rule)
-            if doc_of(app, rule.endpoint, method) is None]
+def pages(prefix: str) -> None:
+    """Mark the routes under a URL prefix as web pages (the dashboard): they are no part
+    of the API document."""
+    _PAGES.add(prefix)
+
+
+def _is_page(rule: str) -> bool:
+    return any(rule == prefix or rule.startswith(prefix + "/") for prefix in _PAGES)
+
+
+def undocumented_routes(router: Router) -> list[str]:
+    """'METHOD /rule' of every route outside /v3 nobody described (web pages aside); the
+    v3 API's routes are all described by their operations."""
+    return [f"{web.method} {web.rule}" for web in router.web_routes
+            if web.doc is None and not _is_page(web.rule)]
 
 
 # -- schemas ------------------------------------------------------------------------------------
@@ -397,11 +345,11 @@ def _operation(described: DescribedRoute, schemas: SchemaRegistry,
     return result
 
 
-def build_document(app: Flask, router: Router, schemas: SchemaRegistry,
+def build_document(router: Router, schemas: SchemaRegistry,
                    max_version: mv.APIVersion = mv.MAX_VERSION) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     used: set[str] = set()
-    for described in described_routes(app, router):
+    for described in described_routes(router):
         operation = _operation(described, schemas, max_version)
         # operationIds must be unique; one RouteDoc may describe several rules.
         base, suffix = operation["operationId"], 2
@@ -431,25 +379,34 @@ def build_document(app: Flask, router: Router, schemas: SchemaRegistry,
     }
 
 
-def register(app: Flask, router: Router) -> None:
-    """Serve the document at GET /openapi.json (built once per app, on first request)."""
-    cache: dict[str, Any] = {}
+_BUILT: dict[tuple[int, int, mv.APIVersion], bytes] = {}
 
-    def openapi_json() -> Response:
-        if "doc" not in cache:
-            fake: FakeCinder = app.extensions["fake_cinder"]
-            cache["doc"] = build_document(app, router, fake.schemas, fake.max_version)
-        return jsonify(cache["doc"])
 
-    app.add_url_rule("/openapi.json", "openapi", openapi_json, methods=["GET"])
+def openapi_json(req: WebRequest) -> Response:
+    """GET /openapi.json: built once per process for each set of schemas and version."""
+    from .app import ROUTER
+
+    fake = req.fake
+    key = (id(ROUTER), id(fake.schemas), fake.max_version)
+    body = _BUILT.get(key)
+    if body is None:
+        document = build_document(ROUTER, fake.schemas, fake.max_version)
+        text = json.dumps(document, sort_keys=True, separators=(",", ":")) + "\n"
+        body = _BUILT[key] = text.encode()
+    return Response(body, content_type=JSON)
+
+
+def register(router: Router) -> None:
+    router.web("GET", "/openapi.json", openapi_json,
+               doc=RouteDoc("openapi", "This OpenAPI document"))
 
 
 # -- the README coverage table --------------------------------------------------------------------
-def coverage_rows(app: Flask, router: Router) -> list[tuple[str, str, str, str, str]]:
+def coverage_rows(router: Router) -> list[tuple[str, str, str, str, str]]:
     """(operation, method, path, min, max); a v3 route's two URLs (with and without the
     project id) make one row."""
     rows = []
-    for described in described_routes(app, router):
+    for described in described_routes(router):
         if described.route is not None and not described.project_scoped:
             continue  # its /v3/{project_id}/... twin has the row
         doc = described.doc
@@ -464,11 +421,11 @@ def coverage_rows(app: Flask, router: Router) -> list[tuple[str, str, str, str, 
     return rows
 
 
-def coverage_table(app: Flask, router: Router) -> str:
+def coverage_table(router: Router) -> str:
     lines = ["| operation | method | path | min version | max version |",
              "|---|---|---|---|---|"]
     lines += [f"| {op} | {method} | `{path}` | {low} | {high} |"
-              for op, method, path, low, high in coverage_rows(app, router)]
+              for op, method, path, low, high in coverage_rows(router)]
     return "\n".join(lines)
 
 
@@ -481,26 +438,26 @@ def readme_with_table(readme: str, table: str) -> str:
     return readme.rstrip("\n") + "\n\n" + block + "\n"
 
 
-def _default_app() -> tuple[Flask, Router]:
+def _default_fake() -> tuple[FakeCinder, Router]:
     from ..fake import FakeCinder
     from .app import ROUTER
-    return FakeCinder().app, ROUTER
+    return FakeCinder(), ROUTER
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fake_cinder.api.openapi")
-    parser.add_argument("--readme", nargs="?", const="README.md", metavar="PATH",
-                        help="rewrite the coverage table in this README (default README.md)")
+    parser.add_argument("--readme", nargs="?", const="docs/api-coverage.md", metavar="PATH",
+                        help="rewrite the coverage table in this file "
+                             "(default docs/api-coverage.md)")
     args = parser.parse_args(argv)
-    app, router = _default_app()
+    fake, router = _default_fake()
     if args.readme:
         path = Path(args.readme)
         path.write_text(readme_with_table(path.read_text(encoding="utf-8"),
-                                          coverage_table(app, router)), encoding="utf-8")
+                                          coverage_table(router)), encoding="utf-8")
         print(f"updated the coverage table in {path}")
         return 0
-    fake = app.extensions["fake_cinder"]
-    json.dump(build_document(app, router, fake.schemas, fake.max_version), sys.stdout, indent=2)
+    json.dump(build_document(router, fake.schemas, fake.max_version), sys.stdout, indent=2)
     print()
     return 0
 

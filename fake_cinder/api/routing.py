@@ -1,10 +1,17 @@
-"""Route declarations and the per-request pipeline of Cinder's v3 router.
+"""The route table of every URL the fake serves, and Cinder's v3 request handling.
 
-Each route says once which operation it is, its URL, and the microversions it
-exists in; every handler then receives a validated ``ApiRequest``. ``dispatch``
-checks in the order of Cinder's wsgi.Resource: version header, content type,
-action lookup, body parsing, URL project id, version gate, schema, handler.
-Plain werkzeug, no Flask: ``wsgi.V3Api`` matches the route and calls it.
+Two kinds of routes share one table (``Router``), compiled once per process:
+
+- ``/v3`` API operations (``Router.add``/``add_actions``): each says once which
+  operation it is, its URL, and the microversions it exists in; its handler gets a
+  validated ``ApiRequest``. ``dispatch`` checks in the order of Cinder's
+  wsgi.Resource: version header, content type, action lookup, body parsing, URL
+  project id, version gate, schema, handler;
+- every other URL (``Router.web``): the version documents, Keystone's /identity,
+  Nova's /compute, the /_fake/ control API, /openapi.json. A view takes a
+  ``WebRequest`` and returns a werkzeug ``Response``.
+
+Plain werkzeug, no Flask: ``app.FakeWsgi`` matches the route and calls it.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from .fault_bodies import JSON
 
 if TYPE_CHECKING:
     from ..fake import FakeCinder
+    from .openapi import RouteDoc
 
 JSON_TYPES = ("application/json", "application/vnd.openstack.volume+json")
 MAX_REQUEST_BODY_SIZE = 114688  # oslo.middleware's sizelimit default
@@ -86,17 +94,64 @@ class Route:
         return [self.operation] if self.operation else list((self.actions or {}).values())
 
 
+@dataclass(slots=True)
+class WebRequest:
+    """What a view outside /v3 gets: the fake, werkzeug's request, the URL's
+    parameters and the request's record (``record["operation"]`` names it in the
+    journal)."""
+
+    fake: FakeCinder
+    http: Request
+    params: dict[str, str]
+    record: dict[str, Any]
+
+    @property
+    def base_url(self) -> str:
+        """Where the client reached the fake (scheme and host), for links."""
+        return self.http.host_url.rstrip("/")
+
+
+View = Callable[[WebRequest], Response]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class WebRoute:
+    """A URL outside the v3 API (its full werkzeug rule) and its method.
+
+    ``name`` identifies it (``module.view`` unless given); ``doc`` describes it in
+    /openapi.json. ``strict_slashes``: whether a trailing slash must match exactly
+    (otherwise ``/identity`` and ``/identity/`` are one URL)."""
+
+    method: str
+    rule: str
+    view: View
+    name: str
+    doc: RouteDoc | None = None
+    strict_slashes: bool = False
+
+
 class Router:
     """Collects routes; ``url_map`` compiles them for matching."""
 
     def __init__(self) -> None:
         self.routes: list[Route] = []
+        self.web_routes: list[WebRoute] = []
 
     def add(self, method: str, rule: str, operation: Operation) -> None:
+        """A v3 API operation at ``/v3/[<project_id>/]rule``."""
         self.routes.append(Route(method, rule, operation=operation))
 
     def add_actions(self, rule: str, actions: dict[str, Operation]) -> None:
+        """``POST .../action``: the body's one key picks the operation."""
         self.routes.append(Route("POST", rule, actions=actions))
+
+    def web(self, method: str, rule: str, view: View, *, doc: RouteDoc | None = None,
+            name: str | None = None, strict_slashes: bool = False) -> None:
+        """A URL outside /v3 (a full rule such as ``/_fake/faults/<fault_id>``)."""
+        doc = doc or getattr(view, "openapi_doc", None)
+        module = view.__module__.rsplit(".", 1)[-1]
+        self.web_routes.append(WebRoute(method, rule, view, name or f"{module}.{view.__name__}",
+                                        doc, strict_slashes))
 
     def rules(self) -> Iterator[tuple[str, Route, bool]]:
         """(URL rule, route, whether the URL carries the project id) of every route."""
@@ -105,9 +160,12 @@ class Router:
             yield f"/v3/{route.rule}", route, False
 
     def url_map(self) -> Map:
-        """The routes compiled for matching; each rule's endpoint is its Route."""
+        """Every route compiled for matching; each rule's endpoint is its Route or
+        WebRoute."""
         rules = [Rule(url, endpoint=route, methods=[route.method])
                  for url, route, _scoped in self.rules()]
+        rules += [Rule(route.rule, endpoint=route, methods=[route.method],
+                       strict_slashes=route.strict_slashes) for route in self.web_routes]
         # Built once and only read afterwards (matching is then thread safe).
         url_map = Map(rules, strict_slashes=False)
         url_map.update()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Flask, g, redirect, request
+from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from . import microversions as mv
+from .fault_bodies import JSON
+from .openapi import RouteDoc
+from .routing import Router, WebRequest
 
 UPDATED = "2023-08-31T00:00:00Z"
 OPERATION = "versions"  # the name of its response schema
@@ -25,32 +29,41 @@ def versions_document(base_url: str, max_version: mv.APIVersion) -> dict[str, An
     }]}
 
 
-def register(app: Flask) -> None:
-    def base_url() -> str:
-        return request.host_url.rstrip("/")
+def _json(body: Any, status: int) -> Response:
+    return Response(json.dumps(body), status=status, content_type=JSON)
 
-    def root() -> tuple[dict, int]:
-        fake = app.extensions["fake_cinder"]
-        g.operation = OPERATION
-        # Cinder's version document negotiates too: the response carries the version
-        # headers (volume 3.0 without a request header).
-        g.api_version = mv.negotiate(request.headers.get(mv.HEADER), fake.max_version)
-        return versions_document(base_url(), fake.max_version), 300
 
-    def v3_root() -> dict:
-        fake = app.extensions["fake_cinder"]
-        g.operation = OPERATION
-        g.api_version = mv.negotiate(request.headers.get(mv.HEADER), fake.max_version)
-        return versions_document(base_url(), fake.max_version)
+def root(req: WebRequest) -> Response:
+    req.record["operation"] = OPERATION
+    # Cinder's version document negotiates too: the response carries the version headers
+    # (volume 3.0 without a request header), and a bad header gets its 400 or 406.
+    req.record["api_version"] = mv.negotiate(req.http.headers.get(mv.HEADER),
+                                             req.fake.max_version)
+    return _json(versions_document(req.base_url, req.fake.max_version), 300)
 
-    def v3_redirect() -> Response:
-        response = redirect(f"{base_url()}/v3/", code=302)
-        response.set_data(b"")  # Cinder's redirect has no body, and this type
-        response.content_type = "text/plain; charset=utf8"
-        return response
 
-    app.add_url_rule("/", "versions", root, methods=["GET"], provide_automatic_options=False)
-    app.add_url_rule("/v3/", "versions_v3", v3_root, methods=["GET"],
-                     provide_automatic_options=False)
-    app.add_url_rule("/v3", "versions_v3_redirect", v3_redirect, methods=["GET"],
-                     strict_slashes=True, provide_automatic_options=False)
+def v3_root(req: WebRequest) -> Response:
+    req.record["operation"] = OPERATION
+    req.record["api_version"] = mv.negotiate(req.http.headers.get(mv.HEADER),
+                                             req.fake.max_version)
+    return _json(versions_document(req.base_url, req.fake.max_version), 200)
+
+
+def v3_redirect(req: WebRequest) -> Response:
+    response = redirect(f"{req.base_url}/v3/", code=302)
+    response.set_data(b"")  # Cinder's redirect has no body, and this type
+    response.content_type = "text/plain; charset=utf8"
+    return response
+
+
+def register(router: Router) -> None:
+    router.web("GET", "/", root, doc=RouteDoc(
+        "versions", "List API versions (Cinder answers 300)", 300, errors=(400, 406),
+        microversioned=True, min_version=mv.MIN_VERSION, max_version=mv.MAX_VERSION))
+    router.web("GET", "/v3/", v3_root, doc=RouteDoc(
+        "versions_v3", "Show the v3 version document", errors=(400, 401, 406, 413),
+        authenticated=True, microversioned=True, min_version=mv.MIN_VERSION,
+        max_version=mv.MAX_VERSION))
+    router.web("GET", "/v3", v3_redirect, strict_slashes=True, doc=RouteDoc(
+        "versions_v3_redirect", "Redirect /v3 to /v3/", 302, errors=(401, 413),
+        authenticated=True))

@@ -25,7 +25,7 @@ from .errors import (
     ResourceConflict,
     authorize_write,
 )
-from .listing import MODEL_COLUMNS, ListQuery, check_sort_keys
+from .listing import MODEL_COLUMNS, ListQuery, check_sort_keys, sorted_after
 from .models import ATTACHED, ATTACHING, DETACHED, RESERVED, Attachment, Volume
 from .state import Store
 from .volumes import get_volume, is_multiattach, is_readonly, protocol_of
@@ -82,7 +82,7 @@ def build_connection_info(store: Store, volume: Volume, attachment_id: str,
     """What Cinder's volume manager returns from attachment_update: the connection
     properties with their data flattened, plus the keys the manager adds itself."""
     properties = connection_properties(store, volume, connector, admin)
-    info = properties.pop("data")
+    info: dict[str, Any] = properties.pop("data")
     info.update(properties)
     info["attachment_id"] = attachment_id
     info["enforce_multipath"] = connector.get("enforce_multipath", False)
@@ -307,19 +307,6 @@ def _newest_first(lists: list[list[Attachment]],
     return heapq.merge(*streams, key=lambda a: a.sort_key, reverse=True)
 
 
-def _sorted(candidates: Iterable[Attachment], query: ListQuery) -> list[Attachment]:
-    """A stable multi-key sort with per-key directions; None sorts first, as in MySQL."""
-    result = list(candidates)
-    for key, direction in reversed(list(zip(query.sort_keys, query.sort_dirs, strict=True))):
-        attribute = MODEL_COLUMNS[key]
-
-        def sort_value(a: Attachment, attribute: str = attribute) -> tuple[bool, str]:
-            value = getattr(a, attribute)
-            return (value is not None, "" if value is None else str(value))
-        result.sort(key=sort_value, reverse=direction == "desc")
-    return result
-
-
 def list_attachments(store: Store, caller: Caller, query: ListQuery,
                      render: Callable[[Attachment], Any] = copy.copy) -> list[Any]:
     """One page of attachments in Cinder's order, each passed through ``render``
@@ -352,13 +339,8 @@ def list_attachments(store: Store, caller: Caller, query: ListQuery,
             stream: Iterable[Attachment] = _newest_first(
                 lists, marker.sort_key if marker else None)
         else:
-            candidates = [a for items in lists for a in items]
-            if marker is not None and all(a is not marker for a in candidates):
-                candidates.append(marker)  # Cinder pages by the marker's values
-            ordered = _sorted(candidates, query)
-            if marker is not None:
-                ordered = ordered[next(i for i, a in enumerate(ordered) if a is marker) + 1:]
-            stream = ordered
+            stream = sorted_after((a for items in lists for a in items), query, MODEL_COLUMNS,
+                                  marker)
         page: list[Attachment] = []
         skipped = 0
         if query.limit == 0:

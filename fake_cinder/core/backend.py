@@ -144,7 +144,7 @@ def normalize_protocol(name: str | None) -> str:
 
 
 def initialize_connection(protocol: str, volume_id: str, volume_size: int,
-                          connector: dict) -> dict:
+                          connector: dict[str, Any]) -> dict[str, Any]:
     """Validate ``connector`` for ``protocol`` and return the driver's connection info.
 
     The result is ``{"driver_volume_type": <protocol>, "data": {...}}``, freshly built

@@ -23,7 +23,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .context import Caller
 from .errors import NotFound
@@ -127,6 +127,9 @@ class User:
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
+_Named = TypeVar("_Named", User, Project)  # what a reference finds by id, or name and domain
+
+
 @dataclass(frozen=True, slots=True)
 class Server:
     id: str
@@ -149,13 +152,15 @@ def _fail(path: str, problem: str) -> IdentityDataError:
     return IdentityDataError(path, problem)
 
 
-def _string(record: Mapping[str, Any], key: str, path: str, required: bool = True) -> str | None:
+def _string(record: Mapping[str, Any], key: str, path: str) -> str:
     value = record.get(key)
-    if value is None and not required:
-        return None
     if not isinstance(value, str) or not value:
         raise _fail(f"{path}.{key}", "must be a non-empty string")
     return value
+
+
+def _optional_string(record: Mapping[str, Any], key: str, path: str) -> str | None:
+    return None if record.get(key) is None else _string(record, key, path)
 
 
 def _records(data: Mapping[str, Any], key: str) -> list[tuple[str, Mapping[str, Any]]]:
@@ -198,7 +203,7 @@ class Directory:
         projects: dict[str, Project] = {}
         for path, item in _records(data, "projects"):
             project = Project(_string(item, "id", path), _string(item, "name", path),
-                              _string(item, "domain_id", path, False) or DEFAULT_DOMAIN_ID,
+                              _optional_string(item, "domain_id", path) or DEFAULT_DOMAIN_ID,
                               item.get("description") or "")
             _unique(projects, project.id, path, "project id")
             if project.domain_id not in domains:
@@ -219,8 +224,8 @@ class Directory:
                 roles[project_id] = tuple(dict.fromkeys(n.lower() for n in names))
             user = User(_string(item, "id", path), _string(item, "name", path),
                         _string(item, "password", path),
-                        _string(item, "domain_id", path, False) or DEFAULT_DOMAIN_ID,
-                        _string(item, "default_project_id", path, False),
+                        _optional_string(item, "domain_id", path) or DEFAULT_DOMAIN_ID,
+                        _optional_string(item, "default_project_id", path),
                         bool(item.get("enabled", True)), roles)
             _unique(users, user.id, path, "user id")
             if user.default_project_id and user.default_project_id not in projects:
@@ -231,8 +236,8 @@ class Directory:
         for path, item in _records(data, "servers"):
             server = Server(_string(item, "id", path), _string(item, "name", path),
                             _string(item, "project_id", path),
-                            _string(item, "user_id", path, False),
-                            _string(item, "status", path, False) or "ACTIVE")
+                            _optional_string(item, "user_id", path),
+                            _optional_string(item, "status", path) or "ACTIVE")
             _unique(servers, server.id, path, "server id")
             servers[server.id] = server
         return cls(domains, projects, users, servers)
@@ -253,7 +258,7 @@ class Directory:
         return found
 
     def _lookup(self, reference: Mapping[str, Any], kind: str,
-                records: Mapping[str, Any]) -> Any:
+                records: Mapping[str, _Named]) -> _Named | None:
         """A user or project by ``id``, or by ``name`` within its ``domain``; None if unknown."""
         record_id, name = _id_and_name(reference, kind)
         if record_id:
@@ -329,6 +334,7 @@ class TokenRegistry:
         user: User | None = None
         inherited: tuple[str, ...] = ()
         for method in methods:
+            found: User | None
             if method == "password":
                 found = self._password_user(directory, _section(identity, "password", "identity"))
             elif method == "token":

@@ -20,7 +20,20 @@ from .operations import check_operation
 DEFAULT_CAP = 1000
 CREATED = "reserved"  # every attachment is born reserved (Cinder's _attachment_reserve)
 DELETED = "deleted"
+# Response bodies are kept up to this size (a page of a big list can be large); longer
+# ones are cut there and then read as text.
+RESPONSE_BODY_LIMIT = 64 * 1024
 _UNSET: Any = object()
+
+
+def _decoded(raw: bytes) -> Any:
+    """A body as JSON data; text when it is not JSON; None when empty."""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
 
 
 @dataclass(slots=True)
@@ -41,20 +54,24 @@ class Entry:
     attachment_id: str | None = None
     # The attachment's stored status right after the request ("deleted" once gone).
     attachment_status: str | None = None
+    # The response body (at most RESPONSE_BODY_LIMIT bytes of it).
+    raw_response: bytes = b""
     _body: Any = field(default=_UNSET, repr=False)
+    _response: Any = field(default=_UNSET, repr=False)
 
     @property
     def body(self) -> Any:
         """The request body as JSON data (decoded on first use); None when empty."""
         if self._body is _UNSET:
-            if not self.raw_body:
-                self._body = None
-            else:
-                try:
-                    self._body = json.loads(self.raw_body)
-                except ValueError:
-                    self._body = self.raw_body.decode("utf-8", "replace")
+            self._body = _decoded(self.raw_body)
         return self._body
+
+    @property
+    def response(self) -> Any:
+        """The response body as JSON data (decoded on first use); None when empty."""
+        if self._response is _UNSET:
+            self._response = _decoded(self.raw_response)
+        return self._response
 
     def to_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, "operation": self.operation, "method": self.method,
@@ -62,7 +79,7 @@ class Entry:
                 "microversion": self.microversion, "status": self.status, "body": self.body,
                 "request_id": self.request_id, "fault": self.fault,
                 "attachment_id": self.attachment_id,
-                "attachment_status": self.attachment_status}
+                "attachment_status": self.attachment_status, "response": self.response}
 
     def matches(self, operation: str | None, filters: dict[str, Any]) -> bool:
         if operation is not None and self.operation != operation:
@@ -137,15 +154,22 @@ class Journal:
         """The statuses an attachment went through, as stored after each request on it:
         starts with "reserved" when its create is in the journal, ends with "deleted"
         once deleted; repeats collapsed. Requests that fell off the ring are not seen."""
-        statuses: list[str] = []
-        for entry in self.entries(attachment_id=attachment_id):
-            observed = [entry.attachment_status] if entry.attachment_status else []
-            if entry.operation == "attachment_create" and entry.attachment_status:
+        return self.lifecycles().get(attachment_id, [])
+
+    def lifecycles(self) -> dict[str, list[str]]:
+        """``lifecycle`` of every attachment the journal saw, in one pass."""
+        found: dict[str, list[str]] = {}
+        for entry in self.entries():
+            if entry.attachment_id is None or not entry.attachment_status:
+                continue
+            statuses = found.setdefault(entry.attachment_id, [])
+            observed = [entry.attachment_status]
+            if entry.operation == "attachment_create":
                 observed.insert(0, CREATED)
             for status in observed:
                 if not statuses or statuses[-1] != status:
                     statuses.append(status)
-        return statuses
+        return found
 
     def _check(self, operation: str) -> None:
         if self.known_operations is not None:

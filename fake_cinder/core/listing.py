@@ -1,13 +1,17 @@
-"""Cinder's list parameters for attachments: paging, sorting and filters.
+"""Cinder's list parameters (paging, sorting and filters) and its sorted pages, for
+volumes and attachments alike.
 
 The checks run in Cinder's order, so the first problem reported is the one
-real Cinder reports.
+real Cinder reports. ``sorted_after`` orders records and applies a marker as
+Cinder's database query does (cinder.common.sqlalchemyutils.paginate_query).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from .context import Caller
 from .errors import BadRequest, InvalidInput
@@ -173,3 +177,76 @@ def check_sort_keys(query: ListQuery, columns: Mapping[str, str] = MODEL_COLUMNS
     for key in query.sort_keys:
         if key not in columns:
             raise InvalidInput("Invalid sort key")
+
+
+# -- sorting and markers ----------------------------------------------------------------------
+Row = TypeVar("Row")
+# Columns of the DateTime type in Cinder's models; a NULL one compares as 1900-01-01.
+DATETIME_COLUMNS = frozenset({"created_at", "updated_at", "deleted_at", "attach_time",
+                              "detach_time", "launched_at", "terminated_at", "scheduled_at"})
+NULL_DATETIME = "1900-01-01T00:00:00.000000"  # the fake's timestamp format
+
+
+def _column_value(value: Any) -> Any:
+    """What the database holds: JSON columns (connector, connection_info) are text."""
+    return json.dumps(value) if isinstance(value, dict | list) else value
+
+
+def _null_default(column: str, other: Any) -> Any:
+    """paginate_query's stand-in for a NULL in a marker comparison: the column type's
+    default (1900-01-01 for dates, 0 for numbers, False for booleans, '' for text)."""
+    if column in DATETIME_COLUMNS:
+        return NULL_DATETIME
+    if isinstance(other, bool):
+        return False
+    return 0 if isinstance(other, int | float) else ""
+
+
+def _order_value(value: Any) -> tuple[bool, Any]:
+    # ORDER BY puts NULLs first ascending and last descending (MySQL, Cinder's database).
+    return (value is not None, "" if value is None else _column_value(value))
+
+
+def _order_key(attribute: str) -> Callable[[Any], tuple[bool, Any]]:
+    def order_key(row: Any) -> tuple[bool, Any]:
+        return _order_value(getattr(row, attribute))
+    return order_key
+
+
+def _after(row_values: list[Any], marker_values: list[Any], columns: list[str],
+           descending: list[bool]) -> bool:
+    """paginate_query's marker criteria: (k1 > m1) or (k1 == m1 and k2 > m2) or ...,
+    ``<`` for descending keys, each NULL compared as its column's default."""
+    for value, marked, column, desc in zip(row_values, marker_values, columns, descending,
+                                          strict=True):
+        if value is None:
+            value = _null_default(column, marked)
+        if marked is None:
+            marked = _null_default(column, value)
+        if value != marked:
+            return bool(value < marked) if desc else bool(value > marked)
+    return False
+
+
+def sorted_after(rows: Iterable[Row], query: ListQuery, columns: Mapping[str, str],
+                 marker: Row | None = None) -> list[Row]:
+    """``rows`` in the query's order (per-key directions), and with a ``marker`` only
+    those after it, by its values (the marker row itself need not be among them)."""
+    keys = list(zip(query.sort_keys, query.sort_dirs, strict=True))
+    attributes = [columns[key] for key, _direction in keys]
+    result = list(rows)
+    # A stable sort per key, least significant first, gives the mixed directions.
+    for attribute, (_key, direction) in reversed(list(zip(attributes, keys, strict=True))):
+        result.sort(key=_order_key(attribute), reverse=direction == "desc")
+    if marker is None:
+        return result
+    column_names = [key for key, _direction in keys]
+    descending = [direction == "desc" for _key, direction in keys]
+
+    def values(row: Row) -> list[Any]:
+        return [None if (v := getattr(row, name)) is None else _column_value(v)
+                for name in attributes]
+
+    marked = values(marker)
+    return [row for row in result
+            if _after(values(row), marked, column_names, descending)]

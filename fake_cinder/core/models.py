@@ -5,10 +5,12 @@ Plain slotted dataclasses, so a stored attachment costs a few hundred bytes.
 
 from __future__ import annotations
 
-import functools
 import operator
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 MULTIATTACH_SPEC = "multiattach"
 PROTOCOL_SPEC = "storage_protocol"
@@ -99,12 +101,18 @@ class Attachment:
         return shallow_copy(self)
 
 
-@functools.cache
-def _field_getter(cls: type) -> operator.attrgetter:
-    return operator.attrgetter(*(f.name for f in fields(cls)))
+_FIELD_GETTERS: dict[type[Any], operator.attrgetter[Any]] = {}
+Record = TypeVar("Record", bound="DataclassInstance")
 
 
-def shallow_copy(record: Any) -> Any:
+def _field_getter(cls: type[Any]) -> operator.attrgetter[Any]:
+    getter = _FIELD_GETTERS.get(cls)
+    if getter is None:
+        getter = _FIELD_GETTERS[cls] = operator.attrgetter(*(f.name for f in fields(cls)))
+    return getter
+
+
+def shallow_copy(record: Record) -> Record:
     """copy.copy of a record, several times faster than its __reduce_ex__ path:
     reads copy an attachment for every item they return."""
     return type(record)(*_field_getter(type(record))(record))
@@ -115,7 +123,7 @@ def record_to_dict(record: Any) -> dict[str, Any]:
     return asdict(record)
 
 
-def record_from_dict(cls: type, data: dict[str, Any]) -> Any:
+def record_from_dict(cls: type[Record], data: dict[str, Any]) -> Record:
     """Build a record from plain data, ignoring no unknown key silently."""
     names = {f.name for f in fields(cls)}
     unknown = set(data) - names

@@ -111,7 +111,7 @@ def read_file(path: str | Path) -> dict[str, Any]:
     if cached is not None:
         return cached
     try:
-        state = json.loads(path.read_text(encoding="utf-8"))
+        state: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise StateError(source, f"line {exc.lineno} column {exc.colno}",
                          f"not valid JSON: {exc.msg}") from None

@@ -18,7 +18,7 @@ from .errors import (
     VolumeTypeNotFound,
     authorize_write,
 )
-from .listing import FALSE_STRINGS, TRUE_STRINGS, ListQuery, check_sort_keys
+from .listing import FALSE_STRINGS, TRUE_STRINGS, ListQuery, check_sort_keys, sorted_after
 from .models import ATTACHED, Volume, VolumeType
 from .state import Store
 from .uuids import is_uuid_like
@@ -86,7 +86,7 @@ def protocol_of(store: Store, volume: Volume) -> str | None:
 
 # -- volume types ---------------------------------------------------------------------------------
 def create_volume_type(store: Store, caller: Caller | None, name: str,
-                       description: str | None = None, extra_specs: dict | None = None,
+                       description: str | None = None, extra_specs: dict[str, str] | None = None,
                        is_public: bool = True, type_id: str | None = None) -> VolumeType:
     with store.lock:
         if any(t.name == name for t in store.volume_types.values()):
@@ -239,12 +239,6 @@ def _volume_matches(volume: Volume, filters: Mapping[str, Any]) -> bool:
     return True
 
 
-def _sort_value(volume: Volume, key: str) -> tuple[bool, Any]:
-    # NULLs sort first ascending, as in Cinder's databases.
-    value = getattr(volume, MODEL_COLUMNS[key])
-    return (value is not None, value if value is not None else 0)
-
-
 def list_volumes(store: Store, caller: Caller, query: ListQuery,
                  filters: Mapping[str, Any]) -> tuple[list[Volume], int]:
     """One page of volumes in Cinder's order (default: newest first), and how many
@@ -264,14 +258,7 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
             volumes = [v for v in volumes
                        if not (v.migration_status or "").startswith("target:")]
         total = sum(1 for v in volumes if _volume_matches(v, filters))
-        if marker is not None and all(v is not marker for v in volumes):
-            volumes.append(marker)  # Cinder pages by the marker's values
-        # A stable sort per key, least significant first, gives the mixed directions.
-        for key, direction in reversed(list(zip(query.sort_keys, query.sort_dirs,
-                                                strict=True))):
-            volumes.sort(key=lambda v, k=key: _sort_value(v, k), reverse=direction == "desc")
-        if marker is not None:
-            volumes = volumes[next(i for i, v in enumerate(volumes) if v is marker) + 1:]
+        volumes = sorted_after(volumes, query, SORT_COLUMNS, marker)
         matching = [v for v in volumes if _volume_matches(v, filters)]
         return matching[query.offset:query.offset + query.limit], total
 

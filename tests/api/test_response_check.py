@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
 from flask import request
 from support import response_problems
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from fake_cinder.api import app as pipeline
 from fake_cinder.api import microversions as mv
+from fake_cinder.api.routing import WebRoute
 
 ATTACHMENT = {"id": "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11", "status": "reserved",
               "instance": None, "volume_id": "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11",
@@ -20,6 +24,10 @@ ATTACHMENT = {"id": "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11", "status": "reserved"
 def check(fake, status: int, body, operation: str | None = "attachment_show",
           path: str = "/") -> list[str]:
     record = {"operation": operation, "api_version": mv.APIVersion(3, 27)}
+    with contextlib.suppress(HTTPException):  # what the pipeline records of a route
+        route, _params = pipeline.match(path, "GET")
+        if isinstance(route, WebRoute):
+            record["route"] = route
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     with fake.app.test_request_context(path):
         return response_problems(fake, Response(data, status=status,

@@ -42,8 +42,8 @@ CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:fake", "ip": "192.0.2.20",
              "platform": "x86_64", "host": "compute-1", "os_type": "linux2",
              "multipath": False, "mountpoint": "/dev/vdb"}
 
-# -- the README's section "Pointing clients at the fake": the tests use its setup as written ---
-README = Path(__file__).resolve().parents[2] / "README.md"
+# -- docs/clients.md's section "Pointing clients at the fake": the tests use its setup as written
+README = Path(__file__).resolve().parents[2] / "docs" / "clients.md"
 README_SECTION = "Pointing clients at the fake"
 README_URL = "http://127.0.0.1:8776"  # what `make run` serves; tests swap in their own
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
@@ -97,9 +97,9 @@ class Live:
 
 @contextmanager
 def live_fake(**options: Any) -> Iterator[Live]:
-    """A FakeCinder with the default fixture, served by waitress from a thread."""
+    """A FakeCinder with the default fixture, served from a thread by fake_cinder.server."""
     fake = FakeCinder(fixture_path("default.json"), **options)
-    server = Server(fake.app, "127.0.0.1", 0, threads=4, access_log=False)
+    server = Server(fake.wsgi, "127.0.0.1", 0, threads=4, access_log=False)
     thread = server.start_background()
     try:
         yield Live(fake, server.url)

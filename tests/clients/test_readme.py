@@ -1,4 +1,4 @@
-"""The README's section "Pointing clients at the fake" runs as written (against a live
+"""docs/clients.md's section "Pointing clients at the fake" runs as written (against a live
 fake instead of `make run`'s port). The CLI tests take their environment and the SDK
 tests their clouds.yaml from the same section."""
 
@@ -50,7 +50,7 @@ def test_python_examples_print_what_they_say(code, tmp_path, monkeypatch):
     # What `make run` serves: the default state, Cinder's delete protection on.
     with live_fake() as live, contextlib.redirect_stdout(output):
         use_readme_clouds_yaml(live.url, tmp_path, monkeypatch)
-        exec(compile(code.replace(README_URL, live.url), "README.md", "exec"),
+        exec(compile(code.replace(README_URL, live.url), "docs/clients.md", "exec"),
              {"__name__": "readme_example"})
     assert output.getvalue().splitlines() == expected
 

@@ -1,4 +1,5 @@
-"""The README's examples of the test-hook sections, as (language, code) blocks."""
+"""The examples of the test-hook sections (in the README, or a page of docs/), as
+(language, code) blocks."""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ _TEST_FILE = re.compile(r"\A# (test_\w+)\.py\n")
 
 
 def section(title: str) -> str:
-    text = README.read_text(encoding="utf-8")
-    parts = re.split(r"^## ", text, flags=re.MULTILINE)
-    for part in parts:
-        heading, _newline, body = part.partition("\n")
-        if heading.strip() == title:
-            return body
-    raise LookupError(f"README has no section {title!r}")
+    for page in [README, *sorted((ROOT / "docs").glob("*.md"))]:
+        parts = re.split(r"^## ", page.read_text(encoding="utf-8"), flags=re.MULTILINE)
+        for part in parts:
+            heading, _newline, body = part.partition("\n")
+            if heading.strip() == title:
+                return body
+    raise LookupError(f"neither README.md nor docs/ has a section {title!r}")
 
 
 def blocks(title: str) -> list[tuple[str, str]]:

@@ -34,10 +34,14 @@ def test_entries_record_the_request(fake: FakeCinder) -> None:
         "body": {"attachment": {"volume_uuid": VOLUME, "instance_uuid": INSTANCE,
                                 "connector": CONNECTOR}},
         "request_id": created.headers["X-OpenStack-Request-Id"], "fault": None,
-        "attachment_id": created.json["attachment"]["id"], "attachment_status": "attaching"}
+        "attachment_id": created.json["attachment"]["id"], "attachment_status": "attaching",
+        "response": created.json}
     assert (listing.operation, listing.query, listing.body) == (
         "attachment_list", "limit=5", None)
+    assert [a["id"] for a in listing.response["attachments"]] == [
+        created.json["attachment"]["id"]]
     assert (unrouted.operation, unrouted.status, unrouted.microversion) == (None, 404, None)
+    assert unrouted.response == api.client.get("/v3/demo/nowhere", headers=NOVA).json
     assert (anonymous.operation, anonymous.status, anonymous.project_id) == (None, 401, None)
     assert [e.seq for e in fake.journal.entries()] == sorted(
         e.seq for e in fake.journal.entries())

@@ -49,31 +49,22 @@ def test_python_examples(title: str, installed_venv: Path, tmp_path: Path) -> No
         assert done.returncode == 0, f"README.md ({title}), example {index + 1}:\n{done.stderr}"
 
 
-# The installed package's live server (FakeCinder.serve) with the shipped default state by
-# name, until its stdin closes. (Not `fake-cinder serve`: its waitress server answers a
-# dropped connection, which the script expects, with a 500 page instead.)
-SERVER = """
-import sys
-from fake_cinder import FakeCinder
-with FakeCinder("default.json").serve() as server:
-    print("listening on", server.url, flush=True)
-    sys.stdin.read()
-"""
-
-
 @pytest.fixture
 def installed_server(installed_venv: Path, tmp_path: Path) -> Iterator[str]:
-    server = subprocess.Popen([str(installed_venv / "bin" / "python"), "-I", "-c", SERVER],
-                              cwd=tmp_path, env=clean_env(), stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    """The installed `fake-cinder serve` (what `make run` starts) with the shipped default
+    state, on a free port."""
+    server = subprocess.Popen([str(installed_venv / "bin" / "fake-cinder"), "serve", "--port",
+                               "0"], cwd=tmp_path, env=clean_env(), stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
     try:
-        assert server.stdout is not None and server.stdin is not None
+        assert server.stdout is not None
         line = server.stdout.readline()
         match = LISTENING.search(line)
         assert match, line
         yield match.group(1)
     finally:
-        server.communicate(timeout=10)  # closes stdin: the server stops
+        server.terminate()  # SIGTERM: a clean stop
+        server.wait(10)
     assert server.returncode == 0
 
 
@@ -82,7 +73,7 @@ def _get_json(url: str) -> dict:
         return json.loads(response.read())
 
 
-def test_shell_examples_against_the_installed_server(installed_server: str,
+def test_shell_examples_against_the_installed_fake_cinder_serve(installed_server: str,
                                                      tmp_path: Path) -> None:
     [(_lang, script)] = blocks("HTTP control API (/_fake/)")
     result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=tmp_path,
