@@ -16,8 +16,7 @@ FIXTURES ?= fixtures/default.json
 SERVE_FLAGS ?=
 URL = http://$(HOST):$(PORT)
 
-.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table screenshots clean \
-	conformance conformance-quick
+.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table screenshots clean conformance conformance-quick
 
 help:  ## list the targets
 	@echo 'make TARGET, one of:'
