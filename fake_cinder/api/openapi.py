@@ -66,6 +66,18 @@ OPERATION_ERRORS: dict[str, tuple[int, ...]] = {
     "attachment_delete": (409,),
     "volume_type_create": (403, 409),
     "volume_reset_status": (403,),
+    "volume_create": (413,),
+    "volume_encryption_show": (403,),
+    "snapshot_create": (413,),
+    "snapshot_update_status": (403,),
+    "quota_show": (403,),
+    "quota_defaults": (403,),
+    "quota_update": (403,),
+    "encryption_show": (403,),
+    "encryption_show_key": (403,),
+    "encryption_create": (403,),
+    "encryption_update": (403,),
+    "encryption_delete": (403,),
 }
 # Success statuses other than 200 (handlers return them; Operation does not declare them).
 OPERATION_SUCCESS: dict[str, int] = {
@@ -73,6 +85,10 @@ OPERATION_SUCCESS: dict[str, int] = {
     "volume_create": 202,
     "volume_delete": 202,
     "volume_reset_status": 202,
+    "snapshot_create": 202,
+    "snapshot_delete": 202,
+    "snapshot_update_status": 202,
+    "encryption_delete": 202,
 }
 README_START = "<!-- coverage-table:start (python -m fake_cinder.api.openapi --readme) -->"
 README_END = "<!-- coverage-table:end -->"
