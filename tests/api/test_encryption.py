@@ -177,3 +177,17 @@ def test_a_state_names_the_type_by_name(fake):
     (row,) = loaded.dump()["encryption"]
     assert row["volume_type_id"] == "c2b7d1ef-4e6f-4a8b-8d2c-3f5e7a9b1c03"
     assert row["cipher"] is None and row["key_size"] is None
+
+
+@pytest.mark.parametrize(("key_size", "message"), [
+    (" 12 ", "Invalid input received: key_size must be an integer."),
+    ("-1", "Invalid input for field/attribute key_size. Value: -1. -1 is less than the "
+           "minimum of 0"),
+    ("2147483648", "Invalid input for field/attribute key_size. Value: 2147483648. "
+                   "2147483648 is greater than the maximum of 2147483647"),
+])
+def test_key_size_strings_are_checked_as_numbers(admin, fake, key_size, message):
+    type_id = new_type(admin)
+    before = fake.dump()
+    assert fault(encrypt(admin, type_id, key_size=key_size)) == (400, message)
+    assert fake.dump() == before
