@@ -129,9 +129,11 @@ def test_encrypted_volume_metadata_and_attach(admin, api, fake):
     volume_id = api.new_volume("luks")
     volume = api.volume(volume_id)
     assert volume["encrypted"] is True
+    assert "encryption_key_id" not in api.as_(version="3.63").volume(volume_id)
     metadata = api.get(f"volumes/{volume_id}/encryption").get_json()
     assert metadata == {**SPECS, "encryption_key_id": metadata["encryption_key_id"]}
     assert len(metadata["encryption_key_id"]) == 36
+    assert volume["encryption_key_id"] == metadata["encryption_key_id"]  # from 3.64
     attachment = api.create(volume_id, SERVER, connector=CONNECTOR)
     shown = api.show(attachment["id"])
     assert shown["connection_info"]["encrypted"] is True
@@ -146,6 +148,7 @@ def test_encrypted_volume_metadata_and_attach(admin, api, fake):
 def test_unencrypted_volume_metadata(api):
     assert api.get(f"volumes/{VOLUME}/encryption").get_json() == {"encryption_key_id": None}
     assert api.volume()["encrypted"] is False
+    assert "encryption_key_id" not in api.volume()
     response = api.get(f"volumes/{UNKNOWN}/encryption")
     assert fault(response) == (404, f"Volume {UNKNOWN} could not be found.")
 
