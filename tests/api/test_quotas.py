@@ -326,3 +326,13 @@ def test_extend_quota_check_for_the_volume_actions(fake):
     with pytest.raises(quotas.QuotaError, match="Requested volume size 5G is larger than "
                                                 "maximum allowed limit 4G."):
         quotas.check_volume_extend(store, "demo", "demo", 5, 1, None)
+
+
+def test_openapi_documents_the_quota_413s(client):
+    paths = client.get("/openapi.json").get_json()["paths"]
+    for path in ("/v3/{project_id}/volumes", "/v3/{project_id}/snapshots"):
+        schema = paths[path]["post"]["responses"]["413"]["content"]["application/json"][
+            "schema"]
+        assert {"$ref": "#/components/schemas/fault.response"} in schema["anyOf"]
+    assert "anyOf" not in paths["/v3/{project_id}/attachments"]["post"]["responses"]["413"][
+        "content"]["application/json"]["schema"]
