@@ -329,3 +329,32 @@ def test_faults_and_the_journal_name_snapshot_operations(api, fake):
     assert operations[-4:] == ["snapshot_create", "snapshot_create", "snapshot_show",
                                "snapshot_delete"]
     assert [e.status for e in fake.journal.entries("snapshot_create")] == [503, 202, 202]
+
+
+def test_state_files_carry_snapshots(fake):
+    from fake_cinder import FakeCinder
+    from fake_cinder.core.snapshot import StateError
+
+    fake.add_snapshot(VOLUME, name="kept", status="creating")
+    state = fake.dump()
+    (row,) = state["snapshots"]
+    assert (row["name"], row["status"], row["progress"], row["size"]) == (
+        "kept", "creating", "0%", 1)
+    again = FakeCinder(state)
+    assert again.dump() == state
+    # Left out, the project, size and type come from the volume.
+    minimal = {**state, "snapshots": [{"id": UNKNOWN, "volume_id": CEPH_VOLUME}]}
+    (loaded,) = FakeCinder(minimal).snapshots()
+    assert (loaded["project_id"], loaded["size"], loaded["status"]) == ("demo", 4, "available")
+    with pytest.raises(StateError, match=r"\$\.snapshots\[0\]\.volume_id: unknown volume"):
+        FakeCinder({**state, "snapshots": [{"id": UNKNOWN, "volume_id": SERVER}]})
+    # Added to a state without snapshots, the error points into the added part.
+    plain = FakeCinder(fake.dump() | {"snapshots": []})
+    with pytest.raises(StateError, match=r"\$\.snapshots\[0\]\.volume_id"):
+        plain.load({"snapshots": [{"id": UNKNOWN, "volume_id": SERVER}]}, replace=False)
+    plain.load({"snapshots": [{"id": UNKNOWN, "volume_id": VOLUME}]}, replace=False)
+    assert [s["id"] for s in plain.snapshots()] == [UNKNOWN]
+    plain.reset("demo")
+    assert plain.snapshots() == []
+    again.reset("demo")  # back to its fixtures' snapshot
+    assert [s["id"] for s in again.snapshots()] == [row["id"]]
