@@ -339,3 +339,21 @@ def test_openapi_documents_the_quota_413s(client):
         assert {"$ref": "#/components/schemas/fault.response"} in schema["anyOf"]
     assert "anyOf" not in paths["/v3/{project_id}/attachments"]["post"]["responses"]["413"][
         "content"]["application/json"]["schema"]
+
+
+def test_parallel_snapshot_creates_never_exceed_the_quota(fake, live_server_url):
+    fake.set_quotas("demo", snapshots=5)
+    headers = {"X-User-Id": "demo", "X-Project-Id": "demo", "X-Roles": "member",
+               "OpenStack-API-Version": "volume 3.71"}
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def create(volume_id: str) -> None:
+        response = requests.post(f"{live_server_url}/v3/demo/snapshots", headers=headers,
+                                 json={"snapshot": {"volume_id": volume_id}}, timeout=30)
+        with lock:
+            statuses.append(response.status_code)
+
+    run_threads(create, [(VOLUME,), (CEPH_VOLUME,)] * 8)
+    assert statuses.count(202) == 5 and statuses.count(413) == 11
+    assert len(fake.snapshots()) == 5
