@@ -358,3 +358,41 @@ def test_state_files_carry_snapshots(fake):
     assert plain.snapshots() == []
     again.reset("demo")  # back to its fixtures' snapshot
     assert [s["id"] for s in again.snapshots()] == [row["id"]]
+
+
+# -- volumes from snapshots ------------------------------------------------------------------------
+def test_volume_from_a_snapshot_takes_its_size_type_and_bootable(api, fake):
+    fake.store.volumes[CEPH_VOLUME].bootable = True
+    created = snap(api, CEPH_VOLUME)
+    response = api.post("volumes", {"volume": {"snapshot_id": created["id"]}})
+    assert response.status_code == 202, response.get_json()
+    volume = response.get_json()["volume"]
+    assert (volume["snapshot_id"], volume["size"], volume["volume_type"]) == (
+        created["id"], 4, "ceph")
+    assert volume["bootable"] == "true"
+    assert api.volume(volume["id"])["snapshot_id"] == created["id"]
+    bigger = api.post("volumes", {"volume": {"snapshot_id": created["id"], "size": 6,
+                                             "volume_type": "multiattach"}})
+    assert bigger.get_json()["volume"]["size"] == 6
+
+
+def test_volume_from_a_snapshot_refusals(api, admin, fake):
+    created = snap(api, CEPH_VOLUME)
+    response = api.post("volumes", {"volume": {"snapshot_id": created["id"], "size": 2}})
+    assert fault(response) == (400, "Invalid input received: Volume size '2'GB cannot be "
+                                    "smaller than the snapshot size 4GB. They must be >= "
+                                    "original snapshot size.")
+    response = api.post("volumes", {"volume": {"snapshot_id": UNKNOWN}})
+    assert fault(response) == (404, f"Snapshot {UNKNOWN} could not be found.")
+    busy = fake.add_snapshot(VOLUME, status="creating")["id"]
+    response = api.post("volumes", {"volume": {"snapshot_id": busy}})
+    assert fault(response) == (400, "Invalid snapshot: Originating snapshot status must be "
+                                    "one of 'available' values")
+    luks = admin.post("types", {"volume_type": {"name": "luks"}}).get_json()["volume_type"]
+    fake.set_volume_type_encryption("luks")
+    response = api.post("volumes", {"volume": {"snapshot_id": created["id"],
+                                               "volume_type": "luks"}})
+    assert fault(response) == (400, f"Invalid input received: Invalid volume_type provided: "
+                                    f"{luks['id']} (requested type is not compatible; "
+                                    "recommend omitting the type argument).")
+    assert len(fake.volumes(project_id="demo")) == 3
