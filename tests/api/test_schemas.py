@@ -15,7 +15,8 @@ from fake_cinder.fake import schema_registry
 REPOSITORY = Path(__file__).resolve().parents[2]
 # Operations whose success has no body (202/204).
 EMPTY_RESPONSES = {"attachment_complete", "volume_delete", "volume_reset_status",
-                   "snapshot_delete", "snapshot_update_status", "encryption_delete"}
+                   "snapshot_delete", "snapshot_update_status", "encryption_delete",
+                   "snapshot_reset_status", "snapshot_force_delete"}
 OPERATIONS = [op for route in ROUTER.routes for op in route.operations]
 
 

@@ -396,3 +396,39 @@ def test_volume_from_a_snapshot_refusals(api, admin, fake):
                                     f"{luks['id']} (requested type is not compatible; "
                                     "recommend omitting the type argument).")
     assert len(fake.volumes(project_id="demo")) == 3
+
+
+# -- admin actions ---------------------------------------------------------------------------------
+def test_admins_reset_a_snapshots_status_and_force_delete_it(api, admin, fake):
+    created = snap(api)
+    path = f"snapshots/{created['id']}/action"
+    response = admin.post(path, {"os-reset_status": {"status": "CREATING"}})
+    assert (response.status_code, response.get_data()) == (202, b"")
+    assert fake.snapshot(created["id"])["status"] == "creating"
+    # Now Nova can report on it.
+    assert update_status(api, created["id"], status="available").status_code == 202
+    admin.post(path, {"os-reset_status": {"status": "deleting"}})
+    assert fault(api.delete(f"snapshots/{created['id']}"))[0] == 400
+    response = admin.post(path, {"os-force_delete": {}})
+    assert (response.status_code, response.get_data()) == (202, b"")
+    assert fake.snapshots() == []
+
+
+def test_snapshot_admin_actions_refusals(api, admin, fake):
+    created = snap(api)
+    path = f"snapshots/{created['id']}/action"
+    before = fake.snapshot(created["id"])
+    response = admin.post(path, {"os-reset_status": {"status": "broken"}})
+    assert fault(response) == (400, "Snapshot status: broken is invalid, valid statuses are: "
+                                    "('error', 'available', 'creating', 'deleting', "
+                                    "'deleted', 'updating', 'error_deleting', 'unmanaging', "
+                                    "'backing-up', 'restoring').")
+    response = api.post(path, {"os-reset_status": {"status": "error"}})
+    assert fault(response) == (403, "Policy doesn't allow volume_extension:snapshot_admin_"
+                                    "actions:reset_status to be performed.")
+    response = api.post(path, {"os-force_delete": None})
+    assert fault(response) == (403, "Policy doesn't allow volume_extension:snapshot_admin_"
+                                    "actions:force_delete to be performed.")
+    response = admin.post(f"snapshots/{UNKNOWN}/action", {"os-force_delete": {}})
+    assert fault(response) == (404, f"Snapshot {UNKNOWN} could not be found.")
+    assert fake.snapshot(created["id"]) == before
