@@ -1,12 +1,12 @@
-"""Volume snapshots: create (quota checked), show, list, delete, and the status
-updates Nova sends for its assisted snapshots.
+"""Volume snapshots: create (quota checked), show, list, update, delete, the status
+updates Nova sends for its assisted snapshots, and the admins' reset and force delete.
 
 Cinder creates and deletes snapshots asynchronously. The fake has no backend work
 to wait for: a snapshot is stored 'available' (progress 100%) at once, and the
 create answers with the record as Cinder's API answers it, still 'creating' at
 0% (the stale-response pattern of core/attachments.py). A delete removes it.
 Snapshots in other statuses ('creating' for an assisted snapshot Nova is working
-on) come from fixtures or ``FakeCinder.add_snapshot``.
+on) come from fixtures, ``FakeCinder.add_snapshot`` or an admin's os-reset_status.
 """
 
 from __future__ import annotations
