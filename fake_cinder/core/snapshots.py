@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -264,7 +265,8 @@ def list_snapshots(store: Store, caller: Caller, query: ListQuery,
             snapshots.append(copy.copy(marker))
         for key, direction in reversed(list(zip(query.sort_keys, query.sort_dirs,
                                                 strict=True))):
-            snapshots.sort(key=lambda s, k=key: _sort_value(s, k), reverse=direction == "desc")
+            snapshots.sort(key=functools.partial(_sort_value, key=key),
+                           reverse=direction == "desc")
         if marker is not None:
             snapshots = snapshots[next(i for i, s in enumerate(snapshots)
                                        if s.id == marker.id) + 1:]
