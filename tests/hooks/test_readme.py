@@ -112,4 +112,4 @@ def test_faults_section_names_every_operation() -> None:
     assert "docs/api-coverage.md" in names
     table = (REPOSITORY / "docs" / "api-coverage.md").read_text(encoding="utf-8")
     listed = set(re.findall(r"^\| (\w+) \| [A-Z]+ \| `/v3", table, flags=re.M))
-    assert OPERATIONS <= listed  # and the version documents, which are not operations
+    assert listed >= OPERATIONS  # and the version documents, which are not operations
