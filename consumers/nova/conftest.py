@@ -1,0 +1,164 @@
+"""Fixtures of the Nova consumer tests: a target Cinder, Nova configured for it, and
+Nova's own ``nova.volume.cinder.API`` with a record of which methods a test called."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cinderclient import client as cinder_client
+from keystoneauth1 import session as ks_session
+from keystoneauth1.identity import v3
+
+from nova.volume import cinder
+
+from .nova_setup import (
+    NovaConfig,
+    admin_context,
+    load_nova_conf,
+    unload_nova_conf,
+    user_context,
+    wait_for,
+)
+from .target import Target, open_target
+
+
+class RecordingAPI:
+    """Nova's ``cinder.API``, noting each public method the test calls on it."""
+
+    def __init__(self) -> None:
+        self._api = cinder.API()
+        self.called: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._api, name)
+        if name.startswith("_") or not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.called.add(name)
+            return attribute(*args, **kwargs)
+        return call
+
+
+class Nova:
+    """One test's Nova: the API, nova-api's user context, nova-compute's admin context,
+    and the setup a cloud operator does with admin credentials."""
+
+    def __init__(self, target: Target, api: RecordingAPI) -> None:
+        self.target = target
+        self.api = api
+        self.ctx = user_context(target)
+        self.admin_ctx = admin_context()
+        self.created: list[str] = []
+        self._operator: Any = None
+
+    @property
+    def operator(self) -> Any:
+        """python-cinderclient as the cloud admin: volume types and the like, which
+        Nova never creates itself."""
+        if self._operator is None:
+            credentials = self.target.admin
+            auth = v3.Password(auth_url=self.target.auth_url,
+                               username=credentials.username, password=credentials.password,
+                               project_name=credentials.project_name,
+                               user_domain_name=credentials.user_domain_name,
+                               project_domain_name=credentials.project_domain_name)
+            self._operator = cinder_client.Client(
+                "3.66", session=ks_session.Session(auth=auth),
+                region_name=self.target.region)
+        return self._operator
+
+    def volume_type(self, name: str, extra_specs: dict[str, str]) -> Any:
+        """A public volume type with these extra specs (found or created by the admin)."""
+        for found in self.operator.volume_types.list(is_public=None):
+            if found.name == name:
+                return found
+        # Cinder takes the extra specs in the create body (cinderclient cannot send them).
+        _response, body = self.operator.client.post(
+            "/types", body={"volume_type": {"name": name, "extra_specs": extra_specs}})
+        return self.operator.volume_types.get(body["volume_type"]["id"])
+
+    def multiattach_type(self) -> Any:
+        return self.volume_type("nova-consumer-multiattach", {"multiattach": "<is> True"})
+
+    def create_volume(self, size: int = 1, *, context: Any = None, **options: Any
+                      ) -> dict[str, Any]:
+        """Nova's own ``create`` (as for a boot-from-volume), waited until available."""
+        context = context or self.ctx
+        name = options.pop("name", f"nova-consumer-{uuid.uuid4().hex[:8]}")
+        created = self.api.create(context, size, name, "made by Nova's API", **options)
+        self.created.append(created["id"])
+        return self.wait_volume(created["id"], "available", context=context)
+
+    def wait_volume(self, volume_id: str, status: str, *, context: Any = None
+                    ) -> dict[str, Any]:
+        return wait_for(lambda: self.api._api.get(context or self.ctx, volume_id),
+                        lambda volume: volume["status"] == status,
+                        what=f"volume {volume_id} {status}")
+
+    def cleanup(self) -> None:
+        """Against a real Cinder, take away what the test made (best effort)."""
+        for volume_id in reversed(self.created):
+            with contextlib.suppress(Exception):
+                for attachment in self.api._api.attachment_get_all(self.admin_ctx,
+                                                                   volume_id=volume_id):
+                    self.api._api.attachment_delete(self.admin_ctx, attachment["id"])
+                self.api._api.delete(self.admin_ctx, volume_id)
+
+
+@pytest.fixture
+def target() -> Iterator[Target]:
+    with open_target() as opened:
+        yield opened
+
+
+@pytest.fixture
+def nova_config(request: pytest.FixtureRequest) -> NovaConfig:
+    marker = request.node.get_closest_marker("nova_config")
+    return NovaConfig(**(marker.kwargs if marker else {}))
+
+
+@pytest.fixture
+def nova_conf(target: Target, nova_config: NovaConfig, tmp_path: Path) -> Iterator[Path]:
+    """nova.conf for the target, loaded into Nova's CONF for the test."""
+    path = tmp_path / "nova.conf"
+    load_nova_conf(path, target, nova_config)
+    try:
+        yield path
+    finally:
+        unload_nova_conf()
+
+
+@pytest.fixture
+def nova_api(request: pytest.FixtureRequest, nova_conf: Path) -> Iterator[RecordingAPI]:
+    """Nova's ``cinder.API``; at the end, the test must have called what it covers."""
+    api = RecordingAPI()
+    yield api
+    marker = request.node.get_closest_marker("covers")
+    declared = set(marker.args) if marker else set()
+    if getattr(request.node, "rep_call_passed", False):  # set by the hook below
+        missing = declared - api.called
+        assert not missing, f"the test covers {sorted(missing)} but never called them"
+
+
+@pytest.fixture
+def nova(target: Target, nova_api: RecordingAPI) -> Iterator[Nova]:
+    running = Nova(target, nova_api)
+    try:
+        yield running
+    finally:
+        if target.fake is None:
+            running.cleanup()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.rep_call_passed = report.passed  # type: ignore[attr-defined]
+    return report
