@@ -14,7 +14,7 @@ FIXTURES ?= fixtures/default.json
 SERVE_FLAGS ?=
 URL = http://$(HOST):$(PORT)
 
-.PHONY: run test lint bench profile fuzz coverage-table clean
+.PHONY: run test lint bench profile fuzz coverage-table clean consumers
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,7 +62,27 @@ lint: $(STAMP)
 	$(BIN)/ruff check fake_cinder tests benchmarks
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) $(NOVA_VENV) build dist *.egg-info
+
+# Nova 34's own nova.volume.cinder.API against a live fake (docs/consumers.md), in its own
+# environment pinned by consumers/nova/constraints.txt. NOVA_CONSUMER_TARGET=<json> points
+# it at a real Cinder instead.
+NOVA_VENV := .venv-nova
+NOVA_CONSTRAINTS := consumers/nova/constraints.txt
+NOVA_STAMP := $(NOVA_VENV)/.installed-$(shell cat setup.cfg pyproject.toml $(NOVA_CONSTRAINTS) | cksum | cut -d' ' -f1)
+
+$(NOVA_VENV)/bin/python:
+	$(PYTHON) -m venv $(NOVA_VENV)
+	$(NOVA_VENV)/bin/python -m pip install --quiet --upgrade pip setuptools wheel
+
+$(NOVA_STAMP): $(NOVA_VENV)/bin/python setup.cfg pyproject.toml $(NOVA_CONSTRAINTS)
+	$(NOVA_VENV)/bin/python -m pip install --quiet -c $(NOVA_CONSTRAINTS) nova==34.0.0 pytest ruff -e .
+	rm -f $(NOVA_VENV)/.installed-*
+	touch $(NOVA_STAMP)
+
+consumers: $(NOVA_STAMP)
+	$(NOVA_VENV)/bin/python -m pytest -q consumers/nova
+	$(NOVA_VENV)/bin/ruff check consumers
 
 # Issue 7's figures against their targets (not part of `make test`): BENCH_ARGS="show --quick".
 bench: $(STAMP)

@@ -13,12 +13,13 @@ import pytest
 from cinderclient import client as cinder_client
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
-
+from nova import exception
 from nova.volume import cinder
 
 from .nova_setup import (
     NovaConfig,
     admin_context,
+    compute_context,
     load_nova_conf,
     unload_nova_conf,
     user_context,
@@ -46,13 +47,14 @@ class RecordingAPI:
 
 
 class Nova:
-    """One test's Nova: the API, nova-api's user context, nova-compute's admin context,
-    and the setup a cloud operator does with admin credentials."""
+    """One test's Nova: the API; a user's request as nova-api and as nova-compute see
+    it; nova-compute's admin context; the setup a cloud operator does as admin."""
 
     def __init__(self, target: Target, api: RecordingAPI) -> None:
         self.target = target
         self.api = api
-        self.ctx = user_context(target)
+        self.ctx = user_context(target)  # nova-api's
+        self.compute_ctx = compute_context(self.ctx)  # the same request in nova-compute
         self.admin_ctx = admin_context()
         self.created: list[str] = []
         self._operator: Any = None
@@ -100,6 +102,15 @@ class Nova:
         return wait_for(lambda: self.api._api.get(context or self.ctx, volume_id),
                         lambda volume: volume["status"] == status,
                         what=f"volume {volume_id} {status}")
+
+    def wait_gone(self, volume_id: str) -> None:
+        def gone() -> bool:
+            try:
+                self.api._api.get(self.ctx, volume_id)
+            except exception.VolumeNotFound:
+                return True
+            return False
+        wait_for(gone, bool, what=f"volume {volume_id} deleted")
 
     def cleanup(self) -> None:
         """Against a real Cinder, take away what the test made (best effort)."""

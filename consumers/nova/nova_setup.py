@@ -8,6 +8,8 @@
   ``auth_token`` validates the user's Keystone token and ``NovaKeystoneContext`` turns
   the headers into Nova's ``RequestContext``, whose auth plugin finds Cinder in the
   token's catalog.
+- nova-compute gets that context over RPC, as a dict: the token and the catalog, not
+  the auth plugin, so its calls carry a service token only with ``[service_user]``.
 - nova-compute's periodic tasks use ``get_admin_context()``: no token, so Nova logs in
   with its ``[cinder]`` credentials.
 - A noauth context carries a ``user:project`` token and Nova reaches Cinder through
@@ -21,13 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import nova.conf
 import webob
 import webob.dec
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 from keystonemiddleware import auth_token
-
-import nova.conf
 from nova import context as nova_context
 from nova import service_auth
 from nova.api import auth as nova_api_auth
@@ -119,6 +120,14 @@ def user_context(target: Target, credentials: Credentials | None = None
                                    ).get_response(pipeline)
     assert response.status_int == 204, f"nova-api refused the token: {response.status}"
     return seen["context"]
+
+
+def compute_context(api_context: nova_context.RequestContext) -> nova_context.RequestContext:
+    """The same request as nova-compute sees it after RPC: Nova's context serializer
+    sends ``to_dict()`` and rebuilds it, so keystonemiddleware's plugin (which adds
+    nova-api's own service token to every call) stays behind; the token and the
+    catalog travel."""
+    return nova_context.RequestContext.from_dict(api_context.to_dict())
 
 
 def admin_context() -> nova_context.RequestContext:

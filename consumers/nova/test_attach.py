@@ -7,11 +7,10 @@ import uuid
 
 import pytest
 from cinderclient import exceptions as cinder_exceptions
-
 from nova import exception, objects
 
 from .conftest import Nova
-from .nova_setup import CONNECTOR, DEST_CONNECTOR, wait_for
+from .nova_setup import CONNECTOR, DEST_CONNECTOR
 
 
 def _instance() -> str:
@@ -23,8 +22,8 @@ def attach(nova: Nova, volume_id: str, instance: str, connector: dict = CONNECTO
     """What nova-api then nova-compute do for ``openstack server add volume``: reserve,
     connect, complete. Returns the attachment id."""
     reserved = nova.api.attachment_create(nova.ctx, volume_id, instance)
-    nova.api.attachment_update(nova.ctx, reserved["id"], connector, mountpoint)
-    nova.api.attachment_complete(nova.ctx, reserved["id"])
+    nova.api.attachment_update(nova.compute_ctx, reserved["id"], connector, mountpoint)
+    nova.api.attachment_complete(nova.compute_ctx, reserved["id"])
     return reserved["id"]
 
 
@@ -45,7 +44,7 @@ def test_attach_reserves_connects_and_completes(nova: Nova) -> None:
     assert nova.api.get(nova.ctx, volume["id"])["status"] == "reserved"
 
     # nova-compute: the host's connector; Nova passes the mountpoint inside it.
-    updated = nova.api.attachment_update(nova.ctx, reserved["id"], CONNECTOR, "/dev/vdb")
+    updated = nova.api.attachment_update(nova.compute_ctx, reserved["id"], CONNECTOR, "/dev/vdb")
     info = updated["connection_info"]
     assert info["driver_volume_type"] and isinstance(info["data"], dict)
     assert info["volume_id"] == volume["id"]
@@ -55,7 +54,7 @@ def test_attach_reserves_connects_and_completes(nova: Nova) -> None:
         "attaching"
     assert nova.api.get(nova.ctx, volume["id"])["status"] == "attaching"
 
-    nova.api.attachment_complete(nova.ctx, reserved["id"])
+    nova.api.attachment_complete(nova.compute_ctx, reserved["id"])
     attached = nova.api.get(nova.ctx, volume["id"])
     assert attached["status"] == "in-use" and attached["attach_status"] == "attached"
     assert attached["attachments"] == {
@@ -75,10 +74,10 @@ def test_attachment_create_with_connector_connects_at_once(nova: Nova) -> None:
     evacuate): the mountpoint rides in the connector."""
     volume = nova.create_volume(1)
     instance = _instance()
-    created = nova.api.attachment_create(nova.ctx, volume["id"], instance,
+    created = nova.api.attachment_create(nova.compute_ctx, volume["id"], instance,
                                          connector=CONNECTOR, mountpoint="/dev/vdc")
     assert created["connection_info"]["driver_volume_type"]
-    nova.api.attachment_complete(nova.ctx, created["id"])
+    nova.api.attachment_complete(nova.compute_ctx, created["id"])
 
     by_instance = nova.api.attachment_get_all(nova.ctx, instance_id=instance)
     by_volume = nova.api.attachment_get_all(nova.ctx, volume_id=volume["id"])
@@ -126,10 +125,10 @@ def test_check_availability_zone_follows_cross_az_attach(nova: Nova) -> None:
 def _pre_live_migration(nova: Nova, volume_id: str, instance: str) -> str:
     """The destination's attachment: created with the destination's connector (no
     update needed) and completed once the destination is connected."""
-    created = nova.api.attachment_create(nova.ctx, volume_id, instance,
+    created = nova.api.attachment_create(nova.compute_ctx, volume_id, instance,
                                          connector=DEST_CONNECTOR, mountpoint="/dev/vdb")
     assert created["connection_info"]["driver_volume_type"]
-    nova.api.attachment_complete(nova.ctx, created["id"])
+    nova.api.attachment_complete(nova.compute_ctx, created["id"])
     return created["id"]
 
 
@@ -147,7 +146,7 @@ def test_live_migration_swaps_the_attachment(nova: Nova) -> None:
     assert {a["id"] for a in both} == {source, destination}
     assert nova.api.get(nova.ctx, volume["id"])["status"] == "in-use"
 
-    nova.api.attachment_delete(nova.ctx, source)  # connected: needs the service token
+    nova.api.attachment_delete(nova.compute_ctx, source)  # connected: needs the service token
     after = nova.api.attachment_get_all(nova.ctx, volume_id=volume["id"])
     assert [a["id"] for a in after] == [destination]
     assert after[0]["status"] == "attached"  # the list's summary view: no connection_info
@@ -166,7 +165,7 @@ def test_live_migration_rollback_keeps_the_source_attachment(nova: Nova) -> None
     source = attach(nova, volume["id"], instance)
     destination = _pre_live_migration(nova, volume["id"], instance)
 
-    nova.api.attachment_delete(nova.ctx, destination)  # _rollback_live_migration
+    nova.api.attachment_delete(nova.compute_ctx, destination)  # _rollback_live_migration
     left = nova.api.attachment_get_all(nova.ctx, instance_id=instance)
     assert [(a["id"], a["status"]) for a in left] == [(source, "attached")]
     assert nova.api.get(nova.ctx, volume["id"])["status"] == "in-use"
@@ -181,7 +180,7 @@ def test_a_second_host_cannot_connect_a_single_attach_volume_by_update(nova: Nov
     attach(nova, volume["id"], instance)
     second = nova.api.attachment_create(nova.ctx, volume["id"], instance)
     with pytest.raises(cinder_exceptions.ClientException, match="duplicate connectors") as error:
-        nova.api.attachment_update(nova.ctx, second["id"], DEST_CONNECTOR, "/dev/vdb")
+        nova.api.attachment_update(nova.compute_ctx, second["id"], DEST_CONNECTOR, "/dev/vdb")
     assert error.value.code == 409
 
 
@@ -197,10 +196,10 @@ def test_multiattach_volume_serves_two_instances(nova: Nova) -> None:
         first: {"attachment_id": first_attachment, "mountpoint": "/dev/vdb"},
         second: {"attachment_id": second_attachment, "mountpoint": "/dev/vdc"}}
 
-    nova.api.attachment_delete(nova.ctx, first_attachment)
+    nova.api.attachment_delete(nova.compute_ctx, first_attachment)
     left = nova.api.get(nova.ctx, volume["id"])
     assert left["status"] == "in-use" and list(left["attachments"]) == [second]
-    nova.api.attachment_delete(nova.ctx, second_attachment)
+    nova.api.attachment_delete(nova.compute_ctx, second_attachment)
     assert nova.api.get(nova.ctx, volume["id"])["status"] == "available"
 
 
@@ -222,13 +221,7 @@ def test_delete_on_termination(nova: Nova) -> None:
     attachment = attach(nova, volume["id"], instance)
     with pytest.raises(exception.InvalidInput, match="must not be migrating, attached"):
         nova.api.delete(nova.ctx, volume["id"])  # still attached: Cinder says no
-    nova.api.attachment_delete(nova.ctx, attachment)
-    nova.api.delete(nova.ctx, volume["id"])
+    nova.api.attachment_delete(nova.compute_ctx, attachment)
+    nova.api.delete(nova.compute_ctx, volume["id"])
 
-    def gone() -> bool:
-        try:
-            nova.api.get(nova.ctx, volume["id"])
-        except exception.VolumeNotFound:
-            return True
-        return False
-    wait_for(gone, bool, what="the volume deleted")
+    nova.wait_gone(volume["id"])
