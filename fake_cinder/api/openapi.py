@@ -66,6 +66,12 @@ OPERATION_ERRORS: dict[str, tuple[int, ...]] = {
     "attachment_delete": (409,),
     "volume_type_create": (403, 409),
     "volume_reset_status": (403,),
+    # Volume actions (api/volume_actions.py).
+    "volume_detach": (409,),
+    "volume_terminate_connection": (409,),
+    "volume_force_detach": (403, 409),
+    "volume_migrate_completion": (403, 409),
+    "volume_reimage": (409,),
 }
 # Success statuses other than 200 (handlers return them; Operation does not declare them).
 OPERATION_SUCCESS: dict[str, int] = {
@@ -73,6 +79,10 @@ OPERATION_SUCCESS: dict[str, int] = {
     "volume_create": 202,
     "volume_delete": 202,
     "volume_reset_status": 202,
+    # Volume actions (api/volume_actions.py): all 202 but these two (200 with a body).
+    **{f"volume_{name}": 202 for name in (
+        "begin_detaching", "roll_detaching", "reserve", "unreserve", "terminate_connection",
+        "attach", "detach", "force_detach", "extend", "reimage")},
 }
 README_START = "<!-- coverage-table:start (python -m fake_cinder.api.openapi --readme) -->"
 README_END = "<!-- coverage-table:end -->"

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..core.context import Caller
 from ..core.models import ATTACHED, Attachment, Volume, VolumeType
+from ..core.volumes import visible_metadata
 from . import microversions as mv
 
 V3_48 = mv.APIVersion(3, 48)   # shared_targets, service_uuid
@@ -81,7 +82,7 @@ def volume_detail(volume: Volume, volume_type: VolumeType | None,
         "updated_at": volume.updated_at, "name": volume.name,
         "description": volume.description,
         "volume_type": type_name if version >= V3_63 or volume_type else volume.volume_type_id,
-        "snapshot_id": None, "source_volid": None, "metadata": dict(volume.metadata),
+        "snapshot_id": None, "source_volid": None, "metadata": visible_metadata(volume),
         "links": _links(base_url, volume.project_id, "volumes", volume.id),
         "user_id": volume.user_id, "bootable": str(volume.bootable).lower(),
         "encrypted": volume.encryption_key_id is not None,

@@ -171,6 +171,25 @@ def _list(req: ApiRequest, collection: str,
     return 200, body
 
 
+def volume_update(req: ApiRequest) -> Result:
+    """PUT /volumes/{id}: name, description (or their display_ forms) and metadata."""
+    body = req.body["volume"]
+    texts = {key: _text(body, key, entity) for key, entity in (
+        ("name", "name"), ("description", "description"), ("display_name", "name"),
+        ("display_description", "description"))}
+    changes: dict[str, Any] = {}
+    # The v2 names win over the display_ ones when both are sent.
+    for field, keys in (("name", ("name", "display_name")),
+                        ("description", ("description", "display_description"))):
+        sent = [key for key in keys if key in body]
+        if sent:
+            changes[field] = texts[sent[0]]
+    if "metadata" in body:
+        changes["metadata"] = body["metadata"]
+    volume = core.update_volume(req.fake.store, req.caller, req.params["volume_id"], changes)
+    return 200, {"volume": _volume_view(req, volume)}
+
+
 def volume_list(req: ApiRequest) -> Result:
     base_url = req.base_url
     return _list(req, "volumes", lambda v: volume_summary(v, base_url))
@@ -210,6 +229,8 @@ def volume_reset_status(req: ApiRequest) -> Result:
 
 
 def register(router: Router) -> None:
+    from . import volume_actions  # it builds on this module's helpers
+
     router.add("POST", "types", Operation("volume_type_create", type_create,
                                           validates_body=True))
     router.add("GET", "types", Operation("volume_type_list", type_list))
@@ -219,6 +240,9 @@ def register(router: Router) -> None:
     router.add("GET", "volumes/detail", Operation("volume_list_detail", volume_list_detail))
     router.add("GET", "volumes/<volume_id>", Operation("volume_show", volume_show))
     router.add("DELETE", "volumes/<volume_id>", Operation("volume_delete", volume_delete))
+    router.add("PUT", "volumes/<volume_id>", Operation("volume_update", volume_update,
+                                                       validates_body=True))
     router.add_actions("volumes/<volume_id>/action", {
         "os-reset_status": Operation("volume_reset_status", volume_reset_status,
-                                     validates_body=True)})
+                                     validates_body=True),
+        **volume_actions.actions()})

@@ -27,7 +27,7 @@ from .errors import (
 from .listing import MODEL_COLUMNS, ListQuery, check_sort_keys
 from .models import ATTACHED, ATTACHING, DETACHED, RESERVED, Attachment, Volume
 from .state import Store
-from .volumes import get_volume, is_multiattach, protocol_of
+from .volumes import get_volume, is_multiattach, is_readonly, protocol_of
 
 # Volume status for an attachment status where the two differ (Cinder's ATTACH_STATUS_MAP).
 _VOLUME_STATUS_FOR = {ATTACHED: "in-use", DETACHED: "available"}
@@ -49,24 +49,37 @@ def show_attachment(store: Store, caller: Caller, attachment_id: str) -> Attachm
 
 
 # -- the driver call ------------------------------------------------------------------------------
-def build_connection_info(store: Store, volume: Volume, attachment_id: str,
+def connection_properties(store: Store, volume: Volume,
                           connector: dict[str, Any]) -> dict[str, Any]:
-    """What Cinder's volume manager returns from attachment_update: the driver's
-    data flattened, plus the keys the manager adds itself."""
+    """What Cinder's volume manager returns from initialize_connection: the driver's
+    answer, with the keys _parse_connection_options adds to its ``data``."""
     protocol = backend.normalize_protocol(protocol_of(store, volume))
     try:
         driver_info = backend.initialize_connection(protocol, volume.id, volume.size, connector)
     except backend.InvalidConnector as exc:
         raise InvalidInput(str(exc)) from None
-    info = dict(driver_info.get("data", {}))
-    info["qos_specs"] = None
-    info["access_mode"] = "ro" if volume.metadata.get("readonly") == "True" else "rw"
-    if info.get("encrypted") is None:
-        info["encrypted"] = volume.encryption_key_id is not None
+    data = dict(driver_info.get("data", {}))
+    data["qos_specs"] = None
+    # The mode of the last legacy os-attach, else the readonly flag decides.
+    data["access_mode"] = volume.admin_metadata.get("attached_mode") or (
+        "ro" if is_readonly(volume) else "rw")
+    if data.get("encrypted") is None:
+        data["encrypted"] = volume.encryption_key_id is not None
     volume_type = store.volume_types.get(volume.volume_type_id or "")
     cacheable = bool(volume_type and volume_type.extra_specs.get("cacheable") == "<is> True")
-    info["cacheable"] = bool(info.get("cacheable", True)) and cacheable
-    info.update({k: v for k, v in driver_info.items() if k != "data"})
+    data["cacheable"] = bool(data.get("cacheable", True)) and cacheable
+    info = {k: v for k, v in driver_info.items() if k != "data"}
+    info["data"] = data
+    return info
+
+
+def build_connection_info(store: Store, volume: Volume, attachment_id: str,
+                          connector: dict[str, Any]) -> dict[str, Any]:
+    """What Cinder's volume manager returns from attachment_update: the connection
+    properties with their data flattened, plus the keys the manager adds itself."""
+    properties = connection_properties(store, volume, connector)
+    info = properties.pop("data")
+    info.update(properties)
     info["attachment_id"] = attachment_id
     info["enforce_multipath"] = connector.get("enforce_multipath", False)
     return info
@@ -209,6 +222,27 @@ def check_deletion_allowed(caller: Caller, attachment: Attachment,
         raise NovaUsingAttachment(attachment.instance_uuid)
 
 
+def detach_from_volume(store: Store, volume: Volume,
+                       attachment: Attachment | None) -> list[Attachment]:
+    """Cinder's finish_detach (db.volume_detached): remove the attachment (if any), derive
+    the volume's statuses from the remaining ones and drop its attached_mode.
+
+    Returns the volume's remaining attachments (live records)."""
+    with store.lock:
+        if attachment is not None:
+            store.remove_attachment(attachment.id)
+        remaining = store.volume_attachments(volume.id)
+        status, attach_status = volume_statuses_from(remaining)
+        volume.attach_status = attach_status
+        if (attach_status != DETACHED
+                or (not volume.migration_status and volume.status != "uploading")
+                or volume.migration_status in ("success", "error")):
+            volume.status = status
+        volume.admin_metadata.pop("attached_mode", None)
+        # Cinder's volume_detached writes the old updated_at back: it does not move.
+        return remaining
+
+
 def delete_attachment(store: Store, caller: Caller, attachment_id: str,
                       protect_in_use: bool = True) -> list[Attachment]:
     """Remove the attachment; returns the volume's remaining attachments.
@@ -219,17 +253,8 @@ def delete_attachment(store: Store, caller: Caller, attachment_id: str,
     with store.lock:
         attachment = get_attachment(store, caller, attachment_id)
         check_deletion_allowed(caller, attachment, protect_in_use)
-        store.remove_attachment(attachment.id)
         volume = store.volumes[attachment.volume_id]
-        remaining = store.volume_attachments(volume.id)
-        status, attach_status = volume_statuses_from(remaining)
-        volume.attach_status = attach_status
-        if (attach_status != DETACHED
-                or (not volume.migration_status and volume.status != "uploading")
-                or volume.migration_status in ("success", "error")):
-            volume.status = status
-        # Cinder's volume_detached writes the old updated_at back: it does not move.
-        return [copy.copy(a) for a in remaining]
+        return [copy.copy(a) for a in detach_from_volume(store, volume, attachment)]
 
 
 # -- list -----------------------------------------------------------------------------------------

@@ -69,3 +69,12 @@ class NovaUsingAttachment(Conflict):
 
     def __init__(self, instance_id: str) -> None:
         super().__init__(f"Detach volume from instance {instance_id} using the Compute API")
+
+
+class PolicyNotAuthorized(CinderError):
+    """Cinder's answer when a policy rule (most often admin-only) refuses the caller."""
+
+    status = 403
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"Policy doesn't allow {action} to be performed.")

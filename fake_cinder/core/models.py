@@ -66,6 +66,11 @@ class Volume:
     host: str = "fake-host@fake-backend#fake-pool"
     encryption_key_id: str | None = None
     migration_status: str | None = None
+    # Cinder's volume_admin_metadata: "readonly" and "attached_mode" (the legacy os-attach
+    # flow's), which volume views show merged over ``metadata``.
+    admin_metadata: dict[str, str] = field(default_factory=dict)
+    # The status an extend, reimage or migration started from (Cinder's previous_status).
+    previous_status: str | None = None
 
 
 @dataclass(slots=True)
@@ -78,7 +83,8 @@ class Attachment:
     attach_mode: str = "null"
     attached_at: str | None = None
     detached_at: str | None = None
-    connection_info: dict[str, Any] = field(default_factory=dict)
+    # None for attachments of the legacy os-attach flow, which never stores one.
+    connection_info: dict[str, Any] | None = field(default_factory=dict)
     connector: dict[str, Any] | None = None
     attached_host: str | None = None
     mountpoint: str | None = None

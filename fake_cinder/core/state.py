@@ -97,6 +97,13 @@ class Store:
             self._attachments_by_volume[attachment.volume_id].remove(attachment)
             return attachment
 
+    def move_attachment(self, attachment: Attachment, volume_id: str) -> None:
+        """Point an attachment at another volume (a finished migration's swap)."""
+        with self.lock:
+            self._attachments_by_volume[attachment.volume_id].remove(attachment)
+            attachment.volume_id = volume_id
+            self._attachments_by_volume.setdefault(volume_id, []).append(attachment)
+
     def volume_attachments(self, volume_id: str) -> list[Attachment]:
         with self.lock:
             return list(self._attachments_by_volume.get(volume_id, ()))

@@ -58,6 +58,23 @@ def is_multiattach(store: Store, volume: Volume) -> bool:
     return volume.multiattach or bool(volume_type and volume_type.multiattach)
 
 
+# Admin metadata keys that volume views show among the metadata (Cinder's
+# _visible_admin_metadata_keys); they override user metadata of the same name.
+VISIBLE_ADMIN_METADATA = ("readonly", "attached_mode")
+
+
+def visible_metadata(volume: Volume) -> dict[str, str]:
+    """The volume's ``metadata`` as Cinder's volume views show it."""
+    shown = dict(volume.metadata)
+    shown.update((k, v) for k, v in volume.admin_metadata.items() if k in VISIBLE_ADMIN_METADATA)
+    return shown
+
+
+def is_readonly(volume: Volume) -> bool:
+    """Cinder's readonly flag (admin metadata); the fake also reads it from the metadata."""
+    return visible_metadata(volume).get("readonly") == "True"
+
+
 def protocol_of(store: Store, volume: Volume) -> str | None:
     if volume.protocol:
         return volume.protocol
@@ -325,3 +342,22 @@ def reset_status(store: Store, caller: Caller, volume_id: str, changes: dict[str
             from .attachments import delete_attachment  # attachments imports this module
             for attachment in attachments:
                 delete_attachment(store, caller, attachment.id, protect_in_use=False)
+
+
+def update_volume(store: Store, caller: Caller, volume_id: str,
+                  changes: dict[str, Any]) -> Volume:
+    """Cinder's API.update: ``changes`` holds name, description and metadata (which
+    replaces the volume's), as the handler cleaned them."""
+    with store.lock:
+        volume = get_volume(store, caller, volume_id)
+        if volume.status == "maintenance":
+            raise InvalidVolume("The volume cannot be updated during maintenance.")
+        if "name" in changes:
+            volume.name = changes["name"]
+        if "description" in changes:
+            volume.description = changes["description"]
+        if "metadata" in changes:
+            volume.metadata = dict(changes["metadata"])
+        if changes:
+            volume.updated_at = store.clock.now()
+        return volume

@@ -15,6 +15,9 @@ from fake_cinder.fake import schema_registry
 REPOSITORY = Path(__file__).resolve().parents[2]
 # Operations whose success has no body (202/204).
 EMPTY_RESPONSES = {"attachment_complete", "volume_delete", "volume_reset_status"}
+EMPTY_RESPONSES |= {"volume_begin_detaching", "volume_roll_detaching", "volume_reserve",
+                    "volume_unreserve", "volume_terminate_connection", "volume_attach",
+                    "volume_detach", "volume_force_detach", "volume_extend", "volume_reimage"}
 OPERATIONS = [op for route in ROUTER.routes for op in route.operations]
 
 

@@ -1,0 +1,130 @@
+"""HTTP handlers of the volume actions Nova and admins send to POST /volumes/{id}/action:
+detaching, the legacy attach flow, force detach, extend, migration completion, reimage.
+
+Each parses its body (already validated against its schema) and calls core.volume_actions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import volume_actions as core
+from ..core.listing import TRUE_STRINGS
+from . import microversions as mv
+from .routing import ApiRequest, Operation
+from .volumes import _size
+
+Result = tuple[int, Any]
+VOLUME_EXTEND_INUSE = mv.APIVersion(3, 42)  # os-extend of an in-use volume
+SUPPORT_REIMAGE_VOLUME = mv.APIVersion(3, 68)  # os-reimage
+
+
+def _volume_id(req: ApiRequest) -> str:
+    return req.params["volume_id"]
+
+
+def _protect(req: ApiRequest) -> bool:
+    return req.fake.protect_in_use_attachments
+
+
+def _is_true(value: Any) -> bool:
+    """oslo's bool_from_string on a value the schema's boolean enum let through."""
+    return str(value).strip().lower() in TRUE_STRINGS
+
+
+def begin_detaching(req: ApiRequest) -> Result:
+    core.begin_detaching(req.fake.store, req.caller, _volume_id(req))
+    return 202, None
+
+
+def roll_detaching(req: ApiRequest) -> Result:
+    core.roll_detaching(req.fake.store, req.caller, _volume_id(req))
+    return 202, None
+
+
+def reserve(req: ApiRequest) -> Result:
+    core.reserve(req.fake.store, req.caller, _volume_id(req))
+    return 202, None
+
+
+def unreserve(req: ApiRequest) -> Result:
+    core.unreserve(req.fake.store, req.caller, _volume_id(req))
+    return 202, None
+
+
+def initialize_connection(req: ApiRequest) -> Result:
+    connector = req.body["os-initialize_connection"]["connector"]
+    info = core.initialize_connection(req.fake.store, req.caller, _volume_id(req), connector)
+    return 200, {"connection_info": info}
+
+
+def terminate_connection(req: ApiRequest) -> Result:
+    # The fake's driver keeps nothing per host, so the connector is only validated.
+    core.terminate_connection(req.fake.store, req.caller, _volume_id(req), _protect(req))
+    return 202, None
+
+
+def attach(req: ApiRequest) -> Result:
+    body = req.body["os-attach"]
+    core.attach(req.fake.store, req.caller, _volume_id(req), body.get("instance_uuid"),
+                body.get("host_name"), body["mountpoint"], body.get("mode", "rw"))
+    return 202, None
+
+
+def detach(req: ApiRequest) -> Result:
+    body = req.body["os-detach"] or {}
+    core.detach(req.fake.store, req.caller, _volume_id(req), body.get("attachment_id"),
+                _protect(req))
+    return 202, None
+
+
+def force_detach(req: ApiRequest) -> Result:
+    body = req.body["os-force_detach"]
+    core.force_detach(req.fake.store, req.caller, _volume_id(req), body.get("attachment_id"),
+                      _protect(req))
+    return 202, None
+
+
+def extend(req: ApiRequest) -> Result:
+    new_size = _size(req.body["os-extend"]["new_size"])
+    assert new_size is not None  # required by the schema
+    core.extend(req.fake.store, req.caller, _volume_id(req), new_size,
+                in_use_allowed=req.version >= VOLUME_EXTEND_INUSE)
+    return 202, None
+
+
+def migrate_volume_completion(req: ApiRequest) -> Result:
+    body = req.body["os-migrate_volume_completion"]
+    # Cinder passes the value on as it came: any truthy value is an error.
+    saved = core.migrate_volume_completion(
+        req.fake.store, req.caller, _volume_id(req), body["new_volume"],
+        error=bool(body.get("error", False)), protect_in_use=_protect(req))
+    return 200, {"save_volume_id": saved}
+
+
+def reimage(req: ApiRequest) -> Result:
+    body = req.body["os-reimage"]
+    core.reimage(req.fake.store, req.caller, _volume_id(req), body["image_id"],
+                 reimage_reserved=_is_true(body.get("reimage_reserved", False)))
+    return 202, None
+
+
+def actions() -> dict[str, Operation]:
+    """The actions of POST volumes/<volume_id>/action this module serves."""
+    def op(name: str, handler: Any, **kw: Any) -> Operation:
+        return Operation(name, handler, validates_body=True, **kw)
+    return {
+        "os-begin_detaching": op("volume_begin_detaching", begin_detaching),
+        "os-roll_detaching": op("volume_roll_detaching", roll_detaching),
+        "os-reserve": op("volume_reserve", reserve),
+        "os-unreserve": op("volume_unreserve", unreserve),
+        "os-initialize_connection": op("volume_initialize_connection", initialize_connection),
+        "os-terminate_connection": op("volume_terminate_connection", terminate_connection),
+        "os-attach": op("volume_attach", attach),
+        "os-detach": op("volume_detach", detach),
+        "os-force_detach": op("volume_force_detach", force_detach),
+        "os-extend": op("volume_extend", extend),
+        "os-migrate_volume_completion": op("volume_migrate_completion",
+                                           migrate_volume_completion),
+        "os-reimage": op("volume_reimage", reimage, min_version=SUPPORT_REIMAGE_VOLUME),
+    }
