@@ -7,12 +7,13 @@ the deployment that ``$NOVA_CONSUMER_TARGET`` describes.
      "member":  {"username": "demo",  "password": "...", "project_name": "demo"},
      "admin":   {"username": "admin", "password": "...", "project_name": "admin"},
      "service": {"username": "nova",  "password": "...", "project_name": "service"},
-     "noauth_endpoint": null}
+     "noauth_endpoint": null, "image_id": "<an active Glance image that fits 1 GiB>"}
 
 ``service`` is Nova's own user (its ``[cinder]`` and ``[service_user]`` sections): it
 needs the ``service`` role, as in a devstack. ``noauth_endpoint`` is a Cinder that
 accepts noauth tokens (``http://host:8776/v3/%(project_id)s``, Nova's
-``[cinder] endpoint_template``); null skips the noauth tests.
+``[cinder] endpoint_template``); null skips the noauth tests. ``image_id`` is the image
+the re-image tests write (the fake has no Glance and takes any id).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class Target:
     service: Credentials
     region: str = "RegionOne"
     noauth_endpoint: str | None = None
+    image_id: str = "3e1a8f0c-5b7d-4a2e-9c61-7d2f4b8e0a15"
     fake: Any = None
 
     @classmethod
@@ -73,7 +75,8 @@ class Target:
                    member=Credentials.from_dict(data["member"]),
                    admin=Credentials.from_dict(data["admin"]),
                    service=Credentials.from_dict(data["service"]),
-                   noauth_endpoint=data.get("noauth_endpoint"), fake=fake)
+                   noauth_endpoint=data.get("noauth_endpoint"),
+                   image_id=data.get("image_id", cls.image_id), fake=fake)
 
 
 @contextlib.contextmanager
