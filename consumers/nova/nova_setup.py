@@ -55,6 +55,7 @@ class NovaConfig:
 
     send_service_user_token: bool = True
     noauth: bool = False  # [cinder] endpoint_template instead of the catalog
+    http_retries: int | None = None  # [cinder] http_retries; None: Nova's default (3)
 
 
 def _auth_section(target: Target, credentials: Credentials) -> list[str]:
@@ -64,8 +65,9 @@ def _auth_section(target: Target, credentials: Credentials) -> list[str]:
 
 def nova_conf_text(target: Target, config: NovaConfig) -> str:
     cinder = ["[cinder]", *_auth_section(target, target.service),
-              f"os_region_name = {target.region}", "catalog_info = volumev3::publicURL",
-              "http_retries = 0"]
+              f"os_region_name = {target.region}", "catalog_info = volumev3::publicURL"]
+    if config.http_retries is not None:
+        cinder.append(f"http_retries = {config.http_retries}")
     if config.noauth:
         assert target.noauth_endpoint is not None
         # oslo.config interpolates "$x": Nova's template uses "%(project_id)s" only.
