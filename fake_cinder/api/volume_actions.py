@@ -86,7 +86,7 @@ def force_detach(req: ApiRequest) -> Result:
 
 
 def extend(req: ApiRequest) -> Result:
-    new_size = _size(req.body["os-extend"]["new_size"])
+    new_size = _size(req.body["os-extend"]["new_size"], "new_size")
     assert new_size is not None  # required by the schema
     core.extend(req.fake.store, req.caller, _volume_id(req), new_size,
                 in_use_allowed=req.version >= VOLUME_EXTEND_INUSE)

@@ -82,16 +82,17 @@ def type_show(req: ApiRequest) -> Result:
 
 
 # -- volumes --------------------------------------------------------------------------------------
-def _size(raw: int | str | None) -> int | None:
-    """Cinder's schema validator applies minimum and maximum to digit strings too."""
+def _size(raw: int | str | None, field: str = "size") -> int | None:
+    """Cinder's schema validator applies minimum and maximum to digit strings too (to
+    the number they hold, which its message shows)."""
     if raw is None:
         return None
     size = int(raw)  # the schema let through integers and digit strings only
     if isinstance(raw, str) and size < 1:
-        raise BadRequest(f"Invalid input for field/attribute size. Value: {raw}. "
+        raise BadRequest(f"Invalid input for field/attribute {field}. Value: {size}. "
                          f"{size} is less than the minimum of 1")
     if isinstance(raw, str) and size > DB_MAX_INT:
-        raise BadRequest(f"Invalid input for field/attribute size. Value: {raw}. "
+        raise BadRequest(f"Invalid input for field/attribute {field}. Value: {size}. "
                          f"{size} is greater than the maximum of {DB_MAX_INT}")
     return size
 

@@ -160,7 +160,11 @@ def create_attachment(store: Store, caller: Caller, volume_id: str,
         response = copy.copy(attachment)
         if connector:
             _connect(store, volume, attachment, connector, connection_info)
-        # Cinder's API saves its own copy last: attach_mode is what the caller asked for.
+        # Cinder's API saves its own copy last: attach_mode is what the caller asked for,
+        # unless the volume has the deprecated readonly admin metadata, whatever its value
+        # (a legacy os-attach writes "False", which still makes the attachment read-only).
+        if volume.admin_metadata.get("readonly"):
+            attach_mode = "ro"
         attachment.attach_mode = attach_mode
         attachment.connection_info = connection_info
         response.attach_mode = attach_mode

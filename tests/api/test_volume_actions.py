@@ -597,8 +597,11 @@ def test_extend_respects_the_types_size_limits(api, admin, fake):
          "property"),
     ({"new_size": 0}, "Invalid input for field/attribute new_size. Value: 0. 0 is less than "
                       "the minimum of 1"),
-    ({"new_size": "0"}, "Invalid input for field/attribute size. Value: 0. 0 is less than "
-                        "the minimum of 1"),
+    ({"new_size": "00"}, "Invalid input for field/attribute new_size. Value: 0. 0 is less "
+                         "than the minimum of 1"),
+    ({"new_size": "2147483648"}, "Invalid input for field/attribute new_size. Value: "
+                                 "2147483648. 2147483648 is greater than the maximum of "
+                                 "2147483647"),
     ({"new_size": "two"}, "Invalid input for field/attribute new_size. Value: two. 'two' "
                           "does not match '^[0-9]+$'"),
     ({"new_size": 1.5}, "Invalid input for field/attribute new_size. Value: 1.5. 1.5 is not "
@@ -838,3 +841,50 @@ def test_state_dumps_and_loads_the_legacy_records(api, fake):
     fake.load(state)
     assert api.show(attachment["id"]) == attachment
     assert api.volume()["metadata"] == {"readonly": "False", "attached_mode": "rw"}
+
+
+def test_after_a_legacy_attach_new_attachments_are_read_only(api):
+    """Cinder's attachment_create reads the deprecated readonly admin metadata as a flag:
+    the "False" a legacy os-attach wrote makes the attach mode "ro" all the same."""
+    legacy_attach(api, SHARED_VOLUME, SERVER)
+    attachment = api.create(SHARED_VOLUME, SERVER2)
+    assert attachment["attach_mode"] == "ro"
+    assert api.show(attachment["id"])["attach_mode"] == "ro"
+
+
+def test_concurrent_legacy_flows_on_a_live_server_lose_nothing(live_server_url, fake):
+    """Eight Nova-like clients attach and detach their own instance on one multiattach volume
+    over real sockets at once: every attach is recorded, every detach removes its own."""
+    import uuid
+
+    import requests
+
+    instances = [str(uuid.uuid4()) for _ in range(8)]
+    barrier = threading.Barrier(len(instances))
+    errors: list[str] = []
+    url = f"{live_server_url}/v3/demo/volumes/{SHARED_VOLUME}/action"
+    headers = {"X-Project-Id": "demo", "X-User-Id": "nova", "X-Roles": "member",
+               "X-Service-Roles": "service", "OpenStack-API-Version": "volume 3.71"}
+
+    def nova(instance: str) -> None:
+        with requests.Session() as session:
+            barrier.wait(timeout=10)
+            for _ in range(3):
+                attach = session.post(url, json={"os-attach": {
+                    "instance_uuid": instance, "mountpoint": MOUNT}}, headers=headers)
+                found = session.get(f"{live_server_url}/v3/demo/attachments",
+                                    params={"instance_id": instance}, headers=headers)
+                ids = [a["id"] for a in found.json()["attachments"]]
+                if attach.status_code != 202 or len(ids) != 1:
+                    errors.append(f"attach {attach.status_code} {ids}")
+                    return
+                detach = session.post(url, json={"os-detach": {"attachment_id": ids[0]}},
+                                      headers=headers)
+                if detach.status_code != 202:
+                    errors.append(f"detach {detach.status_code} {detach.text}")
+                    return
+
+    run_threads(nova, [(i,) for i in instances])
+    assert errors == []
+    assert fake.attachments(volume_id=SHARED_VOLUME) == []
+    assert fake.volume(SHARED_VOLUME)["status"] == "available"
