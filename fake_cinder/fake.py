@@ -18,14 +18,18 @@ from .api import microversions as mv
 from .api.app import MAX_REQUEST_BODY_SIZE, ROUTER, create_app
 from .api.routing import body_absent
 from .api.validation import SchemaRegistry
+from .core import encryption as encryption_rules
 from .core import fault_injection as fault_rules
+from .core import quotas as quota_rules
 from .core import snapshot
+from .core import snapshots as snapshot_rules
 from .core import volumes as volume_rules
 from .core.clock import Clock
 from .core.context import Caller
+from .core.errors import CinderError
 from .core.identity import TokenRegistry
 from .core.journal import DEFAULT_CAP, DELETED, Journal
-from .core.models import record_to_dict
+from .core.models import SNAPSHOT_STATUSES, record_to_dict
 from .core.state import Store
 from .live import LiveServer
 
@@ -213,6 +217,61 @@ class FakeCinder:
             status=status, volume_id=id, multiattach=multiattach)
         return record_to_dict(volume)
 
+    def add_snapshot(self, volume_id: str, *, name: str | None = None,
+                     description: str | None = None, status: str = "available",
+                     metadata: dict[str, str] | None = None, id: str | None = None,
+                     project_id: str | None = None) -> dict[str, Any]:
+        """Snapshot a volume directly in ``status`` (no quota; an in-use volume too), e.g.
+        ``status="creating"`` for a snapshot Nova is still to report on with
+        os-update_snapshot_status. Returns it as data."""
+        with self.store.lock:
+            volume = self.store.volumes.get(volume_id)
+            if volume is None:
+                raise ValueError(f"unknown volume {volume_id!r}")
+            if status not in SNAPSHOT_STATUSES:
+                raise ValueError(f"unknown snapshot status {status!r}")
+            project = project_id or volume.project_id
+            owner = Caller(user_id=project, project_id=project, roles=frozenset({"admin"}))
+            try:
+                created = snapshot_rules.create_snapshot(
+                    self.store, owner, volume_id, name=name, description=description,
+                    metadata=metadata, force=True, quota=False, status=status,
+                    snapshot_id=id)
+            except CinderError as exc:
+                raise ValueError(exc.message) from None
+            return record_to_dict(self.store.snapshots[created.id])
+
+    def set_volume_type_encryption(self, volume_type: str, *, provider: str = "luks",
+                                   control_location: str = "front-end",
+                                   cipher: str | None = "aes-xts-plain64",
+                                   key_size: int | None = 256) -> dict[str, Any]:
+        """Give a volume type (name or id) encryption specs, as an admin's
+        POST types/{id}/encryption does; its new volumes get encryption keys."""
+        with self.store.lock:
+            found = self.store.find_volume_type(volume_type)
+            if found is None:
+                raise ValueError(f"unknown volume type {volume_type!r}")
+            try:
+                encryption_rules.create(self.store, found.id, {
+                    "provider": provider, "control_location": control_location,
+                    "cipher": cipher, "key_size": key_size})
+            except CinderError as exc:
+                raise ValueError(exc.message) from None
+            return record_to_dict(self.store.encryptions[found.id])
+
+    def set_quotas(self, project_id: str | None = None, **limits: int) -> None:
+        """Set quota limits (-1: unlimited) of one project, or without ``project_id`` the
+        defaults of every project (Cinder's default quota class), e.g.
+        ``set_quotas("demo", volumes=2, gigabytes_ceph=10)``. Unknown names raise ValueError."""
+        try:
+            quota_rules.set_quotas(self.store, limits, project_id)
+        except CinderError as exc:
+            raise ValueError(exc.message) from None
+
+    def quotas(self, project_id: str, *, usage: bool = False) -> dict[str, Any]:
+        """A project's quota limits (with ``usage``: {limit, in_use, reserved} each)."""
+        return quota_rules.quota_set(self.store, project_id, usage)
+
     # -- inspection (plain data, oldest first) ---------------------------------------------------
     def volumes(self, *, project_id: str | None = None, status: str | None = None,
                 name: str | None = None) -> list[dict[str, Any]]:
@@ -245,6 +304,19 @@ class FakeCinder:
     def attachment(self, attachment_id: str) -> dict[str, Any]:
         with self.store.lock:
             return record_to_dict(self.store.attachments[attachment_id])
+
+    def snapshots(self, *, volume_id: str | None = None, project_id: str | None = None,
+                  status: str | None = None) -> list[dict[str, Any]]:
+        with self.store.lock:
+            found = [s for s in self.store.snapshots.values()
+                     if (volume_id is None or s.volume_id == volume_id)
+                     and (project_id is None or s.project_id == project_id)
+                     and (status is None or s.status == status)]
+            return [record_to_dict(s) for s in sorted(found, key=lambda s: (s.created_at, s.id))]
+
+    def snapshot(self, snapshot_id: str) -> dict[str, Any]:
+        with self.store.lock:
+            return record_to_dict(self.store.snapshots[snapshot_id])
 
     # -- faults -----------------------------------------------------------------------------------
     def inject(self, operation: str, *, retry_after: int | str | None = None,

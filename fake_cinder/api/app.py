@@ -12,7 +12,18 @@ from typing import TYPE_CHECKING
 from flask import Flask, g, request
 from werkzeug.wrappers import Response
 
-from . import attachments, compute, control, keystone, openapi, versions, volumes
+from . import (
+    attachments,
+    compute,
+    control,
+    encryption,
+    keystone,
+    openapi,
+    quotas,
+    snapshots,
+    versions,
+    volumes,
+)
 from .flask_app import FakeFlask
 from .routing import MAX_REQUEST_BODY_SIZE, Router
 from .wsgi import V3Api, begin, error_response, finish
@@ -25,6 +36,9 @@ def build_router() -> Router:
     router = Router()
     attachments.register(router)
     volumes.register(router)
+    snapshots.register(router)
+    quotas.register(router)
+    encryption.register(router)
     return router
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Flask, current_app, request
 from werkzeug.wrappers import Response
 
+from ..core import quotas as quota_rules
 from ..core.errors import BadRequest, NotFound
 from ..core.journal import FILTER_KEYS
 from ..core.snapshot import StateError
@@ -87,6 +88,38 @@ def add_state() -> Response:
 def reset() -> Response:
     _fake().reset(project_id=request.args.get("project_id") or None)
     return _no_content()
+
+
+# -- quotas ---------------------------------------------------------------------------------------
+def _quota_view() -> dict[str, Any]:
+    state = _fake().dump().get("quotas") or {}
+    return {"defaults": state.get("defaults", {}), "projects": state.get("projects", {})}
+
+
+@control.get("/quotas")
+def get_quotas() -> Response:
+    """The quota limits set in place of Cinder's defaults (FakeCinder.set_quotas)."""
+    return _json(_quota_view())
+
+
+@control.put("/quotas")
+def put_quotas() -> Response:
+    """Set limits: ``{"defaults": {...}, "projects": {"<id>": {...}}}``, all or nothing."""
+    body = _body()
+    parts = [(None, body.get("defaults", {}))] if isinstance(body, dict) else []
+    if isinstance(body, dict) and isinstance(body.get("projects", {}), dict):
+        parts += list(body.get("projects", {}).items())
+    if (not isinstance(body, dict) or set(body) - {"defaults", "projects"}
+            or not all(isinstance(limits, dict) for _project, limits in parts)):
+        raise BadRequest("The body must be a JSON object with a \"defaults\" object and/or "
+                         "a \"projects\" object of objects.")
+    fake = _fake()
+    with fake.store.lock:
+        for _project, limits in parts:  # every part is checked before any is set
+            quota_rules.checked_quota_set(fake.store, limits)
+        for project_id, limits in parts:
+            fake.set_quotas(project_id, **limits)
+    return _json(_quota_view())
 
 
 # -- faults ---------------------------------------------------------------------------------------

@@ -72,6 +72,18 @@ OPERATION_ERRORS: dict[str, tuple[int, ...]] = {
     "volume_force_detach": (403, 409),
     "volume_migrate_completion": (403, 409),
     "volume_reimage": (409,),
+    "volume_create": (413,),
+    "volume_encryption_show": (403,),
+    "snapshot_create": (413,),
+    "snapshot_update_status": (403,),
+    "quota_show": (403,),
+    "quota_defaults": (403,),
+    "quota_update": (403,),
+    "encryption_show": (403,),
+    "encryption_show_key": (403,),
+    "encryption_create": (403,),
+    "encryption_update": (403,),
+    "encryption_delete": (403,),
 }
 # Success statuses other than 200 (handlers return them; Operation does not declare them).
 OPERATION_SUCCESS: dict[str, int] = {
@@ -83,6 +95,10 @@ OPERATION_SUCCESS: dict[str, int] = {
     **{f"volume_{name}": 202 for name in (
         "begin_detaching", "roll_detaching", "reserve", "unreserve", "terminate_connection",
         "attach", "detach", "force_detach", "extend", "reimage")},
+    "snapshot_create": 202,
+    "snapshot_delete": 202,
+    "snapshot_update_status": 202,
+    "encryption_delete": 202,
 }
 README_START = "<!-- coverage-table:start (python -m fake_cinder.api.openapi --readme) -->"
 README_END = "<!-- coverage-table:end -->"

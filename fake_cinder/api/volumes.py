@@ -131,7 +131,7 @@ def volume_create(req: ApiRequest) -> Result:
                      else texts["display_description"]),
         volume_type=body.get("volume_type"), metadata=metadata,
         availability_zone=body.get("availability_zone"),
-        protocol=metadata.get(core.PROTOCOL_METADATA_KEY))
+        protocol=metadata.get(core.PROTOCOL_METADATA_KEY), check_quota=True)
     return 202, {"volume": _volume_view(req, volume)}
 
 
@@ -210,10 +210,10 @@ def _may_force_delete(caller: Caller) -> None:
 
 
 def volume_delete(req: ApiRequest) -> Result:
-    bool_param(req.args, "cascade")  # no snapshots in the fake: only checked
+    cascade = bool_param(req.args, "cascade")
     force = req.version >= VOLUME_DELETE_FORCE and bool_param(req.args, "force")
     core.delete_volume(req.fake.store, req.caller, req.params["volume_id"], force=force,
-                       authorize_force=_may_force_delete)
+                       authorize_force=_may_force_delete, cascade=cascade)
     return 202, None
 
 

@@ -6,6 +6,7 @@ import ast
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import quotas
 from .context import Caller
 from .errors import (
     BadRequest,
@@ -159,8 +160,11 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
                   metadata: dict[str, str] | None = None,
                   availability_zone: str | None = None, bootable: bool = False,
                   protocol: str | None = None, status: str = "available",
-                  volume_id: str | None = None, multiattach: bool | None = None) -> Volume:
-    """Create a volume that is immediately available (the fake has no scheduler)."""
+                  volume_id: str | None = None, multiattach: bool | None = None,
+                  check_quota: bool = False) -> Volume:
+    """Create a volume that is immediately available (the fake has no scheduler);
+    ``check_quota``: Cinder's quota reservation (the API's creates), under the same lock.
+    A volume of an encrypted type gets a new encryption key id."""
     with store.lock:
         found = (lookup_volume_type(store, caller, volume_type) if volume_type
                  else default_volume_type(store))
@@ -171,6 +175,8 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
             raise BadRequest(f"Availability zone '{availability_zone}' is invalid.")
         if volume_id is not None and volume_id in store.volumes:
             raise Conflict(f"Volume {volume_id} already exists.")
+        if check_quota:
+            quotas.check_volume_create(store, caller.project_id, size, found)
         now = store.clock.now()
         volume = Volume(
             id=volume_id or store.clock.new_id(), project_id=caller.project_id,
@@ -178,7 +184,8 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
             description=description, volume_type_id=found.id,
             multiattach=found.multiattach if multiattach is None else multiattach,
             bootable=bootable, availability_zone=availability_zone or "nova",
-            metadata=dict(metadata or {}), created_at=now, updated_at=now, protocol=protocol)
+            metadata=dict(metadata or {}), created_at=now, updated_at=now, protocol=protocol,
+            encryption_key_id=store.clock.new_id() if found.id in store.encryptions else None)
         return store.add_volume(volume)
 
 
@@ -273,10 +280,27 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
         return matching[query.offset:query.offset + query.limit], total
 
 
+def _snapshots_block_delete(store: Store, caller: Caller, volume: Volume, force: bool,
+                            cascade: bool) -> bool:
+    """Cinder's snapshot filters of a volume delete: without cascade any snapshot
+    refuses it; with cascade (unless forced) snapshots that are not available or
+    error do, and for non-admins snapshots of other projects too."""
+    snapshots = store.volume_snapshots(volume.id)
+    if not cascade:
+        return bool(snapshots)
+    if force:
+        return False
+    return any(s.status not in ("available", "error")
+               or (not caller.is_admin and s.project_id != volume.project_id)
+               for s in snapshots)
+
+
 def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = False,
-                  authorize_force: Callable[[Caller], None] = lambda caller: None) -> None:
+                  authorize_force: Callable[[Caller], None] = lambda caller: None,
+                  cascade: bool = False) -> None:
     """Cinder's API.delete; ``force`` (3.23, ``authorize_force`` checks the policy after
-    the volume is found) skips the status condition."""
+    the volume is found) skips the status condition; ``cascade`` deletes the volume's
+    snapshots with it."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
         if force:
@@ -285,11 +309,14 @@ def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = Fa
         # attachments go with it (volume_destroy) unless it is attached.
         if ((not force and volume.status not in DELETABLE_STATUSES)
                 or volume.attach_status == ATTACHED
-                or volume.migration_status not in (None, "deleting", "error", "success")):
+                or volume.migration_status not in (None, "deleting", "error", "success")
+                or _snapshots_block_delete(store, caller, volume, force, cascade)):
             refused = "" if force else _DELETABLE_STATUS_TEXT
             raise InvalidVolume(f"Volume {refused} must not be migrating, attached, belong "
                                 "to a group, have snapshots, awaiting a transfer, or be "
                                 "disassociated from snapshots after volume transfer.")
+        for snapshot in store.volume_snapshots(volume_id):
+            del store.snapshots[snapshot.id]  # cascade: the manager deletes them first
         store.remove_volume(volume_id)
 
 
