@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from nova import exception
+from nova.volume import cinder
 
 from .conftest import Nova
 
@@ -38,6 +39,10 @@ def test_get_at_a_microversion_adds_shared_targets(nova: Nova) -> None:
     assert "service_uuid" in detailed
     with pytest.raises(exception.CinderAPIVersionNotAvailable):
         nova.api.get(nova.ctx, volume["id"], microversion="3.999")
+    # nova-api's own check before an attach (the module function, from the root URL).
+    cinder.is_microversion_supported(nova.ctx, "3.44")
+    with pytest.raises(exception.CinderAPIVersionNotAvailable):
+        cinder.is_microversion_supported(nova.ctx, "3.999")
 
 
 @pytest.mark.covers("get_all")
