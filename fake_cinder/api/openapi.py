@@ -94,7 +94,7 @@ OPERATION_SUCCESS: dict[str, int] = {
     # Volume actions (api/volume_actions.py): all 202 but these two (200 with a body).
     **{f"volume_{name}": 202 for name in (
         "begin_detaching", "roll_detaching", "reserve", "unreserve", "terminate_connection",
-        "attach", "detach", "force_detach", "extend", "reimage")},
+        "attach", "detach", "force_detach", "extend", "reimage", "update_readonly_flag")},
     "snapshot_create": 202,
     "snapshot_delete": 202,
     "snapshot_update_status": 202,
@@ -370,11 +370,19 @@ def _error_response(status: int, fault: str | None = None) -> dict[str, Any]:
 
 def _responses(described: DescribedRoute, schemas: SchemaRegistry) -> dict[str, Any]:
     doc = described.doc
-    success: dict[str, Any] = {"description": _STATUS_TEXT.get(doc.success, "Success")}
-    schema = _refs(schemas, _operation_names(described), "response", doc.response)
-    if schema is not None:
-        success["content"] = {JSON: {"schema": schema}}
-    responses = {str(doc.success): success}
+    names = _operation_names(described)
+    # The actions of one route may succeed differently (202 empty, or 200 with a body).
+    by_status: dict[int, list[str]] = {doc.success: []}
+    for name in names:
+        status = OPERATION_SUCCESS.get(name, 200) if described.route is not None else doc.success
+        by_status.setdefault(status, []).append(name)
+    responses: dict[str, Any] = {}
+    for status, operations in sorted(by_status.items()):
+        success: dict[str, Any] = {"description": _STATUS_TEXT.get(status, "Success")}
+        schema = _refs(schemas, operations or names, "response", doc.response)
+        if schema is not None:
+            success["content"] = {JSON: {"schema": schema}}
+        responses[str(status)] = success
     for status in sorted(doc.errors):
         responses[str(status)] = _error_response(status, doc.fault)
     return responses

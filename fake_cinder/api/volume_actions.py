@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import volume_actions as core
+from ..core.errors import BadRequest
 from ..core.listing import TRUE_STRINGS
 from . import microversions as mv
 from .routing import ApiRequest, Operation
@@ -72,7 +73,12 @@ def attach(req: ApiRequest) -> Result:
 
 
 def detach(req: ApiRequest) -> Result:
-    body = req.body["os-detach"] or {}
+    body = req.body["os-detach"]
+    if body is None:
+        # The schema allows null, but Cinder's handler then fails with a 500
+        # (AttributeError): the fake refuses it clearly instead.
+        raise BadRequest("Invalid input for field/attribute os-detach. Value: None. "
+                         "os-detach must be an object (Cinder fails on null with a 500)")
     core.detach(req.fake.store, req.caller, _volume_id(req), body.get("attachment_id"),
                 _protect(req))
     return 202, None
@@ -82,6 +88,12 @@ def force_detach(req: ApiRequest) -> Result:
     body = req.body["os-force_detach"]
     core.force_detach(req.fake.store, req.caller, _volume_id(req), body.get("attachment_id"),
                       _protect(req))
+    return 202, None
+
+
+def update_readonly_flag(req: ApiRequest) -> Result:
+    readonly = _is_true(req.body["os-update_readonly_flag"]["readonly"])
+    core.update_readonly_flag(req.fake.store, req.caller, _volume_id(req), readonly)
     return 202, None
 
 
@@ -123,6 +135,7 @@ def actions() -> dict[str, Operation]:
         "os-attach": op("volume_attach", attach),
         "os-detach": op("volume_detach", detach),
         "os-force_detach": op("volume_force_detach", force_detach),
+        "os-update_readonly_flag": op("volume_update_readonly_flag", update_readonly_flag),
         "os-extend": op("volume_extend", extend),
         "os-migrate_volume_completion": op("volume_migrate_completion",
                                            migrate_volume_completion),

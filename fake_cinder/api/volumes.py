@@ -84,15 +84,15 @@ def type_show(req: ApiRequest) -> Result:
 # -- volumes --------------------------------------------------------------------------------------
 def _size(raw: int | str | None, field: str = "size") -> int | None:
     """Cinder's schema validator applies minimum and maximum to digit strings too (to
-    the number they hold, which its message shows)."""
+    the number they hold; its message shows the string as sent)."""
     if raw is None:
         return None
     size = int(raw)  # the schema let through integers and digit strings only
     if isinstance(raw, str) and size < 1:
-        raise BadRequest(f"Invalid input for field/attribute {field}. Value: {size}. "
+        raise BadRequest(f"Invalid input for field/attribute {field}. Value: {raw}. "
                          f"{size} is less than the minimum of 1")
     if isinstance(raw, str) and size > DB_MAX_INT:
-        raise BadRequest(f"Invalid input for field/attribute {field}. Value: {size}. "
+        raise BadRequest(f"Invalid input for field/attribute {field}. Value: {raw}. "
                          f"{size} is greater than the maximum of {DB_MAX_INT}")
     return size
 
@@ -172,6 +172,10 @@ def _list(req: ApiRequest, collection: str,
     return 200, body
 
 
+EXTENSION_ATTRIBUTES = ("os-vol-tenant-attr:tenant_id", "os-vol-host-attr:host",
+                        "os-vol-mig-status-attr:migstat", "os-vol-mig-status-attr:name_id")
+
+
 def volume_update(req: ApiRequest) -> Result:
     """PUT /volumes/{id}: name, description (or their display_ forms) and metadata."""
     body = req.body["volume"]
@@ -188,7 +192,11 @@ def volume_update(req: ApiRequest) -> Result:
     if "metadata" in body:
         changes["metadata"] = body["metadata"]
     volume = core.update_volume(req.fake.store, req.caller, req.params["volume_id"], changes)
-    return 200, {"volume": _volume_view(req, volume)}
+    view = _volume_view(req, volume)
+    # Cinder's API extensions add these to show and list only, not to the update's answer.
+    for key in EXTENSION_ATTRIBUTES:
+        view.pop(key, None)
+    return 200, {"volume": view}
 
 
 def volume_list(req: ApiRequest) -> Result:

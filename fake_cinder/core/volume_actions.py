@@ -34,7 +34,7 @@ from .errors import (
 )
 from .models import ATTACHED, ATTACHING, DETACHED, Attachment, Volume
 from .state import Store
-from .volumes import get_volume, is_multiattach, is_readonly, visible_metadata
+from .volumes import get_volume, is_multiattach, is_readonly
 
 # Cinder's AVAILABLE_MIGRATION_STATUS: a volume with one of these is not migrating.
 NOT_MIGRATING = (None, "deleting", "error", "success")
@@ -123,6 +123,14 @@ def initialize_connection(store: Store, caller: Caller, volume_id: str,
         return info
 
 
+def _visible_attachment(store: Store, caller: Caller, attachment_id: str) -> Attachment | None:
+    """The attachment with this id if the caller may see it (Cinder's project_only lookup)."""
+    attachment = store.attachments.get(attachment_id)
+    if attachment is None or not caller.can_see(attachment.project_id):
+        return None
+    return attachment
+
+
 def _check_detach_allowed(store: Store, caller: Caller, volume: Volume,
                           attachment_id: str | None, protect_in_use: bool) -> None:
     """Cinder's attachment_deletion_allowed for a volume action (bug 2004555): without a
@@ -137,7 +145,7 @@ def _check_detach_allowed(store: Store, caller: Caller, volume: Volume,
         if len(attachments) == 1:
             attachment = attachments[0]
     else:
-        attachment = store.attachments.get(attachment_id)
+        attachment = _visible_attachment(store, caller, attachment_id)
     if attachment is None:
         # Cinder cannot tell which instance: it refuses with an empty instance id.
         raise NovaUsingAttachment("")
@@ -163,8 +171,9 @@ def sanitize_hostname(hostname: str) -> str:
     return name.lower().strip(".-")
 
 
-def _attach_in_manager(store: Store, volume: Volume, instance_uuid: str | None,
-                       host_name: str | None, mountpoint: str, mode: str) -> Attachment:
+def _attach_in_manager(store: Store, caller: Caller, volume: Volume,
+                       instance_uuid: str | None, host_name: str | None, mountpoint: str,
+                       mode: str) -> Attachment:
     """The volume manager's attach_volume: find or create the attachment, mark it attached."""
     attached_mode = volume.admin_metadata.get("attached_mode")
     if volume.status == ATTACHING and attached_mode and attached_mode != mode:
@@ -174,7 +183,14 @@ def _attach_in_manager(store: Store, volume: Volume, instance_uuid: str | None,
         same = (existing.instance_uuid == instance_uuid if instance_uuid
                 else existing.attached_host == host)
         if same and existing.attach_status != DETACHED:
-            # Already tracked (either flow): the volume is marked in-use, nothing else.
+            # Already tracked (either flow): Cinder marks the volume in-use, nothing else;
+            # but saving the volume fails for a non-admin caller (its lazily loaded admin
+            # metadata is written as a column): a 500. The fake refuses it clearly.
+            if not caller.is_admin:
+                raise InvalidVolume(
+                    f"volume {volume.id} is already attached to "
+                    f"{instance_uuid or host}; Cinder 29 fails this request with a 500 "
+                    "unless an admin sends it")
             _set_status(store, volume, "in-use")
             return existing
     if (volume.status == "in-use" and not is_multiattach(store, volume)
@@ -200,15 +216,16 @@ def _attach_in_manager(store: Store, volume: Volume, instance_uuid: str | None,
     return attachment
 
 
-def _attach(store: Store, volume: Volume, instance_uuid: str | None, host_name: str | None,
-            mountpoint: str, mode: str) -> Attachment:
+def _attach(store: Store, caller: Caller, volume: Volume, instance_uuid: str | None,
+            host_name: str | None, mountpoint: str, mode: str) -> Attachment:
     """Cinder's API.attach: the maintenance and readonly checks, then the manager."""
     _refuse_in_maintenance(volume, "The volume cannot be attached in maintenance mode.")
-    if "readonly" not in visible_metadata(volume):
-        volume.admin_metadata["readonly"] = "False"  # written even when the attach fails
+    # Written even when the attach then fails.
+    volume.admin_metadata.setdefault("readonly", "False")
     if is_readonly(volume) and mode != "ro":
         raise BadRequest(f"Invalid attaching mode '{mode}' for volume {volume.id}.")
-    return _attach_in_manager(store, volume, instance_uuid, host_name, mountpoint, mode)
+    return _attach_in_manager(store, caller, volume, instance_uuid, host_name, mountpoint,
+                              mode)
 
 
 def attach(store: Store, caller: Caller, volume_id: str, instance_uuid: str | None,
@@ -216,13 +233,15 @@ def attach(store: Store, caller: Caller, volume_id: str, instance_uuid: str | No
     """os-attach: record the attachment as attached (a copy of it is returned)."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
-        return copy.copy(_attach(store, volume, instance_uuid, host_name, mountpoint, mode))
+        return copy.copy(_attach(store, caller, volume, instance_uuid, host_name, mountpoint,
+                                 mode))
 
 
-def _detach_in_manager(store: Store, volume: Volume, attachment_id: str | None) -> None:
+def _detach_in_manager(store: Store, caller: Caller, volume: Volume,
+                       attachment_id: str | None) -> None:
     """The volume manager's detach_volume."""
     if attachment_id:
-        attachment = store.attachments.get(attachment_id)
+        attachment = _visible_attachment(store, caller, attachment_id)
         if attachment is None:
             # Not attached after all: the volume's statuses are put right all the same.
             detach_from_volume(store, volume, None)
@@ -246,7 +265,7 @@ def _detach(store: Store, caller: Caller, volume: Volume, attachment_id: str | N
     """Cinder's API.detach: the delete protection and maintenance check, then the manager."""
     _check_detach_allowed(store, caller, volume, attachment_id, protect_in_use)
     _refuse_in_maintenance(volume, "The volume cannot be detached in maintenance mode.")
-    _detach_in_manager(store, volume, attachment_id)
+    _detach_in_manager(store, caller, volume, attachment_id)
 
 
 def detach(store: Store, caller: Caller, volume_id: str, attachment_id: str | None,
@@ -267,6 +286,17 @@ def force_detach(store: Store, caller: Caller, volume_id: str, attachment_id: st
         _check_detach_allowed(store, caller, volume, None, protect_in_use)
         _unreserve(store, volume)
         _detach(store, caller, volume, attachment_id, protect_in_use)
+
+
+# -- readonly flag --------------------------------------------------------------------------------
+def update_readonly_flag(store: Store, caller: Caller, volume_id: str, readonly: bool) -> None:
+    """os-update_readonly_flag: the readonly admin metadata of an available volume."""
+    with store.lock:
+        volume = get_volume(store, caller, volume_id)
+        if volume.status != "available":
+            raise InvalidVolume(f"Volume {volume.id} status must be available to update "
+                                f"readonly flag, but current status is: {volume.status}.")
+        volume.admin_metadata["readonly"] = str(readonly)
 
 
 # -- extend ---------------------------------------------------------------------------------------
@@ -335,7 +365,8 @@ def reimage(store: Store, caller: Caller, volume_id: str, image_id: str,
 _NOT_SWAPPED = ("id", "project_id", "admin_metadata")
 
 
-def _finish_migration(store: Store, volume: Volume, new_volume: Volume, error: bool) -> str:
+def _finish_migration(store: Store, caller: Caller, volume: Volume, new_volume: Volume,
+                      error: bool) -> str:
     """The volume manager's migrate_volume_completion for a volume mid-migration."""
     original_status = volume.previous_status or volume.status
     if error:
@@ -349,7 +380,7 @@ def _finish_migration(store: Store, volume: Volume, new_volume: Volume, error: b
     if original_status == "in-use" and volume.status != "available":
         for attachment in store.volume_attachments(volume.id):
             detached.append(copy.copy(attachment))
-            _detach_in_manager(store, volume, attachment.id)
+            _detach_in_manager(store, caller, volume, attachment.id)
     # finish_volume_migration: the source id now names the migrated volume.
     for name in Volume.__slots__:
         if name in _NOT_SWAPPED:
@@ -362,7 +393,7 @@ def _finish_migration(store: Store, volume: Volume, new_volume: Volume, error: b
     if original_status == "in-use" and status_after_swap in ("available", "reserved",
                                                                ATTACHING):
         for attachment in detached:
-            _attach_in_manager(store, volume, attachment.instance_uuid,
+            _attach_in_manager(store, caller, volume, attachment.instance_uuid,
                                attachment.attached_host, attachment.mountpoint or "",
                                attachment.attach_mode or "rw")
     volume.status = original_status
@@ -390,7 +421,7 @@ def migrate_volume_completion(store: Store, caller: Caller, volume_id: str,
             if not error:
                 for attachment in store.volume_attachments(volume.id):
                     _detach(store, caller, volume, attachment.id, protect_in_use)
-                    _attach(store, new_volume, attachment.instance_uuid,
+                    _attach(store, caller, new_volume, attachment.instance_uuid,
                             attachment.attached_host, attachment.mountpoint or "", "rw")
             return new_volume.id
         if not volume.migration_status:
@@ -401,4 +432,4 @@ def migrate_volume_completion(store: Store, caller: Caller, volume_id: str,
         if new_volume.migration_status != expected:
             raise InvalidVolume(f"Destination has migration_status "
                                 f"{new_volume.migration_status}, expected {expected}.")
-        return _finish_migration(store, volume, new_volume, error)
+        return _finish_migration(store, caller, volume, new_volume, error)

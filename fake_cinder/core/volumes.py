@@ -72,8 +72,8 @@ def visible_metadata(volume: Volume) -> dict[str, str]:
 
 
 def is_readonly(volume: Volume) -> bool:
-    """Cinder's readonly flag (admin metadata); the fake also reads it from the metadata."""
-    return visible_metadata(volume).get("readonly") == "True"
+    """Cinder's readonly flag: admin metadata (os-update_readonly_flag), not user metadata."""
+    return volume.admin_metadata.get("readonly") == "True"
 
 
 def protocol_of(store: Store, volume: Volume) -> str | None:

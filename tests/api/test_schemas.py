@@ -17,7 +17,8 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 EMPTY_RESPONSES = {"attachment_complete", "volume_delete", "volume_reset_status"}
 EMPTY_RESPONSES |= {"volume_begin_detaching", "volume_roll_detaching", "volume_reserve",
                     "volume_unreserve", "volume_terminate_connection", "volume_attach",
-                    "volume_detach", "volume_force_detach", "volume_extend", "volume_reimage"}
+                    "volume_detach", "volume_force_detach", "volume_extend", "volume_reimage",
+                    "volume_update_readonly_flag"}
 EMPTY_RESPONSES |= {"snapshot_delete", "snapshot_update_status", "encryption_delete"}
 OPERATIONS = [op for route in ROUTER.routes for op in route.operations]
 

@@ -325,11 +325,21 @@ def test_attach_without_reserve_and_to_a_host(api, admin, fake):
     assert (shown["server_id"], shown["host_name"]) == (None, "compute-1.example.org")
 
 
-def test_attaching_the_same_instance_again_adds_nothing(api, fake):
+def test_attaching_the_same_instance_again(api, admin, fake):
+    """Cinder's volume service finds the attachment and only marks the volume in-use, but
+    for a non-admin its save fails (a 500, seen on Cinder 29): the fake answers 400."""
     first = legacy_attach(api)
-    ok(act(api, "os-attach", {"instance_uuid": SERVER, "mountpoint": "/dev/vdc"}))
+    with unchanged(fake):
+        response = act(api, "os-attach", {"instance_uuid": SERVER, "mountpoint": "/dev/vdc"})
+    assert fault(response) == (
+        400, f"Invalid volume: volume {VOLUME} is already attached to {SERVER}; Cinder 29 "
+             "fails this request with a 500 unless an admin sends it")
+    ok(act(admin, "os-begin_detaching", url_project="admin"))
+    ok(act(admin, "os-attach", {"instance_uuid": SERVER, "mountpoint": "/dev/vdc"},
+           url_project="admin"))
     assert [a["id"] for a in fake.attachments()] == [first["id"]]
     assert fake.attachment(first["id"])["mountpoint"] == MOUNT
+    assert fake.volume(VOLUME)["status"] == "in-use"
 
 
 def test_a_second_instance_needs_multiattach(api, fake):
@@ -350,7 +360,8 @@ def test_multiattach_volumes_take_both_flows_side_by_side(api, fake):
 
 
 def test_readonly_volumes_attach_read_only_only(api, fake):
-    ok(api.put(f"volumes/{VOLUME}", {"volume": {"metadata": {"readonly": "True"}}}), 200)
+    ok(act(api, "os-update_readonly_flag", {"readonly": "yes"}))
+    assert api.volume()["metadata"] == {"readonly": "True"}
     with unchanged(fake):
         response = act(api, "os-attach", {"instance_uuid": SERVER, "mountpoint": MOUNT})
     assert fault(response) == (400, f"Invalid attaching mode 'rw' for volume {VOLUME}.")
@@ -413,7 +424,7 @@ def test_detach_removes_the_attachment_and_its_attached_mode(api, fake):
     assert fake.volume(VOLUME)["attach_status"] == "detached"
 
 
-@pytest.mark.parametrize("value", [None, {}, {"attachment_id": None}])
+@pytest.mark.parametrize("value", [{}, {"attachment_id": None}])
 def test_detach_without_an_id_takes_the_only_attachment(api, fake, value):
     legacy_attach(api)
     ok(act(api, "os-detach", value))
@@ -423,7 +434,7 @@ def test_detach_without_an_id_takes_the_only_attachment(api, fake, value):
 
 def test_detach_of_a_volume_without_attachments_makes_it_available(api, admin, fake):
     set_status(admin, VOLUME, status="detaching")
-    ok(act(api, "os-detach", None))
+    ok(act(api, "os-detach", {}))
     volume = fake.volume(VOLUME)
     assert (volume["status"], volume["attach_status"]) == ("available", "detached")
 
@@ -497,6 +508,9 @@ def test_attachments_api_deletes_a_legacy_attachment(api, fake):
      "('force' was unexpected)"),
     ("x", "Invalid input for field/attribute os-detach. Value: x. 'x' is not of type "
           "'object', 'null'"),
+    # Cinder's schema lets null through, then its handler fails with a 500.
+    (None, "Invalid input for field/attribute os-detach. Value: None. os-detach must be an "
+           "object (Cinder fails on null with a 500)"),
 ])
 def test_detach_body_is_validated(api, fake, value, message):
     legacy_attach(api)
@@ -597,7 +611,7 @@ def test_extend_respects_the_types_size_limits(api, admin, fake):
          "property"),
     ({"new_size": 0}, "Invalid input for field/attribute new_size. Value: 0. 0 is less than "
                       "the minimum of 1"),
-    ({"new_size": "00"}, "Invalid input for field/attribute new_size. Value: 0. 0 is less "
+    ({"new_size": "00"}, "Invalid input for field/attribute new_size. Value: 00. 0 is less "
                          "than the minimum of 1"),
     ({"new_size": "2147483648"}, "Invalid input for field/attribute new_size. Value: "
                                  "2147483648. 2147483648 is greater than the maximum of "
@@ -764,7 +778,10 @@ def test_update_name_description_and_metadata(api, fake):
     volume = body["volume"]
     assert (volume["name"], volume["description"], volume["metadata"]) == (
         "renamed", "about it", {"k": "v"})
-    assert api.volume() == volume
+    # The update's answer lacks the attributes Cinder's extensions add to show and list.
+    shown = api.volume()
+    assert shown.pop("os-vol-tenant-attr:tenant_id") == "demo"
+    assert shown == volume
     # Metadata is replaced, not merged; display_ names are the old spelling.
     body = ok(api.put(f"volumes/{VOLUME}", {"volume": {
         "display_name": "old-style", "metadata": {"other": "x"}}}), 200)
@@ -888,3 +905,49 @@ def test_concurrent_legacy_flows_on_a_live_server_lose_nothing(live_server_url, 
     assert errors == []
     assert fake.attachments(volume_id=SHARED_VOLUME) == []
     assert fake.volume(SHARED_VOLUME)["status"] == "available"
+
+
+def test_another_projects_attachment_is_unknown_to_os_detach(api, fake):
+    """Cinder looks attachments up within the caller's project: a foreign id is refused as
+    unknown (409 without a service token) and, for a service, only re-derives statuses."""
+    other = api.as_(project="other")
+    foreign_volume = fake.add_volume(project_id="other")["id"]
+    foreign = legacy_attach(other, foreign_volume)
+    legacy_attach(api)
+    with unchanged(fake):
+        assert fault(act(api, "os-detach", {"attachment_id": foreign["id"]})) == (
+            409, "Detach volume from instance  using the Compute API")
+    ok(act(api, "os-detach", {"attachment_id": foreign["id"]}, service=True))
+    assert len(fake.attachments()) == 2
+    assert fake.volume(VOLUME)["status"] == "in-use"
+    # finish_detach drops the attached_mode all the same.
+    assert fake.volume(VOLUME)["admin_metadata"] == {"readonly": "False"}
+
+
+def test_an_admins_update_answer_lacks_the_extension_attributes_too(admin):
+    body = ok(admin.put(f"volumes/{VOLUME}", {"volume": {"name": "x"}}, url_project="admin"),
+              200)
+    assert not [key for key in body["volume"] if key.startswith("os-vol-")]
+    assert body["volume"]["migration_status"] is None  # the core view's admin field stays
+
+
+def test_update_readonly_flag_needs_an_available_volume(api, fake):
+    ok(act(api, "os-update_readonly_flag", {"readonly": True}))
+    ok(act(api, "os-update_readonly_flag", {"readonly": False}))
+    assert fake.volume(VOLUME)["admin_metadata"] == {"readonly": "False"}
+    ok(act(api, "os-reserve"))
+    with unchanged(fake):
+        assert fault(act(api, "os-update_readonly_flag", {"readonly": True})) == (
+            400, f"Invalid volume: Volume {VOLUME} status must be available to update readonly "
+                 "flag, but current status is: attaching.")
+        assert fault(act(api, "os-update_readonly_flag", {})) == (
+            400, "Invalid input for field/attribute os-update_readonly_flag. Value: {}. "
+                 "'readonly' is a required property")
+
+
+def test_user_metadata_named_readonly_is_only_metadata(api):
+    ok(api.put(f"volumes/{VOLUME}", {"volume": {"metadata": {"readonly": "True"}}}), 200)
+    attachment = legacy_attach(api)
+    assert attachment["attach_mode"] == "rw"
+    # The admin metadata wins where both are shown.
+    assert api.volume()["metadata"] == {"readonly": "False", "attached_mode": "rw"}

@@ -105,3 +105,15 @@ def test_migrate_volume_completion_swaps_the_attachment(live):
     assert demo.get(VOLUME).status == "available"
     (shown,) = demo.get(new).attachments
     assert shown["server_id"] == SERVER
+
+
+def test_a_read_only_volume_attaches_read_only(live):
+    volumes = cinder(live.url).volumes
+    volumes.update_readonly_flag(VOLUME, True)
+    volumes.reserve(VOLUME)
+    with pytest.raises(cinder_exceptions.BadRequest, match="Invalid attaching mode 'rw'"):
+        volumes.attach(VOLUME, SERVER, "/dev/vdb")
+    volumes.attach(VOLUME, SERVER, "/dev/vdb", mode="ro")
+    info = volumes.initialize_connection(VOLUME, CONNECTOR)
+    assert info["data"]["access_mode"] == "ro"
+    assert volumes.get(VOLUME).metadata == {"readonly": "True", "attached_mode": "ro"}
