@@ -396,6 +396,8 @@ class FakeCinder:
         volume_id = params.get("volume_id")
         if volume_id is None and operation == "attachment_create":
             volume_id = attachment_body.get("volume_uuid") if attachment_body else None
+        elif volume_id is None and operation == "snapshot_create":
+            volume_id = (body.get("snapshot") or {}).get("volume_id")
         elif volume_id is None and attachment_id is not None:
             found = self.store.attachments.get(attachment_id)
             volume_id = found.volume_id if found else None

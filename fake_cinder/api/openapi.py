@@ -72,9 +72,7 @@ OPERATION_ERRORS: dict[str, tuple[int, ...]] = {
     "volume_force_detach": (403, 409),
     "volume_migrate_completion": (403, 409),
     "volume_reimage": (409,),
-    "volume_create": (413,),
     "volume_encryption_show": (403,),
-    "snapshot_create": (413,),
     "snapshot_update_status": (403,),
     "quota_show": (403,),
     "quota_defaults": (403,),
@@ -85,6 +83,8 @@ OPERATION_ERRORS: dict[str, tuple[int, ...]] = {
     "encryption_update": (403,),
     "encryption_delete": (403,),
 }
+# Operations that answer Cinder's 413 fault when over a quota.
+QUOTA_OPERATIONS = {"volume_create", "snapshot_create"}
 # Success statuses other than 200 (handlers return them; Operation does not declare them).
 OPERATION_SUCCESS: dict[str, int] = {
     "attachment_complete": 204,
@@ -188,6 +188,11 @@ for _endpoint, _doc in {
     "lifecycle": RouteDoc("fake_lifecycle", "Control API: an attachment's statuses"),
 }.items():
     document(f"fake_control.{_endpoint}", _doc)
+document("fake_control.get_quotas", RouteDoc(
+    "fake_quotas_show", "Control API: the quota limits set in place of Cinder's defaults"))
+document("fake_control.put_quotas", RouteDoc(
+    "fake_quotas_update", "Control API: set quota limits (defaults, per project)",
+    errors=_CONTROL_ERRORS, response="fake_quotas_show.response"))
 
 
 # -- which rule is what ---------------------------------------------------------------------------
@@ -355,9 +360,13 @@ def _parameters(described: DescribedRoute, schemas: SchemaRegistry,
 
 
 # -- responses ----------------------------------------------------------------------------------
-def _error_response(status: int, fault: str | None = None) -> dict[str, Any]:
+def _error_response(status: int, fault: str | None = None,
+                    quota: bool = False) -> dict[str, Any]:
     if fault is not None and status != 413:
         schema: dict[str, Any] = {"$ref": COMPONENT + fault}
+    elif quota and status == 413:
+        # A body over the size limit (WebOb's shape), or over a quota (Cinder's overLimit).
+        schema = {"anyOf": [{"$ref": COMPONENT + FAULT}, {"$ref": COMPONENT + WEBOB_FAULT}]}
     elif status in _WEBOB_ONLY:
         schema = {"$ref": COMPONENT + WEBOB_FAULT}
     elif status in _EITHER:
@@ -384,7 +393,8 @@ def _responses(described: DescribedRoute, schemas: SchemaRegistry) -> dict[str, 
             success["content"] = {JSON: {"schema": schema}}
         responses[str(status)] = success
     for status in sorted(doc.errors):
-        responses[str(status)] = _error_response(status, doc.fault)
+        responses[str(status)] = _error_response(
+            status, doc.fault, quota=bool(QUOTA_OPERATIONS & set(_operation_names(described))))
     return responses
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from .context import Caller
 from .errors import BadRequest, InvalidInput, NotFound, VolumeTypeNotFound
+from .listing import DB_MAX_INT
 from .models import Encryption, Volume
 from .state import Store
 from .volumes import get_volume
@@ -37,15 +38,22 @@ def _in_use(store: Store, type_id: str) -> bool:
 
 
 def key_size(value: Any) -> int | None:
-    """Cinder's key_size format (an integer or an integer string), then int()."""
+    """Cinder's key_size: its format (oslo's is_int_like), the schema's bounds, which
+    Cinder's validator applies to integer strings too, then int()."""
     if value is None:
         return None
-    if isinstance(value, bool):
-        raise InvalidInput("key_size must be an integer.")
     try:
-        return int(str(value).strip())
+        size = int(value)
     except ValueError:
-        raise InvalidInput("key_size must be an integer.") from None
+        size = None
+    if isinstance(value, bool) or size is None or str(size) != str(value):
+        raise InvalidInput("key_size must be an integer.")
+    for beyond, bound, relation in ((size < 0, 0, "less than the minimum"),
+                                    (size > DB_MAX_INT, DB_MAX_INT, "greater than the maximum")):
+        if beyond:
+            raise BadRequest(f"Invalid input for field/attribute key_size. Value: {value}. "
+                             f"{value} is {relation} of {bound}")
+    return size
 
 
 def specs_view(encryption: Encryption | None) -> dict[str, Any]:

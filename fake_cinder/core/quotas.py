@@ -149,6 +149,29 @@ def check_volume_create(store: Store, project_id: str, size: int,
         _reserve(store, project_id, "volumes", size, _deltas("volumes", size, volume_type))
 
 
+def check_volume_extend(store: Store, caller_project_id: str, volume_project_id: str,
+                        new_size: int, increase: int, volume_type: VolumeType | None) -> None:
+    """Cinder's _extend: the per-volume limit (the caller's project), then the reservation
+    of the increase (the volume's project), whose refusal always names the project's
+    gigabytes quota, even when a volume type's was exceeded."""
+    with store.lock:
+        per_volume = limits(store, caller_project_id)["per_volume_gigabytes"]
+        if 0 <= per_volume < new_size:
+            raise QuotaError(f"Requested volume size {new_size}G is larger than maximum "
+                             f"allowed limit {per_volume}G.")
+        deltas = {"gigabytes": increase}
+        if volume_type is not None:
+            deltas[type_resource("gigabytes", volume_type)] = increase
+        limit = limits(store, volume_project_id)
+        used = usage(store, volume_project_id)
+        if any(limit.get(name, -1) >= 0 and limit[name] < delta + used.get(name, 0)
+               for name, delta in deltas.items()):
+            raise QuotaError(
+                "Requested volume or snapshot exceeds allowed gigabytes quota. Requested "
+                f"{increase}G, quota is {limit['gigabytes']}G and {used['gigabytes']}G has "
+                "been consumed.")
+
+
 def check_snapshot_create(store: Store, project_id: str, size: int,
                           volume_type: VolumeType | None) -> None:
     with store.lock:

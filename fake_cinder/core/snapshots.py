@@ -20,7 +20,7 @@ from typing import Any
 from . import quotas
 from .context import Caller
 from .errors import BadRequest, InvalidVolume, NotFound
-from .listing import ListQuery, check_sort_keys
+from .listing import ListQuery, bool_param, check_sort_keys
 from .models import Snapshot
 from .state import Store
 from .volumes import get_volume
@@ -43,7 +43,7 @@ MODEL_COLUMNS = {
     "display_name": "name", "display_description": "description",
     "created_at": "created_at", "updated_at": "updated_at",
     "volume_type_id": "volume_type_id", "encryption_key_id": "encryption_key_id",
-    "metadata": "metadata",
+    "metadata": "metadata", "use_quota": "use_quota",
 }
 
 
@@ -173,8 +173,11 @@ def check_progress(progress: Any) -> None:
 
 # -- listing --------------------------------------------------------------------------------------
 def filter_values(filters: Mapping[str, str]) -> dict[str, Any]:
-    """The metadata filter is a Python literal (a dict); the others are strings."""
+    """The metadata filter is a Python literal (a dict), use_quota a boolean; the
+    others are strings."""
     values: dict[str, Any] = dict(filters)
+    if "use_quota" in values:
+        values["use_quota"] = bool_param(values, "use_quota")
     if "metadata" in values:
         with contextlib.suppress(ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             values["metadata"] = ast.literal_eval(values["metadata"])
@@ -183,7 +186,10 @@ def filter_values(filters: Mapping[str, str]) -> dict[str, Any]:
 
 def _matches(snapshot: Snapshot, filters: Mapping[str, Any]) -> bool:
     for key, wanted in filters.items():
-        if key == "metadata":
+        if key == "use_quota":
+            if wanted is not True:  # every snapshot of the fake counts against quota
+                return False
+        elif key == "metadata":
             if not isinstance(wanted, dict) or any(
                     snapshot.metadata.get(str(k)) != v for k, v in wanted.items()):
                 return False
@@ -204,7 +210,8 @@ def list_snapshots(store: Store, caller: Caller, query: ListQuery,
         if query.matches_nothing:
             return [], 0
         marker = get_snapshot(store, caller, query.marker) if query.marker else None
-        check_sort_keys(query, {k: v for k, v in MODEL_COLUMNS.items() if k != "metadata"})
+        check_sort_keys(query, {k: v for k, v in MODEL_COLUMNS.items()
+                                if k not in ("metadata", "use_quota")})
         snapshots = [copy.copy(s) for s in store.snapshots.values()
                      if query.all_tenants or s.project_id == caller.project_id]
         total = sum(1 for s in snapshots if _matches(s, filters))
@@ -225,4 +232,6 @@ def rename_params(query: ListQuery) -> None:
     query.sort_keys = ["display_name" if k == "name" else k for k in query.sort_keys]
     if "name" in query.filters:
         query.filters["display_name"] = query.filters.pop("name")
+    if "consumes_quota" in query.filters:  # Cinder's process_general_filtering
+        query.filters["use_quota"] = query.filters.pop("consumes_quota")
     query.matches_nothing = any(key not in MODEL_COLUMNS for key in query.filters)

@@ -129,9 +129,11 @@ def test_encrypted_volume_metadata_and_attach(admin, api, fake):
     volume_id = api.new_volume("luks")
     volume = api.volume(volume_id)
     assert volume["encrypted"] is True
+    assert "encryption_key_id" not in api.as_(version="3.63").volume(volume_id)
     metadata = api.get(f"volumes/{volume_id}/encryption").get_json()
     assert metadata == {**SPECS, "encryption_key_id": metadata["encryption_key_id"]}
     assert len(metadata["encryption_key_id"]) == 36
+    assert volume["encryption_key_id"] == metadata["encryption_key_id"]  # from 3.64
     attachment = api.create(volume_id, SERVER, connector=CONNECTOR)
     shown = api.show(attachment["id"])
     assert shown["connection_info"]["encrypted"] is True
@@ -146,6 +148,7 @@ def test_encrypted_volume_metadata_and_attach(admin, api, fake):
 def test_unencrypted_volume_metadata(api):
     assert api.get(f"volumes/{VOLUME}/encryption").get_json() == {"encryption_key_id": None}
     assert api.volume()["encrypted"] is False
+    assert "encryption_key_id" not in api.volume()
     response = api.get(f"volumes/{UNKNOWN}/encryption")
     assert fault(response) == (404, f"Volume {UNKNOWN} could not be found.")
 
@@ -177,3 +180,17 @@ def test_a_state_names_the_type_by_name(fake):
     (row,) = loaded.dump()["encryption"]
     assert row["volume_type_id"] == "c2b7d1ef-4e6f-4a8b-8d2c-3f5e7a9b1c03"
     assert row["cipher"] is None and row["key_size"] is None
+
+
+@pytest.mark.parametrize(("key_size", "message"), [
+    (" 12 ", "Invalid input received: key_size must be an integer."),
+    ("-1", "Invalid input for field/attribute key_size. Value: -1. -1 is less than the "
+           "minimum of 0"),
+    ("2147483648", "Invalid input for field/attribute key_size. Value: 2147483648. "
+                   "2147483648 is greater than the maximum of 2147483647"),
+])
+def test_key_size_strings_are_checked_as_numbers(admin, fake, key_size, message):
+    type_id = new_type(admin)
+    before = fake.dump()
+    assert fault(encrypt(admin, type_id, key_size=key_size)) == (400, message)
+    assert fake.dump() == before

@@ -308,3 +308,31 @@ def test_control_api_sets_quotas(fake, client):
     assert fault(bad) == (400, "Invalid input received: Bad key(s) in quota set: nope")
     assert fake.dump() == before
     assert client.put("/_fake/quotas", json=[1]).status_code == 400
+
+
+def test_extend_quota_check_for_the_volume_actions(fake):
+    """core.quotas.check_volume_extend, for os-extend: Cinder names the gigabytes quota."""
+    store = fake.store
+    ceph = store.find_volume_type("ceph")
+    fake.set_quotas("demo", gigabytes=10, gigabytes_ceph=5)
+    quotas.check_volume_extend(store, "demo", "demo", 5, 1, ceph)
+    with pytest.raises(quotas.QuotaError) as refused:
+        quotas.check_volume_extend(store, "demo", "demo", 6, 2, ceph)
+    assert refused.value.message == ("Requested volume or snapshot exceeds allowed gigabytes "
+                                     "quota. Requested 2G, quota is 10G and 7G has been "
+                                     "consumed.")
+    assert refused.value.status == 413
+    fake.set_quotas(per_volume_gigabytes=4)
+    with pytest.raises(quotas.QuotaError, match="Requested volume size 5G is larger than "
+                                                "maximum allowed limit 4G."):
+        quotas.check_volume_extend(store, "demo", "demo", 5, 1, None)
+
+
+def test_openapi_documents_the_quota_413s(client):
+    paths = client.get("/openapi.json").get_json()["paths"]
+    for path in ("/v3/{project_id}/volumes", "/v3/{project_id}/snapshots"):
+        schema = paths[path]["post"]["responses"]["413"]["content"]["application/json"][
+            "schema"]
+        assert {"$ref": "#/components/schemas/fault.response"} in schema["anyOf"]
+    assert "anyOf" not in paths["/v3/{project_id}/attachments"]["post"]["responses"]["413"][
+        "content"]["application/json"]["schema"]

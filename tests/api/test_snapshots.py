@@ -4,7 +4,7 @@ and the volume delete they block."""
 from __future__ import annotations
 
 import pytest
-from support import CONNECTOR, SERVER, UNKNOWN, VOLUME, fault
+from support import CEPH_VOLUME, CONNECTOR, SERVER, UNKNOWN, VOLUME, fault
 
 from fake_cinder.api.snapshots import SNAPSHOT_IN_USE_FLAG_MSG
 
@@ -299,3 +299,33 @@ def test_cascade_by_a_member_refused_for_other_projects_snapshots(api, admin, fa
     assert fault(response) == (400, VOLUME_DELETE_REFUSED)
     assert admin.delete(f"volumes/{VOLUME}", query={"cascade": "true"}).status_code == 202
     assert fake.snapshots() == []
+
+
+def test_consumes_quota_filter_from_3_65(api):
+    created = snap(api)
+    assert [s["id"] for s in api.get("snapshots", query={"consumes_quota": "true"}).get_json()[
+        "snapshots"]] == [created["id"]]
+    assert api.get("snapshots", query={"consumes_quota": "false"}).get_json()[
+        "snapshots"] == []
+    response = api.get("snapshots", query={"consumes_quota": "maybe"})
+    assert fault(response) == (400, "Value 'maybe' for 'use_quota' is not a boolean.")
+    # Before 3.65 it is dropped, so it filters nothing.
+    assert len(api.as_(version="3.64").get("snapshots", query={"consumes_quota": "false"})
+               .get_json()["snapshots"]) == 1
+
+
+def test_faults_and_the_journal_name_snapshot_operations(api, fake):
+    with fake.inject("snapshot_create", status=503, volume_id=VOLUME) as handle:
+        response = api.post("snapshots", {"snapshot": {"volume_id": VOLUME}})
+        assert response.status_code == 503
+        assert fake.snapshots() == []
+        other = api.post("snapshots", {"snapshot": {"volume_id": CEPH_VOLUME}})
+        assert other.status_code == 202
+        assert handle.fired == 1
+    created = snap(api)
+    api.get(f"snapshots/{created['id']}")
+    api.delete(f"snapshots/{created['id']}")
+    operations = [e.operation for e in fake.journal.entries()]
+    assert operations[-4:] == ["snapshot_create", "snapshot_create", "snapshot_show",
+                               "snapshot_delete"]
+    assert [e.status for e in fake.journal.entries("snapshot_create")] == [503, 202, 202]
