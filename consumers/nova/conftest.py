@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 from cinderclient import client as cinder_client
-from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3
 from nova import exception
 from nova.volume import cinder
 
@@ -21,6 +19,7 @@ from .nova_setup import (
     admin_context,
     compute_context,
     load_nova_conf,
+    password_session,
     unload_nova_conf,
     user_context,
     wait_for,
@@ -64,14 +63,8 @@ class Nova:
         """python-cinderclient as the cloud admin: volume types and the like, which
         Nova never creates itself."""
         if self._operator is None:
-            credentials = self.target.admin
-            auth = v3.Password(auth_url=self.target.auth_url,
-                               username=credentials.username, password=credentials.password,
-                               project_name=credentials.project_name,
-                               user_domain_name=credentials.user_domain_name,
-                               project_domain_name=credentials.project_domain_name)
             self._operator = cinder_client.Client(
-                "3.66", session=ks_session.Session(auth=auth),
+                "3.66", session=password_session(self.target, self.target.admin),
                 region_name=self.target.region)
         return self._operator
 

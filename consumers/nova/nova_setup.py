@@ -96,13 +96,18 @@ def unload_nova_conf() -> None:
     CONF.clear()
 
 
-def keystone_token(target: Target, credentials: Credentials) -> str:
-    """A user's Keystone token, as the user's client gets it before calling Nova."""
+def password_session(target: Target, credentials: Credentials) -> ks_session.Session:
+    """A keystoneauth1 session logged in to the target's Keystone as ``credentials``."""
     auth = v3.Password(auth_url=target.auth_url, username=credentials.username,
                        password=credentials.password, project_name=credentials.project_name,
                        user_domain_name=credentials.user_domain_name,
                        project_domain_name=credentials.project_domain_name)
-    return ks_session.Session(auth=auth).get_token()
+    return ks_session.Session(auth=auth)
+
+
+def keystone_token(target: Target, credentials: Credentials) -> str:
+    """A user's Keystone token, as the user's client gets it before calling Nova."""
+    return password_session(target, credentials).get_token()
 
 
 def user_context(target: Target, credentials: Credentials | None = None

@@ -9,20 +9,14 @@ import uuid
 
 import pytest
 from cinderclient import exceptions as cinder_exceptions
-from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3
 
 from .conftest import Nova
-from .nova_setup import CONNECTOR, noauth_context
+from .nova_setup import CONNECTOR, noauth_context, password_session
 from .target import Credentials, Target
 
 
 def _project_id(target: Target, credentials: Credentials) -> str:
-    auth = v3.Password(auth_url=target.auth_url, username=credentials.username,
-                       password=credentials.password, project_name=credentials.project_name,
-                       user_domain_name=credentials.user_domain_name,
-                       project_domain_name=credentials.project_domain_name)
-    return ks_session.Session(auth=auth).get_project_id()
+    return password_session(target, credentials).get_project_id()
 
 
 def _owner(nova: Nova, volume_id: str) -> str:
