@@ -63,9 +63,13 @@ class Nova:
         """python-cinderclient as the cloud admin: volume types and the like, which
         Nova never creates itself."""
         if self._operator is None:
+            session = password_session(self.target, self.target.admin)
+            endpoint = self.target.cinder_endpoint
+            if endpoint:
+                endpoint = endpoint % {"project_id": session.get_project_id()}
             self._operator = cinder_client.Client(
-                "3.66", session=password_session(self.target, self.target.admin),
-                region_name=self.target.region)
+                "3.66", session=session, region_name=self.target.region,
+                endpoint_override=endpoint)
         return self._operator
 
     def volume_type(self, name: str, extra_specs: dict[str, str]) -> Any:

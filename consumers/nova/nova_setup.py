@@ -68,10 +68,12 @@ def nova_conf_text(target: Target, config: NovaConfig) -> str:
               f"os_region_name = {target.region}", "catalog_info = volumev3::publicURL"]
     if config.http_retries is not None:
         cinder.append(f"http_retries = {config.http_retries}")
+    # oslo.config interpolates "$x": Nova's templates use "%(project_id)s" only.
     if config.noauth:
         assert target.noauth_endpoint is not None
-        # oslo.config interpolates "$x": Nova's template uses "%(project_id)s" only.
         cinder.append(f"endpoint_template = {target.noauth_endpoint}")
+    elif target.cinder_endpoint:
+        cinder.append(f"endpoint_template = {target.cinder_endpoint}")
     service_user = ["[service_user]",
                     f"send_service_user_token = {config.send_service_user_token}",
                     *_auth_section(target, target.service)]

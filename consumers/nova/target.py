@@ -7,13 +7,17 @@ the deployment that ``$NOVA_CONSUMER_TARGET`` describes.
      "member":  {"username": "demo",  "password": "...", "project_name": "demo"},
      "admin":   {"username": "admin", "password": "...", "project_name": "admin"},
      "service": {"username": "nova",  "password": "...", "project_name": "service"},
-     "noauth_endpoint": null, "image_id": "<an active Glance image that fits 1 GiB>"}
+     "noauth_endpoint": null, "image_id": "<an active Glance image that fits 1 GiB>",
+     "cinder_endpoint": null}
 
 ``service`` is Nova's own user (its ``[cinder]`` and ``[service_user]`` sections): it
 needs the ``service`` role, as in a devstack. ``noauth_endpoint`` is a Cinder that
 accepts noauth tokens (``http://host:8776/v3/%(project_id)s``, Nova's
 ``[cinder] endpoint_template``); null skips the noauth tests. ``image_id`` is the image
-the re-image tests write (the fake has no Glance and takes any id).
+the re-image tests write (the fake has no Glance and takes any id). ``cinder_endpoint``
+(``http://host:port/v3/%(project_id)s``) is for a Cinder that the Keystone catalog does
+not list: Nova then reaches it through ``[cinder] endpoint_template``, and the admin's
+client through an endpoint override; null: the catalog's ``volumev3``.
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ class Target:
     region: str = "RegionOne"
     noauth_endpoint: str | None = None
     image_id: str = "3e1a8f0c-5b7d-4a2e-9c61-7d2f4b8e0a15"
+    cinder_endpoint: str | None = None
     fake: Any = None
 
     @classmethod
@@ -76,7 +81,8 @@ class Target:
                    admin=Credentials.from_dict(data["admin"]),
                    service=Credentials.from_dict(data["service"]),
                    noauth_endpoint=data.get("noauth_endpoint"),
-                   image_id=data.get("image_id", cls.image_id), fake=fake)
+                   image_id=data.get("image_id", cls.image_id),
+                   cinder_endpoint=data.get("cinder_endpoint"), fake=fake)
 
 
 @contextlib.contextmanager
