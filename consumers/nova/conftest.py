@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from cinderclient import client as cinder_client
+from cinderclient import exceptions as cinder_exceptions
 from nova import exception
 from nova.volume import cinder
 
@@ -96,8 +97,12 @@ class Nova:
 
     def wait_volume(self, volume_id: str, status: str, *, context: Any = None
                     ) -> dict[str, Any]:
-        return wait_for(lambda: self.api._api.get(context or self.ctx, volume_id),
-                        lambda volume: volume["status"] == status,
+        def ready(volume: dict[str, Any]) -> bool:
+            if volume["status"].startswith("error") and not status.startswith("error"):
+                raise AssertionError(f"volume {volume_id} went {volume['status']}, "
+                                     f"not {status}")
+            return volume["status"] == status
+        return wait_for(lambda: self.api._api.get(context or self.ctx, volume_id), ready,
                         what=f"volume {volume_id} {status}")
 
     def wait_gone(self, volume_id: str) -> None:
@@ -123,6 +128,19 @@ class Nova:
                 self.operator.volumes.reset_state(volume_id, "available")
             with contextlib.suppress(Exception):
                 self.operator.volumes.delete(volume_id, cascade=True)
+        # Cinder deletes in the background: wait, so the next test's usage is settled.
+        for volume_id in self.created:
+            with contextlib.suppress(AssertionError):
+                wait_for(lambda v=volume_id: _is_gone(self.operator.volumes, v), bool,
+                         what=f"volume {volume_id} deleted")
+
+
+def _is_gone(manager: Any, resource_id: str) -> bool:
+    try:
+        manager.get(resource_id)
+    except cinder_exceptions.NotFound:
+        return True
+    return False
 
 
 @pytest.fixture

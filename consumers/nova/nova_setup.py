@@ -63,7 +63,7 @@ def _auth_section(target: Target, credentials: Credentials) -> list[str]:
             *credentials.conf_lines()]
 
 
-def nova_conf_text(target: Target, config: NovaConfig) -> str:
+def nova_conf_text(target: Target, config: NovaConfig, lock_path: Path) -> str:
     cinder = ["[cinder]", *_auth_section(target, target.service),
               f"os_region_name = {target.region}", "catalog_info = volumev3::publicURL"]
     if config.http_retries is not None:
@@ -81,12 +81,17 @@ def nova_conf_text(target: Target, config: NovaConfig) -> str:
                  *_auth_section(target, target.service),
                  f"region_name = {target.region}", "memcached_servers = ",
                  "service_token_roles_required = True"]
-    return "\n".join(["[DEFAULT]", "", *cinder, "", *service_user, "", *authtoken, ""])
+    # os-brick's connection locks (shared targets) are external locks, as on a compute host.
+    concurrency = ["[oslo_concurrency]", f"lock_path = {lock_path}"]
+    return "\n".join(["[DEFAULT]", "", *cinder, "", *service_user, "", *authtoken, "",
+                      *concurrency, ""])
 
 
 def load_nova_conf(path: Path, target: Target, config: NovaConfig) -> None:
     """Write nova.conf and parse it into Nova's global CONF, as a Nova service starts."""
-    path.write_text(nova_conf_text(target, config), encoding="utf-8")
+    lock_path = path.parent / "locks"
+    lock_path.mkdir(exist_ok=True)
+    path.write_text(nova_conf_text(target, config, lock_path), encoding="utf-8")
     CONF(args=[], project="nova", default_config_files=[str(path)])
     # Nova caches its auth plugins and sessions per config group: start afresh.
     nova_context.reset_globals()

@@ -14,9 +14,9 @@ the deployment that ``$NOVA_CONSUMER_TARGET`` describes.
 needs the ``service`` role, as in a devstack. ``noauth_endpoint`` is a Cinder that
 accepts noauth tokens (``http://host:8776/v3/%(project_id)s``, Nova's
 ``[cinder] endpoint_template``); null skips the noauth tests. ``image_id`` is the image
-the re-image tests write (the fake has no Glance and takes any id). ``cinder_endpoint``
-(``http://host:port/v3/%(project_id)s``) is for a Cinder that the Keystone catalog does
-not list: Nova then reaches it through ``[cinder] endpoint_template``, and the admin's
+the re-image tests write (null skips them; the fake has no Glance and takes any id).
+``cinder_endpoint`` (``http://host:port/v3``) is for a Cinder that the Keystone catalog
+does not list: Nova then reaches it through ``[cinder] endpoint_template``, and the admin's
 client through an endpoint override; null: the catalog's ``volumev3``.
 """
 
@@ -37,6 +37,10 @@ FAKE_USERS = {
     "admin": {"username": "admin", "password": "admin", "project_name": "admin"},
     "service": {"username": "nova", "password": "nova", "project_name": "service"},
 }
+
+
+# The fake has no Glance: any image id does.
+FAKE_IMAGE = "3e1a8f0c-5b7d-4a2e-9c61-7d2f4b8e0a15"
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ class Target:
     service: Credentials
     region: str = "RegionOne"
     noauth_endpoint: str | None = None
-    image_id: str = "3e1a8f0c-5b7d-4a2e-9c61-7d2f4b8e0a15"
+    image_id: str | None = None
     cinder_endpoint: str | None = None
     fake: Any = None
 
@@ -81,7 +85,7 @@ class Target:
                    admin=Credentials.from_dict(data["admin"]),
                    service=Credentials.from_dict(data["service"]),
                    noauth_endpoint=data.get("noauth_endpoint"),
-                   image_id=data.get("image_id", cls.image_id),
+                   image_id=data.get("image_id"),
                    cinder_endpoint=data.get("cinder_endpoint"), fake=fake)
 
 
@@ -100,5 +104,5 @@ def open_target() -> Iterator[Target]:
     fake = FakeCinder(fixture_path("default.json"))
     with fake.serve() as live:
         yield Target.from_dict({"auth_url": f"{live.url}/identity", **FAKE_USERS,
-                                "noauth_endpoint": f"{live.url}/v3/%(project_id)s"},
-                               fake=fake)
+                                "noauth_endpoint": f"{live.url}/v3/%(project_id)s",
+                                "image_id": FAKE_IMAGE}, fake=fake)
