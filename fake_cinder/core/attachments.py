@@ -49,10 +49,13 @@ def show_attachment(store: Store, caller: Caller, attachment_id: str) -> Attachm
 
 
 # -- the driver call ------------------------------------------------------------------------------
-def connection_properties(store: Store, volume: Volume,
-                          connector: dict[str, Any]) -> dict[str, Any]:
+def connection_properties(store: Store, volume: Volume, connector: dict[str, Any],
+                          admin: bool = False) -> dict[str, Any]:
     """What Cinder's volume manager returns from initialize_connection: the driver's
-    answer, with the keys _parse_connection_options adds to its ``data``."""
+    answer, with the keys _parse_connection_options adds to its ``data``.
+
+    Cinder loads a volume's admin metadata (readonly, attached_mode) only for an admin's
+    request, so only then do they set the access mode (seen on Cinder 29)."""
     protocol = backend.normalize_protocol(protocol_of(store, volume))
     try:
         driver_info = backend.initialize_connection(protocol, volume.id, volume.size, connector)
@@ -61,8 +64,8 @@ def connection_properties(store: Store, volume: Volume,
     data = dict(driver_info.get("data", {}))
     data["qos_specs"] = None
     # The mode of the last legacy os-attach, else the readonly flag decides.
-    data["access_mode"] = volume.admin_metadata.get("attached_mode") or (
-        "ro" if is_readonly(volume) else "rw")
+    data["access_mode"] = ((volume.admin_metadata.get("attached_mode")
+                            or ("ro" if is_readonly(volume) else "rw")) if admin else "rw")
     if data.get("encrypted") is None:
         data["encrypted"] = volume.encryption_key_id is not None
     volume_type = store.volume_types.get(volume.volume_type_id or "")
@@ -74,10 +77,10 @@ def connection_properties(store: Store, volume: Volume,
 
 
 def build_connection_info(store: Store, volume: Volume, attachment_id: str,
-                          connector: dict[str, Any]) -> dict[str, Any]:
+                          connector: dict[str, Any], admin: bool = False) -> dict[str, Any]:
     """What Cinder's volume manager returns from attachment_update: the connection
     properties with their data flattened, plus the keys the manager adds itself."""
-    properties = connection_properties(store, volume, connector)
+    properties = connection_properties(store, volume, connector, admin)
     info = properties.pop("data")
     info.update(properties)
     info["attachment_id"] = attachment_id
@@ -149,8 +152,8 @@ def create_attachment(store: Store, caller: Caller, volume_id: str,
                 f"The Volume {volume.id} currently has a status of: {volume.status} ")
         attachment_id = store.clock.new_id()
         # Ask the driver before reserving, so a bad connector changes nothing.
-        connection_info = (build_connection_info(store, volume, attachment_id, connector)
-                           if connector else {})
+        connection_info = (build_connection_info(store, volume, attachment_id, connector,
+                                                 caller.is_admin) if connector else {})
         _reserve(store, volume, instance_uuid)
         now = store.clock.now()
         attachment = Attachment(id=attachment_id, volume_id=volume.id,
@@ -188,7 +191,8 @@ def update_attachment(store: Store, caller: Caller, attachment_id: str,
         if (len(siblings) > 1 and not is_multiattach(store, volume)
                 and any(a.connection_info for a in siblings)):
             raise ResourceConflict(f"duplicate connectors detected on volume {volume.id}")
-        connection_info = build_connection_info(store, volume, attachment.id, connector)
+        connection_info = build_connection_info(store, volume, attachment.id, connector,
+                                                caller.is_admin)
         response = copy.copy(attachment)
         _connect(store, volume, attachment, connector, connection_info)
         response.connection_info = connection_info

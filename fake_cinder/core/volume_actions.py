@@ -116,7 +116,7 @@ def initialize_connection(store: Store, caller: Caller, volume_id: str,
                                        "maintenance mode.")
         # A string connector has none of the keys a driver requires.
         host = connector if isinstance(connector, dict) else {}
-        info = connection_properties(store, volume, host)
+        info = connection_properties(store, volume, host, caller.is_admin)
         multipath = host.get("enforce_multipath", False)
         info["data"]["enforce_multipath"] = multipath  # the manager's
         info["enforce_multipath"] = multipath  # and the API's own copy

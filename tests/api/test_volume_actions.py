@@ -44,8 +44,8 @@ def legacy_attach(api: Api, volume_id: str = VOLUME, instance: str = SERVER,
     if mode:
         body["mode"] = mode
     ok(act(api, "os-attach", body, volume_id, **kw))
-    return next(a for a in api.listing(detail=True, query={"volume_id": volume_id})
-                if a["instance"] == instance)
+    listed = api.listing(detail=True, query={"volume_id": volume_id}, version="3.71")
+    return next(a for a in listed if a["instance"] == instance)
 
 
 def new_flow_attach(api: Api, volume_id: str = VOLUME, instance: str = SERVER) -> dict:
@@ -367,8 +367,27 @@ def test_readonly_volumes_attach_read_only_only(api, fake):
     assert fault(response) == (400, f"Invalid attaching mode 'rw' for volume {VOLUME}.")
     attachment = legacy_attach(api, mode="ro")
     assert attachment["attach_mode"] == "ro"
-    info = ok(act(api, "os-initialize_connection", {"connector": CONNECTOR}), 200)
-    assert info["connection_info"]["data"]["access_mode"] == "ro"
+
+
+def test_only_admins_connections_see_the_attached_mode(api, admin):
+    """Cinder loads admin metadata for admins' requests only: a member's connection is
+    "rw" whatever the flag and mode (seen on Cinder 29), an admin's follows them."""
+    ok(act(api, "os-update_readonly_flag", {"readonly": True}))
+    legacy_attach(api, SHARED_VOLUME, SERVER, mode="ro")
+
+    def access_mode(caller: Api, **kw: Any) -> str:
+        info = ok(act(caller, "os-initialize_connection", {"connector": CONNECTOR},
+                      SHARED_VOLUME, **kw), 200)
+        return info["connection_info"]["data"]["access_mode"]
+
+    assert access_mode(api) == "rw"
+    assert access_mode(admin, url_project="admin") == "ro"
+    member_attachment = api.create(SHARED_VOLUME, SERVER2, connector=CONNECTOR)
+    assert member_attachment["connection_info"]["access_mode"] == "rw"
+    api.complete(member_attachment["id"])
+    admin_attachment = admin.create(SHARED_VOLUME, None, connector=CONNECTOR,
+                                    url_project="admin")
+    assert admin_attachment["connection_info"]["access_mode"] == "ro"
 
 
 def test_a_reserved_volume_attached_in_another_mode_is_refused(api, fake):
@@ -379,12 +398,6 @@ def test_a_reserved_volume_attached_in_another_mode_is_refused(api, fake):
     assert fault(response) == (400, "Invalid volume: being attached by different mode")
     ok(act(api, "os-attach", {"instance_uuid": SERVER2, "mountpoint": MOUNT, "mode": "ro"},
            SHARED_VOLUME))
-
-
-def test_the_attached_mode_sets_the_access_mode_of_later_connections(api):
-    legacy_attach(api, SHARED_VOLUME, SERVER, mode="ro")
-    attachment = api.create(SHARED_VOLUME, SERVER2, connector=CONNECTOR)
-    assert attachment["connection_info"]["access_mode"] == "ro"
 
 
 @pytest.mark.parametrize(("value", "message"), [
@@ -951,3 +964,37 @@ def test_user_metadata_named_readonly_is_only_metadata(api):
     assert attachment["attach_mode"] == "rw"
     # The admin metadata wins where both are shown.
     assert api.volume()["metadata"] == {"readonly": "False", "attached_mode": "rw"}
+
+
+@pytest.mark.parametrize("version", [None, "3.0", "3.27"])
+def test_the_legacy_flow_needs_no_microversion(api, fake, version):
+    """Nova's cinderclient sends 3.0 for these (no header means 3.0 too)."""
+    old = api.as_(version=version)
+    legacy_attach(old)
+    ok(act(old, "os-begin_detaching"))
+    ok(act(old, "os-detach", {}))
+    ok(act(old, "os-terminate_connection", {"connector": CONNECTOR}))
+    assert fake.volume(VOLUME)["status"] == "available"
+
+
+def test_a_finished_migration_of_an_in_use_volume_keeps_its_attachment(api, admin, fake):
+    """A retype of an attached volume: the source's attachments are detached and attached
+    again under the source id once the target's data is swapped in."""
+    target = "7b1e0c3a-0000-4000-8000-00000000beef"
+    attachment = legacy_attach(api)
+    state = fake.dump()
+    (source,) = [v for v in state["volumes"] if v["id"] == VOLUME]
+    source.update(status="retyping", previous_status="in-use", migration_status="migrating")
+    state["volumes"].append({"id": target, "project_id": "demo", "size": 1,
+                             "status": "available", "host": "other-host@lvm#pool",
+                             "migration_status": f"target:{VOLUME}",
+                             "created_at": "2026-01-01T00:00:00.000000"})
+    fake.load(state)
+    assert ok(completion(admin, VOLUME, target), 200) == {"save_volume_id": VOLUME}
+    volume = admin.volume(VOLUME, url_project="admin")
+    assert (volume["status"], volume["migration_status"], volume["os-vol-host-attr:host"]) == (
+        "in-use", "success", "other-host@lvm#pool")
+    (shown,) = volume["attachments"]
+    assert (shown["server_id"], shown["device"]) == (SERVER, MOUNT)
+    assert shown["attachment_id"] != attachment["id"]  # attached again: a new record
+    assert [v["id"] for v in fake.volumes() if v["id"] == target] == []
