@@ -41,7 +41,10 @@ def encryption_show_key(req: ApiRequest) -> Result:
 def encryption_create(req: ApiRequest) -> Result:
     answer = _body(req)  # Cinder's schema (key_size's format) comes before the policy
     _require_admin(req, "create")
-    core.create(req.fake.store, req.params["type_id"], answer["encryption"])
+    created = core.create(req.fake.store, req.params["type_id"], answer["encryption"])
+    # Cinder's database layer adds the row's ids to the dict it answers with.
+    answer["encryption"].update(volume_type_id=created.volume_type_id,
+                                encryption_id=created.encryption_id)
     return 200, answer
 
 

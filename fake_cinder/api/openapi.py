@@ -74,6 +74,8 @@ OPERATION_ERRORS: dict[str, tuple[int, ...]] = {
     "volume_reimage": (409,),
     "volume_encryption_show": (403,),
     "snapshot_update_status": (403,),
+    "snapshot_reset_status": (403,),
+    "snapshot_force_delete": (403,),
     "quota_show": (403,),
     "quota_defaults": (403,),
     "quota_update": (403,),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -144,6 +145,27 @@ def snapshot_update_status(req: ApiRequest) -> Result:
     return 202, None
 
 
+def _admin_action(action: str) -> Callable[[Caller], None]:
+    def authorize(caller: Caller) -> None:
+        if not caller.is_admin:
+            raise CinderError(f"Policy doesn't allow volume_extension:snapshot_admin_actions:"
+                              f"{action} to be performed.", status=403)
+    return authorize
+
+
+def snapshot_reset_status(req: ApiRequest) -> Result:
+    core.reset_status(req.fake.store, req.caller, req.params["snapshot_id"],
+                      req.body["os-reset_status"]["status"],
+                      authorize=_admin_action("reset_status"))
+    return 202, None
+
+
+def snapshot_force_delete(req: ApiRequest) -> Result:
+    core.delete_snapshot(req.fake.store, req.caller, req.params["snapshot_id"], force=True,
+                         authorize_force=_admin_action("force_delete"))
+    return 202, None
+
+
 def register(router: Router) -> None:
     router.add("POST", "snapshots", Operation("snapshot_create", snapshot_create,
                                               validates_body=True))
@@ -155,4 +177,8 @@ def register(router: Router) -> None:
                                                               snapshot_delete))
     router.add_actions("snapshots/<snapshot_id>/action", {
         "os-update_snapshot_status": Operation("snapshot_update_status",
-                                               snapshot_update_status, validates_body=True)})
+                                               snapshot_update_status, validates_body=True),
+        "os-reset_status": Operation("snapshot_reset_status", snapshot_reset_status,
+                                     validates_body=True),
+        "os-force_delete": Operation("snapshot_force_delete", snapshot_force_delete,
+                                     validates_body=True)})

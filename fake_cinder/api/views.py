@@ -110,6 +110,7 @@ def volume_detail(volume: Volume, volume_type: VolumeType | None,
         view["cluster_name"] = None
     if version >= V3_63:
         view["volume_type_id"] = volume.volume_type_id
+    view["snapshot_id"] = volume.snapshot_id
     if version >= V3_64 and volume.encryption_key_id:
         view["encryption_key_id"] = volume.encryption_key_id
     if version >= V3_65:

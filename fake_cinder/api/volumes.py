@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from ..core import snapshots as snapshot_rules
 from ..core import volumes as core
 from ..core.context import Caller
 from ..core.errors import BadRequest, CinderError, InvalidInput
@@ -118,6 +119,11 @@ def volume_create(req: ApiRequest) -> Result:
     if body.get("volume_type"):
         # Cinder's controller looks the type up before anything else.
         core.lookup_volume_type(req.fake.store, req.caller, body["volume_type"])
+    # Then the snapshot to create it from, whose size is the default size.
+    snapshot = (snapshot_rules.get_snapshot(req.fake.store, req.caller, body["snapshot_id"])
+                if body.get("snapshot_id") is not None else None)
+    if size is None and snapshot is not None:
+        size = snapshot.size
     if body.get("multiattach") is not None and str(body["multiattach"]).lower() in TRUE_STRINGS:
         raise BadRequest("multiattach parameter has been removed. The default behavior is to "
                          "use multiattach enabled volume types. Contact your administrator "
@@ -131,7 +137,8 @@ def volume_create(req: ApiRequest) -> Result:
                      else texts["display_description"]),
         volume_type=body.get("volume_type"), metadata=metadata,
         availability_zone=body.get("availability_zone"),
-        protocol=metadata.get(core.PROTOCOL_METADATA_KEY), check_quota=True)
+        protocol=metadata.get(core.PROTOCOL_METADATA_KEY), check_quota=True,
+        snapshot=snapshot)
     return 202, {"volume": _volume_view(req, volume)}
 
 

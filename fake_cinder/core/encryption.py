@@ -81,7 +81,7 @@ def get_spec(store: Store, type_id: str, key: str) -> dict[str, Any]:
     return {key: specs[key]}
 
 
-def create(store: Store, type_id: str, specs: Mapping[str, Any]) -> None:
+def create(store: Store, type_id: str, specs: Mapping[str, Any]) -> Encryption:
     """POST types/{id}/encryption, checks in Cinder's order: in use, the type, exists."""
     with store.lock:
         size = key_size(specs.get("key_size"))
@@ -90,10 +90,11 @@ def create(store: Store, type_id: str, specs: Mapping[str, Any]) -> None:
         _check_type(store, type_id)
         if type_id in store.encryptions:
             raise BadRequest(f"Volume type encryption for type {type_id} already exists.")
-        store.encryptions[type_id] = Encryption(
+        encryption = store.encryptions[type_id] = Encryption(
             volume_type_id=type_id, encryption_id=store.clock.new_id(),
             provider=specs["provider"], control_location=specs["control_location"],
             cipher=specs.get("cipher"), key_size=size, created_at=store.clock.now())
+        return encryption
 
 
 def update(store: Store, type_id: str, specs: Mapping[str, Any]) -> None:

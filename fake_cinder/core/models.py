@@ -54,6 +54,7 @@ class Volume:
     attach_status: str = DETACHED
     name: str | None = None
     description: str | None = None
+    snapshot_id: str | None = None  # the snapshot it was created from
     user_id: str | None = None
     volume_type_id: str | None = None
     multiattach: bool = False

@@ -32,12 +32,14 @@ RETRY_AFTER = {"Retry-After": "0"}  # Cinder's QuotaError headers
 
 
 class QuotaError(CinderError):
-    """Cinder's QuotaError: a 413 with Retry-After 0 (repeated as retryAfter in the body)."""
+    """Cinder's QuotaError: a 413 with Retry-After 0 (repeated as retryAfter in the body).
+    Cinder's fault middleware, which answers these, puts the exception's class name
+    before the message: ``kind`` is that name."""
 
     status = 413
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, headers=RETRY_AFTER)
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(f"{kind}: {message}", headers=RETRY_AFTER)
 
 
 def type_resource(part: str, volume_type: VolumeType) -> str:
@@ -127,15 +129,18 @@ def _reserve(store: Store, project_id: str, resource: str, size: int,
     for over in overs:
         if "gigabytes" in over:
             raise QuotaError(
+                "VolumeSizeExceedsAvailableQuota",
                 f"Requested volume or snapshot exceeds allowed {over} quota. Requested "
                 f"{size}G, quota is {limit[over]}G and {used[over]}G has been consumed.")
         if resource in over:
             if resource == "volumes":
-                raise QuotaError(f"Maximum number of volumes allowed ({limit[over]}) "
+                raise QuotaError("VolumeLimitExceeded",
+                                 f"Maximum number of volumes allowed ({limit[over]}) "
                                  f"exceeded for quota '{over}'.")
-            raise QuotaError(f"Maximum number of snapshots allowed ({limit[over]}) exceeded")
+            raise QuotaError("SnapshotLimitExceeded",
+                             f"Maximum number of snapshots allowed ({limit[over]}) exceeded")
     if overs:
-        raise QuotaError(f"Unexpected over quota on {', '.join(overs)}.")
+        raise QuotaError("UnexpectedOverQuota", f"Unexpected over quota on {', '.join(overs)}.")
 
 
 def check_volume_create(store: Store, project_id: str, size: int,
@@ -144,7 +149,8 @@ def check_volume_create(store: Store, project_id: str, size: int,
     with store.lock:
         per_volume = limits(store, project_id)["per_volume_gigabytes"]
         if 0 <= per_volume < size:
-            raise QuotaError(f"Requested volume size {size}G is larger than maximum allowed "
+            raise QuotaError("VolumeSizeExceedsLimit",
+                             f"Requested volume size {size}G is larger than maximum allowed "
                              f"limit {per_volume}G.")
         _reserve(store, project_id, "volumes", size, _deltas("volumes", size, volume_type))
 
@@ -157,7 +163,8 @@ def check_volume_extend(store: Store, caller_project_id: str, volume_project_id:
     with store.lock:
         per_volume = limits(store, caller_project_id)["per_volume_gigabytes"]
         if 0 <= per_volume < new_size:
-            raise QuotaError(f"Requested volume size {new_size}G is larger than maximum "
+            raise QuotaError("VolumeSizeExceedsLimit",
+                             f"Requested volume size {new_size}G is larger than maximum "
                              f"allowed limit {per_volume}G.")
         deltas = {"gigabytes": increase}
         if volume_type is not None:
@@ -167,6 +174,7 @@ def check_volume_extend(store: Store, caller_project_id: str, volume_project_id:
         if any(limit.get(name, -1) >= 0 and limit[name] < delta + used.get(name, 0)
                for name, delta in deltas.items()):
             raise QuotaError(
+                "VolumeSizeExceedsAvailableQuota",
                 "Requested volume or snapshot exceeds allowed gigabytes quota. Requested "
                 f"{increase}G, quota is {limit['gigabytes']}G and {used['gigabytes']}G has "
                 "been consumed.")
@@ -186,7 +194,7 @@ def _integer(key: str, value: Any) -> int:
     try:
         number = int(str(value))
     except ValueError:
-        raise BadRequest(f"{key} must be an integer.") from None
+        raise BadRequest(f"{key} must be an integer") from None
     if number < -1:
         raise BadRequest(f"{key} must be >= -1")
     if number > DB_MAX_INT:

@@ -366,7 +366,7 @@ def _in_added_part(error: StateError, current: dict[str, Any]) -> StateError:
     match = re.match(r"^\$\.(\w+)\[(\d+)\](.*)$", error.path)
     if match is None or match.group(1) not in SECTIONS:
         return error
-    index = int(match.group(2)) - len(current[match.group(1)])
+    index = int(match.group(2)) - len(current.get(match.group(1), []))
     return StateError(error.source, f"$.{match.group(1)}[{index}]{match.group(3)}",
                       error.problem)
 

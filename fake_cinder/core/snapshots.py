@@ -21,7 +21,7 @@ from . import quotas
 from .context import Caller
 from .errors import BadRequest, InvalidVolume, NotFound
 from .listing import ListQuery, bool_param, check_sort_keys
-from .models import Snapshot
+from .models import SNAPSHOT_STATUSES, Snapshot
 from .state import Store
 from .volumes import get_volume
 
@@ -126,11 +126,16 @@ def show_snapshot(store: Store, caller: Caller, snapshot_id: str) -> Snapshot:
         return copy.copy(get_snapshot(store, caller, snapshot_id))
 
 
-def delete_snapshot(store: Store, caller: Caller, snapshot_id: str) -> None:
-    """Cinder's delete_snapshot; the backend's delete follows at once."""
+def delete_snapshot(store: Store, caller: Caller, snapshot_id: str, force: bool = False,
+                    authorize_force: Callable[[Caller], None] = lambda caller: None) -> None:
+    """Cinder's delete_snapshot; the backend's delete follows at once. ``force``
+    (os-force_delete; ``authorize_force`` checks its policy once the snapshot is found)
+    skips the status condition."""
     with store.lock:
         snapshot = get_snapshot(store, caller, snapshot_id)
-        if snapshot.status not in DELETABLE_STATUSES:
+        if force:
+            authorize_force(caller)
+        elif snapshot.status not in DELETABLE_STATUSES:
             raise InvalidSnapshot("Snapshot status must be available or error and must not "
                                   "be part of a group.")
         del store.snapshots[snapshot.id]
@@ -154,6 +159,19 @@ def update_status(store: Store, caller: Caller, snapshot_id: str, status: str,
         snapshot.status = status
         if progress:
             snapshot.progress = progress
+        snapshot.updated_at = store.clock.now()
+
+
+def reset_status(store: Store, caller: Caller, snapshot_id: str, status: str,
+                 authorize: Callable[[Caller], None] = lambda caller: None) -> None:
+    """The admin action os-reset_status: any of Cinder's snapshot statuses (any case)."""
+    if not status or status.lower() not in SNAPSHOT_STATUSES:
+        raise BadRequest(f"Snapshot status: {status} is invalid, valid statuses are: "
+                         f"{SNAPSHOT_STATUSES!r}.")
+    with store.lock:
+        snapshot = get_snapshot(store, caller, snapshot_id)
+        authorize(caller)
+        snapshot.status = status.lower()
         snapshot.updated_at = store.clock.now()
 
 

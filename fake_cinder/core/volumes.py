@@ -18,7 +18,7 @@ from .errors import (
     VolumeTypeNotFound,
 )
 from .listing import FALSE_STRINGS, TRUE_STRINGS, ListQuery, check_sort_keys
-from .models import ATTACHED, Volume, VolumeType
+from .models import ATTACHED, Snapshot, Volume, VolumeType
 from .state import Store
 from .uuids import is_uuid_like
 
@@ -161,13 +161,20 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
                   availability_zone: str | None = None, bootable: bool = False,
                   protocol: str | None = None, status: str = "available",
                   volume_id: str | None = None, multiattach: bool | None = None,
-                  check_quota: bool = False) -> Volume:
+                  check_quota: bool = False, snapshot: Snapshot | None = None) -> Volume:
     """Create a volume that is immediately available (the fake has no scheduler);
     ``check_quota``: Cinder's quota reservation (the API's creates), under the same lock.
-    A volume of an encrypted type gets a new encryption key id."""
+    A volume of an encrypted type gets a new encryption key id. From a ``snapshot``: its
+    volume type unless another is asked for, at least its size, bootable as its volume."""
     with store.lock:
-        found = (lookup_volume_type(store, caller, volume_type) if volume_type
-                 else default_volume_type(store))
+        if volume_type:
+            found = lookup_volume_type(store, caller, volume_type)
+        elif snapshot is not None and snapshot.volume_type_id in store.volume_types:
+            found = store.volume_types[snapshot.volume_type_id]
+        else:
+            found = default_volume_type(store)
+        if snapshot is not None:
+            bootable = _check_snapshot_source(store, snapshot, found, size) or bootable
         # Cinder's create flow: _extract_size, then the availability zone.
         if size is None or size < 1:
             raise InvalidInput(f"Volume size '{size}' must be an integer and greater than 0")
@@ -185,8 +192,37 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
             multiattach=found.multiattach if multiattach is None else multiattach,
             bootable=bootable, availability_zone=availability_zone or "nova",
             metadata=dict(metadata or {}), created_at=now, updated_at=now, protocol=protocol,
+            snapshot_id=snapshot.id if snapshot is not None else None,
             encryption_key_id=store.clock.new_id() if found.id in store.encryptions else None)
         return store.add_volume(volume)
+
+
+def _check_snapshot_source(store: Store, snapshot: Snapshot, volume_type: VolumeType,
+                           size: int | None) -> bool:
+    """Cinder's checks of a volume created from a snapshot, in its order: a type whose
+    encryption differs from the snapshot's, the snapshot's status, the size. Returns
+    whether the snapshot's volume was bootable."""
+    if (volume_type.id != snapshot.volume_type_id
+            and _encryption_specs(store, volume_type.id)
+            != _encryption_specs(store, snapshot.volume_type_id)):
+        raise InvalidInput(f"Invalid volume_type provided: {volume_type.id} (requested type "
+                           "is not compatible; recommend omitting the type argument).")
+    if snapshot.status != "available":
+        raise BadRequest("Invalid snapshot: Originating snapshot status must be one of "
+                         "'available' values")
+    if size is not None and 0 < size < snapshot.size:
+        raise InvalidInput(f"Volume size '{size}'GB cannot be smaller than the snapshot size "
+                           f"{snapshot.size}GB. They must be >= original snapshot size.")
+    origin = store.volumes.get(snapshot.volume_id)
+    return bool(origin and origin.bootable)
+
+
+def _encryption_specs(store: Store, type_id: str | None) -> tuple[Any, ...] | None:
+    encryption = store.encryptions.get(type_id or "")
+    if encryption is None:
+        return None
+    return (encryption.cipher, encryption.key_size, encryption.provider,
+            encryption.control_location)
 
 
 def get_volume(store: Store, caller: Caller, volume_id: str) -> Volume:

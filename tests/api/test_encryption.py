@@ -28,7 +28,9 @@ def test_create_show_update_delete(admin):
     assert admin.get(f"types/{type_id}/encryption").get_json() == {}
     response = encrypt(admin, type_id, key_size="512", extra="kept")
     assert response.status_code == 200
-    assert response.get_json() == {"encryption": {**SPECS, "key_size": 512, "extra": "kept"}}
+    created = response.get_json()["encryption"]
+    assert created == {**SPECS, "key_size": 512, "extra": "kept", "volume_type_id": type_id,
+                       "encryption_id": created["encryption_id"]}
     shown = admin.get(f"types/{type_id}/encryption").get_json()
     assert {k: shown[k] for k in SPECS} == {**SPECS, "key_size": 512}
     assert shown["volume_type_id"] == type_id

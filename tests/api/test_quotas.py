@@ -85,8 +85,8 @@ def test_volume_count_quota(api, fake):
     assert create_volume(api).status_code == 202
     before = fake.dump()
     response = create_volume(api)
-    assert fault(response) == (413, "Maximum number of volumes allowed (4) exceeded for "
-                                    "quota 'volumes'.")
+    assert fault(response) == (413, "VolumeLimitExceeded: Maximum number of volumes allowed "
+                                    "(4) exceeded for quota 'volumes'.")
     assert response.get_json()["overLimit"]["retryAfter"] == "0"
     assert response.headers["Retry-After"] == "0"
     assert fake.dump() == before
@@ -95,28 +95,28 @@ def test_volume_count_quota(api, fake):
 def test_gigabytes_quota_comes_first(api, fake):
     fake.set_quotas("demo", volumes=3, gigabytes=10)
     response = create_volume(api, size=5)
-    assert fault(response) == (413, "Requested volume or snapshot exceeds allowed gigabytes "
-                                    "quota. Requested 5G, quota is 10G and 7G has been "
-                                    "consumed.")
+    assert fault(response) == (413, "VolumeSizeExceedsAvailableQuota: Requested volume or "
+                                    "snapshot exceeds allowed gigabytes quota. Requested 5G, "
+                                    "quota is 10G and 7G has been consumed.")
 
 
 def test_volume_type_quotas(api, fake):
     fake.set_quotas("demo", volumes_ceph=1, gigabytes_multiattach=3)
     response = create_volume(api, volume_type="ceph")
-    assert fault(response) == (413, "Maximum number of volumes allowed (1) exceeded for "
-                                    "quota 'volumes_ceph'.")
+    assert fault(response) == (413, "VolumeLimitExceeded: Maximum number of volumes allowed "
+                                    "(1) exceeded for quota 'volumes_ceph'.")
     response = create_volume(api, size=2, volume_type="multiattach")
-    assert fault(response) == (413, "Requested volume or snapshot exceeds allowed "
-                                    "gigabytes_multiattach quota. Requested 2G, quota is 3G "
-                                    "and 2G has been consumed.")
+    assert fault(response) == (413, "VolumeSizeExceedsAvailableQuota: Requested volume or "
+                                    "snapshot exceeds allowed gigabytes_multiattach quota. "
+                                    "Requested 2G, quota is 3G and 2G has been consumed.")
     assert create_volume(api, size=1, volume_type="multiattach").status_code == 202
 
 
 def test_per_volume_gigabytes(api, fake):
     fake.set_quotas(per_volume_gigabytes=5)
     response = create_volume(api, size=6)
-    assert fault(response) == (413, "Requested volume size 6G is larger than maximum allowed "
-                                    "limit 5G.")
+    assert fault(response) == (413, "VolumeSizeExceedsLimit: Requested volume size 6G is "
+                                    "larger than maximum allowed limit 5G.")
     assert create_volume(api, size=5).status_code == 202
 
 
@@ -131,15 +131,17 @@ def test_snapshot_quotas(api, fake):
     body = {"snapshot": {"volume_id": VOLUME}}
     assert api.post("snapshots", body).status_code == 202
     response = api.post("snapshots", body)
-    assert fault(response) == (413, "Maximum number of snapshots allowed (1) exceeded")
+    assert fault(response) == (413, "SnapshotLimitExceeded: Maximum number of snapshots "
+                                    "allowed (1) exceeded")
     fake.set_quotas("demo", snapshots=-1, gigabytes=9)
     response = api.post("snapshots", {"snapshot": {"volume_id": CEPH_VOLUME}})
-    assert fault(response) == (413, "Requested volume or snapshot exceeds allowed gigabytes "
-                                    "quota. Requested 4G, quota is 9G and 8G has been "
-                                    "consumed.")
+    assert fault(response) == (413, "VolumeSizeExceedsAvailableQuota: Requested volume or "
+                                    "snapshot exceeds allowed gigabytes quota. Requested 4G, "
+                                    "quota is 9G and 8G has been consumed.")
     fake.set_quotas("demo", gigabytes=-1, snapshots_ceph=0)
     response = api.post("snapshots", {"snapshot": {"volume_id": CEPH_VOLUME}})
-    assert fault(response) == (413, "Maximum number of snapshots allowed (0) exceeded")
+    assert fault(response) == (413, "SnapshotLimitExceeded: Maximum number of snapshots "
+                                    "allowed (0) exceeded")
     assert len(fake.snapshots()) == 1
 
 
@@ -228,7 +230,7 @@ def test_members_cannot_update_quotas(api, fake):
 
 @pytest.mark.parametrize(("quota_set", "message"), [
     ({"volumes": 5, "bogus": 1}, "Invalid input received: Bad key(s) in quota set: bogus"),
-    ({"volumes": "many"}, "volumes must be an integer."),
+    ({"volumes": "many"}, "volumes must be an integer"),
     ({"volumes": -2}, "volumes must be >= -1"),
     ({"volumes": 2**31}, "volumes must be <= 2147483647"),
 ])
@@ -318,13 +320,14 @@ def test_extend_quota_check_for_the_volume_actions(fake):
     quotas.check_volume_extend(store, "demo", "demo", 5, 1, ceph)
     with pytest.raises(quotas.QuotaError) as refused:
         quotas.check_volume_extend(store, "demo", "demo", 6, 2, ceph)
-    assert refused.value.message == ("Requested volume or snapshot exceeds allowed gigabytes "
-                                     "quota. Requested 2G, quota is 10G and 7G has been "
-                                     "consumed.")
+    assert refused.value.message == ("VolumeSizeExceedsAvailableQuota: Requested volume or "
+                                     "snapshot exceeds allowed gigabytes quota. Requested 2G, "
+                                     "quota is 10G and 7G has been consumed.")
     assert refused.value.status == 413
     fake.set_quotas(per_volume_gigabytes=4)
-    with pytest.raises(quotas.QuotaError, match="Requested volume size 5G is larger than "
-                                                "maximum allowed limit 4G."):
+    with pytest.raises(quotas.QuotaError, match="VolumeSizeExceedsLimit: Requested volume "
+                                                "size 5G is larger than maximum allowed "
+                                                "limit 4G."):
         quotas.check_volume_extend(store, "demo", "demo", 5, 1, None)
 
 
@@ -336,3 +339,21 @@ def test_openapi_documents_the_quota_413s(client):
         assert {"$ref": "#/components/schemas/fault.response"} in schema["anyOf"]
     assert "anyOf" not in paths["/v3/{project_id}/attachments"]["post"]["responses"]["413"][
         "content"]["application/json"]["schema"]
+
+
+def test_parallel_snapshot_creates_never_exceed_the_quota(fake, live_server_url):
+    fake.set_quotas("demo", snapshots=5)
+    headers = {"X-User-Id": "demo", "X-Project-Id": "demo", "X-Roles": "member",
+               "OpenStack-API-Version": "volume 3.71"}
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def create(volume_id: str) -> None:
+        response = requests.post(f"{live_server_url}/v3/demo/snapshots", headers=headers,
+                                 json={"snapshot": {"volume_id": volume_id}}, timeout=30)
+        with lock:
+            statuses.append(response.status_code)
+
+    run_threads(create, [(VOLUME,), (CEPH_VOLUME,)] * 8)
+    assert statuses.count(202) == 5 and statuses.count(413) == 11
+    assert len(fake.snapshots()) == 5

@@ -329,3 +329,106 @@ def test_faults_and_the_journal_name_snapshot_operations(api, fake):
     assert operations[-4:] == ["snapshot_create", "snapshot_create", "snapshot_show",
                                "snapshot_delete"]
     assert [e.status for e in fake.journal.entries("snapshot_create")] == [503, 202, 202]
+
+
+def test_state_files_carry_snapshots(fake):
+    from fake_cinder import FakeCinder
+    from fake_cinder.core.snapshot import StateError
+
+    fake.add_snapshot(VOLUME, name="kept", status="creating")
+    state = fake.dump()
+    (row,) = state["snapshots"]
+    assert (row["name"], row["status"], row["progress"], row["size"]) == (
+        "kept", "creating", "0%", 1)
+    again = FakeCinder(state)
+    assert again.dump() == state
+    # Left out, the project, size and type come from the volume.
+    minimal = {**state, "snapshots": [{"id": UNKNOWN, "volume_id": CEPH_VOLUME}]}
+    (loaded,) = FakeCinder(minimal).snapshots()
+    assert (loaded["project_id"], loaded["size"], loaded["status"]) == ("demo", 4, "available")
+    with pytest.raises(StateError, match=r"\$\.snapshots\[0\]\.volume_id: unknown volume"):
+        FakeCinder({**state, "snapshots": [{"id": UNKNOWN, "volume_id": SERVER}]})
+    # Added to a state without snapshots, the error points into the added part.
+    plain = FakeCinder(fake.dump() | {"snapshots": []})
+    with pytest.raises(StateError, match=r"\$\.snapshots\[0\]\.volume_id"):
+        plain.load({"snapshots": [{"id": UNKNOWN, "volume_id": SERVER}]}, replace=False)
+    plain.load({"snapshots": [{"id": UNKNOWN, "volume_id": VOLUME}]}, replace=False)
+    assert [s["id"] for s in plain.snapshots()] == [UNKNOWN]
+    plain.reset("demo")
+    assert plain.snapshots() == []
+    again.reset("demo")  # back to its fixtures' snapshot
+    assert [s["id"] for s in again.snapshots()] == [row["id"]]
+
+
+# -- volumes from snapshots ------------------------------------------------------------------------
+def test_volume_from_a_snapshot_takes_its_size_type_and_bootable(api, fake):
+    fake.store.volumes[CEPH_VOLUME].bootable = True
+    created = snap(api, CEPH_VOLUME)
+    response = api.post("volumes", {"volume": {"snapshot_id": created["id"]}})
+    assert response.status_code == 202, response.get_json()
+    volume = response.get_json()["volume"]
+    assert (volume["snapshot_id"], volume["size"], volume["volume_type"]) == (
+        created["id"], 4, "ceph")
+    assert volume["bootable"] == "true"
+    assert api.volume(volume["id"])["snapshot_id"] == created["id"]
+    bigger = api.post("volumes", {"volume": {"snapshot_id": created["id"], "size": 6,
+                                             "volume_type": "multiattach"}})
+    assert bigger.get_json()["volume"]["size"] == 6
+
+
+def test_volume_from_a_snapshot_refusals(api, admin, fake):
+    created = snap(api, CEPH_VOLUME)
+    response = api.post("volumes", {"volume": {"snapshot_id": created["id"], "size": 2}})
+    assert fault(response) == (400, "Invalid input received: Volume size '2'GB cannot be "
+                                    "smaller than the snapshot size 4GB. They must be >= "
+                                    "original snapshot size.")
+    response = api.post("volumes", {"volume": {"snapshot_id": UNKNOWN}})
+    assert fault(response) == (404, f"Snapshot {UNKNOWN} could not be found.")
+    busy = fake.add_snapshot(VOLUME, status="creating")["id"]
+    response = api.post("volumes", {"volume": {"snapshot_id": busy}})
+    assert fault(response) == (400, "Invalid snapshot: Originating snapshot status must be "
+                                    "one of 'available' values")
+    luks = admin.post("types", {"volume_type": {"name": "luks"}}).get_json()["volume_type"]
+    fake.set_volume_type_encryption("luks")
+    response = api.post("volumes", {"volume": {"snapshot_id": created["id"],
+                                               "volume_type": "luks"}})
+    assert fault(response) == (400, f"Invalid input received: Invalid volume_type provided: "
+                                    f"{luks['id']} (requested type is not compatible; "
+                                    "recommend omitting the type argument).")
+    assert len(fake.volumes(project_id="demo")) == 3
+
+
+# -- admin actions ---------------------------------------------------------------------------------
+def test_admins_reset_a_snapshots_status_and_force_delete_it(api, admin, fake):
+    created = snap(api)
+    path = f"snapshots/{created['id']}/action"
+    response = admin.post(path, {"os-reset_status": {"status": "CREATING"}})
+    assert (response.status_code, response.get_data()) == (202, b"")
+    assert fake.snapshot(created["id"])["status"] == "creating"
+    # Now Nova can report on it.
+    assert update_status(api, created["id"], status="available").status_code == 202
+    admin.post(path, {"os-reset_status": {"status": "deleting"}})
+    assert fault(api.delete(f"snapshots/{created['id']}"))[0] == 400
+    response = admin.post(path, {"os-force_delete": {}})
+    assert (response.status_code, response.get_data()) == (202, b"")
+    assert fake.snapshots() == []
+
+
+def test_snapshot_admin_actions_refusals(api, admin, fake):
+    created = snap(api)
+    path = f"snapshots/{created['id']}/action"
+    before = fake.snapshot(created["id"])
+    response = admin.post(path, {"os-reset_status": {"status": "broken"}})
+    assert fault(response) == (400, "Snapshot status: broken is invalid, valid statuses are: "
+                                    "('error', 'available', 'creating', 'deleting', "
+                                    "'deleted', 'updating', 'error_deleting', 'unmanaging', "
+                                    "'backing-up', 'restoring').")
+    response = api.post(path, {"os-reset_status": {"status": "error"}})
+    assert fault(response) == (403, "Policy doesn't allow volume_extension:snapshot_admin_"
+                                    "actions:reset_status to be performed.")
+    response = api.post(path, {"os-force_delete": None})
+    assert fault(response) == (403, "Policy doesn't allow volume_extension:snapshot_admin_"
+                                    "actions:force_delete to be performed.")
+    response = admin.post(f"snapshots/{UNKNOWN}/action", {"os-force_delete": {}})
+    assert fault(response) == (404, f"Snapshot {UNKNOWN} could not be found.")
+    assert fake.snapshot(created["id"]) == before

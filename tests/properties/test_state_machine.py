@@ -98,8 +98,8 @@ class AttachmentMachine(RuleBasedStateMachine):
             # Cinder's default quota of 10 volumes per project.
             assert created.status == 413, created
             assert created.body["overLimit"]["message"] == (
-                f"Maximum number of volumes allowed ({VOLUME_QUOTA}) exceeded for quota "
-                "'volumes'.")
+                f"VolumeLimitExceeded: Maximum number of volumes allowed ({VOLUME_QUOTA}) "
+                "exceeded for quota 'volumes'.")
             return multiple()
         assert created.status == 202, created
         volume = created.body["volume"]
