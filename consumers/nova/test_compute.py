@@ -14,7 +14,7 @@ from nova.conf import CONF
 from nova.virt import block_device
 
 from .conftest import Nova
-from .nova_setup import CONNECTOR
+from .nova_setup import CONNECTOR, wait_for
 from .test_encryption import ENCRYPTION, encrypted_type
 
 
@@ -170,27 +170,60 @@ def test_a_hypervisor_without_multiattach_refuses_before_connecting(nova: Nova) 
     assert nova.api.attachment_get(nova.ctx, attachment)["connection_info"] == {}
 
 
+def boot_bdm(server: Any, source_type: str, size: int, **fields: Any) -> Any:
+    """The root BDM of a server booted from a volume nova-compute creates."""
+    return objects.BlockDeviceMapping(
+        source_type=source_type, destination_type="volume", volume_id=None,
+        attachment_id=None, instance_uuid=server.uuid, device_name="/dev/vda",
+        connection_info=None, delete_on_termination=True, no_device=False, boot_index=0,
+        disk_bus="virtio", device_type="disk", guest_format=None, volume_size=size,
+        volume_type=None, **fields)
+
+
+def waiter(nova: Nova) -> Any:
+    """compute manager's _await_block_device_map_created: poll until available."""
+    def wait_available(context: Any, volume_id: str) -> None:
+        nova.created.append(volume_id)
+        nova.wait_volume(volume_id, "available", context=context)
+    return wait_available
+
+
 @pytest.mark.covers("create", "get", "attachment_create", "attachment_update",
                     "attachment_complete")
 def test_boot_from_a_blank_volume(nova: Nova) -> None:
     """A BDM of a blank volume: nova-compute creates the volume, waits for it, makes
     the attachment and attaches it."""
     server, hypervisor = instance(), Hypervisor()
-    bdm = objects.BlockDeviceMapping(
-        source_type="blank", destination_type="volume", volume_id=None, attachment_id=None,
-        instance_uuid=server.uuid, device_name="/dev/vda", connection_info=None,
-        delete_on_termination=True, no_device=False, boot_index=0, disk_bus="virtio",
-        device_type="disk", guest_format=None, volume_size=2, volume_type=None,
-        snapshot_id=None, image_id=None)
-    blank = block_device.DriverVolBlankBlockDevice(bdm)
+    blank = block_device.DriverVolBlankBlockDevice(
+        boot_bdm(server, "blank", 2, snapshot_id=None, image_id=None))
+    blank.attach(nova.compute_ctx, server, nova.api, hypervisor, wait_func=waiter(nova))
 
-    def wait_available(context: Any, volume_id: str) -> None:
-        nova.created.append(volume_id)
-        nova.wait_volume(volume_id, "available", context=context)
-    blank.attach(nova.compute_ctx, server, nova.api, hypervisor, wait_func=wait_available)
-
-    volume_id = blank.volume_id
-    booted = nova.api.get(nova.ctx, volume_id)
+    booted = nova.api.get(nova.ctx, blank.volume_id)
     assert booted["size"] == 2 and booted["status"] == "in-use"
     assert booted["attachments"][server.uuid]["mountpoint"] == "/dev/vda"
     assert booted["display_name"] == f"{server.uuid}-blank-vol"
+
+
+@pytest.mark.covers("get_snapshot", "get", "create", "attachment_create",
+                    "attachment_update", "attachment_complete")
+def test_boot_from_a_volume_snapshot(nova: Nova) -> None:
+    """A BDM of a snapshot: nova-compute reads the snapshot and its volume's type,
+    creates the volume from it, waits, and attaches it."""
+    source = nova.create_volume(1, volume_type=nova.multiattach_type().name)
+    snapshot = nova.api.create_snapshot(nova.ctx, source["id"], "golden", "")
+    wait_for(lambda: nova.api._api.get_snapshot(nova.ctx, snapshot["id"]),
+             lambda found: found["status"] == "available", what="the snapshot")
+    server, hypervisor = instance(), Hypervisor()
+    from_snapshot = block_device.DriverVolSnapshotBlockDevice(
+        boot_bdm(server, "snapshot", 1, snapshot_id=snapshot["id"]))
+    from_snapshot.attach(nova.compute_ctx, server, nova.api, hypervisor,
+                         wait_func=waiter(nova))
+
+    booted = nova.api.get(nova.ctx, from_snapshot.volume_id)
+    assert booted["snapshot_id"] == snapshot["id"]
+    assert booted["volume_type_id"] == source["volume_type_id"]  # the original's type
+    assert booted["multiattach"] is True
+    assert booted["status"] == "in-use"
+    # At boot the driver plugs the disk while spawning: the BDM carries the connection.
+    assert from_snapshot["connection_info"]["serial"] == booted["id"]
+    assert hypervisor.attached == {}

@@ -36,10 +36,7 @@ def wait_snapshot_gone(nova: Nova, snapshot_id: str) -> None:
 
 def creating_snapshot(nova: Nova, volume_id: str) -> dict[str, Any]:
     """A snapshot Cinder left 'creating' for Nova, as a remotefs driver does: the
-    operator resets one (os-reset_status); the fake, which has no snapshot
-    os-reset_status, makes one so."""
-    if nova.target.fake is not None:
-        return nova.target.fake.add_snapshot(volume_id, status="creating")
+    operator resets one (os-reset_status)."""
     made = nova.api._api.create_snapshot(nova.ctx, volume_id, "assisted", "")
     wait_snapshot(nova, made["id"], "available")
     nova.operator.volume_snapshots.reset_state(made["id"], "creating")
@@ -47,7 +44,7 @@ def creating_snapshot(nova: Nova, volume_id: str) -> dict[str, Any]:
 
 
 @pytest.mark.covers("create_snapshot", "get_snapshot", "get_all_snapshots",
-                    "delete_snapshot", "delete")
+                    "delete_snapshot", "delete", "create")
 def test_snapshot_lifecycle(nova: Nova) -> None:
     volume = nova.create_volume(2)
     created = nova.api.create_snapshot(nova.ctx, volume["id"], "snap", "of the volume")
@@ -60,6 +57,17 @@ def test_snapshot_lifecycle(nova: Nova) -> None:
     assert shown["id"] == created["id"] and shown["project_id"] == nova.ctx.project_id
     listed = {s["id"]: s for s in nova.api.get_all_snapshots(nova.ctx)}
     assert listed[created["id"]]["volume_id"] == volume["id"]
+
+    # A volume from the snapshot (Nova's boot from a volume snapshot).
+    restored = nova.api.create(nova.ctx, 2, "restored", "", snapshot={"id": created["id"]})
+    nova.created.append(restored["id"])
+    assert restored["snapshot_id"] == created["id"]
+    nova.wait_volume(restored["id"], "available")
+    with pytest.raises(exception.InvalidInput,
+                       match="cannot be smaller than the snapshot size 2GB"):
+        nova.api.create(nova.ctx, 1, "too-small", "", snapshot={"id": created["id"]})
+    nova.api.delete(nova.ctx, restored["id"])
+    nova.wait_gone(restored["id"])
 
     with pytest.raises(exception.InvalidInput, match="have snapshots"):
         nova.api.delete(nova.ctx, volume["id"])  # Cinder keeps a volume with snapshots
@@ -103,7 +111,7 @@ def test_assisted_snapshot_status_updates(nova: Nova) -> None:
 
 
 @pytest.mark.covers("get_snapshot", "delete_snapshot", "update_snapshot_status",
-                    "create_snapshot", "create_snapshot_force")
+                    "create_snapshot", "create_snapshot_force", "create")
 def test_missing_snapshots_and_volumes(nova: Nova) -> None:
     missing = str(uuid.uuid4())
     with pytest.raises(exception.SnapshotNotFound):
@@ -116,3 +124,5 @@ def test_missing_snapshots_and_volumes(nova: Nova) -> None:
         nova.api.create_snapshot(nova.ctx, missing, "snap", "")
     with pytest.raises(exception.VolumeNotFound):
         nova.api.create_snapshot_force(nova.ctx, missing, "snap", "")
+    with pytest.raises(exception.NotFound, match=f"Snapshot {missing} could not be found"):
+        nova.api.create(nova.ctx, 1, "from-nothing", "", snapshot={"id": missing})
