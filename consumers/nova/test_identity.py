@@ -56,20 +56,23 @@ def test_admin_context_without_token_logs_in_with_the_cinder_section(nova: Nova)
     assert _owner(nova, created["id"]) == _project_id(nova.target, nova.target.service)
 
 
-@pytest.mark.nova_config(noauth=True)
+@pytest.mark.nova_config(noauth=True, send_service_user_token=False)
 @pytest.mark.covers("create", "get", "attachment_create", "attachment_update",
                     "attachment_complete", "attachment_delete")
 def test_noauth_token_with_endpoint_template(nova: Nova) -> None:
-    """A ``user:project`` token and ``[cinder] endpoint_template``: no catalog at all."""
+    """A ``user:project`` token and ``[cinder] endpoint_template``: no catalog, and no
+    service token (a noauth Cinder has no keystonemiddleware to read one)."""
     context = noauth_context("demo", "demo")
     created = nova.api.create(context, 1, "by-noauth", "")
     nova.created.append(created["id"])
     nova.wait_volume(created["id"], "available", context=context)
     assert _owner(nova, created["id"]) == "demo"
-    attachment = _attach(nova, context, context, created["id"])
-    assert nova.api.get(context, created["id"])["status"] == "in-use"
-    nova.api.attachment_delete(context, attachment)  # the service token rides along
+    reserved = nova.api.attachment_create(context, created["id"], str(uuid.uuid4()))
+    assert nova.api.get(context, created["id"])["status"] == "reserved"
+    nova.api.attachment_delete(context, reserved["id"])  # not connected: no token needed
     assert nova.api.get(context, created["id"])["status"] == "available"
+    _attach(nova, context, context, created["id"])
+    assert nova.api.get(context, created["id"])["status"] == "in-use"
 
 
 @pytest.mark.covers("attachment_delete", "attachment_get")
