@@ -72,7 +72,8 @@ def snapshot_create(req: ApiRequest) -> Result:
     snapshot = core.create_snapshot(
         req.fake.store, req.caller, body["volume_id"], name=name,
         description=_text(body.get("description")), metadata=body.get("metadata"),
-        force=force, allow_in_use=req.version >= SNAPSHOT_IN_USE)
+        force=force, allow_in_use=req.version >= SNAPSHOT_IN_USE,
+        authorize=core.authorize_write("volume:create_snapshot"))
     return 202, {"snapshot": detail(snapshot, req.version, extended=False)}
 
 
@@ -123,17 +124,25 @@ def snapshot_list_detail(req: ApiRequest) -> Result:
     return _list(req, detailed=True)
 
 
+def snapshot_update(req: ApiRequest) -> Result:
+    """Cinder's update: the v2 names win over the display_ ones when both are sent."""
+    body = req.body["snapshot"]
+    changes = {}
+    for field, keys in (("name", ("name", "display_name")),
+                        ("description", ("description", "display_description"))):
+        sent = [key for key in keys if key in body]
+        if sent:
+            changes[field] = _text(body[sent[0]])
+    snapshot = core.update_snapshot(req.fake.store, req.caller, req.params["snapshot_id"],
+                                    changes,
+                                    authorize=core.authorize_write("volume:update_snapshot"))
+    return 200, {"snapshot": detail(snapshot, req.version, extended=False)}
+
+
 def snapshot_delete(req: ApiRequest) -> Result:
-    core.delete_snapshot(req.fake.store, req.caller, req.params["snapshot_id"])
+    core.delete_snapshot(req.fake.store, req.caller, req.params["snapshot_id"],
+                         authorize=core.authorize_write("volume:delete_snapshot"))
     return 202, None
-
-
-def _may_update_status(caller: Caller) -> None:
-    # Cinder's default: an admin, or a member of the snapshot's project (which the
-    # caller is, having found the snapshot).
-    if not (caller.is_admin or "member" in caller.roles):
-        raise CinderError("Policy doesn't allow snapshot_extension:snapshot_actions:"
-                          "update_snapshot_status to be performed.", status=403)
 
 
 def snapshot_update_status(req: ApiRequest) -> Result:
@@ -141,7 +150,8 @@ def snapshot_update_status(req: ApiRequest) -> Result:
     core.check_progress(update.get("progress"))
     core.update_status(req.fake.store, req.caller, req.params["snapshot_id"],
                        update["status"], update.get("progress"),
-                       authorize=_may_update_status)
+                       authorize=core.authorize_write("snapshot_extension:snapshot_actions:"
+                                                      "update_snapshot_status"))
     return 202, None
 
 
@@ -162,7 +172,7 @@ def snapshot_reset_status(req: ApiRequest) -> Result:
 
 def snapshot_force_delete(req: ApiRequest) -> Result:
     core.delete_snapshot(req.fake.store, req.caller, req.params["snapshot_id"], force=True,
-                         authorize_force=_admin_action("force_delete"))
+                         authorize=_admin_action("force_delete"))
     return 202, None
 
 
@@ -173,6 +183,8 @@ def register(router: Router) -> None:
     router.add("GET", "snapshots/detail", Operation("snapshot_list_detail",
                                                     snapshot_list_detail))
     router.add("GET", "snapshots/<snapshot_id>", Operation("snapshot_show", snapshot_show))
+    router.add("PUT", "snapshots/<snapshot_id>", Operation("snapshot_update", snapshot_update,
+                                                           validates_body=True))
     router.add("DELETE", "snapshots/<snapshot_id>", Operation("snapshot_delete",
                                                               snapshot_delete))
     router.add_actions("snapshots/<snapshot_id>/action", {

@@ -1,12 +1,12 @@
-"""Volume snapshots: create (quota checked), show, list, delete, and the status
-updates Nova sends for its assisted snapshots.
+"""Volume snapshots: create (quota checked), show, list, update, delete, the status
+updates Nova sends for its assisted snapshots, and the admins' reset and force delete.
 
 Cinder creates and deletes snapshots asynchronously. The fake has no backend work
 to wait for: a snapshot is stored 'available' (progress 100%) at once, and the
 create answers with the record as Cinder's API answers it, still 'creating' at
 0% (the stale-response pattern of core/attachments.py). A delete removes it.
 Snapshots in other statuses ('creating' for an assisted snapshot Nova is working
-on) come from fixtures or ``FakeCinder.add_snapshot``.
+on) come from fixtures, ``FakeCinder.add_snapshot`` or an admin's os-reset_status.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import quotas
 from .context import Caller
-from .errors import BadRequest, InvalidVolume, NotFound
+from .errors import BadRequest, CinderError, InvalidVolume, NotFound
 from .listing import ListQuery, bool_param, check_sort_keys
 from .models import SNAPSHOT_STATUSES, Snapshot
 from .state import Store
@@ -50,6 +51,15 @@ MODEL_COLUMNS = {
 class SnapshotNotFound(NotFound):
     def __init__(self, snapshot_id: str) -> None:
         super().__init__(f"Snapshot {snapshot_id} could not be found.")
+
+
+def authorize_write(policy: str) -> Callable[[Caller], None]:
+    """Cinder's default write policies of snapshots: an admin, or a member of the project
+    (a reader may only look)."""
+    def authorize(caller: Caller) -> None:
+        if not ("admin" in caller.roles or "member" in caller.roles):
+            raise CinderError(f"Policy doesn't allow {policy} to be performed.", status=403)
+    return authorize
 
 
 class InvalidSnapshot(BadRequest):
@@ -84,7 +94,8 @@ def create_snapshot(store: Store, caller: Caller, volume_id: str | None,
                     name: str | None = None, description: str | None = None,
                     metadata: Mapping[str, str] | None = None, force: bool = False,
                     allow_in_use: bool = False, quota: bool = True,
-                    status: str = AVAILABLE, snapshot_id: str | None = None) -> Snapshot:
+                    status: str = AVAILABLE, snapshot_id: str | None = None,
+                    authorize: Callable[[Caller], None] = lambda caller: None) -> Snapshot:
     """Snapshot a volume; returns the record as Cinder's create answers it ('creating').
 
     ``force`` (or ``allow_in_use``, microversion 3.66) lets an in-use volume be
@@ -93,6 +104,7 @@ def create_snapshot(store: Store, caller: Caller, volume_id: str | None,
     """
     with store.lock:
         volume = get_volume(store, caller, str(volume_id))
+        authorize(caller)
         _check_volume(volume.status, volume.migration_status)
         valid = ("available", "in-use") if force or allow_in_use else ("available",)
         if volume.status not in valid:
@@ -126,16 +138,32 @@ def show_snapshot(store: Store, caller: Caller, snapshot_id: str) -> Snapshot:
         return copy.copy(get_snapshot(store, caller, snapshot_id))
 
 
-def delete_snapshot(store: Store, caller: Caller, snapshot_id: str, force: bool = False,
-                    authorize_force: Callable[[Caller], None] = lambda caller: None) -> None:
-    """Cinder's delete_snapshot; the backend's delete follows at once. ``force``
-    (os-force_delete; ``authorize_force`` checks its policy once the snapshot is found)
-    skips the status condition."""
+def update_snapshot(store: Store, caller: Caller, snapshot_id: str,
+                    changes: Mapping[str, str | None],
+                    authorize: Callable[[Caller], None] = lambda caller: None) -> Snapshot:
+    """PUT snapshots/{id}: name and description. Returns the record as Cinder's update
+    answers it: with the new values but the updated_at it had."""
     with store.lock:
         snapshot = get_snapshot(store, caller, snapshot_id)
-        if force:
-            authorize_force(caller)
-        elif snapshot.status not in DELETABLE_STATUSES:
+        authorize(caller)
+        response = copy.copy(snapshot)
+        for key in ("name", "description"):
+            if key in changes:
+                setattr(snapshot, key, changes[key])
+                setattr(response, key, changes[key])
+        snapshot.updated_at = store.clock.now()
+        return response
+
+
+def delete_snapshot(store: Store, caller: Caller, snapshot_id: str, force: bool = False,
+                    authorize: Callable[[Caller], None] = lambda caller: None) -> None:
+    """Cinder's delete_snapshot; the backend's delete follows at once. ``authorize``
+    checks the policy once the snapshot is found; ``force`` (os-force_delete) skips
+    the status condition."""
+    with store.lock:
+        snapshot = get_snapshot(store, caller, snapshot_id)
+        authorize(caller)
+        if not force and snapshot.status not in DELETABLE_STATUSES:
             raise InvalidSnapshot("Snapshot status must be available or error and must not "
                                   "be part of a group.")
         del store.snapshots[snapshot.id]
@@ -237,7 +265,8 @@ def list_snapshots(store: Store, caller: Caller, query: ListQuery,
             snapshots.append(copy.copy(marker))
         for key, direction in reversed(list(zip(query.sort_keys, query.sort_dirs,
                                                 strict=True))):
-            snapshots.sort(key=lambda s, k=key: _sort_value(s, k), reverse=direction == "desc")
+            snapshots.sort(key=functools.partial(_sort_value, key=key),
+                           reverse=direction == "desc")
         if marker is not None:
             snapshots = snapshots[next(i for i, s in enumerate(snapshots)
                                        if s.id == marker.id) + 1:]

@@ -432,3 +432,37 @@ def test_snapshot_admin_actions_refusals(api, admin, fake):
     response = admin.post(f"snapshots/{UNKNOWN}/action", {"os-force_delete": {}})
     assert fault(response) == (404, f"Snapshot {UNKNOWN} could not be found.")
     assert fake.snapshot(created["id"]) == before
+
+
+def test_update_name_and_description(api, fake):
+    created = snap(api, name="old")
+    response = api.put(f"snapshots/{created['id']}",
+                       {"snapshot": {"name": " new ", "display_description": "d"}})
+    assert response.status_code == 200
+    updated = response.get_json()["snapshot"]
+    assert (updated["name"], updated["description"]) == ("new", "d")
+    assert f"{EXTENDED}:progress" not in updated
+    assert fake.snapshot(created["id"])["name"] == "new"
+    response = api.put(f"snapshots/{created['id']}", {"snapshot": {}})
+    assert fault(response)[0] == 400
+    response = api.put(f"snapshots/{UNKNOWN}", {"snapshot": {"name": "x"}})
+    assert fault(response) == (404, f"Snapshot {UNKNOWN} could not be found.")
+
+
+def test_readers_may_only_look(api, fake):
+    created = snap(api)
+    reader = api.as_(roles="reader")
+    response = reader.post("snapshots", {"snapshot": {"volume_id": VOLUME}})
+    assert fault(response) == (403, "Policy doesn't allow volume:create_snapshot to be "
+                                    "performed.")
+    fake.store.volumes[VOLUME].status = "error"  # the policy comes before the status
+    response = reader.post("snapshots", {"snapshot": {"volume_id": VOLUME}})
+    assert fault(response)[0] == 403
+    response = reader.put(f"snapshots/{created['id']}", {"snapshot": {"name": "x"}})
+    assert fault(response) == (403, "Policy doesn't allow volume:update_snapshot to be "
+                                    "performed.")
+    response = reader.delete(f"snapshots/{created['id']}")
+    assert fault(response) == (403, "Policy doesn't allow volume:delete_snapshot to be "
+                                    "performed.")
+    assert reader.get(f"snapshots/{created['id']}").status_code == 200
+    assert len(fake.snapshots()) == 1
