@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import BadRequest, CinderError, InvalidInput
+from .fault_injection import STATUS_MESSAGES
 from .listing import DB_MAX_INT
 from .models import VolumeType
 from .state import Store
@@ -188,9 +189,8 @@ def check_snapshot_create(store: Store, project_id: str, size: int,
 
 # -- setting quotas -------------------------------------------------------------------------------
 def _integer(key: str, value: Any) -> int:
-    """oslo's validate_integer between -1 and Cinder's DB_MAX_INT, with its messages."""
-    if isinstance(value, bool):
-        value = int(value)
+    """oslo's validate_integer between -1 and Cinder's DB_MAX_INT, with its messages
+    (it reads the value's text: true is no integer, "5" is)."""
     try:
         number = int(str(value))
     except ValueError:
@@ -222,7 +222,13 @@ def update_project(store: Store, project_id: str, values: Mapping[str, Any]) -> 
         own = store.project_quotas.get(project_id, {})
         used = usage(store, project_id)
         for key, value in checked.items():
-            if key == "per_volume_gigabytes" or value == -1 or key not in own:
+            if key == "per_volume_gigabytes":
+                continue
+            if isinstance(values[key], str):
+                # Cinder compares the value as sent with the usage: a TypeError, which
+                # its API answers with WebOb's bare 400.
+                raise BadRequest(STATUS_MESSAGES[400])
+            if value == -1 or key not in own:
                 continue
             if value < used.get(key, 0):
                 raise BadRequest(

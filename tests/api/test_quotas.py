@@ -211,10 +211,10 @@ def test_parallel_creates_in_core_never_exceed_the_quota(fake):
 
 # -- update ----------------------------------------------------------------------------------------
 def test_admins_update_quotas(admin, api, fake):
-    response = admin.put("os-quota-sets/demo", {"quota_set": {"volumes": 5, "gigabytes_ceph": "7",
-                                                              "id": "ignored"}})
+    response = admin.put("os-quota-sets/demo", {"quota_set": {
+        "volumes": 5, "gigabytes_ceph": 7, "per_volume_gigabytes": "8", "id": "ignored"}})
     assert response.status_code == 200
-    expected = {**DEFAULTS, "volumes": 5, "gigabytes_ceph": 7}
+    expected = {**DEFAULTS, "volumes": 5, "gigabytes_ceph": 7, "per_volume_gigabytes": 8}
     assert response.get_json() == {"quota_set": expected}
     assert api.get("os-quota-sets/demo").get_json()["quota_set"] == {**expected, "id": "demo"}
     assert fake.quotas("demo")["volumes"] == 5
@@ -233,6 +233,10 @@ def test_members_cannot_update_quotas(api, fake):
     ({"volumes": "many"}, "volumes must be an integer"),
     ({"volumes": -2}, "volumes must be >= -1"),
     ({"volumes": 2**31}, "volumes must be <= 2147483647"),
+    ({"volumes": True}, "volumes must be an integer"),
+    # Cinder compares a string with the usage: a TypeError, answered with WebOb's 400.
+    ({"volumes": "5"}, "The server could not comply with the request since it is either "
+                       "malformed or otherwise incorrect."),
 ])
 def test_bad_quota_updates_change_nothing(admin, fake, quota_set, message):
     before = fake.dump()
