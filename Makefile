@@ -16,7 +16,7 @@ FIXTURES ?= fixtures/default.json
 SERVE_FLAGS ?=
 URL = http://$(HOST):$(PORT)
 
-.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table screenshots clean conformance conformance-quick
+.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table screenshots consumers clean conformance conformance-quick
 
 help:  ## list the targets
 	@echo 'make TARGET, one of:'
@@ -95,8 +95,28 @@ screenshots: $(STAMP)  ## retake the dashboard's screenshots in docs/ (headless 
 lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check fake_cinder tests benchmarks
 
-clean:  ## remove .venv, .venv-oldest and build outputs
-	rm -rf $(VENV) $(OLDEST_VENV) build dist *.egg-info
+clean:  ## remove .venv, .venv-oldest, .venv-nova and build outputs
+	rm -rf $(VENV) $(OLDEST_VENV) $(NOVA_VENV) build dist *.egg-info
+
+# Nova 34's own nova.volume.cinder.API against a live fake (docs/consumers.md), in its own
+# environment pinned by consumers/nova/constraints.txt. NOVA_CONSUMER_TARGET=<json> points
+# it at a real Cinder instead.
+NOVA_VENV := .venv-nova
+NOVA_CONSTRAINTS := consumers/nova/constraints.txt
+NOVA_STAMP := $(NOVA_VENV)/.installed-$(shell cat setup.cfg pyproject.toml $(NOVA_CONSTRAINTS) | cksum | cut -d' ' -f1)
+
+$(NOVA_VENV)/bin/python:
+	$(PYTHON) -m venv $(NOVA_VENV)
+	$(NOVA_VENV)/bin/python -m pip install --quiet --upgrade pip setuptools wheel
+
+$(NOVA_STAMP): $(NOVA_VENV)/bin/python setup.cfg pyproject.toml $(NOVA_CONSTRAINTS)
+	$(NOVA_VENV)/bin/python -m pip install --quiet -c $(NOVA_CONSTRAINTS) nova==34.0.0 pytest ruff -e .
+	rm -f $(NOVA_VENV)/.installed-*
+	touch $(NOVA_STAMP)
+
+consumers: $(NOVA_STAMP)  ## Nova 34's nova.volume.cinder.API against a live fake (.venv-nova)
+	$(NOVA_VENV)/bin/python -m pytest -q consumers/nova
+	$(NOVA_VENV)/bin/ruff check consumers
 
 # Issue 7's figures against their targets (not part of `make test`): BENCH_ARGS="show --quick".
 bench: $(STAMP)  ## the benchmarks against their targets (BENCH_ARGS)

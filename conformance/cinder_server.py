@@ -12,7 +12,7 @@ volume backend, then serves until SIGTERM arrives or its parent process exits.
   no token) or Cinder's noauth middleware (a token and no ``X-Roles``: what
   python-cinderclient's noauth plugin sends);
 - Nova is a stand-in (``nova_stand_in``) that answers the one question Cinder asks it on
-  these routes, with the fake's rule; quotas are unlimited (the fake has none yet).
+  these routes, with the fake's rule; quotas are unlimited on both servers.
 """
 
 import eventlet
@@ -94,7 +94,8 @@ osapi_volume_listen = 127.0.0.1
 osapi_volume_listen_port = 0
 osapi_volume_workers = 1
 osapi_volume_use_ssl = false
-# The fake has no quotas (yet): Cinder's default of 10 volumes a project would end walks.
+# Unlimited, as in conformance/state.json for the fake: the default of 10 volumes a
+# project would end walks.
 quota_volumes = -1
 quota_gigabytes = -1
 quota_snapshots = -1

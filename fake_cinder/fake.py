@@ -19,15 +19,18 @@ from .api.app import ROUTER, FakeWsgi, create_app
 from .api.fault_bodies import rewrite_as_fault
 from .api.routing import MAX_REQUEST_BODY_SIZE, body_absent
 from .api.validation import SchemaRegistry
+from .core import encryption as encryption_rules
 from .core import fault_injection as fault_rules
+from .core import quotas as quota_rules
 from .core import snapshot
+from .core import snapshots as snapshot_rules
 from .core import volumes as volume_rules
 from .core.clock import Clock
 from .core.context import Caller
-from .core.errors import RecordNotFound
+from .core.errors import SERVER_ERROR, CinderError, RecordNotFound
 from .core.identity import TokenRegistry
 from .core.journal import DEFAULT_CAP, DELETED, RESPONSE_BODY_LIMIT, Journal
-from .core.models import record_to_dict
+from .core.models import SNAPSHOT_STATUSES, record_to_dict
 from .core.operations import check_operation
 from .core.state import Store
 from .server import Server
@@ -225,6 +228,61 @@ class FakeCinder:
             status=status, volume_id=id, multiattach=multiattach)
         return record_to_dict(volume)
 
+    def add_snapshot(self, volume_id: str, *, name: str | None = None,
+                     description: str | None = None, status: str = "available",
+                     metadata: dict[str, str] | None = None, id: str | None = None,
+                     project_id: str | None = None) -> dict[str, Any]:
+        """Snapshot a volume directly in ``status`` (no quota; an in-use volume too), e.g.
+        ``status="creating"`` for a snapshot Nova is still to report on with
+        os-update_snapshot_status. Returns it as data."""
+        with self.store.lock:
+            volume = self.store.volumes.get(volume_id)
+            if volume is None:
+                raise ValueError(f"unknown volume {volume_id!r}")
+            if status not in SNAPSHOT_STATUSES:
+                raise ValueError(f"unknown snapshot status {status!r}")
+            project = project_id or volume.project_id
+            owner = Caller(user_id=project, project_id=project, roles=frozenset({"admin"}))
+            try:
+                created = snapshot_rules.create_snapshot(
+                    self.store, owner, volume_id, name=name, description=description,
+                    metadata=metadata, force=True, quota=False, status=status,
+                    snapshot_id=id)
+            except CinderError as exc:
+                raise ValueError(exc.message) from None
+            return record_to_dict(self.store.snapshots[created.id])
+
+    def set_volume_type_encryption(self, volume_type: str, *, provider: str = "luks",
+                                   control_location: str = "front-end",
+                                   cipher: str | None = "aes-xts-plain64",
+                                   key_size: int | None = 256) -> dict[str, Any]:
+        """Give a volume type (name or id) encryption specs, as an admin's
+        POST types/{id}/encryption does; its new volumes get encryption keys."""
+        with self.store.lock:
+            found = self.store.find_volume_type(volume_type)
+            if found is None:
+                raise ValueError(f"unknown volume type {volume_type!r}")
+            try:
+                encryption_rules.create(self.store, found.id, {
+                    "provider": provider, "control_location": control_location,
+                    "cipher": cipher, "key_size": key_size})
+            except CinderError as exc:
+                raise ValueError(exc.message) from None
+            return record_to_dict(self.store.encryptions[found.id])
+
+    def set_quotas(self, project_id: str | None = None, **limits: int) -> None:
+        """Set quota limits (-1: unlimited) of one project, or without ``project_id`` the
+        defaults of every project (Cinder's default quota class), e.g.
+        ``set_quotas("demo", volumes=2, gigabytes_ceph=10)``. Unknown names raise ValueError."""
+        try:
+            quota_rules.set_quotas(self.store, limits, project_id)
+        except CinderError as exc:
+            raise ValueError(exc.message) from None
+
+    def quotas(self, project_id: str, *, usage: bool = False) -> dict[str, Any]:
+        """A project's quota limits (with ``usage``: {limit, in_use, reserved} each)."""
+        return quota_rules.quota_set(self.store, project_id, usage)
+
     # -- inspection (plain data, oldest first) ---------------------------------------------------
     def volumes(self, *, project_id: str | None = None, status: str | None = None,
                 name: str | None = None) -> list[dict[str, Any]]:
@@ -264,6 +322,23 @@ class FakeCinder:
             found = self.store.attachments.get(attachment_id)
             if found is None:
                 raise RecordNotFound("attachment", attachment_id)
+            return record_to_dict(found)
+
+    def snapshots(self, *, volume_id: str | None = None, project_id: str | None = None,
+                  status: str | None = None) -> list[dict[str, Any]]:
+        with self.store.lock:
+            found = [s for s in self.store.snapshots.values()
+                     if (volume_id is None or s.volume_id == volume_id)
+                     and (project_id is None or s.project_id == project_id)
+                     and (status is None or s.status == status)]
+            return [record_to_dict(s) for s in sorted(found, key=lambda s: (s.created_at, s.id))]
+
+    def snapshot(self, snapshot_id: str) -> dict[str, Any]:
+        """One snapshot; ``RecordNotFound`` (a ``KeyError``) when there is none."""
+        with self.store.lock:
+            found = self.store.snapshots.get(snapshot_id)
+            if found is None:
+                raise RecordNotFound("snapshot", snapshot_id)
             return record_to_dict(found)
 
     # -- faults -----------------------------------------------------------------------------------
@@ -342,6 +417,8 @@ class FakeCinder:
         volume_id = params.get("volume_id")
         if volume_id is None and operation == "attachment_create":
             volume_id = attachment_body.get("volume_uuid") if attachment_body else None
+        elif volume_id is None and operation == "snapshot_create":
+            volume_id = (body.get("snapshot") or {}).get("volume_id")
         elif volume_id is None and attachment_id is not None:
             found = self.store.attachments.get(attachment_id)
             volume_id = found.volume_id if found else None
@@ -419,7 +496,7 @@ class FakeCinder:
                            request.path)
             self.record_exception(error)
             if not getattr(response, "dropped", False):  # a dropped one still sends nothing
-                rewrite_as_fault(response, 500, fault_rules.SERVER_ERROR)
+                rewrite_as_fault(response, 500, SERVER_ERROR)
 
     def _attachment_after(self, operation: str, state: dict[str, Any],
                           status: int | None) -> tuple[str | None, str | None]:

@@ -32,10 +32,22 @@ from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Request, Response
 
 from ..core.clock import uuid4_text
-from ..core.errors import CinderError
-from ..core.fault_injection import SERVER_ERROR, DroppedConnection
+from ..core.errors import SERVER_ERROR, CinderError
+from ..core.fault_injection import DroppedConnection
 from ..core.identity import IdentityError
-from . import attachments, compute, control, dashboard, keystone, openapi, versions, volumes
+from . import (
+    attachments,
+    compute,
+    control,
+    dashboard,
+    encryption,
+    keystone,
+    openapi,
+    quotas,
+    snapshots,
+    versions,
+    volumes,
+)
 from . import microversions as mv
 from .fault_bodies import DroppedResponse, fault_response, token_refused, webob_response
 from .identity import WsgiHeaders, caller_from_headers
@@ -58,6 +70,9 @@ def build_router() -> Router:
     router = Router()
     attachments.register(router)
     volumes.register(router)
+    snapshots.register(router)
+    quotas.register(router)
+    encryption.register(router)
     versions.register(router)
     keystone.register(router)
     compute.register(router)

@@ -8,10 +8,11 @@ Errors use Cinder's fault body (``{"badRequest": {"code": 400, "message": ...}}`
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
+from ..core import quotas as quota_rules
 from ..core.errors import BadRequest, NotFound
 from ..core.journal import FILTER_KEYS
 from ..core.overview import volumes_overview
@@ -19,6 +20,9 @@ from ..core.snapshot import StateError
 from .fault_bodies import JSON
 from .openapi import RouteDoc
 from .routing import Router, View, WebRequest
+
+if TYPE_CHECKING:
+    from ..fake import FakeCinder
 
 PREFIX = "/_fake"
 # Whole states go through /_fake/state: Cinder's 114688-byte request limit is not for them.
@@ -77,6 +81,36 @@ def list_volumes(req: WebRequest) -> Response:
     """Every volume with its type's name, protocol and multiattach in effect, its
     attachments and their lifecycles (what the dashboard shows)."""
     return _json({"volumes": volumes_overview(req.fake.store, req.fake.journal)})
+
+
+# -- quotas ---------------------------------------------------------------------------------------
+def _quota_view(fake: FakeCinder) -> dict[str, Any]:
+    state = fake.dump().get("quotas") or {}
+    return {"defaults": state.get("defaults", {}), "projects": state.get("projects", {})}
+
+
+def get_quotas(req: WebRequest) -> Response:
+    """The quota limits set in place of Cinder's defaults (FakeCinder.set_quotas)."""
+    return _json(_quota_view(req.fake))
+
+
+def put_quotas(req: WebRequest) -> Response:
+    """Set limits: ``{"defaults": {...}, "projects": {"<id>": {...}}}``, all or nothing."""
+    body = _body(req.http)
+    parts = [(None, body.get("defaults", {}))] if isinstance(body, dict) else []
+    if isinstance(body, dict) and isinstance(body.get("projects", {}), dict):
+        parts += list(body.get("projects", {}).items())
+    if (not isinstance(body, dict) or set(body) - {"defaults", "projects"}
+            or not all(isinstance(limits, dict) for _project, limits in parts)):
+        raise BadRequest("The body must be a JSON object with a \"defaults\" object and/or "
+                         "a \"projects\" object of objects.")
+    fake = req.fake
+    with fake.store.lock:
+        for _project, limits in parts:  # every part is checked before any is set
+            quota_rules.checked_quota_set(fake.store, limits)
+        for project_id, limits in parts:
+            fake.set_quotas(project_id, **limits)
+    return _json(_quota_view(req.fake))
 
 
 # -- faults ---------------------------------------------------------------------------------------
@@ -199,6 +233,11 @@ ROUTES: list[tuple[str, str, View, RouteDoc]] = [
         "fake_request_clear", "Control API: empty the journal", 204)),
     ("GET", "/attachments/<attachment_id>/lifecycle", lifecycle, RouteDoc(
         "fake_lifecycle", "Control API: an attachment's statuses")),
+    ("GET", "/quotas", get_quotas, RouteDoc(
+        "fake_quotas_show", "Control API: the quota limits set in place of Cinder's defaults")),
+    ("PUT", "/quotas", put_quotas, RouteDoc(
+        "fake_quotas_update", "Control API: set quota limits (defaults, per project)",
+        errors=_ERRORS, response="fake_quotas_show.response")),
     ("GET", "/volumes", list_volumes, RouteDoc(
         "fake_volume_list", "Control API: every volume with its attachments and their "
                             "lifecycles")),

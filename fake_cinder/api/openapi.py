@@ -69,7 +69,21 @@ OPERATION_ERRORS: dict[str, tuple[int, ...]] = {
     "volume_force_detach": (403, 409),
     "volume_migrate_completion": (403, 409),
     "volume_reimage": (409,),
+    "volume_encryption_show": (403,),
+    "snapshot_update_status": (403,),
+    "snapshot_reset_status": (403,),
+    "snapshot_force_delete": (403,),
+    "quota_show": (403,),
+    "quota_defaults": (403,),
+    "quota_update": (403,),
+    "encryption_show": (403,),
+    "encryption_show_key": (403,),
+    "encryption_create": (403,),
+    "encryption_update": (403,),
+    "encryption_delete": (403,),
 }
+# Operations that answer Cinder's 413 fault when over a quota.
+QUOTA_OPERATIONS = {"volume_create", "snapshot_create"}
 # Success statuses other than 200 (handlers return them; Operation does not declare them).
 OPERATION_SUCCESS: dict[str, int] = {
     "attachment_complete": 204,
@@ -80,6 +94,10 @@ OPERATION_SUCCESS: dict[str, int] = {
     **{f"volume_{name}": 202 for name in (
         "begin_detaching", "roll_detaching", "reserve", "unreserve", "terminate_connection",
         "attach", "detach", "force_detach", "extend", "reimage", "update_readonly_flag")},
+    "snapshot_create": 202,
+    "snapshot_delete": 202,
+    "snapshot_update_status": 202,
+    "encryption_delete": 202,
 }
 README_START = "<!-- coverage-table:start (python -m fake_cinder.api.openapi --readme) -->"
 README_END = "<!-- coverage-table:end -->"
@@ -287,9 +305,13 @@ def _parameters(described: DescribedRoute, schemas: SchemaRegistry,
 
 
 # -- responses ----------------------------------------------------------------------------------
-def _error_response(status: int, fault: str | None = None) -> dict[str, Any]:
+def _error_response(status: int, fault: str | None = None,
+                    quota: bool = False) -> dict[str, Any]:
     if fault is not None and status != 413:
         schema: dict[str, Any] = {"$ref": COMPONENT + fault}
+    elif quota and status == 413:
+        # A body over the size limit (WebOb's shape), or over a quota (Cinder's overLimit).
+        schema = {"anyOf": [{"$ref": COMPONENT + FAULT}, {"$ref": COMPONENT + WEBOB_FAULT}]}
     elif status in _WEBOB_ONLY:
         schema = {"$ref": COMPONENT + WEBOB_FAULT}
     elif status in _EITHER:
@@ -316,7 +338,8 @@ def _responses(described: DescribedRoute, schemas: SchemaRegistry) -> dict[str, 
             success["content"] = {JSON: {"schema": schema}}
         responses[str(status)] = success
     for status in sorted(doc.errors):
-        responses[str(status)] = _error_response(status, doc.fault)
+        responses[str(status)] = _error_response(
+            status, doc.fault, quota=bool(QUOTA_OPERATIONS & set(_operation_names(described))))
     return responses
 
 

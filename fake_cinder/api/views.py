@@ -14,6 +14,7 @@ from . import microversions as mv
 V3_48 = mv.APIVersion(3, 48)   # shared_targets, service_uuid
 V3_61 = mv.APIVersion(3, 61)   # cluster_name (admins)
 V3_63 = mv.APIVersion(3, 63)   # volume_type_id
+V3_64 = mv.APIVersion(3, 64)   # encryption_key_id (encrypted volumes)
 V3_65 = mv.APIVersion(3, 65)   # consumes_quota
 V3_13 = mv.APIVersion(3, 13)   # group_id
 V3_21 = mv.APIVersion(3, 21)   # provider_id (admins)
@@ -114,6 +115,9 @@ def volume_detail(volume: Volume, volume_type: VolumeType | None,
         view["cluster_name"] = None
     if version >= V3_63:
         view["volume_type_id"] = volume.volume_type_id
+    view["snapshot_id"] = volume.snapshot_id
+    if version >= V3_64 and volume.encryption_key_id:
+        view["encryption_key_id"] = volume.encryption_key_id
     if version >= V3_65:
         view["consumes_quota"] = True
     return view

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
 
+from ..core import snapshots as snapshot_rules
 from ..core import volumes as core
 from ..core.context import Caller
 from ..core.errors import BadRequest, CinderError, InvalidInput, authorize_write
@@ -125,6 +126,11 @@ def volume_create(req: ApiRequest) -> Result:
     if body.get("volume_type"):
         # Cinder's controller looks the type up before anything else.
         core.lookup_volume_type(req.fake.store, req.caller, body["volume_type"])
+    # Then the snapshot to create it from, whose size is the default size.
+    snapshot = (snapshot_rules.get_snapshot(req.fake.store, req.caller, body["snapshot_id"])
+                if body.get("snapshot_id") is not None else None)
+    if size is None and snapshot is not None:
+        size = snapshot.size
     if body.get("multiattach") is not None and str(body["multiattach"]).lower() in TRUE_STRINGS:
         raise BadRequest("multiattach parameter has been removed. The default behavior is to "
                          "use multiattach enabled volume types. Contact your administrator "
@@ -138,7 +144,8 @@ def volume_create(req: ApiRequest) -> Result:
                      else texts["display_description"]),
         volume_type=body.get("volume_type"), metadata=metadata,
         availability_zone=body.get("availability_zone"),
-        protocol=metadata.get(core.PROTOCOL_METADATA_KEY))
+        protocol=metadata.get(core.PROTOCOL_METADATA_KEY), check_quota=True,
+        snapshot=snapshot)
     # Cinder answers before its scheduler and volume manager ran: the volume is still
     # creating, never updated, and the view has no tenant yet. The fake's is available.
     view = _volume_view(req, volume)
@@ -234,10 +241,11 @@ def _may_force_delete(caller: Caller) -> None:
 
 
 def volume_delete(req: ApiRequest) -> Result:
-    bool_param(req.args, "cascade")  # no snapshots in the fake: only checked
+    cascade = bool_param(req.args, "cascade")
     force = req.version >= VOLUME_DELETE_FORCE and bool_param(req.args, "force")
     core.delete_volume(req.fake.store, req.caller, req.params["volume_id"], force=force,
-                       authorize_force=_may_force_delete, delay=req.fake.volume_delete_seconds)
+                       authorize_force=_may_force_delete, cascade=cascade,
+                       delay=req.fake.volume_delete_seconds)
     # Cinder's delete returns a bare webob 202, whose content type is WebOb's default.
     return 202, Response(b"", status=202, content_type="text/html; charset=UTF-8")
 

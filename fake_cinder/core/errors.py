@@ -10,6 +10,23 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .context import Caller
 
+SERVER_ERROR = ("The server has either erred or is incapable of performing the requested "
+                "operation.")
+# WebOb's explanations: Cinder's fault body carries them when its API raises webob.exc errors.
+STATUS_MESSAGES = {
+    400: ("The server could not comply with the request since it is either malformed or "
+          "otherwise incorrect."),
+    403: "Access was denied to this resource.",
+    404: "The resource could not be found.",
+    409: "There was a conflict when trying to complete your request.",
+    413: "The body of your request was too large for this server.",
+    429: "The client has sent too many requests in a given amount of time.",
+    500: SERVER_ERROR,
+    502: "Bad gateway.",
+    503: "The server is currently unavailable. Please try again at a later time.",
+    504: "The gateway has timed out.",
+}
+
 
 class CinderError(Exception):
     """A failure Cinder reports to the caller with a status and a message."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from . import attachments as core
 from .context import Caller
-from .errors import CinderError
+from .errors import SERVER_ERROR, STATUS_MESSAGES, CinderError
 from .models import ERROR_ATTACHING, ERROR_DETACHING, RESERVED, Attachment
 from .state import Store
 from .volumes import get_volume
@@ -27,22 +27,6 @@ from .volumes import get_volume
 BACKEND_OPERATIONS = ("attachment_create", "attachment_update", "attachment_delete")
 # DriverNotInitialized's message, what require_driver_initialized raises.
 DRIVER_NOT_READY = "Volume driver not ready."
-SERVER_ERROR = ("The server has either erred or is incapable of performing the requested "
-                "operation.")
-# WebOb's explanations: Cinder's fault body carries them when its API raises webob.exc errors.
-STATUS_MESSAGES = {
-    400: ("The server could not comply with the request since it is either malformed or "
-          "otherwise incorrect."),
-    403: "Access was denied to this resource.",
-    404: "The resource could not be found.",
-    409: "There was a conflict when trying to complete your request.",
-    413: "The body of your request was too large for this server.",
-    429: "The client has sent too many requests in a given amount of time.",
-    500: SERVER_ERROR,
-    502: "Bad gateway.",
-    503: "The server is currently unavailable. Please try again at a later time.",
-    504: "The gateway has timed out.",
-}
 # What Cinder answers for a failure of that operation and status.
 OPERATION_MESSAGES = {
     # attachments.py create/update: an exception that is no CinderException (an RPC timeout).

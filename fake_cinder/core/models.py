@@ -1,4 +1,5 @@
-"""The records the fake stores: volume types, volumes and attachments.
+"""The records the fake stores: volume types, volumes, attachments, snapshots and
+volume type encryption.
 
 Plain slotted dataclasses, so a stored attachment costs a few hundred bytes.
 """
@@ -55,6 +56,7 @@ class Volume:
     attach_status: str = DETACHED
     name: str | None = None
     description: str | None = None
+    snapshot_id: str | None = None  # the snapshot it was created from
     user_id: str | None = None
     volume_type_id: str | None = None
     multiattach: bool = False
@@ -103,6 +105,43 @@ class Attachment:
 
 _FIELD_GETTERS: dict[type[Any], operator.attrgetter[Any]] = {}
 Record = TypeVar("Record", bound="DataclassInstance")
+# Cinder's snapshot statuses (SnapshotStatus).
+SNAPSHOT_STATUSES = ("error", "available", "creating", "deleting", "deleted", "updating",
+                     "error_deleting", "unmanaging", "backing-up", "restoring")
+
+
+@dataclass(slots=True)
+class Snapshot:
+    id: str
+    volume_id: str
+    project_id: str
+    user_id: str | None = None
+    status: str = "available"
+    progress: str = "100%"
+    size: int = 1  # the volume's size when the snapshot was taken (Cinder's volume_size)
+    name: str | None = None
+    description: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str | None = None
+    volume_type_id: str | None = None
+    encryption_key_id: str | None = None
+
+
+@dataclass(slots=True)
+class Encryption:
+    """A volume type's encryption specs (Cinder's encryption table, one row per type)."""
+
+    volume_type_id: str
+    encryption_id: str
+    provider: str
+    control_location: str
+    cipher: str | None = None
+    key_size: int | None = None
+    created_at: str = ""
+    updated_at: str | None = None
+
+
 
 
 def _field_getter(cls: type[Any]) -> operator.attrgetter[Any]:

@@ -11,17 +11,27 @@ import copy
 import json
 import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
 from ..resources import data_dir, fixture_path, shipped_fixtures
+from . import quotas as quota_rules
 from .identity import Directory, IdentityDataError
-from .models import Attachment, Volume, VolumeType, record_from_dict, record_to_dict
+from .models import (
+    Attachment,
+    Encryption,
+    Snapshot,
+    Volume,
+    VolumeType,
+    record_from_dict,
+    record_to_dict,
+)
 from .state import Store
 
-SECTIONS = ("volume_types", "volumes", "attachments")
+SECTIONS = ("volume_types", "volumes", "attachments", "snapshots", "encryption")
 _validator: jsonschema.protocols.Validator | None = None
 _validator_lock = threading.Lock()
 # Parsed and validated fixture files, by (path, mtime, size): read once per process.
@@ -130,6 +140,17 @@ def dump(store: Store) -> dict[str, Any]:
             "attachments": [record_to_dict(a) for a in
                             sorted(store.attachments.values(), key=lambda a: a.sort_key)],
         }
+        # The newer sections only when they hold something: states without them stay as
+        # they were written.
+        if store.snapshots:
+            state["snapshots"] = [record_to_dict(s) for s in sorted(
+                store.snapshots.values(), key=lambda s: (s.created_at, s.id))]
+        if store.encryptions:
+            state["encryption"] = [record_to_dict(e) for e in store.encryptions.values()]
+        if store.quota_defaults or store.project_quotas:
+            state["quotas"] = {"defaults": dict(store.quota_defaults),
+                               "projects": {project: dict(limits) for project, limits
+                                            in store.project_quotas.items()}}
         if store.identity is not None:
             state["identity"] = copy.deepcopy(store.identity)
         return state
@@ -173,6 +194,44 @@ def _check_references(state: dict[str, Any], source: str) -> None:
             raise StateError(source, f"{where}.project_id",
                              f"{data['project_id']!r} is not the project of volume "
                              f"{data['volume_id']} ({project!r})")
+    _check_snapshots_and_encryption(state, source, volume_projects, type_refs)
+    _check_quota_names(state, source)
+
+
+def _check_snapshots_and_encryption(state: dict[str, Any], source: str,
+                                    volume_projects: dict[str, str], type_refs: set[str]) -> None:
+    snapshot_ids: set[str] = set()
+    for index, data in enumerate(state.get("snapshots", [])):
+        where = f"$.snapshots[{index}]"
+        if data["id"] in snapshot_ids:
+            raise StateError(source, f"{where}.id", f"duplicate snapshot id {data['id']}")
+        snapshot_ids.add(data["id"])
+        if data["volume_id"] not in volume_projects:
+            raise StateError(source, f"{where}.volume_id", f"unknown volume {data['volume_id']}")
+    encrypted: set[str] = set()
+    for index, data in enumerate(state.get("encryption", [])):
+        where = f"$.encryption[{index}].volume_type_id"
+        if data["volume_type_id"] not in type_refs:
+            raise StateError(source, where, f"unknown volume type {data['volume_type_id']!r}")
+        if data["volume_type_id"] in encrypted:
+            raise StateError(source, where,
+                             f"duplicate encryption of volume type {data['volume_type_id']!r}")
+        encrypted.add(data["volume_type_id"])
+
+
+def _check_quota_names(state: dict[str, Any], source: str) -> None:
+    """Quota names: Cinder's resources, and the three of each volume type of the state."""
+    known = {*quota_rules.CINDER_DEFAULTS, *quota_rules.GROUP_DEFAULTS}
+    known.update(f"{part}_{data['name']}" for data in state.get("volume_types", [])
+                 for part in quota_rules.TYPE_RESOURCES)
+    quotas = state.get("quotas") or {}
+    places = [("$.quotas.defaults", quotas.get("defaults") or {})]
+    places += [(f"$.quotas.projects.{project}", limits)
+               for project, limits in (quotas.get("projects") or {}).items()]
+    for where, limits in places:
+        for name in limits:
+            if name not in known:
+                raise StateError(source, f"{where}.{name}", f"unknown quota resource {name!r}")
 
 
 def _type_index(types: list[VolumeType], store: Store) -> dict[str, VolumeType]:
@@ -207,26 +266,69 @@ def _attachment_record(data: dict[str, Any], volumes: dict[str, Volume],
     return attachment
 
 
-def _records(state: dict[str, Any], store: Store,
-             ) -> tuple[list[VolumeType], list[Volume], list[Attachment]]:
+def _snapshot_record(data: dict[str, Any], volumes: dict[str, Volume],
+                     store: Store) -> Snapshot:
+    """A snapshot; what it leaves out comes from its volume, as Cinder copies it."""
+    volume = volumes[data["volume_id"]]
+    data = {"project_id": volume.project_id, "size": volume.size,
+            "volume_type_id": volume.volume_type_id,
+            "encryption_key_id": volume.encryption_key_id, **data}
+    snapshot = record_from_dict(Snapshot, data)
+    if not snapshot.created_at:
+        snapshot.created_at = store.clock.now()
+    return snapshot
+
+
+def _encryption_record(data: dict[str, Any], types: dict[str, VolumeType],
+                       store: Store) -> Encryption:
+    data = {**data, "volume_type_id": types[data["volume_type_id"]].id}
+    data.setdefault("encryption_id", store.clock.new_id())
+    encryption = record_from_dict(Encryption, data)
+    if not encryption.created_at:
+        encryption.created_at = store.clock.now()
+    return encryption
+
+
+@dataclass(slots=True)
+class _Records:
+    types: list[VolumeType]
+    volumes: list[Volume]
+    attachments: list[Attachment]
+    snapshots: list[Snapshot]
+    encryptions: list[Encryption]
+    quotas: dict[str, Any]
+
+
+def _records(state: dict[str, Any], store: Store) -> _Records:
     """Fresh records for a checked state (its dicts are not shared with the store)."""
     state = copy.deepcopy(state)
     types = [record_from_dict(VolumeType, d) for d in state.get("volume_types", [])]
     type_index = _type_index(types, store)
     volumes = [_volume_record(d, type_index, store) for d in state.get("volumes", [])]
     by_id = {v.id: v for v in volumes}
+    by_id.update({v.id: v for v in store.volumes.values() if v.id not in by_id})
     attachments = [_attachment_record(d, by_id, store) for d in state.get("attachments", [])]
-    return types, volumes, attachments
+    snapshots = [_snapshot_record(d, by_id, store) for d in state.get("snapshots", [])]
+    encryptions = [_encryption_record(d, type_index, store)
+                   for d in state.get("encryption", [])]
+    return _Records(types, volumes, attachments, snapshots, encryptions,
+                    state.get("quotas") or {})
 
 
-def _install(store: Store, types: list[VolumeType], volumes: list[Volume],
-             attachments: list[Attachment]) -> None:
-    for volume_type in types:
+def _install(store: Store, records: _Records) -> None:
+    for volume_type in records.types:
         store.add_volume_type(volume_type)
-    for volume in volumes:
+    for volume in records.volumes:
         store.add_volume(volume)
-    for attachment in attachments:
+    for attachment in records.attachments:
         store.add_attachment(attachment)
+    for snapshot in records.snapshots:
+        store.add_snapshot(snapshot)
+    for encryption in records.encryptions:
+        store.encryptions[encryption.volume_type_id] = encryption
+    store.quota_defaults.update(records.quotas.get("defaults") or {})
+    for project, limits in (records.quotas.get("projects") or {}).items():
+        store.project_quotas.setdefault(project, {}).update(limits)
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -244,6 +346,9 @@ def load(store: Store, state: dict[str, Any], replace: bool = True, source: str 
             validate(state, source)  # before merging: paths point into the added state
             current = dump(store)
             merged = {key: current.get(key, []) + list(state.get(key, [])) for key in SECTIONS}
+            if "quotas" in state or "quotas" in current:
+                merged["quotas"] = _merged_quotas(current.get("quotas") or {},
+                                                  state.get("quotas") or {})
             if "identity" in state or "identity" in current:
                 merged["identity"] = state.get("identity", current.get("identity"))
             try:
@@ -254,10 +359,20 @@ def load(store: Store, state: dict[str, Any], replace: bool = True, source: str 
         if not checked:
             check(state, source)
         empty = Store(clock=store.clock)
-        types, volumes, attachments = _records(state, empty)
+        records = _records(state, empty)
         store.clear()
-        _install(store, types, volumes, attachments)
+        _install(store, records)
         store.identity = copy.deepcopy(state.get("identity"))
+
+
+def _merged_quotas(current: dict[str, Any], added: dict[str, Any]) -> dict[str, Any]:
+    """Added quota limits override the current ones, name by name."""
+    projects = {project: dict(limits)
+                for project, limits in (current.get("projects") or {}).items()}
+    for project, limits in (added.get("projects") or {}).items():
+        projects.setdefault(project, {}).update(limits)
+    return {"defaults": {**(current.get("defaults") or {}), **(added.get("defaults") or {})},
+            "projects": projects}
 
 
 def _in_added_part(error: StateError, current: dict[str, Any]) -> StateError:
@@ -265,7 +380,7 @@ def _in_added_part(error: StateError, current: dict[str, Any]) -> StateError:
     match = re.match(r"^\$\.(\w+)\[(\d+)\](.*)$", error.path)
     if match is None or match.group(1) not in SECTIONS:
         return error
-    index = int(match.group(2)) - len(current[match.group(1)])
+    index = int(match.group(2)) - len(current.get(match.group(1), []))
     return StateError(error.source, f"$.{match.group(1)}[{index}]{match.group(3)}",
                       error.problem)
 
@@ -275,11 +390,11 @@ class ProjectIndex:
 
     def __init__(self, state: dict[str, Any]) -> None:
         self.state = state
-        self._by_project: dict[str, dict[str, list[dict[str, Any]]]] | None = None
+        self._by_project: dict[str, dict[str, Any]] | None = None
 
-    def part(self, project_id: str) -> dict[str, list[dict[str, Any]]]:
+    def part(self, project_id: str) -> dict[str, Any]:
         if self._by_project is None:
-            split: dict[str, dict[str, list[dict[str, Any]]]] = {}
+            split: dict[str, dict[str, Any]] = {}
             volume_projects: dict[str, str] = {}
             for data in self.state.get("volume_types", []):
                 if data.get("project_id"):
@@ -290,11 +405,23 @@ class ProjectIndex:
             for data in self.state.get("attachments", []):
                 project = volume_projects[data["volume_id"]]
                 split.setdefault(project, _empty())["attachments"].append(data)
+            for data in self.state.get("snapshots", []):
+                project = data.get("project_id") or volume_projects[data["volume_id"]]
+                split.setdefault(project, _empty())["snapshots"].append(data)
+            private = {ref: data["project_id"] for data in self.state.get("volume_types", [])
+                       if data.get("project_id") for ref in (data["id"], data["name"])}
+            for data in self.state.get("encryption", []):
+                if data["volume_type_id"] in private:
+                    project = private[data["volume_type_id"]]
+                    split.setdefault(project, _empty())["encryption"].append(data)
+            quotas = (self.state.get("quotas") or {}).get("projects") or {}
+            for project, limits in quotas.items():
+                split.setdefault(project, _empty())["quotas"] = {"projects": {project: limits}}
             self._by_project = split
         return self._by_project.get(project_id) or _empty()
 
 
-def _empty() -> dict[str, list[dict[str, Any]]]:
+def _empty() -> dict[str, Any]:
     return {key: [] for key in SECTIONS}
 
 
@@ -303,5 +430,4 @@ def reset_project(store: Store, index: ProjectIndex, project_id: str) -> None:
     state, in one step; other projects are not touched."""
     with store.lock:
         store.clear(project_id)
-        types, volumes, attachments = _records(index.part(project_id), store)
-        _install(store, types, volumes, attachments)
+        _install(store, _records(index.part(project_id), store))

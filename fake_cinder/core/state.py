@@ -1,4 +1,5 @@
-"""The store: every volume type, volume and attachment, with the indexes reads need.
+"""The store: every volume type, volume, attachment and snapshot, the volume types'
+encryption and the quotas set, with the indexes reads need.
 
 One re-entrant lock guards all of it; the domain modules take it for each
 operation, so a reserve, its checks and its writes happen as one step.
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .clock import Clock
-from .models import Attachment, Volume, VolumeType
+from .models import Attachment, Encryption, Snapshot, Volume, VolumeType
 
 
 def _attachment_key(attachment: Attachment) -> tuple[str, str]:
@@ -34,6 +35,13 @@ class Store:
         self._volumes_by_project: dict[str, dict[str, Volume]] = {}
         # Users, projects and servers of the fake Keystone and compute (plain JSON data).
         self.identity: dict[str, Any] | None = None
+        self.snapshots: dict[str, Snapshot] = {}
+        # volume type id -> its encryption specs
+        self.encryptions: dict[str, Encryption] = {}
+        # Quota limits set in place of Cinder's defaults (its "default" quota class), and
+        # per project: resource name -> limit (-1 unlimited); see core/quotas.py.
+        self.quota_defaults: dict[str, int] = {}
+        self.project_quotas: dict[str, dict[str, int]] = {}
 
     # -- volume types -------------------------------------------------------------------------
     def add_volume_type(self, volume_type: VolumeType) -> VolumeType:
@@ -115,9 +123,20 @@ class Store:
     def attachment_projects(self) -> Iterator[str]:
         return iter(list(self._attachments_by_project))
 
+    # -- snapshots ------------------------------------------------------------------------------
+    def add_snapshot(self, snapshot: Snapshot) -> Snapshot:
+        with self.lock:
+            self.snapshots[snapshot.id] = snapshot
+            return snapshot
+
+    def volume_snapshots(self, volume_id: str) -> list[Snapshot]:
+        with self.lock:
+            return [s for s in self.snapshots.values() if s.volume_id == volume_id]
+
     # -- whole state ----------------------------------------------------------------------------
     def clear(self, project_id: str | None = None) -> None:
-        """Forget everything, or only one project's volumes, attachments and private types."""
+        """Forget everything, or only one project's volumes, attachments, snapshots, quotas
+        and private types."""
         with self.lock:
             if project_id is None:
                 self.volume_types.clear()
@@ -126,6 +145,10 @@ class Store:
                 self._attachments_by_project.clear()
                 self._attachments_by_volume.clear()
                 self._volumes_by_project.clear()
+                self.snapshots.clear()
+                self.encryptions.clear()
+                self.quota_defaults.clear()
+                self.project_quotas.clear()
                 return
             for attachment in self._attachments_by_project.pop(project_id, []):
                 self.attachments.pop(attachment.id, None)
@@ -136,3 +159,9 @@ class Store:
             for type_id in [t.id for t in self.volume_types.values()
                             if t.project_id == project_id]:
                 del self.volume_types[type_id]
+                self.encryptions.pop(type_id, None)
+            # The project's snapshots, and any left without their volume.
+            for snapshot_id in [s.id for s in self.snapshots.values()
+                                if s.project_id == project_id or s.volume_id not in self.volumes]:
+                del self.snapshots[snapshot_id]
+            self.project_quotas.pop(project_id, None)

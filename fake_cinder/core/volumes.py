@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import quotas
 from .context import Caller
 from .errors import (
     BadRequest,
@@ -19,7 +20,7 @@ from .errors import (
     authorize_write,
 )
 from .listing import FALSE_STRINGS, TRUE_STRINGS, ListQuery, check_sort_keys, sorted_after
-from .models import ATTACHED, Volume, VolumeType
+from .models import ATTACHED, Snapshot, Volume, VolumeType
 from .state import Store
 from .uuids import is_uuid_like
 
@@ -162,11 +163,21 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
                   metadata: dict[str, str] | None = None,
                   availability_zone: str | None = None, bootable: bool = False,
                   protocol: str | None = None, status: str = "available",
-                  volume_id: str | None = None, multiattach: bool | None = None) -> Volume:
-    """Create a volume that is immediately available (the fake has no scheduler)."""
+                  volume_id: str | None = None, multiattach: bool | None = None,
+                  check_quota: bool = False, snapshot: Snapshot | None = None) -> Volume:
+    """Create a volume that is immediately available (the fake has no scheduler);
+    ``check_quota``: Cinder's quota reservation (the API's creates), under the same lock.
+    A volume of an encrypted type gets a new encryption key id. From a ``snapshot``: its
+    volume type unless another is asked for, at least its size, bootable as its volume."""
     with store.lock:
-        found = (lookup_volume_type(store, caller, volume_type) if volume_type
-                 else default_volume_type(store))
+        if volume_type:
+            found = lookup_volume_type(store, caller, volume_type)
+        elif snapshot is not None and snapshot.volume_type_id in store.volume_types:
+            found = store.volume_types[snapshot.volume_type_id]
+        else:
+            found = default_volume_type(store)
+        if snapshot is not None:
+            bootable = _check_snapshot_source(store, snapshot, found, size) or bootable
         # Cinder's create flow: _extract_size, then the availability zone.
         if size is None or size < 1:
             raise InvalidInput(f"Volume size '{size}' must be an integer and greater than 0")
@@ -174,6 +185,8 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
             raise BadRequest(f"Availability zone '{availability_zone}' is invalid.")
         if volume_id is not None and volume_id in store.volumes:
             raise Conflict(f"Volume {volume_id} already exists.")
+        if check_quota:
+            quotas.check_volume_create(store, caller.project_id, size, found)
         now = store.clock.now()
         volume = Volume(
             id=volume_id or store.clock.new_id(), project_id=caller.project_id,
@@ -181,8 +194,38 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
             description=description, volume_type_id=found.id,
             multiattach=found.multiattach if multiattach is None else multiattach,
             bootable=bootable, availability_zone=availability_zone or "nova",
-            metadata=dict(metadata or {}), created_at=now, updated_at=now, protocol=protocol)
+            metadata=dict(metadata or {}), created_at=now, updated_at=now, protocol=protocol,
+            snapshot_id=snapshot.id if snapshot is not None else None,
+            encryption_key_id=store.clock.new_id() if found.id in store.encryptions else None)
         return store.add_volume(volume)
+
+
+def _check_snapshot_source(store: Store, snapshot: Snapshot, volume_type: VolumeType,
+                           size: int | None) -> bool:
+    """Cinder's checks of a volume created from a snapshot, in its order: a type whose
+    encryption differs from the snapshot's, the snapshot's status, the size. Returns
+    whether the snapshot's volume was bootable."""
+    if (volume_type.id != snapshot.volume_type_id
+            and _encryption_specs(store, volume_type.id)
+            != _encryption_specs(store, snapshot.volume_type_id)):
+        raise InvalidInput(f"Invalid volume_type provided: {volume_type.id} (requested type "
+                           "is not compatible; recommend omitting the type argument).")
+    if snapshot.status != "available":
+        raise BadRequest("Invalid snapshot: Originating snapshot status must be one of "
+                         "'available' values")
+    if size is not None and 0 < size < snapshot.size:
+        raise InvalidInput(f"Volume size '{size}'GB cannot be smaller than the snapshot size "
+                           f"{snapshot.size}GB. They must be >= original snapshot size.")
+    origin = store.volumes.get(snapshot.volume_id)
+    return bool(origin and origin.bootable)
+
+
+def _encryption_specs(store: Store, type_id: str | None) -> tuple[Any, ...] | None:
+    encryption = store.encryptions.get(type_id or "")
+    if encryption is None:
+        return None
+    return (encryption.cipher, encryption.key_size, encryption.provider,
+            encryption.control_location)
 
 
 def get_volume(store: Store, caller: Caller, volume_id: str) -> Volume:
@@ -263,11 +306,27 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
         return matching[query.offset:query.offset + query.limit], total
 
 
+def _snapshots_block_delete(store: Store, caller: Caller, volume: Volume, force: bool,
+                            cascade: bool) -> bool:
+    """Cinder's snapshot filters of a volume delete: without cascade any snapshot
+    refuses it; with cascade (unless forced) snapshots that are not available or
+    error do, and for non-admins snapshots of other projects too."""
+    snapshots = store.volume_snapshots(volume.id)
+    if not cascade:
+        return bool(snapshots)
+    if force:
+        return False
+    return any(s.status not in ("available", "error")
+               or (not caller.is_admin and s.project_id != volume.project_id)
+               for s in snapshots)
+
+
 def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = False,
                   authorize_force: Callable[[Caller], None] = lambda caller: None,
-                  delay: float = 0.0) -> None:
+                  cascade: bool = False, delay: float = 0.0) -> None:
     """Cinder's API.delete; ``force`` (3.23, ``authorize_force`` checks the policy after
-    the volume is found) skips the status condition.
+    the volume is found) skips the status condition; ``cascade`` deletes the volume's
+    snapshots with it.
 
     With a ``delay`` the volume is ``deleting`` for that many seconds before it is gone,
     as while Cinder's volume manager deletes it in the background; without, it is gone
@@ -281,11 +340,14 @@ def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = Fa
         # attachments go with it (volume_destroy) unless it is attached.
         if ((not force and volume.status not in DELETABLE_STATUSES)
                 or volume.attach_status == ATTACHED
-                or volume.migration_status not in (None, "deleting", "error", "success")):
+                or volume.migration_status not in (None, "deleting", "error", "success")
+                or _snapshots_block_delete(store, caller, volume, force, cascade)):
             refused = "" if force else _DELETABLE_STATUS_TEXT
             raise InvalidVolume(f"Volume {refused} must not be migrating, attached, belong "
                                 "to a group, have snapshots, awaiting a transfer, or be "
                                 "disassociated from snapshots after volume transfer.")
+        for snapshot in store.volume_snapshots(volume_id):
+            del store.snapshots[snapshot.id]  # cascade: the manager deletes them first
         if delay <= 0:
             store.remove_volume(volume_id)
             return

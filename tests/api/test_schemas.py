@@ -19,6 +19,8 @@ EMPTY_RESPONSES |= {"volume_begin_detaching", "volume_roll_detaching", "volume_r
                     "volume_unreserve", "volume_terminate_connection", "volume_attach",
                     "volume_detach", "volume_force_detach", "volume_extend", "volume_reimage",
                     "volume_update_readonly_flag"}
+EMPTY_RESPONSES |= {"snapshot_delete", "snapshot_update_status", "encryption_delete",
+                    "snapshot_reset_status", "snapshot_force_delete"}
 OPERATIONS = [op for route in ROUTER.routes for op in route.operations]
 
 

@@ -154,7 +154,7 @@ CORPUS = [
     Bad("POST detail", "POST", "/v3/demo/attachments/detail", 404, b"{}", webob=True),
     Bad("GET action", "GET", f"/v3/demo/attachments/{ATTACHMENT}/action", 404, webob=True),
     # unknown routes
-    Bad("unknown collection", "GET", "/v3/demo/snapshots", 404, webob=True),
+    Bad("unknown collection", "GET", "/v3/demo/backups", 404, webob=True),
     Bad("too deep path", "GET", f"/v3/demo/attachments/{ATTACHMENT}/action/x", 404,
         webob=True),
     Bad("v2", "GET", "/v2/demo/volumes", 404, webob=True),

@@ -78,7 +78,7 @@ def _default() -> dict:
      "does not match"),
     (lambda s: s["volumes"][0].pop("project_id"), "$.volumes[0]",
      "'project_id' is a required property"),
-    (lambda s: s.update(snapshots=[]), "$", "'snapshots' was unexpected"),
+    (lambda s: s.update(backups=[]), "$", "'backups' was unexpected"),
     (lambda s: s.update(identity=[]), "$.identity", "is not of type 'object'"),
     (lambda s: s["volumes"][1].update(volume_type="gold"), "$.volumes[1].volume_type",
      "unknown volume type 'gold'"),

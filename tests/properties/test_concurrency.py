@@ -26,7 +26,10 @@ CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:threads", "host": "compute-
 
 @pytest.fixture
 def fake() -> FakeCinder:
-    return FakeCinder(fixture_path("default.json"), seed=3, protect_in_use_attachments=False)
+    made = FakeCinder(fixture_path("default.json"), seed=3, protect_in_use_attachments=False)
+    # The load creates far more volumes than Cinder's default quota (10 per project) allows.
+    made.set_quotas(volumes=-1, gigabytes=-1)
+    return made
 
 
 @pytest.fixture

@@ -62,6 +62,11 @@ def _prefix(hdrs: dict[str, str], scoped: bool) -> str:
     return f"/v3/{hdrs['X-Project-Id']}" if scoped else "/v3"
 
 
+VOLUME_QUOTA = 10
+# The default fixture's volumes per project (they count against the quota too).
+FIXTURE_VOLUMES = {"demo": 3}
+
+
 class AttachmentMachine(RuleBasedStateMachine):
     volumes = Bundle("volumes")
     attachments = Bundle("attachments")
@@ -82,12 +87,20 @@ class AttachmentMachine(RuleBasedStateMachine):
 
     @rule(target=volumes, project=st.sampled_from(PROJECTS), multiattach=st.booleans(),
           role=st.sampled_from(("member", "admin")), scoped=st.booleans())
-    def create_volume(self, project: str, multiattach: bool, role: str, scoped: bool) -> str:
+    def create_volume(self, project: str, multiattach: bool, role: str, scoped: bool) -> object:
         body = {"volume": {"size": 1, "name": "proof"}}
         if multiattach:
             body["volume"]["volume_type"] = "multiattach"
         hdrs = headers(project, role)
         created = self.api.call("POST", f"{_prefix(hdrs, scoped)}/volumes", hdrs, body)
+        owned = sum(1 for v in self.model_volumes.values() if v.project == project)
+        if owned + FIXTURE_VOLUMES.get(project, 0) >= VOLUME_QUOTA:
+            # Cinder's default quota of 10 volumes per project.
+            assert created.status == 413, created
+            assert created.body["overLimit"]["message"] == (
+                f"VolumeLimitExceeded: Maximum number of volumes allowed ({VOLUME_QUOTA}) "
+                "exceeded for quota 'volumes'.")
+            return multiple()
         assert created.status == 202, created
         volume = created.body["volume"]
         # The 202 says "creating", as Cinder's does; the fake's volume is available at once.

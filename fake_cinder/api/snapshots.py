@@ -1,0 +1,196 @@
+"""HTTP handlers of the snapshots API and its os-update_snapshot_status action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from ..core import snapshots as core
+from ..core.context import Caller
+from ..core.errors import BadRequest, CinderError
+from ..core.listing import TRUE_STRINGS, bool_param, parse_list_query
+from ..core.models import Snapshot
+from ..core.volumes import get_volume
+from . import microversions as mv
+from .routing import ApiRequest, Operation, Router
+
+Result = tuple[int, Any]
+GROUP_SNAPSHOTS = mv.APIVersion(3, 14)        # group_snapshot_id
+SNAPSHOT_LIST_METADATA_FILTER = mv.APIVersion(3, 22)
+SNAPSHOT_SORT = mv.APIVersion(3, 30)          # sort by name
+SNAPSHOT_LIST_USER_ID = mv.APIVersion(3, 41)  # user_id
+SUPPORT_COUNT_INFO = mv.APIVersion(3, 45)     # with_count
+USE_QUOTA = mv.APIVersion(3, 65)              # consumes_quota
+SNAPSHOT_IN_USE = mv.APIVersion(3, 66)        # in-use volumes without force
+EXTENDED = "os-extended-snapshot-attributes"
+SNAPSHOT_IN_USE_FLAG_MSG = (
+    "Since microversion 3.66 the 'force' flag is invalid for this request.  For backward "
+    "compatability, however, when the 'force' flag is passed with a value evaluating to "
+    "True, it is silently ignored.")
+
+
+def summary(snapshot: Snapshot) -> dict[str, Any]:
+    return {"id": snapshot.id, "created_at": snapshot.created_at,
+            "updated_at": snapshot.updated_at, "name": snapshot.name,
+            "description": snapshot.description, "volume_id": snapshot.volume_id,
+            "status": snapshot.status, "size": snapshot.size,
+            "metadata": dict(snapshot.metadata)}
+
+
+def detail(snapshot: Snapshot, version: mv.APIVersion, extended: bool = True) -> dict[str, Any]:
+    """Cinder's v3 detail view; show and list detail add the extended attributes
+    (their policy, admin or owner, lets every caller who can see the snapshot)."""
+    view = summary(snapshot)
+    if version >= GROUP_SNAPSHOTS:
+        view["group_snapshot_id"] = None
+    if version >= SNAPSHOT_LIST_USER_ID:
+        view["user_id"] = snapshot.user_id
+    if version >= USE_QUOTA:
+        view["consumes_quota"] = True
+    if extended:
+        view[f"{EXTENDED}:project_id"] = snapshot.project_id
+        view[f"{EXTENDED}:progress"] = snapshot.progress
+    return view
+
+
+def _text(value: Any) -> Any:
+    """Cinder's clean_name_and_description: strings are stripped."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def snapshot_create(req: ApiRequest) -> Result:
+    body = req.body["snapshot"]
+    # The volume is looked up before the force flag is read.
+    get_volume(req.fake.store, req.caller, str(body["volume_id"]))
+    force = False
+    if body.get("force") is not None:
+        force = str(body["force"]).lower() in TRUE_STRINGS  # the schema allowed booleans only
+        if req.version >= SNAPSHOT_IN_USE and not force:
+            raise BadRequest(SNAPSHOT_IN_USE_FLAG_MSG)
+    name = _text(body["name"]) if "name" in body else _text(body.get("display_name"))
+    snapshot = core.create_snapshot(
+        req.fake.store, req.caller, body["volume_id"], name=name,
+        description=_text(body.get("description")), metadata=body.get("metadata"),
+        force=force, allow_in_use=req.version >= SNAPSHOT_IN_USE,
+        authorize=core.authorize_write("volume:create_snapshot"))
+    return 202, {"snapshot": detail(snapshot, req.version, extended=False)}
+
+
+def snapshot_show(req: ApiRequest) -> Result:
+    snapshot = core.show_snapshot(req.fake.store, req.caller, req.params["snapshot_id"])
+    return 200, {"snapshot": detail(snapshot, req.version)}
+
+
+def _list(req: ApiRequest, detailed: bool) -> Result:
+    """Cinder's SnapshotsController._items: paging, sorting, filters, count, next link."""
+    args = dict(req.args)
+    with_count = req.version >= SUPPORT_COUNT_INFO and "with_count" in args
+    show_count = with_count and bool_param(args, "with_count")
+    if with_count:
+        del args["with_count"]
+    query = parse_list_query(args, req.caller, strict_filters=req.version >= mv.STRICT_FILTERS,
+                             allowed_filters=core.ALLOWED_FILTERS,
+                             columns=core.MODEL_COLUMNS, bool_all_tenants=True)
+    if req.version < SNAPSHOT_LIST_METADATA_FILTER:
+        query.filters.pop("metadata", None)
+    if req.version < USE_QUOTA:
+        query.filters.pop("consumes_quota", None)
+    if req.version < SNAPSHOT_SORT and "name" in query.sort_keys:
+        query.sort_keys = ["__name__" if k == "name" else k for k in query.sort_keys]
+    core.rename_params(query)
+    snapshots, total = core.list_snapshots(req.fake.store, req.caller, query,
+                                           core.filter_values(query.filters))
+    collection = "snapshots/detail" if detailed else "snapshots"
+    items = [detail(s, req.version) if detailed else summary(s) for s in snapshots]
+    body: dict[str, Any] = {"snapshots": items}
+    if snapshots and query.limit <= (total if show_count and total else len(snapshots)):
+        params = dict(req.args)
+        params["marker"] = snapshots[-1].id
+        project = req.url_project_id
+        prefix = f"{req.base_url}/v3/{project}" if project else f"{req.base_url}/v3"
+        body["snapshots_links"] = [{"rel": "next",
+                                    "href": f"{prefix}/{collection}?{urlencode(params)}"}]
+    if show_count:
+        body["count"] = total
+    return 200, body
+
+
+def snapshot_list(req: ApiRequest) -> Result:
+    return _list(req, detailed=False)
+
+
+def snapshot_list_detail(req: ApiRequest) -> Result:
+    return _list(req, detailed=True)
+
+
+def snapshot_update(req: ApiRequest) -> Result:
+    """Cinder's update: the v2 names win over the display_ ones when both are sent."""
+    body = req.body["snapshot"]
+    changes = {}
+    for field, keys in (("name", ("name", "display_name")),
+                        ("description", ("description", "display_description"))):
+        sent = [key for key in keys if key in body]
+        if sent:
+            changes[field] = _text(body[sent[0]])
+    snapshot = core.update_snapshot(req.fake.store, req.caller, req.params["snapshot_id"],
+                                    changes,
+                                    authorize=core.authorize_write("volume:update_snapshot"))
+    return 200, {"snapshot": detail(snapshot, req.version, extended=False)}
+
+
+def snapshot_delete(req: ApiRequest) -> Result:
+    core.delete_snapshot(req.fake.store, req.caller, req.params["snapshot_id"],
+                         authorize=core.authorize_write("volume:delete_snapshot"))
+    return 202, None
+
+
+def snapshot_update_status(req: ApiRequest) -> Result:
+    update = req.body["os-update_snapshot_status"]
+    core.check_progress(update.get("progress"))
+    core.update_status(req.fake.store, req.caller, req.params["snapshot_id"],
+                       update["status"], update.get("progress"),
+                       authorize=core.authorize_write("snapshot_extension:snapshot_actions:"
+                                                      "update_snapshot_status"))
+    return 202, None
+
+
+def _admin_action(action: str) -> Callable[[Caller], None]:
+    def authorize(caller: Caller) -> None:
+        if not caller.is_admin:
+            raise CinderError(f"Policy doesn't allow volume_extension:snapshot_admin_actions:"
+                              f"{action} to be performed.", status=403)
+    return authorize
+
+
+def snapshot_reset_status(req: ApiRequest) -> Result:
+    core.reset_status(req.fake.store, req.caller, req.params["snapshot_id"],
+                      req.body["os-reset_status"]["status"],
+                      authorize=_admin_action("reset_status"))
+    return 202, None
+
+
+def snapshot_force_delete(req: ApiRequest) -> Result:
+    core.delete_snapshot(req.fake.store, req.caller, req.params["snapshot_id"], force=True,
+                         authorize=_admin_action("force_delete"))
+    return 202, None
+
+
+def register(router: Router) -> None:
+    router.add("POST", "snapshots", Operation("snapshot_create", snapshot_create,
+                                              validates_body=True))
+    router.add("GET", "snapshots", Operation("snapshot_list", snapshot_list))
+    router.add("GET", "snapshots/detail", Operation("snapshot_list_detail",
+                                                    snapshot_list_detail))
+    router.add("GET", "snapshots/<snapshot_id>", Operation("snapshot_show", snapshot_show))
+    router.add("PUT", "snapshots/<snapshot_id>", Operation("snapshot_update", snapshot_update,
+                                                           validates_body=True))
+    router.add("DELETE", "snapshots/<snapshot_id>", Operation("snapshot_delete",
+                                                              snapshot_delete))
+    router.add_actions("snapshots/<snapshot_id>/action", {
+        "os-update_snapshot_status": Operation("snapshot_update_status",
+                                               snapshot_update_status, validates_body=True),
+        "os-reset_status": Operation("snapshot_reset_status", snapshot_reset_status,
+                                     validates_body=True),
+        "os-force_delete": Operation("snapshot_force_delete", snapshot_force_delete,
+                                     validates_body=True)})

@@ -1,0 +1,284 @@
+"""Volume snapshots: create (quota checked), show, list, update, delete, the status
+updates Nova sends for its assisted snapshots, and the admins' reset and force delete.
+
+Cinder creates and deletes snapshots asynchronously. The fake has no backend work
+to wait for: a snapshot is stored 'available' (progress 100%) at once, and the
+create answers with the record as Cinder's API answers it, still 'creating' at
+0% (the stale-response pattern of core/attachments.py). A delete removes it.
+Snapshots in other statuses ('creating' for an assisted snapshot Nova is working
+on) come from fixtures, ``FakeCinder.add_snapshot`` or an admin's os-reset_status.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import copy
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from . import quotas
+from .context import Caller
+from .errors import BadRequest, CinderError, InvalidVolume, NotFound
+from .listing import ListQuery, bool_param, check_sort_keys
+from .models import SNAPSHOT_STATUSES, Snapshot
+from .state import Store
+from .volumes import get_volume
+
+CREATING, AVAILABLE, DELETING, ERROR = "creating", "available", "deleting", "error"
+ERROR_DELETING = "error_deleting"
+# os-update_snapshot_status: the current status -> the statuses it may be set to.
+STATUS_UPDATES = {CREATING: (CREATING, AVAILABLE, ERROR),
+                  DELETING: (DELETING, ERROR_DELETING)}
+DELETABLE_STATUSES = (AVAILABLE, ERROR)
+# Migration statuses of a volume that is not being migrated (Cinder's _is_volume_migrating).
+_NOT_MIGRATING = (None, "none", "error", "success", "deleting")
+# resource_filters.json "snapshot": what non-admins may filter snapshot lists by.
+ALLOWED_FILTERS = frozenset({"name", "status", "volume_id", "metadata", "availability_zone",
+                             "consumes_quota"})
+# Cinder's Snapshot columns (filters and sort keys) mapped to the fake's attribute names.
+MODEL_COLUMNS = {
+    "id": "id", "volume_id": "volume_id", "user_id": "user_id", "project_id": "project_id",
+    "status": "status", "progress": "progress", "volume_size": "size",
+    "display_name": "name", "display_description": "description",
+    "created_at": "created_at", "updated_at": "updated_at",
+    "volume_type_id": "volume_type_id", "encryption_key_id": "encryption_key_id",
+    "metadata": "metadata", "use_quota": "use_quota",
+}
+
+
+class SnapshotNotFound(NotFound):
+    def __init__(self, snapshot_id: str) -> None:
+        super().__init__(f"Snapshot {snapshot_id} could not be found.")
+
+
+def authorize_write(policy: str) -> Callable[[Caller], None]:
+    """Cinder's default write policies of snapshots: an admin, or a member of the project
+    (a reader may only look)."""
+    def authorize(caller: Caller) -> None:
+        if not ("admin" in caller.roles or "member" in caller.roles):
+            raise CinderError(f"Policy doesn't allow {policy} to be performed.", status=403)
+    return authorize
+
+
+class InvalidSnapshot(BadRequest):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Invalid snapshot: {reason}")
+
+
+def get_snapshot(store: Store, caller: Caller, snapshot_id: str) -> Snapshot:
+    """The live record; other projects' snapshots are invisible to non-admins."""
+    with store.lock:
+        snapshot = store.snapshots.get(snapshot_id)
+        if snapshot is None or not caller.can_see(snapshot.project_id):
+            raise SnapshotNotFound(snapshot_id)
+        return snapshot
+
+
+def _check_volume(volume_status: str, migration_status: str | None) -> None:
+    """Cinder's _create_snapshot_in_db_validate, in its order."""
+    if volume_status == "maintenance":
+        raise InvalidVolume("The snapshot cannot be created when the volume is in "
+                            "maintenance mode.")
+    if migration_status not in _NOT_MIGRATING:
+        raise InvalidVolume("Snapshot cannot be created while volume is migrating.")
+    if volume_status == "error":
+        raise InvalidVolume("The snapshot cannot be created when the volume is in "
+                            "error status.")
+    if volume_status.startswith("replica_"):
+        raise InvalidVolume("Snapshot of secondary replica is not allowed.")
+
+
+def create_snapshot(store: Store, caller: Caller, volume_id: str | None,
+                    name: str | None = None, description: str | None = None,
+                    metadata: Mapping[str, str] | None = None, force: bool = False,
+                    allow_in_use: bool = False, quota: bool = True,
+                    status: str = AVAILABLE, snapshot_id: str | None = None,
+                    authorize: Callable[[Caller], None] = lambda caller: None) -> Snapshot:
+    """Snapshot a volume; returns the record as Cinder's create answers it ('creating').
+
+    ``force`` (or ``allow_in_use``, microversion 3.66) lets an in-use volume be
+    snapshotted. ``quota=False`` and ``status`` are for the fake's own API
+    (``FakeCinder.add_snapshot``): the stored status, no quota check.
+    """
+    with store.lock:
+        volume = get_volume(store, caller, str(volume_id))
+        authorize(caller)
+        _check_volume(volume.status, volume.migration_status)
+        valid = ("available", "in-use") if force or allow_in_use else ("available",)
+        if volume.status not in valid:
+            raise InvalidVolume(f"Volume {volume.id} status must be {', '.join(valid)}, but "
+                                f"current status is: {volume.status}.")
+        volume_type = store.volume_types.get(volume.volume_type_id or "")
+        if quota:
+            quotas.check_snapshot_create(store, caller.project_id, volume.size, volume_type)
+        if snapshot_id is not None and snapshot_id in store.snapshots:
+            raise BadRequest(f"Snapshot {snapshot_id} already exists.")
+        now = store.clock.now()
+        snapshot = Snapshot(
+            id=snapshot_id or store.clock.new_id(), volume_id=volume.id,
+            project_id=caller.project_id, user_id=caller.user_id, status=CREATING,
+            progress="0%", size=volume.size, name=name, description=description,
+            metadata=dict(metadata or {}), created_at=now, updated_at=None,
+            volume_type_id=volume.volume_type_id,
+            encryption_key_id=volume.encryption_key_id)
+        response = copy.copy(snapshot)
+        # The backend's part, done at once: the stored record has moved on.
+        snapshot.status = status
+        snapshot.progress = "100%" if status == AVAILABLE else "0%"
+        if status != CREATING:
+            snapshot.updated_at = now
+        store.add_snapshot(snapshot)
+        return response
+
+
+def show_snapshot(store: Store, caller: Caller, snapshot_id: str) -> Snapshot:
+    with store.lock:
+        return copy.copy(get_snapshot(store, caller, snapshot_id))
+
+
+def update_snapshot(store: Store, caller: Caller, snapshot_id: str,
+                    changes: Mapping[str, str | None],
+                    authorize: Callable[[Caller], None] = lambda caller: None) -> Snapshot:
+    """PUT snapshots/{id}: name and description. Returns the record as Cinder's update
+    answers it: with the new values but the updated_at it had."""
+    with store.lock:
+        snapshot = get_snapshot(store, caller, snapshot_id)
+        authorize(caller)
+        response = copy.copy(snapshot)
+        for key in ("name", "description"):
+            if key in changes:
+                setattr(snapshot, key, changes[key])
+                setattr(response, key, changes[key])
+        snapshot.updated_at = store.clock.now()
+        return response
+
+
+def delete_snapshot(store: Store, caller: Caller, snapshot_id: str, force: bool = False,
+                    authorize: Callable[[Caller], None] = lambda caller: None) -> None:
+    """Cinder's delete_snapshot; the backend's delete follows at once. ``authorize``
+    checks the policy once the snapshot is found; ``force`` (os-force_delete) skips
+    the status condition."""
+    with store.lock:
+        snapshot = get_snapshot(store, caller, snapshot_id)
+        authorize(caller)
+        if not force and snapshot.status not in DELETABLE_STATUSES:
+            raise InvalidSnapshot("Snapshot status must be available or error and must not "
+                                  "be part of a group.")
+        del store.snapshots[snapshot.id]
+
+
+def update_status(store: Store, caller: Caller, snapshot_id: str, status: str,
+                  progress: str | None = None,
+                  authorize: Callable[[Caller], None] = lambda caller: None) -> None:
+    """os-update_snapshot_status (snapshot_actions.py): for snapshots a service is still
+    creating or deleting; ``authorize`` checks the policy once the snapshot is found."""
+    with store.lock:
+        snapshot = get_snapshot(store, caller, snapshot_id)
+        authorize(caller)
+        allowed = STATUS_UPDATES.get(snapshot.status)
+        if allowed is None:
+            raise BadRequest(f"Snapshot status {snapshot.status} not allowed for "
+                             "update_snapshot_status")
+        if status not in allowed:
+            raise BadRequest(f"Provided snapshot status {status} not allowed for snapshot "
+                             f"with status {snapshot.status}.")
+        snapshot.status = status
+        if progress:
+            snapshot.progress = progress
+        snapshot.updated_at = store.clock.now()
+
+
+def reset_status(store: Store, caller: Caller, snapshot_id: str, status: str,
+                 authorize: Callable[[Caller], None] = lambda caller: None) -> None:
+    """The admin action os-reset_status: any of Cinder's snapshot statuses (any case)."""
+    if not status or status.lower() not in SNAPSHOT_STATUSES:
+        raise BadRequest(f"Snapshot status: {status} is invalid, valid statuses are: "
+                         f"{SNAPSHOT_STATUSES!r}.")
+    with store.lock:
+        snapshot = get_snapshot(store, caller, snapshot_id)
+        authorize(caller)
+        snapshot.status = status.lower()
+        snapshot.updated_at = store.clock.now()
+
+
+def check_progress(progress: Any) -> None:
+    """Cinder's 'progress' format: an integer percentage between 0 and 100."""
+    if not progress:
+        return
+    try:
+        number = int(str(progress)[:-1])
+    except ValueError:
+        raise BadRequest("Invalid input received: progress must be an integer "
+                         "percentage") from None
+    if number < 0 or number > 100 or str(progress)[-1] != "%":
+        raise BadRequest("Invalid input received: progress must be an integer percentage "
+                         "between 0 and 100")
+
+
+# -- listing --------------------------------------------------------------------------------------
+def filter_values(filters: Mapping[str, str]) -> dict[str, Any]:
+    """The metadata filter is a Python literal (a dict), use_quota a boolean; the
+    others are strings."""
+    values: dict[str, Any] = dict(filters)
+    if "use_quota" in values:
+        values["use_quota"] = bool_param(values, "use_quota")
+    if "metadata" in values:
+        with contextlib.suppress(ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            values["metadata"] = ast.literal_eval(values["metadata"])
+    return values
+
+
+def _matches(snapshot: Snapshot, filters: Mapping[str, Any]) -> bool:
+    for key, wanted in filters.items():
+        if key == "use_quota":
+            if wanted is not True:  # every snapshot of the fake counts against quota
+                return False
+        elif key == "metadata":
+            if not isinstance(wanted, dict) or any(
+                    snapshot.metadata.get(str(k)) != v for k, v in wanted.items()):
+                return False
+        elif getattr(snapshot, MODEL_COLUMNS[key]) != wanted:
+            return False
+    return True
+
+
+def _sort_value(snapshot: Snapshot, key: str) -> tuple[bool, Any]:
+    value = getattr(snapshot, MODEL_COLUMNS[key])
+    return (value is not None, value if value is not None else 0)
+
+
+def list_snapshots(store: Store, caller: Caller, query: ListQuery,
+                   filters: Mapping[str, Any]) -> tuple[list[Snapshot], int]:
+    """One page of snapshots in Cinder's order (newest first), and how many match."""
+    with store.lock:
+        if query.matches_nothing:
+            return [], 0
+        marker = get_snapshot(store, caller, query.marker) if query.marker else None
+        check_sort_keys(query, {k: v for k, v in MODEL_COLUMNS.items()
+                                if k not in ("metadata", "use_quota")})
+        snapshots = [copy.copy(s) for s in store.snapshots.values()
+                     if query.all_tenants or s.project_id == caller.project_id]
+        total = sum(1 for s in snapshots if _matches(s, filters))
+        if marker is not None and all(s.id != marker.id for s in snapshots):
+            snapshots.append(copy.copy(marker))
+        for key, direction in reversed(list(zip(query.sort_keys, query.sort_dirs,
+                                                strict=True))):
+            snapshots.sort(key=functools.partial(_sort_value, key=key),
+                           reverse=direction == "desc")
+        if marker is not None:
+            snapshots = snapshots[next(i for i, s in enumerate(snapshots)
+                                       if s.id == marker.id) + 1:]
+        matching = [s for s in snapshots if _matches(s, filters)]
+        return matching[query.offset:query.offset + query.limit], total
+
+
+def rename_params(query: ListQuery) -> None:
+    """The REST API says name where Cinder's database says display_name."""
+    query.sort_keys = ["display_name" if k == "name" else k for k in query.sort_keys]
+    if "name" in query.filters:
+        query.filters["display_name"] = query.filters.pop("name")
+    if "consumes_quota" in query.filters:  # Cinder's process_general_filtering
+        query.filters["use_quota"] = query.filters.pop("consumes_quota")
+    query.matches_nothing = any(key not in MODEL_COLUMNS for key in query.filters)
