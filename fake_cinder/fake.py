@@ -292,13 +292,16 @@ class FakeCinder:
                      and (name is None or v.name == name)]
             return [record_to_dict(v) for v in sorted(found, key=lambda v: (v.created_at, v.id))]
 
+    def _one(self, kind: str, table: str, record_id: str) -> dict[str, Any]:
+        with self.store.lock:
+            found = getattr(self.store, table).get(record_id)
+            if found is None:
+                raise RecordNotFound(kind, record_id)
+            return record_to_dict(found)
+
     def volume(self, volume_id: str) -> dict[str, Any]:
         """One volume; ``RecordNotFound`` (a ``KeyError``) when there is none."""
-        with self.store.lock:
-            found = self.store.volumes.get(volume_id)
-            if found is None:
-                raise RecordNotFound("volume", volume_id)
-            return record_to_dict(found)
+        return self._one("volume", "volumes", volume_id)
 
     def attachments(self, *, volume_id: str | None = None, instance_id: str | None = None,
                     project_id: str | None = None,
@@ -318,11 +321,7 @@ class FakeCinder:
 
     def attachment(self, attachment_id: str) -> dict[str, Any]:
         """One attachment; ``RecordNotFound`` (a ``KeyError``) when there is none."""
-        with self.store.lock:
-            found = self.store.attachments.get(attachment_id)
-            if found is None:
-                raise RecordNotFound("attachment", attachment_id)
-            return record_to_dict(found)
+        return self._one("attachment", "attachments", attachment_id)
 
     def snapshots(self, *, volume_id: str | None = None, project_id: str | None = None,
                   status: str | None = None) -> list[dict[str, Any]]:
@@ -335,11 +334,7 @@ class FakeCinder:
 
     def snapshot(self, snapshot_id: str) -> dict[str, Any]:
         """One snapshot; ``RecordNotFound`` (a ``KeyError``) when there is none."""
-        with self.store.lock:
-            found = self.store.snapshots.get(snapshot_id)
-            if found is None:
-                raise RecordNotFound("snapshot", snapshot_id)
-            return record_to_dict(found)
+        return self._one("snapshot", "snapshots", snapshot_id)
 
     # -- faults -----------------------------------------------------------------------------------
     def inject(self, operation: str, *, retry_after: int | str | None = None,

@@ -6,16 +6,20 @@ Each parses its body (already validated against its schema) and calls core.volum
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..core import volume_actions as core
+from ..core.context import Caller
 from ..core.errors import BadRequest
 from ..core.listing import TRUE_STRINGS
+from ..core.state import Store
 from . import microversions as mv
 from .routing import ApiRequest, Operation
 from .volumes import _size
 
 Result = tuple[int, Any]
+Handler = Callable[[ApiRequest], Result]
 VOLUME_EXTEND_INUSE = mv.APIVersion(3, 42)  # os-extend of an in-use volume
 SUPPORT_REIMAGE_VOLUME = mv.APIVersion(3, 68)  # os-reimage
 
@@ -33,24 +37,20 @@ def _is_true(value: Any) -> bool:
     return str(value).strip().lower() in TRUE_STRINGS
 
 
-def begin_detaching(req: ApiRequest) -> Result:
-    core.begin_detaching(req.fake.store, req.caller, _volume_id(req))
-    return 202, None
+def _status_only(change: Callable[[Store, Caller, str], None]) -> Handler:
+    """A handler of an action that only moves the volume's status (its body is ignored)."""
+
+    def handler(req: ApiRequest) -> Result:
+        change(req.fake.store, req.caller, _volume_id(req))
+        return 202, None
+
+    return handler
 
 
-def roll_detaching(req: ApiRequest) -> Result:
-    core.roll_detaching(req.fake.store, req.caller, _volume_id(req))
-    return 202, None
-
-
-def reserve(req: ApiRequest) -> Result:
-    core.reserve(req.fake.store, req.caller, _volume_id(req))
-    return 202, None
-
-
-def unreserve(req: ApiRequest) -> Result:
-    core.unreserve(req.fake.store, req.caller, _volume_id(req))
-    return 202, None
+begin_detaching = _status_only(core.begin_detaching)
+roll_detaching = _status_only(core.roll_detaching)
+reserve = _status_only(core.reserve)
+unreserve = _status_only(core.unreserve)
 
 
 def initialize_connection(req: ApiRequest) -> Result:

@@ -143,15 +143,19 @@ def _reserve(store: Store, project_id: str, resource: str, size: int,
         raise QuotaError("UnexpectedOverQuota", f"Unexpected over quota on {', '.join(overs)}.")
 
 
+def _check_per_volume_limit(store: Store, project_id: str, size: int) -> None:
+    per_volume = limits(store, project_id)["per_volume_gigabytes"]
+    if 0 <= per_volume < size:
+        raise QuotaError("VolumeSizeExceedsLimit",
+                         f"Requested volume size {size}G is larger than maximum allowed "
+                         f"limit {per_volume}G.")
+
+
 def check_volume_create(store: Store, project_id: str, size: int,
                         volume_type: VolumeType | None) -> None:
     """Cinder's QuotaReserveTask: the per-volume size limit, then the reservation."""
     with store.lock:
-        per_volume = limits(store, project_id)["per_volume_gigabytes"]
-        if 0 <= per_volume < size:
-            raise QuotaError("VolumeSizeExceedsLimit",
-                             f"Requested volume size {size}G is larger than maximum allowed "
-                             f"limit {per_volume}G.")
+        _check_per_volume_limit(store, project_id, size)
         _reserve(store, project_id, "volumes", size, _deltas("volumes", size, volume_type))
 
 
@@ -161,11 +165,7 @@ def check_volume_extend(store: Store, caller_project_id: str, volume_project_id:
     of the increase (the volume's project), whose refusal always names the project's
     gigabytes quota, even when a volume type's was exceeded."""
     with store.lock:
-        per_volume = limits(store, caller_project_id)["per_volume_gigabytes"]
-        if 0 <= per_volume < new_size:
-            raise QuotaError("VolumeSizeExceedsLimit",
-                             f"Requested volume size {new_size}G is larger than maximum "
-                             f"allowed limit {per_volume}G.")
+        _check_per_volume_limit(store, caller_project_id, new_size)
         deltas = {"gigabytes": increase}
         if volume_type is not None:
             deltas[type_resource("gigabytes", volume_type)] = increase
