@@ -16,7 +16,8 @@ FIXTURES ?= fixtures/default.json
 SERVE_FLAGS ?=
 URL = http://$(HOST):$(PORT)
 
-.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table screenshots consumers clean
+.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table screenshots consumers clean \
+	conformance conformance-quick
 
 help:  ## list the targets
 	@echo 'make TARGET, one of:'
@@ -127,3 +128,27 @@ FIGURE ?= show
 profile: $(STAMP)  ## profile one benchmark figure (FIGURE)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m benchmarks --profile $(FIGURE)
+
+# Differential conformance against a real Cinder 29.0.0 (docs/conformance.md; not part of
+# `make test`). Cinder gets its own .venv-cinder, pinned by conformance/constraints.txt.
+# make conformance [SEED="1 2 3"] [STEPS=2000]: all scenarios, a walk per seed, the report.
+# make conformance-quick [SEED=N]: all scenarios and a 300-step walk (CI), no report.
+CINDER_PYTHON ?= python3.11
+CINDER_VENV := .venv-cinder
+CINDER_STAMP := $(CINDER_VENV)/.installed-$(shell cksum < conformance/constraints.txt | cut -d' ' -f1)
+SEED ?=
+STEPS ?= 2000
+SEED_ARGS = $(foreach seed,$(SEED),--seed $(seed))
+
+$(CINDER_STAMP): conformance/constraints.txt
+	$(CINDER_PYTHON) -m venv $(CINDER_VENV)
+	$(CINDER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CINDER_VENV)/bin/python -m pip install --quiet -c conformance/constraints.txt cinder==29.0.0
+	rm -f $(CINDER_VENV)/.installed-*
+	touch $@
+
+conformance: $(STAMP) $(CINDER_STAMP)  ## compare with a real Cinder 29.0.0, rewrite docs/conformance.md (SEED, STEPS)
+	$(BIN)/python -m conformance $(SEED_ARGS) --steps $(STEPS)
+
+conformance-quick: $(STAMP) $(CINDER_STAMP)  ## CI: every scenario and a 300-step walk against Cinder
+	$(BIN)/python -m conformance --quick $(SEED_ARGS) --no-report

@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-in-use-delete", action="store_true",
                        help="let callers without a service token delete attachments that "
                             "are connected to an instance (real Cinder answers 409)")
+    serve.add_argument("--volume-delete-seconds", type=float, default=0.0, metavar="SECONDS",
+                       help="a deleted volume stays 'deleting' this long before it is gone, "
+                            "as in Cinder (default: 0, gone at once)")
     serve.add_argument("--threads", type=_threads, default=DEFAULT_THREADS,
                        help=f"requests handled at once (default: {DEFAULT_THREADS})")
     return parser
@@ -127,7 +130,8 @@ def build_fake(args: argparse.Namespace) -> FakeCinder:
     return FakeCinder(args.fixtures or fixture_path("default.json"), seed=args.seed,
                       max_version=args.max_version,
                       protect_in_use_attachments=not args.allow_in_use_delete,
-                      control_token=args.control_token)
+                      control_token=args.control_token,
+                      volume_delete_seconds=args.volume_delete_seconds)
 
 
 def serve(args: argparse.Namespace) -> int:

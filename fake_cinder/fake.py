@@ -106,8 +106,11 @@ class FakeCinder:
     def __init__(self, fixtures: StateSource | None = None, *, seed: int | None = None,
                  max_version: str = str(mv.MAX_VERSION),
                  protect_in_use_attachments: bool = True, journal_size: int = DEFAULT_CAP,
-                 raise_errors: bool = True, control_token: str | None = None) -> None:
+                 raise_errors: bool = True, control_token: str | None = None,
+                 volume_delete_seconds: float = 0.0) -> None:
         self.clock = Clock(seed)
+        # How long a deleted volume stays "deleting" (Cinder deletes in the background).
+        self.volume_delete_seconds = volume_delete_seconds
         self.store = Store(self.clock)
         self.schemas = schema_registry()
         self.max_version = mv.APIVersion.parse(max_version)

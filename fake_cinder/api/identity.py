@@ -85,13 +85,15 @@ def _user_caller(headers: Mapping[str, str] | HeaderLookup,
 
     A token the fake did not issue is read as Cinder's noauth form
     ``user:project`` (or a bare user name, whose project is the same name),
-    and such a caller is an admin, as in Cinder's noauth mode.
+    and such a caller is an admin, as in Cinder's noauth mode. Identity headers
+    without ``X-Roles`` next to a token are what python-cinderclient's noauth plugin
+    sends: Cinder's noauth middleware reads the token alone, and so does the fake.
     """
     project_id = headers.get("X-Project-Id") or headers.get("X-Tenant-Id")
-    if project_id:
+    token = headers.get("X-Auth-Token")
+    if project_id and (not token or headers.get("X-Roles") is not None):
         return _header_caller(headers.get("X-User-Id"), project_id, headers.get("X-Roles"),
                               headers.get("X-Service-Roles"))
-    token = headers.get("X-Auth-Token")
     if not token:
         return None
     if resolve_token is not None:

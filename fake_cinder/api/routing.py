@@ -236,6 +236,10 @@ def _decode(raw: bytes) -> Any:
 
 def _pick_action(route: Route, raw: bytes) -> tuple[Operation, Any]:
     """Cinder's action_peek: the body must be an object with exactly one key."""
+    if not raw:
+        # No body: Cinder looks up the action None.
+        raise BadRequest("There is no such action: None. Verify the request body and "
+                         "Content-Type header and try again.")
     decoded = _decode(raw)
     if not isinstance(decoded, dict):
         if isinstance(decoded, (list, str)) and len(decoded) != 1:
@@ -298,6 +302,8 @@ def dispatch(route: Route, req: Request, state: dict[str, Any], params: dict[str
                              args=args, url_project_id=project_id)
     status, payload = operation.handler(api_request)
     state["payload"] = payload  # the journal reads a created attachment's id from it
+    if isinstance(payload, Response):
+        return payload
     if payload is None:
         # Cinder sends a JSON content type even on its empty 204s.
         return Response(b"", status=status, content_type=JSON)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..core import backend
 from ..core.context import Caller
 from ..core.models import ATTACHED, Attachment, Volume, VolumeType
 from ..core.volumes import visible_metadata
@@ -42,14 +43,17 @@ def attachment_list(attachments: list[Attachment], detail: bool = False) -> dict
     return {"attachments": [build(a) for a in attachments]}
 
 
-def _links(base_url: str, project_id: str, collection: str, item_id: str) -> list[dict]:
-    return [{"rel": "self", "href": f"{base_url}/v3/{project_id}/{collection}/{item_id}"},
-            {"rel": "bookmark", "href": f"{base_url}/{project_id}/{collection}/{item_id}"}]
+def _links(base_url: str, project_id: str | None, collection: str, item_id: str) -> list[dict]:
+    """Cinder's links carry the project id only when the request's URL did (the caller's)."""
+    path = f"{project_id}/{collection}/{item_id}" if project_id else f"{collection}/{item_id}"
+    return [{"rel": "self", "href": f"{base_url}/v3/{path}"},
+            {"rel": "bookmark", "href": f"{base_url}/{path}"}]
 
 
-def volume_summary(volume: Volume, base_url: str) -> dict[str, Any]:
+def volume_summary(volume: Volume, base_url: str, url_project: str | None = None
+                   ) -> dict[str, Any]:
     return {"id": volume.id, "name": volume.name,
-            "links": _links(base_url, volume.project_id, "volumes", volume.id)}
+            "links": _links(base_url, url_project, "volumes", volume.id)}
 
 
 def volume_attachments(attachments: list[Attachment], caller: Caller) -> list[dict[str, Any]]:
@@ -74,7 +78,8 @@ _SHOWN_STATUS = {"managing": "creating", "error_managing": "error",
 
 def volume_detail(volume: Volume, volume_type: VolumeType | None,
                   attachments: list[Attachment], caller: Caller, version: mv.APIVersion,
-                  base_url: str) -> dict[str, Any]:
+                  base_url: str, url_project: str | None = None) -> dict[str, Any]:
+    protocol = volume.protocol or (volume_type.protocol if volume_type else None)
     type_name = volume_type.name if volume_type else None
     view: dict[str, Any] = {
         "id": volume.id, "status": _SHOWN_STATUS.get(volume.status, volume.status),
@@ -84,12 +89,12 @@ def volume_detail(volume: Volume, volume_type: VolumeType | None,
         "description": volume.description,
         "volume_type": type_name if version >= V3_63 or volume_type else volume.volume_type_id,
         "snapshot_id": None, "source_volid": None, "metadata": visible_metadata(volume),
-        "links": _links(base_url, volume.project_id, "volumes", volume.id),
+        "links": _links(base_url, url_project, "volumes", volume.id),
         "user_id": volume.user_id, "bootable": str(volume.bootable).lower(),
         "encrypted": volume.encryption_key_id is not None,
-        # Cinder's create flow writes "disabled" unless the type is replicated and has
-        # QoS specs (it reads extra specs only then); the fake has no QoS specs.
-        "replication_status": "disabled",
+        # Cinder's create flow computes "disabled" but never writes it for a type without
+        # replication: the volume shows null (seen on a running Cinder 29).
+        "replication_status": None,
         "consistencygroup_id": None, "multiattach": volume.multiattach,
         "attachments": volume_attachments(attachments, caller),
         "os-vol-tenant-attr:tenant_id": volume.project_id,
@@ -104,8 +109,8 @@ def volume_detail(volume: Volume, volume_type: VolumeType | None,
     if caller.is_admin and version >= V3_21:
         view["provider_id"] = None
     if version >= V3_48:
-        view["shared_targets"] = False
-        view["service_uuid"] = None
+        view["shared_targets"] = backend.shares_targets(protocol)
+        view["service_uuid"] = backend.SERVICE_UUID
     if caller.is_admin and version >= V3_61:
         view["cluster_name"] = None
     if version >= V3_63:

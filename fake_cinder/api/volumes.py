@@ -6,10 +6,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from werkzeug.wrappers import Response
+
 from ..core import snapshots as snapshot_rules
 from ..core import volumes as core
 from ..core.context import Caller
-from ..core.errors import BadRequest, CinderError, InvalidInput
+from ..core.errors import BadRequest, CinderError, InvalidInput, authorize_write
 from ..core.listing import (
     DB_MAX_INT,
     FALSE_STRINGS,
@@ -31,7 +33,7 @@ def _volume_view(req: ApiRequest, volume: Volume) -> dict[str, Any]:
     store = req.fake.store
     return volume_detail(volume, store.volume_types.get(volume.volume_type_id or ""),
                          store.volume_attachments(volume.id), req.caller, req.version,
-                         req.base_url)
+                         req.base_url, req.url_project_id)
 
 
 # -- volume types ---------------------------------------------------------------------------------
@@ -77,8 +79,12 @@ def type_show(req: ApiRequest) -> Result:
     type_id = req.params["type_id"]
     if type_id == "default":
         volume_type = core.default_volume_type(req.fake.store)
-    else:
-        volume_type = core.get_volume_type(req.fake.store, req.caller, type_id)
+        view = volume_type_view(volume_type, req.caller)
+        # Cinder's type-access extension looks the type up by the URL's id, "default",
+        # finds none and adds nothing.
+        view.pop("os-volume-type-access:is_public")
+        return 200, {"volume_type": view}
+    volume_type = core.get_volume_type(req.fake.store, req.caller, type_id)
     return 200, {"volume_type": volume_type_view(volume_type, req.caller)}
 
 
@@ -111,6 +117,7 @@ def _text(body: dict[str, Any], key: str, entity: str) -> str | None:
 
 
 def volume_create(req: ApiRequest) -> Result:
+    authorize_write(req.caller, "volume:create")
     body = req.body["volume"]
     texts = {key: _text(body, key, entity) for key, entity in (
         ("name", "name"), ("description", "description"), ("display_name", "name"),
@@ -139,7 +146,16 @@ def volume_create(req: ApiRequest) -> Result:
         availability_zone=body.get("availability_zone"),
         protocol=metadata.get(core.PROTOCOL_METADATA_KEY), check_quota=True,
         snapshot=snapshot)
-    return 202, {"volume": _volume_view(req, volume)}
+    # Cinder answers before its scheduler and volume manager ran: the volume is still
+    # creating, never updated, and the view has no tenant yet. The fake's is available.
+    view = _volume_view(req, volume)
+    view.update(status="creating", updated_at=None)
+    if "service_uuid" in view:
+        view["service_uuid"] = None  # written by the volume manager once it created it
+    for key in ("os-vol-tenant-attr:tenant_id", "os-vol-host-attr:host",
+                "os-vol-mig-status-attr:migstat", "os-vol-mig-status-attr:name_id"):
+        view.pop(key, None)
+    return 202, {"volume": view}
 
 
 def volume_show(req: ApiRequest) -> Result:
@@ -207,8 +223,8 @@ def volume_update(req: ApiRequest) -> Result:
 
 
 def volume_list(req: ApiRequest) -> Result:
-    base_url = req.base_url
-    return _list(req, "volumes", lambda v: volume_summary(v, base_url))
+    base_url, url_project = req.base_url, req.url_project_id
+    return _list(req, "volumes", lambda v: volume_summary(v, base_url, url_project))
 
 
 def volume_list_detail(req: ApiRequest) -> Result:
@@ -228,8 +244,10 @@ def volume_delete(req: ApiRequest) -> Result:
     cascade = bool_param(req.args, "cascade")
     force = req.version >= VOLUME_DELETE_FORCE and bool_param(req.args, "force")
     core.delete_volume(req.fake.store, req.caller, req.params["volume_id"], force=force,
-                       authorize_force=_may_force_delete, cascade=cascade)
-    return 202, None
+                       authorize_force=_may_force_delete, cascade=cascade,
+                       delay=req.fake.volume_delete_seconds)
+    # Cinder's delete returns a bare webob 202, whose content type is WebOb's default.
+    return 202, Response(b"", status=202, content_type="text/html; charset=UTF-8")
 
 
 def _may_reset_status(caller: Caller) -> None:

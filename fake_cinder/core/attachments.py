@@ -23,6 +23,7 @@ from .errors import (
     InvalidVolume,
     NovaUsingAttachment,
     ResourceConflict,
+    authorize_write,
 )
 from .listing import MODEL_COLUMNS, ListQuery, check_sort_keys, sorted_after
 from .models import ATTACHED, ATTACHING, DETACHED, RESERVED, Attachment, Volume
@@ -118,18 +119,17 @@ def _connect(store: Store, volume: Volume, attachment: Attachment,
 
 
 # -- create (reserve, maybe connect) --------------------------------------------------------------
-def _reserve(store: Store, volume: Volume, instance_uuid: str | None) -> None:
-    """Cinder's conditional update of the volume to 'reserved', with its same-instance override."""
+def _may_reserve(store: Store, volume: Volume, instance_uuid: str | None) -> bool:
+    """Cinder's conditional update of the volume to 'reserved', with its same-instance
+    override: True when the volume moves to reserved, False when it stays as it is."""
     multiattach = is_multiattach(store, volume)
     allowed = (("available", "in-use", "downloading") if multiattach
                else ("available", "downloading"))
     if volume.status in allowed:
-        volume.status = RESERVED
-        volume.updated_at = store.clock.now()
-        return
+        return True
     if instance_uuid and volume.status in ("in-use", "reserved") and any(
             a.instance_uuid == instance_uuid for a in store.volume_attachments(volume.id)):
-        return  # the same instance again (LP bug 1694530): allowed, volume unchanged
+        return False  # the same instance again (LP bug 1694530): allowed, volume unchanged
     statuses = " or ".join(allowed)
     raise InvalidVolume(f"Volume {volume.id} status must be {statuses} to reserve, but the "
                         f"current status is {volume.status}.")
@@ -146,15 +146,21 @@ def create_attachment(store: Store, caller: Caller, volume_id: str,
     """
     with store.lock:
         volume = get_volume(store, caller, volume_id)
+        authorize_write(caller, "volume:attachment_create")
         if "error" in volume.status:
             raise InvalidVolume(
                 "Volume attachments can not be created if the volume is in an error state. "
                 f"The Volume {volume.id} currently has a status of: {volume.status} ")
+        # Cinder reserves first, so a volume it cannot reserve is refused before the
+        # connector is looked at. The driver is asked before anything is written, so a
+        # bad connector changes nothing (Cinder keeps the reservation: a departure).
+        reserve = _may_reserve(store, volume, instance_uuid)
         attachment_id = store.clock.new_id()
-        # Ask the driver before reserving, so a bad connector changes nothing.
         connection_info = (build_connection_info(store, volume, attachment_id, connector,
                                                  caller.is_admin) if connector else {})
-        _reserve(store, volume, instance_uuid)
+        if reserve:
+            volume.status = RESERVED
+            volume.updated_at = store.clock.now()
         now = store.clock.now()
         attachment = Attachment(id=attachment_id, volume_id=volume.id,
                                 project_id=volume.project_id, instance_uuid=instance_uuid,
@@ -182,6 +188,7 @@ def update_attachment(store: Store, caller: Caller, attachment_id: str,
     with the new connection_info, as Cinder does."""
     with store.lock:
         attachment = get_attachment(store, caller, attachment_id)
+        authorize_write(caller, "volume:attachment_update")
         volume = store.volumes[attachment.volume_id]
         if "error" in volume.status:
             raise ResourceConflict(
@@ -204,6 +211,7 @@ def complete_attachment(store: Store, caller: Caller, attachment_id: str) -> Non
     with store.lock:
         attachment = get_attachment(store, caller, attachment_id)
         volume = get_volume(store, caller, attachment.volume_id)
+        authorize_write(caller, "volume:attachment_complete")
         now = store.clock.now()
         attachment.attach_status = ATTACHED
         attachment.updated_at = now
@@ -221,12 +229,21 @@ def volume_statuses_from(attachments: Iterable[Attachment]) -> tuple[str, str]:
     return _VOLUME_STATUS_FOR.get(attach_status, attach_status), attach_status
 
 
-def check_deletion_allowed(caller: Caller, attachment: Attachment,
+def _nova_uses(store: Store, attachment: Attachment) -> bool:
+    """Whether Nova's block device mapping of the attachment's instance and volume names
+    this attachment: the fake's Nova knows every instance, and its mapping holds the
+    newest connected attachment (Cinder deletes any other after asking Nova)."""
+    connected = [a for a in store.volume_attachments(attachment.volume_id)
+                 if a.instance_uuid == attachment.instance_uuid and a.connection_info]
+    return bool(connected) and connected[-1] is attachment
+
+
+def check_deletion_allowed(store: Store, caller: Caller, attachment: Attachment,
                            protect_in_use: bool = True) -> None:
     """Cinder's attachment_deletion_allowed (bug 2004555): a connected attachment of an
-    instance may only be deleted by a service (Nova with a service token)."""
+    instance that Nova uses may only be deleted by a service (Nova with a service token)."""
     if (protect_in_use and not caller.is_service and attachment.instance_uuid
-            and attachment.connection_info):
+            and attachment.connection_info and _nova_uses(store, attachment)):
         raise NovaUsingAttachment(attachment.instance_uuid)
 
 
@@ -260,7 +277,8 @@ def delete_attachment(store: Store, caller: Caller, attachment_id: str,
     """
     with store.lock:
         attachment = get_attachment(store, caller, attachment_id)
-        check_deletion_allowed(caller, attachment, protect_in_use)
+        authorize_write(caller, "volume:attachment_delete")
+        check_deletion_allowed(store, caller, attachment, protect_in_use)
         volume = store.volumes[attachment.volume_id]
         return [copy.copy(a) for a in detach_from_volume(store, volume, attachment)]
 

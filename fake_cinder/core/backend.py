@@ -35,9 +35,11 @@ from typing import Any
 __all__ = [
     "DEFAULT_PROTOCOL",
     "PROTOCOLS",
+    "SERVICE_UUID",
     "InvalidConnector",
     "initialize_connection",
     "normalize_protocol",
+    "shares_targets",
 ]
 
 _ISCSI = "iscsi"
@@ -52,6 +54,10 @@ DEFAULT_PROTOCOL = _ISCSI
 # every backend-wide value (portals, WWNs, the Ceph secret) and the per-volume
 # secrets, and never depends on the attachment.
 _BACKEND_NAME = "fake-host@fake-backend"
+
+# The uuid of the volume service that manages the backend: Cinder's manager writes it
+# into every volume it creates (service_uuid, from 3.48).
+SERVICE_UUID = "3f0e8d5c-6a1b-4c7e-9d2f-8b4a1c6e0f35"
 
 # iSCSI, as cinder.volume.targets.iscsi.ISCSITarget with LioAdm.
 _ISCSI_TARGET_PREFIX = "iqn.2010-10.org.openstack:"  # Cinder's target_prefix default
@@ -94,6 +100,19 @@ _ALIASES = {
     "nvmeroce": _NVMEOF,
     "nvmefc": _NVMEOF,
 }
+
+
+def shares_targets(protocol: str | None) -> bool | None:
+    """A volume's ``shared_targets``, as Cinder's manager derives it from its driver.
+
+    The fake's drivers report no ``shared_targets`` of their own, so Cinder's default
+    applies: True for iSCSI, None for NVMe-oF (os-brick must lock regardless), False for
+    the protocols that need no locking (RBD, Fibre Channel).
+    """
+    canonical = normalize_protocol(protocol)
+    if canonical == _NVMEOF:
+        return None
+    return canonical == _ISCSI
 
 
 class InvalidConnector(ValueError):

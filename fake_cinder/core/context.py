@@ -21,6 +21,12 @@ class Caller:
         """Cinder's is_service_request: a valid service token with the service role."""
         return "service" in self.service_roles
 
+    @property
+    def may_write(self) -> bool:
+        """Cinder's default write policies: an admin, or a member of the project
+        (a reader alone may only look)."""
+        return "admin" in self.roles or "member" in self.roles
+
     def can_see(self, project_id: str) -> bool:
         return self.is_admin or project_id == self.project_id
 

@@ -5,6 +5,11 @@ The API layer renders them as Cinder fault bodies; the core never imports Flask.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .context import Caller
+
 SERVER_ERROR = ("The server has either erred or is incapable of performing the requested "
                 "operation.")
 # WebOb's explanations: Cinder's fault body carries them when its API raises webob.exc errors.
@@ -85,7 +90,10 @@ class NovaUsingAttachment(Conflict):
     """Cinder's fix for bug 2004555: only Nova (with a service token) may delete."""
 
     def __init__(self, instance_id: str) -> None:
-        super().__init__(f"Detach volume from instance {instance_id} using the Compute API")
+        # The exception escapes Cinder's API resource, so its fault middleware prefixes
+        # the exception's class name.
+        super().__init__("ConflictNovaUsingAttachment: Detach volume from instance "
+                         f"{instance_id} using the Compute API")
 
 
 class PolicyNotAuthorized(CinderError):
@@ -112,3 +120,9 @@ class RecordNotFound(KeyError):
 
     def __str__(self) -> str:  # KeyError's would show the repr of the args tuple
         return f"the fake has no {self.kind} {self.id!r}"
+
+
+def authorize_write(caller: Caller, policy: str) -> None:
+    """Cinder's member-or-admin write policies (volume:attachment_create, volume:delete...)."""
+    if not caller.may_write:
+        raise PolicyNotAuthorized(policy)

@@ -267,7 +267,7 @@ def fail_delete(store: Store, caller: Caller, attachment_id: str, protect_in_use
     driver's exception behind its generic 500 message."""
     with store.lock:
         attachment = core.get_attachment(store, caller, attachment_id)
-        core.check_deletion_allowed(caller, attachment, protect_in_use)
+        core.check_deletion_allowed(store, caller, attachment, protect_in_use)
         attachment.attach_status = ERROR_DETACHING
         attachment.updated_at = store.clock.now()
     return FaultError(message or SERVER_ERROR, status=500)

@@ -151,7 +151,7 @@ def _check_detach_allowed(store: Store, caller: Caller, volume: Volume,
         raise NovaUsingAttachment("")
     if attachment.volume_id != volume.id:
         raise InvalidInput("Mismatched volume and attachment")
-    check_deletion_allowed(caller, attachment)
+    check_deletion_allowed(store, caller, attachment)
 
 
 def terminate_connection(store: Store, caller: Caller, volume_id: str,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ from .errors import (
     NotFound,
     VolumeNotFound,
     VolumeTypeNotFound,
+    authorize_write,
 )
 from .listing import FALSE_STRINGS, TRUE_STRINGS, ListQuery, check_sort_keys, sorted_after
 from .models import ATTACHED, Snapshot, Volume, VolumeType
@@ -120,7 +122,8 @@ def list_volume_types(store: Store, caller: Caller,
     if not caller.is_admin:
         is_public = True
     with store.lock:
-        types = store.volume_types.values()
+        # Cinder's default order: newest first (created_at, then id, descending).
+        types = list(reversed(store.volume_types.values()))
         if is_public is None:
             return list(types)
         if is_public is False:
@@ -320,12 +323,17 @@ def _snapshots_block_delete(store: Store, caller: Caller, volume: Volume, force:
 
 def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = False,
                   authorize_force: Callable[[Caller], None] = lambda caller: None,
-                  cascade: bool = False) -> None:
+                  cascade: bool = False, delay: float = 0.0) -> None:
     """Cinder's API.delete; ``force`` (3.23, ``authorize_force`` checks the policy after
     the volume is found) skips the status condition; ``cascade`` deletes the volume's
-    snapshots with it."""
+    snapshots with it.
+
+    With a ``delay`` the volume is ``deleting`` for that many seconds before it is gone,
+    as while Cinder's volume manager deletes it in the background; without, it is gone
+    at once."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
+        authorize_write(caller, "volume:delete")
         if force:
             authorize_force(caller)
         # Cinder's conditional update looks at the volume's own fields only: its
@@ -340,7 +348,22 @@ def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = Fa
                                 "disassociated from snapshots after volume transfer.")
         for snapshot in store.volume_snapshots(volume_id):
             del store.snapshots[snapshot.id]  # cascade: the manager deletes them first
-        store.remove_volume(volume_id)
+        if delay <= 0:
+            store.remove_volume(volume_id)
+            return
+        volume.status = "deleting"
+        volume.updated_at = store.clock.now()
+    timer = threading.Timer(delay, _finish_delete, (store, volume))
+    timer.daemon = True
+    timer.start()
+
+
+def _finish_delete(store: Store, volume: Volume) -> None:
+    """The volume manager's part of a delete: the volume (still the same record, still
+    deleting: a reset or a load may have replaced it meanwhile) and its attachments go."""
+    with store.lock:
+        if store.volumes.get(volume.id) is volume and volume.status == "deleting":
+            store.remove_volume(volume.id)
 
 
 ATTACH_STATUSES = ["attached", "detached"]  # a list in Cinder's message, not a tuple

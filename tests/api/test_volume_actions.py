@@ -283,7 +283,8 @@ def test_terminate_connection_of_a_connected_new_flow_attachment_needs_a_service
     new_flow_attach(api)
     with unchanged(fake):
         response = act(api, "os-terminate_connection", {"connector": CONNECTOR})
-    assert fault(response) == (409, f"Detach volume from instance {SERVER} using the "
+    assert fault(response) == (409, "ConflictNovaUsingAttachment: "
+                                    f"Detach volume from instance {SERVER} using the "
                                     "Compute API")
     ok(act(api, "os-terminate_connection", {"connector": CONNECTOR}, service=True))
     assert fake.volume(VOLUME)["status"] == "in-use"
@@ -458,7 +459,8 @@ def test_detach_of_one_of_two_attachments_needs_its_id(api, fake):
     with unchanged(fake, SHARED_VOLUME):
         # Without a service token Cinder cannot tell whose attachment it is.
         assert fault(act(api, "os-detach", {}, SHARED_VOLUME)) == (
-            409, "Detach volume from instance  using the Compute API")
+            409, "ConflictNovaUsingAttachment: "
+            "Detach volume from instance  using the Compute API")
         assert fault(act(api, "os-detach", {}, SHARED_VOLUME, service=True)) == (
             400, "Invalid volume: Detach volume failed: More than one attachment, but no "
                  "attachment_id provided.")
@@ -472,7 +474,8 @@ def test_detach_of_an_unknown_attachment(api, admin, fake):
     legacy_attach(api)
     with unchanged(fake):
         assert fault(act(api, "os-detach", {"attachment_id": UNKNOWN})) == (
-            409, "Detach volume from instance  using the Compute API")
+            409, "ConflictNovaUsingAttachment: "
+            "Detach volume from instance  using the Compute API")
     set_status(admin, VOLUME, status="detaching")
     # A service is trusted: nothing to remove, the statuses are derived again.
     ok(act(api, "os-detach", {"attachment_id": UNKNOWN}, service=True))
@@ -491,7 +494,8 @@ def test_detach_of_a_connected_new_flow_attachment_needs_a_service(api, fake):
     attachment = new_flow_attach(api)
     with unchanged(fake):
         assert fault(act(api, "os-detach", {"attachment_id": attachment["id"]})) == (
-            409, f"Detach volume from instance {SERVER} using the Compute API")
+            409, "ConflictNovaUsingAttachment: "
+            f"Detach volume from instance {SERVER} using the Compute API")
     ok(act(api, "os-detach", {"attachment_id": attachment["id"]}, service=True))
     assert api.listing() == []
 
@@ -560,7 +564,8 @@ def test_force_detach_of_a_connected_attachment_needs_a_service_token(api, admin
     with unchanged(fake):
         assert fault(act(admin, "os-force_detach", {"attachment_id": attachment["id"]},
                          url_project="admin")) == (
-            409, f"Detach volume from instance {SERVER} using the Compute API")
+            409, "ConflictNovaUsingAttachment: "
+            f"Detach volume from instance {SERVER} using the Compute API")
     ok(act(admin, "os-force_detach", {"attachment_id": attachment["id"]},
            url_project="admin", service=True))
     assert fake.attachments() == []
@@ -724,7 +729,8 @@ def test_nova_swap_of_a_connected_attachment_needs_a_service_token(api, admin, f
     new_flow_attach(api)
     with unchanged(fake):
         assert fault(completion(admin, VOLUME, new)) == (
-            409, f"Detach volume from instance {SERVER} using the Compute API")
+            409, "ConflictNovaUsingAttachment: "
+            f"Detach volume from instance {SERVER} using the Compute API")
     assert ok(completion(admin, VOLUME, new, service=True), 200) == {"save_volume_id": new}
     assert fake.volume(new)["status"] == "in-use"
 
@@ -929,7 +935,8 @@ def test_another_projects_attachment_is_unknown_to_os_detach(api, fake):
     legacy_attach(api)
     with unchanged(fake):
         assert fault(act(api, "os-detach", {"attachment_id": foreign["id"]})) == (
-            409, "Detach volume from instance  using the Compute API")
+            409, "ConflictNovaUsingAttachment: "
+            "Detach volume from instance  using the Compute API")
     ok(act(api, "os-detach", {"attachment_id": foreign["id"]}, service=True))
     assert len(fake.attachments()) == 2
     assert fake.volume(VOLUME)["status"] == "in-use"

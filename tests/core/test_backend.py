@@ -424,6 +424,6 @@ def test_normalize_unknown(name):
 def test_public_api():
     assert set(backend.__all__) == {
         "PROTOCOLS", "DEFAULT_PROTOCOL", "InvalidConnector", "normalize_protocol",
-        "initialize_connection",
+        "initialize_connection", "shares_targets", "SERVICE_UUID",
     }
     assert issubclass(InvalidConnector, ValueError)

@@ -59,7 +59,10 @@ def test_hooks_see_v3_flask_and_control_responses(fake: FakeCinder, seen: Seen) 
     assert shown["X-OpenStack-Request-Id"] == shown["X-Compute-Request-Id"]
     for headers in (anonymous, unrouted, versions):
         assert headers["X-OpenStack-Request-Id"].startswith("req-")
+    for headers in (anonymous, unrouted):
         assert "OpenStack-API-Version" not in headers
+    # Cinder's version document negotiates like the v3 routes (3.0 without a header).
+    assert versions["OpenStack-API-Version"] == "volume 3.0"
 
 
 def test_no_request_enters_flasks_request_handling(fake: FakeCinder) -> None:

@@ -103,7 +103,8 @@ class AttachmentMachine(RuleBasedStateMachine):
             return multiple()
         assert created.status == 202, created
         volume = created.body["volume"]
-        assert volume["multiattach"] is multiattach and volume["status"] == "available"
+        # The 202 says "creating", as Cinder's does; the fake's volume is available at once.
+        assert volume["multiattach"] is multiattach and volume["status"] == "creating"
         self.model_volumes[volume["id"]] = ModelVolume(project, multiattach)
         return volume["id"]
 
@@ -228,7 +229,13 @@ class AttachmentMachine(RuleBasedStateMachine):
         if actor == "other_member":
             assert result.status == 404, result
             return multiple(attachment_id)
-        if model.instance and model.connected and actor != "nova":
+        # Nova's block device mapping names the newest connected attachment of the
+        # instance on the volume: only that one is protected.
+        connected_same = [a for a in volume.attachments
+                          if self.model_attachments[a].instance == model.instance
+                          and self.model_attachments[a].connected]
+        if (model.instance and model.connected and actor != "nova"
+                and connected_same[-1] == attachment_id):
             assert result.status == 409 and "conflictingRequest" in result.body, result
             return multiple(attachment_id)
         assert result.status == 200, result

@@ -1,0 +1,187 @@
+"""Run a real Cinder (API, scheduler, volume service) in one process on 127.0.0.1.
+
+Run with .venv-cinder's python: ``python conformance/cinder_server.py [--state-dir DIR]``.
+It prints ``CINDER LISTENING <port>`` once the API serves and the scheduler knows the
+volume backend, then serves until SIGTERM arrives or its parent process exits.
+
+- eventlet's monkey-patching comes first, as in Cinder's own entry points;
+- the services talk over oslo.messaging's in-process ``fake:/`` transport;
+- an sqlite file database, created with Cinder's db sync;
+- the volume backend is ``memory_driver.MemoryISCSIDriver`` (ours, in memory);
+- identity: keystonemiddleware-style ``X-*`` headers (when ``X-Roles`` is sent or there is
+  no token) or Cinder's noauth middleware (a token and no ``X-Roles``: what
+  python-cinderclient's noauth plugin sends);
+- Nova is a stand-in (``nova_stand_in``) that answers the one question Cinder asks it on
+  these routes, with the fake's rule; quotas are unlimited (the fake has none yet).
+"""
+
+import eventlet
+
+eventlet.monkey_patch()
+
+# Everything else after the monkey-patching (isort would move these up).
+import argparse  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # memory_driver and this module's identity_factory
+
+BACKEND = "memory"
+HOST = "conformance"
+
+
+def identity_factory(global_conf, **local_conf):
+    """Paste filter: Cinder's keystone context from X-* headers, or its noauth middleware."""
+    from cinder.api.middleware import auth
+
+    def make(app):
+        from_headers = auth.CinderKeystoneContext(app)
+        from_token = auth.NoAuthMiddleware(app)
+
+        def identity(environ, start_response):
+            if "HTTP_X_ROLES" in environ or "HTTP_X_AUTH_TOKEN" not in environ:
+                return from_headers(environ, start_response)
+            return from_token(environ, start_response)
+
+        return identity
+
+    return make
+
+
+def nova_stand_in() -> None:
+    """Nova, as far as Cinder asks it: every server exists and uses the newest connected
+    attachment of its volume (what the fake assumes of Nova, which it does not run).
+
+    Cinder asks Nova before letting a caller without a service token delete an attachment
+    that has an instance and connection info (bug 2004555); without a Nova the question
+    fails with a 500.
+    """
+    from types import SimpleNamespace
+
+    from cinder import context, objects
+    from cinder.compute import nova
+
+    def get_server_volume(self, ctxt, server_id, volume_id):
+        admin = context.get_admin_context()
+        attachments = [a for a in objects.VolumeAttachmentList.get_all_by_volume_id(
+            admin, volume_id) if a.instance_uuid == server_id and a.connection_info]
+        if not attachments:
+            raise nova.API.NotFound(404)
+        newest = max(attachments, key=lambda a: (a.created_at, a.id))
+        return SimpleNamespace(attachment_id=newest.id, volumeId=volume_id, id=volume_id)
+
+    nova.API.get_server_volume = get_server_volume
+
+
+def write_config(state_dir: Path) -> Path:
+    import sysconfig
+
+    data = Path(sysconfig.get_paths()["data"]) / "etc" / "cinder"
+    config = state_dir / "cinder.conf"
+    config.write_text(f"""[DEFAULT]
+auth_strategy = noauth
+api_paste_config = {HERE / 'api-paste.ini'}
+resource_query_filters_file = {data / 'resource_filters.json'}
+transport_url = fake:/
+state_path = {state_dir}
+host = {HOST}
+enabled_backends = {BACKEND}
+osapi_volume_listen = 127.0.0.1
+osapi_volume_listen_port = 0
+osapi_volume_workers = 1
+osapi_volume_use_ssl = false
+# The fake has no quotas (yet): Cinder's default of 10 volumes a project would end walks.
+quota_volumes = -1
+quota_gigabytes = -1
+quota_snapshots = -1
+report_interval = 2
+# The heartbeats of the services in this one process are not guaranteed to keep up while
+# it serves requests; without this the scheduler would call the volume service down.
+service_down_time = 86400
+periodic_interval = 2
+periodic_fuzzy_delay = 0
+scheduler_driver_init_wait_time = 1
+debug = false
+use_stderr = true
+
+[database]
+connection = sqlite:///{state_dir / 'cinder.sqlite'}
+
+[oslo_concurrency]
+lock_path = {state_dir / 'locks'}
+
+[coordination]
+backend_url = file://{state_dir / 'coordination'}
+
+[oslo_messaging_notifications]
+driver = noop
+
+[{BACKEND}]
+volume_driver = memory_driver.MemoryISCSIDriver
+volume_backend_name = {BACKEND}
+""")
+    return config
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--state-dir", type=Path)
+    args = parser.parse_args()
+    state_dir = args.state_dir or Path(tempfile.mkdtemp(prefix="conformance-cinder-"))
+    state_dir.mkdir(parents=True, exist_ok=True)
+    config = write_config(state_dir)
+
+    from cinder import objects
+    from oslo_config import cfg
+    from oslo_log import log as logging
+
+    objects.register_all()
+    from cinder import rpc, service, version
+    from cinder.common import config as cinder_config
+    from cinder.db import migration
+
+    conf = cfg.CONF
+    conf(["--config-file", str(config)], project="cinder", version=version.version_string())
+    cinder_config.set_middleware_defaults()
+    logging.setup(conf, "cinder")
+    migration.db_sync()
+    rpc.init(conf)
+    nova_stand_in()
+
+    scheduler = service.Service.create(binary="cinder-scheduler")
+    volume = service.Service.create(host=f"{HOST}@{BACKEND}", service_name=BACKEND,
+                                    binary="cinder-volume", coordination=True)
+    api = service.WSGIService("osapi_volume")
+    volume.start()
+    scheduler.start()
+    api.start()
+
+    # The scheduler learns the backend's capabilities from the volume service's periodic
+    # report: until then every create would fail with "No valid backend".
+    host_manager = scheduler.manager.driver.host_manager
+    for _ in range(600):
+        if any(BACKEND in name for name in host_manager.service_states):
+            break
+        eventlet.sleep(0.1)
+    else:
+        print("CINDER FAILED: the scheduler never heard of the volume backend", flush=True)
+        return 1
+    print(f"CINDER LISTENING {api.port}", flush=True)
+
+    def stop(*_args):
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    # Serve until stopped, or until the harness that started us is gone.
+    parent = os.getppid()
+    while os.getppid() == parent:
+        eventlet.sleep(1)
+    stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

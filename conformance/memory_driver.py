@@ -1,0 +1,133 @@
+"""An in-memory Cinder volume driver for the conformance Cinder (runs inside Cinder).
+
+It stores nothing but a dict of volumes and reports what an LVM backend with the
+iSCSI (lioadm) target reports: one pool with capacity, ``multiattach: True`` and
+``storage_protocol: iSCSI``, no ``shared_targets`` of its own (so Cinder's manager
+marks volumes as sharing targets). Connectors are checked the way Cinder's iSCSI
+target checks them (an ``initiator`` is required) and the connection properties
+have the keys and values the fake's iSCSI backend gives (``fake_cinder/core/backend.py``):
+portal 192.0.2.10:3260, target ``iqn.2010-10.org.openstack:volume-<id>``, LUN 0, CHAP.
+Only the CHAP credentials differ: random here, as in LVM (the normaliser masks them).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from cinder import exception
+from cinder.volume import driver
+
+TOTAL_CAPACITY_GB = 10000
+DELETE_SECONDS = 0.3
+TARGET_PREFIX = "iqn.2010-10.org.openstack:"
+PORTAL = "192.0.2.10:3260"
+# Cinder's password symbols leave out look-alike characters (0, 1, I, O, l).
+_SYMBOLS = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _secret(length: int) -> str:
+    return "".join(secrets.choice(_SYMBOLS) for _ in range(length))
+
+
+class MemoryISCSIDriver(driver.VolumeDriver):
+    """Volumes are entries of a dict; exports are CHAP credentials in provider_auth."""
+
+    VERSION = "1.0.0"
+    CI_WIKI_NAME = "fake-cinder-conformance"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._volumes: dict[str, int] = {}
+
+    # -- setup and stats --------------------------------------------------------------------
+    def do_setup(self, context: Any) -> None:
+        pass
+
+    def check_for_setup_error(self) -> None:
+        pass
+
+    def _update_volume_stats(self) -> None:
+        used = sum(self._volumes.values())
+        backend = self.configuration.safe_get("volume_backend_name") or "memory"
+        self._stats = {
+            "volume_backend_name": backend,
+            "vendor_name": "fake-cinder",
+            "driver_version": self.VERSION,
+            "storage_protocol": "iSCSI",
+            "sparse_copy_volume": True,
+            "pools": [{
+                "pool_name": backend,
+                "total_capacity_gb": TOTAL_CAPACITY_GB,
+                "free_capacity_gb": TOTAL_CAPACITY_GB - used,
+                "allocated_capacity_gb": used,
+                "provisioned_capacity_gb": used,
+                "reserved_percentage": 0,
+                "max_over_subscription_ratio": 1.0,
+                "thin_provisioning_support": False,
+                "thick_provisioning_support": True,
+                "total_volumes": len(self._volumes),
+                "multiattach": True,
+                "QoS_support": False,
+                "backend_state": "up",
+            }],
+        }
+
+    def get_volume_stats(self, refresh: bool = False) -> dict[str, Any]:
+        if refresh or not self._stats:
+            self._update_volume_stats()
+        return self._stats
+
+    # -- volumes ----------------------------------------------------------------------------
+    def create_volume(self, volume: Any) -> dict[str, Any]:
+        self._volumes[volume.id] = volume.size
+        return {}
+
+    def delete_volume(self, volume: Any) -> None:
+        # A real backend takes a while (LVM wipes the volume): the volume stays
+        # "deleting" that long, as long as the fake keeps it (VOLUME_DELETE_SECONDS),
+        # so a request right after a delete sees the same on both servers.
+        time.sleep(DELETE_SECONDS)  # green: eventlet patched time.sleep
+        self._volumes.pop(volume.id, None)
+
+    def extend_volume(self, volume: Any, new_size: int) -> None:
+        self._volumes[volume.id] = new_size
+
+    # -- exports and connections ------------------------------------------------------------
+    def validate_connector(self, connector: dict[str, Any]) -> bool:
+        # Cinder's iSCSI targets need the initiator's IQN, and only that.
+        if "initiator" not in connector:
+            raise exception.InvalidConnectorException(missing="initiator")
+        return True
+
+    def _export(self, volume: Any) -> dict[str, Any]:
+        if volume.provider_auth:
+            return {}
+        return {"provider_auth": f"CHAP {_secret(20)} {_secret(16)}",
+                "provider_location": f"{PORTAL},1 {TARGET_PREFIX}volume-{volume.id} 0"}
+
+    def create_export(self, context: Any, volume: Any, connector: Any) -> dict[str, Any]:
+        return self._export(volume)
+
+    def ensure_export(self, context: Any, volume: Any) -> dict[str, Any]:
+        return self._export(volume)
+
+    def remove_export(self, context: Any, volume: Any) -> None:
+        pass
+
+    def initialize_connection(self, volume: Any, connector: dict[str, Any]) -> dict[str, Any]:
+        iqn = f"{TARGET_PREFIX}volume-{volume.id}"
+        _method, username, password = (volume.provider_auth or "CHAP - -").split(" ", 2)
+        data: dict[str, Any] = {"target_discovered": False}
+        if connector.get("multipath"):
+            data.update(target_portals=[PORTAL], target_iqns=[iqn], target_luns=[0])
+        data.update(target_portal=PORTAL, target_iqn=iqn, target_lun=0, volume_id=volume.id,
+                    auth_method="CHAP", auth_username=username, auth_password=password)
+        return {"driver_volume_type": "iscsi", "data": data}
+
+    def terminate_connection(self, volume: Any, connector: Any, **kwargs: Any) -> None:
+        pass
+
+
+__all__ = ["MemoryISCSIDriver"]

@@ -1,0 +1,221 @@
+"""The seeded random walk: one random sequence of mixed operations, replayed in lockstep.
+
+Every step is one request sent to both servers and compared; when it touched a volume,
+that volume's stored state (an admin's show at 3.71) is compared too. The walk's choices
+depend only on the seed and on Cinder's answers (the reference), never on the fake's.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable, Iterator
+
+from .engine import Step
+from .scenarios import ATT, CONNECTOR, VOL
+
+VERSIONS = ["3.27", "3.44", "3.54", "3.71", "latest", "3.48", "3.26", None]
+VERSION_WEIGHTS = [10, 10, 12, 20, 6, 4, 2, 1]
+CALLERS = ["nova", "member", "admin", "noauth", "other", "other_admin", "reader"]
+CALLER_WEIGHTS = [30, 15, 10, 8, 6, 4, 3]
+RESET_STATUSES = ["available", "error", "in-use", "reserved", "attaching", "error_deleting",
+                  "maintenance", "deleting"]
+
+
+class Walk:
+    """Chooses the steps. ``observe`` tells it what Cinder answered to the last one."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.volumes: list[str] = []  # labels of volumes (deleted ones stay)
+        self.attachments: dict[str, str] = {}  # attachment label -> volume label
+        self.counter = 0
+
+    def _label(self, kind: str) -> str:
+        self.counter += 1
+        return f"{kind}:w{self.counter}"
+
+    def _version(self, minimum: str | None = None) -> str | None:
+        return self.rng.choices(VERSIONS, VERSION_WEIGHTS)[0]
+
+    def _caller(self) -> str:
+        return self.rng.choices(CALLERS, CALLER_WEIGHTS)[0]
+
+    def _connector(self) -> dict | None:
+        roll = self.rng.random()
+        if roll < 0.45:
+            return None
+        if roll < 0.9:
+            host = f"compute-{self.rng.randint(1, 3)}"
+            return {**CONNECTOR, "host": host, "multipath": self.rng.random() < 0.3}
+        if roll < 0.95:
+            return {"host": "compute-1"}
+        return {}
+
+    def _volume(self) -> str:
+        if not self.volumes or self.rng.random() < 0.03:
+            return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        return self.rng.choice(self.volumes)
+
+    def _attachment(self) -> str | None:
+        if not self.attachments:
+            return None
+        if self.rng.random() < 0.03:
+            return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        return self.rng.choice(list(self.attachments))
+
+    @staticmethod
+    def _ref(label: str) -> str:
+        return "{" + label + "}" if ":" in label else label
+
+    # -- operations ---------------------------------------------------------------------
+    def volume_create(self) -> Step:
+        label = self._label("vol")
+        self.volumes.append(label)
+        body: dict = {"size": self.rng.randint(1, 3), "name": label}
+        if self.rng.random() < 0.4:
+            body["volume_type"] = "multiattach"
+        return Step("POST", VOL, caller=self.rng.choice(["member", "admin", "nova"]),
+                    version=self.rng.choice(["3.0", "3.48", "3.71"]),
+                    body={"volume": body}, save=label, check=label, name="volume_create")
+
+    def attachment_create(self) -> Step:
+        volume = self._volume()
+        label = self._label("att")
+        self.attachments[label] = volume
+        attachment: dict = {"volume_uuid": self._ref(volume)}
+        if self.rng.random() < 0.9:
+            attachment["instance_uuid"] = f"{{server:{self.rng.randint(1, 4)}}}"
+        connector = self._connector()
+        if connector is not None and "initiator" not in connector:
+            # Cinder keeps the reservation of a create whose connector its driver refuses
+            # (a departure, see departures.py): the walk sends those to updates only.
+            connector = None
+        if connector is not None or self.rng.random() < 0.2:
+            attachment["connector"] = connector
+        version = self._version()
+        if version in ("3.54", "3.71", "latest") and self.rng.random() < 0.3:
+            attachment["mode"] = self.rng.choice(["ro", "rw"])
+        return Step("POST", ATT, caller=self._caller(), version=version,
+                    body={"attachment": attachment}, save=label,
+                    check=volume if ":" in volume else None, name="attachment_create")
+
+    def _on_attachment(self, name: str, method: str, suffix: str = "",
+                       body: object = None) -> Step | None:
+        label = self._attachment()
+        if label is None:
+            return None
+        volume = self.attachments.get(label)
+        step = Step(method, ATT + "/" + self._ref(label) + suffix, caller=self._caller(),
+                    version=self._version(), check=volume if volume and ":" in volume else None,
+                    name=name)
+        if body is not None:
+            step.body = body
+        return step
+
+    def attachment_update(self) -> Step | None:
+        connector = self._connector() or {**CONNECTOR}
+        return self._on_attachment("attachment_update", "PUT",
+                                   body={"attachment": {"connector": connector}})
+
+    def attachment_complete(self) -> Step | None:
+        return self._on_attachment("attachment_complete", "POST", "/action",
+                                   body={"os-complete": None})
+
+    def attachment_delete(self) -> Step | None:
+        return self._on_attachment("attachment_delete", "DELETE")
+
+    def attachment_show(self) -> Step | None:
+        step = self._on_attachment("attachment_show", "GET")
+        if step is not None:
+            step.check = None
+        return step
+
+    def attachment_list(self) -> Step:
+        params = []
+        rng = self.rng
+        scoped = rng.random() < 0.3 and self.volumes
+        if scoped:
+            params.append(f"volume_id={self._ref(rng.choice(self.volumes))}")
+        if rng.random() < 0.2:
+            params.append(f"instance_id={{server:{rng.randint(1, 4)}}}")
+        if rng.random() < 0.15:
+            params.append("attach_status=" + rng.choice(["reserved", "attaching", "attached"]))
+        if rng.random() < 0.2:
+            params.append(f"limit={rng.randint(0, 4)}")
+        if rng.random() < 0.1 and self.attachments:
+            params.append(f"marker={self._ref(rng.choice(list(self.attachments)))}")
+        if rng.random() < 0.05:
+            params.append(f"offset={rng.randint(0, 3)}")
+        if rng.random() < 0.15:
+            # Only orders that do not depend on the ids each server made up.
+            params.append("sort=" + rng.choice(["created_at:asc", "created_at",
+                                                 "created_at:desc"]))
+        if scoped and rng.random() < 0.2:
+            # all_tenants lists every project's (the scenarios' too): scoped to a volume.
+            params.append("all_tenants=1")
+        if rng.random() < 0.03:
+            params.append("foo=bar")
+        path = ATT + ("/detail" if rng.random() < 0.5 else "")
+        if params:
+            path += "?" + "&".join(params)
+        return Step("GET", path, caller=self._caller(), version=self._version(),
+                    name="attachment_list")
+
+    def volume_show(self) -> Step:
+        volume = self._volume()
+        return Step("GET", VOL + "/" + self._ref(volume), caller=self._caller(),
+                    version=self.rng.choice(["3.0", "3.47", "3.48", "3.60", "3.71"]),
+                    name="volume_show")
+
+    def volume_list(self) -> Step:
+        path = VOL + self.rng.choice(["", "/detail"])
+        params = []
+        if self.rng.random() < 0.3:
+            params.append("status=" + self.rng.choice(["available", "in-use", "reserved"]))
+        if self.rng.random() < 0.3:
+            params.append(f"limit={self.rng.randint(1, 3)}")
+        if self.rng.random() < 0.2 and self.volumes:
+            params.append(f"marker={self._ref(self.rng.choice(self.volumes))}")
+        if params:
+            path += "?" + "&".join(params)
+        return Step("GET", path, caller=self.rng.choice(["member", "admin", "nova"]),
+                    version=self.rng.choice(["3.0", "3.48", "3.71"]), name="volume_list")
+
+    def volume_delete(self) -> Step | None:
+        if len(self.volumes) < 4:
+            return None
+        volume = self._volume()
+        return Step("DELETE", VOL + "/" + self._ref(volume),
+                    caller=self.rng.choice(["member", "admin", "other"]),
+                    version=self.rng.choice(["3.0", "3.71"]),
+                    check=volume if ":" in volume else None, name="volume_delete")
+
+    def volume_reset_status(self) -> Step:
+        volume = self._volume()
+        body: dict = {"status": self.rng.choice(RESET_STATUSES)}
+        if self.rng.random() < 0.3:
+            body["attach_status"] = self.rng.choice(["attached", "detached"])
+        return Step("POST", VOL + "/" + self._ref(volume) + "/action",
+                    caller=self.rng.choice(["admin", "admin", "member"]),
+                    version=self.rng.choice(["3.0", "3.71"]),
+                    body={"os-reset_status": body}, check=volume if ":" in volume else None,
+                    name="volume_reset_status")
+
+    def steps(self, count: int) -> Iterator[Step]:
+        operations: list[tuple[Callable[[], Step | None], int]] = [
+            (self.attachment_create, 22), (self.attachment_update, 12),
+            (self.attachment_complete, 12), (self.attachment_delete, 12),
+            (self.attachment_show, 8), (self.attachment_list, 8), (self.volume_show, 6),
+            (self.volume_list, 3), (self.volume_delete, 2), (self.volume_reset_status, 5),
+            (self.volume_create, 5)]
+        functions = [f for f, _ in operations]
+        weights = [w for _, w in operations]
+        for _ in range(3):
+            yield self.volume_create()
+        produced = 3
+        while produced < count:
+            step = self.rng.choices(functions, weights)[0]()
+            if step is not None:
+                produced += 1
+                yield step
