@@ -69,6 +69,15 @@ class Walk:
         return "{" + label + "}" if ":" in label else label
 
     # -- operations ---------------------------------------------------------------------
+    @staticmethod
+    def quota_update() -> Step:
+        """First step: the walk's project gets unlimited volumes, snapshots and gigabytes on
+        both servers alike (Cinder's defaults, 10 volumes, would end a long walk), through
+        the quota API itself, compared as any step."""
+        return Step("PUT", "/v3/{project}/os-quota-sets/{project}", caller="admin",
+                    body={"quota_set": {"volumes": -1, "snapshots": -1, "gigabytes": -1}},
+                    name="quota_update")
+
     def volume_create(self) -> Step:
         label = self._label("vol")
         self.volumes.append(label)
@@ -211,9 +220,10 @@ class Walk:
             (self.volume_create, 5)]
         functions = [f for f, _ in operations]
         weights = [w for _, w in operations]
+        yield self.quota_update()
         for _ in range(3):
             yield self.volume_create()
-        produced = 3
+        produced = 4
         while produced < count:
             step = self.rng.choices(functions, weights)[0]()
             if step is not None:
