@@ -9,6 +9,7 @@ from conformance.departures import classify
 from conformance.engine import PLACEHOLDER, Comparison, Step, compare
 from conformance.normalise import Normaliser
 from conformance.scenarios import CATALOGUE
+from conformance.scenarios_nova import NOVA_CATALOGUE
 from conformance.servers import Reply
 from conformance.walk import Walk
 
@@ -76,13 +77,18 @@ def test_the_walk_repeats_with_its_seed():
     assert operations >= {"attachment_create", "attachment_update", "attachment_complete",
                           "attachment_delete", "attachment_show", "attachment_list",
                           "volume_show", "volume_list", "volume_delete",
-                          "volume_reset_status", "volume_create"}
+                          "volume_reset_status", "volume_create", "quota_update",
+                          "volume_begin_detaching", "volume_roll_detaching",
+                          "volume_reserve", "volume_unreserve", "volume_attach",
+                          "volume_detach", "volume_initialize_connection",
+                          "volume_terminate_connection", "volume_extend", "snapshot_create",
+                          "snapshot_delete", "limits_show"}
 
 
 def test_every_placeholder_of_the_catalogue_is_defined_before_use():
-    names = [scenario.name for scenario in CATALOGUE]
+    names = [scenario.name for scenario in CATALOGUE + NOVA_CATALOGUE]
     assert len(names) == len(set(names)), "scenario names must be unique"
-    for scenario in CATALOGUE:
+    for scenario in CATALOGUE + NOVA_CATALOGUE:
         known = {"project", "other_project", "type:multiattach", *scenario.volumes}
         for step in scenario.steps:
             text = repr((step.path, step.body, step.raw, step.headers, step.check))
