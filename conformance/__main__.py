@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     work = work_directory()
     cinder = fake = None
     try:
-        print("conformance: starting Cinder 29.0.0 and fake-cinder...", flush=True)
+        print(f"conformance: starting Cinder 29.0.0 and fake-cinder (logs in {work})...",
+              flush=True)
         cinder = start_cinder(work)
         fake = start_fake(work, args.fake_source)
         pair = Pair(cinder, fake)

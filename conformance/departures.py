@@ -61,6 +61,12 @@ DEPARTURES: list[Departure] = [
         "with a 500; the fake answers 400 and changes nothing.",
         name="volume actions: the legacy attach flow", request="a null body: *"),
     Departure(
+        "no-500-for-a-repeated-os-attach",
+        "A non-admin's os-attach of an instance or host the volume is already attached to: "
+        "Cinder's volume service fails to save the volume and the API answers 500; the "
+        "fake answers 400 and changes nothing (an admin's succeeds on both).",
+        name="volume_attach", cinder_500=True),
+    Departure(
         "no-500-for-a-missing-volume-update-body",
         "Cinder answers 500 to a volume update with no body (its controller reads the "
         "missing body); the fake says 400 `'volume' is a required property`.",
