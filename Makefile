@@ -16,8 +16,7 @@ FIXTURES ?= fixtures/default.json
 SERVE_FLAGS ?=
 URL = http://$(HOST):$(PORT)
 
-.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table screenshots consumers clean \
-	conformance conformance-quick conformance-nova
+.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table screenshots consumers clean conformance conformance-quick conformance-nova
 
 help:  ## list the targets
 	@echo 'make TARGET, one of:'
