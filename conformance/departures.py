@@ -21,10 +21,14 @@ class Departure:
     request: str = "*"
     where: str = "*"
     cinder_500: bool = False  # only where Cinder answered 500 (the fake never does)
+    fake_says: str = ""  # only where the fake's answer contains this text
 
     def covers(self, comparison: Comparison, difference: Difference) -> bool:
         if self.cinder_500 and not any(d.where == "status" and d.cinder == 500
                                        for d in comparison.differences):
+            return False
+        if self.fake_says and not any(self.fake_says in repr(d.fake)
+                                      for d in comparison.differences):
             return False
         return (fnmatchcase(comparison.name, self.name)
                 and fnmatchcase(comparison.request, self.request)
@@ -65,7 +69,7 @@ DEPARTURES: list[Departure] = [
         "A non-admin's os-attach of an instance or host the volume is already attached to: "
         "Cinder's volume service fails to save the volume and the API answers 500; the "
         "fake answers 400 and changes nothing (an admin's succeeds on both).",
-        name="volume_attach", cinder_500=True),
+        name="volume_attach", cinder_500=True, fake_says="is already attached"),
     Departure(
         "no-500-for-a-missing-volume-update-body",
         "Cinder answers 500 to a volume update with no body (its controller reads the "

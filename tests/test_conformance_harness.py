@@ -104,12 +104,17 @@ def test_every_placeholder_of_the_catalogue_is_defined_before_use():
 
 def test_a_cinder_500_departure_covers_only_cinder_500s():
     cinder, fake = Normaliser("http://a"), Normaliser("http://b")
+    already = {"badRequest": {"message": "Invalid volume: volume v is already attached"}}
     failed = Comparison("walk", "volume_attach", "volume_attach: POST ...", compare(
-        reply(500, {"computeFault": {}}), reply(400, {"badRequest": {}}), cinder, fake))
+        reply(500, {"computeFault": {}}), reply(400, already), cinder, fake))
     classify(failed)
     assert failed.unexpected == []
+    other = Comparison("walk", "volume_attach", "volume_attach: POST ...", compare(
+        reply(500, {"computeFault": {}}), reply(400, {"badRequest": {}}), cinder, fake))
+    classify(other)
+    assert other.unexpected == other.differences != []
     refused = Comparison("walk", "volume_attach", "volume_attach: POST ...", compare(
-        reply(202), reply(400, {"badRequest": {}}), cinder, fake))
+        reply(202), reply(400, already), cinder, fake))
     classify(refused)
     assert refused.unexpected == refused.differences != []
 
