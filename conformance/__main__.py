@@ -12,6 +12,7 @@ from pathlib import Path
 from . import departures, report
 from .engine import Comparison, Pair, Step, project_id
 from .scenarios import CATALOGUE
+from .scenarios_nova import NOVA_CATALOGUE
 from .servers import ROOT, start_cinder, start_fake, work_directory
 from .walk import Walk
 
@@ -35,7 +36,7 @@ def run_scenarios(pair: Pair, shared: tuple[dict, dict], only: str | None
                   ) -> tuple[list[Comparison], int]:
     results: list[Comparison] = []
     count = 0
-    for scenario in CATALOGUE:
+    for scenario in CATALOGUE + NOVA_CATALOGUE:
         if only and only not in scenario.name:
             continue
         count += 1
@@ -90,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     work = work_directory()
     cinder = fake = None
     try:
-        print("conformance: starting Cinder 29.0.0 and fake-cinder...", flush=True)
+        print(f"conformance: starting Cinder 29.0.0 and fake-cinder (logs in {work})...",
+              flush=True)
         cinder = start_cinder(work)
         fake = start_fake(work, args.fake_source)
         pair = Pair(cinder, fake)

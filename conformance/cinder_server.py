@@ -10,9 +10,16 @@ volume backend, then serves until SIGTERM arrives or its parent process exits.
 - the volume backend is ``memory_driver.MemoryISCSIDriver`` (ours, in memory);
 - identity: keystonemiddleware-style ``X-*`` headers (when ``X-Roles`` is sent or there is
   no token) or Cinder's noauth middleware (a token and no ``X-Roles``: what
-  python-cinderclient's noauth plugin sends);
+  python-cinderclient's noauth plugin sends). With ``--keystone URL`` (the Nova consumer
+  run, ``conformance/nova.py``) it authenticates as a production Cinder does instead:
+  ``auth_strategy = keystone`` (keystonemiddleware's ``auth_token`` against that Keystone,
+  Cinder's ``CinderKeystoneContext``), and a second API listener with Cinder's noauth
+  middleware (``CINDER LISTENING <port> NOAUTH <port>``);
 - Nova is a stand-in (``nova_stand_in``) that answers the one question Cinder asks it on
-  these routes, with the fake's rule; quotas are unlimited on both servers.
+  these routes, with the fake's rule;
+- Cinder's default quotas (the harness raises a walk project's through the quota API, on
+  both servers alike);
+- encryption keys from ``ConfKeyManager`` with a fixed key (no Barbican in one process).
 """
 
 import eventlet
@@ -77,13 +84,35 @@ def nova_stand_in() -> None:
     nova.API.get_server_volume = get_server_volume
 
 
-def write_config(state_dir: Path) -> Path:
+def keystone_options(keystone: str | None) -> tuple[str, str]:
+    """[DEFAULT] options and the [keystone_authtoken] section of a Cinder behind
+    keystonemiddleware; without a Keystone, noauth (the harness's identity filter)."""
+    if not keystone:
+        return "auth_strategy = noauth", ""
+    # The fake Keystone's project ids are names (demo, service): Cinder routes them once
+    # its project_id_regex allows them. Nova's service user validates the tokens.
+    return ("auth_strategy = keystone\nproject_id_regex = [0-9a-z\\-]+", f"""
+[keystone_authtoken]
+www_authenticate_uri = {keystone}
+auth_url = {keystone}
+auth_type = password
+username = nova
+password = nova
+project_name = service
+user_domain_name = Default
+project_domain_name = Default
+service_token_roles_required = True
+""")
+
+
+def write_config(state_dir: Path, keystone: str | None = None) -> Path:
     import sysconfig
 
     data = Path(sysconfig.get_paths()["data"]) / "etc" / "cinder"
     config = state_dir / "cinder.conf"
+    auth, authtoken = keystone_options(keystone)
     config.write_text(f"""[DEFAULT]
-auth_strategy = noauth
+{auth}
 api_paste_config = {HERE / 'api-paste.ini'}
 resource_query_filters_file = {data / 'resource_filters.json'}
 transport_url = fake:/
@@ -94,11 +123,6 @@ osapi_volume_listen = 127.0.0.1
 osapi_volume_listen_port = 0
 osapi_volume_workers = 1
 osapi_volume_use_ssl = false
-# Unlimited, as in conformance/state.json for the fake: the default of 10 volumes a
-# project would end walks.
-quota_volumes = -1
-quota_gigabytes = -1
-quota_snapshots = -1
 report_interval = 2
 # The heartbeats of the services in this one process are not guaranteed to keep up while
 # it serves requests; without this the scheduler would call the volume service down.
@@ -121,20 +145,28 @@ backend_url = file://{state_dir / 'coordination'}
 [oslo_messaging_notifications]
 driver = noop
 
+[key_manager]
+# Encrypted volume types without Barbican: every key is this fixed one (Cinder then hides
+# the all-zero key id from volume shows: a departure, see departures.py).
+backend = cinder.keymgr.conf_key_mgr.ConfKeyManager
+fixed_key = {'0' * 64}
+
 [{BACKEND}]
 volume_driver = memory_driver.MemoryISCSIDriver
 volume_backend_name = {BACKEND}
-""")
+{authtoken}""")
     return config
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--state-dir", type=Path)
+    parser.add_argument("--keystone", metavar="URL",
+                        help="authenticate with keystonemiddleware against this Keystone")
     args = parser.parse_args()
     state_dir = args.state_dir or Path(tempfile.mkdtemp(prefix="conformance-cinder-"))
     state_dir.mkdir(parents=True, exist_ok=True)
-    config = write_config(state_dir)
+    config = write_config(state_dir, args.keystone)
 
     from cinder import objects
     from oslo_config import cfg
@@ -157,9 +189,18 @@ def main() -> int:
     volume = service.Service.create(host=f"{HOST}@{BACKEND}", service_name=BACKEND,
                                     binary="cinder-volume", coordination=True)
     api = service.WSGIService("osapi_volume")
+    apis = [api]
+    if args.keystone:
+        # The same Cinder's noauth pipeline on a loopback port of its own (Nova finds a
+        # Cinder's version document at the root of its endpoint).
+        conf.register_opts([cfg.StrOpt("osapi_volume_noauth_listen", default="127.0.0.1"),
+                            cfg.PortOpt("osapi_volume_noauth_listen_port", default=0),
+                            cfg.IntOpt("osapi_volume_noauth_workers", default=1)])
+        apis.append(service.WSGIService("osapi_volume_noauth"))
     volume.start()
     scheduler.start()
-    api.start()
+    for each in apis:
+        each.start()
 
     # The scheduler learns the backend's capabilities from the volume service's periodic
     # report: until then every create would fail with "No valid backend".
@@ -171,7 +212,8 @@ def main() -> int:
     else:
         print("CINDER FAILED: the scheduler never heard of the volume backend", flush=True)
         return 1
-    print(f"CINDER LISTENING {api.port}", flush=True)
+    noauth = f" NOAUTH {apis[1].port}" if len(apis) > 1 else ""
+    print(f"CINDER LISTENING {api.port}{noauth}", flush=True)
 
     def stop(*_args):
         os._exit(0)

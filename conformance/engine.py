@@ -64,7 +64,8 @@ class Step:
     raw: bytes | None = None  # a body sent as is (with ``headers``' Content-Type)
     headers: dict[str, str] = field(default_factory=dict)
     save: str | None = None  # label for the id of what the request created
-    check: str | None = None  # label of a volume whose stored state is compared afterwards
+    save_from: str = ""  # where that id is when not {"x": {"id"}}: "attachments.0.id"
+    check: str | None = None  # label of a volume (or snap:) whose state is compared after
     settle: bool = True  # wait until Cinder's background work on ``check`` is done
     name: str = ""
 
@@ -179,11 +180,27 @@ def created_id(reply: Reply) -> str | None:
     return None
 
 
+def dig(reply: Reply, path: str) -> str | None:
+    """The value at a dotted path of an answer's body (list indexes as numbers)."""
+    value: Any = reply.body
+    for part in path.split("."):
+        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        elif isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
+            return None
+    return value if isinstance(value, str) else None
+
+
 ADMIN_VIEW = "3.71"
 
 
 def volume_state(ctx: Context, label: str) -> Reply:
-    return ctx.server.request("GET", f"/v3/{ctx.project}/volumes/{ctx.ids.get(label, label)}",
+    """An admin's show of the volume (or, for a ``snap:`` label, the snapshot)."""
+    collection = "snapshots" if label.startswith("snap:") else "volumes"
+    return ctx.server.request("GET",
+                              f"/v3/{ctx.project}/{collection}/{ctx.ids.get(label, label)}",
                               {**ctx.callers["admin"],
                                "OpenStack-API-Version": f"volume {ADMIN_VIEW}"})
 
@@ -196,7 +213,7 @@ def settle_volume(ctx: Context, label: str, timeout: float = 30) -> None:
         if reply.status == 404:
             return
         body = reply.body if isinstance(reply.body, dict) else {}
-        status = body.get("volume", {}).get("status")
+        status = (body.get("volume") or body.get("snapshot") or {}).get("status")
         if status not in ("creating", "deleting", "downloading", "extending"):
             return
         time.sleep(0.05)
@@ -224,7 +241,7 @@ class Pair:
                               compare(replies[0], replies[1], *self.norms))]
         if step.save:
             for ctx, reply in zip(contexts, replies, strict=True):
-                found = created_id(reply)
+                found = dig(reply, step.save_from) if step.save_from else created_id(reply)
                 if found:
                     ctx.remember(step.save, found)
         if step.check:

@@ -8,6 +8,7 @@ target checks them (an ``initiator`` is required) and the connection properties
 have the keys and values the fake's iSCSI backend gives (``fake_cinder/core/backend.py``):
 portal 192.0.2.10:3260, target ``iqn.2010-10.org.openstack:volume-<id>``, LUN 0, CHAP.
 Only the CHAP credentials differ: random here, as in LVM (the normaliser masks them).
+Snapshots, volumes from snapshots and clones are entries too; extends change a size.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class MemoryISCSIDriver(driver.VolumeDriver):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._volumes: dict[str, int] = {}
+        self._snapshots: set[str] = set()
 
     # -- setup and stats --------------------------------------------------------------------
     def do_setup(self, context: Any) -> None:
@@ -93,6 +95,22 @@ class MemoryISCSIDriver(driver.VolumeDriver):
 
     def extend_volume(self, volume: Any, new_size: int) -> None:
         self._volumes[volume.id] = new_size
+
+    # -- snapshots (Nova's snapshots, boot from a volume snapshot) ----------------------------
+    def create_snapshot(self, snapshot: Any) -> dict[str, Any]:
+        self._snapshots.add(snapshot.id)
+        return {}
+
+    def delete_snapshot(self, snapshot: Any) -> None:
+        self._snapshots.discard(snapshot.id)
+
+    def create_volume_from_snapshot(self, volume: Any, snapshot: Any) -> dict[str, Any]:
+        self._volumes[volume.id] = volume.size
+        return {}
+
+    def create_cloned_volume(self, volume: Any, src_vref: Any) -> dict[str, Any]:
+        self._volumes[volume.id] = volume.size
+        return {}
 
     # -- exports and connections ------------------------------------------------------------
     def validate_connector(self, connector: dict[str, Any]) -> bool:

@@ -40,6 +40,7 @@ class Server:
     port: int
     log: Path
     ids: dict[str, str] = field(default_factory=dict)  # label -> this server's id
+    noauth_port: int | None = None  # Cinder behind Keystone: its noauth listener
     _conn: http.client.HTTPConnection | None = None
 
     @property
@@ -106,29 +107,37 @@ def _wait_for_line(process: subprocess.Popen, pattern: str, log: Path,
     raise RuntimeError(f"server did not start (looked for {pattern!r}); see {log}")
 
 
-def start_cinder(work_dir: Path) -> Server:
-    """Real Cinder 29.0.0 from .venv-cinder (conformance/cinder_server.py)."""
+def start_cinder(work_dir: Path, keystone: str | None = None) -> Server:
+    """Real Cinder 29.0.0 from .venv-cinder (conformance/cinder_server.py); ``keystone``:
+    the identity URL it validates tokens with (else the harness's X-* headers)."""
     if not CINDER_PYTHON.exists():
         raise RuntimeError(f"{CINDER_PYTHON} is missing: run `make conformance`")
     log = work_dir / "cinder.log"
+    command = [str(CINDER_PYTHON), str(HERE / "cinder_server.py"), "--state-dir",
+               str(work_dir / "cinder")]
+    if keystone:
+        command += ["--keystone", keystone]
     process = subprocess.Popen(
-        [str(CINDER_PYTHON), str(HERE / "cinder_server.py"), "--state-dir",
-         str(work_dir / "cinder")],
+        command,
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log.open("w"), text=True,
         cwd=work_dir)
-    found = _wait_for_line(process, r"CINDER LISTENING (\d+)", log, timeout=180)
-    return Server("cinder", process, int(found.group(1)), log)
+    found = _wait_for_line(process, r"CINDER LISTENING (\d+)(?: NOAUTH (\d+))?", log,
+                           timeout=180)
+    noauth = int(found.group(2)) if found.group(2) else None
+    return Server("cinder", process, int(found.group(1)), log, noauth_port=noauth)
 
 
-def start_fake(work_dir: Path, source: Path | None = None) -> Server:
-    """fake-cinder serve (waitress), from the project's .venv, with Cinder's initial state.
+def start_fake(work_dir: Path, source: Path | None = None, fixtures: Path = FAKE_STATE,
+               name: str = "fake") -> Server:
+    """fake-cinder serve (waitress), from the running python, with Cinder's initial state
+    (or ``fixtures``).
 
     ``source``: another checkout whose fake_cinder to run instead (with this .venv's
     dependencies), e.g. an older commit, to see which differences it had."""
-    log = work_dir / "fake.log"
+    log = work_dir / f"{name}.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "fake_cinder.cli", "serve", "--port", "0",
-               "--fixtures", str(FAKE_STATE), "--log-level", "WARNING"]
+               "--fixtures", str(fixtures), "--log-level", "WARNING"]
     if source is not None:
         env["PYTHONPATH"] = str(source)
     cli = (source or ROOT) / "fake_cinder" / "cli.py"
@@ -138,7 +147,7 @@ def start_fake(work_dir: Path, source: Path | None = None) -> Server:
         command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log.open("w"),
         text=True, cwd=source or ROOT, env=env)
     found = _wait_for_line(process, r"listening on http://127\.0\.0\.1:(\d+)", log, timeout=60)
-    return Server("fake", process, int(found.group(1)), log)
+    return Server(name, process, int(found.group(1)), log)
 
 
 def work_directory() -> Path:

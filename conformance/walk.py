@@ -29,6 +29,7 @@ class Walk:
         self.rng = random.Random(seed)
         self.volumes: list[str] = []  # labels of volumes (deleted ones stay)
         self.attachments: dict[str, str] = {}  # attachment label -> volume label
+        self.snapshots: list[str] = []  # labels of snapshots (deleted ones stay)
         self.counter = 0
 
     def _label(self, kind: str) -> str:
@@ -69,6 +70,15 @@ class Walk:
         return "{" + label + "}" if ":" in label else label
 
     # -- operations ---------------------------------------------------------------------
+    @staticmethod
+    def quota_update() -> Step:
+        """First step: the walk's project gets unlimited volumes, snapshots and gigabytes on
+        both servers alike (Cinder's defaults, 10 volumes, would end a long walk), through
+        the quota API itself, compared as any step."""
+        return Step("PUT", "/v3/{project}/os-quota-sets/{project}", caller="admin",
+                    body={"quota_set": {"volumes": -1, "snapshots": -1, "gigabytes": -1}},
+                    name="quota_update")
+
     def volume_create(self) -> Step:
         label = self._label("vol")
         self.volumes.append(label)
@@ -202,18 +212,99 @@ class Walk:
                     body={"os-reset_status": body}, check=volume if ":" in volume else None,
                     name="volume_reset_status")
 
+    # -- issue 12: volume actions, snapshots, limits -------------------------------------
+    def _volume_action(self, name: str, action: str, body: object = None,
+                       callers: tuple[str, ...] = ("nova", "nova", "member", "admin",
+                                                   "reader", "other")) -> Step:
+        volume = self._volume()
+        return Step("POST", VOL + "/" + self._ref(volume) + "/action",
+                    caller=self.rng.choice(callers), version=self._version(),
+                    body={action: body}, check=volume if ":" in volume else None, name=name)
+
+    def volume_begin_detaching(self) -> Step:
+        return self._volume_action("volume_begin_detaching", "os-begin_detaching")
+
+    def volume_roll_detaching(self) -> Step:
+        return self._volume_action("volume_roll_detaching", "os-roll_detaching")
+
+    def volume_reserve(self) -> Step:
+        return self._volume_action("volume_reserve", "os-reserve")
+
+    def volume_unreserve(self) -> Step:
+        return self._volume_action("volume_unreserve", "os-unreserve")
+
+    def volume_initialize_connection(self) -> Step:
+        connector = {**CONNECTOR, "host": f"compute-{self.rng.randint(1, 3)}"}
+        return self._volume_action("volume_initialize_connection",
+                                   "os-initialize_connection", {"connector": connector})
+
+    def volume_terminate_connection(self) -> Step:
+        return self._volume_action("volume_terminate_connection", "os-terminate_connection",
+                                   {"connector": CONNECTOR})
+
+    def volume_attach(self) -> Step:
+        """The legacy os-attach (after os-reserve, or not)."""
+        body: dict = {"mountpoint": "/dev/vdb"}
+        if self.rng.random() < 0.9:
+            body["instance_uuid"] = f"{{server:{self.rng.randint(1, 4)}}}"
+        else:
+            body["host_name"] = f"compute-{self.rng.randint(1, 3)}"
+        if self.rng.random() < 0.5:
+            body["mode"] = self.rng.choice(["rw", "rw", "ro"])
+        return self._volume_action("volume_attach", "os-attach", body)
+
+    def volume_detach(self) -> Step:
+        label = self._attachment() if self.rng.random() < 0.6 else None
+        body = {"attachment_id": self._ref(label)} if label else {}
+        return self._volume_action("volume_detach", "os-detach", body)
+
+    def volume_extend(self) -> Step:
+        return self._volume_action("volume_extend", "os-extend",
+                                   {"new_size": self.rng.randint(1, 5)})
+
+    def snapshot_create(self) -> Step:
+        volume = self._volume()
+        label = self._label("snap")
+        self.snapshots.append(label)
+        body: dict = {"volume_id": self._ref(volume), "name": label}
+        if self.rng.random() < 0.4:
+            body["force"] = self.rng.choice([True, False])
+        return Step("POST", "/v3/{project}/snapshots",
+                    caller=self.rng.choice(["member", "member", "nova", "admin", "reader"]),
+                    version=self.rng.choice(["3.0", "3.65", "3.66", "3.71"]),
+                    body={"snapshot": body}, save=label, check=label, name="snapshot_create")
+
+    def snapshot_delete(self) -> Step | None:
+        if not self.snapshots:
+            return None
+        label = self.rng.choice(self.snapshots)
+        return Step("DELETE", "/v3/{project}/snapshots/" + self._ref(label),
+                    caller=self.rng.choice(["member", "admin", "other", "reader"]),
+                    version=self.rng.choice(["3.0", "3.71"]), check=label,
+                    name="snapshot_delete")
+
+    def limits_show(self) -> Step:
+        return Step("GET", "/v3/{project}/limits", caller=self.rng.choice(["member", "admin"]),
+                    version=self.rng.choice(["3.0", "3.39", "3.71"]), name="limits_show")
+
     def steps(self, count: int) -> Iterator[Step]:
         operations: list[tuple[Callable[[], Step | None], int]] = [
             (self.attachment_create, 22), (self.attachment_update, 12),
             (self.attachment_complete, 12), (self.attachment_delete, 12),
             (self.attachment_show, 8), (self.attachment_list, 8), (self.volume_show, 6),
             (self.volume_list, 3), (self.volume_delete, 2), (self.volume_reset_status, 5),
-            (self.volume_create, 5)]
+            (self.volume_create, 5),
+            (self.volume_begin_detaching, 3), (self.volume_roll_detaching, 2),
+            (self.volume_reserve, 2), (self.volume_unreserve, 2), (self.volume_attach, 3),
+            (self.volume_detach, 3), (self.volume_initialize_connection, 1),
+            (self.volume_terminate_connection, 1), (self.volume_extend, 1),
+            (self.snapshot_create, 3), (self.snapshot_delete, 2), (self.limits_show, 1)]
         functions = [f for f, _ in operations]
         weights = [w for _, w in operations]
+        yield self.quota_update()
         for _ in range(3):
             yield self.volume_create()
-        produced = 3
+        produced = 4
         while produced < count:
             step = self.rng.choices(functions, weights)[0]()
             if step is not None:

@@ -8,7 +8,10 @@ import re
 from conformance.departures import classify
 from conformance.engine import PLACEHOLDER, Comparison, Step, compare
 from conformance.normalise import Normaliser
+from conformance.nova import CINDER_ONLY_SKIPS
+from conformance.nova import compare as compare_runs
 from conformance.scenarios import CATALOGUE
+from conformance.scenarios_nova import NOVA_CATALOGUE
 from conformance.servers import Reply
 from conformance.walk import Walk
 
@@ -76,13 +79,18 @@ def test_the_walk_repeats_with_its_seed():
     assert operations >= {"attachment_create", "attachment_update", "attachment_complete",
                           "attachment_delete", "attachment_show", "attachment_list",
                           "volume_show", "volume_list", "volume_delete",
-                          "volume_reset_status", "volume_create"}
+                          "volume_reset_status", "volume_create", "quota_update",
+                          "volume_begin_detaching", "volume_roll_detaching",
+                          "volume_reserve", "volume_unreserve", "volume_attach",
+                          "volume_detach", "volume_initialize_connection",
+                          "volume_terminate_connection", "volume_extend", "snapshot_create",
+                          "snapshot_delete", "limits_show"}
 
 
 def test_every_placeholder_of_the_catalogue_is_defined_before_use():
-    names = [scenario.name for scenario in CATALOGUE]
+    names = [scenario.name for scenario in CATALOGUE + NOVA_CATALOGUE]
     assert len(names) == len(set(names)), "scenario names must be unique"
-    for scenario in CATALOGUE:
+    for scenario in CATALOGUE + NOVA_CATALOGUE:
         known = {"project", "other_project", "type:multiattach", *scenario.volumes}
         for step in scenario.steps:
             text = repr((step.path, step.body, step.raw, step.headers, step.check))
@@ -92,3 +100,36 @@ def test_every_placeholder_of_the_catalogue_is_defined_before_use():
                     f"{scenario.name}: {{{name}}} is used before it is defined")
             if step.save:
                 known.add(step.save)
+
+
+def test_a_cinder_500_departure_covers_only_cinder_500s():
+    cinder, fake = Normaliser("http://a"), Normaliser("http://b")
+    already = {"badRequest": {"message": "Invalid volume: volume v is already attached"}}
+    failed = Comparison("walk", "volume_attach", "volume_attach: POST ...", compare(
+        reply(500, {"computeFault": {}}), reply(400, already), cinder, fake))
+    classify(failed)
+    assert failed.unexpected == []
+    other = Comparison("walk", "volume_attach", "volume_attach: POST ...", compare(
+        reply(500, {"computeFault": {}}), reply(400, {"badRequest": {}}), cinder, fake))
+    classify(other)
+    assert other.unexpected == other.differences != []
+    refused = Comparison("walk", "volume_attach", "volume_attach: POST ...", compare(
+        reply(202), reply(400, already), cinder, fake))
+    classify(refused)
+    assert refused.unexpected == refused.differences != []
+
+
+def test_the_nova_run_requires_the_same_outcomes_but_the_listed_skips():
+    faults = next(iter(CINDER_ONLY_SKIPS)) + "::test_x"
+    fake = {"test_a.py::test_1": ("passed", ""), faults: ("passed", "")}
+    assert compare_runs(fake, {"test_a.py::test_1": ("passed", ""),
+                               faults: ("skipped", "no faults")}) == []
+    problems = compare_runs(fake, {"test_a.py::test_1": ("skipped", "no Glance"),
+                                   faults: ("skipped", "")})
+    assert problems == ["test_a.py::test_1: skipped against Cinder only (no Glance)"]
+    problems = compare_runs(fake, {"test_a.py::test_1": ("failed", "VolumeNotFound"),
+                                   faults: ("skipped", "")})
+    assert problems == ["test_a.py::test_1: passed against the fake, failed against "
+                        "Cinder: VolumeNotFound"]
+    assert compare_runs(fake, {faults: ("skipped", "")}) == [
+        "test_a.py::test_1: passed against the fake, absent against Cinder: "]

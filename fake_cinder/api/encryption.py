@@ -7,9 +7,10 @@ from typing import Any
 
 from ..core import encryption as core
 from ..core.context import Caller
-from ..core.errors import CinderError
+from ..core.errors import CinderError, NotFound
 from ..core.models import Volume
 from .routing import ApiRequest, Operation, Router
+from .views import BareValue, bare_accepted
 
 Result = tuple[int, Any]
 
@@ -58,7 +59,7 @@ def encryption_update(req: ApiRequest) -> Result:
 def encryption_delete(req: ApiRequest) -> Result:
     _require_admin(req, "delete")
     core.delete(req.fake.store, req.params["type_id"])
-    return 202, None
+    return 202, bare_accepted()
 
 
 def _may_read_metadata(caller: Caller, volume: Volume) -> None:
@@ -71,6 +72,20 @@ def _may_read_metadata(caller: Caller, volume: Volume) -> None:
 def volume_encryption_show(req: ApiRequest) -> Result:
     return 200, core.volume_metadata(req.fake.store, req.caller, req.params["volume_id"],
                                      authorize=_may_read_metadata)
+
+
+def volume_encryption_show_key(req: ApiRequest) -> Result:
+    """One item of the metadata. Cinder hands the bare value to WebOb: a string is the
+    body (WebOb's default content type), None is JSON null. Cinder fails (500) on an
+    unknown key or an integer (key_size); the fake answers 404, and the integer's text."""
+    values = core.volume_metadata(req.fake.store, req.caller, req.params["volume_id"],
+                                  authorize=_may_read_metadata)
+    key = req.params["key"]
+    if key not in values:
+        raise NotFound(f"The volume's encryption metadata has no {key}.")
+    if values[key] is None:
+        return 200, None
+    return 200, BareValue(values[key])
 
 
 def register(router: Router) -> None:
@@ -86,3 +101,5 @@ def register(router: Router) -> None:
                Operation("encryption_delete", encryption_delete))
     router.add("GET", "volumes/<volume_id>/encryption",
                Operation("volume_encryption_show", volume_encryption_show))
+    router.add("GET", "volumes/<volume_id>/encryption/<key>",
+               Operation("volume_encryption_show_key", volume_encryption_show_key))

@@ -32,6 +32,7 @@ from ..core.context import Caller
 from ..core.errors import BadRequest, CinderError, NotFound
 from . import microversions as mv
 from .fault_bodies import JSON
+from .views import BareValue
 
 if TYPE_CHECKING:
     from ..fake import FakeCinder
@@ -303,6 +304,8 @@ def dispatch(route: Route, req: Request, state: dict[str, Any], params: dict[str
     status, payload = operation.handler(api_request)
     state["payload"] = payload  # the journal reads a created attachment's id from it
     if isinstance(payload, Response):
+        if isinstance(payload, BareValue):
+            state["api_version"] = None  # WebOb sends it without Cinder's version headers
         return payload
     if payload is None:
         # Cinder sends a JSON content type even on its empty 204s.

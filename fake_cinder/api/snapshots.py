@@ -14,6 +14,7 @@ from ..core.models import Snapshot
 from ..core.volumes import get_volume
 from . import microversions as mv
 from .routing import ApiRequest, Operation, Router
+from .views import bare_accepted
 
 Result = tuple[int, Any]
 GROUP_SNAPSHOTS = mv.APIVersion(3, 14)        # group_snapshot_id
@@ -142,7 +143,7 @@ def snapshot_update(req: ApiRequest) -> Result:
 def snapshot_delete(req: ApiRequest) -> Result:
     core.delete_snapshot(req.fake.store, req.caller, req.params["snapshot_id"],
                          authorize=core.authorize_write("volume:delete_snapshot"))
-    return 202, None
+    return 202, bare_accepted()
 
 
 def snapshot_update_status(req: ApiRequest) -> Result:
@@ -152,7 +153,7 @@ def snapshot_update_status(req: ApiRequest) -> Result:
                        update["status"], update.get("progress"),
                        authorize=core.authorize_write("snapshot_extension:snapshot_actions:"
                                                       "update_snapshot_status"))
-    return 202, None
+    return 202, bare_accepted()
 
 
 def _admin_action(action: str) -> Callable[[Caller], None]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from werkzeug.wrappers import Response
+
 from ..core import backend
 from ..core.context import Caller
 from ..core.models import ATTACHED, Attachment, Volume, VolumeType
@@ -18,6 +20,21 @@ V3_64 = mv.APIVersion(3, 64)   # encryption_key_id (encrypted volumes)
 V3_65 = mv.APIVersion(3, 65)   # consumes_quota
 V3_13 = mv.APIVersion(3, 13)   # group_id
 V3_21 = mv.APIVersion(3, 21)   # provider_id (admins)
+
+
+class BareValue(Response):
+    """A value Cinder's controller returns as is (a string), which WebOb sends as the
+    body with its default content type, and without Cinder's version headers."""
+
+    def __init__(self, value: object) -> None:
+        super().__init__(str(value).encode(), status=200,
+                         content_type="text/html; charset=UTF-8")
+
+
+def bare_accepted() -> Response:
+    """Cinder's bare ``webob.Response(status_int=202)`` (volume, snapshot and encryption
+    deletes, snapshot status updates): no body, WebOb's default content type."""
+    return Response(b"", status=202, content_type="text/html; charset=UTF-8")
 
 
 def attachment_summary(attachment: Attachment) -> dict[str, Any]:

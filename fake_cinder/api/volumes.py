@@ -6,8 +6,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from werkzeug.wrappers import Response
-
 from ..core import snapshots as snapshot_rules
 from ..core import volumes as core
 from ..core.context import Caller
@@ -22,7 +20,7 @@ from ..core.listing import (
 from ..core.models import Volume
 from . import microversions as mv
 from .routing import ApiRequest, Operation, Router
-from .views import volume_detail, volume_summary, volume_type_view
+from .views import bare_accepted, volume_detail, volume_summary, volume_type_view
 
 Result = tuple[int, Any]
 VOLUME_LIST_BOOTABLE = mv.APIVersion(3, 2)  # strict boolean filter values
@@ -54,7 +52,10 @@ def type_create(req: ApiRequest) -> Result:
     volume_type = core.create_volume_type(
         req.fake.store, req.caller, body["name"], description=body.get("description"),
         extra_specs=body.get("extra_specs"), is_public=is_public)
-    return 200, {"volume_type": volume_type_view(volume_type, req.caller)}
+    view = volume_type_view(volume_type, req.caller)
+    # Only show and list add the admin's qos_specs_id (checked against Cinder 29).
+    view.pop("qos_specs_id", None)
+    return 200, {"volume_type": view}
 
 
 def _is_public_filter(raw: str | None) -> bool | None:
@@ -246,8 +247,7 @@ def volume_delete(req: ApiRequest) -> Result:
     core.delete_volume(req.fake.store, req.caller, req.params["volume_id"], force=force,
                        authorize_force=_may_force_delete, cascade=cascade,
                        delay=req.fake.volume_delete_seconds)
-    # Cinder's delete returns a bare webob 202, whose content type is WebOb's default.
-    return 202, Response(b"", status=202, content_type="text/html; charset=UTF-8")
+    return 202, bare_accepted()
 
 
 def _may_reset_status(caller: Caller) -> None:

@@ -423,6 +423,7 @@ def update_volume(store: Store, caller: Caller, volume_id: str,
     replaces the volume's), as the handler cleaned them."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
+        authorize_write(caller, "volume:update")  # a reader gets 403
         if volume.status == "maintenance":
             raise InvalidVolume("The volume cannot be updated during maintenance.")
         if "name" in changes:

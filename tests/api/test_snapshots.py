@@ -185,6 +185,8 @@ def test_delete_removes_it(api, fake):
     created = snap(api)
     response = api.delete(f"snapshots/{created['id']}")
     assert (response.status_code, response.get_data()) == (202, b"")
+    # Cinder's bare webob.Response(202): WebOb's default content type.
+    assert response.content_type == "text/html; charset=UTF-8"
     assert fake.snapshots() == []
     response = api.delete(f"snapshots/{created['id']}")
     assert fault(response) == (404, f"Snapshot {created['id']} could not be found.")
@@ -209,6 +211,7 @@ def test_nova_assisted_snapshot_transitions(api, fake):
     snapshot_id = fake.add_snapshot(VOLUME, status="creating")["id"]
     response = update_status(api, snapshot_id, status="creating", progress="90%")
     assert (response.status_code, response.get_data()) == (202, b"")
+    assert response.content_type == "text/html; charset=UTF-8"
     assert fake.snapshot(snapshot_id)["progress"] == "90%"
     assert update_status(api, snapshot_id, status="available").status_code == 202
     shown = api.get(f"snapshots/{snapshot_id}").get_json()["snapshot"]

@@ -1005,3 +1005,46 @@ def test_a_finished_migration_of_an_in_use_volume_keeps_its_attachment(api, admi
     assert (shown["server_id"], shown["device"]) == (SERVER, MOUNT)
     assert shown["attachment_id"] != attachment["id"]  # attached again: a new record
     assert [v["id"] for v in fake.volumes() if v["id"] == target] == []
+
+
+# -- found by the conformance harness against Cinder 29 ------------------------------------------
+@pytest.mark.parametrize(("action", "value", "policy"), [
+    ("os-begin_detaching", None, "volume_extension:volume_actions:begin_detaching"),
+    ("os-roll_detaching", None, "volume_extension:volume_actions:roll_detaching"),
+    ("os-reserve", None, "volume_extension:volume_actions:reserve"),
+    ("os-unreserve", None, "volume_extension:volume_actions:unreserve"),
+    ("os-initialize_connection", {"connector": CONNECTOR},
+     "volume_extension:volume_actions:initialize_connection"),
+    ("os-terminate_connection", {"connector": CONNECTOR},
+     "volume_extension:volume_actions:terminate_connection"),
+    ("os-attach", {"instance_uuid": SERVER, "mountpoint": MOUNT},
+     "volume_extension:volume_actions:attach"),
+    ("os-detach", {}, "volume_extension:volume_actions:detach"),
+    ("os-update_readonly_flag", {"readonly": True}, "volume:update_readonly_flag"),
+    ("os-extend", {"new_size": 3}, "volume:extend"),
+])
+def test_a_reader_may_not_act_on_a_volume(api, fake, action, value, policy):
+    """Cinder loads the volume (404 for another project's), then checks the action's
+    member-or-admin policy."""
+    with unchanged(fake):
+        assert fault(act(api.as_(roles="reader"), action, value)) == (
+            403, f"Policy doesn't allow {policy} to be performed.")
+
+
+def test_a_reader_may_not_update_a_volume(api, fake):
+    with unchanged(fake):
+        response = api.as_(roles="reader").put(f"volumes/{VOLUME}", {"volume": {"name": "r"}})
+        assert fault(response) == (403, "Policy doesn't allow volume:update to be performed.")
+
+
+def test_extend_reserves_the_increase_against_the_gigabytes_quota(api, fake):
+    used = sum(v["size"] for v in fake.volumes() if v["project_id"] == "demo")
+    fake.set_quotas("demo", gigabytes=used + 1)
+    with unchanged(fake):
+        response = act(api, "os-extend", {"new_size": fake.volume(VOLUME)["size"] + 2})
+        assert response.status_code == 413
+        assert response.get_json()["overLimit"]["message"] == (
+            "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed "
+            f"gigabytes quota. Requested 2G, quota is {used + 1}G and {used}G has been "
+            "consumed.")
+    ok(act(api, "os-extend", {"new_size": fake.volume(VOLUME)["size"] + 1}))
