@@ -13,7 +13,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jsonschema
 
@@ -242,6 +242,16 @@ def _type_index(types: list[VolumeType], store: Store) -> dict[str, VolumeType]:
     return index
 
 
+Stamped = TypeVar("Stamped", Volume, Attachment, Snapshot, Encryption)
+
+
+def _stamped(record: Stamped, store: Store) -> Stamped:
+    """A record a state file gave no creation time is created now, as on the API."""
+    if not record.created_at:
+        record.created_at = store.clock.now()
+    return record
+
+
 def _volume_record(data: dict[str, Any], types: dict[str, VolumeType], store: Store) -> Volume:
     data = dict(data)
     type_ref = data.pop("volume_type", None)
@@ -251,9 +261,7 @@ def _volume_record(data: dict[str, Any], types: dict[str, VolumeType], store: St
     volume_type = types.get(volume.volume_type_id or "")
     if volume_type is not None and volume_type.multiattach:
         volume.multiattach = True
-    if not volume.created_at:
-        volume.created_at = store.clock.now()
-    return volume
+    return _stamped(volume, store)
 
 
 def _attachment_record(data: dict[str, Any], volumes: dict[str, Volume],
@@ -261,9 +269,7 @@ def _attachment_record(data: dict[str, Any], volumes: dict[str, Volume],
     data = dict(data)
     data.setdefault("project_id", volumes[data["volume_id"]].project_id)
     attachment = record_from_dict(Attachment, data)
-    if not attachment.created_at:
-        attachment.created_at = store.clock.now()
-    return attachment
+    return _stamped(attachment, store)
 
 
 def _snapshot_record(data: dict[str, Any], volumes: dict[str, Volume],
@@ -274,9 +280,7 @@ def _snapshot_record(data: dict[str, Any], volumes: dict[str, Volume],
             "volume_type_id": volume.volume_type_id,
             "encryption_key_id": volume.encryption_key_id, **data}
     snapshot = record_from_dict(Snapshot, data)
-    if not snapshot.created_at:
-        snapshot.created_at = store.clock.now()
-    return snapshot
+    return _stamped(snapshot, store)
 
 
 def _encryption_record(data: dict[str, Any], types: dict[str, VolumeType],
@@ -284,9 +288,7 @@ def _encryption_record(data: dict[str, Any], types: dict[str, VolumeType],
     data = {**data, "volume_type_id": types[data["volume_type_id"]].id}
     data.setdefault("encryption_id", store.clock.new_id())
     encryption = record_from_dict(Encryption, data)
-    if not encryption.created_at:
-        encryption.created_at = store.clock.now()
-    return encryption
+    return _stamped(encryption, store)
 
 
 @dataclass(slots=True)
