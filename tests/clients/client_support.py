@@ -141,6 +141,19 @@ def serve_process(tmp_path: Path, *options: str) -> Iterator[ServeProcess]:
                 process.kill()
 
 
+def keystone_cinder(url: str, version: str = "3.0", user: str = "demo") -> Any:
+    """python-cinderclient in a keystoneauth session, as Nova builds it: a password login of
+    ``user`` (demo: a member of project demo; admin: an admin) to the fake's Keystone."""
+    from cinderclient import client as cinder_client
+    from keystoneauth1 import session as ks_session
+    from keystoneauth1.identity import v3
+
+    auth = v3.Password(auth_url=f"{url}/identity", username=user, password=user,
+                       project_name=user, user_domain_name="Default",
+                       project_domain_name="Default")
+    return cinder_client.Client(version, session=ks_session.Session(auth=auth))
+
+
 def client_env(**extra: str) -> dict[str, str]:
     """The environment without anyone's OpenStack settings, plus ``extra``."""
     env = {k: v for k, v in os.environ.items()

@@ -6,21 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from cinderclient import client as cinder_client
 from cinderclient import exceptions as cinder_exceptions
-from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3
 
-from .client_support import CONNECTOR, SERVER, SHARED, VOLUME
+from .client_support import CONNECTOR, SERVER, SHARED, VOLUME, keystone_cinder
 
 IMAGE = "5f0c8d2e-1111-4222-8333-444455556666"
 
 
-def cinder(url: str, user: str = "demo", version: str = "3.68") -> Any:
-    auth = v3.Password(auth_url=f"{url}/identity", username=user, password=user,
-                       project_name=user, user_domain_name="Default",
-                       project_domain_name="Default")
-    return cinder_client.Client(version, session=ks_session.Session(auth=auth))
+def cinder(url: str, user: str = "demo") -> Any:
+    return keystone_cinder(url, "3.68", user)  # os-reimage needs 3.68
 
 
 def test_legacy_attach_and_detach_as_nova_does_them(live):

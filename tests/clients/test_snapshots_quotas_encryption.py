@@ -3,28 +3,15 @@ volume type encryption, through the calls Nova and operators make."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import openstack
 import pytest
-from cinderclient import client as cinder_client
 from cinderclient import exceptions as cinder_exceptions
-from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3
 
 from .client_support import CONNECTOR, SERVER, VOLUME
+from .client_support import keystone_cinder as cinder
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 CEPH_VOLUME = "2e804d63-7d3c-4f20-9c69-3b8f5e4d0a33"
-
-
-def cinder(url: str, version: str = "3.0", user: str = "demo") -> Any:
-    """Nova's way: cinderclient at 3.0 unless a call needs more, with a Keystone token of
-    ``user`` (demo: a member of project demo; admin: an admin)."""
-    auth = v3.Password(auth_url=f"{url}/identity", username=user, password=user,
-                       project_name=user, user_domain_name="Default",
-                       project_domain_name="Default")
-    return cinder_client.Client(version, session=ks_session.Session(auth=auth))
 
 
 def test_cinderclient_snapshots_as_nova_calls_them(live):
