@@ -1,0 +1,109 @@
+"""Cinder 29's default policies: one table of policy names, one ``authorize()``.
+
+Every 403 the fake sends comes from here: a handler (or a core rule that needs the
+record first) names the Cinder policy it enforces, and ``authorize`` raises Cinder's
+``Policy doesn't allow <name> to be performed.`` when the caller's roles do not pass.
+
+Roles follow Keystone's default implications (admin ⇒ member ⇒ reader), which
+keystonemiddleware puts in ``X-Roles``; the fake's own noauth tokens imply them too.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from .context import Caller
+from .errors import PolicyNotAuthorized
+
+
+class Rule(Enum):
+    """Cinder's base check strings (cinder/policies/base.py), as personas."""
+
+    ANY = "@"                    # no check
+    READER = "project_reader_or_admin"    # reader (or member) of the target project, or admin
+    MEMBER = "project_member_or_admin"    # member of the target project, or admin
+    ADMIN = "admin_api"                   # admin only
+    ADMIN_OR_SERVICE = "admin_or_service"  # admin, or a service token (Nova's calls)
+
+
+# Policy name -> rule. New routes add their rows here, never a message of their own.
+POLICIES: dict[str, Rule] = {
+    # volumes
+    "volume:create": Rule.MEMBER,
+    "volume:get": Rule.READER,
+    "volume:get_all": Rule.READER,
+    "volume:update": Rule.MEMBER,
+    "volume:delete": Rule.MEMBER,
+    "volume:force_delete": Rule.ADMIN,
+    "volume:extend": Rule.MEMBER,
+    "volume:extend_attached_volume": Rule.MEMBER,
+    "volume:reimage": Rule.MEMBER,
+    "volume:reimage_reserved": Rule.ADMIN_OR_SERVICE,
+    "volume:update_readonly_flag": Rule.MEMBER,
+    "volume_extension:volume_admin_actions:reset_status": Rule.ADMIN,
+    "volume_extension:volume_admin_actions:force_detach": Rule.ADMIN,
+    "volume_extension:volume_admin_actions:migrate_volume_completion": Rule.ADMIN,
+    "volume_extension:volume_actions:reserve": Rule.MEMBER,
+    "volume_extension:volume_actions:unreserve": Rule.MEMBER,
+    "volume_extension:volume_actions:attach": Rule.MEMBER,
+    "volume_extension:volume_actions:detach": Rule.MEMBER,
+    "volume_extension:volume_actions:begin_detaching": Rule.MEMBER,
+    "volume_extension:volume_actions:roll_detaching": Rule.MEMBER,
+    "volume_extension:volume_actions:initialize_connection": Rule.MEMBER,
+    "volume_extension:volume_actions:terminate_connection": Rule.MEMBER,
+    # attachments
+    "volume:attachment_create": Rule.MEMBER,
+    "volume:attachment_update": Rule.MEMBER,
+    "volume:attachment_delete": Rule.MEMBER,
+    "volume:attachment_complete": Rule.MEMBER,
+    # volume types
+    "volume_extension:types_manage": Rule.ADMIN,
+    "volume_extension:type_create": Rule.ADMIN,
+    "volume_extension:type_update": Rule.ADMIN,
+    "volume_extension:type_delete": Rule.ADMIN,
+    "volume_extension:type_get": Rule.ANY,
+    "volume_extension:type_get_all": Rule.ANY,
+    # snapshots
+    "volume:create_snapshot": Rule.MEMBER,
+    "volume:get_snapshot": Rule.READER,
+    "volume:get_all_snapshots": Rule.READER,
+    "volume:update_snapshot": Rule.MEMBER,
+    "volume:delete_snapshot": Rule.MEMBER,
+    "snapshot_extension:snapshot_actions:update_snapshot_status": Rule.MEMBER,
+    "volume_extension:snapshot_admin_actions:reset_status": Rule.ADMIN,
+    "volume_extension:snapshot_admin_actions:force_delete": Rule.ADMIN,
+    # quotas
+    "volume_extension:quotas:show": Rule.READER,
+    "volume_extension:quotas:update": Rule.ADMIN,
+    "volume_extension:quotas:delete": Rule.ADMIN,
+    # encryption
+    "volume_extension:volume_type_encryption:create": Rule.ADMIN,
+    "volume_extension:volume_type_encryption:get": Rule.ADMIN,
+    "volume_extension:volume_type_encryption:update": Rule.ADMIN,
+    "volume_extension:volume_type_encryption:delete": Rule.ADMIN,
+    "volume_extension:volume_encryption_metadata": Rule.READER,
+}
+
+
+def passes(caller: Caller, rule: Rule, project_id: str | None = None) -> bool:
+    """Whether ``caller`` passes ``rule`` on a record of ``project_id`` (None: the
+    caller's own project, as Cinder's default target)."""
+    if rule is Rule.ANY:
+        return True
+    if caller.is_admin:
+        return True
+    if rule is Rule.ADMIN:
+        return False
+    if rule is Rule.ADMIN_OR_SERVICE:
+        return caller.is_service
+    if project_id is not None and project_id != caller.project_id:
+        return False
+    if rule is Rule.MEMBER:
+        return "member" in caller.roles
+    return bool({"member", "reader"} & caller.roles)
+
+
+def authorize(caller: Caller, policy: str, project_id: str | None = None) -> None:
+    """Raise Cinder's 403 for ``policy`` unless the caller passes its rule."""
+    if not passes(caller, POLICIES[policy], project_id):
+        raise PolicyNotAuthorized(policy)
