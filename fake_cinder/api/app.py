@@ -43,9 +43,12 @@ from . import (
     encryption,
     keystone,
     openapi,
+    qos_specs,
+    quota_classes,
     quotas,
     snapshots,
     versions,
+    volume_types,
     volumes,
 )
 from . import microversions as mv
@@ -79,6 +82,9 @@ def build_router() -> Router:
     control.register(router)
     dashboard.register(router)
     openapi.register(router)
+    volume_types.register(router)  # issue 20: types, QoS specs, quota classes
+    qos_specs.register(router)
+    quota_classes.register(router)
     return router
 
 

@@ -82,6 +82,29 @@ POLICIES: dict[str, Rule] = {
     "volume_extension:volume_type_encryption:update": Rule.ADMIN,
     "volume_extension:volume_type_encryption:delete": Rule.ADMIN,
     "volume_extension:volume_encryption_metadata": Rule.READER,
+    # issue 20, types: type management, extra specs, type access, QoS specs, quota
+    # classes and retype
+    "volume_extension:access_types_qos_specs_id": Rule.ADMIN,
+    "volume_extension:access_types_extra_specs": Rule.READER,
+    "volume_extension:types_extra_specs:index": Rule.READER,
+    "volume_extension:types_extra_specs:show": Rule.READER,
+    "volume_extension:types_extra_specs:create": Rule.ADMIN,
+    "volume_extension:types_extra_specs:update": Rule.ADMIN,
+    "volume_extension:types_extra_specs:delete": Rule.ADMIN,
+    "volume_extension:types_extra_specs:read_sensitive": Rule.ADMIN,
+    "volume_extension:volume_type_access": Rule.MEMBER,
+    "volume_extension:volume_type_access:addProjectAccess": Rule.ADMIN,
+    "volume_extension:volume_type_access:removeProjectAccess": Rule.ADMIN,
+    "volume_extension:volume_type_access:get_all_for_type": Rule.ADMIN,
+    "volume_extension:qos_specs_manage:create": Rule.ADMIN,
+    "volume_extension:qos_specs_manage:get": Rule.ADMIN,
+    "volume_extension:qos_specs_manage:get_all": Rule.ADMIN,
+    "volume_extension:qos_specs_manage:update": Rule.ADMIN,
+    "volume_extension:qos_specs_manage:delete": Rule.ADMIN,
+    "volume_extension:quota_classes:get": Rule.ADMIN,
+    "volume_extension:quota_classes:update": Rule.ADMIN,
+    "volume:retype": Rule.MEMBER,
+    "volume:multiattach": Rule.MEMBER,
 }
 
 

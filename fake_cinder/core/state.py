@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .clock import Clock
-from .models import Attachment, Encryption, Snapshot, Volume, VolumeType
+from .models import Attachment, Encryption, QosSpecs, Snapshot, Volume, VolumeType
 
 
 def _attachment_key(attachment: Attachment) -> tuple[str, str]:
@@ -42,6 +42,10 @@ class Store:
         # per project: resource name -> limit (-1 unlimited); see core/quotas.py.
         self.quota_defaults: dict[str, int] = {}
         self.project_quotas: dict[str, dict[str, int]] = {}
+        # QoS specs by id; quota classes other than "default" (which is quota_defaults):
+        # class name -> resource name -> limit.
+        self.qos_specs: dict[str, QosSpecs] = {}
+        self.quota_classes: dict[str, dict[str, int]] = {}
 
     # -- volume types -------------------------------------------------------------------------
     def add_volume_type(self, volume_type: VolumeType) -> VolumeType:
@@ -149,6 +153,8 @@ class Store:
                 self.encryptions.clear()
                 self.quota_defaults.clear()
                 self.project_quotas.clear()
+                self.qos_specs.clear()
+                self.quota_classes.clear()
                 return
             for attachment in self._attachments_by_project.pop(project_id, []):
                 self.attachments.pop(attachment.id, None)

@@ -104,7 +104,7 @@ def create_volume_type(store: Store, caller: Caller | None, name: str,
 
 def _type_visible(caller: Caller, volume_type: VolumeType) -> bool:
     return (volume_type.is_public or caller.is_admin
-            or volume_type.project_id == caller.project_id)
+            or caller.project_id in volume_type.access_projects)
 
 
 def get_volume_type(store: Store, caller: Caller, type_id: str) -> VolumeType:
@@ -128,7 +128,7 @@ def list_volume_types(store: Store, caller: Caller,
             return list(types)
         if is_public is False:
             return [t for t in types if not t.is_public]
-        return [t for t in types if t.is_public or t.project_id == caller.project_id]
+        return [t for t in types if t.is_public or caller.project_id in t.access_projects]
 
 
 def default_volume_type(store: Store) -> VolumeType:
