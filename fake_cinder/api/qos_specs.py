@@ -41,9 +41,10 @@ def _detail(req: ApiRequest, qos: QosSpecs) -> dict[str, Any]:
 
 
 def qos_create(req: ApiRequest) -> Result:
-    authorize(req.caller, POLICY + "create")
     specs = dict(req.body["qos_specs"])
     name = specs.pop("name")
+    core.check_name(name)
+    authorize(req.caller, POLICY + "create")
     return 200, _detail(req, core.create_qos_specs(req.fake.store, name, specs))
 
 

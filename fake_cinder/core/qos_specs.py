@@ -54,6 +54,17 @@ def _check_lengths(specs: Mapping[str, Any]) -> None:
                                "more than 255.")
 
 
+def check_name(name: str) -> None:
+    """Cinder's name_skip_leading_trailing_spaces format (part of its schema)."""
+    prefix = "An invalid 'name' value was provided. "
+    if not name:
+        raise BadRequest(prefix + "The 'name' can not be None.")
+    if not name.strip():
+        raise BadRequest(prefix + "The 'name' can not be empty.")
+    if len(name.strip()) > 255:
+        raise BadRequest(prefix + "The 'name' can not be greater than 255 characters.")
+
+
 def get_qos_specs(store: Store, specs_id: str) -> QosSpecs:
     with store.lock:
         found = store.qos_specs.get(specs_id)
@@ -158,15 +169,16 @@ def disassociate_all(store: Store, specs_id: str) -> None:
 
 
 def list_qos_specs(store: Store, query: ListQuery) -> list[QosSpecs]:
-    """One page of QoS specs in Cinder's order (default: newest first); filters id, name
-    and consumer match exactly, others match nothing."""
+    """One page of QoS specs in Cinder's order (default: newest first). Cinder filters
+    its key/value rows: only ``id`` finds specs (``name`` and ``consumer`` are keys
+    there, not columns, and match nothing)."""
     with store.lock:
         marker = get_qos_specs(store, query.marker) if query.marker else None
         check_sort_keys(query, COLUMNS)
-        if any(key not in COLUMNS for key in query.filters):
+        if any(key != "id" for key in query.filters):
             return []
         rows = [q for q in store.qos_specs.values()
-                if all(str(getattr(q, COLUMNS[k])) == v for k, v in query.filters.items())]
+                if query.filters.get("id", q.id) == q.id]
         rows = sorted_after(rows, query, COLUMNS, marker)
         return rows[query.offset:query.offset + query.limit]
 

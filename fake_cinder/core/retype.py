@@ -9,29 +9,24 @@ is 202 and the volume goes back to its previous status with its old type, as in 
 
 from __future__ import annotations
 
-from . import quotas
+from . import backend, quotas
+from .capabilities import satisfies, volume_backend
 from .context import Caller, admin_caller
 from .errors import InvalidInput, InvalidVolume
-from .models import Volume, VolumeType
+from .models import PROTOCOL_SPEC, Volume, VolumeType
 from .policy import authorize
 from .qos_specs import front_end_specs
 from .state import Store
 from .volume_actions import check_type_size_limits
-from .volumes import get_volume, lookup_volume_type
+from .volumes import get_volume, get_volume_type, lookup_volume_type
 
 MIGRATION_POLICIES = ("never", "on-demand")
-BACKEND_NAME_SPEC = "volume_backend_name"
 # Cinder's API.AVAILABLE_MIGRATION_STATUS: a volume in another migration cannot retype.
 AVAILABLE_MIGRATION_STATUS = (None, "deleting", "error", "success")
 _REFUSED = ("Retype needs volume to be in available or in-use state, not be part of an "
             "active migration or a consistency group, requested type has to be different "
             "that the one from the volume, and for in-use volumes front-end qos specs "
             "cannot change.")
-
-
-def backend_name(host: str) -> str:
-    """The backend part of Cinder's ``host@backend#pool``."""
-    return host.partition("@")[2].partition("#")[0] or host.partition("#")[0]
 
 
 def _encryption(store: Store, volume_type: VolumeType | None) -> tuple[object, ...] | None:
@@ -72,6 +67,9 @@ def retype(store: Store, caller: Caller, volume_id: str, new_type_ref: str,
         if new_type.multiattach and new_type.id in store.encryptions:
             raise InvalidInput("Retype requested both encryption and multi-attach, which is "
                                "not supported.")
+        # Cinder's quota code reads the type as the caller: a private type the caller has
+        # no access to is not found there.
+        get_volume_type(store, caller, new_type.id)
         snapshots = store.volume_snapshots(volume.id)
         quotas.check_retype(store, volume.project_id, volume.size,
                             sum(s.size for s in snapshots), len(snapshots), new_type)
@@ -92,17 +90,34 @@ def retype(store: Store, caller: Caller, volume_id: str, new_type_ref: str,
         volume.status = previous
 
 
+def _fits_backend(volume: Volume, old: VolumeType | None, new: VolumeType) -> bool:
+    """Cinder's scheduler: whether the volume's backend passes the capabilities filter
+    for the new type. Protocols compare by the fake's aliases (ceph is rbd)."""
+    capabilities = volume_backend(volume, old)
+    specs = dict(new.extra_specs)
+    wanted = specs.pop(PROTOCOL_SPEC, None)
+    try:
+        if wanted is not None and (backend.normalize_protocol(wanted)
+                                   != backend.normalize_protocol(
+                                       capabilities[PROTOCOL_SPEC])):
+            return False
+    except ValueError:
+        return False
+    return satisfies(capabilities, specs)
+
+
 def _scheduled(store: Store, volume: Volume, old: VolumeType | None, new: VolumeType,
                policy: str) -> bool:
     """The scheduler and volume manager: whether the volume took the new type.
 
-    The volume's backend keeps it when the new type asks for no other backend
-    (``volume_backend_name``); the fake has no other backend to migrate to. On its own
-    backend a retype changing the encryption needs a migration, which ``never`` forbids
-    and a volume with snapshots cannot make; a migration moves it to a new key."""
-    wanted = new.extra_specs.get(BACKEND_NAME_SPEC)
-    if wanted is not None and wanted != backend_name(volume.host):
-        return False  # Cinder's scheduler: "No valid backend was found"
+    The volume stays on its backend when that passes Cinder's capabilities filter for
+    the new type (``volume_backend_name``, ``storage_protocol`` and every other
+    unscoped extra spec); otherwise Cinder's scheduler finds no valid backend (the
+    fake has no other backend to migrate to). On its own backend a retype changing
+    the encryption needs a migration, which ``never`` forbids and a volume with
+    snapshots cannot make; a migration gives the volume a new key."""
+    if not _fits_backend(volume, old, new):
+        return False
     if _encryption(store, old) == _encryption(store, new):
         return True  # the driver retypes in place
     if policy == "never" or store.volume_snapshots(volume.id):
