@@ -137,3 +137,14 @@ def test_concurrent_access_grants_and_associations_are_one_step_each():
         thread.join(30)
     assert sorted(statuses) == [202, 202] + [400] * 3 + [409] * 7
     assert fake.dump()["volume_types"][0]["projects"] == ["friend"]
+
+
+def test_control_api_lists_types_with_qos_and_access(client, fake):
+    fake.add_volume_type("mine", is_public=False, project_id="demo")
+    fake.add_type_access("mine", "friend")
+    fake.add_qos_specs("fast", consumer="front-end", volume_types=["mine"])
+    fake.add_volume(volume_type="mine")
+    listed = client.get("/_fake/types").get_json()["volume_types"]
+    mine = next(t for t in listed if t["name"] == "mine")
+    assert mine["access_projects"] == ["demo", "friend"] and mine["volumes"] == 1
+    assert (mine["qos_specs"]["name"], mine["encrypted"]) == ("fast", False)
