@@ -191,14 +191,14 @@ class FakeCinder:
             self.journal.clear()
             self.errors.clear()
 
-    def add_volume_type(self, name: str, *, extra_specs: dict[str, str] | None = None,
+    def add_volume_type(self, name: str, *, extra_specs: dict[str, str | None] | None = None,
                         multiattach: bool = False, protocol: str | None = None,
                         description: str | None = None, is_public: bool = True,
                         project_id: str | None = None, id: str | None = None,
                         ) -> dict[str, Any]:
         """Create a volume type; ``multiattach`` and ``protocol`` set the extra specs
         Cinder reads (``multiattach``, ``storage_protocol``). Returns it as data."""
-        specs = dict(extra_specs or {})
+        specs: dict[str, str | None] = dict(extra_specs or {})
         if multiattach:
             specs["multiattach"] = "<is> True"
         if protocol is not None:
@@ -534,7 +534,8 @@ class FakeCinder:
 
     def set_type_extra_specs(self, volume_type: str, extra_specs: dict[str, str | None]
                              ) -> dict[str, Any]:
-        """Set extra specs of a volume type (name or id); a None value removes the key.
+        """Set extra specs of a volume type (name or id); a None value removes the key
+        (the API keeps a null value as null, as Cinder does).
         Unlike the API, volumes of the type do not stop it. Returns the type as data."""
         with self.store.lock:
             found = self.store.volume_types[self._type_id(volume_type)]

@@ -77,7 +77,8 @@ def match(value: Any, requirement: str | None) -> bool:
         return False
 
 
-def satisfies(capabilities: Mapping[str, Any], extra_specs: Mapping[str, str]) -> bool:
+def satisfies(capabilities: Mapping[str, Any],
+              extra_specs: Mapping[str, str | None]) -> bool:
     """Cinder's CapabilitiesFilter: every unscoped (or ``capabilities:``) extra spec
     names a reported capability that matches it (a list matches when one item does)."""
     for key, requirement in extra_specs.items():

@@ -35,7 +35,8 @@ class VolumeType:
     name: str
     description: str | None = None
     is_public: bool = True
-    extra_specs: dict[str, str] = field(default_factory=dict)
+    # Cinder keeps a spec set to null (and shows it as null).
+    extra_specs: dict[str, str | None] = field(default_factory=dict)
     project_id: str | None = None
     # The QoS specs associated with the type (Cinder's volume_types.qos_specs_id).
     qos_specs_id: str | None = None

@@ -22,7 +22,7 @@ from .volumes import DEFAULT_TYPE_NAME, get_volume_type
 USER_VISIBLE_EXTRA_SPECS = ("RESKEY:availability_zones", "multiattach", "replication_enabled")
 
 
-def visible_extra_specs(volume_type: VolumeType, caller: Caller) -> dict[str, str]:
+def visible_extra_specs(volume_type: VolumeType, caller: Caller) -> dict[str, str | None]:
     if caller.is_admin:
         return dict(volume_type.extra_specs)
     return {k: v for k, v in volume_type.extra_specs.items() if k in USER_VISIBLE_EXTRA_SPECS}
@@ -98,12 +98,12 @@ def _extra_spec_key_not_found(type_id: str, key: str) -> NotFound:
     return NotFound(f"Volume Type {type_id} has no extra specs with key {key}.")
 
 
-def list_extra_specs(store: Store, caller: Caller, type_id: str) -> dict[str, str]:
+def list_extra_specs(store: Store, caller: Caller, type_id: str) -> dict[str, str | None]:
     with store.lock:
         return visible_extra_specs(get_volume_type(store, caller, type_id), caller)
 
 
-def show_extra_spec(store: Store, caller: Caller, type_id: str, key: str) -> str:
+def show_extra_spec(store: Store, caller: Caller, type_id: str, key: str) -> str | None:
     with store.lock:
         specs = list_extra_specs(store, caller, type_id)
         if key not in specs:
@@ -114,8 +114,8 @@ def show_extra_spec(store: Store, caller: Caller, type_id: str, key: str) -> str
 def set_extra_specs(store: Store, caller: Caller, type_id: str,
                     specs: Mapping[str, str | None], uri_key: str | None = None) -> None:
     """POST types/{id}/extra_specs, or with ``uri_key`` PUT .../extra_specs/{key} (whose
-    body must set that key): not while volumes have the type; a null value removes the
-    key (Cinder stores it as a null, which its views drop)."""
+    body must set that key): not while volumes have the type; a null value is kept as
+    null, as Cinder keeps it."""
     with store.lock:
         _check_not_in_use(store, type_id)
         volume_type = get_volume_type(store, caller, type_id)
@@ -123,11 +123,7 @@ def set_extra_specs(store: Store, caller: Caller, type_id: str,
             _check_cacheable(volume_type, specs)
         elif uri_key not in specs:
             raise BadRequest("Request body and URI mismatch")
-        for key, value in specs.items():
-            if value is None:
-                volume_type.extra_specs.pop(key, None)
-            else:
-                volume_type.extra_specs[key] = value
+        volume_type.extra_specs.update(specs)
 
 
 def delete_extra_spec(store: Store, caller: Caller, type_id: str, key: str) -> None:

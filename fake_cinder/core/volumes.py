@@ -87,7 +87,8 @@ def protocol_of(store: Store, volume: Volume) -> str | None:
 
 # -- volume types ---------------------------------------------------------------------------------
 def create_volume_type(store: Store, caller: Caller | None, name: str,
-                       description: str | None = None, extra_specs: dict[str, str] | None = None,
+                       description: str | None = None,
+                       extra_specs: dict[str, str | None] | None = None,
                        is_public: bool = True, type_id: str | None = None) -> VolumeType:
     with store.lock:
         if any(t.name == name for t in store.volume_types.values()):
@@ -97,7 +98,7 @@ def create_volume_type(store: Store, caller: Caller | None, name: str,
         volume_type = VolumeType(
             id=type_id or store.clock.new_id(), name=name, description=description,
             is_public=is_public,
-            extra_specs={k: v for k, v in (extra_specs or {}).items() if v is not None},
+            extra_specs=dict(extra_specs or {}),
             project_id=caller.project_id if caller and not is_public else None)
         return store.add_volume_type(volume_type)
 

@@ -189,3 +189,12 @@ def test_access_refusals(admin, api):
     assert fault(admin.post(f"types/{type_id}/action", {"share": {}})) == (
         400, "There is no such action: share. Verify the request body and Content-Type "
              "header and try again.")
+
+
+def test_null_extra_specs_are_kept_as_null(admin):
+    """As Cinder 29 keeps them (seen in conformance/scenarios_types.py)."""
+    type_id = make_type(admin, "gold", extra_specs={"k": None})["id"]
+    admin.post(f"types/{type_id}/extra_specs", {"extra_specs": {"c": None}})
+    assert admin.get(f"types/{type_id}/extra_specs").get_json() == {
+        "extra_specs": {"k": None, "c": None}}
+    assert admin.get(f"types/{type_id}/extra_specs/c").get_json() == {"c": None}
