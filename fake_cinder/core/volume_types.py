@@ -23,9 +23,10 @@ USER_VISIBLE_EXTRA_SPECS = ("RESKEY:availability_zones", "multiattach", "replica
 
 
 def visible_extra_specs(volume_type: VolumeType, caller: Caller) -> dict[str, str | None]:
+    specs = dict(volume_type.extra_specs)  # one step: views are built outside the lock
     if caller.is_admin:
-        return dict(volume_type.extra_specs)
-    return {k: v for k, v in volume_type.extra_specs.items() if k in USER_VISIBLE_EXTRA_SPECS}
+        return specs
+    return {k: v for k, v in specs.items() if k in USER_VISIBLE_EXTRA_SPECS}
 
 
 def _any_type(store: Store, type_id: str) -> VolumeType:
