@@ -95,7 +95,7 @@ class _Delegate:
                 "code": 503, "message": "No test is using fake_cinder_server now."}})
             start_response("503 SERVICE UNAVAILABLE", [("Content-Type", "application/json")])
             return [body.encode()]
-        return self.fake.wsgi(environ, start_response)
+        return self.fake.app(environ, start_response)
 
 
 @pytest.fixture(scope="session")
