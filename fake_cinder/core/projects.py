@@ -7,8 +7,8 @@ fixtures, README and examples use them) when it knows that project:
 
 - it is the caller's own project (what the token or keystonemiddleware's headers say);
 - the fake's Keystone directory (the state's ``identity``) has it;
-- records exist in it: volumes, attachments, snapshots, private volume types or
-  quotas set for it.
+- records exist in it: volumes (an attachment is its volume's project's), snapshots,
+  private volume types or quotas set for it.
 
 Any other readable id gets Cinder's routing 404, as from real Cinder.
 """
@@ -38,7 +38,6 @@ def knows_project(store: Store, project_id: str) -> bool:
         if any(isinstance(p, dict) and p.get("id") == project_id for p in directory):
             return True
         return (bool(store.project_volumes(project_id))
-                or bool(store.project_attachments(project_id))
                 or project_id in store.project_quotas
                 or any(s.project_id == project_id for s in store.snapshots.values())
                 or any(t.project_id == project_id for t in store.volume_types.values()))
