@@ -83,9 +83,12 @@ class FakeCinder:
     fixtures, or ``check_errors()``). ``control_token`` guards ``/_fake/``:
     requests there must carry it in ``X-Fake-Control-Token``.
 
+    ``app`` is the Flask app serving it (every server and test client runs it;
+    routes, blueprints, hooks and middleware added to it work as in any Flask app).
     ``response_hooks`` are called with ``(request, response, record)`` for every
-    response before it is sent; ``record`` holds what the fake learnt of the
-    request (``operation``, ``api_version``, ``caller``, ``request_id``).
+    response before it is sent; ``record`` (an ``api.request_record.RequestRecord``)
+    holds what the fake learnt of the request (``operation``, ``api_version``,
+    ``caller``, ``request_id``...).
     """
 
     def __init__(self, fixtures: StateSource | None = None, *, seed: int | None = None,
@@ -99,7 +102,6 @@ class FakeCinder:
         self.store = Store(self.clock)
         self.protect_in_use_attachments = protect_in_use_attachments
         self.raise_errors = raise_errors
-        # The Flask app serving this fake: every server and test client runs it.
         self.app: FakeFlask = create_app(self, max_version)
         self.journal = Journal(journal_size, self.app.operations)
         self.faults = fault_rules.FaultRegistry()

@@ -105,7 +105,7 @@ README_END = "<!-- coverage-table:end -->"
 
 @dataclass(frozen=True, slots=True)
 class RouteDoc:
-    """How one Flask rule (outside the v3 router) is described.
+    """How one route outside the v3 API (a ``Router.web`` rule) is described.
 
     ``operation`` names the operationId and the ``schemas/`` files
     (``x-operation``) for its request body, query and response.
