@@ -165,11 +165,12 @@ class FakeFlask(Flask):
             if operation in OPERATIONS:
                 raise ValueError(f"{operation!r} is the name of one of the fake's own "
                                  "operations: give the route a name of its own")
-            self.fake.journal.known_operations = (
-                self.fake.journal.known_operations or frozenset()) | {operation}
         super().add_url_rule(rule, endpoint, view_func, provide_automatic_options,
                              **options)
         self._has_routes = True
+        if operation is not None:  # the journal's readers may name it now
+            journal = self.fake.journal
+            journal.known_operations = (journal.known_operations or frozenset()) | {operation}
 
     # -- what the facade asks of the HTTP layer -----------------------------------------------
     def check_fault(self, operation: str, options: dict[str, Any]) -> None:
