@@ -79,11 +79,13 @@ def create_qos_specs(store: Store, name: str, specs: Mapping[str, Any],
     with store.lock:
         specs = dict(specs)
         _check_lengths(specs)
-        consumer = specs.pop("consumer", None) or "back-end"
+        # Cinder's object takes a missing (or null) consumer as back-end, and refuses
+        # any other before the name is looked at.
+        consumer = specs.pop("consumer", None)
+        consumer = _check_consumer("back-end" if consumer is None else consumer)
         name = name.strip()
         if any(q.name == name for q in store.qos_specs.values()):
             raise Conflict(f"QoS Specs {name} already exists.")
-        consumer = _check_consumer(consumer)
         if specs_id is not None and specs_id in store.qos_specs:
             raise Conflict(f"QoS Specs {specs_id} already exists.")
         created = QosSpecs(id=specs_id or store.clock.new_id(), name=name, consumer=consumer,

@@ -87,11 +87,14 @@ def _check_not_in_use(store: Store, type_id: str) -> None:
 
 
 def _check_cacheable(volume_type: VolumeType, specs: Mapping[str, str | None]) -> None:
-    """Cinder's _check_cacheable: cacheable and multiattach exclude each other."""
+    """Cinder's _check_cacheable: cacheable and multiattach exclude each other (a new
+    value of one against the other's new or current value)."""
     current = volume_type.extra_specs
-    multiattach = specs.get("multiattach", current.get("multiattach")) == TRUE_SPEC
-    cacheable = specs.get("cacheable", current.get("cacheable")) == TRUE_SPEC
-    if multiattach and cacheable and ("multiattach" in specs or "cacheable" in specs):
+    new_multiattach = specs.get("multiattach") == TRUE_SPEC
+    new_cacheable = specs.get("cacheable") == TRUE_SPEC
+    if ((new_multiattach and current.get("cacheable") == TRUE_SPEC)
+            or (new_cacheable and current.get("multiattach") == TRUE_SPEC)
+            or (new_cacheable and new_multiattach)):
         raise BadRequest("cacheable cannot be set with multiattach.")
 
 
