@@ -496,6 +496,12 @@ class FakeCinder:
             else:
                 qos_rules.disassociate(self.store, specs_id, self._type_id(volume_type))
 
+    def volume_types(self) -> list[dict[str, Any]]:
+        """Every volume type as data (with ``qos_specs_id`` and its access ``projects``),
+        oldest first."""
+        with self.store.lock:
+            return [record_to_dict(t) for t in self.store.volume_types.values()]
+
     def qos_specs(self) -> list[dict[str, Any]]:
         """Every QoS specs record, oldest first."""
         with self.store.lock:

@@ -38,6 +38,8 @@ def test_python_api_and_round_trip():
     assert (qos["name"], qos["consumer"], qos["specs"]) == ("fast", "both", {"iops": "100"})
     assert state["quotas"]["classes"] == {"gold-class": {"volumes": 20}}
     assert state["quotas"]["defaults"] == {"backups": 3}
+    assert [t["name"] for t in fake.volume_types()] == ["gold", "mine"]
+    assert fake.volume_types()[0]["qos_specs_id"] == qos["id"]
     other = FakeCinder()
     other.load(state)
     assert other.dump() == state
