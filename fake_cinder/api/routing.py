@@ -163,7 +163,8 @@ class Router:
     def url_map(self) -> Map:
         """Every route compiled for matching; each rule's endpoint is its Route or
         WebRoute."""
-        rules = [Rule(url, endpoint=route, methods=[route.method])
+        # Cinder's router matches /v3 paths exactly: "volumes/" is its 404, not the list.
+        rules = [Rule(url, endpoint=route, methods=[route.method], strict_slashes=True)
                  for url, route, _scoped in self.rules()]
         rules += [Rule(route.rule, endpoint=route, methods=[route.method],
                        strict_slashes=route.strict_slashes) for route in self.web_routes]
