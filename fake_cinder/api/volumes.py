@@ -150,7 +150,7 @@ def volume_create(req: ApiRequest) -> Result:
                      else texts["display_description"]),
         volume_type=body.get("volume_type"), metadata=metadata,
         availability_zone=body.get("availability_zone"),
-        protocol=metadata.get(core.PROTOCOL_METADATA_KEY) or (source and source.protocol),
+        protocol=metadata.get(core.PROTOCOL_METADATA_KEY) or (source.protocol if source else None),
         check_quota=True, snapshot=snapshot, source_volume=source)
     # Cinder answers before its scheduler and volume manager ran: the volume is still
     # creating, never updated, and the view has no tenant yet. The fake's is available.
