@@ -21,9 +21,11 @@ from .api.routing import MAX_REQUEST_BODY_SIZE, body_absent
 from .api.validation import SchemaRegistry
 from .core import encryption as encryption_rules
 from .core import fault_injection as fault_rules
+from .core import messages as message_rules
 from .core import quotas as quota_rules
 from .core import snapshot
 from .core import snapshots as snapshot_rules
+from .core import transfers as transfer_rules
 from .core import volumes as volume_rules
 from .core.clock import Clock
 from .core.context import Caller
@@ -443,13 +445,26 @@ class FakeCinder:
                 self.store, caller, attachment_body["volume_uuid"],
                 attachment_body.get("instance_uuid"), connector, fault.message)
             state["fake_attachment_id"] = created
+            self._driver_not_ready_message(caller, created, state)
             return error
         assert attachment_id is not None
         if operation == "attachment_update":
-            return fault_rules.fail_update(self.store, caller, attachment_id, connector,
-                                           fault.message)
+            error = fault_rules.fail_update(self.store, caller, attachment_id, connector,
+                                            fault.message)
+            self._driver_not_ready_message(caller, attachment_id, state)
+            return error
         return fault_rules.fail_delete(self.store, caller, attachment_id,
                                        self.protect_in_use_attachments, fault.message)
+
+    def _driver_not_ready_message(self, caller: Caller, attachment_id: str,
+                                  state: dict[str, Any]) -> None:
+        """The user message Cinder's volume manager records when its attachment_update
+        finds the driver not ready (a create with a connector goes through it too)."""
+        message_rules.record(
+            self.store, caller.project_id, message_rules.Action.UPDATE_ATTACHMENT,
+            resource_uuid=self.store.attachments[attachment_id].volume_id,
+            detail=message_rules.Detail.DRIVER_NOT_INITIALIZED,
+            request_id=state.get("request_id"))
 
     def after_request(self, request: Request, response: Response,
                       state: dict[str, Any]) -> None:
@@ -513,6 +528,106 @@ class FakeCinder:
     def record_exception(self, error: Exception) -> None:
         """Called when handling a request raised an unexpected exception."""
         self.errors.append(error)
+
+    # -- issue 19 (volfeat): metadata, transfers, user messages ----------------------------------
+    def volume_metadata(self, volume_id: str) -> dict[str, str]:
+        """A volume's user metadata (what GET /volumes/{id}/metadata answers)."""
+        return dict(self._one("volume", "volumes", volume_id)["metadata"])
+
+    def set_volume_metadata(self, volume_id: str, metadata: dict[str, str], *,
+                            replace: bool = False) -> dict[str, str]:
+        """Merge ``metadata`` into a volume's (``replace``: make it the whole metadata),
+        whatever the volume's status; returns the result."""
+        return self._set_metadata("volume", "volumes", volume_id, metadata, replace)
+
+    def snapshot_metadata(self, snapshot_id: str) -> dict[str, str]:
+        return dict(self._one("snapshot", "snapshots", snapshot_id)["metadata"])
+
+    def set_snapshot_metadata(self, snapshot_id: str, metadata: dict[str, str], *,
+                              replace: bool = False) -> dict[str, str]:
+        return self._set_metadata("snapshot", "snapshots", snapshot_id, metadata, replace)
+
+    def _set_metadata(self, kind: str, table: str, record_id: str, metadata: dict[str, str],
+                      replace: bool) -> dict[str, str]:
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
+            raise ValueError("metadata keys and values must be strings")
+        with self.store.lock:
+            record = getattr(self.store, table).get(record_id)
+            if record is None:
+                raise RecordNotFound(kind, record_id)
+            record.metadata = dict(metadata) if replace else {**record.metadata, **metadata}
+            return dict(record.metadata)
+
+    def add_transfer(self, volume_id: str, *, name: str | None = None,
+                     auth_key: str | None = None, no_snapshots: bool = False
+                     ) -> dict[str, Any]:
+        """Offer an available volume for transfer, as its project's POST
+        os-volume-transfer does (the volume becomes awaiting-transfer). Returns the
+        transfer as data, with its ``auth_key`` (generated unless given)."""
+        with self.store.lock:
+            volume = self.store.volumes.get(volume_id)
+            if volume is None:
+                raise RecordNotFound("volume", volume_id)
+            owner = Caller(user_id=volume.user_id, project_id=volume.project_id,
+                           roles=frozenset({"admin"}))
+            try:
+                transfer, key = transfer_rules.create_transfer(
+                    self.store, owner, volume_id, name, no_snapshots=no_snapshots,
+                    allow_encrypted=True, auth_key=auth_key)
+            except CinderError as exc:
+                raise ValueError(exc.message) from None
+            return {**record_to_dict(transfer), "auth_key": key}
+
+    def transfers(self, *, volume_id: str | None = None, project_id: str | None = None,
+                  accepted: bool | None = None) -> list[dict[str, Any]]:
+        """Transfers (pending and accepted), oldest first; ``project_id`` is the
+        offering project."""
+        with self.store.lock:
+            found = [t for t in self.store.transfers.values()
+                     if (volume_id is None or t.volume_id == volume_id)
+                     and (project_id is None or t.source_project_id == project_id)
+                     and (accepted is None or t.accepted == accepted)]
+            return [record_to_dict(t) for t in sorted(found, key=lambda t: (t.created_at, t.id))]
+
+    def transfer(self, transfer_id: str) -> dict[str, Any]:
+        """One transfer; ``RecordNotFound`` (a ``KeyError``) when there is none."""
+        return self._one("transfer", "transfers", transfer_id)
+
+    def add_message(self, project_id: str, *, action: str = "UPDATE_ATTACHMENT",
+                    detail: str = "UNKNOWN_ERROR", resource_uuid: str | None = None,
+                    resource_type: str = message_rules.VOLUME, request_id: str | None = None,
+                    level: str = "ERROR") -> dict[str, Any]:
+        """Record a user message as Cinder's services do; ``action`` and ``detail`` are
+        names of Cinder's message fields (``EXTEND_VOLUME``, ``DRIVER_FAILED_EXTEND``...)."""
+        found_action = getattr(message_rules.Action, action, None)
+        found_detail = getattr(message_rules.Detail, detail, None)
+        if not isinstance(found_action, tuple) or not action.isupper():
+            raise ValueError(f"unknown message action {action!r}")
+        if not isinstance(found_detail, tuple) or not detail.isupper():
+            raise ValueError(f"unknown message detail {detail!r}")
+        message = message_rules.record(
+            self.store, project_id, found_action, resource_uuid=resource_uuid,
+            resource_type=resource_type, detail=found_detail, request_id=request_id,
+            level=level)
+        return record_to_dict(message)
+
+    def messages(self, *, project_id: str | None = None,
+                 resource_uuid: str | None = None) -> list[dict[str, Any]]:
+        """User messages, oldest first, each with its ``user_message`` text."""
+        with self.store.lock:
+            found = [m for m in self.store.messages.values()
+                     if (project_id is None or m.project_id == project_id)
+                     and (resource_uuid is None or m.resource_uuid == resource_uuid)]
+            return [{**record_to_dict(m), "user_message": message_rules.user_message(m)}
+                    for m in sorted(found, key=lambda m: (m.created_at, m.id))]
+
+    def message(self, message_id: str) -> dict[str, Any]:
+        """One message; ``RecordNotFound`` (a ``KeyError``) when there is none."""
+        with self.store.lock:
+            found = self.store.messages.get(message_id)
+            if found is None:
+                raise RecordNotFound("message", message_id)
+            return {**record_to_dict(found), "user_message": message_rules.user_message(found)}
 
 
 def _created_id(payload: Any) -> str | None:
