@@ -6,7 +6,7 @@ from __future__ import annotations
 from .errors import InvalidInput, InvalidVolume
 from .models import Volume, VolumeType
 from .state import Store
-from .volumes import encryption_specs
+from .volumes import retype_is_possible
 
 # The statuses a volume may be cloned in (Cinder's SRC_VOL_PROCEED_STATUS).
 CLONEABLE_STATUSES = ("available", "in-use")
@@ -15,11 +15,9 @@ CLONEABLE_STATUSES = ("available", "in-use")
 def check_clone_source(store: Store, source: Volume, volume_type: VolumeType,
                        size: int | None) -> bool:
     """Cinder's checks of a clone, in its order: a volume type the source could not be
-    retyped to (the fake compares encryption), the source's status, the size. Returns
+    retyped to, the source's status, the size. Returns
     whether the source is bootable (the clone is too)."""
-    if (volume_type.id != source.volume_type_id
-            and encryption_specs(store, volume_type.id)
-            != encryption_specs(store, source.volume_type_id)):
+    if not retype_is_possible(store, source.volume_type_id, volume_type):
         raise InvalidInput(f"Invalid volume_type provided: {volume_type.id} (requested type "
                            "is not compatible; either match source volume, or omit type "
                            "argument).")

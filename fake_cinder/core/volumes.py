@@ -219,9 +219,7 @@ def _check_snapshot_source(store: Store, snapshot: Snapshot, volume_type: Volume
     """Cinder's checks of a volume created from a snapshot, in its order: a type whose
     encryption differs from the snapshot's, the snapshot's status, the size. Returns
     whether the snapshot's volume was bootable."""
-    if (volume_type.id != snapshot.volume_type_id
-            and encryption_specs(store, volume_type.id)
-            != encryption_specs(store, snapshot.volume_type_id)):
+    if not retype_is_possible(store, snapshot.volume_type_id, volume_type):
         raise InvalidInput(f"Invalid volume_type provided: {volume_type.id} (requested type "
                            "is not compatible; recommend omitting the type argument).")
     if snapshot.status != "available":
@@ -232,6 +230,23 @@ def _check_snapshot_source(store: Store, snapshot: Snapshot, volume_type: Volume
                            f"{snapshot.size}GB. They must be >= original snapshot size.")
     origin = store.volumes.get(snapshot.volume_id)
     return bool(origin and origin.bootable)
+
+
+BACKEND_NAME_SPEC = "volume_backend_name"
+
+
+def retype_is_possible(store: Store, source_type_id: str | None, target: VolumeType) -> bool:
+    """Cinder's _retype_is_possible, for a volume made from a snapshot or a volume in
+    another type: the same encryption, and both types naming the same backend (Cinder
+    also lets it pass when exactly one of its volume services is disabled, which the
+    fake has none of)."""
+    if target.id == source_type_id:
+        return True
+    if encryption_specs(store, target.id) != encryption_specs(store, source_type_id):
+        return False
+    source = store.volume_types.get(source_type_id or "")
+    wanted = source.extra_specs.get(BACKEND_NAME_SPEC) if source is not None else None
+    return bool(wanted) and wanted == target.extra_specs.get(BACKEND_NAME_SPEC)
 
 
 def encryption_specs(store: Store, type_id: str | None) -> tuple[Any, ...] | None:

@@ -42,6 +42,11 @@ def test_clone_refusals_change_nothing(api, fake):
         400, "Invalid input received: May specify only one of backup, imageRef, snapshot, "
              "source volume")
     assert fault(clone(api, "not-a-uuid"))[0] == 400
+    multiattach = fake.store.find_volume_type("multiattach")
+    assert fault(clone(api, VOLUME, volume_type="multiattach")) == (
+        400, f"Invalid input received: Invalid volume_type provided: {multiattach.id} "
+             "(requested type is not compatible; either match source volume, or omit type "
+             "argument).")
     assert len(fake.volumes()) == before
 
 
