@@ -432,6 +432,10 @@ class FakeCinder:
             raise fault_rules.DroppedConnection(f"{fault.id} dropped the connection")
         if fault.status is not None:
             raise fault.error()
+        if fault.backend_failure and operation == "volume_create":
+            # Cinder accepts the create; its volume service fails afterwards.
+            state["fake_failed_create"] = True
+            return
         if fault.backend_failure:
             raise self._backend_failure(fault, operation, caller, attachment_id,
                                         attachment_body or {}, connector or {}, state)
@@ -456,6 +460,23 @@ class FakeCinder:
         return fault_rules.fail_delete(self.store, caller, attachment_id,
                                        self.protect_in_use_attachments, fault.message)
 
+    def _fail_created_volume(self, state: dict[str, Any]) -> None:
+        """A create whose volume service finds its driver not ready: the manager's flow
+        reschedules the volume, the scheduler finds no other backend, records its user
+        message and errors the volume out (the client was answered 202, creating)."""
+        payload = state.get("payload")
+        volume_id = payload["volume"]["id"] if isinstance(payload, dict) else None
+        with self.store.lock:
+            volume = self.store.volumes.get(volume_id or "")
+            if volume is None:
+                return
+            volume.status = "error"
+            volume.updated_at = self.clock.now()
+            message_rules.record(
+                self.store, volume.project_id, message_rules.Action.SCHEDULE_ALLOCATE_VOLUME,
+                resource_uuid=volume.id, detail=message_rules.Detail.NO_BACKEND_AVAILABLE,
+                request_id=state.get("request_id"))
+
     def _driver_not_ready_message(self, caller: Caller, attachment_id: str,
                                   state: dict[str, Any]) -> None:
         """The user message Cinder's volume manager records when its attachment_update
@@ -470,6 +491,8 @@ class FakeCinder:
                       state: dict[str, Any]) -> None:
         """Called for every response with the request's record: journal it (except
         /_fake/ requests), after the response hooks."""
+        if state.get("fake_failed_create") and response.status_code == 202:
+            self._fail_created_volume(state)
         for hook in self.response_hooks:
             self._run_response_hook(hook, request, response, state)
         path = request.path

@@ -24,7 +24,8 @@ from .state import Store
 from .volumes import get_volume
 
 # Operations a backend failure can hit: the ones that make the API call the volume manager.
-BACKEND_OPERATIONS = ("attachment_create", "attachment_update", "attachment_delete")
+BACKEND_OPERATIONS = ("attachment_create", "attachment_update", "attachment_delete",
+                      "volume_create")
 # DriverNotInitialized's message, what require_driver_initialized raises.
 DRIVER_NOT_READY = "Volume driver not ready."
 # What Cinder answers for a failure of that operation and status.
@@ -282,4 +283,4 @@ def reaches_backend(store: Store, operation: str, attachment_id: str | None,
         # Deleting a reserved attachment never reaches the manager.
         found = store.attachments.get(attachment_id or "")
         return found is not None and found.attach_status != RESERVED
-    return operation == "attachment_update"
+    return operation in ("attachment_update", "volume_create")

@@ -165,3 +165,22 @@ def test_core_api_for_other_parts_of_the_fake(fake):
     assert fake.dump() == state
     with pytest.raises(ValueError):
         fake.add_message("demo", action="NOPE")
+
+
+def test_a_create_whose_backend_fails_ends_in_error_with_the_schedulers_message(api, fake):
+    fault_handle = fake.inject("volume_create", backend_failure=True)
+    response = api.post("volumes", {"volume": {"size": 1, "name": "doomed"}})
+    assert response.status_code == 202  # Cinder answers before its services run
+    created = response.get_json()["volume"]
+    assert created["status"] == "creating" and fault_handle.fired == 1
+    assert api.volume(created["id"])["status"] == "error"
+    [message] = api.get("messages", query={"resource_uuid": created["id"]}).get_json()[
+        "messages"]
+    assert message["event_id"] == "VOLUME_VOLUME_001_003"
+    assert message["user_message"] == (
+        "schedule allocate volume:Could not find any available weighted backend.")
+    assert message["request_id"] == response.headers["X-OpenStack-Request-Id"]
+    # Refused creates never reach the backend: the fault waits for one that does.
+    again = fake.inject("volume_create", backend_failure=True)
+    assert fault(api.post("volumes", {"volume": {"size": 0}}))[0] == 400
+    assert again.fired == 0
