@@ -42,8 +42,10 @@ def index(req: ApiRequest) -> Result:
                                  columns=core.MODEL_COLUMNS)
     messages = core.list_messages(req.fake.store, req.caller, query)
     body: dict[str, Any] = {"messages": [message_view(req, m) for m in messages]}
-    limit = query.limit if query is not None else None
-    if messages and limit is not None and limit <= len(messages):
+    # Cinder's next link reads the request's limit at every version (a bad one is a 400).
+    limit = parse_list_query({k: v for k, v in req.args.items() if k == "limit"}, req.caller,
+                             strict_filters=False).limit
+    if messages and limit <= len(messages):
         params = {**req.args, "marker": messages[-1].id}
         project = req.url_project_id
         prefix = f"{req.base_url}/v3/{project}" if project else f"{req.base_url}/v3"

@@ -78,6 +78,9 @@ class Store:
             for attachment in list(self._attachments_by_volume.get(volume_id, ())):
                 self.remove_attachment(attachment.id)
             self._attachments_by_volume.pop(volume_id, None)
+            for transfer_id in [t.id for t in self.transfers.values()
+                                if t.volume_id == volume_id]:
+                del self.transfers[transfer_id]
 
     def project_volumes(self, project_id: str | None) -> list[Volume]:
         """Volumes of one project (all projects when None), oldest first."""

@@ -209,3 +209,13 @@ def test_python_api_and_state(fake):
                                     "X-Roles": "member"})
     assert response.status_code == 202
     assert fake.volume(VOLUME)["project_id"] == "other"
+
+
+def test_a_forced_delete_takes_the_volumes_transfers_with_it(api, fake):
+    transfer = offer(api)
+    admin = api.as_(roles="admin")
+    # A forced delete (3.23) skips the status condition, awaiting-transfer too.
+    assert admin.delete(f"volumes/{VOLUME}", query={"force": "true"}).status_code == 202
+    assert fake.transfers() == []
+    assert fault(api.get(f"os-volume-transfer/{transfer['id']}"))[0] == 404
+    type(fake)().load(fake.dump())  # the state still loads

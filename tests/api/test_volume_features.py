@@ -184,3 +184,8 @@ def test_a_create_whose_backend_fails_ends_in_error_with_the_schedulers_message(
     again = fake.inject("volume_create", backend_failure=True)
     assert fault(api.post("volumes", {"volume": {"size": 0}}))[0] == 400
     assert again.fired == 0
+
+
+def test_a_bad_limit_is_refused_at_every_version(api):
+    assert fault(api.as_(version="3.3").get("messages", query={"limit": "x"})) == (
+        400, "limit param must be an integer")
