@@ -13,10 +13,12 @@ import copy
 import itertools
 import random
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from . import attachments as core
+from . import messages
 from .context import Caller
 from .errors import SERVER_ERROR, STATUS_MESSAGES, CinderError
 from .models import ERROR_ATTACHING, ERROR_DETACHING, RESERVED, Attachment
@@ -37,7 +39,7 @@ OPERATION_MESSAGES = {
     ("volume_create", 413): ("VolumeLimitExceeded: Maximum number of volumes allowed (10) "
                              "exceeded for quota 'volumes'."),
 }
-MATCH_KEYS = ("project_id", "volume_id", "attachment_id")
+MATCH_KEYS = ("project_id", "volume_id", "attachment_id", "snapshot_id")
 
 
 class DroppedConnection(ConnectionError):
@@ -74,6 +76,7 @@ class Fault:
     project_id: str | None = None
     volume_id: str | None = None
     attachment_id: str | None = None
+    snapshot_id: str | None = None
     fired: int = 0
     _random: random.Random | None = field(default=None, repr=False)
 
@@ -116,7 +119,7 @@ class Fault:
             if value is not None and (isinstance(value, bool)
                                       or not isinstance(value, int | float)):
                 raise wrong(name, "a number")
-        for name in ("message", "project_id", "volume_id", "attachment_id"):
+        for name in ("message", *MATCH_KEYS):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
                 raise wrong(name, "a string")
         for name in ("backend_failure", "drop_connection"):
@@ -132,7 +135,7 @@ class Fault:
     def exhausted(self) -> bool:
         return self.times is not None and self.fired >= self.times
 
-    def matches(self, operation: str, context: dict[str, str | None]) -> bool:
+    def matches(self, operation: str, context: Mapping[str, str | None]) -> bool:
         if operation != self.operation:
             return False
         return all(getattr(self, key) is None or getattr(self, key) == context.get(key)
@@ -186,7 +189,7 @@ class FaultRegistry:
     def __bool__(self) -> bool:
         return bool(self._faults)
 
-    def fire(self, operation: str, context: dict[str, str | None],
+    def fire(self, operation: str, context: Mapping[str, str | None],
              backend_applicable: bool = True) -> Fault | None:
         """The first matching fault that fires on this call (counted), or None.
 
@@ -284,3 +287,18 @@ def reaches_backend(store: Store, operation: str, attachment_id: str | None,
         found = store.attachments.get(attachment_id or "")
         return found is not None and found.attach_status != RESERVED
     return operation in ("attachment_update", "volume_create")
+
+
+def fail_created_volume(store: Store, volume_id: str, request_id: str | None) -> None:
+    """A created volume whose volume service finds its driver not ready: the manager's
+    flow reschedules it, the scheduler finds no other backend, records its user message
+    (``VOLUME_VOLUME_001_003``) and errors the volume out."""
+    with store.lock:
+        volume = store.volumes.get(volume_id)
+        if volume is None:
+            return
+        volume.status = "error"
+        volume.updated_at = store.clock.now()
+        messages.record(store, volume.project_id, messages.Action.SCHEDULE_ALLOCATE_VOLUME,
+                        resource_uuid=volume.id, detail=messages.Detail.NO_BACKEND_AVAILABLE,
+                        request_id=request_id)
