@@ -39,13 +39,18 @@ from . import (
     control,
     dashboard,
     encryption,
+    extensions,
     keystone,
+    messages,
+    metadata,
     openapi,
     qos_specs,
     quota_classes,
     quotas,
     snapshots,
+    transfers,
     versions,
+    volume_summary,
     volume_types,
     volumes,
 )
@@ -73,6 +78,11 @@ def build_router() -> Router:
     snapshots.register(router)
     quotas.register(router)
     encryption.register(router)
+    metadata.register(router)  # issue 19 (volfeat): metadata, summary, extensions, ...
+    volume_summary.register(router)
+    extensions.register(router)
+    messages.register(router)
+    transfers.register(router)
     versions.register(router)
     keystone.register(router)
     compute.register(router)

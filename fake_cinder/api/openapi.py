@@ -90,9 +90,20 @@ OPERATION_ERRORS: dict[str, tuple[int, ...]] = {
         "quota_class_show", "quota_class_update", "quota_delete"), (403,)),
     **dict.fromkeys(("volume_type_update", "volume_type_access_add", "qos_specs_create"),
                     (403, 409)),
+    # Issue 19 (volfeat): metadata, transfers, messages.
+    **{f"{kind}_metadata_{name}": (403,) for kind in ("volume", "snapshot")
+       for name in ("create", "update_all", "update", "delete")},
+    "volume_metadata_update_all": (403, 412),
+    "volume_metadata_update": (403, 412),
+    **{f"{prefix}_{name}": (403,) for prefix in ("transfer", "volume_transfer")
+       for name in ("create", "delete")},
+    "transfer_accept": (403,),
+    "volume_transfer_accept": (403,),
+    "message_delete": (403,),
 }
 # Operations that answer Cinder's 413 fault when over a quota.
-QUOTA_OPERATIONS = {"volume_create", "snapshot_create", "volume_retype"}
+QUOTA_OPERATIONS = {"volume_create", "snapshot_create", "transfer_accept",
+                    "volume_transfer_accept", "volume_retype"}
 # Success statuses other than 200 (handlers return them; Operation does not declare them).
 OPERATION_SUCCESS: dict[str, int] = {
     "attachment_complete": 204,
@@ -112,6 +123,9 @@ OPERATION_SUCCESS: dict[str, int] = {
         "volume_type_access_remove", "volume_retype", "qos_specs_delete",
         "qos_specs_delete_keys", "qos_specs_associate", "qos_specs_disassociate",
         "qos_specs_disassociate_all"), 202),
+    **{f"{prefix}_{name}": 202 for prefix in ("transfer", "volume_transfer")
+       for name in ("create", "accept", "delete")},
+    "message_delete": 204,
 }
 README_START = "<!-- coverage-table:start (python -m fake_cinder.api.openapi --readme) -->"
 README_END = "<!-- coverage-table:end -->"

@@ -315,3 +315,17 @@ def check_retype(store: Store, project_id: str, size: int, snapshot_gigabytes: i
         if snapshot_count:
             deltas[type_resource("snapshots", new_type)] = snapshot_count
         _reserve(store, project_id, "volumes", size, deltas)
+
+
+def check_transfer_accept(store: Store, project_id: str, volume_size: int,
+                          volume_type: VolumeType | None, snapshot_sizes: list[int]) -> None:
+    """Cinder's transfer accept, for the receiving project: the per-volume limit, the
+    volume's reservation, then (when its snapshots go with it) theirs."""
+    with store.lock:
+        check_volume_create(store, project_id, volume_size, volume_type)
+        if snapshot_sizes:
+            size = sum(snapshot_sizes)
+            deltas = _deltas("snapshots", size, volume_type)
+            deltas.update((name, len(snapshot_sizes)) for name in deltas
+                          if name.startswith("snapshots"))
+            _reserve(store, project_id, "snapshots", size, deltas)

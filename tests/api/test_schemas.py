@@ -25,6 +25,7 @@ EMPTY_RESPONSES |= {"volume_type_delete", "volume_type_extra_spec_delete",
                     "volume_type_access_add", "volume_type_access_remove", "volume_retype",
                     "qos_specs_delete", "qos_specs_delete_keys", "qos_specs_associate",
                     "qos_specs_disassociate", "qos_specs_disassociate_all", "quota_delete"}
+EMPTY_RESPONSES |= {"message_delete", "transfer_delete", "volume_transfer_delete"}
 OPERATIONS = [op for route in ROUTER.routes for op in route.operations]
 
 
