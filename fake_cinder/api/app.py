@@ -41,6 +41,7 @@ from . import (
     control,
     dashboard,
     encryption,
+    glance,
     keystone,
     openapi,
     quotas,
@@ -76,6 +77,7 @@ def build_router() -> Router:
     versions.register(router)
     keystone.register(router)
     compute.register(router)
+    glance.register(router)
     control.register(router)
     dashboard.register(router)
     openapi.register(router)
@@ -124,6 +126,8 @@ def begin(fake: FakeCinder, req: Request, state: State) -> Response | None:
     if path.startswith(control.PREFIX + "/"):
         # Cinder's size limit is not for the fake's own control API: it takes whole states.
         req.max_content_length = control.MAX_CONTROL_BODY_SIZE
+    elif glance.is_image_path(path):
+        req.max_content_length = glance.MAX_UPLOAD_BODY  # image data, not Cinder's bodies
     elif length is not None and length > MAX_REQUEST_BODY_SIZE:
         return webob_response(413)
     if not _control_allowed(fake, req):

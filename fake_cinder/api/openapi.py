@@ -81,6 +81,11 @@ OPERATION_ERRORS: dict[str, tuple[int, ...]] = {
     "encryption_create": (403,),
     "encryption_update": (403,),
     "encryption_delete": (403,),
+    # Images (api/volume_images.py): policies; an image name that matches several.
+    "volume_create": (409,),
+    **{f"volume_{name}": (403,) for name in (
+        "upload_image", "set_image_metadata", "unset_image_metadata", "show_image_metadata",
+        "set_bootable")},
 }
 # Operations that answer Cinder's 413 fault when over a quota.
 QUOTA_OPERATIONS = {"volume_create", "snapshot_create"}
@@ -98,6 +103,7 @@ OPERATION_SUCCESS: dict[str, int] = {
     "snapshot_delete": 202,
     "snapshot_update_status": 202,
     "encryption_delete": 202,
+    "volume_upload_image": 202,
 }
 README_START = "<!-- coverage-table:start (python -m fake_cinder.api.openapi --readme) -->"
 README_END = "<!-- coverage-table:end -->"

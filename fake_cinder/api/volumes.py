@@ -19,6 +19,7 @@ from ..core.listing import (
 )
 from ..core.models import Volume
 from . import microversions as mv
+from . import volume_images
 from .routing import ApiRequest, Operation, Router
 from .views import bare_accepted, volume_detail, volume_summary, volume_type_view
 
@@ -130,6 +131,7 @@ def volume_create(req: ApiRequest) -> Result:
     # Then the snapshot to create it from, whose size is the default size.
     snapshot = (snapshot_rules.get_snapshot(req.fake.store, req.caller, body["snapshot_id"])
                 if body.get("snapshot_id") is not None else None)
+    image = volume_images.image_source(req, body)
     if size is None and snapshot is not None:
         size = snapshot.size
     if body.get("multiattach") is not None and str(body["multiattach"]).lower() in TRUE_STRINGS:
@@ -138,6 +140,7 @@ def volume_create(req: ApiRequest) -> Result:
                          "to create a multiattach enabled volume type and use it to create "
                          "multiattach volumes.")
     metadata = body.get("metadata") or {}
+    volume_images.check_create_source(image, snapshot, size)
     volume = core.create_volume(
         req.fake.store, req.caller, size,
         name=texts["name"] if "name" in body else texts["display_name"],
@@ -146,7 +149,7 @@ def volume_create(req: ApiRequest) -> Result:
         volume_type=body.get("volume_type"), metadata=metadata,
         availability_zone=body.get("availability_zone"),
         protocol=metadata.get(core.PROTOCOL_METADATA_KEY), check_quota=True,
-        snapshot=snapshot)
+        snapshot=snapshot, image_metadata=volume_images.image_metadata(image))
     # Cinder answers before its scheduler and volume manager ran: the volume is still
     # creating, never updated, and the view has no tenant yet. The fake's is available.
     view = _volume_view(req, volume)
@@ -161,7 +164,7 @@ def volume_create(req: ApiRequest) -> Result:
 
 def volume_show(req: ApiRequest) -> Result:
     volume = core.get_volume(req.fake.store, req.caller, req.params["volume_id"])
-    return 200, {"volume": _volume_view(req, volume)}
+    return 200, {"volume": volume_images.shown_metadata(req, volume, _volume_view(req, volume))}
 
 
 def _list(req: ApiRequest, collection: str,
@@ -229,7 +232,8 @@ def volume_list(req: ApiRequest) -> Result:
 
 
 def volume_list_detail(req: ApiRequest) -> Result:
-    return _list(req, "volumes/detail", lambda v: _volume_view(req, v))
+    return _list(req, "volumes/detail",
+                 lambda v: volume_images.shown_metadata(req, v, _volume_view(req, v)))
 
 
 VOLUME_DELETE_FORCE = mv.APIVersion(3, 23)
@@ -279,4 +283,4 @@ def register(router: Router) -> None:
     router.add_actions("volumes/<volume_id>/action", {
         "os-reset_status": Operation("volume_reset_status", volume_reset_status,
                                      validates_body=True),
-        **volume_actions.actions()})
+        **volume_actions.actions(), **volume_images.actions()})

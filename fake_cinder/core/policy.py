@@ -82,6 +82,15 @@ POLICIES: dict[str, Rule] = {
     "volume_extension:volume_type_encryption:update": Rule.ADMIN,
     "volume_extension:volume_type_encryption:delete": Rule.ADMIN,
     "volume_extension:volume_encryption_metadata": Rule.READER,
+    # images (issue 21: uploads, image metadata, the volume metadata checks under them)
+    "volume_extension:volume_actions:upload_image": Rule.MEMBER,
+    "volume_extension:volume_actions:upload_public": Rule.ADMIN,
+    "volume_extension:volume_image_metadata:show": Rule.READER,
+    "volume_extension:volume_image_metadata:set": Rule.MEMBER,
+    "volume_extension:volume_image_metadata:remove": Rule.MEMBER,
+    "volume:get_volume_metadata": Rule.READER,
+    "volume:update_volume_metadata": Rule.MEMBER,
+    "volume:delete_volume_metadata": Rule.MEMBER,
 }
 
 

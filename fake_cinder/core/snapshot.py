@@ -18,11 +18,13 @@ from typing import Any, TypeVar
 import jsonschema
 
 from ..resources import data_dir, fixture_path, shipped_fixtures
+from . import images as image_rules
 from . import quotas as quota_rules
 from .identity import Directory, IdentityDataError
 from .models import (
     Attachment,
     Encryption,
+    Image,
     Snapshot,
     Volume,
     VolumeType,
@@ -31,7 +33,7 @@ from .models import (
 )
 from .state import Store
 
-SECTIONS = ("volume_types", "volumes", "attachments", "snapshots", "encryption")
+SECTIONS = ("volume_types", "volumes", "attachments", "snapshots", "encryption", "images")
 _validator: jsonschema.protocols.Validator | None = None
 _validator_lock = threading.Lock()
 # Parsed and validated fixture files, by (path, mtime, size): read once per process.
@@ -136,7 +138,7 @@ def dump(store: Store) -> dict[str, Any]:
     with store.lock:
         state: dict[str, Any] = {
             "volume_types": [record_to_dict(t) for t in store.volume_types.values()],
-            "volumes": [record_to_dict(v) for v in store.volumes.values()],
+            "volumes": [_volume_entry(v) for v in store.volumes.values()],
             "attachments": [record_to_dict(a) for a in
                             sorted(store.attachments.values(), key=lambda a: a.sort_key)],
         }
@@ -147,6 +149,8 @@ def dump(store: Store) -> dict[str, Any]:
                 store.snapshots.values(), key=lambda s: (s.created_at, s.id))]
         if store.encryptions:
             state["encryption"] = [record_to_dict(e) for e in store.encryptions.values()]
+        if store.images:
+            state["images"] = image_rules.dump_images(store)
         if store.quota_defaults or store.project_quotas:
             state["quotas"] = {"defaults": dict(store.quota_defaults),
                                "projects": {project: dict(limits) for project, limits
@@ -154,6 +158,15 @@ def dump(store: Store) -> dict[str, Any]:
         if store.identity is not None:
             state["identity"] = copy.deepcopy(store.identity)
         return state
+
+
+def _volume_entry(volume: Volume) -> dict[str, Any]:
+    """A volume as state data; image metadata only when it has some (the states written
+    before volumes had it stay as they were)."""
+    entry = record_to_dict(volume)
+    if not entry["image_metadata"]:
+        del entry["image_metadata"]
+    return entry
 
 
 # -- building records -----------------------------------------------------------------------------
@@ -196,6 +209,9 @@ def _check_references(state: dict[str, Any], source: str) -> None:
                              f"{data['volume_id']} ({project!r})")
     _check_snapshots_and_encryption(state, source, volume_projects, type_refs)
     _check_quota_names(state, source)
+    problem = image_rules.state_problem(state.get("images", []))
+    if problem is not None:
+        raise StateError(source, *problem)
 
 
 def _check_snapshots_and_encryption(state: dict[str, Any], source: str,
@@ -299,6 +315,7 @@ class _Records:
     snapshots: list[Snapshot]
     encryptions: list[Encryption]
     quotas: dict[str, Any]
+    images: list[tuple[Image, bytes | None]]
 
 
 def _records(state: dict[str, Any], store: Store) -> _Records:
@@ -314,7 +331,8 @@ def _records(state: dict[str, Any], store: Store) -> _Records:
     encryptions = [_encryption_record(d, type_index, store)
                    for d in state.get("encryption", [])]
     return _Records(types, volumes, attachments, snapshots, encryptions,
-                    state.get("quotas") or {})
+                    state.get("quotas") or {},
+                    image_rules.image_records(store, state.get("images", [])))
 
 
 def _install(store: Store, records: _Records) -> None:
@@ -331,6 +349,8 @@ def _install(store: Store, records: _Records) -> None:
     store.quota_defaults.update(records.quotas.get("defaults") or {})
     for project, limits in (records.quotas.get("projects") or {}).items():
         store.project_quotas.setdefault(project, {}).update(limits)
+    for image, data in records.images:
+        image_rules.add_image(store, image, data)
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -416,6 +436,9 @@ class ProjectIndex:
                 if data["volume_type_id"] in private:
                     project = private[data["volume_type_id"]]
                     split.setdefault(project, _empty())["encryption"].append(data)
+            for data in self.state.get("images", []):
+                if data.get("owner"):
+                    split.setdefault(data["owner"], _empty())["images"].append(data)
             quotas = (self.state.get("quotas") or {}).get("projects") or {}
             for project, limits in quotas.items():
                 split.setdefault(project, _empty())["quotas"] = {"projects": {project: limits}}

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .clock import Clock
-from .models import Attachment, Encryption, Snapshot, Volume, VolumeType
+from .models import Attachment, Encryption, Image, Snapshot, Volume, VolumeType
 
 
 def _attachment_key(attachment: Attachment) -> tuple[str, str]:
@@ -42,6 +42,9 @@ class Store:
         # per project: resource name -> limit (-1 unlimited); see core/quotas.py.
         self.quota_defaults: dict[str, int] = {}
         self.project_quotas: dict[str, dict[str, int]] = {}
+        # The fake Glance's images and their data (core/images.py bounds its size).
+        self.images: dict[str, Image] = {}
+        self.image_data: dict[str, bytes] = {}
 
     # -- volume types -------------------------------------------------------------------------
     def add_volume_type(self, volume_type: VolumeType) -> VolumeType:
@@ -149,6 +152,8 @@ class Store:
                 self.encryptions.clear()
                 self.quota_defaults.clear()
                 self.project_quotas.clear()
+                self.images.clear()
+                self.image_data.clear()
                 return
             for attachment in self._attachments_by_project.pop(project_id, []):
                 self.attachments.pop(attachment.id, None)
@@ -165,3 +170,6 @@ class Store:
                                 if s.project_id == project_id or s.volume_id not in self.volumes]:
                 del self.snapshots[snapshot_id]
             self.project_quotas.pop(project_id, None)
+            for image_id in [i.id for i in self.images.values() if i.owner == project_id]:
+                del self.images[image_id]
+                self.image_data.pop(image_id, None)
