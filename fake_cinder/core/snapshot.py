@@ -138,7 +138,7 @@ def dump(store: Store) -> dict[str, Any]:
     with store.lock:
         state: dict[str, Any] = {
             "volume_types": [record_to_dict(t) for t in store.volume_types.values()],
-            "volumes": [_volume_entry(v) for v in store.volumes.values()],
+            "volumes": [record_to_dict(v) for v in store.volumes.values()],
             "attachments": [record_to_dict(a) for a in
                             sorted(store.attachments.values(), key=lambda a: a.sort_key)],
         }
@@ -158,15 +158,6 @@ def dump(store: Store) -> dict[str, Any]:
         if store.identity is not None:
             state["identity"] = copy.deepcopy(store.identity)
         return state
-
-
-def _volume_entry(volume: Volume) -> dict[str, Any]:
-    """A volume as state data; image metadata only when it has some (the states written
-    before volumes had it stay as they were)."""
-    entry = record_to_dict(volume)
-    if not entry["image_metadata"]:
-        del entry["image_metadata"]
-    return entry
 
 
 # -- building records -----------------------------------------------------------------------------
