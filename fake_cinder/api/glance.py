@@ -10,11 +10,13 @@ it (an admin context): that is how a Cinder with ``auth_strategy = noauth`` call
 from __future__ import annotations
 
 import functools
+import html
 import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.wrappers import Response
 
 from ..core import images as core
@@ -46,12 +48,18 @@ def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
     return Response(json.dumps(body), status=status, headers=headers, content_type=JSON)
 
 
-def error_response(status: int, message: str,
-                   headers: dict[str, str] | None = None) -> Response:
-    """Glance's webob.exc error, as WebOb renders it for a JSON client."""
+def error_response(status: int, message: str, headers: dict[str, str] | None = None,
+                   accept: MIMEAccept | None = None) -> Response:
+    """Glance's webob.exc error as WebOb renders it: JSON for a client that prefers it,
+    else its HTML page (glanceclient sends no Accept and parses the page)."""
     title = _TITLES.get(status, "Error")
-    return _json({"code": f"{status} {title}", "title": title,
-                  "message": f"{message}<br /><br />\n\n\n"}, status, headers)
+    if accept is not None and accept.best_match(["text/html", JSON]) == JSON:
+        return _json({"code": f"{status} {title}", "title": title,
+                      "message": f"{message}<br /><br />\n\n\n"}, status, headers)
+    line = f"{status} {title}"
+    page = (f"<html>\n <head>\n  <title>{line}</title>\n </head>\n <body>\n  <h1>{line}</h1>\n"
+            f"  {html.escape(message, quote=False)}<br /><br />\n\n\n </body>\n</html>")
+    return Response(page, status=status, headers=headers, content_type="text/html; charset=UTF-8")
 
 
 View = Callable[[WebRequest], Response]
@@ -65,9 +73,15 @@ def _answers_errors(view: View) -> View:
         try:
             return view(req)
         except core.ImageError as error:
-            return error_response(error.status, error.message)
+            return error_response(error.status, error.message,
+                                  accept=_accepted(req))
 
     return wrapped
+
+
+def _accepted(req: WebRequest) -> MIMEAccept | None:
+    """The client's Accept header, None without one (WebOb then offers HTML first)."""
+    return req.http.accept_mimetypes if "Accept" in req.http.headers else None
 
 
 def _caller(req: WebRequest) -> Caller | None:
@@ -207,7 +221,7 @@ def update_image(req: WebRequest) -> Response:
         allowed = ", ".join(sorted(PATCH_TYPES))
         return error_response(
             415, f"Image PATCH expects Content-Type one of: {allowed}",
-            {"Accept-Patch": allowed})
+            {"Accept-Patch": allowed}, _accepted(req))
     changes = core.parse_changes(_body(req), draft)
 
     def validate(view: dict[str, Any]) -> None:
@@ -233,7 +247,7 @@ def delete_image(req: WebRequest) -> Response:
 def upload_data(req: WebRequest) -> Response:
     caller = _caller(req)
     if req.http.mimetype != "application/octet-stream":
-        return error_response(415, "Unsupported Content-Type")
+        return error_response(415, "Unsupported Content-Type", accept=_accepted(req))
     store = req.fake.store
     # Refused before a byte is read when it cannot be stored (status, formats, size).
     core.check_upload(store, caller, req.params["image_id"], req.http.content_length)
@@ -256,6 +270,15 @@ def download_data(req: WebRequest) -> Response:
                     headers={"Content-MD5": image.checksum or ""})
 
 
+@documented(RouteDoc("glance_image_locations", "Glance: an image's store locations (none: "
+                     "the fake keeps data in memory)", errors=(401, 404, 413), fault=ERRORS))
+@_answers_errors
+def image_locations(req: WebRequest) -> Response:
+    """Glance 2024.2's location list, which Cinder asks for before downloading."""
+    core.get_image(req.fake.store, _caller(req), req.params["image_id"])
+    return _json([])
+
+
 def register(router: Router) -> None:
     router.web("GET", f"{PREFIX}/", versions)
     router.web("GET", f"{PREFIX}/versions", versions_list)
@@ -268,3 +291,4 @@ def register(router: Router) -> None:
     router.web("DELETE", f"{PREFIX}/v2/images/<image_id>", delete_image)
     router.web("PUT", f"{PREFIX}/v2/images/<image_id>/file", upload_data)
     router.web("GET", f"{PREFIX}/v2/images/<image_id>/file", download_data)
+    router.web("GET", f"{PREFIX}/v2/images/<image_id>/locations", image_locations)

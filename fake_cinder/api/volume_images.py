@@ -29,6 +29,11 @@ def _volume_id(req: ApiRequest) -> str:
     return req.params["volume_id"]
 
 
+def names_image(body: dict[str, Any]) -> bool:
+    """Whether a volume create names an image to create the volume from."""
+    return body.get("image_id", body.get("imageRef")) is not None
+
+
 def image_source(req: ApiRequest, body: dict[str, Any]) -> Image | None:
     """The image a create names (``imageRef``, or ``image_id``), or None."""
     # Cinder renames image_id to imageRef (so image_id wins when both are sent).
@@ -38,18 +43,27 @@ def image_source(req: ApiRequest, body: dict[str, Any]) -> Image | None:
     return core.image_from_ref(req.fake.store, req.caller, image_ref)
 
 
-def check_create_source(image: Image | None, snapshot: Any, size: int | None) -> None:
-    """The create flow's checks of an image source: one source only, then (with a valid
-    size; a bad one is refused by the volume create itself) that the image fits."""
+def check_create_source(req: ApiRequest, image: Image | None, snapshot: Any,
+                        size: int | None) -> None:
+    """Cinder's checks of a create from an image: its policy, one source only, then (with
+    a valid size; a bad one is refused by the volume create itself) that the image fits."""
+    if image is not None:
+        core.authorize_create_from_image(req.caller)
     core.check_exclusive_sources(snapshot=snapshot, imageRef=image, source_volume=None,
                                  backup=None)
-    if image is not None and size is not None and size > 0:
+    if image is not None:
         core.check_image_fits(image, size)
+
+
+def as_created(view: dict[str, Any], image: Image | None) -> None:
+    """The create's answer comes before the volume manager made the volume bootable."""
+    if image is not None:
+        view["bootable"] = "false"
 
 
 def image_metadata(image: Image | None) -> dict[str, str] | None:
     """What a volume created from ``image`` keeps of it (Cinder's volume_glance_metadata)."""
-    return core.volume_image_metadata(image) if image is not None else None
+    return core.created_image_metadata(image) if image is not None else None
 
 
 def shown_metadata(req: ApiRequest, volume: Volume, view: dict[str, Any]) -> dict[str, Any]:

@@ -83,6 +83,7 @@ POLICIES: dict[str, Rule] = {
     "volume_extension:volume_type_encryption:delete": Rule.ADMIN,
     "volume_extension:volume_encryption_metadata": Rule.READER,
     # images (issue 21: uploads, image metadata, the volume metadata checks under them)
+    "volume:create_from_image": Rule.MEMBER,
     "volume_extension:volume_actions:upload_image": Rule.MEMBER,
     "volume_extension:volume_actions:upload_public": Rule.ADMIN,
     "volume_extension:volume_image_metadata:show": Rule.READER,

@@ -17,7 +17,14 @@ from typing import Any
 
 from . import images as glance
 from .context import Caller
-from .errors import BadRequest, Conflict, InvalidInput, InvalidVolume, NotFound
+from .errors import (
+    STATUS_MESSAGES,
+    BadRequest,
+    Conflict,
+    InvalidInput,
+    InvalidVolume,
+    NotFound,
+)
 from .models import Image, Volume
 from .policy import POLICIES, authorize, passes
 from .state import Store
@@ -79,9 +86,21 @@ def check_exclusive_sources(**sources: object) -> None:
         raise InvalidInput(f"May specify only one of {names}")
 
 
-def check_image_fits(image: Image, size: int) -> None:
+def authorize_create_from_image(caller: Caller) -> None:
+    """Cinder's volume:create_from_image, which a create from an image checks instead of
+    volume:create (cinder/volume/api.py)."""
+    authorize(caller, "volume:create_from_image")
+    authorize(caller, "volume:create")
+
+
+def check_image_fits(image: Image, size: int | None) -> None:
     """Cinder's check_image_metadata: active, not larger than the volume, its min_disk,
-    and its virtual size."""
+    and its virtual size. A create without a size fails in it (comparing with None:
+    Cinder's generic 400); a size below 1 is left to the volume create's own check."""
+    if size is None:
+        raise BadRequest(STATUS_MESSAGES[400])
+    if size < 1:
+        return
     if image.status != "active":
         raise InvalidInput(f"Image {image.id} is not active.")
     image_gib = glance.size_in_gib(image)
@@ -111,6 +130,13 @@ def volume_image_metadata(image: Image) -> dict[str, str]:
         if value is not None:
             metadata[key] = _text(value)
     return metadata
+
+
+def created_image_metadata(image: Image) -> dict[str, str]:
+    """A volume created from an image: its image metadata, and whether Glance's image
+    signature was verified (Cinder's verify_glance_signatures; the fake's images are
+    unsigned)."""
+    return {"signature_verified": "False", **volume_image_metadata(image)}
 
 
 def _text(value: Any) -> str:
@@ -162,10 +188,22 @@ def upload_to_image(store: Store, caller: Caller, volume_id: str, params: Mappin
         volume.updated_at = store.clock.now()
         return {"id": volume.id, "updated_at": volume.updated_at, "status": "uploading",
                 "display_description": volume.description, "size": volume.size,
-                "volume_type": None, "image_id": image.id,
+                "volume_type": _type_record(store, volume), "image_id": image.id,
                 "container_format": image.container_format,
                 "disk_format": image.disk_format, "image_name": image.name,
                 "protected": image.protected, "visibility": image.visibility}
+
+
+def _type_record(store: Store, volume: Volume) -> dict[str, Any] | None:
+    """The volume's type as Cinder's upload answer serializes its VolumeType object (the
+    fake's types keep no timestamps: those are null)."""
+    found = store.volume_types.get(volume.volume_type_id or "")
+    if found is None:
+        return None
+    return {"id": found.id, "name": found.name, "description": found.description,
+            "is_public": found.is_public, "extra_specs": dict(found.extra_specs),
+            "qos_specs_id": None, "created_at": None, "updated_at": None,
+            "deleted_at": None, "deleted": False}
 
 
 # -- os-reimage -----------------------------------------------------------------------------------
@@ -181,6 +219,10 @@ def reimaged(store: Store, volume: Volume, image: Image) -> None:
 
 
 # -- image metadata -------------------------------------------------------------------------------
+def _no_image_metadata(volume: Volume) -> NotFound:
+    return NotFound(f"Glance metadata for volume/snapshot {volume.id} cannot be found.")
+
+
 def _refuse_while(volume: Volume, verb: str) -> None:
     if volume.status in ("maintenance", "uploading"):
         raise InvalidVolume(f"{verb} volume metadata is not allowed for volumes in "
@@ -207,8 +249,7 @@ def unset_image_metadata(store: Store, caller: Caller, volume_id: str, key: str)
         authorize(caller, REMOVE_POLICY, volume.project_id)
         authorize(caller, "volume:get_volume_metadata", volume.project_id)
         if key not in volume.image_metadata:
-            raise NotFound(f"Glance metadata for volume/snapshot {volume.id} cannot be "
-                           "found.")
+            raise _no_image_metadata(volume)
         authorize(caller, "volume:delete_volume_metadata", volume.project_id)
         _refuse_while(volume, "Deleting")
         del volume.image_metadata[key]
@@ -216,10 +257,12 @@ def unset_image_metadata(store: Store, caller: Caller, volume_id: str, key: str)
 
 
 def show_image_metadata(store: Store, caller: Caller, volume_id: str) -> dict[str, str]:
-    """os-show_image_metadata."""
+    """os-show_image_metadata: 404 for a volume without any."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
         authorize(caller, "volume:get_volume_metadata", volume.project_id)
+        if not volume.image_metadata:
+            raise _no_image_metadata(volume)
         return dict(volume.image_metadata)
 
 
