@@ -242,12 +242,12 @@ def _sort_dir(direction: str) -> str:
 
 def _listed(image: Image, caller: Caller | None, visibility: str | None) -> bool:
     """Which images a list shows: with no visibility filter, community images only to
-    their owner (Glance's default); hidden images only when asked for."""
+    their owner and admins (Glance's default); hidden images only when asked for."""
     if not is_visible(image, caller):
         return False
     if visibility in (None, "all"):
         if image.visibility == "community" and visibility is None:
-            return caller is None or image.owner == caller.project_id
+            return caller is None or caller.is_admin or image.owner == caller.project_id
         return True
     return image.visibility == visibility
 
