@@ -76,7 +76,7 @@ def error(response: Any) -> tuple[int, str]:
     return response.status_code, body["message"].removesuffix("<br /><br />\n\n\n")
 
 
-# -- versions and schemas ----------------------------------------------------------------------------
+# -- versions and schemas -------------------------------------------------------------------------
 def test_versions_and_the_image_schema(glance: Glance) -> None:
     root = glance.call("GET", "/")
     assert root.status_code == 300
@@ -91,7 +91,7 @@ def test_versions_and_the_image_schema(glance: Glance) -> None:
     assert listing["properties"]["images"]["items"]["name"] == "image"
 
 
-# -- create, show, list -------------------------------------------------------------------------------
+# -- create, show, list ---------------------------------------------------------------------------
 def test_create_is_queued_with_glance_s_defaults(glance: Glance, fake: Any) -> None:
     image = glance.create(name="mine", disk_format="qcow2", container_format="bare",
                           os_distro="debian", tags=["a", "a", "b"])
@@ -205,7 +205,7 @@ def test_list_refusals(glance: Glance, query: dict, message: str) -> None:
     assert error(glance.call("GET", "/v2/images", query_string=query)) == (400, message)
 
 
-# -- update -------------------------------------------------------------------------------------------
+# -- update ---------------------------------------------------------------------------------------
 def test_json_patch_updates(glance: Glance) -> None:
     image = glance.create(name="old", os_distro="x")
     response = glance.patch(image["id"], [
@@ -277,7 +277,7 @@ def test_only_the_owner_or_an_admin_changes_an_image(glance: Glance) -> None:
     assert admin.patch(CIRROS, [{"op": "add", "path": "/k", "value": "v"}]).status_code == 200
 
 
-# -- data -----------------------------------------------------------------------------------------------
+# -- data -----------------------------------------------------------------------------------------
 def test_upload_makes_the_image_active_with_glance_s_checksums(glance: Glance,
                                                                fake: Any) -> None:
     image = glance.create(name="data", disk_format="raw", container_format="bare")
