@@ -169,7 +169,8 @@ def _body(req: WebRequest) -> Any:
 
 
 @documented(RouteDoc("glance_image_create", "Glance: create an image (queued)", 201,
-                     errors=(400, 401, 403, 409, 413), response=IMAGE, fault=ERRORS))
+                     errors=(400, 401, 403, 409, 413), response=IMAGE, fault=ERRORS,
+                     error_pages=True))
 @_answers_errors
 def create_image(req: WebRequest) -> Response:
     caller = _caller(req)
@@ -185,7 +186,7 @@ def create_image(req: WebRequest) -> Response:
 
 
 @documented(RouteDoc("glance_image_list", "Glance: list images (filters, sorting, paging)",
-                     errors=(400, 401, 413), fault=ERRORS))
+                     errors=(400, 401, 413), fault=ERRORS, error_pages=True))
 @_answers_errors
 def list_images(req: WebRequest) -> Response:
     caller = _caller(req)
@@ -202,7 +203,7 @@ def list_images(req: WebRequest) -> Response:
 
 
 @documented(RouteDoc("glance_image_get", "Glance: show an image", errors=(401, 404, 413),
-                     response=IMAGE, fault=ERRORS))
+                     response=IMAGE, fault=ERRORS, error_pages=True))
 @_answers_errors
 def show_image(req: WebRequest) -> Response:
     image = core.get_image(req.fake.store, _caller(req), req.params["image_id"])
@@ -212,7 +213,7 @@ def show_image(req: WebRequest) -> Response:
 @documented(RouteDoc("glance_image_update", "Glance: update an image (JSON patch: "
                      "application/openstack-images-v2.1-json-patch)",
                      errors=(400, 401, 403, 404, 409, 413, 415), response=IMAGE,
-                     fault=ERRORS))
+                     fault=ERRORS, error_pages=True))
 @_answers_errors
 def update_image(req: WebRequest) -> Response:
     caller = _caller(req)
@@ -233,7 +234,7 @@ def update_image(req: WebRequest) -> Response:
 
 
 @documented(RouteDoc("glance_image_delete", "Glance: delete an image", 204,
-                     errors=(401, 403, 404, 413), fault=ERRORS))
+                     errors=(401, 403, 404, 413), fault=ERRORS, error_pages=True))
 @_answers_errors
 def delete_image(req: WebRequest) -> Response:
     core.delete_image(req.fake.store, _caller(req), req.params["image_id"])
@@ -242,7 +243,8 @@ def delete_image(req: WebRequest) -> Response:
 
 @documented(RouteDoc("glance_image_upload", "Glance: upload an image's data "
                      "(application/octet-stream; queued -> active)", 204,
-                     errors=(400, 401, 403, 404, 409, 413, 415), fault=ERRORS, fuzz=False))
+                     errors=(400, 401, 403, 404, 409, 413, 415), fault=ERRORS, fuzz=False,
+                     error_pages=True))
 @_answers_errors
 def upload_data(req: WebRequest) -> Response:
     caller = _caller(req)
@@ -258,7 +260,7 @@ def upload_data(req: WebRequest) -> Response:
 
 @documented(RouteDoc("glance_image_download", "Glance: download an image's data (204 "
                      "while it has none)", errors=(401, 403, 404, 413), fault=ERRORS,
-                     fuzz=False))
+                     fuzz=False, error_pages=True))
 @_answers_errors
 def download_data(req: WebRequest) -> Response:
     image_id = req.params["image_id"]
@@ -271,7 +273,8 @@ def download_data(req: WebRequest) -> Response:
 
 
 @documented(RouteDoc("glance_image_locations", "Glance: an image's store locations (none: "
-                     "the fake keeps data in memory)", errors=(401, 404, 413), fault=ERRORS))
+                     "the fake keeps data in memory)", errors=(401, 404, 413), fault=ERRORS,
+                     error_pages=True))
 @_answers_errors
 def image_locations(req: WebRequest) -> Response:
     """Glance 2024.2's location list, which Cinder asks for before downloading."""

@@ -135,6 +135,8 @@ class RouteDoc:
     # False for routes a fuzzer must not call at random (e.g. ones that make the fake fail
     # on purpose): the operation gets "x-fuzz": false and tests/fuzz skips it.
     fuzz: bool = True
+    # Errors may also be WebOb's HTML page (Glance's, to a client not asking for JSON).
+    error_pages: bool = False
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -312,7 +314,7 @@ def _parameters(described: DescribedRoute, schemas: SchemaRegistry,
 
 # -- responses ----------------------------------------------------------------------------------
 def _error_response(status: int, fault: str | None = None,
-                    quota: bool = False) -> dict[str, Any]:
+                    quota: bool = False, pages: bool = False) -> dict[str, Any]:
     if fault is not None and status != 413:
         schema: dict[str, Any] = {"$ref": COMPONENT + fault}
     elif quota and status == 413:
@@ -324,8 +326,10 @@ def _error_response(status: int, fault: str | None = None,
         schema = {"anyOf": [{"$ref": COMPONENT + FAULT}, {"$ref": COMPONENT + WEBOB_FAULT}]}
     else:
         schema = {"$ref": COMPONENT + FAULT}
-    return {"description": _STATUS_TEXT.get(status, "Error"),
-            "content": {JSON: {"schema": schema}}}
+    content: dict[str, Any] = {JSON: {"schema": schema}}
+    if pages:
+        content["text/html"] = {"schema": {"type": "string"}}
+    return {"description": _STATUS_TEXT.get(status, "Error"), "content": content}
 
 
 def _responses(described: DescribedRoute, schemas: SchemaRegistry) -> dict[str, Any]:
@@ -345,7 +349,8 @@ def _responses(described: DescribedRoute, schemas: SchemaRegistry) -> dict[str, 
         responses[str(status)] = success
     for status in sorted(doc.errors):
         responses[str(status)] = _error_response(
-            status, doc.fault, quota=bool(QUOTA_OPERATIONS & set(_operation_names(described))))
+            status, doc.fault, quota=bool(QUOTA_OPERATIONS & set(_operation_names(described))),
+            pages=doc.error_pages)
     return responses
 
 
