@@ -263,13 +263,11 @@ def upload_data(req: WebRequest) -> Response:
                      fuzz=False, error_pages=True))
 @_answers_errors
 def download_data(req: WebRequest) -> Response:
-    image_id = req.params["image_id"]
-    data = core.download(req.fake.store, _caller(req), image_id)
+    data, checksum = core.download(req.fake.store, _caller(req), req.params["image_id"])
     if data is None:
         return Response(status=204)
-    image = req.fake.store.images[image_id]
     return Response(data, status=200, content_type="application/octet-stream",
-                    headers={"Content-MD5": image.checksum or ""})
+                    headers={"Content-MD5": checksum or ""})
 
 
 @documented(RouteDoc("glance_image_locations", "Glance: an image's store locations (none: "

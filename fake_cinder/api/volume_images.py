@@ -77,10 +77,9 @@ def shown_metadata(req: ApiRequest, volume: Volume, view: dict[str, Any]) -> dic
 def upload_image(req: ApiRequest) -> Result:
     params = dict(req.body["os-volume_upload_image"])
     params["protected"] = _is_true(params.get("protected", False))
-    answer = core.upload_to_image(
-        req.fake.store, req.caller, _volume_id(req), params,
-        force=_is_true(params.get("force", False)),
-        with_visibility=req.version >= UPLOAD_IMAGE_PARAMS)
+    # "force" is validated only: Cinder ignores it (enable_force_upload is off).
+    answer = core.upload_to_image(req.fake.store, req.caller, _volume_id(req), params,
+                                  with_visibility=req.version >= UPLOAD_IMAGE_PARAMS)
     return 202, {"os-volume_upload_image": answer}
 
 

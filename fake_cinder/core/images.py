@@ -383,7 +383,7 @@ def parse_changes(body: Any, draft: int) -> list[Change]:
             op = present[0]
             pointer = raw[op]
         if not isinstance(pointer, str):
-            raise ImageError(400, "Pointer `{pointer}` does not start with \"/\".")
+            raise ImageError(400, f'Pointer `{pointer}` does not start with "/".')
         path = decode_pointer(pointer)
         if len(path) != 1:
             raise ImageError(400, f"Invalid JSON pointer for this resource: '/{'/'.join(path)}'")
@@ -423,7 +423,8 @@ def patched_view(image: Image, changes: Sequence[Change]) -> dict[str, Any]:
 
 
 def update_image(store: Store, caller: Caller | None, image_id: str,
-                 changes: Sequence[Change], validate: Any = None) -> Image:
+                 changes: Sequence[Change],
+                 validate: Callable[[dict[str, Any]], None] | None = None) -> Image:
     """PATCH /v2/images/{id}: all changes or none. ``validate(view)`` raises for a
     patched image Glance's schema refuses (the API layer's JSON Schema)."""
     with store.lock:
@@ -437,8 +438,7 @@ def update_image(store: Store, caller: Caller | None, image_id: str,
                 raise _not_authorized("publicize_image")
         view = patched_view(image, changes)
         if validate is not None:
-            validate({k: v for k, v in view.items() if v is not None or k in
-                      ("name", "disk_format", "container_format")})
+            validate(view)
         for key in ("name", "visibility", "disk_format", "container_format", "min_disk",
                     "min_ram", "protected", "os_hidden", "owner"):
             setattr(image, key, view[key])
@@ -517,14 +517,16 @@ def upload(store: Store, caller: Caller | None, image_id: str, data: bytes) -> I
         return image
 
 
-def download(store: Store, caller: Caller | None, image_id: str) -> bytes | None:
-    """GET /v2/images/{id}/file: the data, or None when the image has none yet (204)."""
+def download(store: Store, caller: Caller | None, image_id: str
+             ) -> tuple[bytes | None, str | None]:
+    """GET /v2/images/{id}/file: the data (None when the image has none yet: 204) and its
+    md5 checksum, read together."""
     with store.lock:
         image = get_image(store, caller, image_id)
         if image.status == "deactivated" and not (caller is None or caller.is_admin):
             raise ImageError(403, "The requested image has been deactivated. Image data "
                                   "download is forbidden.")
-        return store.image_data.get(image.id)
+        return store.image_data.get(image.id), image.checksum
 
 
 # -- records from plain data (state files, the Python API) -----------------------------------------

@@ -146,10 +146,11 @@ def _text(value: Any) -> str:
 
 # -- os-volume_upload_image -----------------------------------------------------------------------
 def upload_to_image(store: Store, caller: Caller, volume_id: str, params: Mapping[str, Any],
-                    force: bool, with_visibility: bool) -> dict[str, Any]:
+                    with_visibility: bool) -> dict[str, Any]:
     """os-volume_upload_image: a new image in the fake Glance with the volume's data (the
     data of the image it was created from, while that image exists; else none), active at
-    once; the volume goes back to its status. Returns Cinder's answer."""
+    once; the volume goes back to its status. Returns Cinder's answer. ``force`` is not
+    taken: cinder.conf's enable_force_upload is off, so Cinder ignores it."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
         authorize(caller, UPLOAD_POLICY)
@@ -169,8 +170,6 @@ def upload_to_image(store: Store, caller: Caller, volume_id: str, params: Mappin
             fields["protected"] = params.get("protected", False)
             if fields["visibility"] == "public":
                 authorize(caller, UPLOAD_PUBLIC_POLICY)
-        # cinder.conf's enable_force_upload is off: force is ignored.
-        del force
         if volume.status != "available":
             raise InvalidVolume(f"Volume {volume.id} status must be available")
         # _merge_volume_image_meta: the volume's custom image metadata, where the upload
