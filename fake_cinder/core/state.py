@@ -17,6 +17,7 @@ from .clock import Clock
 from .models import (
     Attachment,
     Encryption,
+    Image,
     Message,
     QosSpecs,
     Snapshot,
@@ -59,6 +60,9 @@ class Store:
         # Volume transfers (core/transfers.py) and user messages (core/messages.py) by id.
         self.transfers: dict[str, Transfer] = {}
         self.messages: dict[str, Message] = {}
+        # The fake Glance's images and their data (core/images.py bounds its size).
+        self.images: dict[str, Image] = {}
+        self.image_data: dict[str, bytes] = {}
 
     # -- volume types -------------------------------------------------------------------------
     def add_volume_type(self, volume_type: VolumeType) -> VolumeType:
@@ -186,6 +190,8 @@ class Store:
                 self.quota_classes.clear()
                 self.transfers.clear()
                 self.messages.clear()
+                self.images.clear()
+                self.image_data.clear()
                 return
             for attachment in self._attachments_by_project.pop(project_id, []):
                 self.attachments.pop(attachment.id, None)
@@ -209,3 +215,6 @@ class Store:
             for message_id in [m.id for m in self.messages.values()
                                if m.project_id == project_id]:
                 del self.messages[message_id]
+            for image_id in [i.id for i in self.images.values() if i.owner == project_id]:
+                del self.images[image_id]
+                self.image_data.pop(image_id, None)
