@@ -42,6 +42,7 @@ from . import (
     dashboard,
     encryption,
     keystone,
+    keystone_admin,
     openapi,
     quotas,
     snapshots,
@@ -75,6 +76,7 @@ def build_router() -> Router:
     encryption.register(router)
     versions.register(router)
     keystone.register(router)
+    keystone_admin.register(router)
     compute.register(router)
     control.register(router)
     dashboard.register(router)

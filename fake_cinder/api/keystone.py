@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Response
 
 from ..core import identity as core
+from ..core import identity_admin
 from ..core.context import Caller
 from . import keystone_views as views
 from .openapi import RouteDoc, documented
@@ -118,21 +119,21 @@ def revoke_token(req: WebRequest) -> Response:
     return Response(status=204)
 
 
-def _token_caller(req: WebRequest) -> Caller:
+def token_caller(req: WebRequest) -> Caller:
+    """The caller of an identity request: its X-Auth-Token must be one this Keystone issued."""
     token = _caller_token(req)
     return Caller(user_id=token.user.id, project_id=token.project.id if token.project else "",
                   roles=frozenset(token.roles))
 
 
-@documented(RouteDoc("keystone_project_list", "Keystone: the caller's projects",
+@documented(RouteDoc("keystone_project_list", "Keystone: the caller's projects (an admin's: "
+                     "all; ?name=, ?domain_id=, ?enabled=)",
                      errors=(401, 413), authenticated=True, fault=ERRORS))
 def list_projects(req: WebRequest) -> Response:
     """What `openstack ... --project NAME` looks up (with ?name=)."""
     found = directory(req.fake)
-    projects = core.visible_projects(found, _token_caller(req))
-    name = req.http.args.get("name")
-    if name is not None:
-        projects = [p for p in projects if p.name == name]
+    projects = identity_admin.list_projects(req.fake.store, token_caller(req),
+                                            dict(req.http.args.items()))
     return _json({"projects": [views.project_view(found, p) for p in projects],
                   "links": {"self": req.http.base_url, "previous": None, "next": None}})
 
@@ -140,13 +141,9 @@ def list_projects(req: WebRequest) -> Response:
 @documented(RouteDoc("keystone_project_show", "Keystone: one of the caller's projects",
                      errors=(401, 404, 413), authenticated=True, fault=ERRORS))
 def show_project(req: WebRequest) -> Response:
-    project_id = req.params["project_id"]
-    found = directory(req.fake)
-    project = next((p for p in core.visible_projects(found, _token_caller(req))
-                    if p.id == project_id), None)
-    if project is None:
-        raise core.IdentityNotFound(f"Could not find project: {project_id}.")
-    return _json({"project": views.project_view(found, project)})
+    project = identity_admin.get_project(req.fake.store, token_caller(req),
+                                         req.params["project_id"])
+    return _json({"project": views.project_view(directory(req.fake), project)})
 
 
 def register(router: Router) -> None:
