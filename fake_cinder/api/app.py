@@ -45,6 +45,7 @@ from . import (
     keystone_admin,
     openapi,
     quotas,
+    server_volumes,
     snapshots,
     versions,
     volumes,
@@ -78,6 +79,7 @@ def build_router() -> Router:
     keystone.register(router)
     keystone_admin.register(router)
     compute.register(router)
+    server_volumes.register(router)
     control.register(router)
     dashboard.register(router)
     openapi.register(router)

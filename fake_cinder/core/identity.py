@@ -160,6 +160,7 @@ class Server:
     project_id: str
     user_id: str | None = None
     status: str = "ACTIVE"
+    host: str = "compute-0"  # its nova-compute host: the connector Nova attaches with
 
 
 class IdentityDataError(ValueError):
@@ -266,7 +267,8 @@ class Directory:
             server = Server(_string(item, "id", path), _string(item, "name", path),
                             _string(item, "project_id", path),
                             _optional_string(item, "user_id", path),
-                            _optional_string(item, "status", path) or "ACTIVE")
+                            _optional_string(item, "status", path) or "ACTIVE",
+                            _optional_string(item, "host", path) or "compute-0")
             _unique(servers, server.id, path, "server id")
             servers[server.id] = server
         return cls(domains, projects, users, servers, _roles(data, users))

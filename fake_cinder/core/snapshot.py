@@ -22,6 +22,7 @@ from . import quotas as quota_rules
 from .identity import Directory, IdentityDataError
 from .models import (
     Attachment,
+    BlockDeviceMapping,
     Encryption,
     Snapshot,
     Volume,
@@ -31,7 +32,8 @@ from .models import (
 )
 from .state import Store
 
-SECTIONS = ("volume_types", "volumes", "attachments", "snapshots", "encryption")
+SECTIONS = ("volume_types", "volumes", "attachments", "snapshots", "encryption",
+            "block_device_mappings")
 _validator: jsonschema.protocols.Validator | None = None
 _validator_lock = threading.Lock()
 # Parsed and validated fixture files, by (path, mtime, size): read once per process.
@@ -153,6 +155,9 @@ def dump(store: Store) -> dict[str, Any]:
                                             in store.project_quotas.items()}}
         if store.identity is not None:
             state["identity"] = copy.deepcopy(store.identity)
+        if store.block_devices:
+            state["block_device_mappings"] = [record_to_dict(b) for b in sorted(
+                store.block_devices.values(), key=lambda b: (b.created_at, b.id))]
         return state
 
 
@@ -196,6 +201,24 @@ def _check_references(state: dict[str, Any], source: str) -> None:
                              f"{data['volume_id']} ({project!r})")
     _check_snapshots_and_encryption(state, source, volume_projects, type_refs)
     _check_quota_names(state, source)
+    _check_block_devices(state, source, volume_projects, attachment_ids)
+
+
+def _check_block_devices(state: dict[str, Any], source: str, volume_projects: dict[str, str],
+                         attachment_ids: set[str]) -> None:
+    """Nova's volume mappings name a volume and (if any) an attachment of the state."""
+    seen: set[str] = set()
+    for index, data in enumerate(state.get("block_device_mappings", [])):
+        where = f"$.block_device_mappings[{index}]"
+        if data["id"] in seen:
+            raise StateError(source, f"{where}.id", f"duplicate block device mapping id "
+                             f"{data['id']}")
+        seen.add(data["id"])
+        if data["volume_id"] not in volume_projects:
+            raise StateError(source, f"{where}.volume_id", f"unknown volume {data['volume_id']}")
+        if data.get("attachment_id") is not None and data["attachment_id"] not in attachment_ids:
+            raise StateError(source, f"{where}.attachment_id",
+                             f"unknown attachment {data['attachment_id']}")
 
 
 def _check_snapshots_and_encryption(state: dict[str, Any], source: str,
@@ -242,7 +265,7 @@ def _type_index(types: list[VolumeType], store: Store) -> dict[str, VolumeType]:
     return index
 
 
-Stamped = TypeVar("Stamped", Volume, Attachment, Snapshot, Encryption)
+Stamped = TypeVar("Stamped", Volume, Attachment, Snapshot, Encryption, BlockDeviceMapping)
 
 
 def _stamped(record: Stamped, store: Store) -> Stamped:
@@ -299,6 +322,7 @@ class _Records:
     snapshots: list[Snapshot]
     encryptions: list[Encryption]
     quotas: dict[str, Any]
+    block_devices: list[BlockDeviceMapping]
 
 
 def _records(state: dict[str, Any], store: Store) -> _Records:
@@ -313,8 +337,10 @@ def _records(state: dict[str, Any], store: Store) -> _Records:
     snapshots = [_snapshot_record(d, by_id, store) for d in state.get("snapshots", [])]
     encryptions = [_encryption_record(d, type_index, store)
                    for d in state.get("encryption", [])]
+    block_devices = [_stamped(record_from_dict(BlockDeviceMapping, d), store)
+                     for d in state.get("block_device_mappings", [])]
     return _Records(types, volumes, attachments, snapshots, encryptions,
-                    state.get("quotas") or {})
+                    state.get("quotas") or {}, block_devices)
 
 
 def _install(store: Store, records: _Records) -> None:
@@ -331,6 +357,8 @@ def _install(store: Store, records: _Records) -> None:
     store.quota_defaults.update(records.quotas.get("defaults") or {})
     for project, limits in (records.quotas.get("projects") or {}).items():
         store.project_quotas.setdefault(project, {}).update(limits)
+    for mapping in records.block_devices:
+        store.block_devices[mapping.id] = mapping
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -416,6 +444,9 @@ class ProjectIndex:
                 if data["volume_type_id"] in private:
                     project = private[data["volume_type_id"]]
                     split.setdefault(project, _empty())["encryption"].append(data)
+            for data in self.state.get("block_device_mappings", []):
+                split.setdefault(data["project_id"], _empty())["block_device_mappings"].append(
+                    data)
             quotas = (self.state.get("quotas") or {}).get("projects") or {}
             for project, limits in quotas.items():
                 split.setdefault(project, _empty())["quotas"] = {"projects": {project: limits}}

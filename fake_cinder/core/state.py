@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .clock import Clock
-from .models import Attachment, Encryption, Snapshot, Volume, VolumeType
+from .models import Attachment, BlockDeviceMapping, Encryption, Snapshot, Volume, VolumeType
 
 
 def _attachment_key(attachment: Attachment) -> tuple[str, str]:
@@ -42,6 +42,8 @@ class Store:
         # per project: resource name -> limit (-1 unlimited); see core/quotas.py.
         self.quota_defaults: dict[str, int] = {}
         self.project_quotas: dict[str, dict[str, int]] = {}
+        # Nova's block device mappings of volumes (the fake's os-volume_attachments), by id.
+        self.block_devices: dict[str, BlockDeviceMapping] = {}
 
     # -- volume types -------------------------------------------------------------------------
     def add_volume_type(self, volume_type: VolumeType) -> VolumeType:
@@ -149,6 +151,7 @@ class Store:
                 self.encryptions.clear()
                 self.quota_defaults.clear()
                 self.project_quotas.clear()
+                self.block_devices.clear()
                 return
             for attachment in self._attachments_by_project.pop(project_id, []):
                 self.attachments.pop(attachment.id, None)
@@ -165,3 +168,6 @@ class Store:
                                 if s.project_id == project_id or s.volume_id not in self.volumes]:
                 del self.snapshots[snapshot_id]
             self.project_quotas.pop(project_id, None)
+            for bdm_id in [b.id for b in self.block_devices.values()
+                           if b.project_id == project_id]:
+                del self.block_devices[bdm_id]
