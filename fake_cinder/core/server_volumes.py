@@ -166,10 +166,11 @@ def attach(store: Store, caller: Caller, server: Server, volume_id: str, *,
         volume = get_volume(store, caller, volume_id)  # Cinder's 404: Nova's text too
         multiattach = is_multiattach(store, volume)
         _check_not_attached(store, volume.id, multiattach, server.id)
+        # The conductor reserves the device name before it checks the microversion.
+        name = _device_name(store, server.id, device)
         if multiattach and not supports_multiattach:
             raise BadRequest("Multiattach volumes are only supported starting with compute "
                              f"API version {MULTIATTACH_VERSION}.")
-        name = _device_name(store, server.id, device)
         try:
             created = cinder_attachments.create_attachment(store, caller, volume.id,
                                                            server.id)
