@@ -119,7 +119,7 @@ def _unexpected(attachment: dict[str, Any], key: str) -> BadRequest:
                       "unexpected)")
 
 
-@documented(RouteDoc("server_volume_list", "Compute: a server's volume attachments",
+@documented(RouteDoc("compute_volume_attachment_list", "Compute: a server's volume attachments",
                      errors=(401, 403, 404, 406, 413), authenticated=True))
 def index(req: WebRequest) -> Response:
     version = cmv.negotiate(req.http.headers)
@@ -130,7 +130,7 @@ def index(req: WebRequest) -> Response:
     return _json({"volumeAttachments": [view(m, version) for m in found]}, version)
 
 
-@documented(RouteDoc("server_volume_show", "Compute: one volume attachment of a server",
+@documented(RouteDoc("compute_volume_attachment_show", "Compute: one volume attachment of a server",
                      errors=(401, 403, 404, 406, 413), authenticated=True))
 def show(req: WebRequest) -> Response:
     version = cmv.negotiate(req.http.headers)
@@ -139,14 +139,14 @@ def show(req: WebRequest) -> Response:
     return _json({"volumeAttachment": view(mapping, version)}, version)
 
 
-@documented(RouteDoc("server_volume_attach", "Compute: attach a volume (Nova's Cinder "
+@documented(RouteDoc("compute_volume_attachment_attach", "Compute: attach a volume (Nova's Cinder "
                      "calls: attachment create, update, complete)",
                      errors=(400, 401, 403, 404, 406, 409, 413), authenticated=True))
 def attach(req: WebRequest) -> Response:
     version = cmv.negotiate(req.http.headers)
     caller = compute_caller(req)
     server = _server(req)
-    body = _body(req, "server_volume_attach")
+    body = _body(req, "compute_volume_attachment_attach")
     for key, since in (("tag", TAG), ("delete_on_termination", DELETE_ON_TERMINATION)):
         if key in body and version < since:
             raise _unexpected(body, key)
@@ -169,14 +169,14 @@ def attach(req: WebRequest) -> Response:
     return _json({"volumeAttachment": created}, version)
 
 
-@documented(RouteDoc("server_volume_update", "Compute: swap a volume (Cinder's migration "
+@documented(RouteDoc("compute_volume_attachment_update", "Compute: swap a volume (Cinder's migration "
                      "only) or, from 2.85, update delete_on_termination", 202,
                      errors=(400, 401, 403, 404, 406, 409, 413), authenticated=True))
 def update(req: WebRequest) -> Response:
     version = cmv.negotiate(req.http.headers)
     caller = compute_caller(req)
     server = _server(req)
-    body = _body(req, "server_volume_update")
+    body = _body(req, "compute_volume_attachment_update")
     old_volume_id, new_volume_id = req.params["volume_id"], body["volumeId"]
     only_swap = version < DELETE_ON_TERMINATION_UPDATE
     if only_swap:
@@ -192,7 +192,7 @@ def update(req: WebRequest) -> Response:
     return _json(None, version, 202)
 
 
-@documented(RouteDoc("server_volume_detach", "Compute: detach a volume (Nova's Cinder "
+@documented(RouteDoc("compute_volume_attachment_detach", "Compute: detach a volume (Nova's Cinder "
                      "calls: begin detaching, attachment delete)", 202,
                      errors=(400, 401, 403, 404, 406, 409, 413), authenticated=True))
 def detach(req: WebRequest) -> Response:
