@@ -169,8 +169,8 @@ def attach(req: WebRequest) -> Response:
     return _json({"volumeAttachment": created}, version)
 
 
-@documented(RouteDoc("compute_volume_attachment_update", "Compute: swap a volume (Cinder's migration "
-                     "only) or, from 2.85, update delete_on_termination", 202,
+@documented(RouteDoc("compute_volume_attachment_update", "Compute: swap a volume (Cinder's "
+                     "migration only) or, from 2.85, update delete_on_termination", 202,
                      errors=(400, 401, 403, 404, 406, 409, 413), authenticated=True))
 def update(req: WebRequest) -> Response:
     version = cmv.negotiate(req.http.headers)

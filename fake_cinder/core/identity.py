@@ -143,6 +143,18 @@ def stable_id(kind: str, name: str) -> str:
     return uuid.uuid5(_NAMESPACE, f"{kind}:{name}").hex
 
 
+# Keystone's default role implications (keystone-manage bootstrap): a token lists the
+# roles its assignments imply too.
+IMPLIED_ROLES = {"admin": ("member",), "member": ("reader",)}
+
+
+def with_implied_roles(names: tuple[str, ...]) -> tuple[str, ...]:
+    found = list(names)
+    for name in found:  # grows while it is read: implications of implications
+        found.extend(i for i in IMPLIED_ROLES.get(name, ()) if i not in found)
+    return tuple(found)
+
+
 @dataclass(frozen=True, slots=True)
 class Role:
     id: str
@@ -409,7 +421,7 @@ class TokenRegistry:
             user = found
         assert user is not None
         project = self._scope(directory, user, auth.get("scope"))
-        roles = user.roles.get(project.id, ()) if project else ()
+        roles = with_implied_roles(user.roles.get(project.id, ())) if project else ()
         now = self._now()
         token = Token(id=secrets.token_hex(24), user=user, project=project, roles=roles,
                       methods=tuple(dict.fromkeys((*inherited, *methods))), issued_at=now,
