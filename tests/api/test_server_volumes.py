@@ -272,3 +272,12 @@ def test_mappings_are_state(client, fake: FakeCinder):
     attach(client)
     fake.reset()
     assert fake.server_volumes() == [] and "block_device_mappings" not in fake.dump()
+
+
+def test_the_conformance_scenarios_replay_the_connector_novas_calls_send(client, fake):
+    """conformance/scenarios_server_volumes.py replays these calls on a real Cinder 29."""
+    from conformance.scenarios_server_volumes import host_connector
+
+    attach(client)
+    [update] = fake.journal.entries("attachment_update")
+    assert update.body == {"attachment": {"connector": host_connector("/dev/vdb")}}
