@@ -145,8 +145,8 @@ def show(req: WebRequest) -> Response:
 def attach(req: WebRequest) -> Response:
     version = cmv.negotiate(req.http.headers)
     caller = compute_caller(req)
+    body = _body(req, "compute_volume_attachment_attach")  # Nova checks it first
     server = _server(req)
-    body = _body(req, "compute_volume_attachment_attach")
     for key, since in (("tag", TAG), ("delete_on_termination", DELETE_ON_TERMINATION)):
         if key in body and version < since:
             raise _unexpected(body, key)
@@ -175,20 +175,15 @@ def attach(req: WebRequest) -> Response:
 def update(req: WebRequest) -> Response:
     version = cmv.negotiate(req.http.headers)
     caller = compute_caller(req)
-    server = _server(req)
     body = _body(req, "compute_volume_attachment_update")
-    old_volume_id, new_volume_id = req.params["volume_id"], body["volumeId"]
     only_swap = version < DELETE_ON_TERMINATION_UPDATE
     if only_swap:
         extra = next((k for k in body if k != "volumeId"), None)
         if extra is not None:
             raise _unexpected(body, extra)
-    else:
-        core.update(req.fake.store, caller, server, old_volume_id, body)
-    if only_swap or new_volume_id != old_volume_id:
-        core.swap(req.fake.store, caller, server, old_volume_id, new_volume_id,
-                  protect_in_use=req.fake.protect_in_use_attachments,
-                  record=_journal(req, caller.project_id))
+    core.update(req.fake.store, caller, _server(req), req.params["volume_id"], body,
+                only_swap=only_swap, protect_in_use=req.fake.protect_in_use_attachments,
+                record=_journal(req, caller.project_id))
     return _json(None, version, 202)
 
 

@@ -213,66 +213,97 @@ def detach(store: Store, caller: Caller, server: Server, volume_id: str, *,
 
 
 def update(store: Store, caller: Caller, server: Server, volume_id: str,
-           changes: dict[str, Any]) -> BlockDeviceMapping:
-    """PUT (2.85+) with the same volume: only delete_on_termination may change."""
-    authorize(caller, "os_compute_api:os-volumes-attachments:update", server.project_id)
+           changes: dict[str, Any], *, only_swap: bool, protect_in_use: bool = True,
+           record: Record) -> None:
+    """PUT /servers/{id}/os-volume_attachments/{volume_id}, as Nova's update: below 2.85
+    (``only_swap``) always a swap; from 2.85 the mapping's properties first, then a swap
+    if ``volumeId`` names another volume. A swap needs the swap policy."""
+    new_volume_id = changes["volumeId"]
+    swapping = only_swap or new_volume_id != volume_id
+    if swapping:
+        authorize(caller, "os_compute_api:os-volumes-attachments:swap")
+    else:
+        authorize(caller, "os_compute_api:os-volumes-attachments:update", server.project_id)
     with store.lock:
-        mapping = _mapping(store, server.id, volume_id)
-        if mapping is None:
-            raise NotFound(f"No volume Block Device Mapping with id {volume_id}.")
-        for key, current in (("id", volume_id), ("serverId", server.id),
-                             ("device", mapping.device), ("tag", mapping.tag)):
-            if key in changes and changes[key] != current:
-                raise BadRequest(f"The {key} property is not mutable")
-        if "delete_on_termination" in changes:
-            mapping.delete_on_termination = bool(changes["delete_on_termination"])
-        return mapping
+        if not only_swap:
+            _update_properties(store, server, volume_id, changes)
+        if swapping:
+            _swap(store, caller, server, volume_id, new_volume_id, protect_in_use, record)
 
 
-def swap(store: Store, caller: Caller, server: Server, old_volume_id: str,
-         new_volume_id: str, *, protect_in_use: bool = True, record: Record) -> None:
-    """PUT with another volume: Nova swaps only for Cinder, mid-migration of the old
-    volume (``migration_status`` set); anything else is refused with a 409."""
-    authorize(caller, "os_compute_api:os-volumes-attachments:swap")
-    with store.lock:
-        old = get_volume(store, caller, old_volume_id)
-        if not old.migration_status:
-            raise Conflict(f"volume {old_volume_id} is not migrating; this API should only "
-                           "be called by Cinder")
-        try:
-            new = get_volume(store, caller, new_volume_id)
-        except NotFound as error:
-            raise BadRequest(error.message) from None  # a body's reference: 400
-        mapping = _mapping(store, server.id, old.id)
-        if mapping is None:
-            raise NotFound(f"No volume Block Device Mapping with id {old.id}.")
-        if new.attach_status == "attached":
-            raise BadRequest("Invalid volume: New volume must be detached in order to swap.")
-        if new.size < old.size:
-            raise BadRequest("Invalid volume: New volume must be the same size or larger.")
-        volume_actions.begin_detaching(store, caller, old.id)
-        _call(record, "volume_begin_detaching", "POST", f"volumes/{old.id}/action",
-              {"os-begin_detaching": None}, 202)
+def _update_properties(store: Store, server: Server, volume_id: str,
+                       changes: dict[str, Any]) -> None:
+    """_update_volume_regular: only delete_on_termination may change."""
+    mapping = _mapping(store, server.id, volume_id)
+    if mapping is None:
+        raise NotFound(f"No volume Block Device Mapping with id {volume_id}.")
+    for key, current in (("id", volume_id), ("serverId", server.id),
+                         ("device", mapping.device), ("tag", mapping.tag)):
+        if key in changes and changes[key] != current:
+            raise BadRequest(f"The {key} property is not mutable")
+    if "delete_on_termination" in changes:
+        mapping.delete_on_termination = bool(changes["delete_on_termination"])
+
+
+def _read_write_attachments(store: Store, volume_id: str) -> int:
+    """compute API _count_attachments_for_swap: with several, only the read/write ones."""
+    found = store.volume_attachments(volume_id)
+    if len(found) > 1:
+        return sum(1 for a in found if a.attach_mode != "ro")
+    return len(found)
+
+
+def _swap(store: Store, caller: Caller, server: Server, old_volume_id: str,
+          new_volume_id: str, protect_in_use: bool, record: Record) -> None:
+    """_update_volume_swap and the compute API's and manager's swap_volume: Nova swaps
+    only for Cinder, mid-migration of the old volume (else its 409)."""
+    old = get_volume(store, caller, old_volume_id)
+    if not old.migration_status:
+        raise Conflict(f"volume {old_volume_id} is not migrating; this API should only "
+                       "be called by Cinder")
+    try:
+        new = get_volume(store, caller, new_volume_id)
+    except NotFound as error:
+        raise BadRequest(error.message) from None  # a body's reference: 400
+    if not any(a.instance_uuid == server.id for a in store.volume_attachments(old.id)):
+        raise BadRequest("Invalid volume: Old volume is attached to a different instance.")
+    if new.attach_status == "attached":
+        raise BadRequest("Invalid volume: New volume must be detached in order to swap.")
+    if new.size < old.size:
+        raise BadRequest("Invalid volume: New volume must be the same size or larger.")
+    volume_actions.begin_detaching(store, caller, old.id)  # a migrating one: unchanged
+    _call(record, "volume_begin_detaching", "POST", f"volumes/{old.id}/action",
+          {"os-begin_detaching": None}, 202)
+    if _read_write_attachments(store, old.id) > 1:
+        volume_actions.roll_detaching(store, caller, old.id)
+        raise BadRequest("Swapping multi-attach volumes with more than one read/write "
+                         "attachment is not supported.")
+    mapping = _mapping(store, server.id, old.id)
+    if mapping is None:
+        volume_actions.roll_detaching(store, caller, old.id)
+        raise NotFound(f"No volume Block Device Mapping with id {old.id}.")
+    try:
         _check_not_attached(store, new.id, is_multiattach(store, new), server.id)
-        created = cinder_attachments.create_attachment(store, caller, new.id, server.id)
-        _call(record, "attachment_create", "POST", "attachments",
-              {"attachment": {"volume_uuid": new.id, "instance_uuid": server.id}},
-              200, created.id)
-        _connect(store, caller, server, created.id, mapping.device or "", record)
-        host = _compute_host(caller)
-        if mapping.attachment_id is not None:
-            cinder_attachments.delete_attachment(store, host, mapping.attachment_id,
-                                                 protect_in_use)
-            _call(record, "attachment_delete", "DELETE",
-                  f"attachments/{mapping.attachment_id}", None, 200, mapping.attachment_id)
-        kept = new.id
-        if old.migration_status == "migrating":
-            # Cinder's migration: the old id names the migrated volume from now on.
-            kept = volume_actions.migrate_volume_completion(
-                store, replace(host, roles=host.roles | {"admin"}), old.id, new.id,
-                protect_in_use=protect_in_use)
-            _call(record, "volume_migrate_completion", "POST", f"volumes/{old.id}/action",
-                  {"os-migrate_volume_completion": {"new_volume": new.id, "error": False}},
-                  200)
-        mapping.volume_id = kept
-        mapping.attachment_id = created.id
+    except BadRequest:
+        volume_actions.roll_detaching(store, caller, old.id)
+        raise
+    created = cinder_attachments.create_attachment(store, caller, new.id, server.id)
+    _call(record, "attachment_create", "POST", "attachments",
+          {"attachment": {"volume_uuid": new.id, "instance_uuid": server.id}}, 200, created.id)
+    _connect(store, caller, server, created.id, mapping.device or "", record)
+    host = _compute_host(caller)
+    if mapping.attachment_id is not None:
+        cinder_attachments.delete_attachment(store, host, mapping.attachment_id,
+                                             protect_in_use)
+        _call(record, "attachment_delete", "DELETE", f"attachments/{mapping.attachment_id}",
+              None, 200, mapping.attachment_id)
+    kept = new.id
+    if old.migration_status == "migrating":
+        # Cinder's migration: the old id names the migrated volume from now on.
+        kept = volume_actions.migrate_volume_completion(
+            store, replace(host, roles=host.roles | {"admin"}), old.id, new.id,
+            protect_in_use=protect_in_use)
+        _call(record, "volume_migrate_completion", "POST", f"volumes/{old.id}/action",
+              {"os-migrate_volume_completion": {"new_volume": new.id, "error": False}}, 200)
+    mapping.volume_id = kept
+    mapping.attachment_id = created.id

@@ -281,3 +281,27 @@ def test_the_conformance_scenarios_replay_the_connector_novas_calls_send(client,
     attach(client)
     [update] = fake.journal.entries("attachment_update")
     assert update.body == {"attachment": {"connector": host_connector("/dev/vdb")}}
+
+
+def test_a_swap_refused_changes_no_property(client, fake):
+    """From 2.85 a PUT naming another volume needs the swap policy before anything."""
+    attach(client)
+    new = fake.add_volume(project_id="demo")
+    response = client.put(f"{ROOT}/{VOLUME}", headers=nova("2.85"), json={"volumeAttachment": {
+        "volumeId": new["id"], "delete_on_termination": True}})
+    assert response.status_code == 403
+    assert fake.server_volumes()[0]["delete_on_termination"] is False
+
+
+def test_a_swap_of_a_volume_not_attached_to_the_server(client, fake):
+    attach(client, server=SERVER_2)
+    new = fake.add_volume(project_id="demo")
+    fake.store.volumes[VOLUME].migration_status = "migrating"
+    response = client.put(f"{ROOT}/{VOLUME}", headers=nova(roles="admin"),
+                          json={"volumeAttachment": {"volumeId": new["id"]}})
+    assert response.json == fault("badRequest", 400, "Invalid volume: Old volume is attached "
+                                  "to a different instance.")
+    missing = client.put(f"{ROOT}/{VOLUME}", headers=nova(roles="admin"),
+                         json={"volumeAttachment": {"volumeId": SHARED.replace("1", "9")}})
+    assert missing.status_code == 400 and "could not be found" in missing.json[
+        "badRequest"]["message"]
