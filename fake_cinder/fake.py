@@ -28,7 +28,7 @@ from .core import volumes as volume_rules
 from .core.clock import Clock
 from .core.context import Caller, admin_caller
 from .core.errors import SERVER_ERROR, CinderError, RecordNotFound
-from .core.identity import TokenRegistry
+from .core.identity import TokenRegistry, Unauthorized
 from .core.journal import DEFAULT_CAP, DELETED, RESPONSE_BODY_LIMIT, Journal
 from .core.models import SNAPSHOT_STATUSES, record_to_dict
 from .core.operations import check_operation
@@ -394,8 +394,13 @@ class FakeCinder:
     # -- hooks of the request pipeline ------------------------------------------------------------
     def resolve_token(self, token: str) -> Caller | None:
         """The caller of a token the fake Keystone issued; None for any other token
-        (read as a noauth ``user:project`` token). An expired one raises a 401."""
-        return self.tokens.resolve(token)
+        (read as a noauth ``user:project`` token). An expired one raises a 401, and so
+        does one whose user, project or role assignment is gone."""
+        caller = self.tokens.resolve(token)
+        if caller is not None and not identity_admin.still_authorized(
+                self.store, caller.user_id, caller.project_id):
+            raise Unauthorized()
+        return caller
 
     def before_operation(self, operation: str, caller: Caller, params: dict[str, str],
                          body: Any, state: dict[str, Any] | None = None) -> None:

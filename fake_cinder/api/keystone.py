@@ -40,7 +40,15 @@ def is_keystone_path(path: str) -> bool:
 
 def directory(fake: FakeCinder) -> core.Directory:
     # Read per request, so a reset or load of the state takes effect at once.
-    return core.Directory.parse(getattr(fake.store, "identity", None))
+    return identity_admin.directory(fake.store)
+
+
+def _current(fake: FakeCinder, token: core.Token | None) -> core.Token | None:
+    """The token unless Keystone would have revoked it since (user, project or role gone)."""
+    if token is None or not identity_admin.still_authorized(
+            fake.store, token.user.id, token.project.id if token.project else None):
+        return None
+    return token
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -73,7 +81,7 @@ def version_v3(req: WebRequest) -> Response:
 
 
 def _caller_token(req: WebRequest) -> core.Token:
-    token = req.fake.tokens.valid(req.http.headers.get("X-Auth-Token", ""))
+    token = _current(req.fake, req.fake.tokens.valid(req.http.headers.get("X-Auth-Token", "")))
     if token is None:
         raise core.Unauthorized()
     return token
@@ -99,7 +107,8 @@ def issue_token(req: WebRequest) -> Response:
 def validate_token(req: WebRequest) -> Response:
     """What keystonemiddleware asks: is X-Subject-Token valid (asked with X-Auth-Token)?"""
     _caller_token(req)
-    subject = req.fake.tokens.valid(req.http.headers.get("X-Subject-Token", ""))
+    subject = _current(req.fake, req.fake.tokens.valid(req.http.headers.get("X-Subject-Token",
+                                                                             "")))
     if subject is None:
         raise core.IdentityNotFound(
             f"Could not find token: {req.http.headers.get('X-Subject-Token', '')}.")

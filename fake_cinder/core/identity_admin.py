@@ -12,6 +12,8 @@ ids its 404, duplicate names its 409.
 from __future__ import annotations
 
 import copy
+import threading
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -68,9 +70,38 @@ def authorize(caller: Caller, action: str, allowed_self: bool = False) -> None:
         raise Forbidden(action)
 
 
+# The parsed identity of each store, while its identity object is the same one: every
+# change puts a new object in place (``_change``, a load), so the identity object says
+# whether the parse is still current. Requests with Keystone tokens read it each time.
+_PARSED: weakref.WeakKeyDictionary[Store, tuple[object, Directory]] = (
+    weakref.WeakKeyDictionary())
+_PARSED_LOCK = threading.Lock()
+
+
 def directory(store: Store) -> Directory:
-    with store.lock:
-        return Directory.parse(store.identity)
+    identity = store.identity
+    with _PARSED_LOCK:
+        cached = _PARSED.get(store)
+    if cached is not None and cached[0] is identity:
+        return cached[1]
+    parsed = Directory.parse(identity)
+    with _PARSED_LOCK:
+        _PARSED[store] = (identity, parsed)
+    return parsed
+
+
+def still_authorized(store: Store, user_id: str | None, project_id: str | None) -> bool:
+    """Whether a token's user still exists, is enabled and (for a project-scoped token)
+    still has a role on its enabled project: Keystone revokes the tokens of deleted
+    users and projects, and of revoked assignments."""
+    found = directory(store)
+    user = found.users.get(user_id or "")
+    if user is None or not user.enabled:
+        return False
+    if project_id is None:
+        return True
+    project = found.projects.get(project_id)
+    return project is not None and project.enabled and bool(user.roles.get(project_id))
 
 
 def _new_id(store: Store) -> str:

@@ -267,3 +267,21 @@ def test_deleting_a_project_drops_its_assignments_and_defaults(fake: FakeCinder)
     assert dave["roles"] == {} and dave["default_project_id"] is None
     assert client.get(f"{V3}/role_assignments?user.id={user['id']}",
                       headers=admin).json["role_assignments"] == []
+
+
+def test_tokens_of_deleted_users_and_revoked_roles_stop_working(client, admin, fake):
+    project = fake.add_project("temp")
+    user = fake.add_user("erin", "pw", project_id=project["id"], roles=("member",))
+    erin = login(client, "erin", "pw", "temp")
+    volumes = f"/v3/{project['id']}/volumes"
+    assert client.get(volumes, headers=erin).status_code == 200
+    subject = {**admin, "X-Subject-Token": erin["X-Auth-Token"]}
+    assert client.get(f"{V3}/auth/tokens", headers=subject).status_code == 200
+    grant = f"{V3}/projects/{project['id']}/users/{user['id']}/roles/{MEMBER_ROLE}"
+    assert client.delete(grant, headers=admin).status_code == 204
+    assert client.get(volumes, headers=erin).status_code == 401
+    assert client.get(f"{V3}/auth/tokens", headers=subject).status_code == 404
+    assert client.put(grant, headers=admin).status_code == 204
+    erin = login(client, "erin", "pw", "temp")
+    assert client.delete(f"{V3}/users/{user['id']}", headers=admin).status_code == 204
+    assert client.get(volumes, headers=erin).status_code == 401
