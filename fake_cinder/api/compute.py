@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from ..core import identity as core
 from ..core.context import Caller
-from ..core.server_volumes import server_mappings
+from ..core.server_volumes import server_mappings, vm_state
 from ..core.state import Store
 from . import compute_microversions
 from .identity import WsgiHeaders, caller_from_headers
@@ -77,7 +77,7 @@ def _detail(server: core.Server, base_url: str, store: Store) -> dict[str, Any]:
     return {**_summary(server, base_url), "status": server.status, "tenant_id": server.project_id,
             "user_id": server.user_id, "created": CREATED, "updated": CREATED,
             "addresses": {}, "metadata": {}, "image": "", "flavor": {},
-            "OS-EXT-STS:vm_state": server.status.lower(), "OS-EXT-STS:task_state": None,
+            "OS-EXT-STS:vm_state": vm_state(server), "OS-EXT-STS:task_state": None,
             "os-extended-volumes:volumes_attached": attached}
 
 

@@ -37,6 +37,7 @@ DELETE_ON_TERMINATION_UPDATE = APIVersion(2, 85)
 ATTACHMENT_IDS = APIVersion(2, 89)
 NO_ATTACH_BODY = APIVersion(2, 101)
 MULTIATTACH = APIVersion(2, 60)
+SHELVED = APIVersion(2, 20)  # attach and detach of shelved servers
 # What nova.volume.cinder asks Cinder for: the attachments API at 3.44, volume actions at
 # cinderclient's default.
 ATTACHMENTS_VERSION = "3.44"
@@ -154,7 +155,7 @@ def attach(req: WebRequest) -> Response:
         req.fake.store, caller, server, body["volumeId"], device=body.get("device"),
         tag=body.get("tag"),
         delete_on_termination=_boolean(body.get("delete_on_termination", False)),
-        supports_multiattach=version >= MULTIATTACH,
+        supports_multiattach=version >= MULTIATTACH, supports_shelved=version >= SHELVED,
         record=_journal(req, caller.project_id))
     if version >= NO_ATTACH_BODY:
         return _json(None, version, 202)
@@ -194,6 +195,7 @@ def detach(req: WebRequest) -> Response:
     version = cmv.negotiate(req.http.headers)
     caller = compute_caller(req)
     core.detach(req.fake.store, caller, _server(req), req.params["volume_id"],
+                supports_shelved=version >= SHELVED,
                 protect_in_use=req.fake.protect_in_use_attachments,
                 record=_journal(req, caller.project_id))
     return _json(None, version, 202)

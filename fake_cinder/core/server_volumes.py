@@ -55,6 +55,29 @@ _DEVICE = re.compile(r"(^/dev/x{0,1}[a-z]{0,1}d{0,1})([a-z]+)[0-9]*$")
 # Nova's libvirt driver names the root disk vda; attached volumes get the next letters.
 _DEVICE_PREFIX = "/dev/vd"
 MULTIATTACH_VERSION = "2.60"
+# check_instance_state of the compute API's attach_volume/detach_volume and swap_volume.
+ATTACH_STATES = ("active", "paused", "stopped", "resized", "soft_deleted", "shelved",
+                 "shelved_offloaded")
+SWAP_STATES = ("active", "paused", "resized")
+SHELVED_STATES = ("shelved", "shelved_offloaded")
+# Nova's server status for each vm_state that differs from it in more than case.
+_VM_STATE_OF_STATUS = {"SHUTOFF": "stopped", "VERIFY_RESIZE": "resized",
+                       "SOFT_DELETED": "soft_deleted", "SHELVED_OFFLOADED": "shelved_offloaded"}
+
+
+def vm_state(server: Server) -> str:
+    """Nova's vm_state of a server of the state (its status says it)."""
+    return _VM_STATE_OF_STATUS.get(server.status.upper(), server.status.lower())
+
+
+def _check_state(server: Server, action: str, allowed: tuple[str, ...],
+                 shelved_allowed: bool = True) -> None:
+    """Nova's 409 for a server in a state the action does not take (shelved ones only
+    from 2.20: ``shelved_allowed``)."""
+    state = vm_state(server)
+    if state not in allowed or (state in SHELVED_STATES and not shelved_allowed):
+        raise Conflict(f"Cannot '{action}' instance {server.id} while it is in vm_state "
+                       f"{state}")
 
 
 def connector(server: Server) -> dict[str, Any]:
@@ -157,15 +180,20 @@ def _connect(store: Store, caller: Caller, server: Server, attachment_id: str,
 def attach(store: Store, caller: Caller, server: Server, volume_id: str, *,
            device: str | None = None, tag: str | None = None,
            delete_on_termination: bool = False, supports_multiattach: bool = False,
-           record: Record) -> BlockDeviceMapping:
-    """POST /servers/{id}/os-volume_attachments: reserve, connect, complete."""
+           supports_shelved: bool = True, record: Record) -> BlockDeviceMapping:
+    """POST /servers/{id}/os-volume_attachments: reserve, connect, complete (a
+    shelved-offloaded server, which has no host: reserve and complete)."""
     authorize(caller, "os_compute_api:os-volumes-attachments:create", server.project_id)
+    _check_state(server, "attach_volume", ATTACH_STATES, supports_shelved)
     if device and not _DEVICE.match(device):
         raise BadRequest(f"The supplied device path ({device}) is invalid.")
     with store.lock:
         volume = get_volume(store, caller, volume_id)  # Cinder's 404: Nova's text too
         multiattach = is_multiattach(store, volume)
         _check_not_attached(store, volume.id, multiattach, server.id)
+        if vm_state(server) == "shelved_offloaded":
+            return _attach_offloaded(store, caller, server, volume.id, multiattach,
+                                     delete_on_termination, tag, record)
         # The conductor reserves the device name before it checks the microversion.
         name = _device_name(store, server.id, device)
         if multiattach and not supports_multiattach:
@@ -188,16 +216,55 @@ def attach(store: Store, caller: Caller, server: Server, volume_id: str, *,
         return mapping
 
 
+def _attach_offloaded(store: Store, caller: Caller, server: Server, volume_id: str,
+                      multiattach: bool, delete_on_termination: bool, tag: str | None,
+                      record: Record) -> BlockDeviceMapping:
+    """_attach_volume_shelved_offloaded: no compute host, so no connector; the attachment
+    is completed at once to make the volume in-use (unshelving would connect it)."""
+    if tag:
+        raise BadRequest("Tagged volume attachment is not supported for shelved-offloaded "
+                         "instances.")
+    if multiattach:
+        raise BadRequest("Attaching multiattach volumes is not supported for "
+                         "shelved-offloaded instances.")
+    try:
+        created = cinder_attachments.create_attachment(store, caller, volume_id, server.id)
+    except CinderError as error:
+        raise _cinder_refusal(error) if error.status == 400 else error from None
+    _call(record, "attachment_create", "POST", "attachments",
+          {"attachment": {"volume_uuid": volume_id, "instance_uuid": server.id}}, 200,
+          created.id)
+    cinder_attachments.complete_attachment(store, caller, created.id)
+    _call(record, "attachment_complete", "POST", f"attachments/{created.id}/action",
+          {"os-complete": None}, 204, created.id)
+    mapping = BlockDeviceMapping(
+        id=store.clock.new_id(), server_id=server.id, project_id=server.project_id,
+        volume_id=volume_id, attachment_id=created.id, device=None,
+        delete_on_termination=delete_on_termination, created_at=store.clock.now())
+    store.block_devices[mapping.id] = mapping
+    return mapping
+
+
 def detach(store: Store, caller: Caller, server: Server, volume_id: str, *,
-           protect_in_use: bool = True, record: Record) -> None:
+           supports_shelved: bool = True, protect_in_use: bool = True,
+           record: Record) -> None:
     """DELETE /servers/{id}/os-volume_attachments/{volume_id}: begin detaching, then
-    delete the attachment and the mapping."""
+    delete the attachment and the mapping (a shelved-offloaded server's: only delete)."""
     authorize(caller, "os_compute_api:os-volumes-attachments:delete", server.project_id)
+    _check_state(server, "detach_volume", ATTACH_STATES, supports_shelved)
     with store.lock:
         volume = get_volume(store, caller, volume_id)
         mapping = _mapping(store, server.id, volume.id)
         if mapping is None:
             raise _not_attached(server.id, volume_id)
+        if vm_state(server) == "shelved_offloaded" and mapping.attachment_id is not None:
+            # _detach_volume_shelved_offloaded: its attachment was never connected.
+            cinder_attachments.delete_attachment(store, _compute_host(caller),
+                                                 mapping.attachment_id, protect_in_use)
+            _call(record, "attachment_delete", "DELETE", f"attachments/{mapping.attachment_id}",
+                  None, 200, mapping.attachment_id)
+            del store.block_devices[mapping.id]
+            return
         try:
             volume_actions.begin_detaching(store, caller, volume.id)
         except CinderError as error:
@@ -267,6 +334,7 @@ def _swap(store: Store, caller: Caller, server: Server, old_volume_id: str,
         raise BadRequest(error.message) from None  # a body's reference: 400
     if not any(a.instance_uuid == server.id for a in store.volume_attachments(old.id)):
         raise BadRequest("Invalid volume: Old volume is attached to a different instance.")
+    _check_state(server, "swap_volume", SWAP_STATES)
     if new.attach_status == "attached":
         raise BadRequest("Invalid volume: New volume must be detached in order to swap.")
     if new.size < old.size:

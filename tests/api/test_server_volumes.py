@@ -305,3 +305,50 @@ def test_a_swap_of_a_volume_not_attached_to_the_server(client, fake):
                          json={"volumeAttachment": {"volumeId": SHARED.replace("1", "9")}})
     assert missing.status_code == 400 and "could not be found" in missing.json[
         "badRequest"]["message"]
+
+
+def _with_server(fake: FakeCinder, server_id: str, status: str) -> str:
+    state = fake.dump()
+    state["identity"]["servers"].append({"id": server_id, "name": f"s-{status.lower()}",
+                                         "project_id": "demo", "status": status})
+    fake.load(state)
+    return server_id
+
+
+def test_server_states_nova_refuses(client, fake):
+    broken = _with_server(fake, "0b0b0b0b-0000-4000-8000-000000000001", "ERROR")
+    response = attach(client, server=broken)
+    assert response.json == fault("conflictingRequest", 409, f"Cannot 'attach_volume' "
+                                  f"instance {broken} while it is in vm_state error")
+    shelved = _with_server(fake, "0b0b0b0b-0000-4000-8000-000000000002", "SHELVED")
+    old = attach(client, server=shelved, version="2.19")
+    assert old.json["conflictingRequest"]["message"].endswith("in vm_state shelved")
+    assert fake.attachments(volume_id=VOLUME) == []
+    stopped = _with_server(fake, "0b0b0b0b-0000-4000-8000-000000000003", "SHUTOFF")
+    assert attach(client, server=stopped).status_code == 200
+    server = client.get(f"/compute/v2.1/servers/{stopped}", headers=nova()).json["server"]
+    assert server["OS-EXT-STS:vm_state"] == "stopped"
+
+
+def test_a_shelved_offloaded_server_reserves_and_completes_without_a_host(client, fake):
+    offloaded = _with_server(fake, "0b0b0b0b-0000-4000-8000-000000000004",
+                             "SHELVED_OFFLOADED")
+    assert attach(client, server=offloaded, version="2.70", tag="t").json == fault(
+        "badRequest", 400, "Tagged volume attachment is not supported for shelved-offloaded "
+                           "instances.")
+    assert attach(client, SHARED, server=offloaded, version="2.60").json == fault(
+        "badRequest", 400, "Attaching multiattach volumes is not supported for "
+                           "shelved-offloaded instances.")
+    fake.journal.clear()
+    response = attach(client, server=offloaded, version="2.20")
+    assert response.status_code == 200 and response.json["volumeAttachment"]["device"] is None
+    assert [e.operation for e in fake.journal.entries() if e.operation] == [
+        "attachment_create", "attachment_complete"]
+    [attachment] = fake.attachments(volume_id=VOLUME)
+    assert attachment["connector"] is None and attachment["attach_status"] == "attached"
+    assert fake.volume(VOLUME)["status"] == "in-use"
+    url = f"/compute/v2.1/servers/{offloaded}/os-volume_attachments/{VOLUME}"
+    assert client.delete(url, headers=nova("2.20")).status_code == 202
+    assert [e.operation for e in fake.journal.entries() if e.operation][-1] == \
+        "attachment_delete"
+    assert fake.volume(VOLUME)["status"] == "available" and fake.server_volumes() == []
