@@ -2,7 +2,8 @@
 (issue 21; fake_cinder/core/server_volumes.py): Nova 34's attach (attachment create
 without a connector, update with the compute host's connector and mountpoint, complete),
 its detach (begin detaching, then attachment delete with its service token), a refused
-attach of a volume in use, multiattach, and the Cinder half of a swap during a migration.
+attach of a volume in use, multiattach, the Cinder half of a swap during a migration, and
+a shelved-offloaded server's attach (create and complete, no connector) and detach.
 Real Cinder serves no compute API: what is compared is what Nova's calls leave in
 Cinder, on both servers. Same rules as ``scenarios.py``.
 """
@@ -77,4 +78,12 @@ SERVER_VOLUME_CATALOGUE: list[Scenario] = [
         act("vol:old", "os-migrate_volume_completion", {"new_volume": "{vol:new}"},
             caller="admin"),
     ], volumes={"vol:old": None, "vol:new": None}),
+    Scenario("Nova's os-volume_attachments: a shelved-offloaded server (no host)", [
+        create("vol:a", "att:a", version=ATTACHMENTS),
+        complete("att:a", "vol:a", version=ATTACHMENTS),
+        get(VOL + "/{vol:a}", caller="nova"),
+        show("att:a", version=ATTACHMENTS),
+        delete("att:a", "vol:a", version=ATTACHMENTS),
+        get(VOL + "/{vol:a}", caller="nova"),
+    ], volumes={"vol:a": None}),
 ]
