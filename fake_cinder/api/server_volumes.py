@@ -147,10 +147,10 @@ def attach(req: WebRequest) -> Response:
     version = cmv.negotiate(req.http.headers)
     caller = compute_caller(req)
     body = _body(req, "compute_volume_attachment_attach")  # Nova checks it first
-    server = _server(req)
     for key, since in (("tag", TAG), ("delete_on_termination", DELETE_ON_TERMINATION)):
         if key in body and version < since:
             raise _unexpected(body, key)
+    server = _server(req)
     mapping = core.attach(
         req.fake.store, caller, server, body["volumeId"], device=body.get("device"),
         tag=body.get("tag"),
@@ -182,6 +182,8 @@ def update(req: WebRequest) -> Response:
         extra = next((k for k in body if k != "volumeId"), None)
         if extra is not None:
             raise _unexpected(body, extra)
+    if "delete_on_termination" in body:
+        body = {**body, "delete_on_termination": _boolean(body["delete_on_termination"])}
     core.update(req.fake.store, caller, _server(req), req.params["volume_id"], body,
                 only_swap=only_swap, protect_in_use=req.fake.protect_in_use_attachments,
                 record=_journal(req, caller.project_id))
