@@ -84,7 +84,7 @@ def show_domain(req: WebRequest) -> Response:
 
 
 # -- projects -------------------------------------------------------------------------------------
-@documented(_doc("keystone_project_create", "create a project", 201, (400, 409),
+@documented(_doc("keystone_project_create", "create a project", 201, (400, 404, 409),
                  response="keystone_project_show.response"))
 def create_project(req: WebRequest) -> Response:
     caller = token_caller(req)

@@ -150,7 +150,7 @@ def _domain_for(found: Directory, domain_id: str | None) -> str:
     """The domain a new project or user goes to: the named one (it must exist)."""
     domain_id = domain_id or DEFAULT_DOMAIN_ID
     if domain_id not in found.domains:
-        raise IdentityError(f"Could not find domain: {domain_id}.")  # Keystone: 400 here
+        raise _not_found("domain", domain_id)
     return domain_id
 
 

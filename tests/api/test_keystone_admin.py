@@ -285,3 +285,12 @@ def test_tokens_of_deleted_users_and_revoked_roles_stop_working(client, admin, f
     erin = login(client, "erin", "pw", "temp")
     assert client.delete(f"{V3}/users/{user['id']}", headers=admin).status_code == 204
     assert client.get(volumes, headers=erin).status_code == 401
+
+
+def test_an_unknown_domain_is_not_found(client, admin, fake):
+    before = fake.dump()
+    for kind in ("project", "user"):
+        response = client.post(f"{V3}/{kind}s", headers=admin,
+                               json={kind: {"name": "x", "domain_id": "nope"}})
+        assert response.json == error(404, "Not Found", "Could not find domain: nope.")
+    assert fake.dump() == before
