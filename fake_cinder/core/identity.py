@@ -7,10 +7,13 @@ The fixture state carries it as an optional top-level ``identity`` object::
      "users": [{"id": "demo", "name": "demo", "password": "demo",
                 "default_project_id": "demo", "roles": {"demo": ["member", "reader"]}}],
      "servers": [{"id": "<uuid>", "name": "web-1", "project_id": "demo"}],
-     "domains": [{"id": "default", "name": "Default"}]}
+     "domains": [{"id": "default", "name": "Default"}],
+     "roles": [{"id": "<hex>", "name": "creator"}]}
 
-``roles`` maps a project id to the names of the user's roles on it. Every key
-but ``projects`` and ``users`` is optional; the ``Default`` domain always exists.
+A user's ``roles`` maps a project id to the names of the user's roles on it. Every key
+but ``projects`` and ``users`` is optional; the ``Default`` domain and the roles admin,
+member, reader and service always exist. Keystone's admin API (identity_admin.py) edits
+this object; servers may also say their ``status`` (Nova's) and compute ``host``.
 """
 
 from __future__ import annotations
@@ -199,6 +202,14 @@ def _optional_string(record: Mapping[str, Any], key: str, path: str) -> str | No
     return None if record.get(key) is None else _string(record, key, path)
 
 
+def _optional_text(record: Mapping[str, Any], key: str, path: str) -> str | None:
+    """A string that may be empty (Keystone stores "" as given), or absent."""
+    value = record.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _fail(f"{path}.{key}", "must be a string")
+    return value
+
+
 def _records(data: Mapping[str, Any], key: str) -> list[tuple[str, Mapping[str, Any]]]:
     items = data.get(key, [])
     if not isinstance(items, list):
@@ -263,12 +274,12 @@ class Directory:
                     raise _fail(f"{path}.roles.{project_id}", "must be a list of role names")
                 roles[project_id] = tuple(dict.fromkeys(n.lower() for n in names))
             user = User(_string(item, "id", path), _string(item, "name", path),
-                        _optional_string(item, "password", path) or "",
+                        _optional_text(item, "password", path) or "",
                         _optional_string(item, "domain_id", path) or DEFAULT_DOMAIN_ID,
                         _optional_string(item, "default_project_id", path),
                         bool(item.get("enabled", True)), roles,
-                        _optional_string(item, "email", path),
-                        _optional_string(item, "description", path))
+                        _optional_text(item, "email", path),
+                        _optional_text(item, "description", path))
             _unique(users, user.id, path, "user id")
             if user.default_project_id and user.default_project_id not in projects:
                 raise _fail(f"{path}.default_project_id",
@@ -336,7 +347,7 @@ def _roles(data: Mapping[str, Any], users: Mapping[str, User]) -> dict[str, Role
     roles: dict[str, Role] = {}
     for path, item in _records(data, "roles"):
         role = Role(_string(item, "id", path), _string(item, "name", path).lower(),
-                    _optional_string(item, "description", path))
+                    _optional_text(item, "description", path))
         _unique(roles, role.id, path, "role id")
         if any(r.name == role.name for r in roles.values()):
             raise _fail(f"{path}.name", f"duplicate role name {role.name!r}")

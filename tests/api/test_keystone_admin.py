@@ -294,3 +294,17 @@ def test_an_unknown_domain_is_not_found(client, admin, fake):
                                json={kind: {"name": "x", "domain_id": "nope"}})
         assert response.json == error(404, "Not Found", "Could not find domain: nope.")
     assert fake.dump() == before
+
+
+def test_empty_optional_strings_are_kept_as_keystone_keeps_them(client, admin, fake):
+    created = client.post(f"{V3}/users", headers=admin, json={"user": {
+        "name": "empty", "password": "", "email": "", "description": ""}})
+    assert created.status_code == 201
+    assert (created.json["user"]["email"], created.json["user"]["description"]) == ("", "")
+    assert client.post(f"{V3}/auth/tokens", json=password("empty", "")).status_code == 401
+    role = client.post(f"{V3}/roles", headers=admin,
+                       json={"role": {"name": "blank", "description": ""}})
+    assert role.status_code == 201 and role.json["role"]["description"] == ""
+    other = FakeCinder()
+    other.load(fake.dump())
+    assert other.dump() == fake.dump()
