@@ -352,3 +352,21 @@ def test_a_shelved_offloaded_server_reserves_and_completes_without_a_host(client
     assert [e.operation for e in fake.journal.entries() if e.operation][-1] == \
         "attachment_delete"
     assert fake.volume(VOLUME)["status"] == "available" and fake.server_volumes() == []
+
+
+def test_cinder_asks_the_fakes_nova_before_a_user_deletes_an_attachment(client, fake):
+    """Bug 2004555: a connected attachment Nova's mapping names is Nova's to delete; a
+    newer connected one of the same server and volume (not Nova's) is the user's."""
+    assert attach(client, SHARED, version="2.60").status_code == 200
+    [nova_attachment] = fake.attachments(volume_id=SHARED)
+    cinder = {**nova(), "OpenStack-API-Version": "volume 3.44"}
+    other = client.post("/v3/demo/attachments", headers=cinder, json={"attachment": {
+        "volume_uuid": SHARED, "instance_uuid": SERVER, "connector": {
+            "host": "elsewhere", "initiator": "iqn.1993-08.org.debian:01:x"}}})
+    assert other.status_code == 200
+    refused = client.delete(f"/v3/demo/attachments/{nova_attachment['id']}", headers=cinder)
+    assert refused.status_code == 409
+    deleted = client.delete(f"/v3/demo/attachments/{other.json['attachment']['id']}",
+                            headers=cinder)
+    assert deleted.status_code == 200
+    assert fake.attachments(volume_id=SHARED) == [nova_attachment]
