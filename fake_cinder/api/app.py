@@ -39,13 +39,18 @@ from . import (
     control,
     dashboard,
     encryption,
+    extensions,
     keystone,
     keystone_admin,
+    messages,
+    metadata,
     openapi,
     quotas,
     server_volumes,
     snapshots,
+    transfers,
     versions,
+    volume_summary,
     volumes,
 )
 from . import microversions as mv
@@ -72,6 +77,11 @@ def build_router() -> Router:
     snapshots.register(router)
     quotas.register(router)
     encryption.register(router)
+    metadata.register(router)  # issue 19 (volfeat): metadata, summary, extensions, ...
+    volume_summary.register(router)
+    extensions.register(router)
+    messages.register(router)
+    transfers.register(router)
     versions.register(router)
     keystone.register(router)
     keystone_admin.register(router)
