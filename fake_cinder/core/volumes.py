@@ -21,7 +21,14 @@ from .errors import (
     VolumeTypeNotFound,
     authorize_write,
 )
-from .listing import FALSE_STRINGS, TRUE_STRINGS, ListQuery, check_sort_keys, sorted_after
+from .listing import (
+    DEFAULT_SORT_KEYS,
+    FALSE_STRINGS,
+    TRUE_STRINGS,
+    ListQuery,
+    check_sort_keys,
+    sorted_after,
+)
 from .models import ATTACHED, Snapshot, Volume, VolumeType
 from .state import Store
 from .uuids import is_uuid_like
@@ -313,17 +320,22 @@ def _volume_matches(volume: Volume, filters: Mapping[str, Any]) -> bool:
     return True
 
 
-def _newest_first(store: Store, projects: list[str],
-                  before: tuple[str, str] | None) -> Iterator[Volume]:
-    """The projects' volumes newest first by (created_at, id), Cinder's default order,
-    starting just past ``before`` (a marker's): only what is consumed is read."""
-    def backwards(project: str) -> Iterator[tuple[tuple[str, str], str]]:
+def _creation_order(store: Store, projects: list[str], newest_first: bool,
+                    marker: tuple[str, str] | None) -> Iterator[Volume]:
+    """The projects' volumes by (created_at, id), newest or oldest first, starting just
+    past a marker's: a walk of the store's sorted index (only what is consumed is read)."""
+    def walk(project: str) -> Iterator[tuple[tuple[str, str], str]]:
         keys = store.project_volume_keys(project)
-        end = len(keys) if before is None else bisect.bisect_left(keys, before)
-        for index in range(end - 1, -1, -1):
+        if newest_first:
+            end = len(keys) if marker is None else bisect.bisect_left(keys, marker)
+            indexes: Iterable[int] = range(end - 1, -1, -1)
+        else:
+            indexes = range(0 if marker is None else bisect.bisect_right(keys, marker),
+                            len(keys))
+        for index in indexes:
             yield keys[index], project
-    streams = [backwards(project) for project in projects]
-    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, reverse=True)
+    streams = [walk(project) for project in projects]
+    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, reverse=newest_first)
     return (store.project_volume(project, volume_id)
             for (_created_at, volume_id), project in merged)
 
@@ -334,9 +346,10 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
     """One page of volumes in Cinder's order (default: newest first), and with ``count``
     how many volumes match the filters on all pages (Cinder's with_count).
 
-    ``filters`` are the query's filters after volume_filter_values. In the default
-    order a page reads the store's sorted index from the marker on, so its cost does
-    not grow with the project; another order sorts the project's volumes.
+    ``filters`` are the query's filters after volume_filter_values. By creation
+    (created_at and id, both descending, Cinder's default, or both ascending) a page
+    reads the store's sorted index from the marker on, so its cost does not grow with
+    the project; another order sorts the project's volumes.
     """
     with store.lock:
         if query.matches_nothing or "metadata" in filters and not isinstance(
@@ -353,9 +366,10 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
         projects = store.volume_projects() if query.all_tenants else [caller.project_id]
         total = sum(1 for p in projects for v in store.project_volumes(p)
                     if listed(v)) if count else None
-        if query.default_order:
-            stream: Iterable[Volume] = _newest_first(
-                store, projects, (marker.created_at, marker.id) if marker else None)
+        if query.sort_keys == list(DEFAULT_SORT_KEYS) and query.sort_dirs[0] == query.sort_dirs[1]:
+            stream: Iterable[Volume] = _creation_order(
+                store, projects, query.sort_dirs[0] == "desc",
+                (marker.created_at, marker.id) if marker else None)
         else:
             volumes = [v for p in projects for v in store.project_volumes(p)]
             stream = sorted_after(volumes, query, SORT_COLUMNS, marker)

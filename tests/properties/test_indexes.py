@@ -139,12 +139,15 @@ class IndexMachine(RuleBasedStateMachine):
     @invariant()
     def pages_agree_with_a_full_sort(self) -> None:
         store = self.fake.store
-        for project, all_tenants in ((PROJECTS[0], False), (PROJECTS[1], False),
-                                     (PROJECTS[0], True)):
+        for project, all_tenants, direction in (
+                (PROJECTS[0], False, "desc"), (PROJECTS[1], False, "asc"),
+                (PROJECTS[0], True, "desc"), (PROJECTS[1], True, "asc")):
             everyone = [v for v in store.volumes.values()
                         if all_tenants or v.project_id == project]
-            expected = [v.id for v in sorted_after(everyone, ListQuery(), SORT_COLUMNS)]
-            query = "all_tenants=1&limit=2" if all_tenants else "limit=2"
+            order = ListQuery(sort_dirs=[direction, direction])
+            expected = [v.id for v in sorted_after(everyone, order, SORT_COLUMNS)]
+            query = f"sort=created_at:{direction},id:{direction}&limit=2" + (
+                "&all_tenants=1" if all_tenants else "")
             seen: list[str] = []
             marker = ""
             while True:
