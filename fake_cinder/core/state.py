@@ -21,7 +21,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from .clock import Clock
-from .models import Attachment, Encryption, Message, Snapshot, Transfer, Volume, VolumeType
+from .models import (
+    Attachment,
+    Encryption,
+    Image,
+    Message,
+    Snapshot,
+    Transfer,
+    Volume,
+    VolumeType,
+)
 
 
 def _attachment_key(attachment: Attachment) -> tuple[str, str]:
@@ -87,6 +96,9 @@ class Store:
         # Project id, and volume id -> snapshot id -> snapshot.
         self._snapshots_by_project: dict[str, dict[str, Snapshot]] = {}
         self._snapshots_by_volume: dict[str, dict[str, Snapshot]] = {}
+        # The fake Glance's images and their data (core/images.py bounds its size).
+        self.images: dict[str, Image] = {}
+        self.image_data: dict[str, bytes] = {}
 
     # -- volume types -------------------------------------------------------------------------
     def add_volume_type(self, volume_type: VolumeType) -> VolumeType:
@@ -294,6 +306,8 @@ class Store:
                               self._counted_snapshots, self._usage,
                               self._snapshots_by_project, self._snapshots_by_volume):
                     index.clear()
+                self.images.clear()
+                self.image_data.clear()
                 return
             for attachment in self._attachments_by_project.pop(project_id, []):
                 self.attachments.pop(attachment.id, None)
@@ -323,6 +337,9 @@ class Store:
             for message_id in [m.id for m in self.messages.values()
                                if m.project_id == project_id]:
                 del self.messages[message_id]
+            for image_id in [i.id for i in self.images.values() if i.owner == project_id]:
+                del self.images[image_id]
+                self.image_data.pop(image_id, None)
 
     # -- the indexes against a full scan (the property tests) ----------------------------------
     def check_indexes(self) -> list[str]:
