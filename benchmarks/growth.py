@@ -69,10 +69,12 @@ def _growth(name: str, scale: Scale, request: Callable[[FakeCinder, int], object
                   detail=f"{us(result.subject.best)} vs {us(result.baseline.best)}")
 
 
-def _get(path: str, status: int = 200) -> Callable[[FakeCinder, int], object]:
+def _get(path: str, version: str = "3.55") -> Callable[[FakeCinder, int], object]:
+    headers = {**ADMIN, "OpenStack-API-Version": f"volume {version}"}
+
     def request(fake: FakeCinder, _index: int) -> object:
         url = f"/v3/{PROJECT}/{path.format(marker=_middle_volume(fake))}"
-        return check(fake.app.test_client().get(url, headers=ADMIN), status)
+        return check(fake.app.test_client().get(url, headers=headers))
     return request
 
 
@@ -96,7 +98,7 @@ GROWTH_REQUESTS: dict[str, tuple[str, Callable[[FakeCinder, int], object]]] = {
     "grow-quota": ("volume create + delete (quota check)", _create_and_delete),
     "grow-limits": ("GET /limits", _get("limits")),
     "grow-usage": ("quota usage", _get(f"os-quota-sets/{PROJECT}?usage=True")),
-    "grow-summary": ("GET /volumes/summary (3.12)", _get("volumes/summary")),
+    "grow-summary": ("GET /volumes/summary (3.12)", _get("volumes/summary", "3.12")),
 }
 
 

@@ -11,7 +11,8 @@ import copy
 import json
 import re
 import threading
-from collections.abc import Callable
+from collections import ChainMap
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -319,7 +320,7 @@ def _volume_record(data: dict[str, Any], types: dict[str, VolumeType], store: St
     return _stamped(volume, store)
 
 
-def _attachment_record(data: dict[str, Any], volumes: dict[str, Volume],
+def _attachment_record(data: dict[str, Any], volumes: Mapping[str, Volume],
                        store: Store) -> Attachment:
     data = dict(data)
     data.setdefault("project_id", volumes[data["volume_id"]].project_id)
@@ -327,7 +328,7 @@ def _attachment_record(data: dict[str, Any], volumes: dict[str, Volume],
     return _stamped(attachment, store)
 
 
-def _snapshot_record(data: dict[str, Any], volumes: dict[str, Volume],
+def _snapshot_record(data: dict[str, Any], volumes: Mapping[str, Volume],
                      store: Store) -> Snapshot:
     """A snapshot; what it leaves out comes from its volume, as Cinder copies it."""
     volume = volumes[data["volume_id"]]
@@ -346,7 +347,7 @@ def _encryption_record(data: dict[str, Any], types: dict[str, VolumeType],
     return _stamped(encryption, store)
 
 
-def _transfer_record(data: dict[str, Any], volumes: dict[str, Volume],
+def _transfer_record(data: dict[str, Any], volumes: Mapping[str, Volume],
                      store: Store) -> Transfer:
     """A transfer; an ``auth_key`` is stored as Cinder stores it, salted and hashed."""
     data = {"source_project_id": volumes[data["volume_id"]].project_id, **data}
@@ -404,8 +405,9 @@ def _records(state: dict[str, Any], store: Store) -> _Records:
     types = [record_from_dict(VolumeType, d) for d in state.get("volume_types", [])]
     type_index = _type_index(types, store)
     volumes = [_volume_record(d, type_index, store) for d in state.get("volumes", [])]
-    by_id = {v.id: v for v in volumes}
-    by_id.update({v.id: v for v in store.volumes.values() if v.id not in by_id})
+    # The state's volumes, then the store's (looked up, not copied: a project's reset
+    # beside a large state).
+    by_id = ChainMap({v.id: v for v in volumes}, store.volumes)
     attachments = [_attachment_record(d, by_id, store) for d in state.get("attachments", [])]
     snapshots = [_snapshot_record(d, by_id, store) for d in state.get("snapshots", [])]
     encryptions = [_encryption_record(d, type_index, store)
