@@ -68,7 +68,9 @@ Handler = Callable[[ApiRequest], tuple[int, Any]]
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """One API operation: its handler and the microversions it exists in."""
+    """One API operation: its handler, the microversions it exists in, and the Cinder
+    policies it asks (``core.policy``'s names; ``()``: none, as Cinder's attachment
+    reads; None: not declared, which the route table's tests refuse)."""
 
     name: str
     handler: Handler
@@ -76,6 +78,7 @@ class Operation:
     max_version: mv.APIVersion = mv.MAX_VERSION
     validates_body: bool = False
     validates_query: bool = False
+    policies: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)

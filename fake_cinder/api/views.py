@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from ..core import backend
 from ..core.context import Caller
 from ..core.models import ATTACHED, Attachment, Volume, VolumeType
+from ..core.policy import allows
 from ..core.volumes import visible_metadata
 from . import microversions as mv
 
@@ -114,11 +115,15 @@ def volume_detail(volume: Volume, volume_type: VolumeType | None,
         "replication_status": None,
         "consistencygroup_id": None, "multiattach": volume.multiattach,
         "attachments": volume_attachments(attachments, caller),
-        "os-vol-tenant-attr:tenant_id": volume.project_id,
     }
-    if caller.is_admin:
+    # Cinder's API extensions add their attributes when their policy allows.
+    if allows(caller, "volume_extension:volume_tenant_attribute"):
+        view["os-vol-tenant-attr:tenant_id"] = volume.project_id
+    if caller.is_admin:  # the view builder's own test (context.is_admin)
         view["migration_status"] = volume.migration_status
+    if allows(caller, "volume_extension:volume_host_attribute"):
         view["os-vol-host-attr:host"] = volume.host
+    if allows(caller, "volume_extension:volume_mig_status_attribute"):
         view["os-vol-mig-status-attr:migstat"] = volume.migration_status
         view["os-vol-mig-status-attr:name_id"] = None
     if version >= V3_13:
@@ -140,19 +145,22 @@ def volume_detail(volume: Volume, volume_type: VolumeType | None,
     return view
 
 
+# Cinder's USER_VISIBLE_EXTRA_SPECS: what a caller without read_sensitive sees.
+USER_VISIBLE_EXTRA_SPECS = ("multiattach", "RESKEY:availability_zones", "replication_enabled")
+
+
 def volume_type_view(volume_type: VolumeType, caller: Caller) -> dict[str, Any]:
+    """Cinder's type view, with what its policies let the caller see."""
     view: dict[str, Any] = {
         "id": volume_type.id, "name": volume_type.name,
         "description": volume_type.description, "is_public": volume_type.is_public,
-        "os-volume-type-access:is_public": volume_type.is_public,
-        "extra_specs": dict(volume_type.extra_specs),
     }
-    if caller.is_admin:
-        # volume_extension:access_types_qos_specs_id (admin only); the fake has no QoS.
-        view["qos_specs_id"] = None
-    else:
-        # Cinder shows only user-visible extra specs to non-admins; multiattach is one.
+    if allows(caller, "volume_extension:volume_type_access"):
+        view["os-volume-type-access:is_public"] = volume_type.is_public
+    if allows(caller, "volume_extension:access_types_extra_specs"):
+        sensitive = allows(caller, "volume_extension:types_extra_specs:read_sensitive")
         view["extra_specs"] = {k: v for k, v in volume_type.extra_specs.items()
-                               if k in ("multiattach", "RESKEY:availability_zones",
-                                        "replication_enabled")}
+                               if sensitive or k in USER_VISIBLE_EXTRA_SPECS}
+    if allows(caller, "volume_extension:access_types_qos_specs_id"):
+        view["qos_specs_id"] = None  # the fake has no QoS specs
     return view

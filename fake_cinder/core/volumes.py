@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from . import quotas
@@ -17,10 +17,10 @@ from .errors import (
     NotFound,
     VolumeNotFound,
     VolumeTypeNotFound,
-    authorize_write,
 )
 from .listing import FALSE_STRINGS, TRUE_STRINGS, ListQuery, check_sort_keys, sorted_after
 from .models import ATTACHED, Snapshot, Volume, VolumeType
+from .policy import allows, authorize
 from .state import Store
 from .uuids import is_uuid_like
 
@@ -228,10 +228,21 @@ def _encryption_specs(store: Store, type_id: str | None) -> tuple[Any, ...] | No
             encryption.control_location)
 
 
-def get_volume(store: Store, caller: Caller, volume_id: str) -> Volume:
+def load_volume(store: Store, caller: Caller, volume_id: str) -> Volume:
+    """Cinder's Volume.get_by_id: the volume, if the caller's project may read it."""
     with store.lock:
         volume = store.volumes.get(volume_id)
         if volume is None or not caller.can_see(volume.project_id):
+            raise VolumeNotFound(volume_id)
+        return volume
+
+
+def get_volume(store: Store, caller: Caller, volume_id: str) -> Volume:
+    """Cinder's volume API get: the volume, then volume:get, whose refusal is a 404 so
+    that the caller learns nothing of it (a caller with no role: Not Found)."""
+    with store.lock:
+        volume = load_volume(store, caller, volume_id)
+        if not allows(caller, "volume:get", volume.project_id):
             raise VolumeNotFound(volume_id)
         return volume
 
@@ -289,11 +300,12 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
 
     ``filters`` are the query's filters after volume_filter_values.
     """
+    authorize(caller, "volume:get_all")
     with store.lock:
         if query.matches_nothing or "metadata" in filters and not isinstance(
                 filters["metadata"], dict):
             return [], 0
-        marker = get_volume(store, caller, query.marker) if query.marker else None
+        marker = load_volume(store, caller, query.marker) if query.marker else None
         check_sort_keys(query, SORT_COLUMNS)
         volumes = store.project_volumes(None if query.all_tenants else caller.project_id)
         if not caller.is_admin:
@@ -322,10 +334,9 @@ def _snapshots_block_delete(store: Store, caller: Caller, volume: Volume, force:
 
 
 def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = False,
-                  authorize_force: Callable[[Caller], None] = lambda caller: None,
                   cascade: bool = False, delay: float = 0.0) -> None:
-    """Cinder's API.delete; ``force`` (3.23, ``authorize_force`` checks the policy after
-    the volume is found) skips the status condition; ``cascade`` deletes the volume's
+    """Cinder's volume delete: ``force`` (3.23; volume:force_delete, asked before
+    volume:delete) skips the status condition; ``cascade`` deletes the volume's
     snapshots with it.
 
     With a ``delay`` the volume is ``deleting`` for that many seconds before it is gone,
@@ -333,9 +344,9 @@ def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = Fa
     at once."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
-        authorize_write(caller, "volume:delete")
         if force:
-            authorize_force(caller)
+            authorize(caller, "volume:force_delete", volume.project_id)
+        authorize(caller, "volume:delete", volume.project_id)
         # Cinder's conditional update looks at the volume's own fields only: its
         # attachments go with it (volume_destroy) unless it is attached.
         if ((not force and volume.status not in DELETABLE_STATUSES)
@@ -391,14 +402,14 @@ def _check_reset_body(changes: dict[str, Any]) -> dict[str, Any]:
     return update
 
 
-def reset_status(store: Store, caller: Caller, volume_id: str, changes: dict[str, Any],
-                 authorize: Callable[[Caller], None] = lambda caller: None) -> None:
+def reset_status(store: Store, caller: Caller, volume_id: str, changes: dict[str, Any]) -> None:
     """The admin action os-reset_status (cinder/api/contrib/admin_actions.py): checks in
-    Cinder's order: the body, the volume (404), ``authorize`` (403), the new status."""
+    Cinder's order: the body, the volume (404), its policy (403), the new status."""
     update = _check_reset_body(changes)
     with store.lock:
-        volume = get_volume(store, caller, volume_id)
-        authorize(caller)
+        volume = load_volume(store, caller, volume_id)
+        authorize(caller, "volume_extension:volume_admin_actions:reset_status",
+                  volume.project_id)
         # Cinder means ('deleting', 'error_deleting', 'detaching') but a missing comma
         # joins the last two, so only "deleting" is refused.
         if update.get("status") == "deleting":
@@ -423,7 +434,7 @@ def update_volume(store: Store, caller: Caller, volume_id: str,
     replaces the volume's), as the handler cleaned them."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
-        authorize_write(caller, "volume:update")  # a reader gets 403
+        authorize(caller, "volume:update", volume.project_id)  # a reader gets 403
         if volume.status == "maintenance":
             raise InvalidVolume("The volume cannot be updated during maintenance.")
         if "name" in changes:
