@@ -11,7 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from installed import clean_env as _clean_env
+
+from tests.helpers.installed import clean_env as _clean_env
 
 LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 

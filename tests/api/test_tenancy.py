@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from support import CONNECTOR, SERVER, SERVER2, VOLUME, fault
 
 from fake_cinder.resources import fixture_path
+from tests.helpers.api import CONNECTOR, SERVER, SERVER2, VOLUME, fault
 
 MALFORMED_URL = (400, "Malformed request url")
 

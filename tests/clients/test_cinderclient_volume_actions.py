@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from cinderclient import exceptions as cinder_exceptions
 
-from .client_support import CONNECTOR, SERVER, SHARED, VOLUME, keystone_cinder
+from tests.helpers.clients import CONNECTOR, SERVER, SHARED, VOLUME, keystone_cinder
 
 IMAGE = "5f0c8d2e-1111-4222-8333-444455556666"
 
