@@ -105,8 +105,11 @@ def _list(req: ApiRequest, detailed: bool) -> Result:
     snapshots, total = core.list_snapshots(req.fake.store, req.caller, query,
                                            core.filter_values(query.filters))
     collection = "snapshots/detail" if detailed else "snapshots"
-    extended = allows(req.caller, EXTENDED_POLICY)
-    items = [detail(s, req.version, extended) if detailed else summary(s) for s in snapshots]
+    if detailed:
+        extended = allows(req.caller, EXTENDED_POLICY)
+        items = [detail(s, req.version, extended) for s in snapshots]
+    else:
+        items = [summary(s) for s in snapshots]
     body: dict[str, Any] = {"snapshots": items}
     if snapshots and query.limit <= (total if show_count and total else len(snapshots)):
         params = dict(req.args)
