@@ -1,4 +1,5 @@
-"""The test suite's helpers, one package (imported as ``tests.helpers.<module>``):
+"""The test suite's helpers, one package imported as ``tests.helpers.<module>``.
+
 
 - ``api``: ids of the default fixture state, ``Api`` (requests as a caller at a
   microversion through a test client), ``fault``;
