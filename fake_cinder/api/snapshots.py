@@ -12,6 +12,7 @@ from ..core.models import Snapshot
 from ..core.policy import allows
 from ..core.volumes import get_volume
 from . import microversions as mv
+from .fault_injection import FaultTargets
 from .routing import ApiRequest, Operation, Router
 from .views import bare_accepted
 
@@ -172,7 +173,8 @@ def snapshot_force_delete(req: ApiRequest) -> Result:
 def register(router: Router) -> None:
     router.add("POST", "snapshots", Operation(
         "snapshot_create", snapshot_create, validates_body=True,
-        policies=("volume:get", "volume:create_snapshot")))
+        policies=("volume:get", "volume:create_snapshot"),
+        fault_targets=FaultTargets(body_volume=("snapshot", "volume_id"))))
     router.add("GET", "snapshots", Operation("snapshot_list", snapshot_list,
                                              policies=("volume:get_all_snapshots",)))
     router.add("GET", "snapshots/detail", Operation(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_cinder.fake import OPERATIONS
+from fake_cinder.api.app import OPERATIONS
 from tests.helpers.installed import clean_env
 
 from .readme import SECTIONS, blocks, file_name, section
