@@ -12,7 +12,7 @@ from fake_cinder import FakeCinder
 from fake_cinder.api import microversions as mv
 
 # The statuses the Cinder API answers with an empty body.
-EMPTY_STATUSES = (202, 204, 302)
+EMPTY_STATUSES = (202, 204, 302, 412)  # 412: a metadata PUT whose If-Match is stale
 
 
 def response_problems(fake: FakeCinder, response: Response, request: Request,
