@@ -210,6 +210,41 @@ POLICY_CATALOGUE: list[Scenario] = [
         *write("DELETE", ENC + "/{type:policy-luks}", personas=REFUSED_FIRST + ("member",
                                                                                "admin")),
     ]),
+    Scenario("policy: volume metadata", [
+        # volume:create_volume_metadata, :get_volume_metadata, :update_volume_metadata,
+        # :delete_volume_metadata (after volume:get, whose refusal is the volume's 404)
+        *write("POST", VOL + "/{vol:member}/metadata", {"metadata": {"k": "{caller}"}}),
+        *reads(VOL + "/{vol:member}/metadata"), *reads(VOL + "/{vol:member}/metadata/k"),
+        *write("PUT", VOL + "/{vol:member}/metadata/k", {"meta": {"k": "w"}}),
+        *write("PUT", VOL + "/{vol:member}/metadata", {"metadata": {"k": "x"}}),
+        *write("DELETE", VOL + "/{vol:member}/metadata/k"),
+    ], volumes={"vol:member": None}),
+    Scenario("policy: snapshot metadata", [
+        Step("POST", "/v3/{project}/snapshots", caller="member",
+             body={"snapshot": {"volume_id": "{vol:a}"}}, save="snap:a", check="snap:a"),
+        # volume:update_snapshot_metadata, :get_snapshot_metadata, :delete_snapshot_metadata
+        # (after volume:get_snapshot)
+        *write("POST", SNAP + "/{snap:a}/metadata", {"metadata": {"k": "{caller}"}}),
+        *reads(SNAP + "/{snap:a}/metadata"), *reads(SNAP + "/{snap:a}/metadata/k"),
+        *write("PUT", SNAP + "/{snap:a}/metadata/k", {"meta": {"k": "w"}}),
+        *write("PUT", SNAP + "/{snap:a}/metadata", {"metadata": {"k": "x"}}),
+        *write("DELETE", SNAP + "/{snap:a}/metadata/k"),
+    ], volumes={"vol:a": None}),
+    Scenario("policy: volume transfers", [
+        # volume:create_transfer (after volume:get), :get_all_transfers, :get_transfer,
+        # :accept_transfer (asked before the key: a wrong key for everyone), :delete_transfer
+        *creates("/os-volume-transfer", {"transfer": {"volume_id": "{mine}"}}, "tr",
+                 check=False),
+        *reads("/os-volume-transfer"), *reads("/volume-transfers/detail", version="3.55"),
+        *reads("/os-volume-transfer/{tr:member}"),
+        *write("POST", "/os-volume-transfer/{tr:member}/accept",
+               {"accept": {"auth_key": "0000000000000000"}}),
+        *write("DELETE", "/volume-transfers/{mine}", mine="tr", version="3.55"),
+    ], volumes=dict(OWN_VOLUMES)),
+    Scenario("policy: messages and the volume summary", [
+        # message:get_all (3.3), volume:get_all (the summary, 3.12)
+        *reads("/messages", version="3.3"), *reads("/volumes/summary", version="3.12"),
+    ], volumes={"vol:a": None}),
     Scenario("policy: implied roles", [
         # A member's token carries the reader role Keystone implies; a bare "member"
         # header is read the same way by the fake (departure implied-roles).

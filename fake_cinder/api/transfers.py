@@ -135,7 +135,8 @@ def _register(router: Router, collection: str, prefix: str, v3: bool) -> None:
     def paginated(req: ApiRequest) -> bool:
         return v3 and req.version >= TRANSFER_PAGINATION
 
-    router.add("POST", collection, op("create", lambda req: _create(req, v3), "volume:get",
+    # The volume is read as Cinder's transfer API does (Volume.get_by_id: no volume:get).
+    router.add("POST", collection, op("create", lambda req: _create(req, v3),
                                       "volume:create_transfer", body=True))
     router.add("GET", collection, op("list", lambda req: _list(req, False, paginated(req)),
                                      "volume:get_all_transfers"))
@@ -146,7 +147,7 @@ def _register(router: Router, collection: str, prefix: str, v3: bool) -> None:
     router.add("POST", f"{collection}/<transfer_id>/accept",
                op("accept", _accept, "volume:accept_transfer", body=True))
     router.add("DELETE", f"{collection}/<transfer_id>",
-               op("delete", _delete, "volume:get", "volume:delete_transfer"))
+               op("delete", _delete, "volume:delete_transfer"))
 
 
 def register(router: Router) -> None:
