@@ -92,6 +92,12 @@ DEPARTURES: list[Departure] = [
         "reads the header literally: such a caller may write but not read (403, or 404 "
         "for a volume it may not get).",
         name="policy: implied roles"),
+    Departure(
+        "volume-types-keep-no-timestamps",
+        "os-volume_upload_image's answer carries the volume's type as Cinder's VolumeType "
+        "object, with its creation and update times; the fake's volume types keep no "
+        "timestamps, so those are null.",
+        name="images: upload*", where="body.os-volume_upload_image.volume_type.*_at"),
 ]
 
 

@@ -19,6 +19,7 @@ from ..core.listing import (
 from ..core.models import Volume
 from ..core.policy import authorize
 from . import microversions as mv
+from . import volume_images
 from .routing import ApiRequest, Operation, Router
 from .views import bare_accepted, volume_detail, volume_summary, volume_type_view
 
@@ -133,6 +134,7 @@ def volume_create(req: ApiRequest) -> Result:
     if body.get("source_volid") is not None:
         source = core.load_volume(req.fake.store, req.caller, body["source_volid"])
         authorize(req.caller, "volume:get", source.project_id)
+    image = volume_images.image_source(req, body)
     if size is None and snapshot is not None:
         size = snapshot.size
     elif size is None and source is not None:
@@ -142,11 +144,14 @@ def volume_create(req: ApiRequest) -> Result:
                          "use multiattach enabled volume types. Contact your administrator "
                          "to create a multiattach enabled volume type and use it to create "
                          "multiattach volumes.")
-    # Cinder's volume API, then its create flow, once the controller is done.
-    authorize(req.caller, "volume:create")
+    # Cinder's volume API, then its create flow, once the controller is done (a create
+    # from an image asks volume:create_from_image instead: check_create_source).
+    if image is None:
+        authorize(req.caller, "volume:create")
     if volume_type is not None and volume_type.multiattach:
         authorize(req.caller, "volume:multiattach")
     metadata = body.get("metadata") or {}
+    volume_images.check_create_source(req, image, snapshot, size)
     volume = core.create_volume(
         req.fake.store, req.caller, size,
         name=texts["name"] if "name" in body else texts["display_name"],
@@ -155,11 +160,13 @@ def volume_create(req: ApiRequest) -> Result:
         volume_type=body.get("volume_type"), metadata=metadata,
         availability_zone=body.get("availability_zone"),
         protocol=metadata.get(core.PROTOCOL_METADATA_KEY) or (source.protocol if source else None),
-        check_quota=True, snapshot=snapshot, source_volume=source)
+        check_quota=True, snapshot=snapshot, source_volume=source,
+        image_metadata=volume_images.image_metadata(image))
     # Cinder answers before its scheduler and volume manager ran: the volume is still
     # creating, never updated, and the view has no tenant yet. The fake's is available.
     view = _volume_view(req, volume)
     view.update(status="creating", updated_at=None)
+    volume_images.as_created(view, image)
     if "service_uuid" in view:
         view["service_uuid"] = None  # written by the volume manager once it created it
     for key in ("os-vol-tenant-attr:tenant_id", "os-vol-host-attr:host",
@@ -170,7 +177,7 @@ def volume_create(req: ApiRequest) -> Result:
 
 def volume_show(req: ApiRequest) -> Result:
     volume = core.get_volume(req.fake.store, req.caller, req.params["volume_id"])
-    return 200, {"volume": _volume_view(req, volume)}
+    return 200, {"volume": volume_images.shown_metadata(req, volume, _volume_view(req, volume))}
 
 
 def _list(req: ApiRequest, collection: str,
@@ -238,7 +245,8 @@ def volume_list(req: ApiRequest) -> Result:
 
 
 def volume_list_detail(req: ApiRequest) -> Result:
-    return _list(req, "volumes/detail", lambda v: _volume_view(req, v))
+    return _list(req, "volumes/detail",
+                 lambda v: volume_images.shown_metadata(req, v, _volume_view(req, v)))
 
 
 VOLUME_DELETE_FORCE = mv.APIVersion(3, 23)
@@ -266,7 +274,8 @@ TYPE_VIEW_POLICIES = ("volume_extension:volume_type_access",
                       "volume_extension:access_types_qos_specs_id")
 VOLUME_VIEW_POLICIES = ("volume_extension:volume_tenant_attribute",
                         "volume_extension:volume_host_attribute",
-                        "volume_extension:volume_mig_status_attribute")
+                        "volume_extension:volume_mig_status_attribute",
+                        "volume_extension:volume_image_metadata:show")
 # Every lookup of a volume by id asks volume:get (a refusal is its 404).
 GET = "volume:get"
 
@@ -285,7 +294,8 @@ def register(router: Router) -> None:
         policies=("volume_extension:type_get", *TYPE_VIEW_POLICIES)))
     router.add("POST", "volumes", Operation(
         "volume_create", volume_create, validates_body=True,
-        policies=("volume:create", "volume:multiattach", "volume:get_snapshot", GET,
+        policies=("volume:create", "volume:create_from_image", "volume:multiattach",
+                  "volume:get_snapshot", GET,
                   *VOLUME_VIEW_POLICIES)))
     router.add("GET", "volumes", Operation("volume_list", volume_list,
                                            policies=("volume:get_all",)))
@@ -304,4 +314,4 @@ def register(router: Router) -> None:
         "os-reset_status": Operation(
             "volume_reset_status", volume_reset_status, validates_body=True,
             policies=("volume_extension:volume_admin_actions:reset_status",)),
-        **volume_actions.actions()})
+        **volume_actions.actions(), **volume_images.actions()})

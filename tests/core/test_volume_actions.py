@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from fake_cinder.core import images, volumes
 from fake_cinder.core import volume_actions as core
-from fake_cinder.core import volumes
 from fake_cinder.core.clock import Clock
 from fake_cinder.core.context import Caller, admin_caller
 from fake_cinder.core.errors import (
@@ -119,6 +119,9 @@ def test_readonly_flag_of_an_available_volume(store: Store, volume_id: str) -> N
 
 def test_reimage_policies_and_statuses(store: Store, volume_id: str) -> None:
     image = "3e1a8f0c-5b7d-4a2e-9c61-7d2f4b8e0a15"
+    images.add_image(store, images.image_from_data(store, {
+        "id": image, "name": "img", "disk_format": "raw", "container_format": "bare",
+        "visibility": "public"}, b"data"), b"data")
     core.reimage(store, MEMBER, volume_id, image)
     store.volumes[volume_id].status = "reserved"
     with pytest.raises(PolicyNotAuthorized, match="volume:reimage_reserved"):
