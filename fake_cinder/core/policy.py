@@ -35,12 +35,15 @@ class Rule(Enum):
     READER = "xena_system_admin_or_project_reader"  # a reader of the target's project, admin
     MEMBER = "xena_system_admin_or_project_member"  # a member of the target's project, admin
     ADMIN = "admin_api"                             # an admin (of any project)
+    # Nova's service_api (nova/policies/base.py): the service role on the token, or admin.
+    SERVICE_OR_ADMIN = "service_or_admin"
 
 
 # Keystone's default role implications (keystone-manage bootstrap).
 IMPLIED_ROLES = {"admin": frozenset({"member", "reader"}), "member": frozenset({"reader"})}
 
-# Policy name -> rule, as cinder/policies/*.py define them in Cinder 29.0.0. New routes
+# Policy name -> rule, as cinder/policies/*.py define them in Cinder 29.0.0 (and the rows
+# of the fake's Keystone and Nova, ``identity:`` and ``os_compute_api:``, theirs). New routes
 # add their rows here, under a comment naming their feature, never a message of their own.
 POLICIES: dict[str, Rule] = {
     # volumes (cinder/policies/volumes.py, volume_actions.py, volume_access.py)
@@ -104,6 +107,35 @@ POLICIES: dict[str, Rule] = {
     "volume_extension:volume_type_encryption:update": Rule.ADMIN,
     "volume_extension:volume_type_encryption:delete": Rule.ADMIN,
     "volume_extension:volume_encryption_metadata": Rule.READER,
+    # Keystone's admin API (issue 21): the fake's Keystone serves it to admins only; the
+    # 403 is Keystone's (core/identity_admin.py), not Cinder's.
+    "identity:list_domains": Rule.ADMIN,
+    "identity:get_domain": Rule.ADMIN,
+    "identity:create_project": Rule.ADMIN,
+    "identity:update_project": Rule.ADMIN,
+    "identity:delete_project": Rule.ADMIN,
+    "identity:list_users": Rule.ADMIN,
+    "identity:get_user": Rule.ADMIN,
+    "identity:create_user": Rule.ADMIN,
+    "identity:update_user": Rule.ADMIN,
+    "identity:delete_user": Rule.ADMIN,
+    "identity:list_user_projects": Rule.ADMIN,
+    "identity:list_roles": Rule.ADMIN,
+    "identity:get_role": Rule.ADMIN,
+    "identity:create_role": Rule.ADMIN,
+    "identity:create_grant": Rule.ADMIN,
+    "identity:check_grant": Rule.ADMIN,
+    "identity:revoke_grant": Rule.ADMIN,
+    "identity:list_grants": Rule.ADMIN,
+    "identity:list_role_assignments": Rule.ADMIN,
+    # Nova's volume attachments (issue 21), nova/policies/volumes_attachments.py; Nova's
+    # 403 body is Cinder's.
+    "os_compute_api:os-volumes-attachments:index": Rule.READER,
+    "os_compute_api:os-volumes-attachments:show": Rule.READER,
+    "os_compute_api:os-volumes-attachments:create": Rule.MEMBER,
+    "os_compute_api:os-volumes-attachments:update": Rule.MEMBER,
+    "os_compute_api:os-volumes-attachments:swap": Rule.SERVICE_OR_ADMIN,
+    "os_compute_api:os-volumes-attachments:delete": Rule.MEMBER,
     # volume and snapshot metadata, volume transfers, user messages (issue 19: volfeat)
     "volume:get_volume_metadata": Rule.READER,
     "volume:create_volume_metadata": Rule.MEMBER,
@@ -146,6 +178,8 @@ def passes(caller: Caller, rule: Rule, project_id: str | None = None) -> bool:
         return True  # every rule's first alternative
     if rule is Rule.ADMIN:
         return False
+    if rule is Rule.SERVICE_OR_ADMIN:
+        return "service" in roles
     if project_id is not None and project_id != caller.project_id:
         return False
     return ("member" if rule is Rule.MEMBER else "reader") in roles

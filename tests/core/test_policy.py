@@ -70,13 +70,26 @@ def test_an_unknown_policy_name_is_a_bug_not_a_refusal() -> None:
         authorize(caller("admin"), "volume:no_such_policy")
 
 
+# The rows of the fake's other services (Keystone, Nova), not Cinder's.
+OTHER_SERVICES = ("identity:", "os_compute_api:")
+CINDER_ROWS = {name: rule for name, rule in POLICIES.items()
+               if not name.startswith(OTHER_SERVICES)}
+
+
 def test_the_table_uses_cinders_rule_names() -> None:
     # The three base rules of cinder/policies/base.py that Cinder 29's defaults use.
-    assert {rule.value for rule in Rule} == {
+    assert {rule.value for rule in CINDER_ROWS.values()} == {
         "xena_system_admin_or_project_reader", "xena_system_admin_or_project_member",
         "admin_api"}
     assert set(POLICIES.values()) == set(Rule)
     assert policy.IMPLIED_ROLES["admin"] >= {"member", "reader"}
+
+
+def test_novas_service_rule() -> None:
+    assert passes(caller("reader", service=False), Rule.SERVICE_OR_ADMIN) is False
+    assert passes(Caller(user_id="nova", project_id="service",
+                         roles=frozenset({"service"})), Rule.SERVICE_OR_ADMIN, "demo")
+    assert passes(caller("admin"), Rule.SERVICE_OR_ADMIN)
 
 
 @pytest.mark.skipif(not CINDER_PYTHON.exists(), reason="no .venv-cinder (make conformance)")
@@ -86,5 +99,5 @@ def test_every_row_is_cinder_29s_default() -> None:
     done = subprocess.run([str(CINDER_PYTHON), "-W", "ignore", "-c", script],
                           capture_output=True, text=True, timeout=120, check=True)
     defaults = json.loads(done.stdout.strip().splitlines()[-1])
-    for name, rule in POLICIES.items():
+    for name, rule in CINDER_ROWS.items():
         assert defaults.get(name) == f"rule:{rule.value}", name
