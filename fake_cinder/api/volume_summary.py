@@ -26,4 +26,5 @@ def summary(req: ApiRequest) -> Result:
 
 def register(router: Router) -> None:
     router.add("GET", "volumes/summary", Operation("volume_summary", summary,
-                                                   min_version=VOLUME_SUMMARY))
+                                                   min_version=VOLUME_SUMMARY,
+                                                   policies=("volume:get_all",)))

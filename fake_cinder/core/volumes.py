@@ -6,7 +6,7 @@ import ast
 import bisect
 import heapq
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from . import quotas
@@ -19,7 +19,6 @@ from .errors import (
     NotFound,
     VolumeNotFound,
     VolumeTypeNotFound,
-    authorize_write,
 )
 from .listing import (
     DEFAULT_SORT_KEYS,
@@ -30,6 +29,7 @@ from .listing import (
     sorted_after,
 )
 from .models import ATTACHED, Snapshot, Volume, VolumeType
+from .policy import allows, authorize
 from .state import Store
 from .uuids import is_uuid_like
 
@@ -271,10 +271,21 @@ def encryption_specs(store: Store, type_id: str | None) -> tuple[Any, ...] | Non
             encryption.control_location)
 
 
-def get_volume(store: Store, caller: Caller, volume_id: str) -> Volume:
+def load_volume(store: Store, caller: Caller, volume_id: str) -> Volume:
+    """Cinder's Volume.get_by_id: the volume, if the caller's project may read it."""
     with store.lock:
         volume = store.volumes.get(volume_id)
         if volume is None or not caller.can_see(volume.project_id):
+            raise VolumeNotFound(volume_id)
+        return volume
+
+
+def get_volume(store: Store, caller: Caller, volume_id: str) -> Volume:
+    """Cinder's volume API get: the volume, then volume:get, whose refusal is a 404 so
+    that the caller learns nothing of it (a caller with no role: Not Found)."""
+    with store.lock:
+        volume = load_volume(store, caller, volume_id)
+        if not allows(caller, "volume:get", volume.project_id):
             raise VolumeNotFound(volume_id)
         return volume
 
@@ -356,6 +367,7 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
     reads the store's sorted index from the marker on, so its cost does not grow with
     the project; another order sorts the project's volumes.
     """
+    authorize(caller, "volume:get_all")
     with store.lock:
         if query.matches_nothing or "metadata" in filters and not isinstance(
                 filters["metadata"], dict):
@@ -366,7 +378,7 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
             return ((caller.is_admin or not (volume.migration_status or "").startswith(
                 "target:")) and _volume_matches(volume, filters))
 
-        marker = get_volume(store, caller, query.marker) if query.marker else None
+        marker = load_volume(store, caller, query.marker) if query.marker else None
         check_sort_keys(query, SORT_COLUMNS)
         projects = store.volume_projects() if query.all_tenants else [caller.project_id]
         total = sum(1 for p in projects for v in store.project_volumes(p)
@@ -408,10 +420,9 @@ def _snapshots_block_delete(store: Store, caller: Caller, volume: Volume, force:
 
 
 def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = False,
-                  authorize_force: Callable[[Caller], None] = lambda caller: None,
                   cascade: bool = False, delay: float = 0.0) -> None:
-    """Cinder's API.delete; ``force`` (3.23, ``authorize_force`` checks the policy after
-    the volume is found) skips the status condition; ``cascade`` deletes the volume's
+    """Cinder's volume delete: ``force`` (3.23; volume:force_delete, asked before
+    volume:delete) skips the status condition; ``cascade`` deletes the volume's
     snapshots with it.
 
     With a ``delay`` the volume is ``deleting`` for that many seconds before it is gone,
@@ -419,9 +430,9 @@ def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = Fa
     at once."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
-        authorize_write(caller, "volume:delete")
         if force:
-            authorize_force(caller)
+            authorize(caller, "volume:force_delete", volume.project_id)
+        authorize(caller, "volume:delete", volume.project_id)
         # Cinder's conditional update looks at the volume's own fields only: its
         # attachments go with it (volume_destroy) unless it is attached.
         if ((not force and volume.status not in DELETABLE_STATUSES)
@@ -477,14 +488,14 @@ def _check_reset_body(changes: dict[str, Any]) -> dict[str, Any]:
     return update
 
 
-def reset_status(store: Store, caller: Caller, volume_id: str, changes: dict[str, Any],
-                 authorize: Callable[[Caller], None] = lambda caller: None) -> None:
+def reset_status(store: Store, caller: Caller, volume_id: str, changes: dict[str, Any]) -> None:
     """The admin action os-reset_status (cinder/api/contrib/admin_actions.py): checks in
-    Cinder's order: the body, the volume (404), ``authorize`` (403), the new status."""
+    Cinder's order: the body, the volume (404), its policy (403), the new status."""
     update = _check_reset_body(changes)
     with store.lock:
-        volume = get_volume(store, caller, volume_id)
-        authorize(caller)
+        volume = load_volume(store, caller, volume_id)
+        authorize(caller, "volume_extension:volume_admin_actions:reset_status",
+                  volume.project_id)
         # Cinder means ('deleting', 'error_deleting', 'detaching') but a missing comma
         # joins the last two, so only "deleting" is refused.
         if update.get("status") == "deleting":
@@ -497,10 +508,11 @@ def reset_status(store: Store, caller: Caller, volume_id: str, changes: dict[str
             setattr(volume, key, value)
         volume.updated_at = store.clock.now()
         if update.get("attach_status") == "detached":
-            # Cinder then detaches every attachment (db.volume_detached for each).
-            from .attachments import delete_attachment  # attachments imports this module
+            # Cinder then detaches every attachment in its database (db.volume_detached
+            # for each, as an admin: no attachment policy).
+            from .attachments import detach_from_volume  # attachments imports this module
             for attachment in attachments:
-                delete_attachment(store, caller, attachment.id, protect_in_use=False)
+                detach_from_volume(store, volume, attachment)
 
 
 def update_volume(store: Store, caller: Caller, volume_id: str,
@@ -509,7 +521,7 @@ def update_volume(store: Store, caller: Caller, volume_id: str,
     replaces the volume's), as the handler cleaned them."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
-        authorize_write(caller, "volume:update")  # a reader gets 403
+        authorize(caller, "volume:update", volume.project_id)  # a reader gets 403
         if volume.status == "maintenance":
             raise InvalidVolume("The volume cannot be updated during maintenance.")
         if "name" in changes:

@@ -6,9 +6,9 @@ cinder/volume/manager.py retype, the capabilities filter)."""
 from __future__ import annotations
 
 import pytest
-from support import CONNECTOR, SERVER, UNKNOWN, fault
 
 from fake_cinder import FakeCinder
+from tests.helpers.api import CONNECTOR, SERVER, UNKNOWN, fault
 
 
 def retype(api, volume_id: str, new_type: str, policy: str | None = None):
