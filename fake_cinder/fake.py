@@ -123,6 +123,8 @@ class FakeCinder:
         self.response_hooks: list[ResponseHook] = []
         # The tokens the fake Keystone (/identity) issued; they identify API callers.
         self.tokens = TokenRegistry()
+        # Another block-storage endpoint the fake Keystone's catalog names, if any.
+        self.volume_endpoint: str | None = None
         self.wsgi = FakeWsgi(self)  # the WSGI application every server runs
         self._app: Flask | None = None
         self._baseline: dict[str, Any] = {}
@@ -513,6 +515,15 @@ class FakeCinder:
     def record_exception(self, error: Exception) -> None:
         """Called when handling a request raised an unexpected exception."""
         self.errors.append(error)
+
+    def set_volume_endpoint(self, url: str | None) -> None:
+        """Make the fake Keystone's catalog name ``url`` as block storage (``block-storage``
+        and ``volumev3``) instead of the fake's own ``/v3/{project_id}``: a real Cinder that
+        uses this fake as its Keystone, for instance. Keystone's ``$(project_id)s`` or
+        ``%(project_id)s`` in it is the token's project; None restores the fake's own."""
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        self.volume_endpoint = url
 
 
 def _created_id(payload: Any) -> str | None:
