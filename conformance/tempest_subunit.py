@@ -18,8 +18,14 @@ OUTCOMES = {"success": "passed", "xfail": "passed", "skip": "skipped", "fail": "
 ATTRIBUTES = re.compile(r"\[[^\]]*\]$")
 
 
+# The line a traceback ends with: a qualified exception (tempest.lib.exceptions.NotFound:)
+# or a builtin one (AttributeError:, testtools' MismatchError:).
+EXCEPTION = re.compile(r"^(?:[a-z_]\w*\.)+[A-Z]\w*: |^[A-Z]\w*(?:Error|Exception|Failure)\b")
+
+
 def reason(test: dict) -> str:
-    """A skip's reason, else the failure's last exception line (with its Details line)."""
+    """A skip's reason; a failure's last exception line and its Details line. Ports and
+    request ids are masked: the files these go to are compared across runs."""
     details = test.get("details") or {}
     text = ""
     for key in ("reason", "traceback"):
@@ -28,11 +34,13 @@ def reason(test: dict) -> str:
             break
     if test["status"] != "skip":
         lines = [line for line in text.splitlines() if line.strip()]
-        exception = [i for i, line in enumerate(lines) if re.match(r"^[\w.]+(Error|Exception|"
-                     r"Failure|NotFound|Forbidden|BadRequest|Conflict|Unauthorized|"
-                     r"ServerFault|TimeoutException|\w+): ", line)]
-        text = " ".join(lines[exception[-1]:exception[-1] + 2] if exception else lines[-1:])
-    return " ".join(text.split())[:300]
+        found = [i for i, line in enumerate(lines) if EXCEPTION.match(line)]
+        first = found[-1] if found else len(lines) - 1
+        text = " ".join(line for line in lines[first:first + 2]
+                        if line is lines[first] or line.startswith("Details:"))
+    text = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:<port>", " ".join(text.split()))
+    text = re.sub(r"\b0x[0-9a-f]+\b", "0x<address>", text)
+    return re.sub(r"req-[0-9a-f-]{36}", "req-<id>", text)[:300]
 
 
 def main(path: str) -> int:
