@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import re
 
 import pytest
 from keystoneauth1 import session
@@ -252,3 +253,12 @@ def test_class_fixtures_missing_from_a_run_succeeded_there():
     assert harness.compare(fake, cinder, gaps) == []
     assert harness.compare({"t.C.test_a": Outcome("failed", "x")}, cinder, gaps) == [
         "setUpClass (t.C): passes on the fake now: remove it from known-gaps.txt (#20)"]
+
+
+def test_a_partial_run_stays_among_the_volume_tests():
+    pattern = re.compile(harness.selection("test_versions"))
+    assert pattern.search("tempest.api.volume.test_versions.VersionsTest.test_list_versions")
+    assert not pattern.search("tempest.api.image.v2.test_versions.VersionsTest.test_list_"
+                              "versions")
+    assert harness.selection(None) == harness.TESTS
+    assert re.search(harness.TESTS, "tempest.api.volume.admin.test_qos.QosSpecsTestJSON.t")
