@@ -199,8 +199,13 @@ def test_the_table_of_docs_tempest_md(tmp_path):
     assert "| t.Gap.test_missing_route | pass | **FAIL** | #19 |" in text
     assert "| t.New.test_unknown_to_cinder | - | pass |  |" in text
     assert "| setUpClass (t.Backups) | skip | skip |  |" in text
+    # The committed table is the committed runs' (make tempest, or --table after an edit
+    # of known-gaps.txt).
     committed = harness.DOC.read_text()
-    assert committed.index(harness.TABLE_START) < committed.index(harness.TABLE_END)
+    start = committed.index(harness.TABLE_START) + len(harness.TABLE_START)
+    assert committed[start:committed.index(harness.TABLE_END)] == "\n" + harness.table(
+        harness.read_outcomes(harness.outcome_file("fake")),
+        harness.read_outcomes(harness.outcome_file("cinder")), harness.read_gaps()) + "\n"
 
 
 # -- the catalog's block-storage endpoint ------------------------------------------------------
