@@ -167,8 +167,9 @@ class Gap:
     reason: str
 
 
-def read_gaps(path: Path = KNOWN_GAPS) -> dict[str, Gap]:
+def read_gaps(path: Path | None = None) -> dict[str, Gap]:
     """``test id  #issue  reason`` lines (whitespace between); ``#`` starts a comment line."""
+    path = path or KNOWN_GAPS
     gaps = {}
     for number, line in enumerate(path.read_text().splitlines(), 1):
         if not line.strip() or line.startswith("#"):
@@ -385,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems:
             print(f"DIFFERENCE {problem}")
         print(f"tempest: {len(problems)} difference(s) from Cinder 29 outside "
-              f"{KNOWN_GAPS.relative_to(ROOT)}")
+              f"tempest/{KNOWN_GAPS.name}")
         status = 1 if problems and args.check else 0
     print(summary(outcomes))
     return status

@@ -267,3 +267,25 @@ def test_a_partial_run_stays_among_the_volume_tests():
                               "versions")
     assert harness.selection(None) == harness.TESTS
     assert re.search(harness.TESTS, "tempest.api.volume.admin.test_qos.QosSpecsTestJSON.t")
+
+
+def test_check_fails_on_a_difference_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    """What .ci/run's `make tempest TEMPEST_ARGS=--check` does after the run: compare,
+    print each difference and the closing line, exit 1; files stay as they were."""
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "tempest").touch()
+    (tmp_path / "outcomes-cinder.txt").write_text("t.A.test_a\tpassed\nt.A.test_b\tpassed\n")
+    (tmp_path / "known-gaps.txt").write_text("")
+    monkeypatch.setattr(harness, "TEMPEST_BIN", tmp_path / "bin")
+    monkeypatch.setattr(harness, "TEMPEST_DIR", tmp_path)
+    monkeypatch.setattr(harness, "KNOWN_GAPS", tmp_path / "known-gaps.txt")
+    runs = {"t.A.test_a": Outcome("passed"), "t.A.test_b": Outcome("failed", "NotFound")}
+    monkeypatch.setattr(harness, "run", lambda *args: runs)
+    assert harness.main(["--check"]) == 1
+    printed = capsys.readouterr().out.splitlines()
+    assert "DIFFERENCE t.A.test_b: passes on Cinder, failed on the fake: NotFound" in printed
+    assert printed[-1] == "1 passed, 1 failed, 0 skipped"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "known-gaps.txt",
+                                                          "outcomes-cinder.txt"]
+    runs["t.A.test_b"] = Outcome("passed")
+    assert harness.main(["--check"]) == 0
