@@ -289,3 +289,50 @@ def test_check_fails_on_a_difference_and_writes_nothing(tmp_path, monkeypatch, c
                                                           "outcomes-cinder.txt"]
     runs["t.A.test_b"] = Outcome("passed")
     assert harness.main(["--check"]) == 0
+
+
+LOG = """\
+2026-12-06 20:37:10.380 1 INFO tempest.lib.common.rest_client [req-1 ] Request \
+(ExtraSpecsNegativeTest:test_get_nonexistent_volume_type_id): 404 GET \
+http://127.0.0.1:44857/v3/admin/types/847406a3-4ffa-441c-b5ac-064097a8e5e2/extra_specs/spec1 0.003s
+2026-12-06 20:37:10.381 1 DEBUG tempest.lib.common.rest_client [req-1 ] Request - Headers: {}
+        Body: None
+    Response - Headers: {'status': '404'}
+        Body: b'{"code": "404 Not Found", "title": "Not Found", "message": "The resource could \
+not be found.<br /><br />\\\\n\\\\n\\\\n"}' _log_request_full rest_client.py:489
+2026-12-06 20:37:10.416 1 INFO tempest.lib.common.rest_client [req-2 ] Request \
+(VolumeTypesNegativeTest:test_get_nonexistent_type_id): 404 GET \
+http://127.0.0.1:44857/v3/tempest-2/types/847406a3-4ffa-441c-b5ac-064097a8e5e2 0.030s
+2026-12-06 20:37:10.417 1 DEBUG tempest.lib.common.rest_client [req-2 ] Request - Headers: {}
+        Body: None
+    Response - Headers: {'status': '404'}
+        Body: b'{"itemNotFound": {"code": 404, "message": "Volume type 8474 could not be \
+found."}}' _log_request_full rest_client.py:489
+"""
+EXTRA_SPECS = ("tempest.api.volume.admin.test_volume_types_extra_specs_negative."
+               "ExtraSpecsNegativeTest.test_get_nonexistent_volume_type_id")
+
+
+def test_the_requests_no_route_served_come_from_tempest_log():
+    assert harness.route_404s(LOG) == {
+        ("ExtraSpecsNegativeTest", "test_get_nonexistent_volume_type_id"): {
+            "GET /v3/<project>/types/<id>/extra_specs/spec1"}}  # Cinder's own 404 is not one
+    outcomes = harness.with_route_404s({EXTRA_SPECS: Outcome("passed"),
+                                        "t.Other.test_x": Outcome("failed", "x")},
+                                       harness.route_404s(LOG))
+    assert outcomes == {EXTRA_SPECS: Outcome("passed", "route 404: GET /v3/<project>/types/"
+                                                       "<id>/extra_specs/spec1"),
+                        "t.Other.test_x": Outcome("failed", "x")}
+
+
+def test_a_pass_for_want_of_a_route_is_no_pass():
+    """A negative test that expects a 404 passes on the fake when no route serves its URL:
+    it counts as a failure, unless Cinder's routes did not serve that request either."""
+    cinder = {EXTRA_SPECS: Outcome("passed")}
+    fake = {EXTRA_SPECS: Outcome("passed", "route 404: GET /v3/<project>/types/<id>/x")}
+    assert harness.compare(fake, cinder, {}) == [
+        f"{EXTRA_SPECS}: passes on Cinder, failed on the fake: passes only because the fake "
+        "serves no route for GET /v3/<project>/types/<id>/x"]
+    assert harness.compare(fake, cinder, {EXTRA_SPECS: Gap("#20", "extra specs")}) == []
+    assert harness.compare(fake, {EXTRA_SPECS: fake[EXTRA_SPECS]}, {}) == []
+    assert "**pass, for want of a route**" in harness.table(fake, cinder, {})
