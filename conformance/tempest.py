@@ -102,11 +102,21 @@ def identity_state() -> dict:
             "users": [*users, SERVICE_USER]}
 
 
+# The image tempest's image tests start from ([compute] image_ref): the default fixture's,
+# in the fake's Glance, which the harness's Cinder uses too.
+IMAGES_FROM = ROOT / "fixtures" / "default.json"
+
+
 def state_file() -> dict:
-    """What the fake serves: a fresh Cinder's state and the accounts."""
+    """What the fake serves: a fresh Cinder's state, the accounts and the image."""
     state = json.loads(FAKE_STATE.read_text())
     state["identity"] = identity_state()
+    state["images"] = json.loads(IMAGES_FROM.read_text())["images"][:1]
     return state
+
+
+def image_ref() -> str:
+    return str(state_file()["images"][0]["id"])
 
 
 def accounts_yaml() -> str:
@@ -123,7 +133,7 @@ def render_config(workspace: Path, identity: str, dynamic: bool = False,
     """tempest.conf from the template: every ``$name`` must be filled in."""
     return string.Template(template.read_text()).substitute(
         workspace=workspace, identity=identity.rstrip("/"),
-        dynamic=str(dynamic).lower(), build_timeout=build_timeout)
+        dynamic=str(dynamic).lower(), build_timeout=build_timeout, image_ref=image_ref())
 
 
 # -- outcomes ----------------------------------------------------------------------------------
@@ -388,7 +398,8 @@ def run(target: str, regex: str, concurrency: int, dynamic: bool) -> dict[str, O
         endpoint = None
         if target == "cinder":
             print("tempest: starting Cinder 29.0.0 behind keystonemiddleware...", flush=True)
-            cinder = start_cinder(workspace, keystone=identity)
+            cinder = start_cinder(workspace, keystone=identity,
+                                  glance=f"http://127.0.0.1:{port}/image")
             servers.append(cinder)
             endpoint = f"{cinder.base_url}/v3/$(project_id)s"
         servers.append(start_keystone(workspace, state, port, endpoint))

@@ -33,6 +33,7 @@ def test_the_config_fills_every_placeholder(tmp_path):
     assert config["oslo_concurrency"]["lock_path"] == f"{tmp_path}/locks"
     assert config["volume"]["catalog_type"] == "block-storage"
     assert config["volume"]["max_microversion"] == "3.71"
+    assert config["compute"]["image_ref"] == harness.image_ref()
     # The services neither target has are off, and so are their features.
     assert {name: config["service_available"][name]
             for name in ("cinder", "nova", "neutron", "glance", "swift")} == {
@@ -87,6 +88,8 @@ def test_every_account_logs_in_to_the_fake_keystone_with_its_roles():
     # A fresh Cinder's state besides: the default type, nothing else.
     assert [t["name"] for t in fake.dump()["volume_types"]] == ["__DEFAULT__"]
     assert fake.volumes() == []
+    # and the image of [compute] image_ref in the fake's Glance.
+    assert [image["id"] for image in fake.images()] == [harness.image_ref()]
 
 
 # -- outcomes and the comparison ---------------------------------------------------------------
