@@ -429,7 +429,9 @@ def main(argv: list[str] | None = None) -> int:
         rewrite_doc(read_outcomes(outcome_file("fake")), read_outcomes(outcome_file("cinder")),
                     read_gaps())
         return 0
-    dynamic = os.environ.get("TEMPEST_CREDENTIALS", "preprovisioned") == "dynamic"
+    # tempest's default, dynamic credentials, through the fake Keystone's admin API;
+    # TEMPEST_CREDENTIALS=preprovisioned: the accounts of accounts.yaml instead.
+    dynamic = os.environ.get("TEMPEST_CREDENTIALS", "dynamic") != "preprovisioned"
     if not (TEMPEST_BIN / "tempest").exists():
         parser.error(f"{TEMPEST_BIN / 'tempest'} is missing: run make tempest")
     started = time.monotonic()
@@ -447,7 +449,9 @@ def main(argv: list[str] | None = None) -> int:
         title = {"fake": "fake-cinder", "cinder": "real Cinder 29.0.0 (the reference)"}
         write_outcomes(outcome_file(args.target), outcomes,
                        f"tempest {TEMPEST_VERSION} tempest.api.volume against "
-                       f"{title[args.target]}, concurrency {args.concurrency}, {elapsed:.0f} s")
+                       f"{title[args.target]}, concurrency {args.concurrency}, "
+                       f"{'dynamic' if dynamic else 'pre-provisioned'} credentials, "
+                       f"{elapsed:.0f} s")
         others = [t for t in TARGETS if t != args.target and outcome_file(t).exists()]
         if others:
             both = {args.target: outcomes, others[0]: read_outcomes(outcome_file(others[0]))}
