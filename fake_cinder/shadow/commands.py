@@ -42,6 +42,11 @@ def add_parsers(commands: Any, state_file: Any, host: Any) -> None:
                                 help="the fake's initial state (default: an empty fake "
                                      "with Cinder's __DEFAULT__ volume type)")
             parser.add_argument("--cassette", type=Path, help="also record a cassette")
+            parser.add_argument("--inject-fault", action="append", default=[],
+                                metavar="OPERATION:STATUS",
+                                help="make the fake deliberately wrong: every call of "
+                                     "OPERATION answers STATUS (to see how a difference "
+                                     "is reported)")
         else:
             parser.add_argument("--cassette", type=Path, required=True,
                                 help="the cassette file to write (JSON lines)")
@@ -100,6 +105,13 @@ def run_proxy(args: argparse.Namespace) -> int:
     args.report_dir.mkdir(parents=True, exist_ok=True)
     cloud_version = upstream_max_version(args.upstream)
     fake = new_fake(args.fixtures, cloud_version) if name == "shadow" else None
+    for fault in getattr(args, "inject_fault", []):
+        operation, _, status = fault.partition(":")
+        try:
+            fake.inject(operation, status=int(status), times=None)
+        except ValueError as exc:
+            print(f"fake-cinder shadow: --inject-fault {fault}: {exc}", file=sys.stderr)
+            return 2
     cassette = (CassetteWriter(args.cassette, cloud_version=cloud_version,
                                upstream=args.upstream) if args.cassette else None)
     policy = WritePolicy(args.allow_writes, frozenset(args.project),

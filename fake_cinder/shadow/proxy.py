@@ -42,6 +42,15 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", 
               "proxy-authenticate", "proxy-authorization"}
 FAKE_BASE = "http://shadow-fake.invalid"
 PROJECT_IN_PATH = re.compile(r"^/v3/([^/]+)/")
+# First segments after /v3/ that are Cinder's collections, not a project id (Cinder serves
+# its URLs with or without the project id).
+COLLECTIONS = {"volumes", "attachments", "types", "snapshots", "backups", "messages",
+               "volume-transfers", "os-volume-transfer", "groups", "group_types",
+               "group_snapshots", "qos-specs", "os-quota-sets", "os-quota-class-sets",
+               "os-services", "limits", "extensions", "workers", "scheduler-stats", "os-hosts",
+               "manageable_volumes", "manageable_snapshots", "os-availability-zone",
+               "capabilities", "clusters", "default-types", "consistencygroups",
+               "cgsnapshots", "os-backup-services", "resource_filters"}
 
 
 @dataclass(frozen=True)
@@ -125,8 +134,8 @@ class WritePolicy:
         if not self.allow_writes:
             return (f"fake-cinder shadow is read-only: {method} {path} was not sent to the "
                     "cloud. Start the shadow with --allow-writes to let writes through.")
-        found = PROJECT_IN_PATH.match(path)
-        projects = {found.group(1)} if found else set()
+        in_path = _project_of(path)
+        projects = {in_path} if in_path else set()
         if identity is not None:
             projects.add(identity.project_id)
         if self.projects and not projects <= self.projects:
@@ -362,7 +371,7 @@ class Replayer:
 
 def _project_of(path: str) -> str | None:
     found = PROJECT_IN_PATH.match(path)
-    return found.group(1) if found else None
+    return found.group(1) if found and found.group(1) not in COLLECTIONS else None
 
 
 def describe(exchange: Exchange) -> str:
