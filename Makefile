@@ -16,7 +16,7 @@ FIXTURES ?= fixtures/default.json
 SERVE_FLAGS ?=
 URL = http://$(HOST):$(PORT)
 
-.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table screenshots consumers clean conformance conformance-quick conformance-nova
+.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table screenshots consumers clean conformance conformance-quick conformance-nova conformance-shadow
 
 help:  ## list the targets
 	@echo 'make TARGET, one of:'
@@ -161,3 +161,8 @@ conformance-quick: $(STAMP) $(CINDER_STAMP)  ## CI: every scenario and a 300-ste
 # (a `fake-cinder serve` as its Keystone) and against the fake: the same results required.
 conformance-nova: $(NOVA_STAMP) $(CINDER_STAMP)  ## Nova's consumer group against a real Cinder 29.0.0 and the fake
 	$(NOVA_VENV)/bin/python -m conformance.nova
+
+# fake-cinder shadow, record and replay against the harness's real Cinder 29.0.0 behind
+# keystonemiddleware (docs/shadow.md): cinderclient's attach flow through the shadow.
+conformance-shadow: $(STAMP) $(CINDER_STAMP)  ## the shadow proxy, record and replay against a real Cinder 29.0.0
+	$(BIN)/python -m conformance.shadow

@@ -30,7 +30,7 @@ from conformance.normalise import UUID, Normaliser
 from ..fake import FakeCinder
 from . import redact
 from .cassette import CassetteWriter
-from .compare import Answer, judge, not_compared
+from .compare import UNSETTLED, Answer, judge, not_compared
 from .report import Report
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -295,7 +295,8 @@ class Replayer:
                 if not self._adopt_unknown(object_id, exchange):
                     return not_compared(_operation_guess(exchange), request,
                                         f"unknown resource {object_id}: the fake has never "
-                                        "seen it and the cloud's answer does not describe it")
+                                        "seen it and the cloud's answer does not describe "
+                                        "it settled")
         headers = {name: value for name, value in exchange.headers.items()
                    if name.lower() not in redact.SECRET_HEADERS | {"host"}
                    and not name.lower().startswith("x-")}
@@ -330,6 +331,8 @@ class Replayer:
         volume = reply.body.get("volume") if isinstance(reply.body, dict) else None
         if not isinstance(volume, dict) or volume.get("id") != object_id:
             return False
+        if volume.get("status") in UNSETTLED:
+            return False  # taken once Cinder has settled it (or gone, if it is deleting)
         project = (volume.get("os-vol-tenant-attr:tenant_id")
                    or (exchange.identity.project_id if exchange.identity else None)
                    or _project_of(exchange.path))
