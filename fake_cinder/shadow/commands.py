@@ -105,7 +105,7 @@ def run_proxy(args: argparse.Namespace) -> int:
     args.report_dir.mkdir(parents=True, exist_ok=True)
     cloud_version = upstream_max_version(args.upstream)
     fake = new_fake(args.fixtures, cloud_version) if name == "shadow" else None
-    for fault in getattr(args, "inject_fault", []):
+    for fault in getattr(args, "inject_fault", []) if fake is not None else []:
         operation, _, status = fault.partition(":")
         try:
             fake.inject(operation, status=int(status), times=None)
