@@ -105,9 +105,10 @@ def run_proxy(args: argparse.Namespace) -> int:
     args.report_dir.mkdir(parents=True, exist_ok=True)
     cloud_version = upstream_max_version(args.upstream)
     fake = new_fake(args.fixtures, cloud_version) if name == "shadow" else None
-    for fault in getattr(args, "inject_fault", []) if fake is not None else []:
+    for fault in getattr(args, "inject_fault", []):
         operation, _, status = fault.partition(":")
         try:
+            assert fake is not None  # only shadow has the option
             fake.inject(operation, status=int(status), times=None)
         except ValueError as exc:
             print(f"fake-cinder shadow: --inject-fault {fault}: {exc}", file=sys.stderr)
