@@ -51,6 +51,13 @@ class Cloud:
                       roles=("service", "admin"))
         self.service_token = self.login("nova", self.admin_project)
         self.admin_token = self.login("ops", self.admin_project)
+        self.validations: list[str] = []  # the X-Subject-Token of each validation
+        fake.response_hooks.append(self._note_validation)
+
+    def _note_validation(self, request: Any, _response: Any, _record: Any) -> None:
+        if request.method == "GET" and request.path.endswith("/v3/auth/tokens"):
+            assert request.headers["X-Auth-Token"] == request.headers["X-Subject-Token"]
+            self.validations.append(request.headers["X-Subject-Token"])
 
     def login(self, user: str, project: str) -> str:
         body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
@@ -138,6 +145,9 @@ def test_an_attach_flow_through_the_shadow_has_no_difference(shadow: Shadow) -> 
     summary = shadow.summary()
     assert summary["differences"] == 0, shadow.proxy.report.markdown()
     assert summary["compared"] == 8 and summary["matched"] == 8, summary
+    # Each token (the user's, Nova's service token) validated once, with itself.
+    assert sorted(shadow.cloud.validations) == sorted([shadow.cloud.token,
+                                                       shadow.cloud.service_token])
     # The shadow's fake took the cloud's ids: its volume is the cloud's.
     status, _, body = shadow.call("POST", "/v3/{project}/volumes", {"volume": {"size": 2}})
     shadow.summary()
