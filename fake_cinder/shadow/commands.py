@@ -96,7 +96,21 @@ def write_reports(report: Any, directory: Path, name: str) -> None:
                   f"fake={json.dumps(difference['fake'])}", flush=True)
 
 
+def harness_missing(command: str) -> int | None:
+    """The comparison rules ship with a checkout (conformance/): say so, not a traceback."""
+    try:
+        import conformance.departures  # noqa: F401
+    except ImportError:
+        print(f"fake-cinder {command}: needs a checkout of fake-cinder (its conformance/ "
+              "normaliser and departures list); see docs/shadow.md", file=sys.stderr)
+        return 2
+    return None
+
+
 def run_proxy(args: argparse.Namespace) -> int:
+    missing = harness_missing(args.command)
+    if missing is not None:
+        return missing
     from .cassette import CassetteWriter
     from .proxy import ShadowProxy, VerbatimHandler, WritePolicy, upstream_max_version
     from .report import Report
@@ -146,6 +160,9 @@ def run_proxy(args: argparse.Namespace) -> int:
 
 
 def run_replay(args: argparse.Namespace) -> int:
+    missing = harness_missing("replay")
+    if missing is not None:
+        return missing
     from .cassette import Cassette, fake_sender, replay, to_pytest, url_sender
 
     try:
