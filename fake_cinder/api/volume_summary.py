@@ -16,7 +16,8 @@ VOLUME_SUMMARY_METADATA = mv.APIVersion(3, 36)
 
 def summary(req: ApiRequest) -> Result:
     all_tenants = req.args.get("all_tenants", "false").strip().lower() in TRUE_STRINGS
-    found = core.summarize(req.fake.store, req.caller, all_tenants)
+    found = core.summarize(req.fake.store, req.caller, all_tenants,
+                           with_metadata=req.version >= VOLUME_SUMMARY_METADATA)
     view: dict[str, Any] = {"total_count": found.total_count, "total_size": found.total_size}
     if req.version >= VOLUME_SUMMARY_METADATA:
         view["metadata"] = found.metadata

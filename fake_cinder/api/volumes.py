@@ -192,7 +192,8 @@ def _list(req: ApiRequest, collection: str,
     core.rename_volume_params(query)
     filters = core.volume_filter_values(query.filters,
                                         strict_booleans=req.version >= VOLUME_LIST_BOOTABLE)
-    volumes, total = core.list_volumes(req.fake.store, req.caller, query, filters)
+    volumes, total = core.list_volumes(req.fake.store, req.caller, query, filters,
+                                       count=show_count)
     body: dict[str, Any] = {"volumes": [render(v) for v in volumes]}
     # A full page (the limit asked for, else the server's maximum) gets a next link;
     # with a count Cinder compares the limit with the count instead, even on the last page.

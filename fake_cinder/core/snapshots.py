@@ -166,7 +166,7 @@ def delete_snapshot(store: Store, caller: Caller, snapshot_id: str, force: bool 
         if not force and snapshot.status not in DELETABLE_STATUSES:
             raise InvalidSnapshot("Snapshot status must be available or error and must not "
                                   "be part of a group.")
-        del store.snapshots[snapshot.id]
+        store.remove_snapshot(snapshot.id)
 
 
 def update_status(store: Store, caller: Caller, snapshot_id: str, status: str,
@@ -258,8 +258,8 @@ def list_snapshots(store: Store, caller: Caller, query: ListQuery,
         marker = get_snapshot(store, caller, query.marker) if query.marker else None
         check_sort_keys(query, {k: v for k, v in MODEL_COLUMNS.items()
                                 if k not in ("metadata", "use_quota")})
-        snapshots = [copy.copy(s) for s in store.snapshots.values()
-                     if query.all_tenants or s.project_id == caller.project_id]
+        snapshots = [copy.copy(s) for s in (store.snapshots.values() if query.all_tenants
+                                            else store.project_snapshots(caller.project_id))]
         total = sum(1 for s in snapshots if _matches(s, filters))
         if marker is not None and all(s.id != marker.id for s in snapshots):
             snapshots.append(copy.copy(marker))

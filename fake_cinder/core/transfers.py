@@ -161,7 +161,7 @@ def accept_transfer(store: Store, caller: Caller, transfer_id: str,
         volume.status = "available"
         volume.updated_at = now
         for snapshot in snapshots:
-            snapshot.project_id = caller.project_id
+            store.move_snapshot(snapshot, caller.project_id)
             snapshot.user_id = caller.user_id
             snapshot.updated_at = now
         transfer.accepted = True

@@ -364,7 +364,7 @@ def extend(store: Store, caller: Caller, volume_id: str, new_size: int,
                                    store.volume_types.get(volume.volume_type_id or ""))
         # The manager's extend_volume_completion.
         volume.previous_status = volume.status
-        volume.size = new_size
+        store.resize_volume(volume, new_size)
         volume.status = "in-use" if store.volume_attachments(volume.id) else "available"
         volume.updated_at = store.clock.now()
 
@@ -421,6 +421,8 @@ def _finish_migration(store: Store, caller: Caller, volume: Volume, new_volume: 
         mine, theirs = getattr(volume, name), getattr(new_volume, name)
         setattr(volume, name, theirs)
         setattr(new_volume, name, mine)
+    store.reindex_volume(volume)
+    store.reindex_volume(new_volume)
     volume.migration_status = None
     status_after_swap = volume.status
     if original_status == "in-use" and status_after_swap in ("available", "reserved",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import bisect
+import heapq
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from . import quotas
@@ -19,7 +21,14 @@ from .errors import (
     VolumeTypeNotFound,
     authorize_write,
 )
-from .listing import FALSE_STRINGS, TRUE_STRINGS, ListQuery, check_sort_keys, sorted_after
+from .listing import (
+    DEFAULT_SORT_KEYS,
+    FALSE_STRINGS,
+    TRUE_STRINGS,
+    ListQuery,
+    check_sort_keys,
+    sorted_after,
+)
 from .models import ATTACHED, Snapshot, Volume, VolumeType
 from .state import Store
 from .uuids import is_uuid_like
@@ -316,28 +325,71 @@ def _volume_matches(volume: Volume, filters: Mapping[str, Any]) -> bool:
     return True
 
 
-def list_volumes(store: Store, caller: Caller, query: ListQuery,
-                 filters: Mapping[str, Any]) -> tuple[list[Volume], int]:
-    """One page of volumes in Cinder's order (default: newest first), and how many
-    volumes match the filters on all pages (Cinder's with_count).
+def _creation_order(store: Store, projects: list[str], newest_first: bool,
+                    marker: tuple[str, str] | None) -> Iterator[Volume]:
+    """The projects' volumes by (created_at, id), newest or oldest first, starting just
+    past a marker's: a walk of the store's sorted index (only what is consumed is read)."""
+    def walk(project: str) -> Iterator[tuple[tuple[str, str], str]]:
+        keys = store.project_volume_keys(project)
+        if newest_first:
+            end = len(keys) if marker is None else bisect.bisect_left(keys, marker)
+            indexes: Iterable[int] = range(end - 1, -1, -1)
+        else:
+            indexes = range(0 if marker is None else bisect.bisect_right(keys, marker),
+                            len(keys))
+        for index in indexes:
+            yield keys[index], project
+    streams = [walk(project) for project in projects]
+    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, reverse=newest_first)
+    return (store.project_volume(project, volume_id)
+            for (_created_at, volume_id), project in merged)
 
-    ``filters`` are the query's filters after volume_filter_values.
+
+def list_volumes(store: Store, caller: Caller, query: ListQuery,
+                 filters: Mapping[str, Any], count: bool = True
+                 ) -> tuple[list[Volume], int | None]:
+    """One page of volumes in Cinder's order (default: newest first), and with ``count``
+    how many volumes match the filters on all pages (Cinder's with_count).
+
+    ``filters`` are the query's filters after volume_filter_values. By creation
+    (created_at and id, both descending, Cinder's default, or both ascending) a page
+    reads the store's sorted index from the marker on, so its cost does not grow with
+    the project; another order sorts the project's volumes.
     """
     with store.lock:
         if query.matches_nothing or "metadata" in filters and not isinstance(
                 filters["metadata"], dict):
-            return [], 0
+            return [], 0 if count else None
+
+        def listed(volume: Volume) -> bool:
+            # Cinder hides migration targets from non-admins.
+            return ((caller.is_admin or not (volume.migration_status or "").startswith(
+                "target:")) and _volume_matches(volume, filters))
+
         marker = get_volume(store, caller, query.marker) if query.marker else None
         check_sort_keys(query, SORT_COLUMNS)
-        volumes = store.project_volumes(None if query.all_tenants else caller.project_id)
-        if not caller.is_admin:
-            # Cinder hides migration targets from non-admins.
-            volumes = [v for v in volumes
-                       if not (v.migration_status or "").startswith("target:")]
-        total = sum(1 for v in volumes if _volume_matches(v, filters))
-        volumes = sorted_after(volumes, query, SORT_COLUMNS, marker)
-        matching = [v for v in volumes if _volume_matches(v, filters)]
-        return matching[query.offset:query.offset + query.limit], total
+        projects = store.volume_projects() if query.all_tenants else [caller.project_id]
+        total = sum(1 for p in projects for v in store.project_volumes(p)
+                    if listed(v)) if count else None
+        if query.sort_keys == list(DEFAULT_SORT_KEYS) and query.sort_dirs[0] == query.sort_dirs[1]:
+            stream: Iterable[Volume] = _creation_order(
+                store, projects, query.sort_dirs[0] == "desc",
+                (marker.created_at, marker.id) if marker else None)
+        else:
+            volumes = [v for p in projects for v in store.project_volumes(p)]
+            stream = sorted_after(volumes, query, SORT_COLUMNS, marker)
+        page: list[Volume] = []
+        skipped = 0
+        for volume in stream:
+            if len(page) >= query.limit:
+                break
+            if not listed(volume):
+                continue
+            if skipped < query.offset:
+                skipped += 1
+                continue
+            page.append(volume)
+        return page, total
 
 
 def _snapshots_block_delete(store: Store, caller: Caller, volume: Volume, force: bool,
@@ -381,7 +433,7 @@ def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = Fa
                                 "to a group, have snapshots, awaiting a transfer, or be "
                                 "disassociated from snapshots after volume transfer.")
         for snapshot in store.volume_snapshots(volume_id):
-            del store.snapshots[snapshot.id]  # cascade: the manager deletes them first
+            store.remove_snapshot(snapshot.id)  # cascade: the manager deletes them first
         if delay <= 0:
             store.remove_volume(volume_id)
             return

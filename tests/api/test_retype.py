@@ -119,6 +119,7 @@ def test_quota_moves_between_type_quotas(api, types, fake):
     assert usage["snapshots_silver"]["in_use"] == 1
     assert [s["volume_type_id"] for s in fake.snapshots(volume_id=volume_id)] == [
         fake.volume(volume_id)["volume_type_id"]]
+    assert fake.store.check_indexes() == []  # the usage counters followed the new type
 
 
 def test_in_use_volumes_keep_their_front_end_qos(api, types, fake):
