@@ -16,7 +16,7 @@ FIXTURES ?= fixtures/default.json
 SERVE_FLAGS ?=
 URL = http://$(HOST):$(PORT)
 
-.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table layout screenshots consumers clean conformance conformance-quick conformance-nova tempest
+.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table layout screenshots consumers clean conformance conformance-quick conformance-nova conformance-shadow tempest
 
 help:  ## list the targets
 	@echo 'make TARGET, one of:'
@@ -185,3 +185,8 @@ $(TEMPEST_STAMP): $(TEMPEST_CONSTRAINTS)
 
 tempest: $(STAMP) $(TEMPEST_STAMP) $(if $(filter cinder,$(TARGET)),$(CINDER_STAMP))  ## tempest's tempest.api.volume against the fake (TARGET=cinder: real Cinder 29)
 	$(BIN)/python -m conformance.tempest --target $(TARGET) $(TEMPEST_ARGS)
+
+# fake-cinder shadow, record and replay against the harness's real Cinder 29.0.0 behind
+# keystonemiddleware (docs/shadow.md): cinderclient's attach flow through the shadow.
+conformance-shadow: $(STAMP) $(CINDER_STAMP)  ## the shadow proxy, record and replay against a real Cinder 29.0.0
+	$(BIN)/python -m conformance.shadow

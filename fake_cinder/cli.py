@@ -157,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="call FUNCTION(app) from MODULE before serving, to add routes, "
                             "blueprints, request hooks or WSGI middleware to the Flask app "
                             "(app.fake is the fake); may be repeated")
+    from .shadow.commands import add_parsers  # shadow, record, replay (docs/shadow.md)
+
+    add_parsers(commands, _state_file, _host)
     return parser
 
 
@@ -219,7 +222,16 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return serve(build_parser().parse_args(argv))
+    args = build_parser().parse_args(argv)
+    if args.command in ("shadow", "record"):
+        from .shadow.commands import run_proxy
+
+        return run_proxy(args)
+    if args.command == "replay":
+        from .shadow.commands import run_replay
+
+        return run_replay(args)
+    return serve(args)
 
 
 if __name__ == "__main__":
