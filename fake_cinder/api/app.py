@@ -37,6 +37,7 @@ from ..core.fault_injection import DroppedConnection
 from ..core.identity import IdentityError
 from . import (
     attachments,
+    backends,
     compute,
     control,
     dashboard,
@@ -73,6 +74,7 @@ def build_router() -> Router:
     snapshots.register(router)
     quotas.register(router)
     encryption.register(router)
+    backends.register(router)
     versions.register(router)
     keystone.register(router)
     compute.register(router)

@@ -18,11 +18,14 @@ from typing import Any, TypeVar
 import jsonschema
 
 from ..resources import data_dir, fixture_path, shipped_fixtures
+from . import backends as backend_rules
 from . import quotas as quota_rules
 from .identity import Directory, IdentityDataError
 from .models import (
     Attachment,
+    Backend,
     Encryption,
+    Service,
     Snapshot,
     Volume,
     VolumeType,
@@ -151,6 +154,9 @@ def dump(store: Store) -> dict[str, Any]:
             state["quotas"] = {"defaults": dict(store.quota_defaults),
                                "projects": {project: dict(limits) for project, limits
                                             in store.project_quotas.items()}}
+        if not backend_rules.is_default(store):
+            state["backends"] = [record_to_dict(b) for b in store.backends.values()]
+            state["scheduler"] = record_to_dict(store.scheduler)
         if store.identity is not None:
             state["identity"] = copy.deepcopy(store.identity)
         return state
@@ -196,6 +202,19 @@ def _check_references(state: dict[str, Any], source: str) -> None:
                              f"{data['volume_id']} ({project!r})")
     _check_snapshots_and_encryption(state, source, volume_projects, type_refs)
     _check_quota_names(state, source)
+    _check_backends(state, source)
+
+
+def _check_backends(state: dict[str, Any], source: str) -> None:
+    hosts: set[str] = set()
+    for index, data in enumerate(state.get("backends", [])):
+        where = f"$.backends[{index}]"
+        if data["host"] in hosts:
+            raise StateError(source, f"{where}.host", f"duplicate backend host {data['host']!r}")
+        hosts.add(data["host"])
+        names = [pool["name"] for pool in data["pools"]]
+        if len(set(names)) != len(names):
+            raise StateError(source, f"{where}.pools", "a pool name appears twice")
 
 
 def _check_snapshots_and_encryption(state: dict[str, Any], source: str,
@@ -299,6 +318,8 @@ class _Records:
     snapshots: list[Snapshot]
     encryptions: list[Encryption]
     quotas: dict[str, Any]
+    backends: list[Backend] | None
+    scheduler: Service | None
 
 
 def _records(state: dict[str, Any], store: Store) -> _Records:
@@ -313,8 +334,12 @@ def _records(state: dict[str, Any], store: Store) -> _Records:
     snapshots = [_snapshot_record(d, by_id, store) for d in state.get("snapshots", [])]
     encryptions = [_encryption_record(d, type_index, store)
                    for d in state.get("encryption", [])]
+    backends = ([backend_rules.backend_from_dict(d) for d in state["backends"]]
+                if "backends" in state else None)
+    scheduler = (record_from_dict(Service, state["scheduler"]) if state.get("scheduler")
+                 else None)
     return _Records(types, volumes, attachments, snapshots, encryptions,
-                    state.get("quotas") or {})
+                    state.get("quotas") or {}, backends, scheduler)
 
 
 def _install(store: Store, records: _Records) -> None:
@@ -331,6 +356,9 @@ def _install(store: Store, records: _Records) -> None:
     store.quota_defaults.update(records.quotas.get("defaults") or {})
     for project, limits in (records.quotas.get("projects") or {}).items():
         store.project_quotas.setdefault(project, {}).update(limits)
+    if records.backends is not None or records.scheduler is not None:
+        backend_rules.install(store, records.backends if records.backends is not None
+                              else store.backends.values(), records.scheduler)
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -353,6 +381,14 @@ def load(store: Store, state: dict[str, Any], replace: bool = True, source: str 
                                                   state.get("quotas") or {})
             if "identity" in state or "identity" in current:
                 merged["identity"] = state.get("identity", current.get("identity"))
+            if "backends" in state or "backends" in current:
+                # Added backends replace those of the same host.
+                by_host = {b["host"]: b for b in current.get("backends")
+                           or [record_to_dict(b) for b in store.backends.values()]}
+                by_host.update((b["host"], b) for b in state.get("backends", []))
+                merged["backends"] = list(by_host.values())
+            if "scheduler" in state or "scheduler" in current:
+                merged["scheduler"] = state.get("scheduler", current.get("scheduler"))
             try:
                 _check_references(merged, source)
             except StateError as exc:

@@ -1,5 +1,5 @@
 """The store: every volume type, volume, attachment and snapshot, the volume types'
-encryption and the quotas set, with the indexes reads need.
+encryption, the quotas set and the backends, with the indexes reads need.
 
 One re-entrant lock guards all of it; the domain modules take it for each
 operation, so a reserve, its checks and its writes happen as one step.
@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from .clock import Clock
-from .models import Attachment, Encryption, Snapshot, Volume, VolumeType
+from .backends import default_backends, default_scheduler
+from .models import Attachment, Backend, Encryption, Service, Snapshot, Volume, VolumeType
 
 
 def _attachment_key(attachment: Attachment) -> tuple[str, str]:
@@ -42,6 +43,9 @@ class Store:
         # per project: resource name -> limit (-1 unlimited); see core/quotas.py.
         self.quota_defaults: dict[str, int] = {}
         self.project_quotas: dict[str, dict[str, int]] = {}
+        # Backends by host (host@backend) and the scheduler's service; see core/backends.py.
+        self.backends: dict[str, Backend] = default_backends()
+        self.scheduler: Service = default_scheduler()
 
     # -- volume types -------------------------------------------------------------------------
     def add_volume_type(self, volume_type: VolumeType) -> VolumeType:
@@ -149,6 +153,8 @@ class Store:
                 self.encryptions.clear()
                 self.quota_defaults.clear()
                 self.project_quotas.clear()
+                self.backends = default_backends()
+                self.scheduler = default_scheduler()
                 return
             for attachment in self._attachments_by_project.pop(project_id, []):
                 self.attachments.pop(attachment.id, None)

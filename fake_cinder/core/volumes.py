@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import quotas
+from . import backends, quotas
 from .context import Caller
 from .errors import (
     BadRequest,
@@ -79,10 +79,15 @@ def is_readonly(volume: Volume) -> bool:
 
 
 def protocol_of(store: Store, volume: Volume) -> str | None:
+    """The connection protocol: the volume's own, its type's storage_protocol, else
+    that of the backend it is on."""
     if volume.protocol:
         return volume.protocol
     volume_type = store.volume_types.get(volume.volume_type_id or "")
-    return volume_type.protocol if volume_type else None
+    if volume_type and volume_type.protocol:
+        return volume_type.protocol
+    backend = store.backends.get((volume.host or "").partition("#")[0])
+    return backend.storage_protocol if backend else None
 
 
 # -- volume types ---------------------------------------------------------------------------------
@@ -154,21 +159,20 @@ def lookup_volume_type(store: Store, caller: Caller, name_or_id: str) -> VolumeT
 
 
 # -- volumes --------------------------------------------------------------------------------------
-# Cinder's storage_availability_zone; the fake's single backend lives there.
-AVAILABILITY_ZONES = ("nova",)
-
-
 def create_volume(store: Store, caller: Caller, size: int | None, name: str | None = None,
                   description: str | None = None, volume_type: str | None = None,
                   metadata: dict[str, str] | None = None,
                   availability_zone: str | None = None, bootable: bool = False,
                   protocol: str | None = None, status: str = "available",
                   volume_id: str | None = None, multiattach: bool | None = None,
-                  check_quota: bool = False, snapshot: Snapshot | None = None) -> Volume:
-    """Create a volume that is immediately available (the fake has no scheduler);
-    ``check_quota``: Cinder's quota reservation (the API's creates), under the same lock.
-    A volume of an encrypted type gets a new encryption key id. From a ``snapshot``: its
-    volume type unless another is asked for, at least its size, bootable as its volume."""
+                  check_quota: bool = False, snapshot: Snapshot | None = None,
+                  host: str | None = None) -> Volume:
+    """Create a volume that is at once in ``status`` on the pool the scheduler chose
+    (``host``: on that pool, unchecked), or in ``error`` when no pool fits, as Cinder's
+    scheduler leaves it; ``check_quota``: Cinder's quota reservation (the API's creates),
+    under the same lock. A volume of an encrypted type gets a new encryption key id.
+    From a ``snapshot``: its volume type unless another is asked for, at least its size,
+    bootable as its volume."""
     with store.lock:
         if volume_type:
             found = lookup_volume_type(store, caller, volume_type)
@@ -181,23 +185,31 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
         # Cinder's create flow: _extract_size, then the availability zone.
         if size is None or size < 1:
             raise InvalidInput(f"Volume size '{size}' must be an integer and greater than 0")
-        if availability_zone and availability_zone not in AVAILABILITY_ZONES:
-            raise BadRequest(f"Availability zone '{availability_zone}' is invalid.")
+        zones = backends.check_availability_zone(store, availability_zone, found)
         if volume_id is not None and volume_id in store.volumes:
             raise Conflict(f"Volume {volume_id} already exists.")
         if check_quota:
             quotas.check_volume_create(store, caller.project_id, size, found)
+        placed = ((host, availability_zone or backends.DEFAULT_ZONE) if host
+                  else backends.place_volume(store, found, size, zones))
+        if placed is None:
+            status = "error"
         now = store.clock.now()
         volume = Volume(
             id=volume_id or store.clock.new_id(), project_id=caller.project_id,
             user_id=caller.user_id, size=size, status=status, name=name,
             description=description, volume_type_id=found.id,
             multiattach=found.multiattach if multiattach is None else multiattach,
-            bootable=bootable, availability_zone=availability_zone or "nova",
+            bootable=bootable,
+            availability_zone=placed[1] if placed else zones[0] if zones else "nova",
             metadata=dict(metadata or {}), created_at=now, updated_at=now, protocol=protocol,
             snapshot_id=snapshot.id if snapshot is not None else None,
-            encryption_key_id=store.clock.new_id() if found.id in store.encryptions else None)
-        return store.add_volume(volume)
+            encryption_key_id=store.clock.new_id() if found.id in store.encryptions else None,
+            host=placed[0] if placed else None)
+        store.add_volume(volume)
+        if placed is None:
+            backends.no_valid_backend(store, volume)
+        return volume
 
 
 def _check_snapshot_source(store: Store, snapshot: Snapshot, volume_type: VolumeType,
