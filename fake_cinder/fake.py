@@ -528,16 +528,16 @@ class FakeCinder:
         replace the one of that host. ``state="down"``: its service stopped reporting.
         Returns it as data."""
         backend_name = host.partition("@")[2]
-        record = backend_rules.backend_from_dict({
-            "host": host, "volume_backend_name": volume_backend_name or backend_name,
+        data = {
+            "host": host, "volume_backend_name": volume_backend_name or backend_name or host,
             "storage_protocol": storage_protocol, "vendor_name": vendor_name,
             "driver_version": driver_version, "availability_zone": availability_zone,
             "state": state, "backend_state": backend_state, "disabled": disabled,
             "disabled_reason": disabled_reason,
-            "pools": pools if pools is not None else [{"name": backend_name or host}]})
-        state_data = {"backends": [record_to_dict(record)]}
-        snapshot.validate(state_data, "add_backend")
-        return record_to_dict(backend_rules.add_backend(self.store, record))
+            "pools": pools if pools is not None else [{"name": backend_name or host}]}
+        snapshot.check({"backends": [data]}, "add_backend")
+        record = backend_rules.add_backend(self.store, backend_rules.backend_from_dict(data))
+        return record_to_dict(record)
 
     def backends(self) -> list[dict[str, Any]]:
         """Every backend, with its pools, as data."""

@@ -49,23 +49,19 @@ STANDARD_PROPERTIES = {
 }
 # resource_filters.json "pool": the filters get_pools accepts from 3.33.
 POOL_FILTERS = ("name", "volume_type")
+# When the default state's services started (fixed: the default state dumps as nothing).
+DEFAULT_STARTED = "2024-01-01T00:00:00.000000"
 
 
 def default_backends() -> dict[str, Backend]:
     """The default state's one backend: LVM with the iSCSI target (core/backend.py)."""
     backend = Backend(host=DEFAULT_HOST, volume_backend_name="fake-backend",
-                      pools=[Pool(name=DEFAULT_POOL)])
+                      pools=[Pool(name=DEFAULT_POOL)], created_at=DEFAULT_STARTED)
     return {backend.host: backend}
 
 
 def default_scheduler() -> Service:
-    return Service(host=SCHEDULER_HOST)
-
-
-def is_default(store: Store) -> bool:
-    """Whether the backends and the scheduler are the default state's (dump leaves them out)."""
-    return (list(store.backends.values()) == list(default_backends().values())
-            and store.scheduler == default_scheduler())
+    return Service(host=SCHEDULER_HOST, created_at=DEFAULT_STARTED)
 
 
 def protocol_variants(protocol: str) -> str | list[str]:
@@ -141,16 +137,18 @@ def pool_capabilities(backend: Backend, pool: Pool, usage: tuple[int, int],
     return capabilities
 
 
-def _schedulable_pools(store: Store) -> Iterator[tuple[str, Backend, dict[str, Any]]]:
-    """(pool host, backend, capabilities) of every pool the scheduler knows about."""
+def _schedulable_pools(store: Store, timestamp: str = ""
+                       ) -> Iterator[tuple[str, Backend, dict[str, Any]]]:
+    """(pool host, backend, capabilities) of every pool the scheduler knows about;
+    ``timestamp``: when they reported (placing a volume reads no clock)."""
     usage = _usage(store)
-    now = store.clock.now()
     for backend in store.backends.values():
         if not is_schedulable(backend):
             continue
         for pool in backend.pools:
             host = pool_host(backend, pool)
-            yield host, backend, pool_capabilities(backend, pool, usage.get(host, (0, 0)), now)
+            yield host, backend, pool_capabilities(backend, pool, usage.get(host, (0, 0)),
+                                                   timestamp)
 
 
 # -- the scheduler --------------------------------------------------------------------------------
@@ -304,7 +302,7 @@ def get_pools(store: Store, name: str | None = None, filters: Mapping[str, str] 
     capabilities and by what a volume type's extra specs ask."""
     with store.lock:
         pools = []
-        for host, _backend, capabilities in _schedulable_pools(store):
+        for host, _backend, capabilities in _schedulable_pools(store, store.clock.now()):
             if name is not None and host != name:
                 continue
             if any(not _equal_after_convert(capabilities.get(key), value)
@@ -415,8 +413,12 @@ def backend_from_dict(data: Mapping[str, Any]) -> Backend:
 
 
 def install(store: Store, backends: Iterable[Backend], scheduler_service: Service | None) -> None:
-    """Replace the backends (and the scheduler) of a loaded state."""
+    """Replace the backends (and the scheduler) of a loaded state; services a state file
+    gave no start time started when the default state's did (a reset gives equal states)."""
+    backends = list(backends)
     with store.lock:
+        for service in (*backends, *([scheduler_service] if scheduler_service else [])):
+            service.created_at = service.created_at or DEFAULT_STARTED
         store.backends = {backend.host: backend for backend in backends}
         if scheduler_service is not None:
             store.scheduler = scheduler_service

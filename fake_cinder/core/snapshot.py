@@ -154,8 +154,9 @@ def dump(store: Store) -> dict[str, Any]:
             state["quotas"] = {"defaults": dict(store.quota_defaults),
                                "projects": {project: dict(limits) for project, limits
                                             in store.project_quotas.items()}}
-        if not backend_rules.is_default(store):
+        if list(store.backends.values()) != list(backend_rules.default_backends().values()):
             state["backends"] = [record_to_dict(b) for b in store.backends.values()]
+        if store.scheduler != backend_rules.default_scheduler():
             state["scheduler"] = record_to_dict(store.scheduler)
         if store.identity is not None:
             state["identity"] = copy.deepcopy(store.identity)
