@@ -9,6 +9,7 @@ volume backend, then serves until SIGTERM arrives or its parent process exits.
 - an sqlite file database, created with Cinder's db sync;
 - the volume backends are ``memory_driver.MemoryISCSIDriver`` (ours, in memory), one
   service and pool each (``BACKENDS``; the fake's conformance state has the same ones);
+- each service's heartbeat updates its own row (Cinder assumes one service a process);
 - RPC replies go through JSON as on a real transport (the in-process one hands the
   scheduler's read-only dicts over as they are, and the pools view then fails);
 - identity: keystonemiddleware-style ``X-*`` headers (when ``X-Roles`` is sent or there is
@@ -101,6 +102,21 @@ def json_replies() -> None:
         return reply(self, reply_value, failure)
 
     impl_fake.FakeIncomingMessage.reply = json_reply
+
+
+def own_service_rows() -> None:
+    """Each service's heartbeat updates its own row. Cinder keeps the service id in a
+    class attribute (one service per process), so the services of this one process
+    would all beat on the row of the last one started (its zone, its updated_at)."""
+    from cinder import service
+
+    report_state = service.Service.report_state
+
+    def own_report_state(self):
+        service.Service.service_id = self.origin_service_id
+        return report_state(self)
+
+    service.Service.report_state = own_report_state
 
 
 def keystone_options(keystone: str | None) -> tuple[str, str]:
@@ -210,6 +226,7 @@ def main() -> int:
     rpc.init(conf)
     nova_stand_in()
     json_replies()
+    own_service_rows()
 
     scheduler = service.Service.create(binary="cinder-scheduler")
     volumes = [service.Service.create(host=f"{HOST}@{name}", service_name=name,

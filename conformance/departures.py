@@ -82,6 +82,13 @@ DEPARTURES: list[Departure] = [
         "(`encryption_key_id` is absent from 3.64). The fake models a Barbican-backed "
         "Cinder, whose volumes show their key id from 3.64.",
         name="volume type encryption*", where="body.volume.encryption_key_id"),
+    Departure(
+        "pools-of-a-volume-type",
+        "GET /scheduler-stats/get_pools?volume_type=<an existing type> (3.35): Cinder 29's "
+        "scheduler runs its capacity filter with no volume size and fails (TypeError, a 400 "
+        "with WebOb's text); the fake lists the pools whose capabilities satisfy the type's "
+        "extra specs, as the filter is meant to.",
+        name="backends: availability zones and where volumes go", request="pools of a type: *"),
 ]
 
 

@@ -287,6 +287,25 @@ class Walk:
         return Step("GET", "/v3/{project}/limits", caller=self.rng.choice(["member", "admin"]),
                     version=self.rng.choice(["3.0", "3.39", "3.71"]), name="limits_show")
 
+    def service_disable(self) -> Step:
+        """The spare backend's service: disabled (with or without a reason), frozen, thawed
+        (which enables it again), or listed; Cinder 29's enable and disable change nothing."""
+        action = self.rng.choice(["disable-log-reason", "disable-log-reason", "freeze",
+                                  "thaw", "thaw", "disable", "enable", None])
+        caller = self.rng.choices(["admin", "member"], [9, 1])[0]
+        if action is None:
+            return Step("GET", "/v3/{project}/os-services?host=conformance@spare",
+                        caller=caller, version=self.rng.choice(["3.0", "3.49", "3.71"]),
+                        name="service_list")
+        body: dict = {"host": "conformance@spare"}
+        if action in ("disable-log-reason", "disable", "enable"):
+            body["binary"] = "cinder-volume"
+        if action == "disable-log-reason" and self.rng.random() < 0.5:
+            body["disabled_reason"] = f"walk {self.counter}"
+        return Step("PUT", "/v3/{project}/os-services/" + action, caller=caller, body=body,
+                    version=self.rng.choice(["3.0", "3.26", "3.71"]),
+                    name=f"service_{action.replace('-', '_')}")
+
     def steps(self, count: int) -> Iterator[Step]:
         operations: list[tuple[Callable[[], Step | None], int]] = [
             (self.attachment_create, 22), (self.attachment_update, 12),
@@ -298,7 +317,8 @@ class Walk:
             (self.volume_reserve, 2), (self.volume_unreserve, 2), (self.volume_attach, 3),
             (self.volume_detach, 3), (self.volume_initialize_connection, 1),
             (self.volume_terminate_connection, 1), (self.volume_extend, 1),
-            (self.snapshot_create, 3), (self.snapshot_delete, 2), (self.limits_show, 1)]
+            (self.snapshot_create, 3), (self.snapshot_delete, 2), (self.limits_show, 1),
+            (self.service_disable, 1)]
         functions = [f for f, _ in operations]
         weights = [w for _, w in operations]
         yield self.quota_update()

@@ -18,7 +18,7 @@ Result = tuple[int, Any]
 CLUSTER_SUPPORT = mv.APIVersion(3, 7)        # services show their cluster
 REPLICATION_CLUSTER = mv.APIVersion(3, 26)   # freeze and thaw take a cluster
 POOL_FILTER = mv.APIVersion(3, 28)           # get_pools filters
-RESOURCE_FILTER = mv.APIVersion(3, 33)       # only resource_filters.json's pool filters
+RESOURCE_FILTER = mv.APIVersion(3, 31)       # only resource_filters.json's pool filters
 POOL_TYPE_FILTER = mv.APIVersion(3, 35)      # get_pools by volume type
 BACKEND_STATE_REPORT = mv.APIVersion(3, 49)  # cinder-volume services show backend_state
 

@@ -31,7 +31,7 @@ def _volume_view(req: ApiRequest, volume: Volume) -> dict[str, Any]:
     store = req.fake.store
     return volume_detail(volume, store.volume_types.get(volume.volume_type_id or ""),
                          store.volume_attachments(volume.id), req.caller, req.version,
-                         req.base_url, req.url_project_id)
+                         req.base_url, req.url_project_id, protocol=core.protocol_of(store, volume))
 
 
 # -- volume types ---------------------------------------------------------------------------------
@@ -152,7 +152,8 @@ def volume_create(req: ApiRequest) -> Result:
     view = _volume_view(req, volume)
     view.update(status="creating", updated_at=None)
     if "service_uuid" in view:
-        view["service_uuid"] = None  # written by the volume manager once it created it
+        # Written by the volume manager once it created it: the model's defaults until then.
+        view.update(service_uuid=None, shared_targets=True)
     for key in ("os-vol-tenant-attr:tenant_id", "os-vol-host-attr:host",
                 "os-vol-mig-status-attr:migstat", "os-vol-mig-status-attr:name_id"):
         view.pop(key, None)

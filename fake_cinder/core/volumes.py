@@ -79,15 +79,15 @@ def is_readonly(volume: Volume) -> bool:
 
 
 def protocol_of(store: Store, volume: Volume) -> str | None:
-    """The connection protocol: the volume's own, its type's storage_protocol, else
-    that of the backend it is on."""
+    """The connection protocol: the volume's own, else that of the backend it is on,
+    else its type's storage_protocol (a volume on no known backend)."""
     if volume.protocol:
         return volume.protocol
-    volume_type = store.volume_types.get(volume.volume_type_id or "")
-    if volume_type and volume_type.protocol:
-        return volume_type.protocol
     backend = store.backends.get((volume.host or "").partition("#")[0])
-    return backend.storage_protocol if backend else None
+    if backend is not None:
+        return backend.storage_protocol
+    volume_type = store.volume_types.get(volume.volume_type_id or "")
+    return volume_type.protocol if volume_type else None
 
 
 # -- volume types ---------------------------------------------------------------------------------
