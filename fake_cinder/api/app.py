@@ -38,6 +38,7 @@ from ..core.identity import IdentityError
 from . import (
     attachments,
     backends,
+    backends_control,
     compute,
     control,
     dashboard,
@@ -75,6 +76,7 @@ def build_router() -> Router:
     quotas.register(router)
     encryption.register(router)
     backends.register(router)
+    backends_control.register(router)
     versions.register(router)
     keystone.register(router)
     compute.register(router)

@@ -151,6 +151,18 @@ def _schedulable_pools(store: Store, timestamp: str = ""
                                                    timestamp)
 
 
+def pools_overview(store: Store) -> list[dict[str, Any]]:
+    """Every pool (schedulable or not) with its backend, capacity and use (the dashboard's)."""
+    with store.lock:
+        usage = _usage(store)
+        return [{"name": pool_host(backend, pool), "backend": backend.host,
+                 "total_capacity_gb": pool.total_capacity_gb,
+                 "allocated_capacity_gb": usage.get(pool_host(backend, pool), (0, 0))[1],
+                 "volumes": usage.get(pool_host(backend, pool), (0, 0))[0],
+                 "schedulable": is_schedulable(backend)}
+                for backend in store.backends.values() for pool in backend.pools]
+
+
 # -- the scheduler --------------------------------------------------------------------------------
 def type_zones(volume_type: VolumeType | None) -> list[str] | None:
     """The zones a type's ``RESKEY:availability_zones`` spec restricts its volumes to."""
