@@ -428,8 +428,11 @@ def install(store: Store, backends: Iterable[Backend], scheduler_service: Servic
     """Replace the backends (and the scheduler) of a loaded state; services a state file
     gave no start time started when the default state's did (a reset gives equal states)."""
     backends = list(backends)
+    services: list[Backend | Service] = [*backends]
+    if scheduler_service is not None:
+        services.append(scheduler_service)
     with store.lock:
-        for service in (*backends, *([scheduler_service] if scheduler_service else [])):
+        for service in services:
             service.created_at = service.created_at or DEFAULT_STARTED
         store.backends = {backend.host: backend for backend in backends}
         if scheduler_service is not None:

@@ -12,8 +12,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from .clock import Clock
 from .backends import default_backends, default_scheduler
+from .clock import Clock
 from .models import Attachment, Backend, Encryption, Service, Snapshot, Volume, VolumeType
 
 
