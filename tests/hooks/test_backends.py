@@ -3,7 +3,9 @@ reset, and placement under concurrent creates."""
 
 from __future__ import annotations
 
+import re
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +151,10 @@ def test_concurrent_creates_never_overfill_a_pool():
     placed = [v for v in fake.volumes() if v["host"] == "tiny@lvm#p"]
     assert len(placed) == 6 and sum(v["size"] for v in placed) == 18
     assert sum(v["status"] == "error" for v in fake.volumes()) == 6
+
+
+def test_the_docs_example_runs():
+    """docs/backends.md's Python example, as written."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "backends.md").read_text("utf-8")
+    [code] = re.findall(r"^```python\n(.*?)^```$", page, flags=re.M | re.S)
+    exec(compile(code, "docs/backends.md", "exec"), {})
