@@ -191,13 +191,16 @@ def check_availability_zone(store: Store, availability_zone: str | None,
     return [availability_zone] if availability_zone else safe
 
 
-def place_volume(store: Store, volume_type: VolumeType, size: int,
-                 zones: list[str]) -> tuple[str, str] | None:
+def place_volume(store: Store, volume_type: VolumeType, size: int, zones: list[str],
+                 resource_backend: str | None = None) -> tuple[str, str] | None:
     """The pool the scheduler puts a new volume on and its zone, or None when no pool
-    fits (Cinder's NoValidBackend: the volume ends in ``error``)."""
+    fits (Cinder's NoValidBackend: the volume ends in ``error``). ``resource_backend``:
+    the pool (or backend) it must be on, that of its source (a snapshot's volume)."""
     with store.lock:
         candidates = [(host, backend.availability_zone, capabilities)
-                      for host, backend, capabilities in _schedulable_pools(store)]
+                      for host, backend, capabilities in _schedulable_pools(store)
+                      if resource_backend is None
+                      or (host if "#" in resource_backend else backend.host) == resource_backend]
         return scheduler.choose_pool(candidates, volume_type.extra_specs, size, zones)
 
 

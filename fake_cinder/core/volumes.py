@@ -180,8 +180,11 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
             found = store.volume_types[snapshot.volume_type_id]
         else:
             found = default_volume_type(store)
+        origin = store.volumes.get(snapshot.volume_id) if snapshot is not None else None
         if snapshot is not None:
             bootable = _check_snapshot_source(store, snapshot, found, size) or bootable
+            if availability_zone is None and origin is not None:
+                availability_zone = origin.availability_zone
         # Cinder's create flow: _extract_size, then the availability zone.
         if size is None or size < 1:
             raise InvalidInput(f"Volume size '{size}' must be an integer and greater than 0")
@@ -190,8 +193,10 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
             raise Conflict(f"Volume {volume_id} already exists.")
         if check_quota:
             quotas.check_volume_create(store, caller.project_id, size, found)
+        # Cinder's snapshot_same_host: a volume from a snapshot goes where the snapshot is.
         placed = ((host, availability_zone or backends.DEFAULT_ZONE) if host
-                  else backends.place_volume(store, found, size, zones))
+                  else backends.place_volume(store, found, size, zones,
+                                             origin.host if origin is not None else None))
         if placed is None:
             status = "error"
         now = store.clock.now()

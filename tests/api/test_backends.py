@@ -276,3 +276,17 @@ def test_volumes_go_where_their_type_asks(api, admin, fake):
     assert create(api, volume_type="nvme")["os-vol-host-attr:host"] == "fast@nvme#silver"
     # Bigger than the gold pool: no valid backend.
     assert create(api, volume_type="gold", size=200)["status"] == "error"
+
+
+def test_a_volume_from_a_snapshot_goes_where_the_snapshot_is(api, admin, fake):
+    fake.add_backend("east-host@lvm", availability_zone="east")
+    source = create(api, availability_zone="east")
+    snapshot = fake.add_snapshot(source["id"])
+    response = api.post("volumes", {"volume": {"snapshot_id": snapshot["id"]}})
+    assert response.status_code == 202, response.get_json()
+    made = api.as_(roles="admin").volume(response.get_json()["volume"]["id"])
+    assert (made["availability_zone"], made["os-vol-host-attr:host"]) == (
+        "east", "east-host@lvm#lvm")
+    fake.set_service("east-host@lvm", disabled=True)
+    response = api.post("volumes", {"volume": {"snapshot_id": snapshot["id"]}})
+    assert api.volume(response.get_json()["volume"]["id"])["status"] == "error"
