@@ -131,7 +131,9 @@ profile: $(STAMP)  ## profile one benchmark figure (FIGURE)
 # Differential conformance against a real Cinder 29.0.0 (docs/conformance.md; not part of
 # `make test`). Cinder gets its own .venv-cinder, pinned by conformance/constraints.txt.
 # make conformance [SEED="1 2 3"] [STEPS=2000]: all scenarios, a walk per seed, the report.
-# make conformance-quick [SEED=N]: all scenarios and a 300-step walk (CI), no report.
+# make conformance-quick [SEED=N]: all scenarios and a 300-step walk (CI), no report; without
+# SEED the walk's seed is the commit id's first 8 hex digits, so a re-run of a commit repeats
+# its walk (the seed is printed; a difference it finds becomes a scenario once fixed).
 CINDER_PYTHON ?= python3.11
 CINDER_VENV := .venv-cinder
 CINDER_STAMP := $(CINDER_VENV)/.installed-$(shell cksum < conformance/constraints.txt | cut -d' ' -f1)
@@ -149,8 +151,11 @@ $(CINDER_STAMP): conformance/constraints.txt
 conformance: $(STAMP) $(CINDER_STAMP)  ## compare with a real Cinder 29.0.0, rewrite docs/conformance.md (SEED, STEPS)
 	$(BIN)/python -m conformance $(SEED_ARGS) --steps $(STEPS)
 
+COMMIT_SEED = $(shell git rev-parse HEAD 2>/dev/null | cut -c1-8 | sed -n 's/^\([0-9a-f]\{8\}\)$$/0x\1/p' | xargs -r printf '%d')
+QUICK_SEED_ARGS = $(if $(SEED),$(SEED_ARGS),$(if $(COMMIT_SEED),--seed $(COMMIT_SEED)))
+
 conformance-quick: $(STAMP) $(CINDER_STAMP)  ## CI: every scenario and a 300-step walk against Cinder
-	$(BIN)/python -m conformance --quick $(SEED_ARGS) --no-report
+	$(BIN)/python -m conformance --quick $(QUICK_SEED_ARGS) --no-report
 
 # Nova 34's consumer group against the harness's real Cinder 29.0.0 behind keystonemiddleware
 # (a `fake-cinder serve` as its Keystone) and against the fake: the same results required.

@@ -38,10 +38,12 @@ class Departure:
 DEPARTURES: list[Departure] = [
     Departure(
         "readable-project-ids",
-        "Cinder routes only project ids made of [0-9a-f-] and answers 404 for any other; "
-        "the fake also routes readable ids such as `demo` (its fixtures, README and CLI "
-        "examples use them).",
-        name="project ids in URLs", request="GET /v3/[Dd]emo*"),
+        "Cinder routes only project ids made of [0-9a-f-] and answers its routing 404 for "
+        "any other; the fake also routes a readable id such as `demo` when it knows that "
+        "project: the caller's own, one in its Keystone directory, or one with records "
+        "(its fixtures, README and CLI examples use them). Any other readable id gets "
+        "Cinder's 404.",
+        name="project ids: a caller's own readable project*", request="GET /v3/*"),
     Departure(
         "no-500-for-a-missing-body",
         "Cinder answers 500 to an attachment create or update with no body, or a JSON "

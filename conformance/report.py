@@ -77,8 +77,10 @@ def write(path: Path, comparisons: list[Comparison], *, cinder_version: str,
     lines += [
         "", "## Running it", "",
         "- `make conformance SEED=\"1 2 3\" STEPS=2000` rewrites this page; "
-        "`make conformance-quick` (CI) runs every scenario and a 300-step walk with a "
-        "random seed (printed) and writes nothing. Both install Cinder into `.venv-cinder` "
+        "`make conformance-quick` (CI) runs every scenario and a 300-step walk and writes "
+        "nothing; its seed (printed) is the commit id's first 8 hex digits unless `SEED=N` "
+        "says otherwise, so a re-run of a commit repeats its walk, and a difference a seed "
+        "finds becomes a fixed scenario once fixed. Both install Cinder into `.venv-cinder` "
         "from `conformance/constraints.txt` when it is missing (about 3 minutes).",
         "- A new scenario is a `Scenario` in `conformance/scenarios.py`: a name, the volumes "
         "it needs and its `Step`s; a new walk operation is a method of "

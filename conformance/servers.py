@@ -129,8 +129,8 @@ def start_cinder(work_dir: Path, keystone: str | None = None) -> Server:
 
 def start_fake(work_dir: Path, source: Path | None = None, fixtures: Path = FAKE_STATE,
                name: str = "fake") -> Server:
-    """fake-cinder serve (waitress), from the running python, with Cinder's initial state
-    (or ``fixtures``).
+    """fake-cinder serve (werkzeug's threaded server), from the running python, with Cinder's
+    initial state (or ``fixtures``).
 
     ``source``: another checkout whose fake_cinder to run instead (with this .venv's
     dependencies), e.g. an older commit, to see which differences it had."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from flask import Flask
-
+    from .api.flask_app import FakeFlask
     from .core.errors import RecordNotFound
     from .core.snapshot import StateError
     from .fake import FakeCinder
@@ -29,7 +28,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def create_app(**options: Any) -> Flask:
-    """A Flask app backed by a fresh FakeCinder (options as for FakeCinder)."""
+def create_app(**options: Any) -> FakeFlask:
+    """The Flask app of a fresh FakeCinder (options as for FakeCinder; ``app.fake`` is it)."""
     from .fake import FakeCinder
     return FakeCinder(**options).app

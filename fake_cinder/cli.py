@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import ipaddress
 import logging
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -82,6 +84,24 @@ def _host(text: str) -> str:
     return text
 
 
+def _app_hook(text: str) -> Callable[[Any], object]:
+    """``MODULE:FUNCTION`` (the module found as ``python -m`` would, from the current
+    directory too): the function that extends the app before it serves."""
+    module_name, _, name = text.partition(":")
+    if not module_name or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not MODULE:FUNCTION")
+    if "" not in sys.path:
+        sys.path.insert(0, "")  # the current directory, as for python -m
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise argparse.ArgumentTypeError(f"cannot import {module_name}: {exc}") from None
+    found = getattr(module, name, None)
+    if not callable(found):
+        raise argparse.ArgumentTypeError(f"{module_name} has no function {name}")
+    return found  # type: ignore[no-any-return]
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors in one line (with where to look), exit status 2 as argparse's."""
 
@@ -122,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "as in Cinder (default: 0, gone at once)")
     serve.add_argument("--threads", type=_threads, default=DEFAULT_THREADS,
                        help=f"requests handled at once (default: {DEFAULT_THREADS})")
+    serve.add_argument("--app-hook", metavar="MODULE:FUNCTION", type=_app_hook,
+                       action="append", default=[],
+                       help="call FUNCTION(app) from MODULE before serving, to add routes, "
+                            "blueprints, request hooks or WSGI middleware to the Flask app "
+                            "(app.fake is the fake); may be repeated")
     return parser
 
 
@@ -164,8 +189,10 @@ def serve(args: argparse.Namespace) -> int:
             message = f"{source}: {message}"
         print(f"fake-cinder: {message}", file=sys.stderr)
         return 2
+    for hook in args.app_hook:
+        hook(fake.app)
     try:
-        server = Server(fake.wsgi, args.host, args.port, threads=args.threads)
+        server = Server(fake.app, args.host, args.port, threads=args.threads)
     except OSError as exc:  # the port is taken, the address is not ours...
         print(f"fake-cinder: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1

@@ -1,24 +1,21 @@
-"""FakeCinder: one fake Cinder with its own state, schemas, app, faults and journal."""
+"""FakeCinder: one fake Cinder with its own state, faults, journal and Flask app.
+
+The facade: state, faults and the journal through plain Python. How requests are
+served (the route table, the request pipeline, where faults fire, what the journal
+records) is the HTTP layer's, reached through the app ``create_app`` makes.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import logging
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from .api import control
-from .api import microversions as mv
-from .api.app import ROUTER, FakeWsgi, create_app
-from .api.fault_bodies import rewrite_as_fault
-from .api.routing import MAX_REQUEST_BODY_SIZE, body_absent
-from .api.validation import SchemaRegistry
+from .api.flask_app import create_app
 from .core import backends as backend_rules
 from .core import encryption as encryption_rules
 from .core import fault_injection as fault_rules
@@ -28,33 +25,21 @@ from .core import snapshots as snapshot_rules
 from .core import volumes as volume_rules
 from .core.clock import Clock
 from .core.context import Caller
-from .core.errors import SERVER_ERROR, CinderError, RecordNotFound
+from .core.errors import CinderError, RecordNotFound
 from .core.identity import TokenRegistry
-from .core.journal import DEFAULT_CAP, DELETED, RESPONSE_BODY_LIMIT, Journal
+from .core.journal import DEFAULT_CAP, Journal
 from .core.models import SNAPSHOT_STATUSES, record_to_dict
-from .core.operations import check_operation
 from .core.state import Store
 from .server import Server
 
 if TYPE_CHECKING:
-    from flask import Flask
-
-_LOG = logging.getLogger("fake_cinder")
-_SCHEMAS: dict[str, SchemaRegistry] = {}
-# Every API operation name, from the route table (what faults and the journal name).
-OPERATIONS = frozenset(op.name for route in ROUTER.routes for op in route.operations)
-ATTACHMENT_OPERATIONS = frozenset(name for name in OPERATIONS if name.startswith("attachment_"))
+    from .api.flask_app import FakeFlask
+    from .api.microversions import APIVersion
+    from .api.request_record import RequestRecord
+    from .api.validation import SchemaRegistry
 
 StateSource = str | Path | dict[str, Any]
-ResponseHook = Callable[[Request, Response, dict[str, Any]], None]
-
-
-def schema_registry(directory: Path | None = None) -> SchemaRegistry:
-    """Schemas are compiled once per process and shared by every fake."""
-    key = str(directory)
-    if key not in _SCHEMAS:
-        _SCHEMAS[key] = SchemaRegistry(directory)
-    return _SCHEMAS[key]
+ResponseHook = Callable[[Request, Response, "RequestRecord"], None]
 
 
 class FaultHandle:
@@ -99,13 +84,16 @@ class FakeCinder:
     fixtures, or ``check_errors()``). ``control_token`` guards ``/_fake/``:
     requests there must carry it in ``X-Fake-Control-Token``.
 
+    ``app`` is the Flask app serving it (every server and test client runs it;
+    routes, blueprints, hooks and middleware added to it work as in any Flask app).
     ``response_hooks`` are called with ``(request, response, record)`` for every
-    response before it is sent; ``record`` holds what the fake learnt of the
-    request (``operation``, ``api_version``, ``caller``, ``request_id``).
+    response before it is sent; ``record`` (an ``api.request_record.RequestRecord``)
+    holds what the fake learnt of the request (``operation``, ``api_version``,
+    ``caller``, ``request_id``...).
     """
 
     def __init__(self, fixtures: StateSource | None = None, *, seed: int | None = None,
-                 max_version: str = str(mv.MAX_VERSION),
+                 max_version: str = "3.71",
                  protect_in_use_attachments: bool = True, journal_size: int = DEFAULT_CAP,
                  raise_errors: bool = True, control_token: str | None = None,
                  volume_delete_seconds: float = 0.0) -> None:
@@ -113,19 +101,16 @@ class FakeCinder:
         # How long a deleted volume stays "deleting" (Cinder deletes in the background).
         self.volume_delete_seconds = volume_delete_seconds
         self.store = Store(self.clock)
-        self.schemas = schema_registry()
-        self.max_version = mv.APIVersion.parse(max_version)
         self.protect_in_use_attachments = protect_in_use_attachments
         self.raise_errors = raise_errors
-        self.journal = Journal(journal_size, OPERATIONS)
+        self.app: FakeFlask = create_app(self, max_version)
+        self.journal = Journal(journal_size, self.app.operations)
         self.faults = fault_rules.FaultRegistry()
         self.errors: list[BaseException] = []
         self.control_token = control_token
         self.response_hooks: list[ResponseHook] = []
         # The tokens the fake Keystone (/identity) issued; they identify API callers.
         self.tokens = TokenRegistry()
-        self.wsgi = FakeWsgi(self)  # the WSGI application every server runs
-        self._app: Flask | None = None
         self._baseline: dict[str, Any] = {}
         self._baseline_projects: snapshot.ProjectIndex | None = None
         if fixtures is not None:
@@ -133,13 +118,19 @@ class FakeCinder:
             snapshot.load(self.store, self._baseline, checked=True)
 
     @property
-    def app(self) -> Flask:
-        """A Flask app serving this fake (for Flask's test client and pytest-flask's
-        ``client``), created on first use. It only wraps ``wsgi``: Flask's routes and
-        request hooks take no part (``response_hooks`` see every response)."""
-        if self._app is None:
-            self._app = create_app(self)
-        return self._app
+    def wsgi(self) -> FakeFlask:
+        """The WSGI application every server runs: the app."""
+        return self.app
+
+    @property
+    def max_version(self) -> APIVersion:
+        """The highest microversion offered."""
+        return self.app.max_version
+
+    @property
+    def schemas(self) -> SchemaRegistry:
+        """The JSON Schemas of requests and responses (``schemas/``)."""
+        return self.app.schemas
 
     # -- state ------------------------------------------------------------------------------------
     @staticmethod
@@ -347,9 +338,11 @@ class FakeCinder:
         ``backend_failure=True``, ``drop_connection=True``; ``latency`` (seconds)
         alone or with any. When: ``times=1`` (default), ``times=N``,
         ``times=None`` (always); ``probability=p`` (seeded by ``seed``, else the
-        fake's seed, else 0). Match: ``project_id``, ``volume_id``, ``attachment_id``.
+        fake's seed, else 0). Match: ``project_id``, ``volume_id``, ``attachment_id``,
+        ``snapshot_id`` (those the operation's calls have: a fault that could never
+        fire raises ``ValueError``).
         """
-        check_operation(operation, OPERATIONS)
+        self.app.check_fault(operation, options)
         if retry_after is not None:
             if isinstance(retry_after, bool) or not isinstance(retry_after, int | str):
                 raise ValueError(f"retry_after must be seconds or an HTTP date, "
@@ -370,7 +363,7 @@ class FakeCinder:
         while handling a request (unless ``raise_errors`` is False).
         """
         check = self.raise_errors if raise_errors is None else raise_errors
-        server = Server(self.wsgi, host, port, access_log=False).start()
+        server = Server(self.app, host, port, access_log=False).start()
         try:
             yield server
         except BaseException as exc:
@@ -393,124 +386,11 @@ class FakeCinder:
             first.add_note(f"fake-cinder hit {len(rest)} more error(s): {rest!r}")
         raise first
 
-    # -- hooks of the request pipeline ------------------------------------------------------------
+    # -- called by the request pipeline ------------------------------------------------------
     def resolve_token(self, token: str) -> Caller | None:
         """The caller of a token the fake Keystone issued; None for any other token
         (read as a noauth ``user:project`` token). An expired one raises a 401."""
         return self.tokens.resolve(token)
-
-    def before_operation(self, operation: str, caller: Caller, params: dict[str, str],
-                         body: Any, state: dict[str, Any] | None = None) -> None:
-        """Called once per API operation after validation, before the core runs: the one
-        place injected faults fire. Latency sleeps without holding the store lock.
-        ``state`` is the request's record: the journal learns the fault from it."""
-        state = {} if state is None else state
-        if not self.faults:
-            return
-        attachment_body = body.get("attachment") if isinstance(body, dict) else None
-        connector = (attachment_body or {}).get("connector") if isinstance(
-            attachment_body, dict) else None
-        attachment_id = params.get("attachment_id")
-        volume_id = params.get("volume_id")
-        if volume_id is None and operation == "attachment_create":
-            volume_id = attachment_body.get("volume_uuid") if attachment_body else None
-        elif volume_id is None and operation == "snapshot_create":
-            volume_id = (body.get("snapshot") or {}).get("volume_id")
-        elif volume_id is None and attachment_id is not None:
-            found = self.store.attachments.get(attachment_id)
-            volume_id = found.volume_id if found else None
-        context = {"project_id": caller.project_id, "volume_id": volume_id,
-                   "attachment_id": attachment_id}
-        fault = self.faults.fire(operation, context, fault_rules.reaches_backend(
-            self.store, operation, attachment_id, connector))
-        if fault is None:
-            return
-        state["fake_fault"] = fault.id
-        if fault.latency:
-            time.sleep(fault.latency)
-        if fault.drop_connection:
-            raise fault_rules.DroppedConnection(f"{fault.id} dropped the connection")
-        if fault.status is not None:
-            raise fault.error()
-        if fault.backend_failure:
-            raise self._backend_failure(fault, operation, caller, attachment_id,
-                                        attachment_body or {}, connector or {}, state)
-
-    def _backend_failure(self, fault: fault_rules.Fault, operation: str, caller: Caller,
-                         attachment_id: str | None, attachment_body: dict[str, Any],
-                         connector: dict[str, Any], state: dict[str, Any]
-                         ) -> fault_rules.FaultError:
-        if operation == "attachment_create":
-            created, error = fault_rules.fail_create(
-                self.store, caller, attachment_body["volume_uuid"],
-                attachment_body.get("instance_uuid"), connector, fault.message)
-            state["fake_attachment_id"] = created
-            return error
-        assert attachment_id is not None
-        if operation == "attachment_update":
-            return fault_rules.fail_update(self.store, caller, attachment_id, connector,
-                                           fault.message)
-        return fault_rules.fail_delete(self.store, caller, attachment_id,
-                                       self.protect_in_use_attachments, fault.message)
-
-    def after_request(self, request: Request, response: Response,
-                      state: dict[str, Any]) -> None:
-        """Called for every response with the request's record: journal it (except
-        /_fake/ requests), after the response hooks."""
-        for hook in self.response_hooks:
-            self._run_response_hook(hook, request, response, state)
-        path = request.path
-        if path.startswith(control.PREFIX + "/"):
-            return
-        operation = state.get("operation")
-        dropped = getattr(response, "dropped", False)
-        status = None if dropped else response.status_code
-        attachment_id, attachment_status = None, None
-        if operation in ATTACHMENT_OPERATIONS:
-            attachment_id, attachment_status = self._attachment_after(operation, state, status)
-        caller = state.get("caller")
-        version = state.get("api_version")
-        self.journal.record({
-            "method": request.method, "path": path,
-            "query": request.query_string.decode("latin-1"),
-            "operation": operation,
-            "project_id": caller.project_id if caller is not None else None,
-            "microversion": str(version) if version is not None else None,
-            "status": status, "raw_body": _request_body(request),
-            "request_id": state.get("request_id"), "fault": state.get("fake_fault"),
-            "attachment_id": attachment_id, "attachment_status": attachment_status,
-            "raw_response": b"" if dropped else _response_body(response),
-        })
-
-    def _run_response_hook(self, hook: ResponseHook, request: Request, response: Response,
-                           state: dict[str, Any]) -> None:
-        """A hook that raises is a bug like any in the fake: recorded (so the test fails at
-        teardown) and answered with Cinder's 500; later hooks see that answer."""
-        try:
-            hook(request, response, state)
-        except Exception as error:  # noqa: BLE001  (any error of a user's hook)
-            _LOG.exception("response hook %r failed on %s %s", hook, request.method,
-                           request.path)
-            self.record_exception(error)
-            if not getattr(response, "dropped", False):  # a dropped one still sends nothing
-                rewrite_as_fault(response, 500, SERVER_ERROR)
-
-    def _attachment_after(self, operation: str, state: dict[str, Any],
-                          status: int | None) -> tuple[str | None, str | None]:
-        """The attachment a request was about and its stored status afterwards."""
-        attachment_id = state.get("params", {}).get("attachment_id")
-        if operation == "attachment_create":
-            attachment_id = state.get("fake_attachment_id")
-            if attachment_id is None and status == 200:
-                attachment_id = _created_id(state.get("payload"))
-        if attachment_id is None:
-            return None, None
-        stored = self.store.attachments.get(attachment_id)
-        if stored is not None:
-            return attachment_id, stored.attach_status
-        if operation == "attachment_delete" and status == 200:
-            return attachment_id, DELETED
-        return attachment_id, None
 
     def record_exception(self, error: Exception) -> None:
         """Called when handling a request raised an unexpected exception."""
@@ -548,9 +428,10 @@ class FakeCinder:
         """Every service (the scheduler, then each backend's cinder-volume) as
         os-services shows it at the newest microversion."""
         from .api.backends import service_view
+        from .api.microversions import MAX_VERSION
         with self.store.lock:
             states = backend_rules.pool_backend_states(self.store)
-            return [service_view(s, states, mv.MAX_VERSION, self.store.clock.now())
+            return [service_view(s, states, MAX_VERSION, self.store.clock.now())
                     for s in backend_rules.services(self.store)]
 
     def set_service(self, host: str, binary: str = "cinder-volume", *,
@@ -565,30 +446,3 @@ class FakeCinder:
         except CinderError as exc:
             raise ValueError(exc.message) from None
 
-
-def _created_id(payload: Any) -> str | None:
-    """The new attachment's id from the payload a create answered."""
-    found = payload.get("attachment") if isinstance(payload, dict) else None
-    return found.get("id") if isinstance(found, dict) else None
-
-
-def _response_body(response: Response) -> bytes:
-    """The body to journal: none of a streamed response (reading it would consume it)."""
-    body = response.response
-    # The fake's own responses hold their body as one bytes item: take it as it is
-    # (get_data() would join and re-wrap it, ~0.7 us a request).
-    if type(body) is list and len(body) == 1 and type(body[0]) is bytes:
-        return body[0][:RESPONSE_BODY_LIMIT]
-    if response.is_streamed:
-        return b""
-    return response.get_data()[:RESPONSE_BODY_LIMIT]
-
-
-def _request_body(request: Request) -> bytes:
-    """The body to journal; an over-size one (answered 413 unread) is not read now either."""
-    if (request.content_length or 0) > MAX_REQUEST_BODY_SIZE or body_absent(request):
-        return b""
-    try:
-        return request.get_data(cache=True)
-    except HTTPException:  # a chunked body over the limit, or the client went away
-        return b""

@@ -3,8 +3,9 @@
 - ``fake_cinder``: a fresh FakeCinder per test (empty, or preloaded by the
   ``fake_cinder_state`` marker);
 - ``fake_cinder_server``: one live server per session (per xdist worker) whose
-  WSGI app delegates to the current test's ``fake_cinder``, so the state is
-  fresh for each test and shared with ``fake_cinder``;
+  WSGI app delegates to the current test's ``fake_cinder.app`` (with whatever the
+  test added to it), so the state is fresh for each test and shared with
+  ``fake_cinder``;
 - ``fake_cinder_url``: that server's base URL.
 
 pytest imports this module at every start, in every environment fake-cinder is
@@ -84,7 +85,7 @@ def fake_cinder(request: pytest.FixtureRequest) -> Iterator[FakeCinder]:
 
 
 class _Delegate:
-    """The session server's WSGI app: whichever fake the current test owns."""
+    """The session server's WSGI app: the app of whichever fake the current test owns."""
 
     def __init__(self) -> None:
         self.fake: FakeCinder | None = None
@@ -95,7 +96,7 @@ class _Delegate:
                 "code": 503, "message": "No test is using fake_cinder_server now."}})
             start_response("503 SERVICE UNAVAILABLE", [("Content-Type", "application/json")])
             return [body.encode()]
-        return self.fake.wsgi(environ, start_response)
+        return self.fake.app(environ, start_response)
 
 
 @pytest.fixture(scope="session")

@@ -1,22 +1,20 @@
-"""The fake's WSGI application: one route table, one request pipeline.
+"""The fake's WSGI pipeline: one route table, one request pipeline.
 
-Every request, whatever its URL, goes through ``FakeWsgi``: it is identified
+Every request to a URL the fake serves goes through ``FakeWsgi``: it is identified
 first (Cinder's size limit, the control token, keystonemiddleware's caller), then
 matched against the process-wide route table (``ROUTER``, compiled once into
 ``ROUTE_MAP``) and handled (``routing.dispatch`` for the /v3 API, a view for the
 rest); errors become Cinder's fault bodies, and the response gets Cinder's
-headers and a journal entry.
+headers, then the response hooks and a journal entry (``journaling``).
 
 Flask's own request handling (app and request contexts, session, signals, hook
-lists) would cost about 30 us a request, as much as all of the fake's own work,
-so the pipeline runs on werkzeug's public request, response and routing API
-alone. ``create_app`` wraps it in a Flask app for the Flask test client and
-pytest-flask's ``client``: the app adds no routes and no hooks.
+lists) costs about 30 us a request, as much as all of the fake's own work, so the
+pipeline runs on werkzeug's public request, response and routing API alone.
+``fake.app`` (``flask_app.FakeFlask``) sends requests here directly while it has no
+routes or request hooks of a user's; with some, through Flask's request handling
+(``respond`` is the pipeline without its journal entry, for that path).
 
-A request's record (``State``) is a plain dict: the fake, request id, caller,
-microversion, operation (or, outside /v3, the ``WebRoute`` matched), payload and
-fault ids, read by the headers and the journal and handed to
-``FakeCinder.response_hooks``.
+What the pipeline learns of a request is its ``RequestRecord``.
 """
 
 from __future__ import annotations
@@ -53,14 +51,13 @@ from . import (
 from . import microversions as mv
 from .fault_bodies import DroppedResponse, fault_response, token_refused, webob_response
 from .identity import WsgiHeaders, caller_from_headers
+from .journaling import after_response
+from .request_record import RequestRecord
 from .routing import MAX_REQUEST_BODY_SIZE, Route, Router, WebRequest, WebRoute, dispatch
 
 if TYPE_CHECKING:
-    from flask import Flask
-
     from ..fake import FakeCinder
 
-State = dict[str, Any]
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 _LOG = logging.getLogger("fake_cinder")
@@ -88,6 +85,8 @@ def build_router() -> Router:
 
 ROUTER = build_router()
 ROUTE_MAP = ROUTER.url_map()
+# Every API operation name, from the route table (what faults and the journal name).
+OPERATIONS = frozenset(op.name for route in ROUTER.routes for op in route.operations)
 # Matching only reads the adapter: one serves every request, fake and thread.
 _ROUTES = ROUTE_MAP.bind("fake-cinder")
 
@@ -119,28 +118,28 @@ def _control_allowed(fake: FakeCinder, req: Request) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def begin(fake: FakeCinder, req: Request, state: State) -> Response | None:
-    """Start the request's record; a response here ends the request (413, 401)."""
-    state.update(fake=fake, request_id=new_request_id(), api_version=None, operation=None,
-                 caller=None)
-    length = req.content_length
+def begin(fake: FakeCinder, req: Request, record: RequestRecord) -> Response | None:
+    """Check what comes before routing; a response here ends the request (413, 401)."""
     path = req.path
     if path.startswith(control.PREFIX + "/"):
         # Cinder's size limit is not for the fake's own control API: it takes whole states.
         req.max_content_length = control.MAX_CONTROL_BODY_SIZE
-    elif length is not None and length > MAX_REQUEST_BODY_SIZE:
-        return webob_response(413)
+    else:
+        req.max_content_length = MAX_REQUEST_BODY_SIZE
+        length = req.content_length
+        if length is not None and length > MAX_REQUEST_BODY_SIZE:
+            return webob_response(413)
     if not _control_allowed(fake, req):
         return fault_response(401, f"Missing or wrong {CONTROL_TOKEN_HEADER} header.")
     if is_v3(path):
         caller = caller_from_headers(WsgiHeaders(req.environ), fake.resolve_token)
         if caller is None:
             return webob_response(401)
-        state["caller"] = caller
+        record.caller = caller
     return None
 
 
-def error_response(fake: FakeCinder, req: Request, state: State,
+def error_response(fake: FakeCinder, req: Request, record: RequestRecord,
                    error: Exception) -> Response:
     """The answer to an error raised while handling a request."""
     if isinstance(error, CinderError):
@@ -148,7 +147,7 @@ def error_response(fake: FakeCinder, req: Request, state: State,
     if isinstance(error, mv.VersionError):
         # Cinder echoes the requested (unsupported) version on its 406s, and only there.
         unsupported = isinstance(error, mv.UnsupportedVersion) and error.requested.major >= 3
-        state["api_version"] = getattr(error, "requested", None) if unsupported else None
+        record.api_version = getattr(error, "requested", None) if unsupported else None
         return fault_response(error.status, error.message)
     if isinstance(error, IdentityError):
         if keystone.is_keystone_path(req.path):
@@ -166,25 +165,41 @@ def error_response(fake: FakeCinder, req: Request, state: State,
             "Allow": ", ".join(sorted({*error.valid_methods, "OPTIONS"}))})
     if isinstance(error, HTTPException):
         # Werkzeug's errors here are routing failures: Cinder's router answers 404.
-        state["api_version"] = None
+        record.api_version = None
         return webob_response(413 if error.code == 413 else 404)
     _LOG.exception("unexpected error handling %s %s", req.method, req.path)
     fake.record_exception(error)
     return fault_response(500, SERVER_ERROR)
 
 
-def finish(fake: FakeCinder, req: Request, response: Response, state: State) -> Response:
-    """Cinder's response headers, then the journal entry."""
-    request_id = state.get("request_id", "")
+def add_cinder_headers(response: Response, record: RequestRecord) -> None:
+    """The request id, and the microversion headers when the request had a version."""
+    request_id = record.request_id
     # add, not set: no response carries these yet, and set scans the headers each time.
     add = response.headers.add
     add("X-OpenStack-Request-Id", request_id)
-    version = state.get("api_version")
+    version = record.api_version
     if version is not None:
         add("X-Compute-Request-Id", request_id)
         add(mv.HEADER, mv.header_value(version))
         add("Vary", mv.HEADER)
-    fake.after_request(req, response, state)
+
+
+def respond(fake: FakeCinder, req: Request, record: RequestRecord) -> Response:
+    """The fake's answer to a request, with Cinder's headers (not journaled yet)."""
+    try:
+        response = begin(fake, req, record)
+        if response is None:
+            endpoint, params = match(req.path, req.method)
+            if isinstance(endpoint, Route):
+                response = dispatch(endpoint, req, record, params)
+            else:
+                record.route = endpoint
+                record.params = params
+                response = endpoint.view(WebRequest(fake, req, params, record))
+    except Exception as error:  # noqa: BLE001  (every error gets Cinder's answer)
+        response = error_response(fake, req, record, error)
+    add_cinder_headers(response, record)
     return response
 
 
@@ -196,7 +211,7 @@ class HttpRequest(Request):
 
 
 class FakeWsgi:
-    """One fake's WSGI application: every URL, through the one route table."""
+    """One fake's pipeline as a WSGI application: every URL the fake serves."""
 
     __slots__ = ("fake",)
 
@@ -207,27 +222,7 @@ class FakeWsgi:
                  ) -> Iterable[bytes]:
         req = HttpRequest(environ)
         fake = self.fake
-        state: State = {}
-        try:
-            response = begin(fake, req, state)
-            if response is None:
-                endpoint, params = match(req.path, req.method)
-                if isinstance(endpoint, Route):
-                    response = dispatch(endpoint, req, state, params)
-                else:
-                    state["route"] = endpoint
-                    response = endpoint.view(WebRequest(fake, req, params, state))
-        except Exception as error:  # noqa: BLE001  (every error gets Cinder's answer)
-            response = error_response(fake, req, state, error)
-        return finish(fake, req, response, state)(environ, start_response)
-
-
-def create_app(fake: FakeCinder) -> Flask:
-    """A Flask app serving ``fake`` (for Flask's test client and pytest-flask):
-    a shell around ``FakeWsgi``; Flask's routes and hooks are not used."""
-    from flask import Flask
-
-    app = Flask("fake_cinder", static_folder=None)
-    app.extensions["fake_cinder"] = fake
-    app.wsgi_app = fake.wsgi  # type: ignore[method-assign]
-    return app
+        record = RequestRecord(fake, new_request_id())
+        response = respond(fake, req, record)
+        after_response(fake, req, response, record)
+        return response(environ, start_response)

@@ -7,6 +7,7 @@ from typing import Any
 from ..core import attachments as core
 from ..core.listing import parse_list_query
 from . import microversions as mv
+from .fault_injection import FaultTargets
 from .routing import ApiRequest, Handler, Operation, Router
 from .views import attachment_detail, attachment_list, attachment_view
 
@@ -61,16 +62,19 @@ def detail(req: ApiRequest) -> Result:
 
 
 def _op(name: str, handler: Handler, minimum: mv.APIVersion = mv.NEW_ATTACH, *,
-        validates_body: bool = False, validates_query: bool = False) -> Operation:
+        validates_body: bool = False, validates_query: bool = False,
+        fault_targets: FaultTargets | None = None) -> Operation:
     return Operation(name, handler, min_version=minimum, validates_body=validates_body,
-                     validates_query=validates_query)
+                     validates_query=validates_query, fault_targets=fault_targets)
 
 
 def register(router: Router) -> None:
     router.add("GET", "attachments", _op("attachment_list", index, validates_query=True))
     router.add("GET", "attachments/detail",
                _op("attachment_list_detail", detail, validates_query=True))
-    router.add("POST", "attachments", _op("attachment_create", create, validates_body=True))
+    router.add("POST", "attachments", _op(
+        "attachment_create", create, validates_body=True,
+        fault_targets=FaultTargets(body_volume=("attachment", "volume_uuid"))))
     router.add("GET", "attachments/<attachment_id>", _op("attachment_show", show))
     router.add("PUT", "attachments/<attachment_id>",
                _op("attachment_update", update, validates_body=True))

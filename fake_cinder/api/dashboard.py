@@ -44,9 +44,8 @@ def page_file(req: WebRequest) -> Response:
 
 def meta(req: WebRequest) -> Response:
     """The operation names (for the fault form and the journal filter)."""
-    from ..fake import OPERATIONS  # fake.py imports this module through the app
-
-    return Response(json.dumps({"operations": sorted(OPERATIONS)}), content_type=JSON)
+    return Response(json.dumps({"operations": sorted(req.fake.app.operations)}),
+                    content_type=JSON)
 
 
 def register(router: Router) -> None:

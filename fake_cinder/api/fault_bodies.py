@@ -86,10 +86,10 @@ class DroppedResponse(Response):
     client (no socket) the DroppedConnection reaches the test.
     """
 
-    dropped = True
-
     def __init__(self, environ: dict[str, Any], error: DroppedConnection) -> None:
         super().__init__(self._abort(environ, error), status=500, content_type=JSON)
+        # On the instance: Flask's make_response turns the response into its own class.
+        self.dropped = True
 
     @staticmethod
     def _abort(environ: dict[str, Any], error: DroppedConnection) -> Iterator[bytes]:

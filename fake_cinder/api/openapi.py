@@ -29,16 +29,13 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from werkzeug.wrappers import Response
 
 from . import microversions as mv
 from .routing import Route, Router, WebRequest
-from .validation import SchemaRegistry
-
-if TYPE_CHECKING:
-    from ..fake import FakeCinder
+from .validation import SchemaRegistry, schema_registry
 
 JSON = "application/json"
 COMPONENT = "#/components/schemas/"
@@ -110,7 +107,7 @@ README_END = "<!-- coverage-table:end -->"
 
 @dataclass(frozen=True, slots=True)
 class RouteDoc:
-    """How one Flask rule (outside the v3 router) is described.
+    """How one route outside the v3 API (a ``Router.web`` rule) is described.
 
     ``operation`` names the operationId and the ``schemas/`` files
     (``x-operation``) for its request body, query and response.
@@ -466,26 +463,20 @@ def readme_with_table(readme: str, table: str) -> str:
     return readme.rstrip("\n") + "\n\n" + block + "\n"
 
 
-def _default_fake() -> tuple[FakeCinder, Router]:
-    from ..fake import FakeCinder
-    from .app import ROUTER
-    return FakeCinder(), ROUTER
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fake_cinder.api.openapi")
     parser.add_argument("--readme", nargs="?", const="docs/api-coverage.md", metavar="PATH",
                         help="rewrite the coverage table in this file "
                              "(default docs/api-coverage.md)")
     args = parser.parse_args(argv)
-    fake, router = _default_fake()
+    from .app import ROUTER as router  # the route table registers this module's routes
     if args.readme:
         path = Path(args.readme)
         path.write_text(readme_with_table(path.read_text(encoding="utf-8"),
                                           coverage_table(router)), encoding="utf-8")
         print(f"updated the coverage table in {path}")
         return 0
-    json.dump(build_document(router, fake.schemas, fake.max_version), sys.stdout, indent=2)
+    json.dump(build_document(router, schema_registry(), mv.MAX_VERSION), sys.stdout, indent=2)
     print()
     return 0
 

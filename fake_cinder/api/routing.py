@@ -3,19 +3,23 @@
 Two kinds of routes share one table (``Router``), compiled once per process:
 
 - ``/v3`` API operations (``Router.add``/``add_actions``): each says once which
-  operation it is, its URL, and the microversions it exists in; its handler gets a
-  validated ``ApiRequest``. ``dispatch`` checks in the order of Cinder's
-  wsgi.Resource: version header, content type, action lookup, body parsing, URL
-  project id, version gate, schema, handler;
+  operation it is, its URL, the microversions it exists in and what an injected
+  fault can be aimed at; its handler gets a validated ``ApiRequest``. ``dispatch``
+  checks in the order of Cinder's router and wsgi.Resource: the URL's project id,
+  version header, content type, action lookup, body parsing, the project id's owner,
+  version gate, schema, injected faults, handler;
 - every other URL (``Router.web``): the version documents, Keystone's /identity,
   Nova's /compute, the /_fake/ control API, /openapi.json. A view takes a
   ``WebRequest`` and returns a werkzeug ``Response``.
 
-Plain werkzeug, no Flask: ``app.FakeWsgi`` matches the route and calls it.
+The table is werkzeug's routing alone: ``app.FakeWsgi`` matches a request against it
+and calls the route (Flask's dispatch only serves the routes a user adds to
+``fake.app``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Callable, Iterator
@@ -30,13 +34,17 @@ from werkzeug.wrappers import Request, Response
 
 from ..core.context import Caller
 from ..core.errors import BadRequest, CinderError, NotFound
+from ..core.projects import routes_project
+from . import fault_injection
 from . import microversions as mv
 from .fault_bodies import JSON
+from .fault_injection import FaultTargets
 from .views import BareValue
 
 if TYPE_CHECKING:
     from ..fake import FakeCinder
     from .openapi import RouteDoc
+    from .request_record import RequestRecord
 
 JSON_TYPES = ("application/json", "application/vnd.openstack.volume+json")
 MAX_REQUEST_BODY_SIZE = 114688  # oslo.middleware's sizelimit default
@@ -68,7 +76,9 @@ Handler = Callable[[ApiRequest], tuple[int, Any]]
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """One API operation: its handler and the microversions it exists in."""
+    """One API operation: its handler, the microversions it exists in, and what an
+    injected fault can be aimed at (``fault_targets``; by default the records its URL
+    names, filled in by ``Router``)."""
 
     name: str
     handler: Handler
@@ -76,6 +86,7 @@ class Operation:
     max_version: mv.APIVersion = mv.MAX_VERSION
     validates_body: bool = False
     validates_query: bool = False
+    fault_targets: FaultTargets | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -98,13 +109,13 @@ class Route:
 @dataclass(slots=True)
 class WebRequest:
     """What a view outside /v3 gets: the fake, werkzeug's request, the URL's
-    parameters and the request's record (``record["operation"]`` names it in the
+    parameters and the request's record (``record.operation`` names it in the
     journal)."""
 
     fake: FakeCinder
     http: Request
     params: dict[str, str]
-    record: dict[str, Any]
+    record: RequestRecord
 
     @property
     def base_url(self) -> str:
@@ -140,11 +151,25 @@ class Router:
 
     def add(self, method: str, rule: str, operation: Operation) -> None:
         """A v3 API operation at ``/v3/[<project_id>/]rule``."""
-        self.routes.append(Route(method, rule, operation=operation))
+        self._check_new(method, rule)
+        self.routes.append(Route(method, rule, operation=_targeted(operation, rule)))
 
     def add_actions(self, rule: str, actions: dict[str, Operation]) -> None:
-        """``POST .../action``: the body's one key picks the operation."""
-        self.routes.append(Route("POST", rule, actions=actions))
+        """``POST .../action``: the body's one key picks the operation. One call per
+        URL holds all of its actions."""
+        self._check_new("POST", rule)
+        self.routes.append(Route("POST", rule, actions={
+            name: _targeted(operation, rule) for name, operation in actions.items()}))
+
+    def _check_new(self, method: str, rule: str) -> None:
+        """A second route for the same method and URL would never be reached."""
+        for route in self.routes:
+            if route.method == method and route.rule == rule:
+                what = "actions" if route.actions is not None else "a route"
+                names = ", ".join(sorted(route.actions or {})) or (
+                    route.operation.name if route.operation else "")
+                raise ValueError(f"{method} {rule} already has {what} ({names}): add to "
+                                 "that declaration instead of declaring the URL again")
 
     def web(self, method: str, rule: str, view: View, *, doc: RouteDoc | None = None,
             name: str | None = None, strict_slashes: bool = False) -> None:
@@ -171,6 +196,13 @@ class Router:
         url_map = Map(rules, strict_slashes=False)
         url_map.update()
         return url_map
+
+
+def _targeted(operation: Operation, rule: str) -> Operation:
+    """The operation with its fault targets: those it declares, else its URL's records."""
+    if operation.fault_targets is not None:
+        return operation
+    return dataclasses.replace(operation, fault_targets=FaultTargets.of_rule(rule))
 
 
 @functools.lru_cache(maxsize=256)
@@ -261,20 +293,26 @@ def _pick_action(route: Route, raw: bytes) -> tuple[Operation, Any]:
 _negotiate = functools.lru_cache(maxsize=256)(mv.negotiate)
 
 
-def dispatch(route: Route, req: Request, state: dict[str, Any], params: dict[str, str]) -> Response:
+def dispatch(route: Route, req: Request, record: RequestRecord,
+             params: dict[str, str]) -> Response:
     """One request of a matched route, from the version header to the response.
 
-    ``state`` is the request's record (see ``wsgi``): what is learnt here (version,
-    operation, payload) is written into it for the headers and the journal.
+    ``record`` is the request's record: what is learnt here (version, operation,
+    payload) is written into it for the headers and the journal.
     """
     if req.method != route.method:
         # Werkzeug adds HEAD to GET rules; Cinder's router matches only the declared
         # method, so anything else is its plain 404.
         raise RoutingNotFound()
-    state["params"] = params  # the journal reads the attachment id from them
-    fake: FakeCinder = state["fake"]
-    version = state["api_version"] = _negotiate(req.environ.get(mv.ENVIRON_KEY),
-                                                fake.max_version)
+    fake = record.fake
+    caller = record.caller
+    assert caller is not None  # begin() answered 401 to a /v3 request without one
+    project_id = params.pop("project_id", None)
+    if project_id is not None and not routes_project(fake.store, caller, project_id):
+        raise RoutingNotFound()  # Cinder's router takes no such project id
+    record.params = params  # the journal reads the attachment id from them
+    version = record.api_version = _negotiate(req.environ.get(mv.ENVIRON_KEY),
+                                              fake.max_version)
     content_type, raw = _read_body(req)
     if route.actions is not None:
         operation, body = _pick_action(route, raw)
@@ -282,9 +320,7 @@ def dispatch(route: Route, req: Request, state: dict[str, Any], params: dict[str
         assert route.operation is not None
         operation = route.operation
         body = _decode(raw) if content_type else None
-    state["operation"] = operation.name
-    caller: Caller = state["caller"]
-    project_id = params.pop("project_id", None)
+    record.operation = operation.name
     if project_id is not None and project_id != caller.project_id:
         raise BadRequest("Malformed request url")
     if not operation.min_version <= version <= operation.max_version:
@@ -297,15 +333,18 @@ def dispatch(route: Route, req: Request, state: dict[str, Any], params: dict[str
                               {} if content_type is None else body, raw=raw)
     if operation.validates_query:
         fake.schemas.validate(operation.name, "query", version, args)
-    fake.before_operation(operation.name, caller, params, body, state)
+    if fake.faults:
+        assert operation.fault_targets is not None  # Router fills them in
+        fault_injection.fire(fake, operation.name, operation.fault_targets, caller, params,
+                             body, record)
     api_request = ApiRequest(fake=fake, caller=caller, version=version,
                              operation=operation.name, params=params, http=req, body=body,
                              args=args, url_project_id=project_id)
     status, payload = operation.handler(api_request)
-    state["payload"] = payload  # the journal reads a created attachment's id from it
+    record.payload = payload  # the journal reads a created attachment's id from it
     if isinstance(payload, Response):
         if isinstance(payload, BareValue):
-            state["api_version"] = None  # WebOb sends it without Cinder's version headers
+            record.api_version = None  # WebOb sends it without Cinder's version headers
         return payload
     if payload is None:
         # Cinder sends a JSON content type even on its empty 204s.

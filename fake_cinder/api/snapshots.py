@@ -13,6 +13,7 @@ from ..core.listing import TRUE_STRINGS, bool_param, parse_list_query
 from ..core.models import Snapshot
 from ..core.volumes import get_volume
 from . import microversions as mv
+from .fault_injection import FaultTargets
 from .routing import ApiRequest, Operation, Router
 from .views import bare_accepted
 
@@ -178,8 +179,9 @@ def snapshot_force_delete(req: ApiRequest) -> Result:
 
 
 def register(router: Router) -> None:
-    router.add("POST", "snapshots", Operation("snapshot_create", snapshot_create,
-                                              validates_body=True))
+    router.add("POST", "snapshots", Operation(
+        "snapshot_create", snapshot_create, validates_body=True,
+        fault_targets=FaultTargets(body_volume=("snapshot", "volume_id"))))
     router.add("GET", "snapshots", Operation("snapshot_list", snapshot_list))
     router.add("GET", "snapshots/detail", Operation("snapshot_list_detail",
                                                     snapshot_list_detail))

@@ -168,3 +168,14 @@ class SchemaRegistry:
             return [f"no {kind} schema for {operation} at {version}"]
         return [f"{list(e.absolute_path)}: {e.message}"
                 for e in entry.validator.iter_errors(instance)]
+
+
+_REGISTRIES: dict[str, SchemaRegistry] = {}
+
+
+def schema_registry(directory: Path | None = None) -> SchemaRegistry:
+    """Schemas are compiled once per process and shared by every fake."""
+    key = str(directory)
+    if key not in _REGISTRIES:
+        _REGISTRIES[key] = SchemaRegistry(directory)
+    return _REGISTRIES[key]

@@ -34,18 +34,18 @@ def _json(body: Any, status: int) -> Response:
 
 
 def root(req: WebRequest) -> Response:
-    req.record["operation"] = OPERATION
+    req.record.operation = OPERATION
     # Cinder's version document negotiates too: the response carries the version headers
     # (volume 3.0 without a request header), and a bad header gets its 400 or 406.
-    req.record["api_version"] = mv.negotiate(req.http.headers.get(mv.HEADER),
-                                             req.fake.max_version)
+    req.record.api_version = mv.negotiate(req.http.headers.get(mv.HEADER),
+                                          req.fake.max_version)
     return _json(versions_document(req.base_url, req.fake.max_version), 300)
 
 
 def v3_root(req: WebRequest) -> Response:
-    req.record["operation"] = OPERATION
-    req.record["api_version"] = mv.negotiate(req.http.headers.get(mv.HEADER),
-                                             req.fake.max_version)
+    req.record.operation = OPERATION
+    req.record.api_version = mv.negotiate(req.http.headers.get(mv.HEADER),
+                                          req.fake.max_version)
     return _json(versions_document(req.base_url, req.fake.max_version), 200)
 
 

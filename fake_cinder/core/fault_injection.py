@@ -13,6 +13,7 @@ import copy
 import itertools
 import random
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -36,7 +37,7 @@ OPERATION_MESSAGES = {
     ("volume_create", 413): ("VolumeLimitExceeded: Maximum number of volumes allowed (10) "
                              "exceeded for quota 'volumes'."),
 }
-MATCH_KEYS = ("project_id", "volume_id", "attachment_id")
+MATCH_KEYS = ("project_id", "volume_id", "attachment_id", "snapshot_id")
 
 
 class DroppedConnection(ConnectionError):
@@ -73,6 +74,7 @@ class Fault:
     project_id: str | None = None
     volume_id: str | None = None
     attachment_id: str | None = None
+    snapshot_id: str | None = None
     fired: int = 0
     _random: random.Random | None = field(default=None, repr=False)
 
@@ -115,7 +117,7 @@ class Fault:
             if value is not None and (isinstance(value, bool)
                                       or not isinstance(value, int | float)):
                 raise wrong(name, "a number")
-        for name in ("message", "project_id", "volume_id", "attachment_id"):
+        for name in ("message", *MATCH_KEYS):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
                 raise wrong(name, "a string")
         for name in ("backend_failure", "drop_connection"):
@@ -131,7 +133,7 @@ class Fault:
     def exhausted(self) -> bool:
         return self.times is not None and self.fired >= self.times
 
-    def matches(self, operation: str, context: dict[str, str | None]) -> bool:
+    def matches(self, operation: str, context: Mapping[str, str | None]) -> bool:
         if operation != self.operation:
             return False
         return all(getattr(self, key) is None or getattr(self, key) == context.get(key)
@@ -185,7 +187,7 @@ class FaultRegistry:
     def __bool__(self) -> bool:
         return bool(self._faults)
 
-    def fire(self, operation: str, context: dict[str, str | None],
+    def fire(self, operation: str, context: Mapping[str, str | None],
              backend_applicable: bool = True) -> Fault | None:
         """The first matching fault that fires on this call (counted), or None.
 

@@ -9,6 +9,8 @@ const TOKEN_HEADER = "X-Fake-Control-Token";
 const POLL_MS = Math.max(100, Number(new URLSearchParams(window.location.search).get("poll"))
   || 1000);
 const JOURNAL_KEPT = 1000; // the newest ones; the fake's own journal is a ring too
+// What a fault can be aimed at (core/fault_injection.py's MATCH_KEYS).
+const MATCH_KEYS = ["project_id", "volume_id", "attachment_id", "snapshot_id"];
 
 class HttpError extends Error {
   constructor(status, message) {
@@ -54,7 +56,7 @@ document.addEventListener("alpine:init", () => {
     form: {
       operation: "attachment_create", effect: "status", status: 500, message: "",
       latency: 0, when: "times", times: 1, probability: 0.5,
-      project_id: "", volume_id: "", attachment_id: "",
+      project_id: "", volume_id: "", attachment_id: "", snapshot_id: "",
     },
     resetProjectId: "",
     tokenRequired: false,
@@ -285,7 +287,7 @@ document.addEventListener("alpine:init", () => {
         options.times = null;
         options.probability = Number(f.probability);
       } else options.times = Number(f.times);
-      for (const key of ["project_id", "volume_id", "attachment_id"]) {
+      for (const key of MATCH_KEYS) {
         if (f[key].trim()) options[key] = f[key].trim();
       }
       return options;
@@ -321,7 +323,7 @@ document.addEventListener("alpine:init", () => {
     },
 
     describeMatch(f) {
-      const parts = ["project_id", "volume_id", "attachment_id"]
+      const parts = MATCH_KEYS
         .filter((k) => f[k]).map((k) => `${k}=${f[k]}`);
       return parts.length ? parts.join(", ") : "any";
     },

@@ -10,7 +10,7 @@ import pytest
 
 from fake_cinder.api import microversions as mv
 from fake_cinder.api.app import ROUTER
-from fake_cinder.fake import schema_registry
+from fake_cinder.api.validation import schema_registry
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 # Operations whose success has no body (202/204).

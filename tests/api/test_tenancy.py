@@ -55,6 +55,7 @@ def test_headers_win_over_a_token(client):
 
 
 # -- URL project
+OTHER_HEX_PROJECT = "0ddba11-0000"  # made of [0-9a-f-]: Cinder routes it
 @pytest.mark.parametrize(("method", "path", "body"), [
     ("GET", "attachments", None),
     ("GET", "attachments/detail", None),
@@ -67,14 +68,14 @@ def test_headers_win_over_a_token(client):
     ("GET", "volumes", None),
 ])
 def test_url_project_other_than_the_callers_is_malformed(api, fake, method, path, body):
-    response = api.call(method, path, body, url_project="someone-else")
+    response = api.call(method, path, body, url_project=OTHER_HEX_PROJECT)
     assert fault(response) == MALFORMED_URL
     assert fake.store.attachments == {}
 
 
 def test_url_project_check_comes_before_the_version_gate(api):
     # Cinder checks the URL's project before dispatching to the (versioned) method.
-    response = api.get("attachments", url_project="someone-else", version="3.0")
+    response = api.get("attachments", url_project=OTHER_HEX_PROJECT, version="3.0")
     assert fault(response) == MALFORMED_URL
 
 

@@ -162,7 +162,9 @@ CORPUS = [
     # identity, project and version
     Bad("no identity", "GET", "/v3/demo/attachments", 401, None,
         (("OpenStack-API-Version", "volume 3.54"),), webob=True),
-    Bad("other project in url", "GET", "/v3/someone-else/attachments", 400),
+    Bad("other project in url", "GET", "/v3/0ddba11-0000/attachments", 400),
+    Bad("unknown readable project in url", "GET", "/v3/someone-else/attachments", 404,
+        webob=True),
     Bad("unsupported version", "GET", "/v3/demo/attachments", 406, None,
         _h(OpenStack_API_Version="volume 3.99")),
     Bad("malformed version", "GET", "/v3/demo/attachments", 400, None,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from installed import clean_env
 
-from fake_cinder.fake import OPERATIONS
+from fake_cinder.api.app import OPERATIONS
 
 from .readme import SECTIONS, blocks, file_name, section
 

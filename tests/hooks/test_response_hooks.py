@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import requests
-from flask import g
+from flask import request
 from werkzeug.wrappers import Request, Response
 
 from fake_cinder import FakeCinder
@@ -65,17 +65,18 @@ def test_hooks_see_v3_flask_and_control_responses(fake: FakeCinder, seen: Seen) 
     assert versions["OpenStack-API-Version"] == "volume 3.0"
 
 
-def test_no_request_enters_flasks_request_handling(fake: FakeCinder) -> None:
-    """What the README promises: fake.app is a shell for Flask's test client; Flask's
-    hooks see no request (response_hooks see them all)."""
+def test_flasks_hooks_see_the_fakes_requests(fake: FakeCinder, seen: Seen) -> None:
+    """fake.app is a real Flask app: its request hooks run around the fake's URLs too,
+    and the response hooks and the journal still see every response."""
     flask_saw: list[str] = []
-    fake.app.before_request(lambda: flask_saw.append(g.request_id) and None)
+    fake.app.before_request(lambda: flask_saw.append(request.path) and None)
     client = fake.app.test_client()
     assert client.get(f"{BASE}/volumes/{VOLUME}", headers=NOVA).status_code == 200
-    assert flask_saw == []
     assert client.get("/").status_code == 300
-    assert flask_saw == []
+    assert flask_saw == [f"{BASE}/volumes/{VOLUME}", "/"]
     assert [e.operation for e in fake.journal.entries()] == ["volume_show", "versions"]
+    assert [(operation, status) for _p, operation, status, _h in seen] == [
+        ("volume_show", 200), ("versions", 300)]
 
 
 def test_a_failing_request_still_reaches_the_hooks_over_http(fake: FakeCinder,

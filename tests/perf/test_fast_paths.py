@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fake_cinder.api.routing import MAX_BODY_DEPTH, _decode
-from fake_cinder.api.validation import _first_error
+from fake_cinder.api.validation import _first_error, schema_registry
 from fake_cinder.core import attachments as core
 from fake_cinder.core import clock
 from fake_cinder.core.context import Caller
@@ -21,7 +21,6 @@ from fake_cinder.core.errors import BadRequest
 from fake_cinder.core.listing import parse_list_query
 from fake_cinder.core.models import Attachment, Volume
 from fake_cinder.core.state import Store
-from fake_cinder.fake import schema_registry
 
 REGISTRY = schema_registry()
 INPUT_SCHEMAS = sorted(name for name, entry in REGISTRY.by_name.items()

@@ -59,7 +59,7 @@ def test_page_and_its_files_are_served_from_the_package(url: str) -> None:
 
 
 def test_meta_names_every_operation(url: str) -> None:
-    from fake_cinder.fake import OPERATIONS
+    from fake_cinder.api.app import OPERATIONS
 
     meta = requests.get(f"{url}/_fake/ui/meta.json", timeout=5).json()
     assert meta == {"operations": sorted(OPERATIONS)}
