@@ -41,11 +41,16 @@ from . import (
     control,
     dashboard,
     encryption,
+    extensions,
     keystone,
+    messages,
+    metadata,
     openapi,
     quotas,
     snapshots,
+    transfers,
     versions,
+    volume_summary,
     volumes,
 )
 from . import microversions as mv
@@ -74,6 +79,11 @@ def build_router() -> Router:
     encryption.register(router)
     backends.register(router)
     backends_control.register(router)
+    metadata.register(router)  # issue 19 (volfeat): metadata, summary, extensions, ...
+    volume_summary.register(router)
+    extensions.register(router)
+    messages.register(router)
+    transfers.register(router)
     versions.register(router)
     keystone.register(router)
     compute.register(router)

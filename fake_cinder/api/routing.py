@@ -64,6 +64,7 @@ class ApiRequest:
     body: Any = None
     args: dict[str, str] = field(default_factory=dict)
     url_project_id: str | None = None  # the project id in the URL, if it had one
+    request_id: str | None = None  # Cinder's req-... id of this request
 
     @property
     def base_url(self) -> str:
@@ -188,7 +189,8 @@ class Router:
     def url_map(self) -> Map:
         """Every route compiled for matching; each rule's endpoint is its Route or
         WebRoute."""
-        rules = [Rule(url, endpoint=route, methods=[route.method])
+        # Cinder's router matches /v3 paths exactly: "volumes/" is its 404, not the list.
+        rules = [Rule(url, endpoint=route, methods=[route.method], strict_slashes=True)
                  for url, route, _scoped in self.rules()]
         rules += [Rule(route.rule, endpoint=route, methods=[route.method],
                        strict_slashes=route.strict_slashes) for route in self.web_routes]
@@ -339,9 +341,11 @@ def dispatch(route: Route, req: Request, record: RequestRecord,
                              body, record)
     api_request = ApiRequest(fake=fake, caller=caller, version=version,
                              operation=operation.name, params=params, http=req, body=body,
-                             args=args, url_project_id=project_id)
+                             args=args, url_project_id=project_id,
+                             request_id=record.request_id)
     status, payload = operation.handler(api_request)
     record.payload = payload  # the journal reads a created attachment's id from it
+    fault_injection.after_handler(fake, record)
     if isinstance(payload, Response):
         if isinstance(payload, BareValue):
             record.api_version = None  # WebOb sends it without Cinder's version headers

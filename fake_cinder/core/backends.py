@@ -204,14 +204,15 @@ def place_volume(store: Store, volume_type: VolumeType, size: int, zones: list[s
         return scheduler.choose_pool(candidates, volume_type.extra_specs, size, zones)
 
 
-def no_valid_backend(store: Store, volume: Volume) -> None:
+def no_valid_backend(store: Store, volume: Volume, request_id: str | None = None) -> None:
     """What Cinder's scheduler leaves besides the volume in ``error`` when no pool fits:
-    a user message for the volume's project (action "schedule allocate volume", detail
-    "Could not find any available weighted backend.")."""
-    # MERGE(volfeat): record it with core/messages.py once the messages API is on main:
-    # action SCHEDULE_ALLOCATE_VOLUME ('001'), detail NO_BACKEND_AVAILABLE ('003'),
-    # resource the volume, its project.
-    del store, volume
+    a user message for the volume's project, "schedule allocate volume: Could not find
+    any available weighted backend." (``request_id``: the create's)."""
+    from . import messages  # messages builds on the store, which builds on this module
+
+    messages.record(store, volume.project_id, messages.Action.SCHEDULE_ALLOCATE_VOLUME,
+                    resource_uuid=volume.id, detail=messages.Detail.NO_BACKEND_AVAILABLE,
+                    request_id=request_id)
 
 
 # -- services (os-services) -----------------------------------------------------------------------

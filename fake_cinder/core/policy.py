@@ -90,6 +90,22 @@ POLICIES: dict[str, Rule] = {
     "scheduler_extension:scheduler_stats:get_pools": Rule.ADMIN,
     "volume_extension:capabilities": Rule.ADMIN,
     "volume_extension:hosts": Rule.ADMIN,
+    # volume and snapshot metadata, volume transfers, user messages (issue 19: volfeat)
+    "volume:get_volume_metadata": Rule.READER,
+    "volume:create_volume_metadata": Rule.MEMBER,
+    "volume:update_volume_metadata": Rule.MEMBER,
+    "volume:delete_volume_metadata": Rule.MEMBER,
+    "volume:get_snapshot_metadata": Rule.READER,
+    "volume:update_snapshot_metadata": Rule.MEMBER,
+    "volume:delete_snapshot_metadata": Rule.MEMBER,
+    "volume:create_transfer": Rule.MEMBER,
+    "volume:get_transfer": Rule.READER,
+    "volume:get_all_transfers": Rule.READER,
+    "volume:accept_transfer": Rule.MEMBER,
+    "volume:delete_transfer": Rule.MEMBER,
+    "message:get": Rule.READER,
+    "message:get_all": Rule.READER,
+    "message:delete": Rule.MEMBER,
 }
 
 

@@ -46,6 +46,7 @@ MODEL_COLUMNS = {
     "volume_type_id": "volume_type_id", "host": "host", "created_at": "created_at",
     "updated_at": "updated_at", "migration_status": "migration_status",
     "encryption_key_id": "encryption_key_id", "metadata": "metadata",
+    "source_volid": "source_volid",
 }
 SORT_COLUMNS = {k: v for k, v in MODEL_COLUMNS.items() if k != "metadata"}
 _BOOLEAN_COLUMNS = ("bootable", "multiattach")
@@ -166,25 +167,40 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
                   protocol: str | None = None, status: str = "available",
                   volume_id: str | None = None, multiattach: bool | None = None,
                   check_quota: bool = False, snapshot: Snapshot | None = None,
-                  host: str | None = None) -> Volume:
+                  source_volume: Volume | None = None, host: str | None = None,
+                  request_id: str | None = None) -> Volume:
     """Create a volume that is at once in ``status`` on the pool the scheduler chose
     (``host``: on that pool, unchecked), or in ``error`` when no pool fits, as Cinder's
     scheduler leaves it; ``check_quota``: Cinder's quota reservation (the API's creates),
     under the same lock. A volume of an encrypted type gets a new encryption key id.
     From a ``snapshot``: its volume type unless another is asked for, at least its size,
-    bootable as its volume."""
+    bootable as its volume, on its pool and in its zone. A clone of a ``source_volume``
+    likewise (core/clones.py). ``request_id``: the API request's, for the user message
+    of a volume no pool took."""
     with store.lock:
         if volume_type:
             found = lookup_volume_type(store, caller, volume_type)
         elif snapshot is not None and snapshot.volume_type_id in store.volume_types:
             found = store.volume_types[snapshot.volume_type_id]
+        elif source_volume is not None and source_volume.volume_type_id in store.volume_types:
+            found = store.volume_types[source_volume.volume_type_id]
         else:
             found = default_volume_type(store)
+        if snapshot is not None and source_volume is not None:
+            raise InvalidInput("May specify only one of backup, imageRef, snapshot, "
+                               "source volume")
+        # The volume the new one is made from: Cinder puts it on that volume's pool.
         origin = store.volumes.get(snapshot.volume_id) if snapshot is not None else None
         if snapshot is not None:
             bootable = _check_snapshot_source(store, snapshot, found, size) or bootable
             if availability_zone is None and origin is not None:
                 availability_zone = origin.availability_zone
+        if source_volume is not None:
+            from .clones import check_clone_source  # clones builds on this module
+
+            bootable = check_clone_source(store, source_volume, found, size) or bootable
+            availability_zone = availability_zone or source_volume.availability_zone
+            origin = source_volume
         # Cinder's create flow: _extract_size, then the availability zone.
         if size is None or size < 1:
             raise InvalidInput(f"Volume size '{size}' must be an integer and greater than 0")
@@ -193,7 +209,7 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
             raise Conflict(f"Volume {volume_id} already exists.")
         if check_quota:
             quotas.check_volume_create(store, caller.project_id, size, found)
-        # Cinder's snapshot_same_host: a volume from a snapshot goes where the snapshot is.
+        # Cinder's snapshot_same_host (and a clone's source): where the origin volume is.
         placed = ((host, availability_zone or backends.DEFAULT_ZONE) if host
                   else backends.place_volume(store, found, size, zones,
                                              origin.host if origin is not None else None))
@@ -209,11 +225,12 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
             availability_zone=placed[1] if placed else zones[0] if zones else "nova",
             metadata=dict(metadata or {}), created_at=now, updated_at=now, protocol=protocol,
             snapshot_id=snapshot.id if snapshot is not None else None,
+            source_volid=source_volume.id if source_volume is not None else None,
             encryption_key_id=store.clock.new_id() if found.id in store.encryptions else None,
             host=placed[0] if placed else None)
         store.add_volume(volume)
         if placed is None:
-            backends.no_valid_backend(store, volume)
+            backends.no_valid_backend(store, volume, request_id)
         return volume
 
 
@@ -222,9 +239,7 @@ def _check_snapshot_source(store: Store, snapshot: Snapshot, volume_type: Volume
     """Cinder's checks of a volume created from a snapshot, in its order: a type whose
     encryption differs from the snapshot's, the snapshot's status, the size. Returns
     whether the snapshot's volume was bootable."""
-    if (volume_type.id != snapshot.volume_type_id
-            and _encryption_specs(store, volume_type.id)
-            != _encryption_specs(store, snapshot.volume_type_id)):
+    if not retype_is_possible(store, snapshot.volume_type_id, volume_type):
         raise InvalidInput(f"Invalid volume_type provided: {volume_type.id} (requested type "
                            "is not compatible; recommend omitting the type argument).")
     if snapshot.status != "available":
@@ -237,7 +252,24 @@ def _check_snapshot_source(store: Store, snapshot: Snapshot, volume_type: Volume
     return bool(origin and origin.bootable)
 
 
-def _encryption_specs(store: Store, type_id: str | None) -> tuple[Any, ...] | None:
+BACKEND_NAME_SPEC = "volume_backend_name"
+
+
+def retype_is_possible(store: Store, source_type_id: str | None, target: VolumeType) -> bool:
+    """Cinder's _retype_is_possible, for a volume made from a snapshot or a volume in
+    another type: the same encryption, and both types naming the same backend (Cinder
+    also lets it pass when exactly one of its volume services is disabled, which the
+    fake has none of)."""
+    if target.id == source_type_id:
+        return True
+    if encryption_specs(store, target.id) != encryption_specs(store, source_type_id):
+        return False
+    source = store.volume_types.get(source_type_id or "")
+    wanted = source.extra_specs.get(BACKEND_NAME_SPEC) if source is not None else None
+    return bool(wanted) and wanted == target.extra_specs.get(BACKEND_NAME_SPEC)
+
+
+def encryption_specs(store: Store, type_id: str | None) -> tuple[Any, ...] | None:
     encryption = store.encryptions.get(type_id or "")
     if encryption is None:
         return None
