@@ -290,3 +290,20 @@ def test_a_volume_from_a_snapshot_goes_where_the_snapshot_is(api, admin, fake):
     fake.set_service("east-host@lvm", disabled=True)
     response = api.post("volumes", {"volume": {"snapshot_id": snapshot["id"]}})
     assert api.volume(response.get_json()["volume"]["id"])["status"] == "error"
+
+
+def test_no_valid_backend_leaves_the_schedulers_user_message(api, admin, fake):
+    new_type(admin, "nowhere", {"volume_backend_name": "nothing-has-this"})
+    response = api.post("volumes", {"volume": {"size": 1, "volume_type": "nowhere"}})
+    assert response.status_code == 202
+    volume_id = response.get_json()["volume"]["id"]
+    assert api.volume(volume_id)["status"] == "error"
+    messages = api.get("messages", version="3.3").get_json()["messages"]
+    [message] = [m for m in messages if m["resource_uuid"] == volume_id]
+    assert message["event_id"] == "VOLUME_VOLUME_001_003"
+    assert message["user_message"] == (
+        "schedule allocate volume:Could not find any available weighted backend.")
+    assert message["request_id"] == response.headers["X-OpenStack-Request-Id"]
+    # The Python API's volumes get it too (without a request).
+    fake.add_volume(volume_type="nowhere")
+    assert len(fake.messages()) == 2
