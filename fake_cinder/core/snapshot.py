@@ -19,6 +19,7 @@ import jsonschema
 
 from ..resources import data_dir, fixture_path, shipped_fixtures
 from . import backends as backend_rules
+from . import images as image_rules
 from . import quotas as quota_rules
 from . import transfers as transfer_rules
 from .identity import Directory, IdentityDataError
@@ -26,6 +27,7 @@ from .models import (
     Attachment,
     Backend,
     Encryption,
+    Image,
     Message,
     Service,
     Snapshot,
@@ -38,7 +40,7 @@ from .models import (
 from .state import Store
 
 SECTIONS = ("volume_types", "volumes", "attachments", "snapshots", "encryption", "transfers",
-            "messages")
+            "messages", "images")
 _validator: jsonschema.protocols.Validator | None = None
 _validator_lock = threading.Lock()
 # Parsed and validated fixture files, by (path, mtime, size): read once per process.
@@ -154,6 +156,8 @@ def dump(store: Store) -> dict[str, Any]:
                 store.snapshots.values(), key=lambda s: (s.created_at, s.id))]
         if store.encryptions:
             state["encryption"] = [record_to_dict(e) for e in store.encryptions.values()]
+        if store.images:
+            state["images"] = image_rules.dump_images(store)
         if store.quota_defaults or store.project_quotas:
             state["quotas"] = {"defaults": dict(store.quota_defaults),
                                "projects": {project: dict(limits) for project, limits
@@ -214,6 +218,9 @@ def _check_references(state: dict[str, Any], source: str) -> None:
     _check_snapshots_and_encryption(state, source, volume_projects, type_refs)
     _check_quota_names(state, source)
     _check_transfers_and_messages(state, source, volume_projects)
+    problem = image_rules.state_problem(state.get("images", []))
+    if problem is not None:
+        raise StateError(source, *problem)
     _check_backends(state, source)
 
 
@@ -374,6 +381,7 @@ class _Records:
     quotas: dict[str, Any]
     transfers: list[Transfer]
     messages: list[Message]
+    images: list[tuple[Image, bytes | None]]
     backends: list[Backend] | None
     scheduler: Service | None
 
@@ -397,7 +405,9 @@ def _records(state: dict[str, Any], store: Store) -> _Records:
     scheduler = (record_from_dict(Service, state["scheduler"]) if state.get("scheduler")
                  else None)
     return _Records(types, volumes, attachments, snapshots, encryptions,
-                    state.get("quotas") or {}, transfers, messages, backends, scheduler)
+                    state.get("quotas") or {}, transfers, messages,
+                    image_rules.image_records(store, state.get("images", [])), backends,
+                    scheduler)
 
 
 def _install(store: Store, records: _Records) -> None:
@@ -419,6 +429,8 @@ def _install(store: Store, records: _Records) -> None:
                               else store.backends.values(), records.scheduler)
     store.transfers.update((t.id, t) for t in records.transfers)
     store.messages.update((m.id, m) for m in records.messages)
+    for image, data in records.images:
+        image_rules.add_image(store, image, data)
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -517,6 +529,9 @@ class ProjectIndex:
                 split.setdefault(project, _empty())["transfers"].append(data)
             for data in self.state.get("messages", []):
                 split.setdefault(data["project_id"], _empty())["messages"].append(data)
+            for data in self.state.get("images", []):
+                if data.get("owner"):
+                    split.setdefault(data["owner"], _empty())["images"].append(data)
             quotas = (self.state.get("quotas") or {}).get("projects") or {}
             for project, limits in quotas.items():
                 split.setdefault(project, _empty())["quotas"] = {"projects": {project: limits}}

@@ -18,7 +18,7 @@ import copy
 import re
 from typing import Any
 
-from . import quotas
+from . import quotas, volume_images
 from .attachments import (
     check_deletion_allowed,
     connection_properties,
@@ -369,10 +369,12 @@ def extend(store: Store, caller: Caller, volume_id: str, new_size: int,
 # -- reimage --------------------------------------------------------------------------------------
 def reimage(store: Store, caller: Caller, volume_id: str, image_id: str,
             reimage_reserved: bool = False) -> None:
-    """os-reimage (3.68), finished at once. The fake has no Glance: every image is taken
-    to be active and to fit the volume."""
+    """os-reimage (3.68), finished at once: Glance must show the image (404 first), which
+    must fit the volume (Cinder's check_image_metadata, the status put back)."""
     with store.lock:
-        volume = _writable_volume(store, caller, volume_id, REIMAGE_POLICY)
+        volume = get_volume(store, caller, volume_id)
+        image = volume_images.image_for_reimage(store, caller, image_id)
+        authorize_write(caller, REIMAGE_POLICY)
         if len(store.volume_attachments(volume.id)) > 1:
             raise Conflict("Cannot re-image a volume which is attached to more than one "
                            "server.")
@@ -381,8 +383,10 @@ def reimage(store: Store, caller: Caller, volume_id: str, image_id: str,
         if volume.status not in allowed:
             raise InvalidVolume(f"Volume {volume.id} status must be {' or '.join(allowed)}, "
                                 f"but current status is {volume.status}.")
+        volume_images.check_image_fits(image, volume.size)
         # downloading, then the manager puts the previous status back.
         volume.previous_status = volume.status
+        volume_images.reimaged(store, volume, image)
         volume.updated_at = store.clock.now()
 
 

@@ -167,7 +167,8 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
                   protocol: str | None = None, status: str = "available",
                   volume_id: str | None = None, multiattach: bool | None = None,
                   check_quota: bool = False, snapshot: Snapshot | None = None,
-                  source_volume: Volume | None = None, host: str | None = None,
+                  source_volume: Volume | None = None,
+                  image_metadata: dict[str, str] | None = None, host: str | None = None,
                   request_id: str | None = None) -> Volume:
     """Create a volume that is at once in ``status`` on the pool the scheduler chose
     (``host``: on that pool, unchecked), or in ``error`` when no pool fits, as Cinder's
@@ -175,8 +176,9 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
     under the same lock. A volume of an encrypted type gets a new encryption key id.
     From a ``snapshot``: its volume type unless another is asked for, at least its size,
     bootable as its volume, on its pool and in its zone. A clone of a ``source_volume``
-    likewise (core/clones.py). ``request_id``: the API request's, for the user message
-    of a volume no pool took."""
+    likewise (core/clones.py). ``image_metadata``: a volume created from an image is
+    bootable and keeps it. ``request_id``: the API request's, for the user message of a
+    volume no pool took."""
     with store.lock:
         if volume_type:
             found = lookup_volume_type(store, caller, volume_type)
@@ -221,11 +223,12 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
             user_id=caller.user_id, size=size, status=status, name=name,
             description=description, volume_type_id=found.id,
             multiattach=found.multiattach if multiattach is None else multiattach,
-            bootable=bootable,
+            bootable=bootable or image_metadata is not None,
             availability_zone=placed[1] if placed else zones[0] if zones else "nova",
             metadata=dict(metadata or {}), created_at=now, updated_at=now, protocol=protocol,
             snapshot_id=snapshot.id if snapshot is not None else None,
             source_volid=source_volume.id if source_volume is not None else None,
+            image_metadata=dict(image_metadata or {}),
             encryption_key_id=store.clock.new_id() if found.id in store.encryptions else None,
             host=placed[0] if placed else None)
         store.add_volume(volume)
