@@ -91,6 +91,7 @@ DEPARTURES: list[Departure] = [
         "with WebOb's text); the fake lists the pools whose capabilities satisfy the type's "
         "extra specs, as the filter is meant to.",
         name="backends: availability zones and where volumes go", request="pools of a type: *"),
+    Departure(
         "volume-types-keep-no-timestamps",
         "os-volume_upload_image's answer carries the volume's type as Cinder's VolumeType "
         "object, with its creation and update times; the fake's volume types keep no "
