@@ -16,8 +16,8 @@ from .scenarios import ATT, CONNECTOR, VOL
 
 VERSIONS = ["3.27", "3.44", "3.54", "3.71", "latest", "3.48", "3.26", None]
 VERSION_WEIGHTS = [10, 10, 12, 20, 6, 4, 2, 1]
-CALLERS = ["nova", "member", "admin", "noauth", "other", "other_admin", "reader"]
-CALLER_WEIGHTS = [30, 15, 10, 8, 6, 4, 3]
+CALLERS = ["nova", "member", "admin", "noauth", "other", "other_admin", "reader", "norole"]
+CALLER_WEIGHTS = [30, 15, 10, 8, 6, 4, 3, 3]
 RESET_STATUSES = ["available", "error", "in-use", "reserved", "attaching", "error_deleting",
                   "maintenance", "deleting"]
 
@@ -27,6 +27,7 @@ class Walk:
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.volumes: list[str] = []  # labels of volumes (deleted ones stay)
         self.attachments: dict[str, str] = {}  # attachment label -> volume label
         self.snapshots: list[str] = []  # labels of snapshots (deleted ones stay)
@@ -218,7 +219,7 @@ class Walk:
     # -- issue 12: volume actions, snapshots, limits -------------------------------------
     def _volume_action(self, name: str, action: str, body: object = None,
                        callers: tuple[str, ...] = ("nova", "nova", "member", "admin",
-                                                   "reader", "other")) -> Step:
+                                                   "reader", "other", "norole")) -> Step:
         volume = self._volume()
         return Step("POST", VOL + "/" + self._ref(volume) + "/action",
                     caller=self.rng.choice(callers), version=self._version(),
@@ -273,7 +274,8 @@ class Walk:
         if self.rng.random() < 0.4:
             body["force"] = self.rng.choice([True, False])
         return Step("POST", "/v3/{project}/snapshots",
-                    caller=self.rng.choice(["member", "member", "nova", "admin", "reader"]),
+                    caller=self.rng.choice(["member", "member", "nova", "admin", "reader",
+                                            "norole"]),
                     version=self.rng.choice(["3.0", "3.65", "3.66", "3.71"]),
                     body={"snapshot": body}, save=label, check=label, name="snapshot_create")
 
@@ -287,7 +289,8 @@ class Walk:
                     name="snapshot_delete")
 
     def limits_show(self) -> Step:
-        return Step("GET", "/v3/{project}/limits", caller=self.rng.choice(["member", "admin"]),
+        return Step("GET", "/v3/{project}/limits",
+                    caller=self.rng.choice(["member", "admin", "norole"]),
                     version=self.rng.choice(["3.0", "3.39", "3.71"]), name="limits_show")
 
     def service_disable(self) -> Step:
@@ -308,6 +311,56 @@ class Walk:
         return Step("PUT", "/v3/{project}/os-services/" + action, caller=caller, body=body,
                     version=self.rng.choice(["3.0", "3.26", "3.71"]),
                     name=f"service_{action.replace('-', '_')}")
+    # -- issue 20, types: retype, type access, QoS association ---------------------------
+    WALK_TYPES = ("gold", "silver", "private")
+    WALK_QOS = ("front", "back")
+
+    def types_setup(self) -> list[Step]:
+        """Types and QoS specs of this walk (names unique per seed: Cinder's are global)."""
+        steps = [Step("POST", "/v3/{project}/types", caller="admin", save=f"type:w{name}",
+                      body={"volume_type": {"name": f"walk{self.seed}-{name}", **fields}},
+                      name="volume_type_create")
+                 for name, fields in (
+                     ("gold", {}), ("silver", {"extra_specs": {"multiattach": "<is> True"}}),
+                     ("private", {"os-volume-type-access:is_public": False}))]
+        steps += [Step("POST", "/v3/{project}/qos-specs", caller="admin", save=f"qos:w{name}",
+                       body={"qos_specs": {"name": f"walk{self.seed}-{name}",
+                                           "consumer": f"{name}-end", "iops": "100"}},
+                       name="qos_specs_create") for name in self.WALK_QOS]
+        return steps
+
+    def volume_retype(self) -> Step:
+        new_type = self.rng.choice([*(f"{{type:w{t}}}" for t in self.WALK_TYPES),
+                                    f"walk{self.seed}-gold", "multiattach"])
+        body: dict = {"new_type": new_type}
+        if self.rng.random() < 0.6:
+            body["migration_policy"] = self.rng.choice(["never", "on-demand"])
+        return self._volume_action("volume_retype", "os-retype", body,
+                                   callers=("member", "member", "admin", "reader", "other"))
+
+    def type_access(self) -> Step:
+        action = self.rng.choice(["addProjectAccess", "removeProjectAccess"])
+        project = self.rng.choice(["{project}", "{other_project}"])
+        target = self.rng.choice(["{type:wprivate}", "{type:wprivate}", "{type:wgold}"])
+        return Step("POST", "/v3/{project}/types/" + target + "/action",
+                    caller=self.rng.choice(["admin", "admin", "admin", "member"]),
+                    version=self._version(), body={action: {"project": project}},
+                    name="volume_type_access")
+
+    def qos_association(self) -> Step:
+        qos = self.rng.choice(self.WALK_QOS)
+        kind = self.rng.choice(["associate", "associate", "disassociate", "disassociate_all",
+                                "associations"])
+        path = f"/v3/{{project}}/qos-specs/{{qos:w{qos}}}/{kind}"
+        if kind in ("associate", "disassociate"):
+            path += f"?vol_type_id={{type:w{self.rng.choice(self.WALK_TYPES)}}}"
+        return Step("GET", path, caller=self.rng.choice(["admin", "admin", "admin", "member"]),
+                    version=self._version(), name="qos_specs_" + kind)
+
+    def type_list(self) -> Step:
+        return Step("GET", "/v3/{project}/types",
+                    caller=self.rng.choice(["member", "admin", "other", "reader"]),
+                    version=self._version(), name="volume_type_list")
     # -- issue 19: metadata and transfers ------------------------------------------------
     def volume_metadata_set(self) -> Step:
         volume = self._volume()
@@ -378,15 +431,19 @@ class Walk:
             (self.volume_detach, 3), (self.volume_initialize_connection, 1),
             (self.volume_terminate_connection, 1), (self.volume_extend, 1),
             (self.snapshot_create, 3), (self.snapshot_delete, 2), (self.limits_show, 1),
+            (self.volume_retype, 3), (self.type_access, 1), (self.qos_association, 1),
+            (self.type_list, 1),
             (self.volume_metadata_set, 2), (self.volume_metadata_delete, 1),
             (self.transfer_create, 1), (self.transfer_accept, 1), (self.transfer_delete, 1),
             (self.service_disable, 1)]
         functions = [f for f, _ in operations]
         weights = [w for _, w in operations]
         yield self.quota_update()
+        setup = self.types_setup()
+        yield from setup
         for _ in range(3):
             yield self.volume_create()
-        produced = 4
+        produced = 4 + len(setup)
         while produced < count:
             step = (self.queued.pop(0) if self.queued
                     else self.rng.choices(functions, weights)[0]())

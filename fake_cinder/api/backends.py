@@ -180,19 +180,30 @@ def availability_zone_list(req: ApiRequest) -> Result:
 
 def register(router: Router) -> None:
     router.add("GET", "os-services",
-               Operation("service_list", service_list, validates_query=True))
-    for action, name, handler in (
-            ("enable", "service_enable", service_enable),
-            ("disable", "service_disable", service_disable),
-            ("disable-log-reason", "service_disable_log_reason", service_disable_log_reason),
-            ("freeze", "service_freeze", service_freeze),
-            ("thaw", "service_thaw", service_thaw)):
+               Operation("service_list", service_list, validates_query=True,
+                         policies=("volume_extension:services:index",)))
+    for action, name, handler, policies in (
+            ("enable", "service_enable", service_enable,
+             ("volume_extension:services:update",)),
+            ("disable", "service_disable", service_disable,
+             ("volume_extension:services:update",)),
+            ("disable-log-reason", "service_disable_log_reason", service_disable_log_reason,
+             ("volume_extension:services:update",)),
+            ("freeze", "service_freeze", service_freeze,
+             ("volume_extension:services:update", "volume:freeze_host")),
+            ("thaw", "service_thaw", service_thaw,
+             ("volume_extension:services:update", "volume:thaw_host"))):
         router.add("PUT", f"os-services/{action}",
-                   Operation(name, handler, validates_body=True))
+                   Operation(name, handler, validates_body=True, policies=policies))
     router.add("GET", "scheduler-stats/get_pools",
-               Operation("pool_list", pool_list, validates_query=True))
-    router.add("GET", "capabilities/<host>", Operation("capabilities_show", capabilities_show))
-    router.add("GET", "os-hosts", Operation("host_list", host_list, validates_query=True))
-    router.add("GET", "os-hosts/<host>", Operation("host_show", host_show))
+               Operation("pool_list", pool_list, validates_query=True,
+                         policies=("scheduler_extension:scheduler_stats:get_pools",)))
+    router.add("GET", "capabilities/<host>",
+               Operation("capabilities_show", capabilities_show,
+                         policies=("volume_extension:capabilities",)))
+    router.add("GET", "os-hosts", Operation("host_list", host_list, validates_query=True,
+                                            policies=("volume_extension:hosts",)))
+    router.add("GET", "os-hosts/<host>", Operation("host_show", host_show,
+                                                   policies=("volume_extension:hosts",)))
     router.add("GET", "os-availability-zone",
-               Operation("availability_zone_list", availability_zone_list))
+               Operation("availability_zone_list", availability_zone_list, policies=()))

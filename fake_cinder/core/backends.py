@@ -137,6 +137,20 @@ def pool_capabilities(backend: Backend, pool: Pool, usage: tuple[int, int],
     return capabilities
 
 
+def volume_pool_capabilities(store: Store, volume: Volume) -> dict[str, Any] | None:
+    """The capabilities of the pool a volume is on (``volume.host``: ``host@backend#pool``)
+    as the scheduler holds them, or None when no schedulable backend has that pool."""
+    backend_host, _, pool_name = (volume.host or "").partition("#")
+    backend = store.backends.get(backend_host)
+    if backend is None or not is_schedulable(backend):
+        return None
+    for pool in backend.pools:
+        if pool.name == pool_name:
+            host = pool_host(backend, pool)
+            return pool_capabilities(backend, pool, _usage(store).get(host, (0, 0)), "")
+    return None
+
+
 def _schedulable_pools(store: Store, timestamp: str = ""
                        ) -> Iterator[tuple[str, Backend, dict[str, Any]]]:
     """(pool host, backend, capabilities) of every pool the scheduler knows about;

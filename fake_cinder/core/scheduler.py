@@ -74,7 +74,7 @@ def spec_matches(value: Any, requirement: str | None) -> bool:
 
 
 def satisfies_extra_specs(capabilities: Mapping[str, Any],
-                          extra_specs: Mapping[str, str]) -> bool:
+                          extra_specs: Mapping[str, str | None]) -> bool:
     """Cinder's CapabilitiesFilter: every extra spec without a scope (or scoped
     ``capabilities:``) must be reported, and one of its values must match."""
     for key, requirement in extra_specs.items():
@@ -135,7 +135,7 @@ def weight(pool: Mapping[str, Any], thin: bool) -> float:
 
 
 def choose_pool(candidates: Iterable[tuple[str, str, Mapping[str, Any]]],
-                extra_specs: Mapping[str, str], size: int,
+                extra_specs: Mapping[str, str | None], size: int,
                 zones: list[str]) -> tuple[str, str] | None:
     """The host (``host@backend#pool``) and zone of the best pool, or None (Cinder's
     NoValidBackend).

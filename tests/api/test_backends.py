@@ -4,7 +4,8 @@ capabilities, os-hosts, os-availability-zone, and where new volumes go."""
 from __future__ import annotations
 
 import pytest
-from support import fault
+
+from tests.helpers.api import fault
 
 LVM = "fake-host@fake-backend"
 LVM_POOL = LVM + "#fake-pool"

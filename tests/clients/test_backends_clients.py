@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import openstack
 
-from .client_support import keystone_cinder
+from tests.helpers.clients import keystone_cinder
 
 CEPH = "fake-host@ceph"
 
