@@ -293,6 +293,24 @@ class Walk:
                     caller=self.rng.choice(["member", "admin", "norole"]),
                     version=self.rng.choice(["3.0", "3.39", "3.71"]), name="limits_show")
 
+    def service_disable(self) -> Step:
+        """The spare backend's service: disabled (with or without a reason), frozen, thawed
+        (which enables it again), or listed; Cinder 29's enable and disable change nothing."""
+        action = self.rng.choice(["disable-log-reason", "disable-log-reason", "freeze",
+                                  "thaw", "thaw", "disable", "enable", None])
+        caller = self.rng.choices(["admin", "member"], [9, 1])[0]
+        if action is None:
+            return Step("GET", "/v3/{project}/os-services?host=conformance@spare",
+                        caller=caller, version=self.rng.choice(["3.0", "3.49", "3.71"]),
+                        name="service_list")
+        body: dict = {"host": "conformance@spare"}
+        if action in ("disable-log-reason", "disable", "enable"):
+            body["binary"] = "cinder-volume"
+        if action == "disable-log-reason" and self.rng.random() < 0.5:
+            body["disabled_reason"] = f"walk {self.counter}"
+        return Step("PUT", "/v3/{project}/os-services/" + action, caller=caller, body=body,
+                    version=self.rng.choice(["3.0", "3.26", "3.71"]),
+                    name=f"service_{action.replace('-', '_')}")
     # -- issue 20, types: retype, type access, QoS association ---------------------------
     WALK_TYPES = ("gold", "silver", "private")
     WALK_QOS = ("front", "back")
@@ -416,7 +434,8 @@ class Walk:
             (self.volume_retype, 3), (self.type_access, 1), (self.qos_association, 1),
             (self.type_list, 1),
             (self.volume_metadata_set, 2), (self.volume_metadata_delete, 1),
-            (self.transfer_create, 1), (self.transfer_accept, 1), (self.transfer_delete, 1)]
+            (self.transfer_create, 1), (self.transfer_accept, 1), (self.transfer_delete, 1),
+            (self.service_disable, 1)]
         functions = [f for f, _ in operations]
         weights = [w for _, w in operations]
         yield self.quota_update()

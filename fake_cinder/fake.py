@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request, Response
 
 from .api.flask_app import create_app
+from .core import backends as backend_rules
 from .core import encryption as encryption_rules
 from .core import fault_injection as fault_rules
 from .core import identity_admin, snapshot
@@ -216,9 +217,10 @@ class FakeCinder:
                    metadata: dict[str, str] | None = None, protocol: str | None = None,
                    bootable: bool = False, availability_zone: str | None = None,
                    description: str | None = None, user_id: str | None = None,
-                   ) -> dict[str, Any]:
+                   host: str | None = None) -> dict[str, Any]:
         """Create a volume directly in ``status`` (no API rules, no quota); ``volume_type``
-        is a name or id (default: ``__DEFAULT__``). Returns it as data."""
+        is a name or id (default: ``__DEFAULT__``). The scheduler places it on a pool
+        (``error`` when none fits) unless ``host`` names one. Returns it as data."""
         if status not in volume_rules.VOLUME_STATUSES:
             raise ValueError(f"unknown volume status {status!r}")
         owner = Caller(user_id=user_id or project_id, project_id=project_id,
@@ -227,7 +229,7 @@ class FakeCinder:
             self.store, owner, size, name=name, description=description,
             volume_type=volume_type, metadata=metadata,
             availability_zone=availability_zone, bootable=bootable, protocol=protocol,
-            status=status, volume_id=id, multiattach=multiattach)
+            status=status, volume_id=id, multiattach=multiattach, host=host)
         return record_to_dict(volume)
 
     def add_snapshot(self, volume_id: str, *, name: str | None = None,
@@ -409,6 +411,56 @@ class FakeCinder:
     def record_exception(self, error: Exception) -> None:
         """Called when handling a request raised an unexpected exception."""
         self.errors.append(error)
+
+    # -- backends and services (docs/backends.md) -----------------------------------------------
+    def add_backend(self, host: str, *, storage_protocol: str = "iSCSI",
+                    pools: list[dict[str, Any]] | None = None,
+                    availability_zone: str = "nova", volume_backend_name: str | None = None,
+                    vendor_name: str = "Open Source", driver_version: str = "3.0.0",
+                    state: str = "up", backend_state: str = "up", disabled: bool = False,
+                    disabled_reason: str | None = None) -> dict[str, Any]:
+        """Add a backend (a cinder-volume service, ``host@backend``) with its pools
+        (records of ``Pool``'s fields; default: one pool named as the backend), or
+        replace the one of that host. ``state="down"``: its service stopped reporting.
+        Returns it as data."""
+        backend_name = host.partition("@")[2]
+        data = {
+            "host": host, "volume_backend_name": volume_backend_name or backend_name or host,
+            "storage_protocol": storage_protocol, "vendor_name": vendor_name,
+            "driver_version": driver_version, "availability_zone": availability_zone,
+            "state": state, "backend_state": backend_state, "disabled": disabled,
+            "disabled_reason": disabled_reason,
+            "pools": pools if pools is not None else [{"name": backend_name or host}]}
+        snapshot.check({"backends": [data]}, "add_backend")
+        record = backend_rules.add_backend(self.store, backend_rules.backend_from_dict(data))
+        return record_to_dict(record)
+
+    def backends(self) -> list[dict[str, Any]]:
+        """Every backend, with its pools, as data."""
+        with self.store.lock:
+            return [record_to_dict(b) for b in self.store.backends.values()]
+
+    def services(self) -> list[dict[str, Any]]:
+        """Every service (the scheduler, then each backend's cinder-volume) as
+        os-services shows it at the newest microversion."""
+        from .api.backends import service_view
+        from .api.microversions import MAX_VERSION
+        with self.store.lock:
+            states = backend_rules.pool_backend_states(self.store)
+            return [service_view(s, states, MAX_VERSION, self.store.clock.now())
+                    for s in backend_rules.services(self.store)]
+
+    def set_service(self, host: str, binary: str = "cinder-volume", *,
+                    disabled: bool | None = None, disabled_reason: str | None = None,
+                    state: str | None = None, frozen: bool | None = None) -> None:
+        """Change a service: disable or enable it, stop (``state="down"``) or restart its
+        heartbeats, freeze it. A disabled, down or frozen backend takes no new volumes."""
+        try:
+            backend_rules.set_service(self.store, host, binary, disabled=disabled,
+                                      disabled_reason=disabled_reason, state=state,
+                                      frozen=frozen)
+        except CinderError as exc:
+            raise ValueError(exc.message) from None
 
     # -- issue 19 (volfeat): metadata, transfers, user messages ----------------------------------
     def volume_metadata(self, volume_id: str) -> dict[str, str]:

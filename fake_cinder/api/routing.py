@@ -64,6 +64,7 @@ class ApiRequest:
     body: Any = None
     args: dict[str, str] = field(default_factory=dict)
     url_project_id: str | None = None  # the project id in the URL, if it had one
+    request_id: str | None = None  # Cinder's req-... id of this request
 
     @property
     def base_url(self) -> str:
@@ -343,7 +344,8 @@ def dispatch(route: Route, req: Request, record: RequestRecord,
                              body, record)
     api_request = ApiRequest(fake=fake, caller=caller, version=version,
                              operation=operation.name, params=params, http=req, body=body,
-                             args=args, url_project_id=project_id)
+                             args=args, url_project_id=project_id,
+                             request_id=record.request_id)
     status, payload = operation.handler(api_request)
     record.payload = payload  # the journal reads a created attachment's id from it
     fault_injection.after_handler(fake, record)

@@ -32,7 +32,7 @@ def _volume_view(req: ApiRequest, volume: Volume) -> dict[str, Any]:
     store = req.fake.store
     return volume_detail(volume, store.volume_types.get(volume.volume_type_id or ""),
                          store.volume_attachments(volume.id), req.caller, req.version,
-                         req.base_url, req.url_project_id)
+                         req.base_url, req.url_project_id, protocol=core.protocol_of(store, volume))
 
 
 # -- volume types ---------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ def volume_create(req: ApiRequest) -> Result:
         volume_type=body.get("volume_type"), metadata=metadata,
         availability_zone=body.get("availability_zone"),
         protocol=metadata.get(core.PROTOCOL_METADATA_KEY) or (source.protocol if source else None),
-        check_quota=True, snapshot=snapshot, source_volume=source,
+        check_quota=True, snapshot=snapshot, source_volume=source, request_id=req.request_id,
         image_metadata=volume_images.image_metadata(image))
     # Cinder answers before its scheduler and volume manager ran: the volume is still
     # creating, never updated, and the view has no tenant yet. The fake's is available.
@@ -169,7 +169,8 @@ def volume_create(req: ApiRequest) -> Result:
     view.update(status="creating", updated_at=None)
     volume_images.as_created(view, image)
     if "service_uuid" in view:
-        view["service_uuid"] = None  # written by the volume manager once it created it
+        # Written by the volume manager once it created it: the model's defaults until then.
+        view.update(service_uuid=None, shared_targets=True)
     for key in ("os-vol-tenant-attr:tenant_id", "os-vol-host-attr:host",
                 "os-vol-mig-status-attr:migstat", "os-vol-mig-status-attr:name_id"):
         view.pop(key, None)

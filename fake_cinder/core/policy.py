@@ -110,6 +110,14 @@ POLICIES: dict[str, Rule] = {
     "volume_extension:volume_type_encryption:update": Rule.ADMIN,
     "volume_extension:volume_type_encryption:delete": Rule.ADMIN,
     "volume_extension:volume_encryption_metadata": Rule.READER,
+    # backends: services, pools, capabilities, hosts
+    "volume_extension:services:index": Rule.ADMIN,
+    "volume_extension:services:update": Rule.ADMIN,
+    "volume:freeze_host": Rule.ADMIN,
+    "volume:thaw_host": Rule.ADMIN,
+    "scheduler_extension:scheduler_stats:get_pools": Rule.ADMIN,
+    "volume_extension:capabilities": Rule.ADMIN,
+    "volume_extension:hosts": Rule.ADMIN,
     # issue 20, types: type management, extra specs, type access, QoS specs, quota
     # classes and retype
     "volume_extension:types_extra_specs:index": Rule.READER,

@@ -21,17 +21,20 @@ import fastjsonschema
 import jsonschema
 
 from ..resources import data_dir, fixture_path, shipped_fixtures
+from . import backends as backend_rules
 from . import images as image_rules
 from . import quotas as quota_rules
 from . import transfers as transfer_rules
 from .identity import Directory, IdentityDataError
 from .models import (
     Attachment,
+    Backend,
     BlockDeviceMapping,
     Encryption,
     Image,
     Message,
     QosSpecs,
+    Service,
     Snapshot,
     Transfer,
     Volume,
@@ -187,6 +190,10 @@ def dump(store: Store) -> dict[str, Any]:
             if store.quota_classes:
                 state["quotas"]["classes"] = {name: dict(limits) for name, limits
                                               in store.quota_classes.items()}
+        if list(store.backends.values()) != list(backend_rules.default_backends().values()):
+            state["backends"] = [record_to_dict(b) for b in store.backends.values()]
+        if store.scheduler != backend_rules.default_scheduler():
+            state["scheduler"] = record_to_dict(store.scheduler)
         if store.transfers:
             state["transfers"] = [record_to_dict(t) for t in sorted(
                 store.transfers.values(), key=lambda t: (t.created_at, t.id))]
@@ -257,6 +264,19 @@ def _check_references(state: dict[str, Any], source: str) -> None:
     if problem is not None:
         raise StateError(source, *problem)
     _check_block_devices(state, source, volume_projects, attachment_ids)
+    _check_backends(state, source)
+
+
+def _check_backends(state: dict[str, Any], source: str) -> None:
+    hosts: set[str] = set()
+    for index, data in enumerate(state.get("backends", [])):
+        where = f"$.backends[{index}]"
+        if data["host"] in hosts:
+            raise StateError(source, f"{where}.host", f"duplicate backend host {data['host']!r}")
+        hosts.add(data["host"])
+        names = [pool["name"] for pool in data["pools"]]
+        if len(set(names)) != len(names):
+            raise StateError(source, f"{where}.pools", "a pool name appears twice")
 
 
 def _check_block_devices(state: dict[str, Any], source: str, volume_projects: dict[str, str],
@@ -445,6 +465,8 @@ class _Records:
     messages: list[Message]
     images: list[tuple[Image, bytes | None]]
     block_devices: list[BlockDeviceMapping]
+    backends: list[Backend] | None
+    scheduler: Service | None
 
 
 _ATOMS = (str, int, float, bool, type(None))
@@ -483,11 +505,16 @@ def _records(state: dict[str, Any], store: Store) -> _Records:
                    for d in state.get("encryption", [])]
     transfers = [_transfer_record(d, by_id, store) for d in state.get("transfers", [])]
     messages = [_message_record(d, store) for d in state.get("messages", [])]
+    backends = ([backend_rules.backend_from_dict(d) for d in state["backends"]]
+                if "backends" in state else None)
+    scheduler = (record_from_dict(Service, state["scheduler"]) if state.get("scheduler")
+                 else None)
     block_devices = [_stamped(record_from_dict(BlockDeviceMapping, d), store)
                      for d in state.get("block_device_mappings", [])]
     return _Records(types, volumes, attachments, snapshots, encryptions,
                     state.get("quotas") or {}, qos_specs, transfers, messages,
-                    image_rules.image_records(store, state.get("images", [])), block_devices)
+                    image_rules.image_records(store, state.get("images", [])), block_devices,
+                    backends, scheduler)
 
 
 def _install(store: Store, records: _Records) -> None:
@@ -508,6 +535,9 @@ def _install(store: Store, records: _Records) -> None:
         store.quota_classes.setdefault(name, {}).update(limits)
     for project, limits in (records.quotas.get("projects") or {}).items():
         store.project_quotas.setdefault(project, {}).update(limits)
+    if records.backends is not None or records.scheduler is not None:
+        backend_rules.install(store, records.backends if records.backends is not None
+                              else store.backends.values(), records.scheduler)
     store.transfers.update((t.id, t) for t in records.transfers)
     store.messages.update((m.id, m) for m in records.messages)
     for image, data in records.images:
@@ -536,6 +566,14 @@ def load(store: Store, state: dict[str, Any], replace: bool = True, source: str 
                                                   state.get("quotas") or {})
             if "identity" in state or "identity" in current:
                 merged["identity"] = state.get("identity", current.get("identity"))
+            if "backends" in state or "backends" in current:
+                # Added backends replace those of the same host.
+                by_host = {b["host"]: b for b in current.get("backends")
+                           or [record_to_dict(b) for b in store.backends.values()]}
+                by_host.update((b["host"], b) for b in state.get("backends", []))
+                merged["backends"] = list(by_host.values())
+            if "scheduler" in state or "scheduler" in current:
+                merged["scheduler"] = state.get("scheduler", current.get("scheduler"))
             try:
                 _check_references(merged, source)
             except StateError as exc:

@@ -1,6 +1,6 @@
 """The store: every volume type, volume, attachment and snapshot, the volume types'
-encryption, the quotas set, volume transfers and user messages, with the indexes reads
-need.
+encryption, the quotas set, volume transfers, user messages and the backends, with the
+indexes reads need.
 
 One re-entrant lock guards all of it; the domain modules take it for each
 operation, so a reserve, its checks and its writes happen as one step.
@@ -20,14 +20,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .backends import default_backends, default_scheduler
 from .clock import Clock
 from .models import (
     Attachment,
+    Backend,
     BlockDeviceMapping,
     Encryption,
     Image,
     Message,
     QosSpecs,
+    Service,
     Snapshot,
     Transfer,
     Volume,
@@ -85,6 +88,9 @@ class Store:
         # per project: resource name -> limit (-1 unlimited); see core/quotas.py.
         self.quota_defaults: dict[str, int] = {}
         self.project_quotas: dict[str, dict[str, int]] = {}
+        # Backends by host (host@backend) and the scheduler's service; see core/backends.py.
+        self.backends: dict[str, Backend] = default_backends()
+        self.scheduler: Service = default_scheduler()
         # QoS specs by id; quota classes other than "default" (which is quota_defaults):
         # class name -> resource name -> limit.
         self.qos_specs: dict[str, QosSpecs] = {}
@@ -308,6 +314,8 @@ class Store:
                 self.encryptions.clear()
                 self.quota_defaults.clear()
                 self.project_quotas.clear()
+                self.backends = default_backends()
+                self.scheduler = default_scheduler()
                 self.qos_specs.clear()
                 self.quota_classes.clear()
                 self.transfers.clear()

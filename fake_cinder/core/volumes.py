@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from . import quotas
+from . import backends, quotas
 from .context import Caller
 from .errors import (
     BadRequest,
@@ -89,8 +89,13 @@ def is_readonly(volume: Volume) -> bool:
 
 
 def protocol_of(store: Store, volume: Volume) -> str | None:
+    """The connection protocol: the volume's own, else that of the backend it is on,
+    else its type's storage_protocol (a volume on no known backend)."""
     if volume.protocol:
         return volume.protocol
+    backend = store.backends.get((volume.host or "").partition("#")[0])
+    if backend is not None:
+        return backend.storage_protocol
     volume_type = store.volume_types.get(volume.volume_type_id or "")
     return volume_type.protocol if volume_type else None
 
@@ -165,10 +170,6 @@ def lookup_volume_type(store: Store, caller: Caller, name_or_id: str) -> VolumeT
 
 
 # -- volumes --------------------------------------------------------------------------------------
-# Cinder's storage_availability_zone; the fake's single backend lives there.
-AVAILABILITY_ZONES = ("nova",)
-
-
 def create_volume(store: Store, caller: Caller, size: int | None, name: str | None = None,
                   description: str | None = None, volume_type: str | None = None,
                   metadata: dict[str, str] | None = None,
@@ -177,13 +178,17 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
                   volume_id: str | None = None, multiattach: bool | None = None,
                   check_quota: bool = False, snapshot: Snapshot | None = None,
                   source_volume: Volume | None = None,
-                  image_metadata: dict[str, str] | None = None) -> Volume:
-    """Create a volume that is immediately available (the fake has no scheduler);
-    ``check_quota``: Cinder's quota reservation (the API's creates), under the same lock.
-    A volume of an encrypted type gets a new encryption key id. From a ``snapshot``: its
-    volume type unless another is asked for, at least its size, bootable as its volume.
-    A clone of a ``source_volume`` likewise (core/clones.py), in its availability zone.
-    ``image_metadata``: a volume created from an image is bootable and keeps it."""
+                  image_metadata: dict[str, str] | None = None, host: str | None = None,
+                  request_id: str | None = None) -> Volume:
+    """Create a volume that is at once in ``status`` on the pool the scheduler chose
+    (``host``: on that pool, unchecked), or in ``error`` when no pool fits, as Cinder's
+    scheduler leaves it; ``check_quota``: Cinder's quota reservation (the API's creates),
+    under the same lock. A volume of an encrypted type gets a new encryption key id.
+    From a ``snapshot``: its volume type unless another is asked for, at least its size,
+    bootable as its volume, on its pool and in its zone. A clone of a ``source_volume``
+    likewise (core/clones.py). ``image_metadata``: a volume created from an image is
+    bootable and keeps it. ``request_id``: the API request's, for the user message of a
+    volume no pool took."""
     with store.lock:
         if volume_type:
             found = lookup_volume_type(store, caller, volume_type)
@@ -196,22 +201,32 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
         if snapshot is not None and source_volume is not None:
             raise InvalidInput("May specify only one of backup, imageRef, snapshot, "
                                "source volume")
+        # The volume the new one is made from: Cinder puts it on that volume's pool.
+        origin = store.volumes.get(snapshot.volume_id) if snapshot is not None else None
         if snapshot is not None:
             bootable = _check_snapshot_source(store, snapshot, found, size) or bootable
+            if availability_zone is None and origin is not None:
+                availability_zone = origin.availability_zone
         if source_volume is not None:
             from .clones import check_clone_source  # clones builds on this module
 
             bootable = check_clone_source(store, source_volume, found, size) or bootable
             availability_zone = availability_zone or source_volume.availability_zone
+            origin = source_volume
         # Cinder's create flow: _extract_size, then the availability zone.
         if size is None or size < 1:
             raise InvalidInput(f"Volume size '{size}' must be an integer and greater than 0")
-        if availability_zone and availability_zone not in AVAILABILITY_ZONES:
-            raise BadRequest(f"Availability zone '{availability_zone}' is invalid.")
+        zones = backends.check_availability_zone(store, availability_zone, found)
         if volume_id is not None and volume_id in store.volumes:
             raise Conflict(f"Volume {volume_id} already exists.")
         if check_quota:
             quotas.check_volume_create(store, caller.project_id, size, found)
+        # Cinder's snapshot_same_host (and a clone's source): where the origin volume is.
+        placed = ((host, availability_zone or backends.DEFAULT_ZONE) if host
+                  else backends.place_volume(store, found, size, zones,
+                                             origin.host if origin is not None else None))
+        if placed is None:
+            status = "error"
         now = store.clock.now()
         volume = Volume(
             id=volume_id or store.clock.new_id(), project_id=caller.project_id,
@@ -219,13 +234,17 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
             description=description, volume_type_id=found.id,
             multiattach=found.multiattach if multiattach is None else multiattach,
             bootable=bootable or image_metadata is not None,
-            availability_zone=availability_zone or "nova",
+            availability_zone=placed[1] if placed else zones[0] if zones else "nova",
             metadata=dict(metadata or {}), created_at=now, updated_at=now, protocol=protocol,
             snapshot_id=snapshot.id if snapshot is not None else None,
             source_volid=source_volume.id if source_volume is not None else None,
             image_metadata=dict(image_metadata or {}),
-            encryption_key_id=store.clock.new_id() if found.id in store.encryptions else None)
-        return store.add_volume(volume)
+            encryption_key_id=store.clock.new_id() if found.id in store.encryptions else None,
+            host=placed[0] if placed else None)
+        store.add_volume(volume)
+        if placed is None:
+            backends.no_valid_backend(store, volume, request_id)
+        return volume
 
 
 def _check_snapshot_source(store: Store, snapshot: Snapshot, volume_type: VolumeType,

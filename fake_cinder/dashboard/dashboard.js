@@ -36,6 +36,7 @@ document.addEventListener("alpine:init", () => {
       { id: "types", label: "types" },
       { id: "journal", label: "journal" },
       { id: "faults", label: "faults" },
+      { id: "backends", label: "backends" },
       { id: "state", label: "state" },
     ],
     tab: "volumes",
@@ -47,10 +48,11 @@ document.addEventListener("alpine:init", () => {
     volumes: [],
     types: [],
     faults: [],
+    backends: { backends: [], services: [], pools: [] },
     journal: [],
     cursor: 0,
     generation: 0,
-    seen: { volumes: "", faults: "" },
+    seen: { volumes: "", faults: "", backends: "" },
     open: {},
     filter: { operation: "", status: "", project: "" },
     form: {
@@ -117,17 +119,19 @@ document.addEventListener("alpine:init", () => {
           const meta = await fetch("/_fake/ui/meta.json").then((r) => r.json());
           this.operations = meta.operations;
         }
-        const [volumes, faults, requests, types] = await Promise.all([
+        const [volumes, faults, requests, backends, types] = await Promise.all([
           this.api("GET", "/volumes", undefined, true),
           this.api("GET", "/faults", undefined, true),
           this.api("GET", "/requests?since=" + this.cursor),
+          this.api("GET", "/backends", undefined, true),
           this.api("GET", "/types"),
         ]);
         this.types = types.volume_types;
         // Most polls find nothing new: then nothing is re-rendered.
         if (volumes !== this.seen.volumes) this.volumes = JSON.parse(volumes).volumes;
         if (faults !== this.seen.faults) this.faults = JSON.parse(faults).faults;
-        this.seen = { volumes, faults };
+        if (backends !== this.seen.backends) this.backends = JSON.parse(backends);
+        this.seen = { volumes, faults, backends };
         if (generation === this.generation) this.addEntries(requests.requests);
         if (!this.resetProjectId) this.resetProjectId = this.knownProjects()[0] || "";
         this.loaded = true;
@@ -174,6 +178,17 @@ document.addEventListener("alpine:init", () => {
         this.error = error.message;
       }
       await this.refresh();
+    },
+
+    // -- backends ---------------------------------------------------------------------
+    // Disable or enable a service, or stop or restart its heartbeats.
+    setService(service, change, what) {
+      return this.act(what, () => this.api("PUT", "/services",
+        { host: service.host, binary: service.binary, ...change }));
+    },
+
+    poolsOf(host) {
+      return this.backends.pools.filter((p) => p.backend === host);
     },
 
     // -- the token --------------------------------------------------------------------
