@@ -41,6 +41,7 @@ from . import (
     encryption,
     extensions,
     glance,
+    groups,
     keystone,
     keystone_admin,
     messages,
@@ -78,6 +79,7 @@ def build_router() -> Router:
     snapshots.register(router)
     quotas.register(router)
     encryption.register(router)
+    groups.register(router)
     metadata.register(router)  # issue 19 (volfeat): metadata, summary, extensions, ...
     volume_summary.register(router)
     extensions.register(router)

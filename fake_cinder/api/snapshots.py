@@ -45,7 +45,7 @@ def detail(snapshot: Snapshot, version: mv.APIVersion, extended: bool = True) ->
     (their policy, admin or owner, lets every caller who can see the snapshot)."""
     view = summary(snapshot)
     if version >= GROUP_SNAPSHOTS:
-        view["group_snapshot_id"] = None
+        view["group_snapshot_id"] = snapshot.group_snapshot_id
     if version >= SNAPSHOT_LIST_USER_ID:
         view["user_id"] = snapshot.user_id
     if version >= USE_QUOTA:

@@ -83,6 +83,7 @@ def usage(store: Store, project_id: str) -> dict[str, int]:
             if snapshot.project_id == project_id:
                 volume_type = types.get(snapshot.volume_type_id or "")
                 _count(used, "snapshots", snapshot.size, volume_type)
+        used["groups"] = sum(1 for g in store.groups.values() if g.project_id == project_id)
         return used
 
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import jsonschema
 
 from ..resources import data_dir, fixture_path, shipped_fixtures
+from . import groups as group_rules
 from . import images as image_rules
 from . import quotas as quota_rules
 from . import transfers as transfer_rules
@@ -26,6 +27,9 @@ from .models import (
     Attachment,
     BlockDeviceMapping,
     Encryption,
+    Group,
+    GroupSnapshot,
+    GroupType,
     Image,
     Message,
     Snapshot,
@@ -38,7 +42,7 @@ from .models import (
 from .state import Store
 
 SECTIONS = ("volume_types", "volumes", "attachments", "snapshots", "encryption", "transfers",
-            "messages", "images", "block_device_mappings")
+            "messages", "images", "block_device_mappings", *group_rules.SECTIONS)
 _validator: jsonschema.protocols.Validator | None = None
 _validator_lock = threading.Lock()
 # Parsed and validated fixture files, by (path, mtime, size): read once per process.
@@ -171,6 +175,7 @@ def dump(store: Store) -> dict[str, Any]:
         if store.block_devices:
             state["block_device_mappings"] = [record_to_dict(b) for b in sorted(
                 store.block_devices.values(), key=lambda b: (b.created_at, b.id))]
+        state.update(group_rules.dump_groups(store))
         return state
 
 
@@ -219,6 +224,9 @@ def _check_references(state: dict[str, Any], source: str) -> None:
     if problem is not None:
         raise StateError(source, *problem)
     _check_block_devices(state, source, volume_projects, attachment_ids)
+    problem = group_rules.state_problem(state)
+    if problem is not None:
+        raise StateError(source, *problem)
 
 
 def _check_block_devices(state: dict[str, Any], source: str, volume_projects: dict[str, str],
@@ -385,6 +393,7 @@ class _Records:
     messages: list[Message]
     images: list[tuple[Image, bytes | None]]
     block_devices: list[BlockDeviceMapping]
+    groups: tuple[list[GroupType], list[Group], list[GroupSnapshot]]
 
 
 def _records(state: dict[str, Any], store: Store) -> _Records:
@@ -405,7 +414,8 @@ def _records(state: dict[str, Any], store: Store) -> _Records:
                      for d in state.get("block_device_mappings", [])]
     return _Records(types, volumes, attachments, snapshots, encryptions,
                     state.get("quotas") or {}, transfers, messages,
-                    image_rules.image_records(store, state.get("images", [])), block_devices)
+                    image_rules.image_records(store, state.get("images", [])), block_devices,
+                    group_rules.group_records(state, store))
 
 
 def _install(store: Store, records: _Records) -> None:
@@ -428,6 +438,7 @@ def _install(store: Store, records: _Records) -> None:
         image_rules.add_image(store, image, data)
     for mapping in records.block_devices:
         store.block_devices[mapping.id] = mapping
+    group_rules.install(store, records.groups)
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -524,6 +535,9 @@ class ProjectIndex:
             for data in self.state.get("block_device_mappings", []):
                 split.setdefault(data["project_id"], _empty())["block_device_mappings"].append(
                     data)
+            for section in ("groups", "group_snapshots"):
+                for data in self.state.get(section, []):
+                    split.setdefault(data["project_id"], _empty())[section].append(data)
             quotas = (self.state.get("quotas") or {}).get("projects") or {}
             for project, limits in quotas.items():
                 split.setdefault(project, _empty())["quotas"] = {"projects": {project: limits}}
