@@ -12,6 +12,7 @@ from pathlib import Path
 from . import departures, report
 from .engine import Comparison, Pair, Step, project_id
 from .scenarios import CATALOGUE
+from .scenarios_groups import GROUPS_CATALOGUE
 from .scenarios_images import IMAGES_CATALOGUE
 from .scenarios_nova import NOVA_CATALOGUE
 from .scenarios_routing import ROUTING_CATALOGUE
@@ -41,7 +42,7 @@ def run_scenarios(pair: Pair, shared: tuple[dict, dict], only: str | None
     results: list[Comparison] = []
     count = 0
     for scenario in (CATALOGUE + NOVA_CATALOGUE + ROUTING_CATALOGUE + VOLFEAT_CATALOGUE
-                     + IMAGES_CATALOGUE + SERVER_VOLUME_CATALOGUE):
+                     + IMAGES_CATALOGUE + SERVER_VOLUME_CATALOGUE + GROUPS_CATALOGUE):
         if only and only not in scenario.name:
             continue
         count += 1

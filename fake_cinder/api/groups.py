@@ -223,7 +223,7 @@ def group_delete(req: ApiRequest) -> Result:
 
 def group_reset_status(req: ApiRequest) -> Result:
     core.reset_group_status(req.fake.store, req.caller, req.params["group_id"],
-                            req.body["reset_status"]["status"].lower())
+                            req.body["reset_status"]["status"])
     return 202, bare_accepted()
 
 

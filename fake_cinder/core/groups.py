@@ -33,7 +33,6 @@ from .uuids import is_uuid_like
 from .volumes import (
     AVAILABILITY_ZONES,
     create_volume,
-    default_volume_type,
     lookup_volume_type,
 )
 
@@ -322,13 +321,15 @@ def create_group_from_source(store: Store, caller: Caller, name: str | None,
 def group_of_new_volume(store: Store, caller: Caller, group_id: str | None,
                         volume_type: str | None) -> Group | None:
     """The group a new volume is created in, checked as Cinder's create does: the group
-    is the caller's, the volume's type (the default one unless asked for) is one of it."""
+    is the caller's, the volume names its type, one of the group's."""
     if group_id is None:
         return None
     with store.lock:
         group = get_group(store, caller, group_id)
-        found = (lookup_volume_type(store, caller, volume_type) if volume_type
-                 else default_volume_type(store))
+        if not volume_type:
+            raise InvalidInput("volume_type must be provided when creating a volume in a "
+                               "group.")
+        found = lookup_volume_type(store, caller, volume_type)
         if found.id not in group.volume_type_ids:
             raise InvalidInput(f"Invalid volume_type provided: {found.name} (requested type "
                                "must be supported by this group).")
@@ -456,7 +457,24 @@ def delete_group(store: Store, caller: Caller, group_id: str,
         del store.groups[group.id]
 
 
+def checked_status(raw: str, snapshot: bool = False) -> str:
+    """Cinder's group_status and group_snapshot_status formats (checked with the body,
+    before the record is looked up). Both accept only group snapshot statuses; the
+    group's message lists the group statuses."""
+    kind = "GroupSnapshot Status" if snapshot else "Group Status"
+    if not raw.strip():
+        raise BadRequest(f"Invalid {kind}: The 'status' can not be empty.")
+    if raw.lower() not in GROUP_SNAPSHOT_STATUSES:
+        if snapshot:
+            raise BadRequest(f"Invalid {kind}: Group snapshot status: {raw} is invalid, valid "
+                             f"statuses are: {GROUP_SNAPSHOT_STATUSES}.")
+        raise BadRequest(f"Invalid {kind}: Group status: {raw} is invalid, valid status are: "
+                         f"{GROUP_STATUSES}.")
+    return raw.lower()
+
+
 def reset_group_status(store: Store, caller: Caller, group_id: str, status: str) -> Group:
+    status = checked_status(status)
     with store.lock:
         group = get_group(store, caller, group_id)
         authorize(caller, "group:reset_status", group.project_id)
@@ -548,6 +566,7 @@ def delete_group_snapshot(store: Store, caller: Caller, group_snapshot_id: str) 
 
 def reset_group_snapshot_status(store: Store, caller: Caller, group_snapshot_id: str,
                                 status: str) -> GroupSnapshot:
+    status = checked_status(status, snapshot=True)
     with store.lock:
         group_snapshot = get_group_snapshot(store, caller, group_snapshot_id)
         authorize(caller, "group:reset_group_snapshot_status", group_snapshot.project_id)

@@ -96,7 +96,11 @@ def test_group_lifecycle_with_volumes(admin, api, fake):
         400, f"Invalid Group: Group {group['id']} still contains volumes. The "
              "delete-volumes flag is required to delete it.")
     # A volume created in the group is in it at once.
-    created = api.post("volumes", {"volume": {"size": 1, "group_id": group["id"]}})
+    assert fault(api.post("volumes", {"volume": {"size": 1, "group_id": group["id"]}})) == (
+        400, "Invalid input received: volume_type must be provided when creating a volume "
+             "in a group.")
+    created = api.post("volumes", {"volume": {"size": 1, "group_id": group["id"],
+                                              "volume_type": volume_type}})
     assert created.status_code == 202, created.get_json()
     new_id = created.get_json()["volume"]["id"]
     assert fake.volume(new_id)["group_id"] == group["id"]
