@@ -86,6 +86,32 @@ class GroupSnapshotNotFound(NotFound):
 
 
 # -- group types ----------------------------------------------------------------------------------
+# Cinder's database migrations create this type for consistency groups migrated to groups;
+# groups of it are refused. Older than any other type (types list newest first).
+CGSNAPSHOT_TYPE_NAME = "default_cgsnapshot_type"
+CGSNAPSHOT_TYPE_CREATED_AT = "2000-01-01T00:00:00.000000"
+
+
+def _ensure_cgsnapshot_type(store: Store) -> GroupType:
+    """The migration's type, made on the API's first use of group types (as the
+    __DEFAULT__ volume type is on first use)."""
+    with store.lock:
+        found = _find_type_by_name(store, CGSNAPSHOT_TYPE_NAME)
+        if found is None:
+            found = GroupType(id=store.clock.new_id(), name=CGSNAPSHOT_TYPE_NAME,
+                              description="Default group type for migrating cgsnapshot",
+                              group_specs={"consistent_group_snapshot_enabled": "<is> True"},
+                              created_at=CGSNAPSHOT_TYPE_CREATED_AT)
+            store.group_types[found.id] = found
+        return found
+
+
+def _check_not_cgsnapshot_type(store: Store, group_type_id: str) -> None:
+    if group_type_id == _ensure_cgsnapshot_type(store).id:
+        raise BadRequest(f"Group_type {group_type_id} is reserved for migrating CGs to "
+                         "groups. Migrated group can only be operated by CG APIs.")
+
+
 def _find_type_by_name(store: Store, name: str) -> GroupType | None:
     return next((t for t in store.group_types.values() if t.name == name), None)
 
@@ -104,6 +130,8 @@ def create_group_type(store: Store, caller: Caller | None, name: str,
     if caller is not None:
         authorize(caller, "group:group_types:create")
     with store.lock:
+        if caller is not None:
+            _ensure_cgsnapshot_type(store)
         if _find_type_by_name(store, name) is not None:
             raise Conflict(f"Group Type {name} already exists.")
         group_type = GroupType(id=store.clock.new_id(), name=name, description=description,
@@ -118,6 +146,7 @@ def create_group_type(store: Store, caller: Caller | None, name: str,
 def get_group_type(store: Store, group_type_id: str) -> GroupType:
     """Cinder's get_group_type: any type, public or not, by id (show is open to all)."""
     with store.lock:
+        _ensure_cgsnapshot_type(store)
         group_type = store.group_types.get(group_type_id)
         if group_type is None:
             raise GroupTypeNotFound(group_type_id)
@@ -156,7 +185,8 @@ def delete_group_type(store: Store, caller: Caller, group_type_id: str) -> None:
     with store.lock:
         group_type = get_group_type(store, group_type_id)
         if any(g.group_type_id == group_type.id for g in store.groups.values()):
-            raise BadRequest("Target group type is still in use.")
+            raise BadRequest(f"Target group type is still in use. Group Type {group_type.id} "
+                             "deletion is not allowed with groups present with the type.")
         del store.group_types[group_type.id]
 
 
@@ -164,6 +194,7 @@ def list_group_types(store: Store, caller: Caller, query: ListQuery,
                      is_public: bool | None) -> list[GroupType]:
     """Public types for non-admins; admins get ``is_public`` (None: all)."""
     with store.lock:
+        _ensure_cgsnapshot_type(store)
         check_sort_keys(query, GROUP_TYPE_COLUMNS)
         shown = [t for t in store.group_types.values()
                  if is_public is None or t.is_public == is_public]
@@ -229,6 +260,7 @@ def group_volumes(store: Store, group_id: str) -> list[Volume]:
 
 def _lookup_group_type(store: Store, name_or_id: str) -> GroupType:
     """Cinder's create: an id (then a name) when uuid-like, else a name."""
+    _ensure_cgsnapshot_type(store)
     if not is_uuid_like(name_or_id):
         return _type_by_name(store, name_or_id)
     found = store.group_types.get(name_or_id) or _find_type_by_name(store, name_or_id)
@@ -248,10 +280,14 @@ def _check_group_quota(store: Store, project_id: str) -> None:
 def create_group(store: Store, caller: Caller, group_type: str, volume_types: list[str],
                  name: str | None = None, description: str | None = None,
                  availability_zone: str | None = None) -> Group:
-    """A new group, available at once: Cinder's checks in its order (the policy, the
-    volume types, the group type, the zone, the groups quota)."""
-    authorize(caller, "group:create")
+    """A new group, available at once: Cinder's checks in its order (the controller's
+    group type name and migration type, the policy, the volume types, the group type,
+    the zone, the groups quota)."""
     with store.lock:
+        _ensure_cgsnapshot_type(store)
+        named = group_type if is_uuid_like(group_type) else _type_by_name(store, group_type).id
+        _check_not_cgsnapshot_type(store, named)
+        authorize(caller, "group:create")
         type_ids: list[str] = []
         for requested in volume_types:
             volume_type = lookup_volume_type(store, caller, requested)

@@ -40,7 +40,9 @@ def test_group_type_lifecycle(admin, api):
     assert updated["description"] == "new"
     assert fault(admin.put(f"group_types/{created['id']}", {"group_type": {}})) == (
         400, "Specify group type name, description or a combination thereof.")
-    assert [t["name"] for t in api.get("group_types").get_json()["group_types"]] == ["gold"]
+    # Newest first, then the type Cinder's migrations create for consistency groups.
+    assert [t["name"] for t in api.get("group_types").get_json()["group_types"]] == [
+        "gold", "default_cgsnapshot_type"]
     assert admin.delete(f"group_types/{created['id']}").status_code == 202
     assert fault(admin.get(f"group_types/{created['id']}")) == (
         404, f"Group type {created['id']} could not be found.")
@@ -55,9 +57,12 @@ def test_group_types_need_3_11_and_there_is_no_default(admin):
 def test_private_group_types_are_listed_for_admins_only(admin, api):
     new_group_type(admin, "private", is_public=False)
     new_group_type(admin, "public")
-    assert [t["name"] for t in api.get("group_types").get_json()["group_types"]] == ["public"]
+    assert [t["name"] for t in api.get("group_types").get_json()["group_types"]] == [
+        "public", "default_cgsnapshot_type"]
     listed = admin.get("group_types", query={"is_public": "none"}).get_json()["group_types"]
-    assert sorted(t["name"] for t in listed) == ["private", "public"]
+    assert [t["name"] for t in listed] == ["public", "private", "default_cgsnapshot_type"]
+    assert fault(api.post("groups", {"group": {"group_type": "default_cgsnapshot_type",
+                                               "volume_types": [default_type_id(api)]}}))[0] == 400
 
 
 def test_group_specs(admin, api):
@@ -238,6 +243,7 @@ def test_python_api_state_files_and_reset(replace):
     other.load(state, replace=replace)
     assert other.dump() == state
     fake.reset(project_id="demo")
-    assert fake.groups() == [] and [t["name"] for t in fake.group_types()] == ["gt"]
+    assert fake.groups() == []
+    assert [t["name"] for t in fake.group_types()] == ["default_cgsnapshot_type", "gt"]
     fake.reset()
     assert fake.group_types() == []
