@@ -61,6 +61,12 @@ def test_private_group_types_are_listed_for_admins_only(admin, api):
         "public", "default_cgsnapshot_type"]
     listed = admin.get("group_types", query={"is_public": "none"}).get_json()["group_types"]
     assert [t["name"] for t in listed] == ["public", "private", "default_cgsnapshot_type"]
+    # tempest's list_group_types(sort="name:asc", is_public=None) sends the string None.
+    by_name = admin.get("group_types", query={"sort": "name:asc", "is_public": "None"})
+    assert [t["name"] for t in by_name.get_json()["group_types"]] == [
+        "default_cgsnapshot_type", "private", "public"]
+    only_private = admin.get("group_types", query={"is_public": "False"})
+    assert [t["name"] for t in only_private.get_json()["group_types"]] == ["private"]
     assert fault(api.post("groups", {"group": {"group_type": "default_cgsnapshot_type",
                                                "volume_types": [default_type_id(api)]}}))[0] == 400
 
@@ -174,6 +180,10 @@ def test_group_snapshots_and_create_from_source(admin, api, fake):
     [member] = [s for s in api.get("snapshots/detail").get_json()["snapshots"]
                 if s["group_snapshot_id"] == summary["id"]]
     assert member["volume_id"] == VOLUME
+    # A member snapshot goes with its group snapshot only (admins may force it).
+    assert fault(api.delete(f"snapshots/{member['id']}")) == (
+        400, "Invalid snapshot: Snapshot status must be available or error and must not be "
+             "part of a group.")
     listed = api.get("group_snapshots").get_json()["group_snapshots"]
     assert listed == [{"id": summary["id"], "name": "gs"}]
     assert fault(api.post(f"groups/{group['id']}/action", {"delete": {}})) == (
