@@ -22,6 +22,8 @@ EMPTY_RESPONSES |= {"volume_begin_detaching", "volume_roll_detaching", "volume_r
 EMPTY_RESPONSES |= {"snapshot_delete", "snapshot_update_status", "encryption_delete",
                     "snapshot_reset_status", "snapshot_force_delete"}
 EMPTY_RESPONSES |= {"message_delete", "transfer_delete", "volume_transfer_delete"}
+EMPTY_RESPONSES |= {"group_type_delete", "group_spec_delete", "group_update", "group_delete",
+                    "group_reset_status", "group_snapshot_delete", "group_snapshot_reset_status"}
 OPERATIONS = [op for route in ROUTER.routes for op in route.operations]
 
 
