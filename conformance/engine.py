@@ -221,7 +221,7 @@ def settle_volume(ctx: Context, label: str, timeout: float = 30) -> None:
         status = (body.get("volume") or body.get("snapshot") or body.get("group")
                   or body.get("group_snapshot") or {}).get("status")
         if status not in ("creating", "deleting", "downloading", "extending", "uploading",
-                          "updating"):
+                          "retyping", "updating"):
             return
         time.sleep(0.05)
 

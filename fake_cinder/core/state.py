@@ -23,6 +23,7 @@ from .models import (
     GroupType,
     Image,
     Message,
+    QosSpecs,
     Snapshot,
     Transfer,
     Volume,
@@ -56,6 +57,10 @@ class Store:
         # per project: resource name -> limit (-1 unlimited); see core/quotas.py.
         self.quota_defaults: dict[str, int] = {}
         self.project_quotas: dict[str, dict[str, int]] = {}
+        # QoS specs by id; quota classes other than "default" (which is quota_defaults):
+        # class name -> resource name -> limit.
+        self.qos_specs: dict[str, QosSpecs] = {}
+        self.quota_classes: dict[str, dict[str, int]] = {}
         # Volume transfers (core/transfers.py) and user messages (core/messages.py) by id.
         self.transfers: dict[str, Transfer] = {}
         self.messages: dict[str, Message] = {}
@@ -191,6 +196,8 @@ class Store:
                 self.encryptions.clear()
                 self.quota_defaults.clear()
                 self.project_quotas.clear()
+                self.qos_specs.clear()
+                self.quota_classes.clear()
                 self.transfers.clear()
                 self.messages.clear()
                 self.images.clear()
