@@ -123,6 +123,18 @@ GROUPS_CATALOGUE: list[Scenario] = [
              check="grp:a"),
         get(VOL + "/{vol:c}"),
     ], volumes={"vol:a": None, "vol:b": None}),
+    Scenario("groups: a volume type a group takes stays", [
+        group_type("conf-gt-e", "gt:e"),
+        step("POST", P + "/types", {"volume_type": {"name": "conf-grouped-type"}},
+             caller="admin", save="vt:g"),
+        step("POST", GRP, {"group": {"group_type": "conf-gt-e",
+                                     "volume_types": ["conf-grouped-type"]}},
+             save="grp:g", check="grp:g"),
+        step("DELETE", P + "/types/{vt:g}", caller="admin"),
+        step("POST", GRP + "/{grp:g}/action", {"delete": {}}, check="grp:g"),
+        step("DELETE", P + "/types/{vt:g}", caller="admin"),
+        step("DELETE", GT + "/{gt:e}", caller="admin"),
+    ]),
     Scenario("groups: reset status (3.20), other projects, policies", [
         group_type("conf-gt-c", "gt:c"),
         group("grp:c", "conf-gt-c"),

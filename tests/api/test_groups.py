@@ -142,6 +142,12 @@ def test_group_update_rules(admin, api):
         400, f"Invalid Group: Cannot update group {group['id']} because no valid name, "
              "description, add_volumes, or remove_volumes were provided.")
     assert fault(api.put(path, {"group": {}}))[0] == 400  # the schema's anyOf
+    # A volume type a group takes cannot be deleted (Cinder's group_volume_type_mapping).
+    admin.post("types", {"volume_type": {"name": "grouped"}})
+    grouped = [t for t in admin.get("types").get_json()["volume_types"]
+               if t["name"] == "grouped"][0]["id"]
+    new_group(api, "gt", [grouped])
+    assert fault(admin.delete(f"types/{grouped}")) == (400, "Target volume type is still in use.")
 
 
 def test_group_create_refusals(admin, api):
