@@ -53,7 +53,8 @@ def group_detail(req: ApiRequest, group: Group) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": group.id, "status": group.status, "availability_zone": group.availability_zone,
         "created_at": group.created_at, "name": group.name, "description": group.description,
-        # Cinder's database query (id IN ...) reads them in primary-key order.
+        # Cinder's database query (id IN ...) reads them in primary-key order (seen in the
+        # harness's database: by id, whatever the request's order).
         "group_type": group.group_type_id, "volume_types": sorted(group.volume_type_ids)}
     if req.version >= GROUP_SNAPSHOTS:
         view["group_snapshot_id"] = group.group_snapshot_id
