@@ -146,7 +146,8 @@ def test_group_update_rules(admin, api):
     admin.post("types", {"volume_type": {"name": "grouped"}})
     grouped = [t for t in admin.get("types").get_json()["volume_types"]
                if t["name"] == "grouped"][0]["id"]
-    new_group(api, "gt", [grouped])
+    both = new_group(api, "gt", [grouped, default_type_id(api)])
+    assert both["volume_types"] == sorted([grouped, default_type_id(api)])  # Cinder's: by id
     assert fault(admin.delete(f"types/{grouped}")) == (400, "Target volume type is still in use.")
 
 
