@@ -596,7 +596,7 @@ def delete_group_snapshot(store: Store, caller: Caller, group_snapshot_id: str) 
                 "GroupSnapshot status must be available or error, and no Group can be "
                 "currently using it as source for its creation.")
         for snapshot in group_snapshot_members(store, group_snapshot.id):
-            del store.snapshots[snapshot.id]
+            store.remove_snapshot(snapshot.id)
         del store.group_snapshots[group_snapshot.id]
 
 

@@ -84,9 +84,13 @@ def retype(store: Store, caller: Caller, volume_id: str, new_type_ref: str,
         volume.multiattach = new_type.multiattach
         volume.updated_at = store.clock.now()
         if _scheduled(store, volume, old_type, new_type, migration_policy or "never"):
+            # Through the store, so its per-type usage counters follow the new type.
             volume.volume_type_id = new_type.id
+            store.reindex_volume(volume)
             for snapshot in snapshots:
+                store.remove_snapshot(snapshot.id)
                 snapshot.volume_type_id = new_type.id
+                store.add_snapshot(snapshot)
         volume.status = previous
 
 

@@ -4,9 +4,9 @@ group snapshots (3.14, 3.19), volumes created in a group, the groups quota."""
 from __future__ import annotations
 
 import pytest
-from support import UNKNOWN, VOLUME, fault
 
 from fake_cinder import FakeCinder
+from tests.helpers.api import UNKNOWN, VOLUME, fault
 
 
 def new_group_type(admin, name: str = "gt", **fields) -> dict:
