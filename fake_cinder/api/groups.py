@@ -32,6 +32,7 @@ GROUP_SNAPSHOT_FILTERS = frozenset({"name", "status", "group_id"})
 
 
 def _may(req: ApiRequest, policy: str) -> bool:
+    """A policy a view asks without refusing (Cinder's authorize(..., fatal=False))."""
     return passes(req.caller, POLICIES[policy])
 
 
@@ -299,54 +300,80 @@ def _group_snapshot_list(req: ApiRequest, detailed: bool) -> Result:
     return 200, body
 
 
+# The policies each operation asks (core.policy's rows); the views ask the attribute ones.
+SPECS_VIEW = "group:access_group_types_specs"
+GROUP_VIEW = "group:group_project_attribute"
+GROUP_SNAPSHOT_VIEW = "group:group_snapshot_project_attribute"
+TYPE_SPECS = "group:group_types_specs"
+
+
 def register(router: Router) -> None:
-    def op(name: str, handler: Any, since: mv.APIVersion, body: bool = False) -> Operation:
-        return Operation(name, handler, min_version=since, validates_body=body)
+    def op(name: str, handler: Any, since: mv.APIVersion, policies: tuple[str, ...],
+           body: bool = False) -> Operation:
+        return Operation(name, handler, min_version=since, validates_body=body,
+                         policies=policies)
 
-    router.add("GET", "group_types", op("group_type_list", group_type_list, GROUP_TYPE))
-    router.add("POST", "group_types",
-               op("group_type_create", group_type_create, GROUP_TYPE, body=True))
+    router.add("GET", "group_types",
+               op("group_type_list", group_type_list, GROUP_TYPE, (SPECS_VIEW,)))
+    router.add("POST", "group_types", op("group_type_create", group_type_create, GROUP_TYPE,
+                                         ("group:group_types:create", SPECS_VIEW), body=True))
     router.add("GET", "group_types/<group_type_id>",
-               op("group_type_show", group_type_show, GROUP_TYPE))
-    router.add("PUT", "group_types/<group_type_id>",
-               op("group_type_update", group_type_update, GROUP_TYPE, body=True))
-    router.add("DELETE", "group_types/<group_type_id>",
-               op("group_type_delete", group_type_delete, GROUP_TYPE))
+               op("group_type_show", group_type_show, GROUP_TYPE, (SPECS_VIEW,)))
+    router.add("PUT", "group_types/<group_type_id>", op(
+        "group_type_update", group_type_update, GROUP_TYPE,
+        ("group:group_types:update", SPECS_VIEW), body=True))
+    router.add("DELETE", "group_types/<group_type_id>", op(
+        "group_type_delete", group_type_delete, GROUP_TYPE, ("group:group_types:delete",)))
     specs = "group_types/<group_type_id>/group_specs"
-    router.add("GET", specs, op("group_specs_list", group_specs_list, GROUP_TYPE))
-    router.add("POST", specs,
-               op("group_specs_create", group_specs_create, GROUP_TYPE, body=True))
-    router.add("GET", f"{specs}/<spec_key>", op("group_spec_show", group_spec_show, GROUP_TYPE))
-    router.add("PUT", f"{specs}/<spec_key>",
-               op("group_spec_update", group_spec_update, GROUP_TYPE, body=True))
-    router.add("DELETE", f"{specs}/<spec_key>",
-               op("group_spec_delete", group_spec_delete, GROUP_TYPE))
+    router.add("GET", specs, op("group_specs_list", group_specs_list, GROUP_TYPE,
+                                (f"{TYPE_SPECS}:get_all",)))
+    router.add("POST", specs, op("group_specs_create", group_specs_create, GROUP_TYPE,
+                                 (f"{TYPE_SPECS}:create",), body=True))
+    router.add("GET", f"{specs}/<spec_key>", op("group_spec_show", group_spec_show, GROUP_TYPE,
+                                                (f"{TYPE_SPECS}:get",)))
+    router.add("PUT", f"{specs}/<spec_key>", op("group_spec_update", group_spec_update,
+                                                GROUP_TYPE, (f"{TYPE_SPECS}:update",),
+                                                body=True))
+    router.add("DELETE", f"{specs}/<spec_key>", op("group_spec_delete", group_spec_delete,
+                                                   GROUP_TYPE, (f"{TYPE_SPECS}:delete",)))
 
-    router.add("GET", "groups", op("group_list", lambda r: _group_list(r, False), GROUP_VOLUME))
-    router.add("GET", "groups/detail",
-               op("group_list_detail", lambda r: _group_list(r, True), GROUP_VOLUME))
-    router.add("POST", "groups", op("group_create", group_create, GROUP_VOLUME, body=True))
+    router.add("GET", "groups", op("group_list", lambda r: _group_list(r, False),
+                                   GROUP_VOLUME, ("group:get_all",)))
+    router.add("GET", "groups/detail", op("group_list_detail", lambda r: _group_list(r, True),
+                                          GROUP_VOLUME, ("group:get_all", GROUP_VIEW)))
+    router.add("POST", "groups", op("group_create", group_create, GROUP_VOLUME,
+                                    ("group:create",), body=True))
     router.add_actions("groups/action", {"create-from-src": op(
-        "group_create_from_src", group_create_from_source, GROUP_SNAPSHOTS, body=True)})
-    router.add("GET", "groups/<group_id>", op("group_show", group_show, GROUP_VOLUME))
-    router.add("PUT", "groups/<group_id>",
-               op("group_update", group_update, GROUP_VOLUME, body=True))
+        "group_create_from_src", group_create_from_source, GROUP_SNAPSHOTS,
+        ("group:create", "group:get", "group:get_group_snapshot"), body=True)})
+    router.add("GET", "groups/<group_id>", op("group_show", group_show, GROUP_VOLUME,
+                                              ("group:get", GROUP_VIEW)))
+    router.add("PUT", "groups/<group_id>", op("group_update", group_update, GROUP_VOLUME,
+                                              ("group:get", "group:update"), body=True))
     router.add_actions("groups/<group_id>/action", {
-        "delete": op("group_delete", group_delete, GROUP_VOLUME, body=True),
+        "delete": op("group_delete", group_delete, GROUP_VOLUME,
+                     ("group:get", "group:delete"), body=True),
         "reset_status": op("group_reset_status", group_reset_status,
-                           GROUP_VOLUME_RESET_STATUS, body=True)})
+                           GROUP_VOLUME_RESET_STATUS, ("group:get", "group:reset_status"),
+                           body=True)})
 
     router.add("GET", "group_snapshots", op(
-        "group_snapshot_list", lambda r: _group_snapshot_list(r, False), GROUP_SNAPSHOTS))
+        "group_snapshot_list", lambda r: _group_snapshot_list(r, False), GROUP_SNAPSHOTS,
+        ("group:get_all_group_snapshots",)))
     router.add("GET", "group_snapshots/detail", op(
         "group_snapshot_list_detail", lambda r: _group_snapshot_list(r, True),
-        GROUP_SNAPSHOTS))
+        GROUP_SNAPSHOTS, ("group:get_all_group_snapshots", GROUP_SNAPSHOT_VIEW)))
     router.add("POST", "group_snapshots", op(
-        "group_snapshot_create", group_snapshot_create, GROUP_SNAPSHOTS, body=True))
-    router.add("GET", "group_snapshots/<group_snapshot_id>",
-               op("group_snapshot_show", group_snapshot_show, GROUP_SNAPSHOTS))
-    router.add("DELETE", "group_snapshots/<group_snapshot_id>",
-               op("group_snapshot_delete", group_snapshot_delete, GROUP_SNAPSHOTS))
+        "group_snapshot_create", group_snapshot_create, GROUP_SNAPSHOTS,
+        ("group:get", "group:create_group_snapshot"), body=True))
+    router.add("GET", "group_snapshots/<group_snapshot_id>", op(
+        "group_snapshot_show", group_snapshot_show, GROUP_SNAPSHOTS,
+        ("group:get_group_snapshot", GROUP_SNAPSHOT_VIEW)))
+    router.add("DELETE", "group_snapshots/<group_snapshot_id>", op(
+        "group_snapshot_delete", group_snapshot_delete, GROUP_SNAPSHOTS,
+        ("group:get_group_snapshot", "group:delete_group_snapshot")))
     router.add_actions("group_snapshots/<group_snapshot_id>/action", {
         "reset_status": op("group_snapshot_reset_status", group_snapshot_reset_status,
-                           GROUP_SNAPSHOT_RESET_STATUS, body=True)})
+                           GROUP_SNAPSHOT_RESET_STATUS,
+                           ("group:get_group_snapshot", "group:reset_group_snapshot_status"),
+                           body=True)})

@@ -305,7 +305,7 @@ def register(router: Router) -> None:
     router.add("POST", "volumes", Operation(
         "volume_create", volume_create, validates_body=True,
         policies=("volume:create", "volume:create_from_image", "volume:multiattach",
-                  "volume:get_snapshot", GET,
+                  "volume:get_snapshot", GET, "group:get",
                   *VOLUME_VIEW_POLICIES)))
     router.add("GET", "volumes", Operation("volume_list", volume_list,
                                            policies=("volume:get_all",)))

@@ -201,7 +201,6 @@ POLICIES: dict[str, Rule] = {
     "group:create_group_snapshot": Rule.MEMBER,
     "group:get_group_snapshot": Rule.READER,
     "group:delete_group_snapshot": Rule.MEMBER,
-    "group:update_group_snapshot": Rule.MEMBER,
     "group:group_snapshot_project_attribute": Rule.ADMIN,
     "group:reset_group_snapshot_status": Rule.ADMIN,
 }
