@@ -116,6 +116,8 @@ class FakeCinder:
         self.response_hooks: list[ResponseHook] = []
         # The tokens the fake Keystone (/identity) issued; they identify API callers.
         self.tokens = TokenRegistry()
+        # Another block-storage endpoint the fake Keystone's catalog names, if any.
+        self.volume_endpoint: str | None = None
         self._baseline: dict[str, Any] = {}
         self._baseline_projects: snapshot.ProjectIndex | None = None
         if fixtures is not None:
@@ -698,7 +700,6 @@ class FakeCinder:
                 raise RecordNotFound("image", image_id)
             return self.store.image_data.get(image_id)
 
-
     # -- Keystone's identities and Nova's volume attachments (issue 21) ---------------------------
     def add_project(self, name: str, *, description: str = "",
                     domain_id: str | None = None) -> dict[str, Any]:
@@ -734,6 +735,16 @@ class FakeCinder:
                      if (server_id is None or b.server_id == server_id)
                      and (volume_id is None or b.volume_id == volume_id)]
             return [record_to_dict(b) for b in sorted(found, key=lambda b: (b.created_at, b.id))]
+
+    # -- issue 19 (tempest): the catalog's block-storage endpoint ---------------------------------
+    def set_volume_endpoint(self, url: str | None) -> None:
+        """Make the fake Keystone's catalog name ``url`` as block storage (``block-storage``
+        and ``volumev3``) instead of the fake's own ``/v3/{project_id}``: a real Cinder that
+        uses this fake as its Keystone, for instance. Keystone's ``$(project_id)s`` or
+        ``%(project_id)s`` in it is the token's project; None restores the fake's own."""
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        self.volume_endpoint = url
 
     # -- generic volume groups (issue 20: groups) ------------------------------------------
     def add_group_type(self, name: str, *, group_specs: dict[str, str] | None = None,
