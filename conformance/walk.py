@@ -419,6 +419,31 @@ class Walk:
                     version="3.71", check=volume if ":" in volume else None,
                     name="transfer_delete")
 
+    # -- issue 20: a group's volumes -------------------------------------------------------
+    @staticmethod
+    def group_type_create() -> Step:
+        """Group types are global: later walks of a run get Cinder's 409, alike."""
+        return Step("POST", "/v3/{project}/group_types", caller="admin",
+                    body={"group_type": {"name": "walk-group-type"}}, name="group_type_create")
+
+    @staticmethod
+    def group_create() -> Step:
+        return Step("POST", "/v3/{project}/groups", caller="member",
+                    body={"group": {"group_type": "walk-group-type", "name": "walk",
+                                    # One type: Cinder lists a group's types by id,
+                                    # which differ between the two servers.
+                                    "volume_types": ["__DEFAULT__"]}},
+                    save="grp:walk", check="grp:walk", name="group_create")
+
+    def group_update(self) -> Step:
+        """Add a volume to the walk's group, or remove one (Cinder's checks either way)."""
+        volume = self._ref(self._volume())
+        key = self.rng.choice(["add_volumes", "add_volumes", "remove_volumes"])
+        return Step("PUT", "/v3/{project}/groups/{grp:walk}",
+                    caller=self.rng.choice(["member", "member", "admin", "reader"]),
+                    version=self.rng.choice(["3.13", "3.71"]), body={"group": {key: volume}},
+                    check="grp:walk", name="group_update")
+
     def steps(self, count: int) -> Iterator[Step]:
         operations: list[tuple[Callable[[], Step | None], int]] = [
             (self.attachment_create, 22), (self.attachment_update, 12),
@@ -435,7 +460,7 @@ class Walk:
             (self.type_list, 1),
             (self.volume_metadata_set, 2), (self.volume_metadata_delete, 1),
             (self.transfer_create, 1), (self.transfer_accept, 1), (self.transfer_delete, 1),
-            (self.service_disable, 1)]
+            (self.service_disable, 1), (self.group_update, 2)]
         functions = [f for f, _ in operations]
         weights = [w for _, w in operations]
         yield self.quota_update()
@@ -443,7 +468,9 @@ class Walk:
         yield from setup
         for _ in range(3):
             yield self.volume_create()
-        produced = 4 + len(setup)
+        yield self.group_type_create()
+        yield self.group_create()
+        produced = 6 + len(setup)
         while produced < count:
             step = (self.queued.pop(0) if self.queued
                     else self.rng.choices(functions, weights)[0]())

@@ -18,6 +18,7 @@ from .api.flask_app import create_app
 from .core import backends as backend_rules
 from .core import encryption as encryption_rules
 from .core import fault_injection as fault_rules
+from .core import groups as group_rules
 from .core import identity_admin, snapshot
 from .core import images as image_rules
 from .core import messages as message_rules
@@ -796,3 +797,58 @@ class FakeCinder:
         if url is not None and not url.startswith(("http://", "https://")):
             raise ValueError(f"{url!r} is not an http(s) URL")
         self.volume_endpoint = url
+
+    # -- generic volume groups (issue 20: groups) ------------------------------------------
+    def add_group_type(self, name: str, *, group_specs: dict[str, str] | None = None,
+                       is_public: bool = True, description: str | None = None
+                       ) -> dict[str, Any]:
+        """A group type (what POST /group_types makes), returned as data."""
+        try:
+            group_type = group_rules.create_group_type(self.store, None, name, group_specs,
+                                                       is_public, description)
+        except CinderError as exc:
+            raise ValueError(exc.message) from None
+        return record_to_dict(group_type)
+
+    def add_group(self, *, project_id: str = "demo", group_type: str,
+                  volume_types: list[str], name: str | None = None,
+                  description: str | None = None, volumes: tuple[str, ...] = ()
+                  ) -> dict[str, Any]:
+        """A group of ``project_id`` (group type and volume types by name or id, as POST
+        /groups takes them), available, with ``volumes`` (ids of the project's volumes of
+        those types) added as PUT /groups/{id} adds them. Returns the group as data."""
+        owner = Caller(user_id=None, project_id=project_id, roles=frozenset({"admin"}))
+        try:
+            with self.store.lock:
+                group = group_rules.create_group(self.store, owner, group_type,
+                                                 list(volume_types), name, description)
+                if volumes:
+                    group_rules.update_group(self.store, owner, group.id, None, None,
+                                             ",".join(volumes), None)
+        except CinderError as exc:
+            raise ValueError(exc.message) from None
+        return self.group(group.id)
+
+    def group_types(self) -> list[dict[str, Any]]:
+        """Every group type, oldest first."""
+        with self.store.lock:
+            return [record_to_dict(t) for t in sorted(self.store.group_types.values(),
+                                                      key=lambda t: (t.created_at, t.id))]
+
+    def groups(self, *, project_id: str | None = None) -> list[dict[str, Any]]:
+        """Groups (of one project), oldest first."""
+        with self.store.lock:
+            found = [g for g in self.store.groups.values()
+                     if project_id is None or g.project_id == project_id]
+            return [record_to_dict(g) for g in sorted(found, key=lambda g: (g.created_at, g.id))]
+
+    def group(self, group_id: str) -> dict[str, Any]:
+        """One group; ``RecordNotFound`` (a ``KeyError``) when there is none."""
+        return self._one("group", "groups", group_id)
+
+    def group_snapshots(self, *, group_id: str | None = None) -> list[dict[str, Any]]:
+        """Group snapshots (of one group), oldest first."""
+        with self.store.lock:
+            found = [s for s in self.store.group_snapshots.values()
+                     if group_id is None or s.group_id == group_id]
+            return [record_to_dict(s) for s in sorted(found, key=lambda s: (s.created_at, s.id))]

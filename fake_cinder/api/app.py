@@ -43,6 +43,7 @@ from . import (
     encryption,
     extensions,
     glance,
+    groups,
     keystone,
     keystone_admin,
     messages,
@@ -85,6 +86,7 @@ def build_router() -> Router:
     encryption.register(router)
     backends.register(router)
     backends_control.register(router)
+    groups.register(router)
     metadata.register(router)  # issue 19 (volfeat): metadata, summary, extensions, ...
     volume_summary.register(router)
     extensions.register(router)

@@ -137,7 +137,7 @@ def volume_detail(volume: Volume, volume_type: VolumeType | None,
         view["os-vol-mig-status-attr:migstat"] = volume.migration_status
         view["os-vol-mig-status-attr:name_id"] = None
     if version >= V3_13:
-        view["group_id"] = None
+        view["group_id"] = volume.group_id
     if caller.is_admin and version >= V3_21:
         view["provider_id"] = None
     if version >= V3_48:

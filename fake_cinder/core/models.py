@@ -91,6 +91,7 @@ class Volume:
     source_volid: str | None = None  # the volume it was cloned from
     # Cinder's volume_glance_metadata (volume_image_metadata in views): strings.
     image_metadata: dict[str, str] = field(default_factory=dict)
+    group_id: str | None = None  # the generic volume group it belongs to (core/groups.py)
 
 
 @dataclass(slots=True)
@@ -142,6 +143,7 @@ class Snapshot:
     updated_at: str | None = None
     volume_type_id: str | None = None
     encryption_key_id: str | None = None
+    group_snapshot_id: str | None = None  # the group snapshot it is a member of
 
 
 @dataclass(slots=True)
@@ -262,6 +264,56 @@ class Message:
     message_level: str = "ERROR"
     created_at: str = ""
     expires_at: str | None = None
+@dataclass(slots=True)
+class GroupType:
+    """A group type (Cinder's group_types table) with its group specs."""
+
+    id: str
+    name: str
+    description: str | None = None
+    is_public: bool = True
+    group_specs: dict[str, str] = field(default_factory=dict)
+    created_at: str = ""
+
+
+@dataclass(slots=True)
+class Group:
+    """A generic volume group (Cinder's groups table): volumes of the listed volume
+    types, on one backend, snapshotted together."""
+
+    id: str
+    project_id: str
+    group_type_id: str
+    volume_type_ids: list[str] = field(default_factory=list)
+    user_id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    status: str = "available"
+    availability_zone: str = "nova"
+    host: str = "fake-host@fake-backend#fake-pool"
+    group_snapshot_id: str | None = None  # the group snapshot it was created from
+    source_group_id: str | None = None    # the group it was cloned from
+    created_at: str = ""
+    updated_at: str | None = None
+
+
+@dataclass(slots=True)
+class GroupSnapshot:
+    """A snapshot of every volume of a group at once (Cinder's group_snapshots table);
+    its member snapshots name it in ``group_snapshot_id``."""
+
+    id: str
+    group_id: str
+    project_id: str
+    group_type_id: str
+    user_id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    status: str = "available"
+    created_at: str = ""
+    updated_at: str | None = None
+
+
 # Glance's image statuses (deleted images are gone from every answer, as Glance hides them).
 IMAGE_STATUSES = ("queued", "saving", "active", "killed", "deleted", "pending_delete",
                   "deactivated", "uploading", "importing")

@@ -22,6 +22,7 @@ import jsonschema
 
 from ..resources import data_dir, fixture_path, shipped_fixtures
 from . import backends as backend_rules
+from . import groups as group_rules
 from . import images as image_rules
 from . import quotas as quota_rules
 from . import transfers as transfer_rules
@@ -31,6 +32,9 @@ from .models import (
     Backend,
     BlockDeviceMapping,
     Encryption,
+    Group,
+    GroupSnapshot,
+    GroupType,
     Image,
     Message,
     QosSpecs,
@@ -45,7 +49,7 @@ from .models import (
 from .state import Store
 
 SECTIONS = ("volume_types", "volumes", "attachments", "snapshots", "encryption", "transfers",
-            "messages", "images", "block_device_mappings", "qos_specs")
+            "messages", "images", "block_device_mappings", "qos_specs", *group_rules.SECTIONS)
 _validator: jsonschema.protocols.Validator | None = None
 # The same schema compiled to Python by fastjsonschema: many times faster on a large
 # state (issue 24); jsonschema still finds the message of an invalid one.
@@ -205,6 +209,7 @@ def dump(store: Store) -> dict[str, Any]:
         if store.block_devices:
             state["block_device_mappings"] = [record_to_dict(b) for b in sorted(
                 store.block_devices.values(), key=lambda b: (b.created_at, b.id))]
+        state.update(group_rules.dump_groups(store))
         return state
 
 
@@ -265,6 +270,9 @@ def _check_references(state: dict[str, Any], source: str) -> None:
         raise StateError(source, *problem)
     _check_block_devices(state, source, volume_projects, attachment_ids)
     _check_backends(state, source)
+    problem = group_rules.state_problem(state)
+    if problem is not None:
+        raise StateError(source, *problem)
 
 
 def _check_backends(state: dict[str, Any], source: str) -> None:
@@ -467,6 +475,7 @@ class _Records:
     block_devices: list[BlockDeviceMapping]
     backends: list[Backend] | None
     scheduler: Service | None
+    groups: tuple[list[GroupType], list[Group], list[GroupSnapshot]]
 
 
 _ATOMS = (str, int, float, bool, type(None))
@@ -514,7 +523,7 @@ def _records(state: dict[str, Any], store: Store) -> _Records:
     return _Records(types, volumes, attachments, snapshots, encryptions,
                     state.get("quotas") or {}, qos_specs, transfers, messages,
                     image_rules.image_records(store, state.get("images", [])), block_devices,
-                    backends, scheduler)
+                    backends, scheduler, group_rules.group_records(state, store))
 
 
 def _install(store: Store, records: _Records) -> None:
@@ -544,6 +553,7 @@ def _install(store: Store, records: _Records) -> None:
         image_rules.add_image(store, image, data)
     for mapping in records.block_devices:
         store.block_devices[mapping.id] = mapping
+    group_rules.install(store, records.groups)
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -651,6 +661,9 @@ class ProjectIndex:
             for data in self.state.get("block_device_mappings", []):
                 split.setdefault(data["project_id"], _empty())["block_device_mappings"].append(
                     data)
+            for section in ("groups", "group_snapshots"):
+                for data in self.state.get(section, []):
+                    split.setdefault(data["project_id"], _empty())[section].append(data)
             quotas = (self.state.get("quotas") or {}).get("projects") or {}
             for project, limits in quotas.items():
                 split.setdefault(project, _empty())["quotas"] = {"projects": {project: limits}}

@@ -27,6 +27,9 @@ from .models import (
     Backend,
     BlockDeviceMapping,
     Encryption,
+    Group,
+    GroupSnapshot,
+    GroupType,
     Image,
     Message,
     QosSpecs,
@@ -113,6 +116,10 @@ class Store:
         self.image_data: dict[str, bytes] = {}
         # Nova's block device mappings of volumes (the fake's os-volume_attachments), by id.
         self.block_devices: dict[str, BlockDeviceMapping] = {}
+        # Generic volume groups (core/groups.py): group types, groups, group snapshots by id.
+        self.group_types: dict[str, GroupType] = {}
+        self.groups: dict[str, Group] = {}
+        self.group_snapshots: dict[str, GroupSnapshot] = {}
 
     # -- volume types -------------------------------------------------------------------------
     def add_volume_type(self, volume_type: VolumeType) -> VolumeType:
@@ -327,6 +334,9 @@ class Store:
                 self.images.clear()
                 self.image_data.clear()
                 self.block_devices.clear()
+                self.group_types.clear()
+                self.groups.clear()
+                self.group_snapshots.clear()
                 return
             for attachment in self._attachments_by_project.pop(project_id, []):
                 self.attachments.pop(attachment.id, None)
@@ -362,6 +372,11 @@ class Store:
             for bdm_id in [b.id for b in self.block_devices.values()
                            if b.project_id == project_id]:
                 del self.block_devices[bdm_id]
+            for group_snapshot_id in [g.id for g in self.group_snapshots.values()
+                                      if g.project_id == project_id]:
+                del self.group_snapshots[group_snapshot_id]
+            for group_id in [g.id for g in self.groups.values() if g.project_id == project_id]:
+                del self.groups[group_id]
 
     # -- the indexes against a full scan (the property tests) ----------------------------------
     def check_indexes(self) -> list[str]:

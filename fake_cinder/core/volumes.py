@@ -179,7 +179,7 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
                   check_quota: bool = False, snapshot: Snapshot | None = None,
                   source_volume: Volume | None = None,
                   image_metadata: dict[str, str] | None = None, host: str | None = None,
-                  request_id: str | None = None) -> Volume:
+                  request_id: str | None = None, group_id: str | None = None) -> Volume:
     """Create a volume that is at once in ``status`` on the pool the scheduler chose
     (``host``: on that pool, unchecked), or in ``error`` when no pool fits, as Cinder's
     scheduler leaves it; ``check_quota``: Cinder's quota reservation (the API's creates),
@@ -238,7 +238,7 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
             metadata=dict(metadata or {}), created_at=now, updated_at=now, protocol=protocol,
             snapshot_id=snapshot.id if snapshot is not None else None,
             source_volid=source_volume.id if source_volume is not None else None,
-            image_metadata=dict(image_metadata or {}),
+            image_metadata=dict(image_metadata or {}), group_id=group_id,
             encryption_key_id=store.clock.new_id() if found.id in store.encryptions else None,
             host=placed[0] if placed else None)
         store.add_volume(volume)
@@ -455,7 +455,7 @@ def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = Fa
         # Cinder's conditional update looks at the volume's own fields only: its
         # attachments go with it (volume_destroy) unless it is attached.
         if ((not force and volume.status not in DELETABLE_STATUSES)
-                or volume.attach_status == ATTACHED
+                or volume.attach_status == ATTACHED or volume.group_id is not None
                 or volume.migration_status not in (None, "deleting", "error", "success")
                 or _snapshots_block_delete(store, caller, volume, force, cascade)):
             refused = "" if force else _DELETABLE_STATUS_TEXT
