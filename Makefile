@@ -57,7 +57,7 @@ clients: $(RUN_STAMP)  ## install the openstack and cinder CLIs into .venv
 	$(BIN)/python -m pip install --quiet -e '.[clients]'
 
 test: $(STAMP)  ## install the test extra and run every test, then ruff and mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2  # pytest-xdist: 2 workers keep it well under 5 minutes here
 	$(BIN)/ruff check fake_cinder tests benchmarks tools
 	$(BIN)/mypy
 
@@ -78,7 +78,7 @@ $(OLDEST_STAMP): setup.cfg pyproject.toml
 test-oldest: $(OLDEST_STAMP)  ## the tests on the oldest Flask/werkzeug accepted (.venv-oldest)
 	$(OLDEST_VENV)/bin/python -c "import importlib.metadata as m; \
 	  print('flask', m.version('flask'), 'werkzeug', m.version('werkzeug'))"
-	$(OLDEST_VENV)/bin/python -m pytest -q
+	$(OLDEST_VENV)/bin/python -m pytest -q -n 2
 
 # schemathesis from /openapi.json against a live fake: >= 10 000 generated requests.
 FUZZ_REQUESTS ?= 10000
