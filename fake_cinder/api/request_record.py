@@ -36,6 +36,8 @@ class RequestRecord:
     fault_id: str | None = None  # the injected fault that fired
     # The attachment an attachment_create left behind when its backend failed.
     created_attachment_id: str | None = None
+    # An injected async_failure fired: the operation's transition ends in failure.
+    async_failure: bool = False
 
     def __getitem__(self, key: str) -> Any:
         if key not in _FIELDS:

@@ -64,6 +64,7 @@ class ApiRequest:
     body: Any = None
     args: dict[str, str] = field(default_factory=dict)
     url_project_id: str | None = None  # the project id in the URL, if it had one
+    async_failure: bool = False  # an injected fault: the volume manager's work fails
 
     @property
     def base_url(self) -> str:
@@ -339,7 +340,8 @@ def dispatch(route: Route, req: Request, record: RequestRecord,
                              body, record)
     api_request = ApiRequest(fake=fake, caller=caller, version=version,
                              operation=operation.name, params=params, http=req, body=body,
-                             args=args, url_project_id=project_id)
+                             args=args, url_project_id=project_id,
+                             async_failure=record.async_failure)
     status, payload = operation.handler(api_request)
     record.payload = payload  # the journal reads a created attachment's id from it
     if isinstance(payload, Response):

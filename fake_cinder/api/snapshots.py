@@ -75,7 +75,8 @@ def snapshot_create(req: ApiRequest) -> Result:
         req.fake.store, req.caller, body["volume_id"], name=name,
         description=_text(body.get("description")), metadata=body.get("metadata"),
         force=force, allow_in_use=req.version >= SNAPSHOT_IN_USE,
-        authorize=core.authorize_write("volume:create_snapshot"))
+        authorize=core.authorize_write("volume:create_snapshot"), asynchronous=True,
+        failing=req.async_failure)
     return 202, {"snapshot": detail(snapshot, req.version, extended=False)}
 
 
@@ -143,7 +144,8 @@ def snapshot_update(req: ApiRequest) -> Result:
 
 def snapshot_delete(req: ApiRequest) -> Result:
     core.delete_snapshot(req.fake.store, req.caller, req.params["snapshot_id"],
-                         authorize=core.authorize_write("volume:delete_snapshot"))
+                         authorize=core.authorize_write("volume:delete_snapshot"),
+                         failing=req.async_failure)
     return 202, bare_accepted()
 
 
@@ -174,7 +176,7 @@ def snapshot_reset_status(req: ApiRequest) -> Result:
 
 def snapshot_force_delete(req: ApiRequest) -> Result:
     core.delete_snapshot(req.fake.store, req.caller, req.params["snapshot_id"], force=True,
-                         authorize=_admin_action("force_delete"))
+                         authorize=_admin_action("force_delete"), failing=req.async_failure)
     return 202, None
 
 

@@ -146,9 +146,9 @@ def volume_create(req: ApiRequest) -> Result:
         volume_type=body.get("volume_type"), metadata=metadata,
         availability_zone=body.get("availability_zone"),
         protocol=metadata.get(core.PROTOCOL_METADATA_KEY), check_quota=True,
-        snapshot=snapshot)
+        snapshot=snapshot, asynchronous=True, failing=req.async_failure)
     # Cinder answers before its scheduler and volume manager ran: the volume is still
-    # creating, never updated, and the view has no tenant yet. The fake's is available.
+    # creating, never updated, and the view has no tenant yet (the fake's may be done).
     view = _volume_view(req, volume)
     view.update(status="creating", updated_at=None)
     if "service_uuid" in view:
@@ -160,7 +160,7 @@ def volume_create(req: ApiRequest) -> Result:
 
 
 def volume_show(req: ApiRequest) -> Result:
-    volume = core.get_volume(req.fake.store, req.caller, req.params["volume_id"])
+    volume = core.show_volume(req.fake.store, req.caller, req.params["volume_id"])
     return 200, {"volume": _volume_view(req, volume)}
 
 
@@ -246,7 +246,7 @@ def volume_delete(req: ApiRequest) -> Result:
     force = req.version >= VOLUME_DELETE_FORCE and bool_param(req.args, "force")
     core.delete_volume(req.fake.store, req.caller, req.params["volume_id"], force=force,
                        authorize_force=_may_force_delete, cascade=cascade,
-                       delay=req.fake.volume_delete_seconds)
+                       failing=req.async_failure)
     return 202, bare_accepted()
 
 

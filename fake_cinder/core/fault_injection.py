@@ -22,6 +22,7 @@ from .context import Caller
 from .errors import SERVER_ERROR, STATUS_MESSAGES, CinderError
 from .models import ERROR_ATTACHING, ERROR_DETACHING, RESERVED, Attachment
 from .state import Store
+from .transitions import OPERATIONS as ASYNC_OPERATIONS
 from .volumes import get_volume
 
 # Operations a backend failure can hit: the ones that make the API call the volume manager.
@@ -57,8 +58,9 @@ def default_message(operation: str, status: int) -> str:
 
 @dataclass(slots=True)
 class Fault:
-    """One injected fault. Exactly one effect among status, backend_failure and
-    drop_connection, or none of them with only latency; latency may go with any."""
+    """One injected fault. Exactly one effect among status, backend_failure,
+    drop_connection and async_failure, or none of them with only latency; latency may
+    go with any."""
 
     id: str
     operation: str
@@ -68,6 +70,9 @@ class Fault:
     latency: float = 0.0
     backend_failure: bool = False
     drop_connection: bool = False
+    # The API answers as usual and the volume manager's work ends in the operation's
+    # failure status (core/transitions.py).
+    async_failure: bool = False
     times: int | None = 1  # None: every matching call
     probability: float | None = None
     seed: int | None = None
@@ -80,13 +85,17 @@ class Fault:
 
     def __post_init__(self) -> None:
         self._check_types()
-        effects = [self.status is not None, self.backend_failure, self.drop_connection]
+        effects = [self.status is not None, self.backend_failure, self.drop_connection,
+                   self.async_failure]
         if sum(effects) > 1:
-            raise ValueError("a fault has one effect: status, backend_failure or "
-                             "drop_connection (latency may go with any)")
+            raise ValueError("a fault has one effect: status, backend_failure, "
+                             "drop_connection or async_failure (latency may go with any)")
         if sum(effects) == 0 and not self.latency:
-            raise ValueError("a fault needs an effect: status, latency, backend_failure "
-                             "or drop_connection")
+            raise ValueError("a fault needs an effect: status, latency, backend_failure, "
+                             "drop_connection or async_failure")
+        if self.async_failure and self.operation not in ASYNC_OPERATIONS:
+            raise ValueError(f"an asynchronous failure can hit "
+                             f"{', '.join(sorted(ASYNC_OPERATIONS))}, not {self.operation}")
         if self.status is not None and not 400 <= self.status <= 599:
             raise ValueError(f"fault status must be 400..599, not {self.status}")
         if self.latency < 0:
@@ -120,7 +129,7 @@ class Fault:
         for name in ("message", *MATCH_KEYS):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
                 raise wrong(name, "a string")
-        for name in ("backend_failure", "drop_connection"):
+        for name in ("backend_failure", "drop_connection", "async_failure"):
             if not isinstance(getattr(self, name), bool):
                 raise wrong(name, "true or false")
         if self.seed is not None and not isinstance(self.seed, int):

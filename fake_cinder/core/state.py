@@ -14,6 +14,7 @@ from typing import Any
 
 from .clock import Clock
 from .models import Attachment, Encryption, Snapshot, Volume, VolumeType
+from .transitions import Transitions
 
 
 def _attachment_key(attachment: Attachment) -> tuple[str, str]:
@@ -42,6 +43,8 @@ class Store:
         # per project: resource name -> limit (-1 unlimited); see core/quotas.py.
         self.quota_defaults: dict[str, int] = {}
         self.project_quotas: dict[str, dict[str, int]] = {}
+        # The volume manager's unfinished work and how long it takes (core/transitions.py).
+        self.transitions = Transitions(self)
 
     # -- volume types -------------------------------------------------------------------------
     def add_volume_type(self, volume_type: VolumeType) -> VolumeType:

@@ -340,9 +340,11 @@ def _check_size_limits(store: Store, volume: Volume, size: int) -> None:
 
 
 def extend(store: Store, caller: Caller, volume_id: str, new_size: int,
-           in_use_allowed: bool) -> None:
-    """os-extend, finished at once (the fake has no scheduler). ``in_use_allowed`` (3.42
-    and later): an in-use volume takes Cinder's extend_attached_volume path."""
+           in_use_allowed: bool, failing: bool = False) -> None:
+    """os-extend: the volume is ``extending`` until the volume_extend transition ends
+    with the new size (``failing``: ``error_extending``, the size unchanged).
+    ``in_use_allowed`` (3.42 and later): an in-use volume takes Cinder's
+    extend_attached_volume path."""
     with store.lock:
         volume = _writable_volume(store, caller, volume_id, EXTEND_POLICY)
         attached = in_use_allowed and volume.status == "in-use"
@@ -359,18 +361,18 @@ def extend(store: Store, caller: Caller, volume_id: str, new_size: int,
         quotas.check_volume_extend(store, caller.project_id, volume.project_id, new_size,
                                    new_size - volume.size,
                                    store.volume_types.get(volume.volume_type_id or ""))
-        # The manager's extend_volume_completion.
+        # The manager's extend_volume_completion sets the size.
         volume.previous_status = volume.status
-        volume.size = new_size
-        volume.status = "in-use" if store.volume_attachments(volume.id) else "available"
-        volume.updated_at = store.clock.now()
+        store.transitions.begin("volume_extend", volume, failing=failing,
+                                changes={"size": new_size})
 
 
 # -- reimage --------------------------------------------------------------------------------------
 def reimage(store: Store, caller: Caller, volume_id: str, image_id: str,
-            reimage_reserved: bool = False) -> None:
-    """os-reimage (3.68), finished at once. The fake has no Glance: every image is taken
-    to be active and to fit the volume."""
+            reimage_reserved: bool = False, failing: bool = False) -> None:
+    """os-reimage (3.68): ``downloading`` until the volume_reimage transition ends
+    (``failing``: ``error``). The fake has no Glance: every image is taken to be active
+    and to fit the volume."""
     with store.lock:
         volume = _writable_volume(store, caller, volume_id, REIMAGE_POLICY)
         if len(store.volume_attachments(volume.id)) > 1:
@@ -383,7 +385,7 @@ def reimage(store: Store, caller: Caller, volume_id: str, image_id: str,
                                 f"but current status is {volume.status}.")
         # downloading, then the manager puts the previous status back.
         volume.previous_status = volume.status
-        volume.updated_at = store.clock.now()
+        store.transitions.begin("volume_reimage", volume, failing=failing)
 
 
 # -- migration completion -------------------------------------------------------------------------

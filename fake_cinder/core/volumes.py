@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,6 +21,7 @@ from .errors import (
 from .listing import FALSE_STRINGS, TRUE_STRINGS, ListQuery, check_sort_keys, sorted_after
 from .models import ATTACHED, Snapshot, Volume, VolumeType
 from .state import Store
+from .transitions import VOLUME as VOLUME_RECORD
 from .uuids import is_uuid_like
 
 DEFAULT_TYPE_NAME = "__DEFAULT__"
@@ -164,9 +164,11 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
                   availability_zone: str | None = None, bootable: bool = False,
                   protocol: str | None = None, status: str = "available",
                   volume_id: str | None = None, multiattach: bool | None = None,
-                  check_quota: bool = False, snapshot: Snapshot | None = None) -> Volume:
-    """Create a volume that is immediately available (the fake has no scheduler);
-    ``check_quota``: Cinder's quota reservation (the API's creates), under the same lock.
+                  check_quota: bool = False, snapshot: Snapshot | None = None,
+                  asynchronous: bool = False, failing: bool = False) -> Volume:
+    """Create a volume in ``status``; ``check_quota``: Cinder's quota reservation (the
+    API's creates), under the same lock. ``asynchronous`` (the API's creates): the volume
+    is ``creating`` until the volume_create transition ends (``failing``: in ``error``).
     A volume of an encrypted type gets a new encryption key id. From a ``snapshot``: its
     volume type unless another is asked for, at least its size, bootable as its volume."""
     with store.lock:
@@ -197,7 +199,10 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
             metadata=dict(metadata or {}), created_at=now, updated_at=now, protocol=protocol,
             snapshot_id=snapshot.id if snapshot is not None else None,
             encryption_key_id=store.clock.new_id() if found.id in store.encryptions else None)
-        return store.add_volume(volume)
+        store.add_volume(volume)
+        if asynchronous:
+            store.transitions.begin("volume_create", volume, failing=failing)
+        return volume
 
 
 def _check_snapshot_source(store: Store, snapshot: Snapshot, volume_type: VolumeType,
@@ -234,6 +239,14 @@ def get_volume(store: Store, caller: Caller, volume_id: str) -> Volume:
         if volume is None or not caller.can_see(volume.project_id):
             raise VolumeNotFound(volume_id)
         return volume
+
+
+def show_volume(store: Store, caller: Caller, volume_id: str) -> Volume:
+    """A read of the volume (GET volumes/{id}): it counts as a poll of its transition."""
+    with store.lock:
+        get_volume(store, caller, volume_id)
+        store.transitions.observe(VOLUME_RECORD, [volume_id])
+        return get_volume(store, caller, volume_id)  # a delete may just have ended
 
 
 def rename_volume_params(query: ListQuery) -> None:
@@ -293,9 +306,11 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
         if query.matches_nothing or "metadata" in filters and not isinstance(
                 filters["metadata"], dict):
             return [], 0
+        scope = None if query.all_tenants else caller.project_id
+        store.transitions.observe_scope(VOLUME_RECORD, scope)  # a read of each volume
         marker = get_volume(store, caller, query.marker) if query.marker else None
         check_sort_keys(query, SORT_COLUMNS)
-        volumes = store.project_volumes(None if query.all_tenants else caller.project_id)
+        volumes = store.project_volumes(scope)
         if not caller.is_admin:
             # Cinder hides migration targets from non-admins.
             volumes = [v for v in volumes
@@ -323,14 +338,13 @@ def _snapshots_block_delete(store: Store, caller: Caller, volume: Volume, force:
 
 def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = False,
                   authorize_force: Callable[[Caller], None] = lambda caller: None,
-                  cascade: bool = False, delay: float = 0.0) -> None:
+                  cascade: bool = False, failing: bool = False) -> None:
     """Cinder's API.delete; ``force`` (3.23, ``authorize_force`` checks the policy after
     the volume is found) skips the status condition; ``cascade`` deletes the volume's
     snapshots with it.
 
-    With a ``delay`` the volume is ``deleting`` for that many seconds before it is gone,
-    as while Cinder's volume manager deletes it in the background; without, it is gone
-    at once."""
+    The volume is ``deleting`` (its cascaded snapshots too) until the volume_delete
+    transition ends: it is gone, or (``failing``) left in ``error_deleting``."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
         authorize_write(caller, "volume:delete")
@@ -347,23 +361,8 @@ def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = Fa
                                 "to a group, have snapshots, awaiting a transfer, or be "
                                 "disassociated from snapshots after volume transfer.")
         for snapshot in store.volume_snapshots(volume_id):
-            del store.snapshots[snapshot.id]  # cascade: the manager deletes them first
-        if delay <= 0:
-            store.remove_volume(volume_id)
-            return
-        volume.status = "deleting"
-        volume.updated_at = store.clock.now()
-    timer = threading.Timer(delay, _finish_delete, (store, volume))
-    timer.daemon = True
-    timer.start()
-
-
-def _finish_delete(store: Store, volume: Volume) -> None:
-    """The volume manager's part of a delete: the volume (still the same record, still
-    deleting: a reset or a load may have replaced it meanwhile) and its attachments go."""
-    with store.lock:
-        if store.volumes.get(volume.id) is volume and volume.status == "deleting":
-            store.remove_volume(volume.id)
+            snapshot.status = "deleting"  # cascade: the manager deletes them first
+        store.transitions.begin("volume_delete", volume, failing=failing)
 
 
 ATTACH_STATUSES = ["attached", "detached"]  # a list in Cinder's message, not a tuple
