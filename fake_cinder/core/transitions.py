@@ -43,6 +43,12 @@ GONE = "gone"  # the record is deleted
 ATTACHED_OR_AVAILABLE = "in-use or available"  # in-use when it has attachments
 PREVIOUS = "previous status"  # back to the status it had before (previous_status)
 DEFAULT = "*"  # set_transition's name for the default of every operation
+# Volume metadata that steers the fake backend for one volume and its snapshots (as
+# ``fake_cinder:protocol`` picks its protocol; the conformance harness's driver reads the
+# same keys): operation names that fail asynchronously ("volume_extend,snapshot_create"),
+# and a progression for its operations ("0.5s", "2polls", "manual").
+FAIL_METADATA_KEY = "fake_cinder:fail"
+TRANSITION_METADATA_KEY = "fake_cinder:transition"
 
 Field = tuple[str, str]  # (id, text): one of Cinder's message_field actions or details
 
@@ -58,6 +64,8 @@ class AsyncOperation:
     failure: str  # the status a failure leaves (nothing else changes)
     # The user message Cinder's manager records on that failure: (action, detail).
     message: tuple[Field, Field] | None = None
+    # A create: the record is never updated (updated_at None) until the manager is done.
+    creates: bool = False
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "transitional": self.transitional, "final": self.final,
@@ -83,7 +91,7 @@ OPERATIONS: dict[str, AsyncOperation] = {op.name: op for op in (
     # create_volume flow: CreateVolumeFromSpecTask records the driver's failure, the
     # revert leaves "error".
     AsyncOperation("volume_create", VOLUME, "creating", "available", "error",
-                   (_CREATE_FROM_BACKEND, _DRIVER_FAILED_CREATE)),
+                   (_CREATE_FROM_BACKEND, _DRIVER_FAILED_CREATE), creates=True),
     # delete_volume: _clear_db(volume, 'error_deleting'); no user message.
     AsyncOperation("volume_delete", VOLUME, "deleting", GONE, "error_deleting"),
     # extend_volume_completion(error=True): error_extending, size unchanged, quota rolled back.
@@ -93,7 +101,7 @@ OPERATIONS: dict[str, AsyncOperation] = {op.name: op for op in (
     AsyncOperation("volume_reimage", VOLUME, "downloading", PREVIOUS, "error",
                    (_REIMAGE_VOLUME, _UNKNOWN_ERROR)),
     AsyncOperation("snapshot_create", SNAPSHOT, "creating", "available", "error",
-                   (_SNAPSHOT_CREATE, _SNAPSHOT_CREATE_ERROR)),
+                   (_SNAPSHOT_CREATE, _SNAPSHOT_CREATE_ERROR), creates=True),
     AsyncOperation("snapshot_delete", SNAPSHOT, "deleting", GONE, "error_deleting",
                    (_SNAPSHOT_DELETE, _SNAPSHOT_DELETE_ERROR)),
     AsyncOperation("snapshot_force_delete", SNAPSHOT, "deleting", GONE, "error_deleting",
@@ -283,13 +291,30 @@ class Transitions:
         with store.lock:
             self._drop(spec.kind, record.id)  # a forced delete overtakes a create
             self._set_status(record, spec.transitional)
-            pending = Pending(f"transition-{next(self._ids)}", spec, record,
-                              self.progression(operation), failing, dict(changes or {}))
+            if spec.creates:
+                record.updated_at = None
+            progression, failing = self._steered(spec, record, failing)
+            pending = Pending(f"transition-{next(self._ids)}", spec, record, progression,
+                              failing, dict(changes or {}))
             if pending.progression.mode == IMMEDIATE:
                 self._finish(pending)
                 return
             self._add(pending, pending.progression.amount
                       if pending.progression.mode == SECONDS else None)
+
+    def _steered(self, spec: AsyncOperation, record: Record,
+                 failing: bool) -> tuple[Progression, bool]:
+        """The operation's progression and failure, unless the volume's metadata
+        (FAIL_METADATA_KEY, TRANSITION_METADATA_KEY) says otherwise."""
+        volume = record if isinstance(record, Volume) else self._store.volumes.get(
+            record.volume_id)
+        metadata = volume.metadata if volume is not None else {}
+        failing = failing or spec.name in (
+            name.strip() for name in metadata.get(FAIL_METADATA_KEY, "").split(","))
+        try:
+            return Progression.parse(metadata[TRANSITION_METADATA_KEY]), failing
+        except (KeyError, ValueError):  # none, or not a progression: the operation's
+            return self.progression(spec.name), failing
 
     def _add(self, pending: Pending, seconds: float | None) -> None:
         self._pending[(pending.operation.kind, pending.record.id)] = pending
@@ -363,6 +388,12 @@ class Transitions:
             self._drop(SNAPSHOT, snapshot.id)
             self.history.setdefault(snapshot.id, []).append("deleted")
             del self._store.snapshots[snapshot.id]
+
+    def pending_operation(self, kind: str, record_id: str) -> str | None:
+        """The operation the record is in the middle of, if any."""
+        with self._store.lock:
+            pending = self._pending.get((kind, record_id))
+            return pending.operation.name if pending is not None else None
 
     # -- reads ----------------------------------------------------------------------------------
     def observe(self, kind: str, record_ids: Iterable[str]) -> None:
