@@ -127,7 +127,7 @@ def volume_detail(volume: Volume, volume_type: VolumeType | None,
         view["provider_id"] = None
     if version >= V3_48:
         view["shared_targets"] = backend.shares_targets(protocol)
-        view["service_uuid"] = backend.SERVICE_UUID
+        view["service_uuid"] = backend.SERVICE_UUID if volume.host else None
     if caller.is_admin and version >= V3_61:
         view["cluster_name"] = None
     if version >= V3_63:

@@ -18,7 +18,6 @@ from ..core.listing import (
     parse_list_query,
 )
 from ..core.models import Volume
-from ..core.transitions import VOLUME as VOLUME_RECORD
 from . import microversions as mv
 from .routing import ApiRequest, Operation, Router
 from .views import bare_accepted, volume_detail, volume_summary, volume_type_view
@@ -30,15 +29,9 @@ SUPPORT_COUNT_INFO = mv.APIVersion(3, 45)  # with_count
 
 def _volume_view(req: ApiRequest, volume: Volume) -> dict[str, Any]:
     store = req.fake.store
-    view = volume_detail(volume, store.volume_types.get(volume.volume_type_id or ""),
+    return volume_detail(volume, store.volume_types.get(volume.volume_type_id or ""),
                          store.volume_attachments(volume.id), req.caller, req.version,
                          req.base_url, req.url_project_id)
-    if store.transitions.pending_operation(VOLUME_RECORD, volume.id) == "volume_create":
-        # Cinder's scheduler and volume manager have not written these yet.
-        for key in ("os-vol-host-attr:host", "service_uuid"):
-            if key in view:
-                view[key] = None
-    return view
 
 
 # -- volume types ---------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ class Volume:
     updated_at: str | None = None
     # The fake backend's connection protocol; None follows the volume type.
     protocol: str | None = None
-    host: str = "fake-host@fake-backend#fake-pool"
+    host: str | None = "fake-host@fake-backend#fake-pool"  # None: never scheduled
     encryption_key_id: str | None = None
     migration_status: str | None = None
     # Cinder's volume_admin_metadata: "readonly" and "attached_mode" (the legacy os-attach

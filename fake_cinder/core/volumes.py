@@ -201,7 +201,11 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
             encryption_key_id=store.clock.new_id() if found.id in store.encryptions else None)
         store.add_volume(volume)
         if asynchronous:
-            store.transitions.begin("volume_create", volume, failing=failing)
+            # Cinder's scheduler gives it a host; a create that fails never gets one.
+            scheduled = volume.host
+            volume.host = None
+            store.transitions.begin("volume_create", volume, failing=failing,
+                                    changes={"host": scheduled})
         return volume
 
 

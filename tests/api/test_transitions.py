@@ -387,3 +387,20 @@ def test_serve_takes_transitions_and_the_delete_seconds_alias():
 def test_the_pytest_marker_sets_transitions(fake_cinder):
     assert fake_cinder.transitions()["progressions"] == {"*": "1polls",
                                                          "volume_delete": "manual"}
+
+
+def test_volume_metadata_steers_one_volumes_backend(api, fake):
+    """fake_cinder:fail and fake_cinder:transition: what the conformance harness's driver
+    reads too (a black-box client can set them on create)."""
+    response = api.post("volumes", {"volume": {"size": 1, "metadata": {
+        "fake_cinder:fail": "volume_extend, snapshot_create",
+        "fake_cinder:transition": "1polls"}}})
+    volume_id = response.get_json()["volume"]["id"]
+    assert [status(api, volume_id) for _ in range(2)] == ["creating", "available"]
+    api.post(f"volumes/{volume_id}/action", {"os-extend": {"new_size": 2}})
+    assert [status(api, volume_id) for _ in range(2)] == ["extending", "error_extending"]
+    api.post(f"volumes/{volume_id}/action", {"os-reset_status": {"status": "available"}})
+    snapshot_id = new_snapshot(api, volume_id)
+    assert [snapshot_status(api, snapshot_id) for _ in range(2)] == ["creating", "error"]
+    other = api.new_volume()  # other volumes keep the operations' settings
+    assert status(api, other) == "available"
