@@ -4,8 +4,9 @@ updates Nova sends for its assisted snapshots, and the admins' reset and force d
 Cinder creates and deletes snapshots asynchronously: the create answers with the
 record still 'creating' at 0%, and the snapshot_create transition (core/transitions.py:
 at once by default) makes it 'available' at 100%; a delete is 'deleting' until the
-snapshot_delete transition removes it. Snapshots in other statuses ('creating' for an assisted snapshot Nova is working
-on) come from fixtures, ``FakeCinder.add_snapshot`` or an admin's os-reset_status.
+snapshot_delete transition removes it. Snapshots in other statuses ('creating' for an
+assisted snapshot Nova is working on) come from fixtures, ``FakeCinder.add_snapshot`` or
+an admin's os-reset_status.
 """
 
 from __future__ import annotations
@@ -101,8 +102,9 @@ def create_snapshot(store: Store, caller: Caller, volume_id: str | None,
 
     ``force`` (or ``allow_in_use``, microversion 3.66) lets an in-use volume be
     snapshotted. ``asynchronous`` (the API's creates): the snapshot_create transition
-    ends it in 'available' (``failing``: 'error'). ``quota=False`` and ``status`` are for the fake's own API
-    (``FakeCinder.add_snapshot``): the stored status, no quota check.
+    ends it in 'available' (``failing``: 'error'). ``quota=False`` and ``status`` are
+    for the fake's own API (``FakeCinder.add_snapshot``): the stored status, no quota
+    check.
     """
     with store.lock:
         volume = get_volume(store, caller, str(volume_id))
