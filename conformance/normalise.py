@@ -5,8 +5,8 @@
 - request ids (``req-<uuid>``), timestamps (kept apart by format: with or without
   fractional seconds, ``Z`` or an offset), the base URL and port;
 - backend host names (``os-vol-host-attr:host``, ``cluster_name``), the volume service's
-  uuid, and the CHAP credentials of iSCSI connection info (random in Cinder; their length
-  is kept).
+  uuid, the CHAP credentials of iSCSI connection info and a volume transfer's auth key
+  (random in Cinder; their length is kept).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ TIMESTAMP = re.compile(r"\b(20[2-9]\d)-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-
 # The version document's "updated" is a fixed date in Cinder's code: compared as is.
 FIXED_DATES = ("2023-08-31T00:00:00Z",)
 HOST_KEYS = {"os-vol-host-attr:host", "cluster_name"}
-SECRET_KEYS = {"auth_username", "auth_password"}
+SECRET_KEYS = {"auth_username", "auth_password", "auth_key"}  # auth_key: a transfer's
 SERVICE_UUID_KEYS = {"service_uuid"}
 
 

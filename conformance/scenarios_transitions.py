@@ -91,5 +91,7 @@ TRANSITIONS_CATALOGUE: list[Scenario] = [
         new_volume("vol:snap", failing("snapshot_create,snapshot_delete")),
         new_snapshot("vol:snap", "snap:create"),                      # error
         get(SNAP + "/detail", caller="admin"),
+        # The user messages Cinder's manager and scheduler recorded, newest first.
+        get(P + "/messages", caller="admin", version="3.3"),
     ]),
 ]

@@ -30,6 +30,9 @@ class Walk:
         self.volumes: list[str] = []  # labels of volumes (deleted ones stay)
         self.attachments: dict[str, str] = {}  # attachment label -> volume label
         self.snapshots: list[str] = []  # labels of snapshots (deleted ones stay)
+        # transfer label -> (its auth key's label, its volume's label)
+        self.transfers: dict[str, tuple[str, str]] = {}
+        self.queued: list[Step] = []  # steps an operation asked to send next
         self.counter = 0
 
     def _label(self, kind: str) -> str:
@@ -287,6 +290,64 @@ class Walk:
         return Step("GET", "/v3/{project}/limits", caller=self.rng.choice(["member", "admin"]),
                     version=self.rng.choice(["3.0", "3.39", "3.71"]), name="limits_show")
 
+    # -- issue 19: metadata and transfers ------------------------------------------------
+    def volume_metadata_set(self) -> Step:
+        volume = self._volume()
+        keys = self.rng.sample(["k1", "k2", "k3"], self.rng.randint(1, 2))
+        metadata = {key: f"v{self.rng.randint(1, 3)}" for key in keys}
+        method = self.rng.choice(["POST", "POST", "PUT"])
+        return Step(method, VOL + "/" + self._ref(volume) + "/metadata",
+                    caller=self.rng.choice(["member", "member", "admin", "reader", "other"]),
+                    version=self.rng.choice(["3.0", "3.15", "3.71"]),
+                    body={"metadata": metadata}, check=volume if ":" in volume else None,
+                    name="volume_metadata_set")
+
+    def volume_metadata_delete(self) -> Step:
+        volume = self._volume()
+        return Step("DELETE", VOL + "/" + self._ref(volume) + "/metadata/"
+                    + self.rng.choice(["k1", "k2", "k3"]),
+                    caller=self.rng.choice(["member", "member", "admin", "reader"]),
+                    version=self.rng.choice(["3.0", "3.71"]),
+                    check=volume if ":" in volume else None, name="volume_metadata_delete")
+
+    def transfer_create(self) -> Step:
+        """An offer (its auth key saved), then the newest transfer's id (saved too)."""
+        volume = self._volume()
+        self.counter += 1
+        label, key = f"tr:w{self.counter}", f"key:w{self.counter}"
+        self.transfers[label] = (key, volume)
+        route = self.rng.choice(["os-volume-transfer", "volume-transfers"])
+        self.queued.append(Step("GET", "/v3/{project}/volume-transfers?limit=1",
+                                caller="member", version="3.71", save=label,
+                                save_from="transfers.0.id", name="transfer_list"))
+        return Step("POST", "/v3/{project}/" + route, caller=self.rng.choice(
+                        ["member", "member", "admin", "reader"]),
+                    version=self.rng.choice(["3.0", "3.55", "3.71"]),
+                    body={"transfer": {"volume_id": self._ref(volume)}}, save=key,
+                    save_from="transfer.auth_key", check=volume if ":" in volume else None,
+                    name="transfer_create")
+
+    def transfer_accept(self) -> Step | None:
+        if not self.transfers:
+            return None
+        label = self.rng.choice(list(self.transfers))
+        key, volume = self.transfers[label]
+        auth_key = "{" + key + "}" if self.rng.random() < 0.85 else "0123456789abcdef"
+        return Step("POST", "/v3/{other_project}/os-volume-transfer/{" + label + "}/accept",
+                    caller="other", version=self.rng.choice(["3.0", "3.71"]),
+                    body={"accept": {"auth_key": auth_key}},
+                    check=volume if ":" in volume else None, name="transfer_accept")
+
+    def transfer_delete(self) -> Step | None:
+        if not self.transfers:
+            return None
+        label = self.rng.choice(list(self.transfers))
+        _key, volume = self.transfers[label]
+        return Step("DELETE", "/v3/{project}/volume-transfers/{" + label + "}",
+                    caller=self.rng.choice(["member", "member", "reader"]),
+                    version="3.71", check=volume if ":" in volume else None,
+                    name="transfer_delete")
+
     def steps(self, count: int) -> Iterator[Step]:
         operations: list[tuple[Callable[[], Step | None], int]] = [
             (self.attachment_create, 22), (self.attachment_update, 12),
@@ -298,7 +359,9 @@ class Walk:
             (self.volume_reserve, 2), (self.volume_unreserve, 2), (self.volume_attach, 3),
             (self.volume_detach, 3), (self.volume_initialize_connection, 1),
             (self.volume_terminate_connection, 1), (self.volume_extend, 1),
-            (self.snapshot_create, 3), (self.snapshot_delete, 2), (self.limits_show, 1)]
+            (self.snapshot_create, 3), (self.snapshot_delete, 2), (self.limits_show, 1),
+            (self.volume_metadata_set, 2), (self.volume_metadata_delete, 1),
+            (self.transfer_create, 1), (self.transfer_accept, 1), (self.transfer_delete, 1)]
         functions = [f for f, _ in operations]
         weights = [w for _, w in operations]
         yield self.quota_update()
@@ -306,7 +369,8 @@ class Walk:
             yield self.volume_create()
         produced = 4
         while produced < count:
-            step = self.rng.choices(functions, weights)[0]()
+            step = (self.queued.pop(0) if self.queued
+                    else self.rng.choices(functions, weights)[0]())
             if step is not None:
                 produced += 1
                 yield step

@@ -18,9 +18,11 @@ from werkzeug.wrappers import Request, Response
 from .api.flask_app import create_app
 from .core import encryption as encryption_rules
 from .core import fault_injection as fault_rules
+from .core import messages as message_rules
 from .core import quotas as quota_rules
 from .core import snapshot
 from .core import snapshots as snapshot_rules
+from .core import transfers as transfer_rules
 from .core import transitions as transition_rules
 from .core import volumes as volume_rules
 from .core.clock import Clock
@@ -404,6 +406,106 @@ class FakeCinder:
     def record_exception(self, error: Exception) -> None:
         """Called when handling a request raised an unexpected exception."""
         self.errors.append(error)
+
+    # -- issue 19 (volfeat): metadata, transfers, user messages ----------------------------------
+    def volume_metadata(self, volume_id: str) -> dict[str, str]:
+        """A volume's user metadata (what GET /volumes/{id}/metadata answers)."""
+        return dict(self._one("volume", "volumes", volume_id)["metadata"])
+
+    def set_volume_metadata(self, volume_id: str, metadata: dict[str, str], *,
+                            replace: bool = False) -> dict[str, str]:
+        """Merge ``metadata`` into a volume's (``replace``: make it the whole metadata),
+        whatever the volume's status; returns the result."""
+        return self._set_metadata("volume", "volumes", volume_id, metadata, replace)
+
+    def snapshot_metadata(self, snapshot_id: str) -> dict[str, str]:
+        return dict(self._one("snapshot", "snapshots", snapshot_id)["metadata"])
+
+    def set_snapshot_metadata(self, snapshot_id: str, metadata: dict[str, str], *,
+                              replace: bool = False) -> dict[str, str]:
+        return self._set_metadata("snapshot", "snapshots", snapshot_id, metadata, replace)
+
+    def _set_metadata(self, kind: str, table: str, record_id: str, metadata: dict[str, str],
+                      replace: bool) -> dict[str, str]:
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
+            raise ValueError("metadata keys and values must be strings")
+        with self.store.lock:
+            record = getattr(self.store, table).get(record_id)
+            if record is None:
+                raise RecordNotFound(kind, record_id)
+            record.metadata = dict(metadata) if replace else {**record.metadata, **metadata}
+            return dict(record.metadata)
+
+    def add_transfer(self, volume_id: str, *, name: str | None = None,
+                     auth_key: str | None = None, no_snapshots: bool = False
+                     ) -> dict[str, Any]:
+        """Offer an available volume for transfer, as its project's POST
+        os-volume-transfer does (the volume becomes awaiting-transfer). Returns the
+        transfer as data, with its ``auth_key`` (generated unless given)."""
+        with self.store.lock:
+            volume = self.store.volumes.get(volume_id)
+            if volume is None:
+                raise RecordNotFound("volume", volume_id)
+            owner = Caller(user_id=volume.user_id, project_id=volume.project_id,
+                           roles=frozenset({"admin"}))
+            try:
+                transfer, key = transfer_rules.create_transfer(
+                    self.store, owner, volume_id, name, no_snapshots=no_snapshots,
+                    allow_encrypted=True, auth_key=auth_key)
+            except CinderError as exc:
+                raise ValueError(exc.message) from None
+            return {**record_to_dict(transfer), "auth_key": key}
+
+    def transfers(self, *, volume_id: str | None = None, project_id: str | None = None,
+                  accepted: bool | None = None) -> list[dict[str, Any]]:
+        """Transfers (pending and accepted), oldest first; ``project_id`` is the
+        offering project."""
+        with self.store.lock:
+            found = [t for t in self.store.transfers.values()
+                     if (volume_id is None or t.volume_id == volume_id)
+                     and (project_id is None or t.source_project_id == project_id)
+                     and (accepted is None or t.accepted == accepted)]
+            return [record_to_dict(t) for t in sorted(found, key=lambda t: (t.created_at, t.id))]
+
+    def transfer(self, transfer_id: str) -> dict[str, Any]:
+        """One transfer; ``RecordNotFound`` (a ``KeyError``) when there is none."""
+        return self._one("transfer", "transfers", transfer_id)
+
+    def add_message(self, project_id: str, *, action: str = "UPDATE_ATTACHMENT",
+                    detail: str = "UNKNOWN_ERROR", resource_uuid: str | None = None,
+                    resource_type: str = message_rules.VOLUME, request_id: str | None = None,
+                    level: str = "ERROR") -> dict[str, Any]:
+        """Record a user message as Cinder's services do; ``action`` and ``detail`` are
+        names of Cinder's message fields (``EXTEND_VOLUME``, ``DRIVER_FAILED_EXTEND``...)."""
+        found_action = getattr(message_rules.Action, action, None)
+        found_detail = getattr(message_rules.Detail, detail, None)
+        if not isinstance(found_action, tuple) or not action.isupper():
+            raise ValueError(f"unknown message action {action!r}")
+        if not isinstance(found_detail, tuple) or not detail.isupper():
+            raise ValueError(f"unknown message detail {detail!r}")
+        message = message_rules.record(
+            self.store, project_id, found_action, resource_uuid=resource_uuid,
+            resource_type=resource_type, detail=found_detail, request_id=request_id,
+            level=level)
+        return record_to_dict(message)
+
+    def messages(self, *, project_id: str | None = None,
+                 resource_uuid: str | None = None) -> list[dict[str, Any]]:
+        """User messages, oldest first, each with its ``user_message`` text."""
+        with self.store.lock:
+            found = [m for m in self.store.messages.values()
+                     if (project_id is None or m.project_id == project_id)
+                     and (resource_uuid is None or m.resource_uuid == resource_uuid)]
+            return [{**record_to_dict(m), "user_message": message_rules.user_message(m)}
+                    for m in sorted(found, key=lambda m: (m.created_at, m.id))]
+
+    def message(self, message_id: str) -> dict[str, Any]:
+        """One message; ``RecordNotFound`` (a ``KeyError``) when there is none."""
+        with self.store.lock:
+            found = self.store.messages.get(message_id)
+            if found is None:
+                raise RecordNotFound("message", message_id)
+            return {**record_to_dict(found), "user_message": message_rules.user_message(found)}
 
     # -- asynchronous transitions (the volume manager's time) ---------------------------------
     def set_transition(self, operation: str, *, seconds: float | None = None,

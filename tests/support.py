@@ -24,7 +24,7 @@ CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:cad181614cec", "ip": "192.1
              "platform": "x86_64", "host": "compute-1", "os_type": "linux",
              "multipath": False, "mountpoint": "/dev/vdb"}
 # The statuses the Cinder API answers with an empty body.
-EMPTY_STATUSES = (202, 204, 302)
+EMPTY_STATUSES = (202, 204, 302, 412)  # 412: a metadata PUT whose If-Match is stale
 
 
 def response_problems(fake: FakeCinder, response: Response, request: Request,

@@ -39,11 +39,16 @@ from . import (
     control,
     dashboard,
     encryption,
+    extensions,
     keystone,
+    messages,
+    metadata,
     openapi,
     quotas,
     snapshots,
+    transfers,
     versions,
+    volume_summary,
     volumes,
 )
 from . import microversions as mv
@@ -70,6 +75,11 @@ def build_router() -> Router:
     snapshots.register(router)
     quotas.register(router)
     encryption.register(router)
+    metadata.register(router)  # issue 19 (volfeat): metadata, summary, extensions, ...
+    volume_summary.register(router)
+    extensions.register(router)
+    messages.register(router)
+    transfers.register(router)
     versions.register(router)
     keystone.register(router)
     compute.register(router)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..core import fault_injection as fault_rules
+from ..core import messages
 from ..core.context import Caller
 
 if TYPE_CHECKING:
@@ -98,6 +99,16 @@ class BackendCall:
     fault: fault_rules.Fault
 
 
+def _driver_not_ready_message(fake: FakeCinder, call: BackendCall, attachment_id: str,
+                              record: RequestRecord) -> None:
+    """The user message Cinder's volume manager records when its attachment_update finds
+    the driver not ready (an attachment_create with a connector goes through it too)."""
+    messages.record(fake.store, call.caller.project_id, messages.Action.UPDATE_ATTACHMENT,
+                    resource_uuid=fake.store.attachments[attachment_id].volume_id,
+                    detail=messages.Detail.DRIVER_NOT_INITIALIZED,
+                    request_id=record.request_id)
+
+
 def _fail_create(fake: FakeCinder, call: BackendCall, record: RequestRecord
                  ) -> fault_rules.FaultError:
     attachment = call.body["attachment"]
@@ -105,13 +116,16 @@ def _fail_create(fake: FakeCinder, call: BackendCall, record: RequestRecord
         fake.store, call.caller, attachment["volume_uuid"], attachment.get("instance_uuid"),
         _connector(call.body), call.fault.message)
     record.created_attachment_id = created
+    _driver_not_ready_message(fake, call, created, record)
     return error
 
 
 def _fail_update(fake: FakeCinder, call: BackendCall, record: RequestRecord
                  ) -> fault_rules.FaultError:
-    return fault_rules.fail_update(fake.store, call.caller, call.params["attachment_id"],
-                                   _connector(call.body), call.fault.message)
+    error = fault_rules.fail_update(fake.store, call.caller, call.params["attachment_id"],
+                                    _connector(call.body), call.fault.message)
+    _driver_not_ready_message(fake, call, call.params["attachment_id"], record)
+    return error
 
 
 def _fail_delete(fake: FakeCinder, call: BackendCall, record: RequestRecord
@@ -120,11 +134,30 @@ def _fail_delete(fake: FakeCinder, call: BackendCall, record: RequestRecord
                                    fake.protect_in_use_attachments, call.fault.message)
 
 
-BackendFailure = Callable[["FakeCinder", BackendCall, "RequestRecord"], fault_rules.FaultError]
+def _fail_volume_create(fake: FakeCinder, call: BackendCall, record: RequestRecord) -> None:
+    """Cinder accepts the create; its volume service fails afterwards (``after_handler``)."""
+    record.backend_fails_create = True
+
+
+def after_handler(fake: FakeCinder, record: RequestRecord) -> None:
+    """What a backend failure does once the operation's handler has answered: a created
+    volume whose driver is not ready is rescheduled, finds no other backend and is
+    errored out by the scheduler, with its user message."""
+    if not record.backend_fails_create:
+        return
+    payload = record.payload
+    volume = payload.get("volume") if isinstance(payload, dict) else None
+    if isinstance(volume, dict):
+        fault_rules.fail_created_volume(fake.store, volume["id"], record.request_id)
+
+
+BackendFailure = Callable[["FakeCinder", BackendCall, "RequestRecord"],
+                          fault_rules.FaultError | None]
 BACKEND_FAILURES: dict[str, BackendFailure] = {
     "attachment_create": _fail_create,
     "attachment_update": _fail_update,
     "attachment_delete": _fail_delete,
+    "volume_create": _fail_volume_create,
 }
 assert set(BACKEND_FAILURES) == set(fault_rules.BACKEND_OPERATIONS)
 
@@ -146,6 +179,9 @@ def fire(fake: FakeCinder, operation: str, targets: FaultTargets, caller: Caller
     if fault.status is not None:
         raise fault.error()
     if fault.backend_failure:
-        raise BACKEND_FAILURES[operation](fake, BackendCall(params, body, caller, fault), record)
+        error = BACKEND_FAILURES[operation](fake, BackendCall(params, body, caller, fault),
+                                            record)
+        if error is not None:
+            raise error
     if fault.async_failure:
         record.async_failure = True  # the handler's transition ends in its failure status

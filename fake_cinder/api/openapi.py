@@ -78,9 +78,20 @@ OPERATION_ERRORS: dict[str, tuple[int, ...]] = {
     "encryption_create": (403,),
     "encryption_update": (403,),
     "encryption_delete": (403,),
+    # Issue 19 (volfeat): metadata, transfers, messages.
+    **{f"{kind}_metadata_{name}": (403,) for kind in ("volume", "snapshot")
+       for name in ("create", "update_all", "update", "delete")},
+    "volume_metadata_update_all": (403, 412),
+    "volume_metadata_update": (403, 412),
+    **{f"{prefix}_{name}": (403,) for prefix in ("transfer", "volume_transfer")
+       for name in ("create", "delete")},
+    "transfer_accept": (403,),
+    "volume_transfer_accept": (403,),
+    "message_delete": (403,),
 }
 # Operations that answer Cinder's 413 fault when over a quota.
-QUOTA_OPERATIONS = {"volume_create", "snapshot_create"}
+QUOTA_OPERATIONS = {"volume_create", "snapshot_create", "transfer_accept",
+                    "volume_transfer_accept"}
 # Success statuses other than 200 (handlers return them; Operation does not declare them).
 OPERATION_SUCCESS: dict[str, int] = {
     "attachment_complete": 204,
@@ -95,6 +106,9 @@ OPERATION_SUCCESS: dict[str, int] = {
     "snapshot_delete": 202,
     "snapshot_update_status": 202,
     "encryption_delete": 202,
+    **{f"{prefix}_{name}": 202 for prefix in ("transfer", "volume_transfer")
+       for name in ("create", "accept", "delete")},
+    "message_delete": 204,
 }
 README_START = "<!-- coverage-table:start (python -m fake_cinder.api.openapi --readme) -->"
 README_END = "<!-- coverage-table:end -->"

@@ -38,6 +38,8 @@ class RequestRecord:
     created_attachment_id: str | None = None
     # An injected async_failure fired: the operation's transition ends in failure.
     async_failure: bool = False
+    # A volume_create whose backend is to fail once Cinder has answered it (202).
+    backend_fails_create: bool = False
 
     def __getitem__(self, key: str) -> Any:
         if key not in _FIELDS:

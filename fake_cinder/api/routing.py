@@ -35,6 +35,7 @@ from werkzeug.wrappers import Request, Response
 from ..core.context import Caller
 from ..core.errors import BadRequest, CinderError, NotFound
 from ..core.projects import routes_project
+from ..core.transitions import REQUEST_ID
 from . import fault_injection
 from . import microversions as mv
 from .fault_bodies import JSON
@@ -189,7 +190,8 @@ class Router:
     def url_map(self) -> Map:
         """Every route compiled for matching; each rule's endpoint is its Route or
         WebRoute."""
-        rules = [Rule(url, endpoint=route, methods=[route.method])
+        # Cinder's router matches /v3 paths exactly: "volumes/" is its 404, not the list.
+        rules = [Rule(url, endpoint=route, methods=[route.method], strict_slashes=True)
                  for url, route, _scoped in self.rules()]
         rules += [Rule(route.rule, endpoint=route, methods=[route.method],
                        strict_slashes=route.strict_slashes) for route in self.web_routes]
@@ -342,8 +344,13 @@ def dispatch(route: Route, req: Request, record: RequestRecord,
                              operation=operation.name, params=params, http=req, body=body,
                              args=args, url_project_id=project_id,
                              async_failure=record.async_failure)
-    status, payload = operation.handler(api_request)
+    started = REQUEST_ID.set(record.request_id)  # the manager's messages carry it
+    try:
+        status, payload = operation.handler(api_request)
+    finally:
+        REQUEST_ID.reset(started)
     record.payload = payload  # the journal reads a created attachment's id from it
+    fault_injection.after_handler(fake, record)
     if isinstance(payload, Response):
         if isinstance(payload, BareValue):
             record.api_version = None  # WebOb sends it without Cinder's version headers

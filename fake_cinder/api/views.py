@@ -34,7 +34,13 @@ class BareValue(Response):
 def bare_accepted() -> Response:
     """Cinder's bare ``webob.Response(status_int=202)`` (volume, snapshot and encryption
     deletes, snapshot status updates): no body, WebOb's default content type."""
-    return Response(b"", status=202, content_type="text/html; charset=UTF-8")
+    return bare_response(202)
+
+
+def bare_response(status: int, body: bytes = b"") -> Response:
+    """A ``webob.Response`` a Cinder controller returns itself: WebOb's default content
+    type whatever the body (an ETag'd metadata list, an empty 200, 204 or 412)."""
+    return Response(body, status=status, content_type="text/html; charset=UTF-8")
 
 
 def attachment_summary(attachment: Attachment) -> dict[str, Any]:
@@ -60,7 +66,7 @@ def attachment_list(attachments: list[Attachment], detail: bool = False) -> dict
     return {"attachments": [build(a) for a in attachments]}
 
 
-def _links(base_url: str, project_id: str | None, collection: str, item_id: str) -> list[dict]:
+def links(base_url: str, project_id: str | None, collection: str, item_id: str) -> list[dict]:
     """Cinder's links carry the project id only when the request's URL did (the caller's)."""
     path = f"{project_id}/{collection}/{item_id}" if project_id else f"{collection}/{item_id}"
     return [{"rel": "self", "href": f"{base_url}/v3/{path}"},
@@ -70,7 +76,7 @@ def _links(base_url: str, project_id: str | None, collection: str, item_id: str)
 def volume_summary(volume: Volume, base_url: str, url_project: str | None = None
                    ) -> dict[str, Any]:
     return {"id": volume.id, "name": volume.name,
-            "links": _links(base_url, url_project, "volumes", volume.id)}
+            "links": links(base_url, url_project, "volumes", volume.id)}
 
 
 def volume_attachments(attachments: list[Attachment], caller: Caller) -> list[dict[str, Any]]:
@@ -105,8 +111,9 @@ def volume_detail(volume: Volume, volume_type: VolumeType | None,
         "updated_at": volume.updated_at, "name": volume.name,
         "description": volume.description,
         "volume_type": type_name if version >= V3_63 or volume_type else volume.volume_type_id,
-        "snapshot_id": None, "source_volid": None, "metadata": visible_metadata(volume),
-        "links": _links(base_url, url_project, "volumes", volume.id),
+        "snapshot_id": None, "source_volid": volume.source_volid,
+        "metadata": visible_metadata(volume),
+        "links": links(base_url, url_project, "volumes", volume.id),
         "user_id": volume.user_id, "bootable": str(volume.bootable).lower(),
         "encrypted": volume.encryption_key_id is not None,
         # Cinder's create flow computes "disabled" but never writes it for a type without

@@ -130,8 +130,13 @@ def volume_create(req: ApiRequest) -> Result:
     # Then the snapshot to create it from, whose size is the default size.
     snapshot = (snapshot_rules.get_snapshot(req.fake.store, req.caller, body["snapshot_id"])
                 if body.get("snapshot_id") is not None else None)
+    # Then the volume to clone, whose size is the default size after a snapshot's.
+    source = (core.get_volume(req.fake.store, req.caller, body["source_volid"])
+              if body.get("source_volid") is not None else None)
     if size is None and snapshot is not None:
         size = snapshot.size
+    elif size is None and source is not None:
+        size = source.size
     if body.get("multiattach") is not None and str(body["multiattach"]).lower() in TRUE_STRINGS:
         raise BadRequest("multiattach parameter has been removed. The default behavior is to "
                          "use multiattach enabled volume types. Contact your administrator "
@@ -145,8 +150,9 @@ def volume_create(req: ApiRequest) -> Result:
                      else texts["display_description"]),
         volume_type=body.get("volume_type"), metadata=metadata,
         availability_zone=body.get("availability_zone"),
-        protocol=metadata.get(core.PROTOCOL_METADATA_KEY), check_quota=True,
-        snapshot=snapshot, asynchronous=True, failing=req.async_failure)
+        protocol=metadata.get(core.PROTOCOL_METADATA_KEY) or (source.protocol if source else None),
+        check_quota=True, snapshot=snapshot, source_volume=source, asynchronous=True,
+        failing=req.async_failure)
     # Cinder answers before its scheduler and volume manager ran: the volume is still
     # creating, never updated, and the view has no tenant yet (the fake's may be done).
     view = _volume_view(req, volume)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from . import attachments as core
+from . import messages
 from .context import Caller
 from .errors import SERVER_ERROR, STATUS_MESSAGES, CinderError
 from .models import ERROR_ATTACHING, ERROR_DETACHING, RESERVED, Attachment
@@ -26,7 +27,8 @@ from .transitions import OPERATIONS as ASYNC_OPERATIONS
 from .volumes import get_volume
 
 # Operations a backend failure can hit: the ones that make the API call the volume manager.
-BACKEND_OPERATIONS = ("attachment_create", "attachment_update", "attachment_delete")
+BACKEND_OPERATIONS = ("attachment_create", "attachment_update", "attachment_delete",
+                      "volume_create")
 # DriverNotInitialized's message, what require_driver_initialized raises.
 DRIVER_NOT_READY = "Volume driver not ready."
 # What Cinder answers for a failure of that operation and status.
@@ -293,4 +295,21 @@ def reaches_backend(store: Store, operation: str, attachment_id: str | None,
         # Deleting a reserved attachment never reaches the manager.
         found = store.attachments.get(attachment_id or "")
         return found is not None and found.attach_status != RESERVED
-    return operation == "attachment_update"
+    return operation in ("attachment_update", "volume_create")
+
+
+def fail_created_volume(store: Store, volume_id: str, request_id: str | None) -> None:
+    """A created volume whose volume service finds its driver not ready: the manager's
+    flow reschedules it, the scheduler finds no other backend, records its user message
+    (``VOLUME_VOLUME_001_003``) and errors the volume out."""
+    with store.lock:
+        volume = store.volumes.get(volume_id)
+        if volume is None:
+            return
+        store.transitions.cancel_record("volume", volume.id)  # its create ends here
+        volume.host = None  # never scheduled
+        volume.status = "error"
+        volume.updated_at = store.clock.now()
+        messages.record(store, volume.project_id, messages.Action.SCHEDULE_ALLOCATE_VOLUME,
+                        resource_uuid=volume.id, detail=messages.Detail.NO_BACKEND_AVAILABLE,
+                        request_id=request_id)

@@ -75,6 +75,7 @@ class Volume:
     admin_metadata: dict[str, str] = field(default_factory=dict)
     # The status an extend, reimage or migration started from (Cinder's previous_status).
     previous_status: str | None = None
+    source_volid: str | None = None  # the volume it was cloned from
 
 
 @dataclass(slots=True)
@@ -142,6 +143,39 @@ class Encryption:
     updated_at: str | None = None
 
 
+@dataclass(slots=True)
+class Transfer:
+    """An offer to hand a volume to another project (Cinder's transfers table). The auth
+    key itself is never stored: ``crypt_hash`` is its HMAC-SHA1 under ``salt``.
+    An accepted transfer is kept (Cinder soft-deletes it) but no longer served."""
+
+    id: str
+    volume_id: str
+    source_project_id: str
+    name: str | None = None
+    salt: str = ""
+    crypt_hash: str = ""
+    no_snapshots: bool = False
+    destination_project_id: str | None = None
+    accepted: bool = False
+    created_at: str = ""
+
+
+@dataclass(slots=True)
+class Message:
+    """A user message (Cinder's messages table): what failed in the background."""
+
+    id: str
+    project_id: str
+    event_id: str
+    action_id: str
+    detail_id: str
+    resource_type: str = "VOLUME"
+    resource_uuid: str | None = None
+    request_id: str | None = None
+    message_level: str = "ERROR"
+    created_at: str = ""
+    expires_at: str | None = None
 
 
 def _field_getter(cls: type[Any]) -> operator.attrgetter[Any]:

@@ -82,6 +82,22 @@ POLICIES: dict[str, Rule] = {
     "volume_extension:volume_type_encryption:update": Rule.ADMIN,
     "volume_extension:volume_type_encryption:delete": Rule.ADMIN,
     "volume_extension:volume_encryption_metadata": Rule.READER,
+    # volume and snapshot metadata, volume transfers, user messages (issue 19: volfeat)
+    "volume:get_volume_metadata": Rule.READER,
+    "volume:create_volume_metadata": Rule.MEMBER,
+    "volume:update_volume_metadata": Rule.MEMBER,
+    "volume:delete_volume_metadata": Rule.MEMBER,
+    "volume:get_snapshot_metadata": Rule.READER,
+    "volume:update_snapshot_metadata": Rule.MEMBER,
+    "volume:delete_snapshot_metadata": Rule.MEMBER,
+    "volume:create_transfer": Rule.MEMBER,
+    "volume:get_transfer": Rule.READER,
+    "volume:get_all_transfers": Rule.READER,
+    "volume:accept_transfer": Rule.MEMBER,
+    "volume:delete_transfer": Rule.MEMBER,
+    "message:get": Rule.READER,
+    "message:get_all": Rule.READER,
+    "message:delete": Rule.MEMBER,
 }
 
 

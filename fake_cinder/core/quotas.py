@@ -246,3 +246,17 @@ def set_quotas(store: Store, values: Mapping[str, Any], project_id: str | None =
             store.quota_defaults.update(checked)
         else:
             store.project_quotas.setdefault(project_id, {}).update(checked)
+
+
+def check_transfer_accept(store: Store, project_id: str, volume_size: int,
+                          volume_type: VolumeType | None, snapshot_sizes: list[int]) -> None:
+    """Cinder's transfer accept, for the receiving project: the per-volume limit, the
+    volume's reservation, then (when its snapshots go with it) theirs."""
+    with store.lock:
+        check_volume_create(store, project_id, volume_size, volume_type)
+        if snapshot_sizes:
+            size = sum(snapshot_sizes)
+            deltas = _deltas("snapshots", size, volume_type)
+            deltas.update((name, len(snapshot_sizes)) for name in deltas
+                          if name.startswith("snapshots"))
+            _reserve(store, project_id, "snapshots", size, deltas)

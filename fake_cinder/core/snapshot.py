@@ -19,12 +19,15 @@ import jsonschema
 
 from ..resources import data_dir, fixture_path, shipped_fixtures
 from . import quotas as quota_rules
+from . import transfers as transfer_rules
 from . import transitions as transition_rules
 from .identity import Directory, IdentityDataError
 from .models import (
     Attachment,
     Encryption,
+    Message,
     Snapshot,
+    Transfer,
     Volume,
     VolumeType,
     record_from_dict,
@@ -32,7 +35,8 @@ from .models import (
 )
 from .state import Store
 
-SECTIONS = ("volume_types", "volumes", "attachments", "snapshots", "encryption")
+SECTIONS = ("volume_types", "volumes", "attachments", "snapshots", "encryption", "transfers",
+            "messages")
 _validator: jsonschema.protocols.Validator | None = None
 _validator_lock = threading.Lock()
 # Parsed and validated fixture files, by (path, mtime, size): read once per process.
@@ -152,6 +156,12 @@ def dump(store: Store) -> dict[str, Any]:
             state["quotas"] = {"defaults": dict(store.quota_defaults),
                                "projects": {project: dict(limits) for project, limits
                                             in store.project_quotas.items()}}
+        if store.transfers:
+            state["transfers"] = [record_to_dict(t) for t in sorted(
+                store.transfers.values(), key=lambda t: (t.created_at, t.id))]
+        if store.messages:
+            state["messages"] = [record_to_dict(m) for m in sorted(
+                store.messages.values(), key=lambda m: (m.created_at, m.id))]
         if store.identity is not None:
             state["identity"] = copy.deepcopy(store.identity)
         pending = store.transitions.dump()
@@ -206,6 +216,7 @@ def _check_references(state: dict[str, Any], source: str) -> None:
     if problem is not None:
         index, key, text = problem
         raise StateError(source, f"$.transitions[{index}].{key}", text)
+    _check_transfers_and_messages(state, source, volume_projects)
 
 
 def _check_snapshots_and_encryption(state: dict[str, Any], source: str,
@@ -227,6 +238,23 @@ def _check_snapshots_and_encryption(state: dict[str, Any], source: str,
             raise StateError(source, where,
                              f"duplicate encryption of volume type {data['volume_type_id']!r}")
         encrypted.add(data["volume_type_id"])
+
+
+def _check_transfers_and_messages(state: dict[str, Any], source: str,
+                                  volume_projects: dict[str, str]) -> None:
+    for section, kind in (("transfers", "transfer"), ("messages", "message")):
+        seen: set[str] = set()
+        for index, data in enumerate(state.get(section, [])):
+            if data["id"] in seen:
+                raise StateError(source, f"$.{section}[{index}].id",
+                                 f"duplicate {kind} id {data['id']}")
+            seen.add(data["id"])
+    for index, data in enumerate(state.get("transfers", [])):
+        where = f"$.transfers[{index}]"
+        if data["volume_id"] not in volume_projects:
+            raise StateError(source, f"{where}.volume_id", f"unknown volume {data['volume_id']}")
+        if "auth_key" not in data and not (data.get("salt") and data.get("crypt_hash")):
+            raise StateError(source, where, "a transfer needs auth_key, or salt and crypt_hash")
 
 
 def _check_quota_names(state: dict[str, Any], source: str) -> None:
@@ -301,6 +329,31 @@ def _encryption_record(data: dict[str, Any], types: dict[str, VolumeType],
     return _stamped(encryption, store)
 
 
+def _transfer_record(data: dict[str, Any], volumes: dict[str, Volume],
+                     store: Store) -> Transfer:
+    """A transfer; an ``auth_key`` is stored as Cinder stores it, salted and hashed."""
+    data = {"source_project_id": volumes[data["volume_id"]].project_id, **data}
+    auth_key = data.pop("auth_key", None)
+    if auth_key is not None:
+        data["salt"] = data.get("salt") or store.clock.new_id().replace("-", "")[
+            :transfer_rules.SALT_LENGTH]
+        data["crypt_hash"] = transfer_rules.crypt_hash(data["salt"], auth_key)
+    transfer = record_from_dict(Transfer, data)
+    if not transfer.created_at:
+        transfer.created_at = store.clock.now()
+    return transfer
+
+
+def _message_record(data: dict[str, Any], store: Store) -> Message:
+    """A message; its action and detail ids default to those its event id names."""
+    parts = data["event_id"].rsplit("_", 2)
+    action, detail = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
+    message = record_from_dict(Message, {"action_id": action, "detail_id": detail, **data})
+    if not message.created_at:
+        message.created_at = store.clock.now()
+    return message
+
+
 @dataclass(slots=True)
 class _Records:
     types: list[VolumeType]
@@ -309,6 +362,8 @@ class _Records:
     snapshots: list[Snapshot]
     encryptions: list[Encryption]
     quotas: dict[str, Any]
+    transfers: list[Transfer]
+    messages: list[Message]
 
 
 def _records(state: dict[str, Any], store: Store) -> _Records:
@@ -323,8 +378,10 @@ def _records(state: dict[str, Any], store: Store) -> _Records:
     snapshots = [_snapshot_record(d, by_id, store) for d in state.get("snapshots", [])]
     encryptions = [_encryption_record(d, type_index, store)
                    for d in state.get("encryption", [])]
+    transfers = [_transfer_record(d, by_id, store) for d in state.get("transfers", [])]
+    messages = [_message_record(d, store) for d in state.get("messages", [])]
     return _Records(types, volumes, attachments, snapshots, encryptions,
-                    state.get("quotas") or {})
+                    state.get("quotas") or {}, transfers, messages)
 
 
 def _install(store: Store, records: _Records) -> None:
@@ -341,6 +398,8 @@ def _install(store: Store, records: _Records) -> None:
     store.quota_defaults.update(records.quotas.get("defaults") or {})
     for project, limits in (records.quotas.get("projects") or {}).items():
         store.project_quotas.setdefault(project, {}).update(limits)
+    store.transfers.update((t.id, t) for t in records.transfers)
+    store.messages.update((m.id, m) for m in records.messages)
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -428,6 +487,11 @@ class ProjectIndex:
                 if data["volume_type_id"] in private:
                     project = private[data["volume_type_id"]]
                     split.setdefault(project, _empty())["encryption"].append(data)
+            for data in self.state.get("transfers", []):
+                project = volume_projects[data["volume_id"]]
+                split.setdefault(project, _empty())["transfers"].append(data)
+            for data in self.state.get("messages", []):
+                split.setdefault(data["project_id"], _empty())["messages"].append(data)
             quotas = (self.state.get("quotas") or {}).get("projects") or {}
             for project, limits in quotas.items():
                 split.setdefault(project, _empty())["quotas"] = {"projects": {project: limits}}

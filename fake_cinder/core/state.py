@@ -1,5 +1,6 @@
 """The store: every volume type, volume, attachment and snapshot, the volume types'
-encryption and the quotas set, with the indexes reads need.
+encryption, the quotas set, volume transfers and user messages, with the indexes reads
+need.
 
 One re-entrant lock guards all of it; the domain modules take it for each
 operation, so a reserve, its checks and its writes happen as one step.
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .clock import Clock
-from .models import Attachment, Encryption, Snapshot, Volume, VolumeType
+from .models import Attachment, Encryption, Message, Snapshot, Transfer, Volume, VolumeType
 from .transitions import Transitions
 
 
@@ -45,6 +46,9 @@ class Store:
         self.project_quotas: dict[str, dict[str, int]] = {}
         # The volume manager's unfinished work and how long it takes (core/transitions.py).
         self.transitions = Transitions(self)
+        # Volume transfers (core/transfers.py) and user messages (core/messages.py) by id.
+        self.transfers: dict[str, Transfer] = {}
+        self.messages: dict[str, Message] = {}
 
     # -- volume types -------------------------------------------------------------------------
     def add_volume_type(self, volume_type: VolumeType) -> VolumeType:
@@ -77,6 +81,9 @@ class Store:
             for attachment in list(self._attachments_by_volume.get(volume_id, ())):
                 self.remove_attachment(attachment.id)
             self._attachments_by_volume.pop(volume_id, None)
+            for transfer_id in [t.id for t in self.transfers.values()
+                                if t.volume_id == volume_id]:
+                del self.transfers[transfer_id]
 
     def project_volumes(self, project_id: str | None) -> list[Volume]:
         """Volumes of one project (all projects when None), oldest first."""
@@ -136,6 +143,19 @@ class Store:
         with self.lock:
             return [s for s in self.snapshots.values() if s.volume_id == volume_id]
 
+    # -- a volume changing hands (an accepted transfer) ----------------------------------------
+    def move_volume(self, volume: Volume, project_id: str) -> None:
+        """Give a stored volume (and its attachments) to another project, keeping the
+        project indexes right."""
+        with self.lock:
+            self._volumes_by_project.get(volume.project_id, {}).pop(volume.id, None)
+            volume.project_id = project_id
+            self._volumes_by_project.setdefault(project_id, {})[volume.id] = volume
+            for attachment in list(self._attachments_by_volume.get(volume.id, ())):
+                self.remove_attachment(attachment.id)
+                attachment.project_id = project_id
+                self.add_attachment(attachment)
+
     # -- whole state ----------------------------------------------------------------------------
     def clear(self, project_id: str | None = None) -> None:
         """Forget everything, or only one project's volumes, attachments, snapshots, quotas
@@ -152,6 +172,8 @@ class Store:
                 self.encryptions.clear()
                 self.quota_defaults.clear()
                 self.project_quotas.clear()
+                self.transfers.clear()
+                self.messages.clear()
                 return
             for attachment in self._attachments_by_project.pop(project_id, []):
                 self.attachments.pop(attachment.id, None)
@@ -168,3 +190,10 @@ class Store:
                                 if s.project_id == project_id or s.volume_id not in self.volumes]:
                 del self.snapshots[snapshot_id]
             self.project_quotas.pop(project_id, None)
+            for transfer_id in [t.id for t in self.transfers.values()
+                                if t.source_project_id == project_id
+                                or t.volume_id not in self.volumes]:
+                del self.transfers[transfer_id]
+            for message_id in [m.id for m in self.messages.values()
+                               if m.project_id == project_id]:
+                del self.messages[message_id]

@@ -23,12 +23,13 @@ polls. Every change happens under the store's one lock.
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +51,10 @@ DEFAULT = "*"  # set_transition's name for the default of every operation
 FAIL_METADATA_KEY = "fake_cinder:fail"
 TRANSITION_METADATA_KEY = "fake_cinder:transition"
 
-Field = tuple[str, str]  # (id, text): one of Cinder's message_field actions or details
+# The API request being served (Cinder's context.request_id, which the manager's user
+# messages carry): the request pipeline sets it around each handler.
+REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "fake_cinder_request_id", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,50 +66,43 @@ class AsyncOperation:
     transitional: str  # the status while the manager works
     final: str  # a status, GONE, ATTACHED_OR_AVAILABLE or PREVIOUS
     failure: str  # the status a failure leaves (nothing else changes)
-    # The user message Cinder's manager records on that failure: (action, detail).
-    message: tuple[Field, Field] | None = None
+    # The user messages Cinder's services record on that failure: names of
+    # core/messages.py's Action and Detail, e.g. ("EXTEND_VOLUME", "DRIVER_FAILED_EXTEND").
+    messages: tuple[tuple[str, str], ...] = ()
     # A create: the record is never updated (updated_at None) until the manager is done.
     creates: bool = False
 
     def describe(self) -> dict[str, Any]:
+        from . import messages  # it imports the store, which imports this module
+
         return {"kind": self.kind, "transitional": self.transitional, "final": self.final,
                 "failure": self.failure,
-                "message": None if self.message is None else
-                f"{self.message[0][1]}:{self.message[1][1]}"}
+                "messages": [f"{getattr(messages.Action, action)[1]}:"
+                             f"{getattr(messages.Detail, detail)[1]}"
+                             for action, detail in self.messages]}
 
-
-# Cinder 29's message_field values the manager uses on these failures.
-_CREATE_FROM_BACKEND: Field = ("008", "create volume from backend storage")
-_DRIVER_FAILED_CREATE: Field = ("012", "Driver failed to create the volume.")
-_EXTEND_VOLUME: Field = ("007", "extend volume")
-_DRIVER_FAILED_EXTEND: Field = ("010", "Volume Driver failed to extend volume.")
-_SNAPSHOT_CREATE: Field = ("009", "create snapshot")
-_SNAPSHOT_CREATE_ERROR: Field = ("013", "Snapshot failed to create.")
-_SNAPSHOT_DELETE: Field = ("010", "delete snapshot")
-_SNAPSHOT_DELETE_ERROR: Field = ("016", "Snapshot failed to delete.")
-_REIMAGE_VOLUME: Field = ("016", "reimage volume")
-_UNKNOWN_ERROR: Field = ("001", "An unknown error occurred.")
 
 # The one table: every asynchronous operation, as Cinder 29's manager (and flows) leave it.
 OPERATIONS: dict[str, AsyncOperation] = {op.name: op for op in (
     # create_volume flow: CreateVolumeFromSpecTask records the driver's failure, the
-    # revert leaves "error".
+    # reschedule finds no other backend: the scheduler records its own and leaves "error".
     AsyncOperation("volume_create", VOLUME, "creating", "available", "error",
-                   (_CREATE_FROM_BACKEND, _DRIVER_FAILED_CREATE), creates=True),
+                   (("CREATE_VOLUME_FROM_BACKEND", "DRIVER_FAILED_CREATE"),
+                    ("SCHEDULE_ALLOCATE_VOLUME", "NO_BACKEND_AVAILABLE")), creates=True),
     # delete_volume: _clear_db(volume, 'error_deleting'); no user message.
     AsyncOperation("volume_delete", VOLUME, "deleting", GONE, "error_deleting"),
     # extend_volume_completion(error=True): error_extending, size unchanged, quota rolled back.
     AsyncOperation("volume_extend", VOLUME, "extending", ATTACHED_OR_AVAILABLE,
-                   "error_extending", (_EXTEND_VOLUME, _DRIVER_FAILED_EXTEND)),
-    # reimage: downloading, then the previous status back; a failure: error.
-    AsyncOperation("volume_reimage", VOLUME, "downloading", PREVIOUS, "error",
-                   (_REIMAGE_VOLUME, _UNKNOWN_ERROR)),
+                   "error_extending", (("EXTEND_VOLUME", "DRIVER_FAILED_EXTEND"),)),
+    # reimage: downloading, then the previous status back; a failure: error (the manager
+    # records a message only for an image it may not convert).
+    AsyncOperation("volume_reimage", VOLUME, "downloading", PREVIOUS, "error"),
     AsyncOperation("snapshot_create", SNAPSHOT, "creating", "available", "error",
-                   (_SNAPSHOT_CREATE, _SNAPSHOT_CREATE_ERROR), creates=True),
+                   (("SNAPSHOT_CREATE", "SNAPSHOT_CREATE_ERROR"),), creates=True),
     AsyncOperation("snapshot_delete", SNAPSHOT, "deleting", GONE, "error_deleting",
-                   (_SNAPSHOT_DELETE, _SNAPSHOT_DELETE_ERROR)),
+                   (("SNAPSHOT_DELETE", "SNAPSHOT_DELETE_ERROR"),)),
     AsyncOperation("snapshot_force_delete", SNAPSHOT, "deleting", GONE, "error_deleting",
-                   (_SNAPSHOT_DELETE, _SNAPSHOT_DELETE_ERROR)),
+                   (("SNAPSHOT_DELETE", "SNAPSHOT_DELETE_ERROR"),)),
 )}
 
 
@@ -205,6 +202,7 @@ class Pending:
     progression: Progression
     failing: bool = False
     changes: dict[str, Any] = field(default_factory=dict)  # fields set when it succeeds
+    request_id: str | None = None  # the API request that started it
     reads: int = 0
     deadline: float | None = None  # time.monotonic() when a seconds progression ends
     timer: threading.Timer | None = None
@@ -235,12 +233,11 @@ class Pending:
         data: dict[str, Any] = {"operation": self.operation.name, "record_id": self.record.id,
                                 "progression": str(self.progression), "reads": self.reads,
                                 "failing": self.failing, "changes": dict(self.changes)}
+        if self.request_id is not None:
+            data["request_id"] = self.request_id
         if self.deadline is not None:
             data["seconds_left"] = round(max(0.0, self.deadline - time.monotonic()), 3)
         return data
-
-
-MessageRecorder = Callable[["Store", AsyncOperation, Record], None]
 
 
 class Transitions:
@@ -251,11 +248,9 @@ class Transitions:
         self._progressions: dict[str, Progression] = {}
         self._pending: dict[tuple[str, str], Pending] = {}  # (kind, record id) -> work
         self._ids = itertools.count(1)
-        # Statuses each record went through, as its transitions moved it (the journal's
-        # lifecycle of volumes and snapshots reads them).
+        # Statuses each record went through, as its transitions moved it
+        # (FakeCinder.lifecycle).
         self.history: dict[str, list[str]] = {}
-        # Called with (store, operation, record) when a failure records a user message.
-        self.message_recorders: list[MessageRecorder] = []
 
     # -- progressions -------------------------------------------------------------------------
     def set(self, operation: str, progression: Progression) -> None:
@@ -295,7 +290,7 @@ class Transitions:
                 record.updated_at = None
             progression, failing = self._steered(spec, record, failing)
             pending = Pending(f"transition-{next(self._ids)}", spec, record, progression,
-                              failing, dict(changes or {}))
+                              failing, dict(changes or {}), REQUEST_ID.get())
             if pending.progression.mode == IMMEDIATE:
                 self._finish(pending)
                 return
@@ -361,9 +356,7 @@ class Transitions:
             if spec.final == GONE and isinstance(record, Volume):
                 self._remove_snapshots(record)  # a cascade deletes them before the volume
             self._set_status(record, spec.failure)
-            if spec.message is not None:
-                for recorder in self.message_recorders:
-                    recorder(store, spec, record)
+            self._record_messages(pending)
             return
         if spec.final == GONE:
             self.history.setdefault(record.id, []).append("deleted")
@@ -382,6 +375,24 @@ class Transitions:
         else:
             status = spec.final
         self._set_status(record, status)
+
+    def _record_messages(self, pending: Pending) -> None:
+        """The user messages Cinder's services record on this failure."""
+        from . import messages  # it imports the store, which imports this module
+
+        resource_type = (messages.VOLUME if pending.operation.kind == VOLUME
+                         else messages.VOLUME_SNAPSHOT)
+        for action, detail in pending.operation.messages:
+            messages.record(self._store, pending.record.project_id,
+                            getattr(messages.Action, action),
+                            resource_uuid=pending.record.id, resource_type=resource_type,
+                            detail=getattr(messages.Detail, detail),
+                            request_id=pending.request_id)
+
+    def cancel_record(self, kind: str, record_id: str) -> None:
+        """Forget one record's pending work (another path finished it)."""
+        with self._store.lock:
+            self._drop(kind, record_id)
 
     def _remove_snapshots(self, volume: Volume) -> None:
         for snapshot in self._store.volume_snapshots(volume.id):
@@ -478,7 +489,8 @@ class Transitions:
                 work = Pending(f"transition-{next(self._ids)}", spec,
                                table[data["record_id"]], progression,
                                bool(data.get("failing", False)),
-                               dict(data.get("changes") or {}), int(data.get("reads", 0)))
+                               dict(data.get("changes") or {}), data.get("request_id"),
+                               int(data.get("reads", 0)))
                 seconds = (float(data.get("seconds_left", progression.amount))
                            if progression.mode == SECONDS else None)
                 self._drop(spec.kind, work.record.id)

@@ -46,6 +46,7 @@ MODEL_COLUMNS = {
     "volume_type_id": "volume_type_id", "host": "host", "created_at": "created_at",
     "updated_at": "updated_at", "migration_status": "migration_status",
     "encryption_key_id": "encryption_key_id", "metadata": "metadata",
+    "source_volid": "source_volid",
 }
 SORT_COLUMNS = {k: v for k, v in MODEL_COLUMNS.items() if k != "metadata"}
 _BOOLEAN_COLUMNS = ("bootable", "multiattach")
@@ -165,21 +166,33 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
                   protocol: str | None = None, status: str = "available",
                   volume_id: str | None = None, multiattach: bool | None = None,
                   check_quota: bool = False, snapshot: Snapshot | None = None,
-                  asynchronous: bool = False, failing: bool = False) -> Volume:
+                  source_volume: Volume | None = None, asynchronous: bool = False,
+                  failing: bool = False) -> Volume:
     """Create a volume in ``status``; ``check_quota``: Cinder's quota reservation (the
     API's creates), under the same lock. ``asynchronous`` (the API's creates): the volume
     is ``creating`` until the volume_create transition ends (``failing``: in ``error``).
     A volume of an encrypted type gets a new encryption key id. From a ``snapshot``: its
-    volume type unless another is asked for, at least its size, bootable as its volume."""
+    volume type unless another is asked for, at least its size, bootable as its volume.
+    A clone of a ``source_volume`` likewise (core/clones.py), in its availability zone."""
     with store.lock:
         if volume_type:
             found = lookup_volume_type(store, caller, volume_type)
         elif snapshot is not None and snapshot.volume_type_id in store.volume_types:
             found = store.volume_types[snapshot.volume_type_id]
+        elif source_volume is not None and source_volume.volume_type_id in store.volume_types:
+            found = store.volume_types[source_volume.volume_type_id]
         else:
             found = default_volume_type(store)
+        if snapshot is not None and source_volume is not None:
+            raise InvalidInput("May specify only one of backup, imageRef, snapshot, "
+                               "source volume")
         if snapshot is not None:
             bootable = _check_snapshot_source(store, snapshot, found, size) or bootable
+        if source_volume is not None:
+            from .clones import check_clone_source  # clones builds on this module
+
+            bootable = check_clone_source(store, source_volume, found, size) or bootable
+            availability_zone = availability_zone or source_volume.availability_zone
         # Cinder's create flow: _extract_size, then the availability zone.
         if size is None or size < 1:
             raise InvalidInput(f"Volume size '{size}' must be an integer and greater than 0")
@@ -198,6 +211,7 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
             bootable=bootable, availability_zone=availability_zone or "nova",
             metadata=dict(metadata or {}), created_at=now, updated_at=now, protocol=protocol,
             snapshot_id=snapshot.id if snapshot is not None else None,
+            source_volid=source_volume.id if source_volume is not None else None,
             encryption_key_id=store.clock.new_id() if found.id in store.encryptions else None)
         store.add_volume(volume)
         if asynchronous:
@@ -214,9 +228,7 @@ def _check_snapshot_source(store: Store, snapshot: Snapshot, volume_type: Volume
     """Cinder's checks of a volume created from a snapshot, in its order: a type whose
     encryption differs from the snapshot's, the snapshot's status, the size. Returns
     whether the snapshot's volume was bootable."""
-    if (volume_type.id != snapshot.volume_type_id
-            and _encryption_specs(store, volume_type.id)
-            != _encryption_specs(store, snapshot.volume_type_id)):
+    if not retype_is_possible(store, snapshot.volume_type_id, volume_type):
         raise InvalidInput(f"Invalid volume_type provided: {volume_type.id} (requested type "
                            "is not compatible; recommend omitting the type argument).")
     if snapshot.status != "available":
@@ -229,7 +241,24 @@ def _check_snapshot_source(store: Store, snapshot: Snapshot, volume_type: Volume
     return bool(origin and origin.bootable)
 
 
-def _encryption_specs(store: Store, type_id: str | None) -> tuple[Any, ...] | None:
+BACKEND_NAME_SPEC = "volume_backend_name"
+
+
+def retype_is_possible(store: Store, source_type_id: str | None, target: VolumeType) -> bool:
+    """Cinder's _retype_is_possible, for a volume made from a snapshot or a volume in
+    another type: the same encryption, and both types naming the same backend (Cinder
+    also lets it pass when exactly one of its volume services is disabled, which the
+    fake has none of)."""
+    if target.id == source_type_id:
+        return True
+    if encryption_specs(store, target.id) != encryption_specs(store, source_type_id):
+        return False
+    source = store.volume_types.get(source_type_id or "")
+    wanted = source.extra_specs.get(BACKEND_NAME_SPEC) if source is not None else None
+    return bool(wanted) and wanted == target.extra_specs.get(BACKEND_NAME_SPEC)
+
+
+def encryption_specs(store: Store, type_id: str | None) -> tuple[Any, ...] | None:
     encryption = store.encryptions.get(type_id or "")
     if encryption is None:
         return None

@@ -21,6 +21,7 @@ EMPTY_RESPONSES |= {"volume_begin_detaching", "volume_roll_detaching", "volume_r
                     "volume_update_readonly_flag"}
 EMPTY_RESPONSES |= {"snapshot_delete", "snapshot_update_status", "encryption_delete",
                     "snapshot_reset_status", "snapshot_force_delete"}
+EMPTY_RESPONSES |= {"message_delete", "transfer_delete", "volume_transfer_delete"}
 OPERATIONS = [op for route in ROUTER.routes for op in route.operations]
 
 

@@ -375,8 +375,17 @@ def test_volume_from_a_snapshot_takes_its_size_type_and_bootable(api, fake):
     assert volume["bootable"] == "true"
     assert api.volume(volume["id"])["snapshot_id"] == created["id"]
     bigger = api.post("volumes", {"volume": {"snapshot_id": created["id"], "size": 6,
-                                             "volume_type": "multiattach"}})
+                                             "volume_type": "ceph"}})
     assert bigger.get_json()["volume"]["size"] == 6
+    # Another type only when both name the same backend (Cinder's _retype_is_possible,
+    # checked on Cinder 29).
+    other_type = api.post("volumes", {"volume": {"snapshot_id": created["id"],
+                                                 "volume_type": "multiattach"}})
+    assert fault(other_type)[0] == 400
+    for name in ("ceph", "multiattach"):
+        fake.store.find_volume_type(name).extra_specs["volume_backend_name"] = "b1"
+    assert api.post("volumes", {"volume": {"snapshot_id": created["id"],
+                                           "volume_type": "multiattach"}}).status_code == 202
 
 
 def test_volume_from_a_snapshot_refusals(api, admin, fake):

@@ -255,12 +255,13 @@ def test_a_transitional_volume_refuses_what_cinder_refuses(api, fake):
 def test_pending_work_survives_dump_and_load(api, fake):
     fake.set_transition("volume_extend", polls=2)
     volume_id = api.new_volume()
-    api.post(f"volumes/{volume_id}/action", {"os-extend": {"new_size": 2}})
+    extended = api.post(f"volumes/{volume_id}/action", {"os-extend": {"new_size": 2}})
     assert status(api, volume_id) == "extending"
     state = fake.dump()
     assert state["transitions"] == [{"operation": "volume_extend", "record_id": volume_id,
                                      "progression": "2polls", "reads": 1, "failing": False,
-                                     "changes": {"size": 2}}]
+                                     "changes": {"size": 2},
+                                     "request_id": extended.headers["x-openstack-request-id"]}]
     other = FakeCinder()
     other.load(state)
     assert other.dump() == state
@@ -338,7 +339,7 @@ def test_control_api(client, fake):
     assert listed["operations"]["volume_extend"] == {
         "kind": "volume", "transitional": "extending", "final": "in-use or available",
         "failure": "error_extending",
-        "message": "extend volume:Volume Driver failed to extend volume."}
+        "messages": ["extend volume:Volume Driver failed to extend volume."]}
     assert listed["progressions"] == {} and listed["pending"] == []
     updated = client.put("/_fake/transitions/volume_create", json={"manual": True})
     assert updated.status_code == 200
@@ -404,3 +405,41 @@ def test_volume_metadata_steers_one_volumes_backend(api, fake):
     assert [snapshot_status(api, snapshot_id) for _ in range(2)] == ["creating", "error"]
     other = api.new_volume()  # other volumes keep the operations' settings
     assert status(api, other) == "available"
+
+
+def test_failures_record_cinders_user_messages(api, fake):
+    volume_id = api.new_volume()
+    fake.set_transition("volume_extend", polls=1)
+    fake.inject("volume_extend", async_failure=True)
+    extended = api.post(f"volumes/{volume_id}/action", {"os-extend": {"new_size": 2}})
+    assert fake.messages(resource_uuid=volume_id) == []  # not before the manager fails
+    assert [status(api, volume_id) for _ in range(2)] == ["extending", "error_extending"]
+    [message] = fake.messages(resource_uuid=volume_id)
+    assert message["user_message"] == "extend volume:Volume Driver failed to extend volume."
+    assert message["event_id"] == "VOLUME_VOLUME_007_010"
+    assert message["request_id"] == extended.headers["x-openstack-request-id"]
+    fake.inject("volume_create", async_failure=True)
+    failed = api.new_volume()
+    assert [m["user_message"] for m in fake.messages(resource_uuid=failed)] == [
+        "create volume from backend storage:Driver failed to create the volume.",
+        "schedule allocate volume:Could not find any available weighted backend."]
+    snapshot_volume = api.new_volume()
+    fake.inject("snapshot_create", async_failure=True)
+    snapshot_id = new_snapshot(api, snapshot_volume)
+    [snap_message] = fake.messages(resource_uuid=snapshot_id)
+    assert snap_message["resource_type"] == "VOLUME_SNAPSHOT"
+    assert snap_message["user_message"] == "create snapshot:Snapshot failed to create."
+    fake.inject("volume_delete", async_failure=True)
+    api.delete(f"volumes/{snapshot_volume}", query={"cascade": "true"})
+    assert [m["event_id"] for m in fake.messages(resource_uuid=snapshot_volume)] == []
+
+
+def test_a_backend_failure_of_a_create_ends_its_transition(api, fake):
+    """backend_failure (the driver is not ready): the create is errored out at once, its
+    pending transition with it."""
+    fake.set_transition("volume_create", manual=True)
+    fake.inject("volume_create", backend_failure=True)
+    volume_id = api.new_volume()
+    assert fake.pending() == []
+    assert status(api, volume_id) == "error"
+    assert fake.advance() == []

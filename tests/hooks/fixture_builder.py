@@ -100,7 +100,12 @@ def error_states() -> dict[str, Any]:
     # Reserved and never connected (Nova died before attachment_update).
     fake.add_volume(project_id="demo", name="reserved-forever")
     nova.reserve(fake.volumes(name="reserved-forever")[0]["id"], _instance(13))
-    return fake.dump()
+    state = fake.dump()
+    # The failed update's user message names its request, whose id the server drew at
+    # random: a fixed one keeps the file reproducible.
+    for number, message in enumerate(state.get("messages", []), 1):
+        message["request_id"] = f"req-00000000-0000-4000-8000-{number:012d}"
+    return state
 
 
 def large() -> dict[str, Any]:

@@ -144,3 +144,22 @@ def test_long_response_bodies_are_cut(fake: FakeCinder) -> None:
     [entry] = fake.journal.entries("volume_list_detail")
     assert entry.raw_response == listing.content[:RESPONSE_BODY_LIMIT]
     assert isinstance(entry.response, str)  # no longer JSON: shown as text
+
+
+def test_volumes_overview_shows_metadata_and_clones(fake: FakeCinder, url: str) -> None:
+    """The volumes view shows each volume's metadata and the volume a clone came from."""
+    headers = {"X-User-Id": "demo", "X-Project-Id": "demo", "X-Roles": "member",
+               "OpenStack-API-Version": "volume 3.71"}
+    set_meta = requests.post(f"{url}/v3/demo/volumes/{VOLUME}/metadata", headers=headers,
+                             json={"metadata": {"tier": "gold"}}, timeout=5)
+    assert set_meta.status_code == 200
+    cloned = requests.post(f"{url}/v3/demo/volumes", headers=headers, timeout=5,
+                           json={"volume": {"source_volid": VOLUME, "name": "copy"}})
+    assert cloned.status_code == 202
+    body = requests.get(f"{url}/_fake/volumes", timeout=5).json()
+    assert fake.schemas.errors("fake_volume_list", "response", mv.MIN_VERSION, body) == []
+    by_name = {v["name"]: v for v in body["volumes"]}
+    assert by_name["demo-volume"]["metadata"] == {"tier": "gold"}
+    assert by_name["copy"]["source_volid"] == VOLUME
+    page = requests.get(f"{url}/_fake/ui", timeout=5).text
+    assert 'class="metadata"' in page and "'clone of ' + v.source_volid" in page
