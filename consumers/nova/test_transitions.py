@@ -17,7 +17,7 @@ def fake(nova: Nova) -> object:
     return nova.target.fake
 
 
-@pytest.mark.covers("create", "get")
+@pytest.mark.covers("create")
 def test_nova_waits_for_a_created_volume_through_polls(nova: Nova, fake: object) -> None:
     fake.set_transition("volume_create", polls=3)
     created = nova.api.create(nova.ctx, 1, "polled", "a boot volume")

@@ -84,11 +84,12 @@ class AsyncOperation:
 
 # The one table: every asynchronous operation, as Cinder 29's manager (and flows) leave it.
 OPERATIONS: dict[str, AsyncOperation] = {op.name: op for op in (
-    # create_volume flow: CreateVolumeFromSpecTask records the driver's failure, the
-    # reschedule finds no other backend: the scheduler records its own and leaves "error".
+    # create_volume flow: CreateVolumeFromSpecTask records the driver's failure at each of
+    # the scheduler's attempts (scheduler_max_attempts: 3), then the scheduler gives up,
+    # records its own message and leaves "error" (and no host).
     AsyncOperation("volume_create", VOLUME, "creating", "available", "error",
-                   (("CREATE_VOLUME_FROM_BACKEND", "DRIVER_FAILED_CREATE"),
-                    ("SCHEDULE_ALLOCATE_VOLUME", "NO_BACKEND_AVAILABLE")), creates=True),
+                   (("CREATE_VOLUME_FROM_BACKEND", "DRIVER_FAILED_CREATE"),) * 3
+                   + (("SCHEDULE_ALLOCATE_VOLUME", "NO_BACKEND_AVAILABLE"),), creates=True),
     # delete_volume: _clear_db(volume, 'error_deleting'); no user message.
     AsyncOperation("volume_delete", VOLUME, "deleting", GONE, "error_deleting"),
     # extend_volume_completion(error=True): error_extending, size unchanged, quota rolled back.
@@ -388,6 +389,12 @@ class Transitions:
                             resource_uuid=pending.record.id, resource_type=resource_type,
                             detail=getattr(messages.Detail, detail),
                             request_id=pending.request_id)
+
+    def pending_changes(self, operation: str) -> list[tuple[Record, dict[str, Any]]]:
+        """Each record ``operation`` is working on, with the fields it will set."""
+        with self._store.lock:
+            return [(p.record, dict(p.changes)) for p in self._pending.values()
+                    if p.operation.name == operation]
 
     def cancel_record(self, kind: str, record_id: str) -> None:
         """Forget one record's pending work (another path finished it)."""

@@ -420,8 +420,9 @@ def test_failures_record_cinders_user_messages(api, fake):
     assert message["request_id"] == extended.headers["x-openstack-request-id"]
     fake.inject("volume_create", async_failure=True)
     failed = api.new_volume()
+    # One per scheduling attempt (Cinder's scheduler_max_attempts, 3), then the scheduler's.
     assert [m["user_message"] for m in fake.messages(resource_uuid=failed)] == [
-        "create volume from backend storage:Driver failed to create the volume.",
+        "create volume from backend storage:Driver failed to create the volume."] * 3 + [
         "schedule allocate volume:Could not find any available weighted backend."]
     snapshot_volume = api.new_volume()
     fake.inject("snapshot_create", async_failure=True)
@@ -443,3 +444,22 @@ def test_a_backend_failure_of_a_create_ends_its_transition(api, fake):
     assert fake.pending() == []
     assert status(api, volume_id) == "error"
     assert fake.advance() == []
+
+
+def test_a_pending_extend_reserves_its_increase(api, fake):
+    volume_id = api.new_volume()
+    used = fake.quotas("demo", usage=True)["gigabytes"]["in_use"]
+    fake.set_quotas("demo", gigabytes=used + 4)
+    fake.set_transition("volume_extend", manual=True)
+    assert api.post(f"volumes/{volume_id}/action",
+                    {"os-extend": {"new_size": 3}}).status_code == 202
+    gigabytes = fake.quotas("demo", usage=True)["gigabytes"]
+    assert (gigabytes["in_use"], gigabytes["reserved"]) == (used, 2)
+    # Cinder counts the reservation: in use + 2 reserved + 3 asked > the limit.
+    refused = api.post("volumes", {"volume": {"size": 3}})
+    assert fault(refused) == (413, "VolumeSizeExceedsAvailableQuota: Requested volume or "
+                                    "snapshot exceeds allowed gigabytes quota. Requested 3G, "
+                                    f"quota is {used + 4}G and {used + 2}G has been consumed.")
+    fake.advance()
+    gigabytes = fake.quotas("demo", usage=True)["gigabytes"]
+    assert (gigabytes["in_use"], gigabytes["reserved"]) == (used + 2, 0)
