@@ -116,6 +116,7 @@ class FakeCinder:
         self.raise_errors = raise_errors
         self.app: FakeFlask = create_app(self, max_version)
         self.journal = Journal(journal_size, self.app.operations)
+        self.journal.record_lifecycle = self.lifecycle
         self.faults = fault_rules.FaultRegistry()
         self.errors: list[BaseException] = []
         self.control_token = control_token

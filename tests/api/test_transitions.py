@@ -167,6 +167,7 @@ def test_delete_passes_through_deleting_and_counts_until_gone(api, fake):
     assert api.get(f"volumes/{volume_id}").status_code == 404
     assert fake.quotas("demo", usage=True)["volumes"]["in_use"] == used - 1
     assert fake.lifecycle(volume_id)[-2:] == ["deleting", "deleted"]
+    fake.journal.assert_lifecycle(volume_id, ["creating", "available", "deleting", "deleted"])
 
 
 def test_a_failed_delete_leaves_error_deleting_which_may_be_deleted_again(api, fake):
