@@ -54,7 +54,8 @@ def test_pending_work_shows_up_and_is_advanced_from_the_page(
     first, second = create_volume(url), create_volume(url)
     wait_for(browser, lambda: len(pending_rows(browser)) == 2)
     row = browser.find_element(By.CSS_SELECTOR, f"tr.pending[data-record-id='{first}']")
-    assert "creating" in row.text and "available" in row.text and "until advanced" in row.text
+    wait_for(browser, lambda: "until advanced" in row.text)
+    assert "creating" in row.text and "available" in row.text
     row.find_element(By.CSS_SELECTOR, "button.advance").click()
     wait_for(browser, lambda: len(pending_rows(browser)) == 1)
     assert fake.volume(first)["status"] == "available"
@@ -80,8 +81,9 @@ def test_an_asynchronous_failure_from_the_fault_form(
     assert "asynchronous failure" in row.text
     volume_id = create_volume(url)
     show_tab(browser, "transitions")
-    pending = wait_for(browser, lambda: pending_rows(browser))[0]
-    assert "error" in pending.text
+    wait_for(browser, lambda: [row for row in pending_rows(browser)
+                               if volume_id in row.text and "error" in row.text])
+    [pending] = pending_rows(browser)
     pending.find_element(By.CSS_SELECTOR, "button.advance").click()
     wait_for(browser, browser.find_element(By.ID, "no-pending").is_displayed)
     assert fake.volume(volume_id)["status"] == "error"
