@@ -12,6 +12,7 @@ from pathlib import Path
 from . import departures, report
 from .engine import Comparison, Pair, Step, project_id
 from .scenarios import CATALOGUE
+from .scenarios_images import IMAGES_CATALOGUE
 from .scenarios_nova import NOVA_CATALOGUE
 from .scenarios_routing import ROUTING_CATALOGUE
 from .scenarios_transitions import TRANSITIONS_CATALOGUE
@@ -40,7 +41,7 @@ def run_scenarios(pair: Pair, shared: tuple[dict, dict], only: str | None
     results: list[Comparison] = []
     count = 0
     for scenario in (CATALOGUE + NOVA_CATALOGUE + ROUTING_CATALOGUE + VOLFEAT_CATALOGUE
-                     + TRANSITIONS_CATALOGUE):
+                     + IMAGES_CATALOGUE + TRANSITIONS_CATALOGUE):
         if only and only not in scenario.name:
             continue
         count += 1
@@ -97,8 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"conformance: starting Cinder 29.0.0 and fake-cinder (logs in {work})...",
               flush=True)
-        cinder = start_cinder(work)
+        # The fake first: its Glance (/image) is the image service of both servers.
         fake = start_fake(work, args.fake_source)
+        cinder = start_cinder(work, glance=f"{fake.base_url}/image")
         pair = Pair(cinder, fake)
         shared = setup(pair)
         started = time.monotonic()

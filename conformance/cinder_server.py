@@ -15,6 +15,9 @@ volume backend, then serves until SIGTERM arrives or its parent process exits.
   ``auth_strategy = keystone`` (keystonemiddleware's ``auth_token`` against that Keystone,
   Cinder's ``CinderKeystoneContext``), and a second API listener with Cinder's noauth
   middleware (``CINDER LISTENING <port> NOAUTH <port>``);
+- images: with ``--glance URL`` (the fake's ``/image``) that Glance is Cinder's image
+  service (``glance_api_servers``); the memory driver copies image data in and out;
+- ``qemu-img info`` is a stand-in (``qemu_stand_in``): no qemu-img, no root;
 - Nova is a stand-in (``nova_stand_in``) that answers the one question Cinder asks it on
   these routes, with the fake's rule;
 - Cinder's default quotas (the harness raises a walk project's through the quota API, on
@@ -84,6 +87,30 @@ def nova_stand_in() -> None:
     nova.API.get_server_volume = get_server_volume
 
 
+def qemu_stand_in() -> None:
+    """``qemu-img info`` without qemu-img or root (Cinder runs it through privsep and sudo on
+    every image it downloads): a qcow2 header's virtual size, else a raw file's own size,
+    which is what the fake's Glance computes for the same data."""
+    import struct
+    from types import SimpleNamespace
+
+    from cinder.image import image_utils
+
+    def qemu_img_info(path, run_as_root=True, force_share=False,
+                      allow_qcow2_backing_file=False):
+        with open(path, "rb") as image:
+            head = image.read(32)
+        size = os.path.getsize(path)
+        qcow2 = head[:4] == b"QFI\xfb" and len(head) == 32
+        return SimpleNamespace(
+            image=path, file_format="qcow2" if qcow2 else "raw",
+            virtual_size=struct.unpack(">Q", head[24:32])[0] if qcow2 else size,
+            disk_size=size, backing_file=None, cluster_size=None, encrypted=None,
+            format_specific=None, snapshots=[])
+
+    image_utils.qemu_img_info = qemu_img_info
+
+
 def keystone_options(keystone: str | None) -> tuple[str, str]:
     """[DEFAULT] options and the [keystone_authtoken] section of a Cinder behind
     keystonemiddleware; without a Keystone, noauth (the harness's identity filter)."""
@@ -105,12 +132,14 @@ service_token_roles_required = True
 """)
 
 
-def write_config(state_dir: Path, keystone: str | None = None) -> Path:
+def write_config(state_dir: Path, keystone: str | None = None,
+                 glance: str | None = None) -> Path:
     import sysconfig
 
     data = Path(sysconfig.get_paths()["data"]) / "etc" / "cinder"
     config = state_dir / "cinder.conf"
     auth, authtoken = keystone_options(keystone)
+    images = f"glance_api_servers = {glance}\n" if glance else ""
     config.write_text(f"""[DEFAULT]
 {auth}
 api_paste_config = {HERE / 'api-paste.ini'}
@@ -132,7 +161,7 @@ periodic_fuzzy_delay = 0
 scheduler_driver_init_wait_time = 1
 debug = false
 use_stderr = true
-
+{images}
 [database]
 connection = sqlite:///{state_dir / 'cinder.sqlite'}
 
@@ -163,10 +192,11 @@ def main() -> int:
     parser.add_argument("--state-dir", type=Path)
     parser.add_argument("--keystone", metavar="URL",
                         help="authenticate with keystonemiddleware against this Keystone")
+    parser.add_argument("--glance", metavar="URL", help="the image service (Glance v2)")
     args = parser.parse_args()
     state_dir = args.state_dir or Path(tempfile.mkdtemp(prefix="conformance-cinder-"))
     state_dir.mkdir(parents=True, exist_ok=True)
-    config = write_config(state_dir, args.keystone)
+    config = write_config(state_dir, args.keystone, args.glance)
 
     from cinder import objects
     from oslo_config import cfg
@@ -184,6 +214,7 @@ def main() -> int:
     migration.db_sync()
     rpc.init(conf)
     nova_stand_in()
+    qemu_stand_in()
 
     scheduler = service.Service.create(binary="cinder-scheduler")
     volume = service.Service.create(host=f"{HOST}@{BACKEND}", service_name=BACKEND,

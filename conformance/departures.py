@@ -84,6 +84,12 @@ DEPARTURES: list[Departure] = [
         "(`encryption_key_id` is absent from 3.64). The fake models a Barbican-backed "
         "Cinder, whose volumes show their key id from 3.64.",
         name="volume type encryption*", where="body.volume.encryption_key_id"),
+    Departure(
+        "volume-types-keep-no-timestamps",
+        "os-volume_upload_image's answer carries the volume's type as Cinder's VolumeType "
+        "object, with its creation and update times; the fake's volume types keep no "
+        "timestamps, so those are null.",
+        name="images: upload*", where="body.os-volume_upload_image.volume_type.*_at"),
 ]
 
 

@@ -17,10 +17,14 @@ for it and its snapshots (``volume_create``, ``volume_extend``, ``volume_delete`
 its failure status), ``fake_cinder:transition: <S>s`` makes them take S seconds (the fake
 keeps the transitional status as long), so both servers show the same intermediate
 statuses.
+
+Images: a volume created from (or re-imaged with) an image keeps the image's data, which
+an upload to a new image sends back to Glance (a volume with no data uploads none).
 """
 
 from __future__ import annotations
 
+import io
 import secrets
 import time
 from typing import Any
@@ -67,6 +71,7 @@ class MemoryISCSIDriver(driver.VolumeDriver):
         super().__init__(*args, **kwargs)
         self._volumes: dict[str, int] = {}
         self._snapshots: set[str] = set()
+        self._data: dict[str, bytes] = {}  # volume id -> the image data written to it
 
     # -- setup and stats --------------------------------------------------------------------
     def do_setup(self, context: Any) -> None:
@@ -119,10 +124,27 @@ class MemoryISCSIDriver(driver.VolumeDriver):
         time.sleep(DELETE_SECONDS)  # green: eventlet patched time.sleep
         _steer(volume, "volume_delete")
         self._volumes.pop(volume.id, None)
+        self._data.pop(volume.id, None)
 
     def extend_volume(self, volume: Any, new_size: int) -> None:
         _steer(volume, "volume_extend")
         self._volumes[volume.id] = new_size
+
+    # -- images ------------------------------------------------------------------------------
+    def copy_image_to_volume(self, context: Any, volume: Any, image_service: Any,
+                             image_id: str, disable_sparse: bool = False) -> None:
+        # glanceclient checks the data against the image's checksums while it is read.
+        self._data[volume.id] = b"".join(image_service.download(context, image_id))
+
+    def copy_image_to_encrypted_volume(self, context: Any, volume: Any, image_service: Any,
+                                       image_id: str, disable_sparse: bool = False) -> None:
+        self.copy_image_to_volume(context, volume, image_service, image_id)
+
+    def copy_volume_to_image(self, context: Any, volume: Any, image_service: Any,
+                             image_meta: dict[str, Any]) -> None:
+        # A file, as Cinder's image_utils.upload_volume hands it to glanceclient.
+        image_service.update(context, image_meta["id"], {},
+                             io.BytesIO(self._data.get(volume.id, b"")))
 
     # -- snapshots (Nova's snapshots, boot from a volume snapshot) ----------------------------
     def create_snapshot(self, snapshot: Any) -> dict[str, Any]:

@@ -3,10 +3,11 @@
 
 It starts ``fake-cinder serve`` as the Keystone (its default users: demo, admin, nova with
 the service role) and the harness's Cinder behind keystonemiddleware's ``auth_token``
-pointed at that Keystone (``cinder_server.py --keystone``), runs ``consumers/nova`` once
-against the in-process fake and once against that Cinder (``NOVA_CONSUMER_TARGET``), and
-fails unless every test has the same outcome on both, except the skips on Cinder listed in
-``CINDER_ONLY_SKIPS``: what that deployment truly lacks.
+pointed at that Keystone (``cinder_server.py --keystone``), with its Glance as the image
+service, runs ``consumers/nova`` once against the in-process fake and once against that
+Cinder (``NOVA_CONSUMER_TARGET``), and fails unless every test has the same outcome on
+both, except the skips on Cinder listed in ``CINDER_ONLY_SKIPS``: what that deployment
+truly lacks.
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ from pathlib import Path
 
 from .servers import ROOT, start_cinder, start_fake, work_directory
 
+# The image of fixtures/default.json that the re-image tests write (consumers/nova/target.py).
+FAKE_IMAGE = "3e1a8f0c-5b7d-4a2e-9c61-7d2f4b8e0a15"
+
 GROUP = "consumers/nova"
 # Tests that run against the fake and are skipped against the harness's Cinder, and why.
 CINDER_ONLY_SKIPS = {
     "test_faults.py": "fault injection is the fake's own (/_fake/faults): a real Cinder "
                       "has none",
-    "test_reimage.py": "Cinder's os-reimage asks Glance for the image before anything "
-                       "else, and the one-process Cinder has no Glance (every re-image "
-                       "would be a 500)",
 }
 
 
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         keystone = start_fake(work, fixtures=ROOT / "fixtures" / "default.json",
                               name="keystone")
         identity = f"{keystone.base_url}/identity"
-        cinder = start_cinder(work, keystone=identity)
+        cinder = start_cinder(work, keystone=identity, glance=f"{keystone.base_url}/image")
         target = work / "target.json"
         target.write_text(json.dumps({
             "auth_url": identity, "region": "RegionOne",
@@ -108,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             "admin": {"username": "admin", "password": "admin", "project_name": "admin"},
             "service": {"username": "nova", "password": "nova", "project_name": "service"},
             "noauth_endpoint": f"http://127.0.0.1:{cinder.noauth_port}/v3/%(project_id)s",
-            "image_id": None,
+            "image_id": FAKE_IMAGE,  # the default fixture's image, in the fake's Glance
             "cinder_endpoint": f"{cinder.base_url}/v3"}, indent=1))
         on_cinder = run_group("cinder", work, target, args.pytest_args)
     finally:

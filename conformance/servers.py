@@ -107,9 +107,11 @@ def _wait_for_line(process: subprocess.Popen, pattern: str, log: Path,
     raise RuntimeError(f"server did not start (looked for {pattern!r}); see {log}")
 
 
-def start_cinder(work_dir: Path, keystone: str | None = None) -> Server:
+def start_cinder(work_dir: Path, keystone: str | None = None,
+                 glance: str | None = None) -> Server:
     """Real Cinder 29.0.0 from .venv-cinder (conformance/cinder_server.py); ``keystone``:
-    the identity URL it validates tokens with (else the harness's X-* headers)."""
+    the identity URL it validates tokens with (else the harness's X-* headers); ``glance``:
+    its image service's URL (the fake's /image)."""
     if not CINDER_PYTHON.exists():
         raise RuntimeError(f"{CINDER_PYTHON} is missing: run `make conformance`")
     log = work_dir / "cinder.log"
@@ -117,6 +119,8 @@ def start_cinder(work_dir: Path, keystone: str | None = None) -> Server:
                str(work_dir / "cinder")]
     if keystone:
         command += ["--keystone", keystone]
+    if glance:
+        command += ["--glance", glance]
     process = subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log.open("w"), text=True,

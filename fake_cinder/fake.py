@@ -18,6 +18,7 @@ from werkzeug.wrappers import Request, Response
 from .api.flask_app import create_app
 from .core import encryption as encryption_rules
 from .core import fault_injection as fault_rules
+from .core import images as image_rules
 from .core import messages as message_rules
 from .core import quotas as quota_rules
 from .core import snapshot
@@ -507,6 +508,60 @@ class FakeCinder:
             if found is None:
                 raise RecordNotFound("message", message_id)
             return {**record_to_dict(found), "user_message": message_rules.user_message(found)}
+    # -- images (the fake Glance under /image) -------------------------------------------------
+    def add_image(self, *, name: str | None = None, data: bytes | None = b"",
+                  disk_format: str | None = "raw", container_format: str | None = "bare",
+                  visibility: str = "public", owner: str | None = None, id: str | None = None,
+                  min_disk: int = 0, min_ram: int = 0, protected: bool = False,
+                  virtual_size: int | None = None,
+                  properties: dict[str, str] | None = None) -> dict[str, Any]:
+        """Put an image straight into the fake Glance: active with ``data`` (its size and
+        checksums are the data's; a qcow2 header gives its virtual size), queued with
+        ``data=None``. Returns it as data (without the data)."""
+        fields: dict[str, Any] = {
+            "name": name, "disk_format": disk_format, "container_format": container_format,
+            "visibility": visibility, "owner": owner, "min_disk": min_disk,
+            "min_ram": min_ram, "protected": protected, "virtual_size": virtual_size,
+            "properties": dict(properties or {})}
+        if id is not None:
+            fields["id"] = id
+        for value, allowed in ((visibility, image_rules.VISIBILITIES),
+                               (disk_format, (None, *image_rules.DISK_FORMATS)),
+                               (container_format, (None, *image_rules.CONTAINER_FORMATS))):
+            if value not in allowed:
+                raise ValueError(f"{value!r} is not one of {allowed}")
+        with self.store.lock:
+            if id is not None and id in self.store.images:
+                raise ValueError(f"image {id} already exists")
+            try:
+                image = image_rules.image_from_data(self.store, fields, data)
+                if virtual_size is not None:
+                    image.virtual_size = virtual_size
+                image_rules.add_image(self.store, image, data)
+            except image_rules.ImageError as exc:
+                raise ValueError(exc.message) from None
+            return record_to_dict(image)
+
+    def images(self, *, owner: str | None = None,
+               status: str | None = None) -> list[dict[str, Any]]:
+        """The fake Glance's images as data (without their data), oldest first."""
+        with self.store.lock:
+            found = [i for i in self.store.images.values()
+                     if (owner is None or i.owner == owner)
+                     and (status is None or i.status == status)]
+            return [record_to_dict(i) for i in sorted(found, key=lambda i: (i.created_at, i.id))]
+
+    def image(self, image_id: str) -> dict[str, Any]:
+        """One image; ``RecordNotFound`` (a ``KeyError``) when there is none."""
+        return self._one("image", "images", image_id)
+
+    def image_data(self, image_id: str) -> bytes | None:
+        """An image's data (None while it has none)."""
+        with self.store.lock:
+            if image_id not in self.store.images:
+                raise RecordNotFound("image", image_id)
+            return self.store.image_data.get(image_id)
+
 
     # -- asynchronous transitions (the volume manager's time) ---------------------------------
     def set_transition(self, operation: str, *, seconds: float | None = None,

@@ -42,6 +42,8 @@ def response_problems(fake: FakeCinder, response: Response, request: Request,
         if status != 200:
             return [f"{status} with an empty body"]
         body = None  # Cinder's empty ResponseObject: its schema must allow null
+    elif _under(request.path, "/image") and response.mimetype != "application/json":
+        return glance_page_problems(response)
     elif response.mimetype == "text/html" and status == 200:
         body = raw.decode()  # a bare string Cinder hands to WebOb: its schema says string
     elif response.mimetype != "application/json":
@@ -66,6 +68,18 @@ def response_problems(fake: FakeCinder, response: Response, request: Request,
             for problem in fake.schemas.errors(operation, "response", version, body)]
 
 
+def glance_page_problems(response: Response) -> list[str]:
+    """Glance's answers that are not JSON: image data, and WebOb's HTML error pages (for
+    clients that do not ask for JSON, as glanceclient)."""
+    status = response.status_code
+    if status == 200 and response.mimetype == "application/octet-stream":
+        return []
+    page = response.get_data(as_text=True)
+    if status >= 400 and response.mimetype == "text/html" and f"<h1>{status} " in page:
+        return []
+    return [f"{status} with content type {response.mimetype}"]
+
+
 def documented_operation(fake: FakeCinder, record: dict[str, Any]) -> str | None:
     """The response schema's operation of a route described by a RouteDoc (Keystone's,
     compute's): its ``response`` file's, else its own."""
@@ -87,8 +101,9 @@ def is_keystone_path(path: str) -> bool:
 
 def is_cinder_path(path: str) -> bool:
     """The APIs the fake serves (Cinder's versions document and /v3, Keystone's /identity,
-    Nova's /compute), not the fake's own extras."""
-    return path == "/" or any(_under(path, p) for p in ("/v3", "/identity", "/compute"))
+    Nova's /compute, Glance's /image), not the fake's own extras."""
+    return path == "/" or any(_under(path, p) for p in ("/v3", "/identity", "/compute",
+                                                        "/image"))
 
 
 def install_response_check(fake: FakeCinder, problems: list[str]) -> None:

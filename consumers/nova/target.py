@@ -14,7 +14,7 @@ the deployment that ``$NOVA_CONSUMER_TARGET`` describes.
 needs the ``service`` role, as in a devstack. ``noauth_endpoint`` is a Cinder that
 accepts noauth tokens (``http://host:8776/v3/%(project_id)s``, Nova's
 ``[cinder] endpoint_template``); null skips the noauth tests. ``image_id`` is the image
-the re-image tests write (null skips them; the fake has no Glance and takes any id).
+the re-image tests write (null skips them; the fake's is its default fixture's image).
 ``cinder_endpoint`` (``http://host:port/v3``) is for a Cinder that the Keystone catalog
 does not list: Nova then reaches it through ``[cinder] endpoint_template``, and the admin's
 client through an endpoint override; null: the catalog's ``volumev3``.
@@ -39,7 +39,7 @@ FAKE_USERS = {
 }
 
 
-# The fake has no Glance: any image id does.
+# The cirros image of fixtures/default.json, in the fake's Glance.
 FAKE_IMAGE = "3e1a8f0c-5b7d-4a2e-9c61-7d2f4b8e0a15"
 
 

@@ -40,6 +40,7 @@ from . import (
     dashboard,
     encryption,
     extensions,
+    glance,
     keystone,
     messages,
     metadata,
@@ -83,6 +84,7 @@ def build_router() -> Router:
     versions.register(router)
     keystone.register(router)
     compute.register(router)
+    glance.register(router)
     control.register(router)
     dashboard.register(router)
     openapi.register(router)
@@ -130,6 +132,8 @@ def begin(fake: FakeCinder, req: Request, record: RequestRecord) -> Response | N
     if path.startswith(control.PREFIX + "/"):
         # Cinder's size limit is not for the fake's own control API: it takes whole states.
         req.max_content_length = control.MAX_CONTROL_BODY_SIZE
+    elif glance.is_image_path(path):
+        req.max_content_length = glance.MAX_UPLOAD_BODY  # image data, not Cinder's bodies
     else:
         req.max_content_length = MAX_REQUEST_BODY_SIZE
         length = req.content_length

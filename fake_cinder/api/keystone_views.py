@@ -30,6 +30,7 @@ CATALOG_SERVICES: tuple[tuple[str, str, str], ...] = (
     ("volumev3", "cinderv3", "/v3/{project_id}"),
     ("identity", "keystone", "/identity"),
     ("compute", "nova", "/compute/v2.1"),
+    ("image", "glance", "/image"),
 )
 INTERFACES = ("public", "internal", "admin")
 

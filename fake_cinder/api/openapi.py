@@ -88,6 +88,11 @@ OPERATION_ERRORS: dict[str, tuple[int, ...]] = {
     "transfer_accept": (403,),
     "volume_transfer_accept": (403,),
     "message_delete": (403,),
+    # Images (api/volume_images.py): policies; an image name that matches several.
+    "volume_create": (409,),
+    **{f"volume_{name}": (403,) for name in (
+        "upload_image", "set_image_metadata", "unset_image_metadata", "show_image_metadata",
+        "set_bootable")},
 }
 # Operations that answer Cinder's 413 fault when over a quota.
 QUOTA_OPERATIONS = {"volume_create", "snapshot_create", "transfer_accept",
@@ -109,6 +114,7 @@ OPERATION_SUCCESS: dict[str, int] = {
     **{f"{prefix}_{name}": 202 for prefix in ("transfer", "volume_transfer")
        for name in ("create", "accept", "delete")},
     "message_delete": 204,
+    "volume_upload_image": 202,
 }
 README_START = "<!-- coverage-table:start (python -m fake_cinder.api.openapi --readme) -->"
 README_END = "<!-- coverage-table:end -->"
@@ -140,6 +146,8 @@ class RouteDoc:
     # False for routes a fuzzer must not call at random (e.g. ones that make the fake fail
     # on purpose): the operation gets "x-fuzz": false and tests/fuzz skips it.
     fuzz: bool = True
+    # Errors may also be WebOb's HTML page (Glance's, to a client not asking for JSON).
+    error_pages: bool = False
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -317,7 +325,7 @@ def _parameters(described: DescribedRoute, schemas: SchemaRegistry,
 
 # -- responses ----------------------------------------------------------------------------------
 def _error_response(status: int, fault: str | None = None,
-                    quota: bool = False) -> dict[str, Any]:
+                    quota: bool = False, pages: bool = False) -> dict[str, Any]:
     if fault is not None and status != 413:
         schema: dict[str, Any] = {"$ref": COMPONENT + fault}
     elif quota and status == 413:
@@ -329,8 +337,10 @@ def _error_response(status: int, fault: str | None = None,
         schema = {"anyOf": [{"$ref": COMPONENT + FAULT}, {"$ref": COMPONENT + WEBOB_FAULT}]}
     else:
         schema = {"$ref": COMPONENT + FAULT}
-    return {"description": _STATUS_TEXT.get(status, "Error"),
-            "content": {JSON: {"schema": schema}}}
+    content: dict[str, Any] = {JSON: {"schema": schema}}
+    if pages:
+        content["text/html"] = {"schema": {"type": "string"}}
+    return {"description": _STATUS_TEXT.get(status, "Error"), "content": content}
 
 
 def _responses(described: DescribedRoute, schemas: SchemaRegistry) -> dict[str, Any]:
@@ -350,7 +360,8 @@ def _responses(described: DescribedRoute, schemas: SchemaRegistry) -> dict[str, 
         responses[str(status)] = success
     for status in sorted(doc.errors):
         responses[str(status)] = _error_response(
-            status, doc.fault, quota=bool(QUOTA_OPERATIONS & set(_operation_names(described))))
+            status, doc.fault, quota=bool(QUOTA_OPERATIONS & set(_operation_names(described))),
+            pages=doc.error_pages)
     return responses
 
 

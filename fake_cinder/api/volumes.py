@@ -19,6 +19,7 @@ from ..core.listing import (
 )
 from ..core.models import Volume
 from . import microversions as mv
+from . import volume_images
 from .routing import ApiRequest, Operation, Router
 from .views import bare_accepted, volume_detail, volume_summary, volume_type_view
 
@@ -118,8 +119,9 @@ def _text(body: dict[str, Any], key: str, entity: str) -> str | None:
 
 
 def volume_create(req: ApiRequest) -> Result:
-    authorize_write(req.caller, "volume:create")
     body = req.body["volume"]
+    if not volume_images.names_image(body):  # Cinder's create_from_image policy instead
+        authorize_write(req.caller, "volume:create")
     texts = {key: _text(body, key, entity) for key, entity in (
         ("name", "name"), ("description", "description"), ("display_name", "name"),
         ("display_description", "description"))}
@@ -133,6 +135,7 @@ def volume_create(req: ApiRequest) -> Result:
     # Then the volume to clone, whose size is the default size after a snapshot's.
     source = (core.get_volume(req.fake.store, req.caller, body["source_volid"])
               if body.get("source_volid") is not None else None)
+    image = volume_images.image_source(req, body)
     if size is None and snapshot is not None:
         size = snapshot.size
     elif size is None and source is not None:
@@ -143,6 +146,7 @@ def volume_create(req: ApiRequest) -> Result:
                          "to create a multiattach enabled volume type and use it to create "
                          "multiattach volumes.")
     metadata = body.get("metadata") or {}
+    volume_images.check_create_source(req, image, snapshot, size)
     volume = core.create_volume(
         req.fake.store, req.caller, size,
         name=texts["name"] if "name" in body else texts["display_name"],
@@ -151,12 +155,14 @@ def volume_create(req: ApiRequest) -> Result:
         volume_type=body.get("volume_type"), metadata=metadata,
         availability_zone=body.get("availability_zone"),
         protocol=metadata.get(core.PROTOCOL_METADATA_KEY) or (source.protocol if source else None),
-        check_quota=True, snapshot=snapshot, source_volume=source, asynchronous=True,
+        check_quota=True, snapshot=snapshot, source_volume=source,
+        image_metadata=volume_images.image_metadata(image), asynchronous=True,
         failing=req.async_failure)
     # Cinder answers before its scheduler and volume manager ran: the volume is still
     # creating, never updated, and the view has no tenant yet (the fake's may be done).
     view = _volume_view(req, volume)
     view.update(status="creating", updated_at=None)
+    volume_images.as_created(view, image)
     if "service_uuid" in view:
         view["service_uuid"] = None  # written by the volume manager once it created it
     for key in ("os-vol-tenant-attr:tenant_id", "os-vol-host-attr:host",
@@ -167,7 +173,7 @@ def volume_create(req: ApiRequest) -> Result:
 
 def volume_show(req: ApiRequest) -> Result:
     volume = core.show_volume(req.fake.store, req.caller, req.params["volume_id"])
-    return 200, {"volume": _volume_view(req, volume)}
+    return 200, {"volume": volume_images.shown_metadata(req, volume, _volume_view(req, volume))}
 
 
 def _list(req: ApiRequest, collection: str,
@@ -235,7 +241,8 @@ def volume_list(req: ApiRequest) -> Result:
 
 
 def volume_list_detail(req: ApiRequest) -> Result:
-    return _list(req, "volumes/detail", lambda v: _volume_view(req, v))
+    return _list(req, "volumes/detail",
+                 lambda v: volume_images.shown_metadata(req, v, _volume_view(req, v)))
 
 
 VOLUME_DELETE_FORCE = mv.APIVersion(3, 23)
@@ -285,4 +292,4 @@ def register(router: Router) -> None:
     router.add_actions("volumes/<volume_id>/action", {
         "os-reset_status": Operation("volume_reset_status", volume_reset_status,
                                      validates_body=True),
-        **volume_actions.actions()})
+        **volume_actions.actions(), **volume_images.actions()})

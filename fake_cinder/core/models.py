@@ -76,6 +76,8 @@ class Volume:
     # The status an extend, reimage or migration started from (Cinder's previous_status).
     previous_status: str | None = None
     source_volid: str | None = None  # the volume it was cloned from
+    # Cinder's volume_glance_metadata (volume_image_metadata in views): strings.
+    image_metadata: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -176,6 +178,36 @@ class Message:
     message_level: str = "ERROR"
     created_at: str = ""
     expires_at: str | None = None
+# Glance's image statuses (deleted images are gone from every answer, as Glance hides them).
+IMAGE_STATUSES = ("queued", "saving", "active", "killed", "deleted", "pending_delete",
+                  "deactivated", "uploading", "importing")
+
+
+@dataclass(slots=True)
+class Image:
+    """A Glance v2 image; its data is kept apart (``Store.image_data``)."""
+
+    id: str
+    owner: str | None = None
+    name: str | None = None
+    status: str = "queued"
+    visibility: str = "shared"
+    disk_format: str | None = None
+    container_format: str | None = None
+    size: int | None = None
+    virtual_size: int | None = None
+    checksum: str | None = None
+    os_hash_algo: str | None = None
+    os_hash_value: str | None = None
+    min_disk: int = 0
+    min_ram: int = 0
+    protected: bool = False
+    os_hidden: bool = False
+    tags: list[str] = field(default_factory=list)
+    # Custom (additional) properties: Glance shows them beside the base ones.
+    properties: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str | None = None
 
 
 def _field_getter(cls: type[Any]) -> operator.attrgetter[Any]:

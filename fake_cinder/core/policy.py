@@ -98,6 +98,13 @@ POLICIES: dict[str, Rule] = {
     "message:get": Rule.READER,
     "message:get_all": Rule.READER,
     "message:delete": Rule.MEMBER,
+    # images (issue 21: uploads, image metadata, the volume metadata checks under them)
+    "volume:create_from_image": Rule.MEMBER,
+    "volume_extension:volume_actions:upload_image": Rule.MEMBER,
+    "volume_extension:volume_actions:upload_public": Rule.ADMIN,
+    "volume_extension:volume_image_metadata:show": Rule.READER,
+    "volume_extension:volume_image_metadata:set": Rule.MEMBER,
+    "volume_extension:volume_image_metadata:remove": Rule.MEMBER,
 }
 
 

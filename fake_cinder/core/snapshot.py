@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import jsonschema
 
 from ..resources import data_dir, fixture_path, shipped_fixtures
+from . import images as image_rules
 from . import quotas as quota_rules
 from . import transfers as transfer_rules
 from . import transitions as transition_rules
@@ -25,6 +26,7 @@ from .identity import Directory, IdentityDataError
 from .models import (
     Attachment,
     Encryption,
+    Image,
     Message,
     Snapshot,
     Transfer,
@@ -36,7 +38,7 @@ from .models import (
 from .state import Store
 
 SECTIONS = ("volume_types", "volumes", "attachments", "snapshots", "encryption", "transfers",
-            "messages")
+            "messages", "images")
 _validator: jsonschema.protocols.Validator | None = None
 _validator_lock = threading.Lock()
 # Parsed and validated fixture files, by (path, mtime, size): read once per process.
@@ -152,6 +154,8 @@ def dump(store: Store) -> dict[str, Any]:
                 store.snapshots.values(), key=lambda s: (s.created_at, s.id))]
         if store.encryptions:
             state["encryption"] = [record_to_dict(e) for e in store.encryptions.values()]
+        if store.images:
+            state["images"] = image_rules.dump_images(store)
         if store.quota_defaults or store.project_quotas:
             state["quotas"] = {"defaults": dict(store.quota_defaults),
                                "projects": {project: dict(limits) for project, limits
@@ -210,13 +214,16 @@ def _check_references(state: dict[str, Any], source: str) -> None:
                              f"{data['volume_id']} ({project!r})")
     _check_snapshots_and_encryption(state, source, volume_projects, type_refs)
     _check_quota_names(state, source)
-    problem = transition_rules.check_state(
+    pending_problem = transition_rules.check_state(
         state.get("transitions", []), set(volume_projects),
         {data["id"] for data in state.get("snapshots", [])})
-    if problem is not None:
-        index, key, text = problem
+    if pending_problem is not None:
+        index, key, text = pending_problem
         raise StateError(source, f"$.transitions[{index}].{key}", text)
     _check_transfers_and_messages(state, source, volume_projects)
+    problem = image_rules.state_problem(state.get("images", []))
+    if problem is not None:
+        raise StateError(source, *problem)
 
 
 def _check_snapshots_and_encryption(state: dict[str, Any], source: str,
@@ -364,6 +371,7 @@ class _Records:
     quotas: dict[str, Any]
     transfers: list[Transfer]
     messages: list[Message]
+    images: list[tuple[Image, bytes | None]]
 
 
 def _records(state: dict[str, Any], store: Store) -> _Records:
@@ -381,7 +389,8 @@ def _records(state: dict[str, Any], store: Store) -> _Records:
     transfers = [_transfer_record(d, by_id, store) for d in state.get("transfers", [])]
     messages = [_message_record(d, store) for d in state.get("messages", [])]
     return _Records(types, volumes, attachments, snapshots, encryptions,
-                    state.get("quotas") or {}, transfers, messages)
+                    state.get("quotas") or {}, transfers, messages,
+                    image_rules.image_records(store, state.get("images", [])))
 
 
 def _install(store: Store, records: _Records) -> None:
@@ -400,6 +409,8 @@ def _install(store: Store, records: _Records) -> None:
         store.project_quotas.setdefault(project, {}).update(limits)
     store.transfers.update((t.id, t) for t in records.transfers)
     store.messages.update((m.id, m) for m in records.messages)
+    for image, data in records.images:
+        image_rules.add_image(store, image, data)
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -492,6 +503,9 @@ class ProjectIndex:
                 split.setdefault(project, _empty())["transfers"].append(data)
             for data in self.state.get("messages", []):
                 split.setdefault(data["project_id"], _empty())["messages"].append(data)
+            for data in self.state.get("images", []):
+                if data.get("owner"):
+                    split.setdefault(data["owner"], _empty())["images"].append(data)
             quotas = (self.state.get("quotas") or {}).get("projects") or {}
             for project, limits in quotas.items():
                 split.setdefault(project, _empty())["quotas"] = {"projects": {project: limits}}

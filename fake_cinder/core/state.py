@@ -14,7 +14,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from .clock import Clock
-from .models import Attachment, Encryption, Message, Snapshot, Transfer, Volume, VolumeType
+from .models import (
+    Attachment,
+    Encryption,
+    Image,
+    Message,
+    Snapshot,
+    Transfer,
+    Volume,
+    VolumeType,
+)
 from .transitions import Transitions
 
 
@@ -49,6 +58,9 @@ class Store:
         # Volume transfers (core/transfers.py) and user messages (core/messages.py) by id.
         self.transfers: dict[str, Transfer] = {}
         self.messages: dict[str, Message] = {}
+        # The fake Glance's images and their data (core/images.py bounds its size).
+        self.images: dict[str, Image] = {}
+        self.image_data: dict[str, bytes] = {}
 
     # -- volume types -------------------------------------------------------------------------
     def add_volume_type(self, volume_type: VolumeType) -> VolumeType:
@@ -174,6 +186,8 @@ class Store:
                 self.project_quotas.clear()
                 self.transfers.clear()
                 self.messages.clear()
+                self.images.clear()
+                self.image_data.clear()
                 return
             for attachment in self._attachments_by_project.pop(project_id, []):
                 self.attachments.pop(attachment.id, None)
@@ -197,3 +211,6 @@ class Store:
             for message_id in [m.id for m in self.messages.values()
                                if m.project_id == project_id]:
                 del self.messages[message_id]
+            for image_id in [i.id for i in self.images.values() if i.owner == project_id]:
+                del self.images[image_id]
+                self.image_data.pop(image_id, None)

@@ -71,6 +71,9 @@ class AsyncOperation:
     messages: tuple[tuple[str, str], ...] = ()
     # A create: the record is never updated (updated_at None) until the manager is done.
     creates: bool = False
+    # A variant of another operation (a create from an image): without a progression of
+    # its own it takes that operation's.
+    variant_of: str | None = None
 
     def describe(self) -> dict[str, Any]:
         from . import messages  # it imports the store, which imports this module
@@ -91,6 +94,11 @@ OPERATIONS: dict[str, AsyncOperation] = {op.name: op for op in (
                    (("CREATE_VOLUME_FROM_BACKEND", "DRIVER_FAILED_CREATE"),) * 3
                    + (("SCHEDULE_ALLOCATE_VOLUME", "NO_BACKEND_AVAILABLE"),), creates=True),
     # delete_volume: _clear_db(volume, 'error_deleting'); no user message.
+    # A create from an image: the manager's flow is "downloading" while it copies the image.
+    AsyncOperation("volume_create_from_image", VOLUME, "downloading", "available", "error",
+                   (("CREATE_VOLUME_FROM_BACKEND", "DRIVER_FAILED_CREATE"),) * 3
+                   + (("SCHEDULE_ALLOCATE_VOLUME", "NO_BACKEND_AVAILABLE"),), creates=True,
+                   variant_of="volume_create"),
     AsyncOperation("volume_delete", VOLUME, "deleting", GONE, "error_deleting"),
     # extend_volume_completion(error=True): error_extending, size unchanged, quota rolled back.
     AsyncOperation("volume_extend", VOLUME, "extending", ATTACHED_OR_AVAILABLE,
@@ -98,6 +106,11 @@ OPERATIONS: dict[str, AsyncOperation] = {op.name: op for op in (
     # reimage: downloading, then the previous status back; a failure: error (the manager
     # records a message only for an image it may not convert).
     AsyncOperation("volume_reimage", VOLUME, "downloading", PREVIOUS, "error"),
+    # copy_volume_to_image: failed or not, the status follows the attachments again
+    # (volume_update_status_based_on_attachment); a failure records its message.
+    AsyncOperation("volume_upload_image", VOLUME, "uploading", ATTACHED_OR_AVAILABLE,
+                   ATTACHED_OR_AVAILABLE,
+                   (("COPY_VOLUME_TO_IMAGE", "FAILED_TO_UPLOAD_VOLUME"),)),
     AsyncOperation("snapshot_create", SNAPSHOT, "creating", "available", "error",
                    (("SNAPSHOT_CREATE", "SNAPSHOT_CREATE_ERROR"),), creates=True),
     AsyncOperation("snapshot_delete", SNAPSHOT, "deleting", GONE, "error_deleting",
@@ -267,6 +280,9 @@ class Transitions:
     def progression(self, operation: str) -> Progression:
         with self._store.lock:
             found = self._progressions.get(operation)
+            variant_of = OPERATIONS[operation].variant_of if operation in OPERATIONS else None
+            if found is None and variant_of is not None:
+                found = self._progressions.get(variant_of)
             if found is None:
                 found = self._progressions.get(DEFAULT, IMMEDIATE_PROGRESSION)
             return found
@@ -356,7 +372,7 @@ class Transitions:
         if pending.failing:
             if spec.final == GONE and isinstance(record, Volume):
                 self._remove_snapshots(record)  # a cascade deletes them before the volume
-            self._set_status(record, spec.failure)
+            self._set_status(record, self._resolved(spec.failure, record))
             self._record_messages(pending)
             return
         if spec.final == GONE:
@@ -369,13 +385,15 @@ class Transitions:
             return
         for name, value in pending.changes.items():
             setattr(record, name, value)
-        if spec.final == ATTACHED_OR_AVAILABLE:
-            status = "in-use" if store.volume_attachments(record.id) else "available"
-        elif spec.final == PREVIOUS:
-            status = getattr(record, "previous_status", None) or "available"
-        else:
-            status = spec.final
-        self._set_status(record, status)
+        self._set_status(record, self._resolved(spec.final, record))
+
+    def _resolved(self, outcome: str, record: Record) -> str:
+        """The status an outcome (a status, ATTACHED_OR_AVAILABLE, PREVIOUS) means now."""
+        if outcome == ATTACHED_OR_AVAILABLE:
+            return "in-use" if self._store.volume_attachments(record.id) else "available"
+        if outcome == PREVIOUS:
+            return getattr(record, "previous_status", None) or "available"
+        return outcome
 
     def _record_messages(self, pending: Pending) -> None:
         """The user messages Cinder's services record on this failure."""

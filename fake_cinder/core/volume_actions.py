@@ -18,7 +18,7 @@ import copy
 import re
 from typing import Any
 
-from . import quotas
+from . import quotas, volume_images
 from .attachments import (
     check_deletion_allowed,
     connection_properties,
@@ -370,11 +370,13 @@ def extend(store: Store, caller: Caller, volume_id: str, new_size: int,
 # -- reimage --------------------------------------------------------------------------------------
 def reimage(store: Store, caller: Caller, volume_id: str, image_id: str,
             reimage_reserved: bool = False, failing: bool = False) -> None:
-    """os-reimage (3.68): ``downloading`` until the volume_reimage transition ends
-    (``failing``: ``error``). The fake has no Glance: every image is taken to be active
-    and to fit the volume."""
+    """os-reimage (3.68): Glance must show the image (404 first), which must fit the
+    volume (Cinder's check_image_metadata); then ``downloading`` until the volume_reimage
+    transition puts the status back (``failing``: ``error``)."""
     with store.lock:
-        volume = _writable_volume(store, caller, volume_id, REIMAGE_POLICY)
+        volume = get_volume(store, caller, volume_id)
+        image = volume_images.image_for_reimage(store, caller, image_id)
+        authorize_write(caller, REIMAGE_POLICY)
         if len(store.volume_attachments(volume.id)) > 1:
             raise Conflict("Cannot re-image a volume which is attached to more than one "
                            "server.")
@@ -383,8 +385,10 @@ def reimage(store: Store, caller: Caller, volume_id: str, image_id: str,
         if volume.status not in allowed:
             raise InvalidVolume(f"Volume {volume.id} status must be {' or '.join(allowed)}, "
                                 f"but current status is {volume.status}.")
+        volume_images.check_image_fits(image, volume.size)
         # downloading, then the manager puts the previous status back.
         volume.previous_status = volume.status
+        volume_images.reimaged(store, volume, image)
         store.transitions.begin("volume_reimage", volume, failing=failing)
 
 

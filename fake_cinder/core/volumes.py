@@ -166,14 +166,16 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
                   protocol: str | None = None, status: str = "available",
                   volume_id: str | None = None, multiattach: bool | None = None,
                   check_quota: bool = False, snapshot: Snapshot | None = None,
-                  source_volume: Volume | None = None, asynchronous: bool = False,
+                  source_volume: Volume | None = None,
+                  image_metadata: dict[str, str] | None = None, asynchronous: bool = False,
                   failing: bool = False) -> Volume:
     """Create a volume in ``status``; ``check_quota``: Cinder's quota reservation (the
     API's creates), under the same lock. ``asynchronous`` (the API's creates): the volume
     is ``creating`` until the volume_create transition ends (``failing``: in ``error``).
     A volume of an encrypted type gets a new encryption key id. From a ``snapshot``: its
     volume type unless another is asked for, at least its size, bootable as its volume.
-    A clone of a ``source_volume`` likewise (core/clones.py), in its availability zone."""
+    A clone of a ``source_volume`` likewise (core/clones.py), in its availability zone.
+    ``image_metadata``: a volume created from an image is bootable and keeps it."""
     with store.lock:
         if volume_type:
             found = lookup_volume_type(store, caller, volume_type)
@@ -208,18 +210,21 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
             user_id=caller.user_id, size=size, status=status, name=name,
             description=description, volume_type_id=found.id,
             multiattach=found.multiattach if multiattach is None else multiattach,
-            bootable=bootable, availability_zone=availability_zone or "nova",
+            bootable=bootable or image_metadata is not None,
+            availability_zone=availability_zone or "nova",
             metadata=dict(metadata or {}), created_at=now, updated_at=now, protocol=protocol,
             snapshot_id=snapshot.id if snapshot is not None else None,
             source_volid=source_volume.id if source_volume is not None else None,
+            image_metadata=dict(image_metadata or {}),
             encryption_key_id=store.clock.new_id() if found.id in store.encryptions else None)
         store.add_volume(volume)
         if asynchronous:
             # Cinder's scheduler gives it a host; a create that fails never gets one.
             scheduled = volume.host
             volume.host = None
-            store.transitions.begin("volume_create", volume, failing=failing,
-                                    changes={"host": scheduled})
+            store.transitions.begin(
+                "volume_create_from_image" if image_metadata else "volume_create", volume,
+                failing=failing, changes={"host": scheduled})
         return volume
 
 

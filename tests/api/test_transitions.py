@@ -105,7 +105,7 @@ def test_set_transition_takes_exactly_one_valid_option(fake, options):
 
 
 def test_unknown_operations_are_refused_with_the_list(fake):
-    with pytest.raises(ValueError, match="volume_create, volume_delete"):
+    with pytest.raises(ValueError, match="volume_create, volume_create_from_image"):
         fake.set_transition("volume_creat", polls=1)
 
 
@@ -121,6 +121,8 @@ def test_progression_text():
 def test_every_operation_declares_cinders_statuses():
     assert {name: (op.transitional, op.failure) for name, op in OPERATIONS.items()} == {
         "volume_create": ("creating", "error"),
+        "volume_create_from_image": ("downloading", "error"),
+        "volume_upload_image": ("uploading", "in-use or available"),
         "volume_delete": ("deleting", "error_deleting"),
         "volume_extend": ("extending", "error_extending"),
         "volume_reimage": ("downloading", "error"),
@@ -227,7 +229,8 @@ def test_a_failed_snapshot_create_is_error(api, fake):
 def test_reimage_passes_through_downloading(api, fake):
     volume_id = api.new_volume()
     fake.set_transition("volume_reimage", polls=1)
-    body = {"os-reimage": {"image_id": "5a1e0f6c-3b7d-4c2e-9f10-4d8a6b2c7e02"}}
+    image = fake.add_image(name="cirros", data=b"x" * 1024)
+    body = {"os-reimage": {"image_id": image["id"]}}
     assert api.post(f"volumes/{volume_id}/action", body).status_code == 202
     assert [status(api, volume_id) for _ in range(2)] == ["downloading", "available"]
     fake.inject("volume_reimage", async_failure=True)
@@ -464,3 +467,22 @@ def test_a_pending_extend_reserves_its_increase(api, fake):
     fake.advance()
     gigabytes = fake.quotas("demo", usage=True)["gigabytes"]
     assert (gigabytes["in_use"], gigabytes["reserved"]) == (used + 2, 0)
+
+
+def test_image_operations_pass_through_downloading_and_uploading(api, fake):
+    image = fake.add_image(name="cirros", data=b"x" * 1024)
+    fake.set_transition("volume_create", polls=1)  # a create from an image takes it too
+    created = api.post("volumes", {"volume": {"size": 1, "imageRef": image["id"]}})
+    volume_id = created.get_json()["volume"]["id"]
+    assert [status(api, volume_id) for _ in range(2)] == ["downloading", "available"]
+    fake.set_transition("volume_upload_image", manual=True)
+    fake.inject("volume_upload_image", async_failure=True)
+    uploaded = api.post(f"volumes/{volume_id}/action",
+                        {"os-volume_upload_image": {"image_name": "copy"}})
+    assert uploaded.status_code == 202
+    assert status(api, volume_id) == "uploading"
+    fake.advance(volume_id=volume_id)
+    assert status(api, volume_id) == "available"  # Cinder puts the status back either way
+    [message] = fake.messages(resource_uuid=volume_id)
+    assert message["user_message"] == ("copy volume to image:Failed to upload volume to "
+                                       "image at backend.")

@@ -645,7 +645,7 @@ def test_extend_body_is_validated(api, fake, value, message):
 
 
 # -- reimage (3.68) -------------------------------------------------------------------------------
-IMAGE = "5f0c8d2e-1111-4222-8333-444455556666"
+IMAGE = "3e1a8f0c-5b7d-4a2e-9c61-7d2f4b8e0a15"  # the default fixture's cirros image
 
 
 def test_reimage_exists_from_3_68(api, fake):

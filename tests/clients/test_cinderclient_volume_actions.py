@@ -10,7 +10,7 @@ from cinderclient import exceptions as cinder_exceptions
 
 from .client_support import CONNECTOR, SERVER, SHARED, VOLUME, keystone_cinder
 
-IMAGE = "5f0c8d2e-1111-4222-8333-444455556666"
+IMAGE = "3e1a8f0c-5b7d-4a2e-9c61-7d2f4b8e0a15"  # the default fixture's cirros image
 
 
 def cinder(url: str, user: str = "demo") -> Any:
@@ -81,7 +81,11 @@ def test_extend_update_and_reimage(live):
     volume = volumes.get(VOLUME)
     assert (volume.name, volume.description) == ("renamed", "about it")
     volumes.reimage(VOLUME, IMAGE)
-    assert volumes.get(VOLUME).status == "available"
+    reimaged = volumes.get(VOLUME)
+    assert reimaged.status == "available" and reimaged.bootable == "true"
+    assert reimaged.volume_image_metadata["image_id"] == IMAGE
+    with pytest.raises(cinder_exceptions.NotFound, match="Image .* could not be found"):
+        volumes.reimage(VOLUME, "5f0c8d2e-1111-4222-8333-444455556666")
     volumes.reserve(VOLUME)
     with pytest.raises(cinder_exceptions.BadRequest, match="must be available or error"):
         volumes.reimage(VOLUME, IMAGE)

@@ -55,7 +55,8 @@ def test_password_auth_answers_201_with_the_token_and_catalog(client):
     assert public == {"block-storage": "http://localhost/v3/demo",
                       "volumev3": "http://localhost/v3/demo",
                       "identity": "http://localhost/identity",
-                      "compute": "http://localhost/compute/v2.1"}
+                      "compute": "http://localhost/compute/v2.1",
+                      "image": "http://localhost/image"}
     nocatalog = client.post("/identity/v3/auth/tokens?nocatalog",
                             json=password("demo", "demo"))
     assert "catalog" not in nocatalog.json["token"]
