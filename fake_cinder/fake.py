@@ -18,18 +18,18 @@ from werkzeug.wrappers import Request, Response
 from .api.flask_app import create_app
 from .core import encryption as encryption_rules
 from .core import fault_injection as fault_rules
+from .core import identity_admin, snapshot
 from .core import images as image_rules
 from .core import messages as message_rules
 from .core import quotas as quota_rules
-from .core import snapshot
 from .core import snapshots as snapshot_rules
 from .core import transfers as transfer_rules
 from .core import transitions as transition_rules
 from .core import volumes as volume_rules
 from .core.clock import Clock
-from .core.context import Caller
+from .core.context import Caller, admin_caller
 from .core.errors import CinderError, RecordNotFound
-from .core.identity import TokenRegistry
+from .core.identity import TokenRegistry, Unauthorized
 from .core.journal import DEFAULT_CAP, Journal
 from .core.models import SNAPSHOT_STATUSES, record_to_dict
 from .core.state import Store
@@ -402,8 +402,13 @@ class FakeCinder:
     # -- called by the request pipeline ------------------------------------------------------
     def resolve_token(self, token: str) -> Caller | None:
         """The caller of a token the fake Keystone issued; None for any other token
-        (read as a noauth ``user:project`` token). An expired one raises a 401."""
-        return self.tokens.resolve(token)
+        (read as a noauth ``user:project`` token). An expired one raises a 401, and so
+        does one whose user, project or role assignment is gone."""
+        caller = self.tokens.resolve(token)
+        if caller is not None and not identity_admin.still_authorized(
+                self.store, caller.user_id, caller.project_id):
+            raise Unauthorized()
+        return caller
 
     def record_exception(self, error: Exception) -> None:
         """Called when handling a request raised an unexpected exception."""
@@ -562,6 +567,42 @@ class FakeCinder:
                 raise RecordNotFound("image", image_id)
             return self.store.image_data.get(image_id)
 
+
+    # -- Keystone's identities and Nova's volume attachments (issue 21) ---------------------------
+    def add_project(self, name: str, *, description: str = "",
+                    domain_id: str | None = None) -> dict[str, Any]:
+        """Create a Keystone project, as an admin's POST /identity/v3/projects does;
+        returns its id, name, domain_id and description."""
+        project = identity_admin.create_project(
+            self.store, admin_caller(), {"name": name, "description": description,
+                                         "domain_id": domain_id})
+        return {"id": project.id, "name": project.name, "domain_id": project.domain_id,
+                "description": project.description}
+
+    def add_user(self, name: str, password: str, *, project_id: str | None = None,
+                 roles: tuple[str, ...] = ("member", "reader")) -> dict[str, Any]:
+        """Create a Keystone user who logs in with ``password``; with ``project_id``, it
+        is the user's default project and the user gets ``roles`` on it."""
+        caller = admin_caller()
+        user = identity_admin.create_user(self.store, caller, {
+            "name": name, "password": password, "default_project_id": project_id})
+        if project_id is not None:
+            known = {r.name: r.id for r in identity_admin.list_roles(self.store, caller)}
+            for role in roles:
+                role_id = known.get(role.lower()) or identity_admin.create_role(
+                    self.store, caller, {"name": role}).id
+                identity_admin.grant(self.store, caller, project_id, user.id, role_id)
+        return {"id": user.id, "name": user.name, "domain_id": user.domain_id,
+                "default_project_id": user.default_project_id}
+
+    def server_volumes(self, *, server_id: str | None = None,
+                       volume_id: str | None = None) -> list[dict[str, Any]]:
+        """Nova's volume mappings (what os-volume_attachments lists), oldest first."""
+        with self.store.lock:
+            found = [b for b in self.store.block_devices.values()
+                     if (server_id is None or b.server_id == server_id)
+                     and (volume_id is None or b.volume_id == volume_id)]
+            return [record_to_dict(b) for b in sorted(found, key=lambda b: (b.created_at, b.id))]
 
     # -- asynchronous transitions (the volume manager's time) ---------------------------------
     def set_transition(self, operation: str, *, seconds: float | None = None,

@@ -42,10 +42,12 @@ from . import (
     extensions,
     glance,
     keystone,
+    keystone_admin,
     messages,
     metadata,
     openapi,
     quotas,
+    server_volumes,
     snapshots,
     transfers,
     versions,
@@ -83,8 +85,10 @@ def build_router() -> Router:
     transfers.register(router)
     versions.register(router)
     keystone.register(router)
+    keystone_admin.register(router)
     compute.register(router)
     glance.register(router)
+    server_volumes.register(router)
     control.register(router)
     dashboard.register(router)
     openapi.register(router)

@@ -14,14 +14,17 @@ from werkzeug.wrappers import Response
 
 from ..core import identity as core
 from ..core.context import Caller
+from ..core.server_volumes import server_mappings, vm_state
+from ..core.state import Store
+from . import compute_microversions
 from .identity import WsgiHeaders, caller_from_headers
 from .keystone import directory
 from .openapi import RouteDoc, documented
 from .routing import Router, WebRequest
 
 JSON = "application/json"
-MIN_VERSION = "2.1"
-MAX_VERSION = "2.96"
+MIN_VERSION = str(compute_microversions.MIN_VERSION)
+MAX_VERSION = str(compute_microversions.MAX_VERSION)
 UPDATED = "2013-07-23T11:33:21Z"
 CREATED = "2024-01-01T00:00:00Z"
 FALSE_STRINGS = ("0", "false", "f", "no", "n", "off")
@@ -51,7 +54,7 @@ def version(req: WebRequest) -> Response:
     return _json({"version": _version(req.base_url)})
 
 
-def _caller(req: WebRequest) -> Caller:
+def compute_caller(req: WebRequest) -> Caller:
     caller = caller_from_headers(WsgiHeaders(req.http.environ), req.fake.resolve_token)
     if caller is None:
         raise core.Unauthorized()
@@ -67,22 +70,26 @@ def _summary(server: core.Server, base_url: str) -> dict[str, Any]:
     return {"id": server.id, "name": server.name, "links": _links(server, base_url)}
 
 
-def _detail(server: core.Server, base_url: str) -> dict[str, Any]:
+def _detail(server: core.Server, base_url: str, store: Store) -> dict[str, Any]:
+    # Its volumes as Nova's extended volumes attribute shows them from 2.3.
+    attached = [{"id": m.volume_id, "delete_on_termination": m.delete_on_termination}
+                for m in server_mappings(store, server.id)]
     return {**_summary(server, base_url), "status": server.status, "tenant_id": server.project_id,
             "user_id": server.user_id, "created": CREATED, "updated": CREATED,
             "addresses": {}, "metadata": {}, "image": "", "flavor": {},
-            "OS-EXT-STS:vm_state": server.status.lower(), "OS-EXT-STS:task_state": None,
-            "os-extended-volumes:volumes_attached": []}
+            "OS-EXT-STS:vm_state": vm_state(server), "OS-EXT-STS:task_state": None,
+            "os-extended-volumes:volumes_attached": attached}
 
 
 def _listed(req: WebRequest, detail: bool) -> Response:
     # Nova reads a present all_tenants as true unless it says otherwise.
     all_tenants = req.http.args.get("all_tenants")
     servers = core.list_servers(
-        directory(req.fake), _caller(req), name=req.http.args.get("name"),
+        directory(req.fake), compute_caller(req), name=req.http.args.get("name"),
         all_tenants=all_tenants is not None and all_tenants.lower() not in FALSE_STRINGS)
-    view = _detail if detail else _summary
-    return _json({"servers": [view(s, req.base_url) for s in servers]})
+    if detail:
+        return _json({"servers": [_detail(s, req.base_url, req.fake.store) for s in servers]})
+    return _json({"servers": [_summary(s, req.base_url) for s in servers]})
 
 
 @documented(RouteDoc("compute_server_list", "Compute: the caller's servers (?name= finds "
@@ -100,8 +107,8 @@ def list_servers_detail(req: WebRequest) -> Response:
 @documented(RouteDoc("compute_server_show", "Compute: one server (any UUID exists)",
                      errors=(401, 404, 413), authenticated=True))
 def show_server(req: WebRequest) -> Response:
-    server = core.get_server(directory(req.fake), _caller(req), req.params["server_id"])
-    return _json({"server": _detail(server, req.base_url)})
+    server = core.get_server(directory(req.fake), compute_caller(req), req.params["server_id"])
+    return _json({"server": _detail(server, req.base_url, req.fake.store)})
 
 
 def register(router: Router) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Response
 
 from ..core import identity as core
+from ..core import identity_admin
 from ..core.context import Caller
 from . import keystone_views as views
 from .openapi import RouteDoc, documented
@@ -39,7 +40,15 @@ def is_keystone_path(path: str) -> bool:
 
 def directory(fake: FakeCinder) -> core.Directory:
     # Read per request, so a reset or load of the state takes effect at once.
-    return core.Directory.parse(getattr(fake.store, "identity", None))
+    return identity_admin.directory(fake.store)
+
+
+def _current(fake: FakeCinder, token: core.Token | None) -> core.Token | None:
+    """The token unless Keystone would have revoked it since (user, project or role gone)."""
+    if token is None or not identity_admin.still_authorized(
+            fake.store, token.user.id, token.project.id if token.project else None):
+        return None
+    return token
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -72,7 +81,7 @@ def version_v3(req: WebRequest) -> Response:
 
 
 def _caller_token(req: WebRequest) -> core.Token:
-    token = req.fake.tokens.valid(req.http.headers.get("X-Auth-Token", ""))
+    token = _current(req.fake, req.fake.tokens.valid(req.http.headers.get("X-Auth-Token", "")))
     if token is None:
         raise core.Unauthorized()
     return token
@@ -98,7 +107,8 @@ def issue_token(req: WebRequest) -> Response:
 def validate_token(req: WebRequest) -> Response:
     """What keystonemiddleware asks: is X-Subject-Token valid (asked with X-Auth-Token)?"""
     _caller_token(req)
-    subject = req.fake.tokens.valid(req.http.headers.get("X-Subject-Token", ""))
+    subject = _current(req.fake, req.fake.tokens.valid(req.http.headers.get("X-Subject-Token",
+                                                                             "")))
     if subject is None:
         raise core.IdentityNotFound(
             f"Could not find token: {req.http.headers.get('X-Subject-Token', '')}.")
@@ -118,21 +128,21 @@ def revoke_token(req: WebRequest) -> Response:
     return Response(status=204)
 
 
-def _token_caller(req: WebRequest) -> Caller:
+def token_caller(req: WebRequest) -> Caller:
+    """The caller of an identity request: its X-Auth-Token must be one this Keystone issued."""
     token = _caller_token(req)
     return Caller(user_id=token.user.id, project_id=token.project.id if token.project else "",
                   roles=frozenset(token.roles))
 
 
-@documented(RouteDoc("keystone_project_list", "Keystone: the caller's projects",
+@documented(RouteDoc("keystone_project_list", "Keystone: the caller's projects (an admin's: "
+                     "all; ?name=, ?domain_id=, ?enabled=)",
                      errors=(401, 413), authenticated=True, fault=ERRORS))
 def list_projects(req: WebRequest) -> Response:
     """What `openstack ... --project NAME` looks up (with ?name=)."""
     found = directory(req.fake)
-    projects = core.visible_projects(found, _token_caller(req))
-    name = req.http.args.get("name")
-    if name is not None:
-        projects = [p for p in projects if p.name == name]
+    projects = identity_admin.list_projects(req.fake.store, token_caller(req),
+                                            dict(req.http.args.items()))
     return _json({"projects": [views.project_view(found, p) for p in projects],
                   "links": {"self": req.http.base_url, "previous": None, "next": None}})
 
@@ -140,13 +150,9 @@ def list_projects(req: WebRequest) -> Response:
 @documented(RouteDoc("keystone_project_show", "Keystone: one of the caller's projects",
                      errors=(401, 404, 413), authenticated=True, fault=ERRORS))
 def show_project(req: WebRequest) -> Response:
-    project_id = req.params["project_id"]
-    found = directory(req.fake)
-    project = next((p for p in core.visible_projects(found, _token_caller(req))
-                    if p.id == project_id), None)
-    if project is None:
-        raise core.IdentityNotFound(f"Could not find project: {project_id}.")
-    return _json({"project": views.project_view(found, project)})
+    project = identity_admin.get_project(req.fake.store, token_caller(req),
+                                         req.params["project_id"])
+    return _json({"project": views.project_view(directory(req.fake), project)})
 
 
 def register(router: Router) -> None:

@@ -1,21 +1,16 @@
-"""Keystone's documents: tokens with their service catalog, projects."""
+"""Keystone's documents: tokens with their service catalog, projects, and the admin
+API's domains, users, roles and role assignments."""
 
 from __future__ import annotations
 
 import datetime as _dt
-import uuid
 from typing import Any
 
-from ..core.identity import Directory, Domain, Project, Token
+from ..core.identity import Directory, Domain, Project, Role, Token, User, stable_id
+from ..core.identity_admin import Assignment
 
 KEYSTONE_TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 REGION = "RegionOne"
-_NAMESPACE = uuid.UUID("6f1bd3a2-0c55-4a47-9a1e-2d6f1c7e5b90")  # derives stable ids from names
-
-
-def stable_id(kind: str, name: str) -> str:
-    """A Keystone-style hex id that stays the same for one name (roles, services)."""
-    return uuid.uuid5(_NAMESPACE, f"{kind}:{name}").hex
 
 
 def keystone_time(moment: _dt.datetime) -> str:
@@ -64,7 +59,7 @@ def token_body(directory: Directory, token: Token, base_url: str) -> dict[str, A
     if token.project is not None:
         body["project"] = project_view(directory, token.project, brief=True)
         body["is_domain"] = False
-        body["roles"] = [{"id": stable_id("role", r), "name": r} for r in token.roles]
+        body["roles"] = [{"id": directory.role_id(r), "name": r} for r in token.roles]
         body["catalog"] = service_catalog(base_url, token.project.id)
     return {"token": body}
 
@@ -75,5 +70,51 @@ def project_view(directory: Directory, project: Project, brief: bool = False) ->
         return {"id": project.id, "name": project.name,
                 "domain": {"id": domain.id, "name": domain.name}}
     return {"id": project.id, "name": project.name, "domain_id": domain.id,
-            "description": project.description, "enabled": True, "is_domain": False,
+            "description": project.description, "enabled": project.enabled, "is_domain": False,
             "parent_id": domain.id, "tags": [], "options": {}}
+
+
+# -- the admin API's documents (api/keystone_admin.py) ---------------------------------------------
+def _self_link(base_url: str, path: str) -> dict[str, str]:
+    return {"self": f"{base_url}/identity/v3/{path}"}
+
+
+def domain_view(domain: Domain, base_url: str) -> dict[str, Any]:
+    return {"id": domain.id, "name": domain.name, "description": domain.description,
+            "enabled": domain.enabled, "tags": [], "options": {},
+            "links": _self_link(base_url, f"domains/{domain.id}")}
+
+
+def user_view(user: User, base_url: str) -> dict[str, Any]:
+    """Keystone's user: optional attributes only when set, never the password."""
+    body: dict[str, Any] = {"id": user.id, "name": user.name, "domain_id": user.domain_id,
+                            "enabled": user.enabled, "password_expires_at": None,
+                            "options": {}, "links": _self_link(base_url, f"users/{user.id}")}
+    for key in ("default_project_id", "email", "description"):
+        if getattr(user, key) is not None:
+            body[key] = getattr(user, key)
+    return body
+
+
+def role_view(role: Role, base_url: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": role.id, "name": role.name, "domain_id": None,
+                            "options": {}, "links": _self_link(base_url, f"roles/{role.id}")}
+    if role.description is not None:
+        body["description"] = role.description
+    return body
+
+
+def assignment_view(directory: Directory, assignment: Assignment, base_url: str,
+                    include_names: bool) -> dict[str, Any]:
+    role: dict[str, Any] = {"id": assignment.role.id}
+    user: dict[str, Any] = {"id": assignment.user.id}
+    project: dict[str, Any] = {"id": assignment.project.id}
+    if include_names:
+        role["name"] = assignment.role.name
+        for ref, record in ((user, assignment.user), (project, assignment.project)):
+            domain = directory.domains[record.domain_id]
+            ref.update(name=record.name, domain={"id": domain.id, "name": domain.name})
+    path = (f"projects/{assignment.project.id}/users/{assignment.user.id}/roles/"
+            f"{assignment.role.id}")
+    return {"role": role, "user": user, "scope": {"project": project},
+            "links": {"assignment": f"{base_url}/identity/v3/{path}"}}

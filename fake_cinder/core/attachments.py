@@ -231,8 +231,15 @@ def volume_statuses_from(attachments: Iterable[Attachment]) -> tuple[str, str]:
 
 def _nova_uses(store: Store, attachment: Attachment) -> bool:
     """Whether Nova's block device mapping of the attachment's instance and volume names
-    this attachment: the fake's Nova knows every instance, and its mapping holds the
-    newest connected attachment (Cinder deletes any other after asking Nova)."""
+    this attachment (what Cinder asks Nova): the fake's Nova's own mapping when it
+    attached the volume (os-volume_attachments); else the fake's Nova knows every
+    instance, and its mapping holds the newest connected attachment (Cinder deletes any
+    other after asking Nova)."""
+    mapping = next((b for b in store.block_devices.values()
+                    if b.server_id == attachment.instance_uuid
+                    and b.volume_id == attachment.volume_id), None)
+    if mapping is not None:
+        return mapping.attachment_id == attachment.id
     connected = [a for a in store.volume_attachments(attachment.volume_id)
                  if a.instance_uuid == attachment.instance_uuid and a.connection_info]
     return bool(connected) and connected[-1] is attachment

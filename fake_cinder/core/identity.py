@@ -7,10 +7,13 @@ The fixture state carries it as an optional top-level ``identity`` object::
      "users": [{"id": "demo", "name": "demo", "password": "demo",
                 "default_project_id": "demo", "roles": {"demo": ["member", "reader"]}}],
      "servers": [{"id": "<uuid>", "name": "web-1", "project_id": "demo"}],
-     "domains": [{"id": "default", "name": "Default"}]}
+     "domains": [{"id": "default", "name": "Default"}],
+     "roles": [{"id": "<hex>", "name": "creator"}]}
 
-``roles`` maps a project id to the names of the user's roles on it. Every key
-but ``projects`` and ``users`` is optional; the ``Default`` domain always exists.
+A user's ``roles`` maps a project id to the names of the user's roles on it. Every key
+but ``projects`` and ``users`` is optional; the ``Default`` domain and the roles admin,
+member, reader and service always exist. Keystone's admin API (identity_admin.py) edits
+this object; servers may also say their ``status`` (Nova's) and compute ``host``.
 """
 
 from __future__ import annotations
@@ -105,6 +108,8 @@ class InstanceNotFound(NotFound):
 class Domain:
     id: str
     name: str
+    description: str = ""
+    enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,18 +118,51 @@ class Project:
     name: str
     domain_id: str = DEFAULT_DOMAIN_ID
     description: str = ""
+    enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class User:
     id: str
     name: str
-    password: str
+    password: str  # "" for a user created without one: it cannot log in
     domain_id: str = DEFAULT_DOMAIN_ID
     default_project_id: str | None = None
     enabled: bool = True
     # project id -> role names
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    email: str | None = None
+    description: str | None = None
+
+
+# The roles every Keystone has after `keystone-manage bootstrap` (admin, member, reader)
+# and the one devstack adds for services; more come from the state's "roles" list.
+BUILTIN_ROLES = ("admin", "member", "reader", "service")
+_NAMESPACE = uuid.UUID("6f1bd3a2-0c55-4a47-9a1e-2d6f1c7e5b90")  # derives stable ids from names
+
+
+def stable_id(kind: str, name: str) -> str:
+    """A Keystone-style hex id that stays the same for one name (roles, services)."""
+    return uuid.uuid5(_NAMESPACE, f"{kind}:{name}").hex
+
+
+# Keystone's default role implications (keystone-manage bootstrap): a token lists the
+# roles its assignments imply too.
+IMPLIED_ROLES = {"admin": ("member",), "member": ("reader",)}
+
+
+def with_implied_roles(names: tuple[str, ...]) -> tuple[str, ...]:
+    found = list(names)
+    for name in found:  # grows while it is read: implications of implications
+        found.extend(i for i in IMPLIED_ROLES.get(name, ()) if i not in found)
+    return tuple(found)
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    id: str
+    name: str  # lower case: assignments name roles case-insensitively, as Keystone does
+    description: str | None = None
 
 
 _Named = TypeVar("_Named", User, Project)  # what a reference finds by id, or name and domain
@@ -137,6 +175,7 @@ class Server:
     project_id: str
     user_id: str | None = None
     status: str = "ACTIVE"
+    host: str = "compute-0"  # its nova-compute host: the connector Nova attaches with
 
 
 class IdentityDataError(ValueError):
@@ -163,6 +202,14 @@ def _optional_string(record: Mapping[str, Any], key: str, path: str) -> str | No
     return None if record.get(key) is None else _string(record, key, path)
 
 
+def _optional_text(record: Mapping[str, Any], key: str, path: str) -> str | None:
+    """A string that may be empty (Keystone stores "" as given), or absent."""
+    value = record.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _fail(f"{path}.{key}", "must be a string")
+    return value
+
+
 def _records(data: Mapping[str, Any], key: str) -> list[tuple[str, Mapping[str, Any]]]:
     items = data.get(key, [])
     if not isinstance(items, list):
@@ -182,12 +229,13 @@ def _unique(seen: dict[Any, Any], key: Any, path: str, what: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Directory:
-    """Domains, projects, users and servers, indexed by id."""
+    """Domains, projects, users, roles and servers, indexed by id."""
 
     domains: dict[str, Domain]
     projects: dict[str, Project]
     users: dict[str, User]
     servers: dict[str, Server]
+    roles: dict[str, Role] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, data: Mapping[str, Any] | None) -> Directory:
@@ -196,15 +244,18 @@ class Directory:
             data = {}
         if not isinstance(data, Mapping):
             raise _fail("", "must be an object")
-        domains = {DEFAULT_DOMAIN_ID: Domain(DEFAULT_DOMAIN_ID, "Default")}
+        domains = {DEFAULT_DOMAIN_ID: Domain(DEFAULT_DOMAIN_ID, "Default",
+                                             "The default domain")}
         for path, item in _records(data, "domains"):
-            domain = Domain(_string(item, "id", path), _string(item, "name", path))
+            domain = Domain(_string(item, "id", path), _string(item, "name", path),
+                            item.get("description") or "", item.get("enabled", True) is not False)
             domains[domain.id] = domain
         projects: dict[str, Project] = {}
         for path, item in _records(data, "projects"):
             project = Project(_string(item, "id", path), _string(item, "name", path),
                               _optional_string(item, "domain_id", path) or DEFAULT_DOMAIN_ID,
-                              item.get("description") or "")
+                              item.get("description") or "",
+                              item.get("enabled", True) is not False)
             _unique(projects, project.id, path, "project id")
             if project.domain_id not in domains:
                 raise _fail(f"{path}.domain_id", f"unknown domain {project.domain_id!r}")
@@ -223,10 +274,12 @@ class Directory:
                     raise _fail(f"{path}.roles.{project_id}", "must be a list of role names")
                 roles[project_id] = tuple(dict.fromkeys(n.lower() for n in names))
             user = User(_string(item, "id", path), _string(item, "name", path),
-                        _string(item, "password", path),
+                        _optional_text(item, "password", path) or "",
                         _optional_string(item, "domain_id", path) or DEFAULT_DOMAIN_ID,
                         _optional_string(item, "default_project_id", path),
-                        bool(item.get("enabled", True)), roles)
+                        bool(item.get("enabled", True)), roles,
+                        _optional_text(item, "email", path),
+                        _optional_text(item, "description", path))
             _unique(users, user.id, path, "user id")
             if user.default_project_id and user.default_project_id not in projects:
                 raise _fail(f"{path}.default_project_id",
@@ -237,10 +290,16 @@ class Directory:
             server = Server(_string(item, "id", path), _string(item, "name", path),
                             _string(item, "project_id", path),
                             _optional_string(item, "user_id", path),
-                            _optional_string(item, "status", path) or "ACTIVE")
+                            _optional_string(item, "status", path) or "ACTIVE",
+                            _optional_string(item, "host", path) or "compute-0")
             _unique(servers, server.id, path, "server id")
             servers[server.id] = server
-        return cls(domains, projects, users, servers)
+        return cls(domains, projects, users, servers, _roles(data, users))
+
+    def role_id(self, name: str) -> str:
+        """The id of the role of this name (a stable one for roles the state only names)."""
+        found = next((r for r in self.roles.values() if r.name == name), None)
+        return found.id if found is not None else stable_id("role", name)
 
     # -- lookups of the auth request's references --------------------------------------------------
     def _domain_of(self, reference: Any, target: str) -> Domain:
@@ -281,6 +340,26 @@ class Directory:
         if found is None:
             raise Unauthorized()
         return found
+
+
+def _roles(data: Mapping[str, Any], users: Mapping[str, User]) -> dict[str, Role]:
+    """The built-in roles, the state's ``roles`` and any role an assignment names."""
+    roles: dict[str, Role] = {}
+    for path, item in _records(data, "roles"):
+        role = Role(_string(item, "id", path), _string(item, "name", path).lower(),
+                    _optional_text(item, "description", path))
+        _unique(roles, role.id, path, "role id")
+        if any(r.name == role.name for r in roles.values()):
+            raise _fail(f"{path}.name", f"duplicate role name {role.name!r}")
+        roles[role.id] = role
+    named = {r.name for r in roles.values()}
+    used = [n for u in users.values() for names in u.roles.values() for n in names]
+    for name in dict.fromkeys((*BUILTIN_ROLES, *used)):
+        if name not in named:
+            role = Role(stable_id("role", name), name)
+            roles[role.id] = role
+            named.add(name)
+    return roles
 
 
 # -- tokens --------------------------------------------------------------------------------------
@@ -353,7 +432,7 @@ class TokenRegistry:
             user = found
         assert user is not None
         project = self._scope(directory, user, auth.get("scope"))
-        roles = user.roles.get(project.id, ()) if project else ()
+        roles = with_implied_roles(user.roles.get(project.id, ())) if project else ()
         now = self._now()
         token = Token(id=secrets.token_hex(24), user=user, project=project, roles=roles,
                       methods=tuple(dict.fromkeys((*inherited, *methods))), issued_at=now,
@@ -373,6 +452,8 @@ class TokenRegistry:
         if not directory.users:
             raise Unauthorized(NO_USERS)
         user = directory.find_user(reference)
+        if not user.password:
+            raise Unauthorized()  # created without a password: no password logs it in
         # surrogatepass: a JSON string may hold lone surrogates (they just do not match).
         if not secrets.compare_digest(user.password.encode("utf-8", "surrogatepass"),
                                       password.encode("utf-8", "surrogatepass")):
@@ -393,7 +474,7 @@ class TokenRegistry:
             # Domain, system and trust scopes are beyond this fake's Keystone.
             raise Unauthorized()
         project = directory.find_project(_section(scope, "project", "scope"))
-        if not user.roles.get(project.id):
+        if not user.roles.get(project.id) or not project.enabled:
             raise Unauthorized()  # no role on the project
         return project
 

@@ -146,6 +146,22 @@ class Encryption:
 
 
 @dataclass(slots=True)
+class BlockDeviceMapping:
+    """Nova's record of a volume attached to a server (its block device mapping): what
+    the fake's Nova (api/server_volumes.py) keeps beside Cinder's attachment."""
+
+    id: str  # the BDM's uuid (Nova's bdm_uuid)
+    server_id: str
+    project_id: str  # the server's
+    volume_id: str
+    attachment_id: str | None  # Cinder's attachment (None: never for the fake's Nova)
+    device: str | None = None  # /dev/vdb, ...
+    tag: str | None = None
+    delete_on_termination: bool = False
+    created_at: str = ""
+
+
+@dataclass(slots=True)
 class Transfer:
     """An offer to hand a volume to another project (Cinder's transfers table). The auth
     key itself is never stored: ``crypt_hash`` is its HMAC-SHA1 under ``salt``.

@@ -24,6 +24,7 @@ class Rule(Enum):
     MEMBER = "project_member_or_admin"    # member of the target project, or admin
     ADMIN = "admin_api"                   # admin only
     ADMIN_OR_SERVICE = "admin_or_service"  # admin, or a service token (Nova's calls)
+    SERVICE_OR_ADMIN = "service_or_admin"  # Nova's: the service role (or admin) on the token
 
 
 # Policy name -> rule. New routes add their rows here, never a message of their own.
@@ -82,6 +83,35 @@ POLICIES: dict[str, Rule] = {
     "volume_extension:volume_type_encryption:update": Rule.ADMIN,
     "volume_extension:volume_type_encryption:delete": Rule.ADMIN,
     "volume_extension:volume_encryption_metadata": Rule.READER,
+    # Keystone's admin API (issue 21): the fake's Keystone serves it to admins only; the
+    # 403 is Keystone's (core/identity_admin.py), not Cinder's.
+    "identity:list_domains": Rule.ADMIN,
+    "identity:get_domain": Rule.ADMIN,
+    "identity:create_project": Rule.ADMIN,
+    "identity:update_project": Rule.ADMIN,
+    "identity:delete_project": Rule.ADMIN,
+    "identity:list_users": Rule.ADMIN,
+    "identity:get_user": Rule.ADMIN,
+    "identity:create_user": Rule.ADMIN,
+    "identity:update_user": Rule.ADMIN,
+    "identity:delete_user": Rule.ADMIN,
+    "identity:list_user_projects": Rule.ADMIN,
+    "identity:list_roles": Rule.ADMIN,
+    "identity:get_role": Rule.ADMIN,
+    "identity:create_role": Rule.ADMIN,
+    "identity:create_grant": Rule.ADMIN,
+    "identity:check_grant": Rule.ADMIN,
+    "identity:revoke_grant": Rule.ADMIN,
+    "identity:list_grants": Rule.ADMIN,
+    "identity:list_role_assignments": Rule.ADMIN,
+    # Nova's volume attachments (issue 21), nova/policies/volumes_attachments.py; Nova's
+    # 403 body is Cinder's.
+    "os_compute_api:os-volumes-attachments:index": Rule.READER,
+    "os_compute_api:os-volumes-attachments:show": Rule.READER,
+    "os_compute_api:os-volumes-attachments:create": Rule.MEMBER,
+    "os_compute_api:os-volumes-attachments:update": Rule.MEMBER,
+    "os_compute_api:os-volumes-attachments:swap": Rule.SERVICE_OR_ADMIN,
+    "os_compute_api:os-volumes-attachments:delete": Rule.MEMBER,
     # volume and snapshot metadata, volume transfers, user messages (issue 19: volfeat)
     "volume:get_volume_metadata": Rule.READER,
     "volume:create_volume_metadata": Rule.MEMBER,
@@ -119,6 +149,8 @@ def passes(caller: Caller, rule: Rule, project_id: str | None = None) -> bool:
         return False
     if rule is Rule.ADMIN_OR_SERVICE:
         return caller.is_service
+    if rule is Rule.SERVICE_OR_ADMIN:
+        return "service" in caller.roles
     if project_id is not None and project_id != caller.project_id:
         return False
     if rule is Rule.MEMBER:

@@ -25,6 +25,7 @@ from . import transitions as transition_rules
 from .identity import Directory, IdentityDataError
 from .models import (
     Attachment,
+    BlockDeviceMapping,
     Encryption,
     Image,
     Message,
@@ -38,7 +39,7 @@ from .models import (
 from .state import Store
 
 SECTIONS = ("volume_types", "volumes", "attachments", "snapshots", "encryption", "transfers",
-            "messages", "images")
+            "messages", "images", "block_device_mappings")
 _validator: jsonschema.protocols.Validator | None = None
 _validator_lock = threading.Lock()
 # Parsed and validated fixture files, by (path, mtime, size): read once per process.
@@ -168,6 +169,9 @@ def dump(store: Store) -> dict[str, Any]:
                 store.messages.values(), key=lambda m: (m.created_at, m.id))]
         if store.identity is not None:
             state["identity"] = copy.deepcopy(store.identity)
+        if store.block_devices:
+            state["block_device_mappings"] = [record_to_dict(b) for b in sorted(
+                store.block_devices.values(), key=lambda b: (b.created_at, b.id))]
         pending = store.transitions.dump()
         if pending:
             state["transitions"] = pending  # the volume manager's unfinished work
@@ -224,6 +228,24 @@ def _check_references(state: dict[str, Any], source: str) -> None:
     problem = image_rules.state_problem(state.get("images", []))
     if problem is not None:
         raise StateError(source, *problem)
+    _check_block_devices(state, source, volume_projects, attachment_ids)
+
+
+def _check_block_devices(state: dict[str, Any], source: str, volume_projects: dict[str, str],
+                         attachment_ids: set[str]) -> None:
+    """Nova's volume mappings name a volume and (if any) an attachment of the state."""
+    seen: set[str] = set()
+    for index, data in enumerate(state.get("block_device_mappings", [])):
+        where = f"$.block_device_mappings[{index}]"
+        if data["id"] in seen:
+            raise StateError(source, f"{where}.id", f"duplicate block device mapping id "
+                             f"{data['id']}")
+        seen.add(data["id"])
+        if data["volume_id"] not in volume_projects:
+            raise StateError(source, f"{where}.volume_id", f"unknown volume {data['volume_id']}")
+        if data.get("attachment_id") is not None and data["attachment_id"] not in attachment_ids:
+            raise StateError(source, f"{where}.attachment_id",
+                             f"unknown attachment {data['attachment_id']}")
 
 
 def _check_snapshots_and_encryption(state: dict[str, Any], source: str,
@@ -287,7 +309,7 @@ def _type_index(types: list[VolumeType], store: Store) -> dict[str, VolumeType]:
     return index
 
 
-Stamped = TypeVar("Stamped", Volume, Attachment, Snapshot, Encryption)
+Stamped = TypeVar("Stamped", Volume, Attachment, Snapshot, Encryption, BlockDeviceMapping)
 
 
 def _stamped(record: Stamped, store: Store) -> Stamped:
@@ -372,6 +394,7 @@ class _Records:
     transfers: list[Transfer]
     messages: list[Message]
     images: list[tuple[Image, bytes | None]]
+    block_devices: list[BlockDeviceMapping]
 
 
 def _records(state: dict[str, Any], store: Store) -> _Records:
@@ -388,9 +411,11 @@ def _records(state: dict[str, Any], store: Store) -> _Records:
                    for d in state.get("encryption", [])]
     transfers = [_transfer_record(d, by_id, store) for d in state.get("transfers", [])]
     messages = [_message_record(d, store) for d in state.get("messages", [])]
+    block_devices = [_stamped(record_from_dict(BlockDeviceMapping, d), store)
+                     for d in state.get("block_device_mappings", [])]
     return _Records(types, volumes, attachments, snapshots, encryptions,
                     state.get("quotas") or {}, transfers, messages,
-                    image_rules.image_records(store, state.get("images", [])))
+                    image_rules.image_records(store, state.get("images", [])), block_devices)
 
 
 def _install(store: Store, records: _Records) -> None:
@@ -411,6 +436,8 @@ def _install(store: Store, records: _Records) -> None:
     store.messages.update((m.id, m) for m in records.messages)
     for image, data in records.images:
         image_rules.add_image(store, image, data)
+    for mapping in records.block_devices:
+        store.block_devices[mapping.id] = mapping
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -506,6 +533,9 @@ class ProjectIndex:
             for data in self.state.get("images", []):
                 if data.get("owner"):
                     split.setdefault(data["owner"], _empty())["images"].append(data)
+            for data in self.state.get("block_device_mappings", []):
+                split.setdefault(data["project_id"], _empty())["block_device_mappings"].append(
+                    data)
             quotas = (self.state.get("quotas") or {}).get("projects") or {}
             for project, limits in quotas.items():
                 split.setdefault(project, _empty())["quotas"] = {"projects": {project: limits}}

@@ -16,6 +16,7 @@ from typing import Any
 from .clock import Clock
 from .models import (
     Attachment,
+    BlockDeviceMapping,
     Encryption,
     Image,
     Message,
@@ -61,6 +62,8 @@ class Store:
         # The fake Glance's images and their data (core/images.py bounds its size).
         self.images: dict[str, Image] = {}
         self.image_data: dict[str, bytes] = {}
+        # Nova's block device mappings of volumes (the fake's os-volume_attachments), by id.
+        self.block_devices: dict[str, BlockDeviceMapping] = {}
 
     # -- volume types -------------------------------------------------------------------------
     def add_volume_type(self, volume_type: VolumeType) -> VolumeType:
@@ -188,6 +191,7 @@ class Store:
                 self.messages.clear()
                 self.images.clear()
                 self.image_data.clear()
+                self.block_devices.clear()
                 return
             for attachment in self._attachments_by_project.pop(project_id, []):
                 self.attachments.pop(attachment.id, None)
@@ -214,3 +218,6 @@ class Store:
             for image_id in [i.id for i in self.images.values() if i.owner == project_id]:
                 del self.images[image_id]
                 self.image_data.pop(image_id, None)
+            for bdm_id in [b.id for b in self.block_devices.values()
+                           if b.project_id == project_id]:
+                del self.block_devices[bdm_id]
