@@ -17,6 +17,7 @@ from .scenarios_nova import NOVA_CATALOGUE
 from .scenarios_routing import ROUTING_CATALOGUE
 from .scenarios_server_volumes import SERVER_VOLUME_CATALOGUE
 from .scenarios_transitions import TRANSITIONS_CATALOGUE
+from .scenarios_types import TYPES_CATALOGUE
 from .scenarios_volfeat import VOLFEAT_CATALOGUE
 from .servers import ROOT, start_cinder, start_fake, work_directory
 from .walk import Walk
@@ -42,7 +43,7 @@ def run_scenarios(pair: Pair, shared: tuple[dict, dict], only: str | None
     results: list[Comparison] = []
     count = 0
     for scenario in (CATALOGUE + NOVA_CATALOGUE + ROUTING_CATALOGUE + VOLFEAT_CATALOGUE
-                     + IMAGES_CATALOGUE + SERVER_VOLUME_CATALOGUE
+                     + IMAGES_CATALOGUE + SERVER_VOLUME_CATALOGUE + TYPES_CATALOGUE
                      + TRANSITIONS_CATALOGUE):
         if only and only not in scenario.name:
             continue

@@ -214,7 +214,8 @@ def settle_volume(ctx: Context, label: str, timeout: float = 30) -> None:
             return
         body = reply.body if isinstance(reply.body, dict) else {}
         status = (body.get("volume") or body.get("snapshot") or {}).get("status")
-        if status not in ("creating", "deleting", "downloading", "extending", "uploading"):
+        if status not in ("creating", "deleting", "downloading", "extending", "uploading",
+                          "retyping"):
             return
         time.sleep(0.05)
 

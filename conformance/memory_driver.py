@@ -165,6 +165,11 @@ class MemoryISCSIDriver(driver.VolumeDriver):
         return {}
 
     # -- exports and connections ------------------------------------------------------------
+    def retype(self, context: Any, volume: Any, new_type: Any, diff: Any,
+               host: Any) -> bool:
+        """As LVM's: a retype on the same backend needs no work (no migration)."""
+        return True
+
     def validate_connector(self, connector: dict[str, Any]) -> bool:
         # Cinder's iSCSI targets need the initiator's IQN, and only that.
         if "initiator" not in connector:

@@ -93,6 +93,11 @@ def write(path: Path, comparisons: list[Comparison], *, cinder_version: str,
         "`conformance/scenarios_nova.py`. `make conformance-nova` runs Nova 34's consumer "
         "group against this Cinder behind keystonemiddleware and against the fake, and "
         "requires the same results (docs/consumers.md).",
+        "- The operator's scenarios of issue 20's types part (volume type update and "
+        "delete, extra specs, type access, QoS specs and associations, quota classes, quota "
+        "delete, os-retype) are in `conformance/scenarios_types.py`; the walk retypes, "
+        "changes type access and QoS associations too. The harness's driver retypes in "
+        "place, as LVM's does.",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")

@@ -27,6 +27,7 @@ class Walk:
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.volumes: list[str] = []  # labels of volumes (deleted ones stay)
         self.attachments: dict[str, str] = {}  # attachment label -> volume label
         self.snapshots: list[str] = []  # labels of snapshots (deleted ones stay)
@@ -290,6 +291,56 @@ class Walk:
         return Step("GET", "/v3/{project}/limits", caller=self.rng.choice(["member", "admin"]),
                     version=self.rng.choice(["3.0", "3.39", "3.71"]), name="limits_show")
 
+    # -- issue 20, types: retype, type access, QoS association ---------------------------
+    WALK_TYPES = ("gold", "silver", "private")
+    WALK_QOS = ("front", "back")
+
+    def types_setup(self) -> list[Step]:
+        """Types and QoS specs of this walk (names unique per seed: Cinder's are global)."""
+        steps = [Step("POST", "/v3/{project}/types", caller="admin", save=f"type:w{name}",
+                      body={"volume_type": {"name": f"walk{self.seed}-{name}", **fields}},
+                      name="volume_type_create")
+                 for name, fields in (
+                     ("gold", {}), ("silver", {"extra_specs": {"multiattach": "<is> True"}}),
+                     ("private", {"os-volume-type-access:is_public": False}))]
+        steps += [Step("POST", "/v3/{project}/qos-specs", caller="admin", save=f"qos:w{name}",
+                       body={"qos_specs": {"name": f"walk{self.seed}-{name}",
+                                           "consumer": f"{name}-end", "iops": "100"}},
+                       name="qos_specs_create") for name in self.WALK_QOS]
+        return steps
+
+    def volume_retype(self) -> Step:
+        new_type = self.rng.choice([*(f"{{type:w{t}}}" for t in self.WALK_TYPES),
+                                    f"walk{self.seed}-gold", "multiattach"])
+        body: dict = {"new_type": new_type}
+        if self.rng.random() < 0.6:
+            body["migration_policy"] = self.rng.choice(["never", "on-demand"])
+        return self._volume_action("volume_retype", "os-retype", body,
+                                   callers=("member", "member", "admin", "reader", "other"))
+
+    def type_access(self) -> Step:
+        action = self.rng.choice(["addProjectAccess", "removeProjectAccess"])
+        project = self.rng.choice(["{project}", "{other_project}"])
+        target = self.rng.choice(["{type:wprivate}", "{type:wprivate}", "{type:wgold}"])
+        return Step("POST", "/v3/{project}/types/" + target + "/action",
+                    caller=self.rng.choice(["admin", "admin", "admin", "member"]),
+                    version=self._version(), body={action: {"project": project}},
+                    name="volume_type_access")
+
+    def qos_association(self) -> Step:
+        qos = self.rng.choice(self.WALK_QOS)
+        kind = self.rng.choice(["associate", "associate", "disassociate", "disassociate_all",
+                                "associations"])
+        path = f"/v3/{{project}}/qos-specs/{{qos:w{qos}}}/{kind}"
+        if kind in ("associate", "disassociate"):
+            path += f"?vol_type_id={{type:w{self.rng.choice(self.WALK_TYPES)}}}"
+        return Step("GET", path, caller=self.rng.choice(["admin", "admin", "admin", "member"]),
+                    version=self._version(), name="qos_specs_" + kind)
+
+    def type_list(self) -> Step:
+        return Step("GET", "/v3/{project}/types",
+                    caller=self.rng.choice(["member", "admin", "other", "reader"]),
+                    version=self._version(), name="volume_type_list")
     # -- issue 19: metadata and transfers ------------------------------------------------
     def volume_metadata_set(self) -> Step:
         volume = self._volume()
@@ -360,14 +411,18 @@ class Walk:
             (self.volume_detach, 3), (self.volume_initialize_connection, 1),
             (self.volume_terminate_connection, 1), (self.volume_extend, 1),
             (self.snapshot_create, 3), (self.snapshot_delete, 2), (self.limits_show, 1),
+            (self.volume_retype, 3), (self.type_access, 1), (self.qos_association, 1),
+            (self.type_list, 1),
             (self.volume_metadata_set, 2), (self.volume_metadata_delete, 1),
             (self.transfer_create, 1), (self.transfer_accept, 1), (self.transfer_delete, 1)]
         functions = [f for f, _ in operations]
         weights = [w for _, w in operations]
         yield self.quota_update()
+        setup = self.types_setup()
+        yield from setup
         for _ in range(3):
             yield self.volume_create()
-        produced = 4
+        produced = 4 + len(setup)
         while produced < count:
             step = (self.queued.pop(0) if self.queued
                     else self.rng.choices(functions, weights)[0]())

@@ -21,10 +21,13 @@ from .core import fault_injection as fault_rules
 from .core import identity_admin, snapshot
 from .core import images as image_rules
 from .core import messages as message_rules
+from .core import qos_specs as qos_rules
 from .core import quotas as quota_rules
+from .core import retype as retype_rules
 from .core import snapshots as snapshot_rules
 from .core import transfers as transfer_rules
 from .core import transitions as transition_rules
+from .core import volume_types as type_rules
 from .core import volumes as volume_rules
 from .core.clock import Clock
 from .core.context import Caller, admin_caller
@@ -194,14 +197,14 @@ class FakeCinder:
             self.journal.clear()
             self.errors.clear()
 
-    def add_volume_type(self, name: str, *, extra_specs: dict[str, str] | None = None,
+    def add_volume_type(self, name: str, *, extra_specs: dict[str, str | None] | None = None,
                         multiattach: bool = False, protocol: str | None = None,
                         description: str | None = None, is_public: bool = True,
                         project_id: str | None = None, id: str | None = None,
                         ) -> dict[str, Any]:
         """Create a volume type; ``multiattach`` and ``protocol`` set the extra specs
         Cinder reads (``multiattach``, ``storage_protocol``). Returns it as data."""
-        specs = dict(extra_specs or {})
+        specs: dict[str, str | None] = dict(extra_specs or {})
         if multiattach:
             specs["multiattach"] = "<is> True"
         if protocol is not None:
@@ -513,6 +516,142 @@ class FakeCinder:
             if found is None:
                 raise RecordNotFound("message", message_id)
             return {**record_to_dict(found), "user_message": message_rules.user_message(found)}
+
+    # -- issue 20, types: type management, QoS specs, quota classes, retype ---------------------
+    def _type_id(self, volume_type: str) -> str:
+        found = self.store.find_volume_type(volume_type)
+        if found is None:
+            raise ValueError(f"unknown volume type {volume_type!r}")
+        return found.id
+
+    def _qos_id(self, qos_specs: str) -> str:
+        with self.store.lock:
+            found = self.store.qos_specs.get(qos_specs) or next(
+                (q for q in self.store.qos_specs.values() if q.name == qos_specs), None)
+            if found is None:
+                raise ValueError(f"unknown QoS specs {qos_specs!r}")
+            return found.id
+
+    def set_type_extra_specs(self, volume_type: str, extra_specs: dict[str, str | None]
+                             ) -> dict[str, Any]:
+        """Set extra specs of a volume type (name or id); a None value removes the key
+        (the API keeps a null value as null, as Cinder does).
+        Unlike the API, volumes of the type do not stop it. Returns the type as data."""
+        with self.store.lock:
+            found = self.store.volume_types[self._type_id(volume_type)]
+            for key, value in extra_specs.items():
+                if value is None:
+                    found.extra_specs.pop(key, None)
+                else:
+                    found.extra_specs[key] = value
+            return record_to_dict(found)
+
+    def update_volume_type(self, volume_type: str, *, name: str | None = None,
+                           description: str | None = None, is_public: bool | None = None
+                           ) -> dict[str, Any]:
+        """Rename a volume type (its quotas follow), or change its description or
+        visibility, as PUT types/{id} does. Returns it as data."""
+        with self.store.lock:
+            try:
+                updated = type_rules.update_volume_type(
+                    self.store, self._type_id(volume_type), name, description, is_public)
+            except CinderError as exc:
+                raise ValueError(exc.message) from None
+            return record_to_dict(updated)
+
+    def delete_volume_type(self, volume_type: str) -> None:
+        """Delete a volume type with Cinder's rules (not the default type, not in use)."""
+        with self.store.lock:
+            try:
+                type_rules.delete_volume_type(self.store, self._type_id(volume_type))
+            except CinderError as exc:
+                raise ValueError(exc.message) from None
+
+    def add_type_access(self, volume_type: str, project_id: str) -> None:
+        """Share a private volume type with a project (addProjectAccess)."""
+        self._type_access(type_rules.add_access, volume_type, project_id)
+
+    def remove_type_access(self, volume_type: str, project_id: str) -> None:
+        """Take a project's access to a private volume type away (removeProjectAccess)."""
+        self._type_access(type_rules.remove_access, volume_type, project_id)
+
+    def _type_access(self, change: Callable[[Store, str, str], None], volume_type: str,
+                     project_id: str) -> None:
+        with self.store.lock:
+            try:
+                change(self.store, self._type_id(volume_type), project_id)
+            except CinderError as exc:
+                raise ValueError(exc.message) from None
+
+    def add_qos_specs(self, name: str, *, consumer: str = "back-end",
+                      specs: dict[str, str] | None = None, id: str | None = None,
+                      volume_types: tuple[str, ...] | list[str] = ()) -> dict[str, Any]:
+        """Create QoS specs (consumer back-end, front-end or both) and associate them
+        with ``volume_types`` (names or ids). Returns them as data."""
+        with self.store.lock:
+            try:
+                created = qos_rules.create_qos_specs(
+                    self.store, name, {**(specs or {}), "consumer": consumer}, specs_id=id)
+                for volume_type in volume_types:
+                    qos_rules.associate(self.store, created.id, self._type_id(volume_type))
+            except CinderError as exc:
+                raise ValueError(exc.message) from None
+            return record_to_dict(created)
+
+    def associate_qos_specs(self, qos_specs: str, volume_type: str) -> None:
+        """Associate QoS specs (name or id) with a volume type (name or id)."""
+        with self.store.lock:
+            try:
+                qos_rules.associate(self.store, self._qos_id(qos_specs),
+                                    self._type_id(volume_type))
+            except CinderError as exc:
+                raise ValueError(exc.message) from None
+
+    def disassociate_qos_specs(self, qos_specs: str, volume_type: str | None = None) -> None:
+        """Disassociate QoS specs from a volume type, or from every type."""
+        with self.store.lock:
+            specs_id = self._qos_id(qos_specs)
+            if volume_type is None:
+                qos_rules.disassociate_all(self.store, specs_id)
+            else:
+                qos_rules.disassociate(self.store, specs_id, self._type_id(volume_type))
+
+    def volume_types(self) -> list[dict[str, Any]]:
+        """Every volume type as data (with ``qos_specs_id`` and its access ``projects``),
+        oldest first."""
+        with self.store.lock:
+            return [record_to_dict(t) for t in self.store.volume_types.values()]
+
+    def qos_specs(self) -> list[dict[str, Any]]:
+        """Every QoS specs record, oldest first."""
+        with self.store.lock:
+            return [record_to_dict(q) for q in sorted(self.store.qos_specs.values(),
+                                                      key=lambda q: (q.created_at, q.id))]
+
+    def set_quota_class(self, quota_class: str, **limits: int) -> dict[str, int]:
+        """Set limits of a quota class (``"default"``: every project's defaults), as
+        PUT os-quota-class-sets/{class} does; returns the class's limits."""
+        try:
+            return quota_rules.update_class(self.store, quota_class, limits)
+        except CinderError as exc:
+            raise ValueError(exc.message) from None
+
+    def retype_volume(self, volume_id: str, new_type: str, *,
+                      migration_policy: str = "never") -> dict[str, Any]:
+        """os-retype as an admin of the volume's project, with Cinder's rules: a retype
+        Cinder's scheduler or volume manager refuses leaves the volume as it was.
+        Returns the volume as data."""
+        with self.store.lock:
+            volume = self.store.volumes.get(volume_id)
+            if volume is None:
+                raise RecordNotFound("volume", volume_id)
+            try:
+                retype_rules.retype(self.store, admin_caller(volume.project_id), volume_id,
+                                    new_type, migration_policy)
+            except CinderError as exc:
+                raise ValueError(exc.message) from None
+            return record_to_dict(volume)
+
     # -- images (the fake Glance under /image) -------------------------------------------------
     def add_image(self, *, name: str | None = None, data: bytes | None = b"",
                   disk_format: str | None = "raw", container_format: str | None = "bare",

@@ -46,12 +46,15 @@ from . import (
     messages,
     metadata,
     openapi,
+    qos_specs,
+    quota_classes,
     quotas,
     server_volumes,
     snapshots,
     transfers,
     versions,
     volume_summary,
+    volume_types,
     volumes,
 )
 from . import microversions as mv
@@ -92,6 +95,9 @@ def build_router() -> Router:
     control.register(router)
     dashboard.register(router)
     openapi.register(router)
+    volume_types.register(router)  # issue 20: types, QoS specs, quota classes
+    qos_specs.register(router)
+    quota_classes.register(router)
     return router
 
 

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Request, Response
 from ..core import quotas as quota_rules
 from ..core.errors import BadRequest, NotFound
 from ..core.journal import FILTER_KEYS
-from ..core.overview import volumes_overview
+from ..core.overview import types_overview, volumes_overview
 from ..core.snapshot import StateError
 from .fault_bodies import JSON
 from .openapi import RouteDoc
@@ -81,6 +81,12 @@ def list_volumes(req: WebRequest) -> Response:
     """Every volume with its type's name, protocol and multiattach in effect, its
     attachments and their lifecycles (what the dashboard shows)."""
     return _json({"volumes": volumes_overview(req.fake.store, req.fake.journal)})
+
+
+def list_types(req: WebRequest) -> Response:
+    """Every volume type with its extra specs, QoS specs, encryption, access list and
+    volume count (the dashboard's types view)."""
+    return _json({"volume_types": types_overview(req.fake.store)})
 
 
 # -- quotas ---------------------------------------------------------------------------------------
@@ -292,6 +298,8 @@ ROUTES: list[tuple[str, str, View, RouteDoc]] = [
     ("GET", "/volumes", list_volumes, RouteDoc(
         "fake_volume_list", "Control API: every volume with its attachments and their "
                             "lifecycles")),
+    ("GET", "/types", list_types, RouteDoc(
+        "fake_type_list", "Control API: every volume type with its QoS specs and access")),
 ]
 
 

@@ -78,6 +78,18 @@ OPERATION_ERRORS: dict[str, tuple[int, ...]] = {
     "encryption_create": (403,),
     "encryption_update": (403,),
     "encryption_delete": (403,),
+    # issue 20, types (api/volume_types.py, qos_specs.py, quota_classes.py): admins only
+    # but the extra specs' reads and os-retype; 409 for names and access taken.
+    **dict.fromkeys((
+        "volume_type_delete", "volume_type_extra_specs_list", "volume_type_extra_specs_create",
+        "volume_type_extra_spec_show", "volume_type_extra_spec_update",
+        "volume_type_extra_spec_delete", "volume_type_access_list", "volume_type_access_remove",
+        "volume_retype", "qos_specs_list", "qos_specs_show", "qos_specs_update",
+        "qos_specs_delete", "qos_specs_delete_keys", "qos_specs_associations",
+        "qos_specs_associate", "qos_specs_disassociate", "qos_specs_disassociate_all",
+        "quota_class_show", "quota_class_update", "quota_delete"), (403,)),
+    **dict.fromkeys(("volume_type_update", "volume_type_access_add", "qos_specs_create"),
+                    (403, 409)),
     # Issue 19 (volfeat): metadata, transfers, messages.
     **{f"{kind}_metadata_{name}": (403,) for kind in ("volume", "snapshot")
        for name in ("create", "update_all", "update", "delete")},
@@ -96,7 +108,7 @@ OPERATION_ERRORS: dict[str, tuple[int, ...]] = {
 }
 # Operations that answer Cinder's 413 fault when over a quota.
 QUOTA_OPERATIONS = {"volume_create", "snapshot_create", "transfer_accept",
-                    "volume_transfer_accept"}
+                    "volume_transfer_accept", "volume_retype"}
 # Success statuses other than 200 (handlers return them; Operation does not declare them).
 OPERATION_SUCCESS: dict[str, int] = {
     "attachment_complete": 204,
@@ -111,6 +123,11 @@ OPERATION_SUCCESS: dict[str, int] = {
     "snapshot_delete": 202,
     "snapshot_update_status": 202,
     "encryption_delete": 202,
+    **dict.fromkeys((  # issue 20, types
+        "volume_type_delete", "volume_type_extra_spec_delete", "volume_type_access_add",
+        "volume_type_access_remove", "volume_retype", "qos_specs_delete",
+        "qos_specs_delete_keys", "qos_specs_associate", "qos_specs_disassociate",
+        "qos_specs_disassociate_all"), 202),
     **{f"{prefix}_{name}": 202 for prefix in ("transfer", "volume_transfer")
        for name in ("create", "accept", "delete")},
     "message_delete": 204,

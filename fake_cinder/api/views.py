@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from ..core import backend
 from ..core.context import Caller
 from ..core.models import ATTACHED, Attachment, Volume, VolumeType
+from ..core.volume_types import visible_extra_specs
 from ..core.volumes import visible_metadata
 from . import microversions as mv
 
@@ -152,14 +153,10 @@ def volume_type_view(volume_type: VolumeType, caller: Caller) -> dict[str, Any]:
         "id": volume_type.id, "name": volume_type.name,
         "description": volume_type.description, "is_public": volume_type.is_public,
         "os-volume-type-access:is_public": volume_type.is_public,
-        "extra_specs": dict(volume_type.extra_specs),
+        # Cinder shows only user-visible extra specs to non-admins; multiattach is one.
+        "extra_specs": visible_extra_specs(volume_type, caller),
     }
     if caller.is_admin:
-        # volume_extension:access_types_qos_specs_id (admin only); the fake has no QoS.
-        view["qos_specs_id"] = None
-    else:
-        # Cinder shows only user-visible extra specs to non-admins; multiattach is one.
-        view["extra_specs"] = {k: v for k, v in volume_type.extra_specs.items()
-                               if k in ("multiattach", "RESKEY:availability_zones",
-                                        "replication_enabled")}
+        # volume_extension:access_types_qos_specs_id (admin only).
+        view["qos_specs_id"] = volume_type.qos_specs_id
     return view

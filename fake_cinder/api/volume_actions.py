@@ -15,6 +15,7 @@ from ..core.errors import BadRequest
 from ..core.listing import TRUE_STRINGS
 from ..core.state import Store
 from . import microversions as mv
+from . import volume_types
 from .routing import ApiRequest, Operation
 from .volumes import _size
 
@@ -141,4 +142,5 @@ def actions() -> dict[str, Operation]:
         "os-migrate_volume_completion": op("volume_migrate_completion",
                                            migrate_volume_completion),
         "os-reimage": op("volume_reimage", reimage, min_version=SUPPORT_REIMAGE_VOLUME),
+        **volume_types.retype_action(),
     }

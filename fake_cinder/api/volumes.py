@@ -50,8 +50,9 @@ def type_create(req: ApiRequest) -> Result:
         raise BadRequest("An invalid 'name' value was provided. The 'name' can not be empty.")
     _require_admin(req)
     is_public = str(body.get("os-volume-type-access:is_public", True)).lower() in TRUE_STRINGS
+    # No owner: Cinder gives a private type's creator no access of its own.
     volume_type = core.create_volume_type(
-        req.fake.store, req.caller, body["name"], description=body.get("description"),
+        req.fake.store, None, body["name"], description=body.get("description"),
         extra_specs=body.get("extra_specs"), is_public=is_public)
     view = volume_type_view(volume_type, req.caller)
     # Only show and list add the admin's qos_specs_id (checked against Cinder 29).

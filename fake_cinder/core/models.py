@@ -35,8 +35,14 @@ class VolumeType:
     name: str
     description: str | None = None
     is_public: bool = True
-    extra_specs: dict[str, str] = field(default_factory=dict)
+    # Cinder keeps a spec set to null (and shows it as null).
+    extra_specs: dict[str, str | None] = field(default_factory=dict)
     project_id: str | None = None
+    # The QoS specs associated with the type (Cinder's volume_types.qos_specs_id).
+    qos_specs_id: str | None = None
+    # Projects a private type is shared with (Cinder's volume_type_projects); a private
+    # type's own project_id (the Python API's) has access too.
+    projects: list[str] = field(default_factory=list)
 
     @property
     def multiattach(self) -> bool:
@@ -45,6 +51,12 @@ class VolumeType:
     @property
     def protocol(self) -> str | None:
         return self.extra_specs.get(PROTOCOL_SPEC)
+
+    @property
+    def access_projects(self) -> list[str]:
+        """The projects that see the type when private: its own, and its access list."""
+        owner = [self.project_id] if self.project_id else []
+        return owner + [p for p in self.projects if p not in owner]
 
 
 @dataclass(slots=True)
@@ -222,6 +234,17 @@ class Image:
     tags: list[str] = field(default_factory=list)
     # Custom (additional) properties: Glance shows them beside the base ones.
     properties: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str | None = None
+
+@dataclass(slots=True)
+class QosSpecs:
+    """Cinder's QualityOfServiceSpecs: a name, its consumer and key/value specs."""
+
+    id: str
+    name: str
+    consumer: str = "back-end"
+    specs: dict[str, str | None] = field(default_factory=dict)
     created_at: str = ""
     updated_at: str | None = None
 

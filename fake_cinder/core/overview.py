@@ -45,3 +45,22 @@ def volumes_overview(store: Store, journal: Journal) -> list[dict[str, Any]]:
                 for a in attachments]
             result.append(data)
         return result
+
+
+def types_overview(store: Store) -> list[dict[str, Any]]:
+    """Volume types, oldest first; each with its QoS specs (or None), whether it is
+    encrypted, the projects that see it when private, and how many volumes have it."""
+    with store.lock:
+        counts: dict[str | None, int] = {}
+        for volume in store.volumes.values():
+            counts[volume.volume_type_id] = counts.get(volume.volume_type_id, 0) + 1
+        result = []
+        for volume_type in store.volume_types.values():
+            data = record_to_dict(volume_type)
+            qos = store.qos_specs.get(volume_type.qos_specs_id or "")
+            data.update(qos_specs=record_to_dict(qos) if qos else None,
+                        encrypted=volume_type.id in store.encryptions,
+                        access_projects=volume_type.access_projects,
+                        volumes=counts.get(volume_type.id, 0))
+            result.append(data)
+        return result

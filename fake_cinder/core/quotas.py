@@ -274,6 +274,75 @@ def set_quotas(store: Store, values: Mapping[str, Any], project_id: str | None =
             store.project_quotas.setdefault(project_id, {}).update(checked)
 
 
+# -- quota classes, a project's quotas deleted, volume types renamed or deleted ------------------
+DEFAULT_CLASS = "default"  # Cinder's default quota class: store.quota_defaults
+
+
+def class_quotas(store: Store, quota_class: str) -> dict[str, int]:
+    """Cinder's get_class_quotas: the class's limits, the defaults for the rest."""
+    with store.lock:
+        own = (store.quota_defaults if quota_class == DEFAULT_CLASS
+               else store.quota_classes.get(quota_class, {}))
+        return {name: own.get(name, value) for name, value in defaults(store).items()}
+
+
+def update_class(store: Store, quota_class: str, values: Mapping[str, Any]) -> dict[str, int]:
+    """PUT os-quota-class-sets/{class}: known resource names only (Cinder's
+    quota_class_set format); the "default" class is every project's defaults."""
+    with store.lock:
+        known = set(resource_names(store))
+        bad = [key for key in values if key not in known]
+        if bad:
+            raise InvalidInput(f"Bad key(s) in quota class set: {', '.join(bad)}")
+        checked = {key: int(value) for key, value in values.items()}
+        if quota_class == DEFAULT_CLASS:
+            store.quota_defaults.update(checked)
+        else:
+            store.quota_classes.setdefault(quota_class, {}).update(checked)
+        return class_quotas(store, quota_class)
+
+
+def delete_project(store: Store, project_id: str) -> None:
+    """DELETE os-quota-sets/{project}: the project's limits go back to the defaults."""
+    with store.lock:
+        store.project_quotas.pop(project_id, None)
+
+
+def _every_limit_set(store: Store) -> list[dict[str, int]]:
+    return [store.quota_defaults, *store.quota_classes.values(),
+            *store.project_quotas.values()]
+
+
+def rename_type_resources(store: Store, old_name: str, new_name: str) -> None:
+    """A renamed volume type's quotas keep their limits (Cinder's update_quota_resource)."""
+    with store.lock:
+        for limits in _every_limit_set(store):
+            for part in TYPE_RESOURCES:
+                old_key = f"{part}_{old_name}"
+                if old_key in limits:
+                    limits[f"{part}_{new_name}"] = limits.pop(old_key)
+
+
+def forget_type_resources(store: Store, name: str) -> None:
+    """A deleted volume type's quota resources are gone."""
+    with store.lock:
+        for limits in _every_limit_set(store):
+            for part in TYPE_RESOURCES:
+                limits.pop(f"{part}_{name}", None)
+
+
+def check_retype(store: Store, project_id: str, size: int, snapshot_gigabytes: int,
+                 snapshot_count: int, new_type: VolumeType) -> None:
+    """Cinder's get_volume_type_reservation for a retype: only the new type's quotas,
+    for the volume and its snapshots (which move with it)."""
+    with store.lock:
+        deltas = {type_resource("volumes", new_type): 1,
+                  type_resource("gigabytes", new_type): size + snapshot_gigabytes}
+        if snapshot_count:
+            deltas[type_resource("snapshots", new_type)] = snapshot_count
+        _reserve(store, project_id, "volumes", size, deltas)
+
+
 def check_transfer_accept(store: Store, project_id: str, volume_size: int,
                           volume_type: VolumeType | None, snapshot_sizes: list[int]) -> None:
     """Cinder's transfer accept, for the receiving project: the per-volume limit, the

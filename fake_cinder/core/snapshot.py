@@ -29,6 +29,7 @@ from .models import (
     Encryption,
     Image,
     Message,
+    QosSpecs,
     Snapshot,
     Transfer,
     Volume,
@@ -39,7 +40,7 @@ from .models import (
 from .state import Store
 
 SECTIONS = ("volume_types", "volumes", "attachments", "snapshots", "encryption", "transfers",
-            "messages", "images", "block_device_mappings")
+            "messages", "images", "block_device_mappings", "qos_specs")
 _validator: jsonschema.protocols.Validator | None = None
 _validator_lock = threading.Lock()
 # Parsed and validated fixture files, by (path, mtime, size): read once per process.
@@ -143,7 +144,7 @@ def read_file(path: str | Path) -> dict[str, Any]:
 def dump(store: Store) -> dict[str, Any]:
     with store.lock:
         state: dict[str, Any] = {
-            "volume_types": [record_to_dict(t) for t in store.volume_types.values()],
+            "volume_types": [_type_data(t) for t in store.volume_types.values()],
             "volumes": [record_to_dict(v) for v in store.volumes.values()],
             "attachments": [record_to_dict(a) for a in
                             sorted(store.attachments.values(), key=lambda a: a.sort_key)],
@@ -155,12 +156,17 @@ def dump(store: Store) -> dict[str, Any]:
                 store.snapshots.values(), key=lambda s: (s.created_at, s.id))]
         if store.encryptions:
             state["encryption"] = [record_to_dict(e) for e in store.encryptions.values()]
+        if store.qos_specs:
+            state["qos_specs"] = [record_to_dict(q) for q in store.qos_specs.values()]
         if store.images:
             state["images"] = image_rules.dump_images(store)
-        if store.quota_defaults or store.project_quotas:
+        if store.quota_defaults or store.project_quotas or store.quota_classes:
             state["quotas"] = {"defaults": dict(store.quota_defaults),
                                "projects": {project: dict(limits) for project, limits
                                             in store.project_quotas.items()}}
+            if store.quota_classes:
+                state["quotas"]["classes"] = {name: dict(limits) for name, limits
+                                              in store.quota_classes.items()}
         if store.transfers:
             state["transfers"] = [record_to_dict(t) for t in sorted(
                 store.transfers.values(), key=lambda t: (t.created_at, t.id))]
@@ -176,6 +182,16 @@ def dump(store: Store) -> dict[str, Any]:
         if pending:
             state["transitions"] = pending  # the volume manager's unfinished work
         return state
+
+
+def _type_data(volume_type: VolumeType) -> dict[str, Any]:
+    """A type as data; the newer fields only when set (older states stay as written)."""
+    data = record_to_dict(volume_type)
+    if data["qos_specs_id"] is None:
+        del data["qos_specs_id"]
+    if not data["projects"]:
+        del data["projects"]
+    return data
 
 
 # -- building records -----------------------------------------------------------------------------
@@ -217,6 +233,7 @@ def _check_references(state: dict[str, Any], source: str) -> None:
                              f"{data['project_id']!r} is not the project of volume "
                              f"{data['volume_id']} ({project!r})")
     _check_snapshots_and_encryption(state, source, volume_projects, type_refs)
+    _check_qos_specs(state, source)
     _check_quota_names(state, source)
     pending_problem = transition_rules.check_state(
         state.get("transitions", []), set(volume_projects),
@@ -269,6 +286,24 @@ def _check_snapshots_and_encryption(state: dict[str, Any], source: str,
         encrypted.add(data["volume_type_id"])
 
 
+def _check_qos_specs(state: dict[str, Any], source: str) -> None:
+    """QoS specs ids and names are unique; a type's qos_specs_id names one of them."""
+    refs: set[str] = set()
+    names: set[str] = set()
+    for index, data in enumerate(state.get("qos_specs", [])):
+        where = f"$.qos_specs[{index}]"
+        if data["id"] in refs:
+            raise StateError(source, f"{where}.id", f"duplicate QoS specs id {data['id']}")
+        if data["name"] in names:
+            raise StateError(source, f"{where}.name", f"duplicate QoS specs name {data['name']!r}")
+        refs.update((data["id"], data["name"]))
+        names.add(data["name"])
+    for index, data in enumerate(state.get("volume_types", [])):
+        if data.get("qos_specs_id") is not None and data["qos_specs_id"] not in refs:
+            raise StateError(source, f"$.volume_types[{index}].qos_specs_id",
+                             f"unknown QoS specs {data['qos_specs_id']!r}")
+
+
 def _check_transfers_and_messages(state: dict[str, Any], source: str,
                                   volume_projects: dict[str, str]) -> None:
     for section, kind in (("transfers", "transfer"), ("messages", "message")):
@@ -293,6 +328,8 @@ def _check_quota_names(state: dict[str, Any], source: str) -> None:
                  for part in quota_rules.TYPE_RESOURCES)
     quotas = state.get("quotas") or {}
     places = [("$.quotas.defaults", quotas.get("defaults") or {})]
+    places += [(f"$.quotas.classes.{name}", limits)
+               for name, limits in (quotas.get("classes") or {}).items()]
     places += [(f"$.quotas.projects.{project}", limits)
                for project, limits in (quotas.get("projects") or {}).items()]
     for where, limits in places:
@@ -309,7 +346,8 @@ def _type_index(types: list[VolumeType], store: Store) -> dict[str, VolumeType]:
     return index
 
 
-Stamped = TypeVar("Stamped", Volume, Attachment, Snapshot, Encryption, BlockDeviceMapping)
+Stamped = TypeVar("Stamped", Volume, Attachment, Snapshot, Encryption, BlockDeviceMapping,
+                  QosSpecs)
 
 
 def _stamped(record: Stamped, store: Store) -> Stamped:
@@ -391,6 +429,7 @@ class _Records:
     snapshots: list[Snapshot]
     encryptions: list[Encryption]
     quotas: dict[str, Any]
+    qos_specs: list[QosSpecs]
     transfers: list[Transfer]
     messages: list[Message]
     images: list[tuple[Image, bytes | None]]
@@ -400,7 +439,14 @@ class _Records:
 def _records(state: dict[str, Any], store: Store) -> _Records:
     """Fresh records for a checked state (its dicts are not shared with the store)."""
     state = copy.deepcopy(state)
+    qos_specs = [_stamped(record_from_dict(QosSpecs, d), store)
+                 for d in state.get("qos_specs", [])]
+    qos_ids = {q.name: q.id for q in [*store.qos_specs.values(), *qos_specs]}
     types = [record_from_dict(VolumeType, d) for d in state.get("volume_types", [])]
+    for volume_type in types:  # a type may name its QoS specs
+        if volume_type.qos_specs_id is not None:
+            volume_type.qos_specs_id = qos_ids.get(volume_type.qos_specs_id,
+                                                   volume_type.qos_specs_id)
     type_index = _type_index(types, store)
     volumes = [_volume_record(d, type_index, store) for d in state.get("volumes", [])]
     by_id = {v.id: v for v in volumes}
@@ -414,7 +460,7 @@ def _records(state: dict[str, Any], store: Store) -> _Records:
     block_devices = [_stamped(record_from_dict(BlockDeviceMapping, d), store)
                      for d in state.get("block_device_mappings", [])]
     return _Records(types, volumes, attachments, snapshots, encryptions,
-                    state.get("quotas") or {}, transfers, messages,
+                    state.get("quotas") or {}, qos_specs, transfers, messages,
                     image_rules.image_records(store, state.get("images", [])), block_devices)
 
 
@@ -429,7 +475,11 @@ def _install(store: Store, records: _Records) -> None:
         store.add_snapshot(snapshot)
     for encryption in records.encryptions:
         store.encryptions[encryption.volume_type_id] = encryption
+    for qos in records.qos_specs:
+        store.qos_specs[qos.id] = qos
     store.quota_defaults.update(records.quotas.get("defaults") or {})
+    for name, limits in (records.quotas.get("classes") or {}).items():
+        store.quota_classes.setdefault(name, {}).update(limits)
     for project, limits in (records.quotas.get("projects") or {}).items():
         store.project_quotas.setdefault(project, {}).update(limits)
     store.transfers.update((t.id, t) for t in records.transfers)
@@ -482,8 +532,11 @@ def _merged_quotas(current: dict[str, Any], added: dict[str, Any]) -> dict[str, 
                 for project, limits in (current.get("projects") or {}).items()}
     for project, limits in (added.get("projects") or {}).items():
         projects.setdefault(project, {}).update(limits)
+    classes = {name: dict(limits) for name, limits in (current.get("classes") or {}).items()}
+    for name, limits in (added.get("classes") or {}).items():
+        classes.setdefault(name, {}).update(limits)
     return {"defaults": {**(current.get("defaults") or {}), **(added.get("defaults") or {})},
-            "projects": projects}
+            "projects": projects, "classes": classes}
 
 
 def _in_added_part(error: StateError, current: dict[str, Any]) -> StateError:

@@ -20,6 +20,7 @@ from .models import (
     Encryption,
     Image,
     Message,
+    QosSpecs,
     Snapshot,
     Transfer,
     Volume,
@@ -56,6 +57,10 @@ class Store:
         self.project_quotas: dict[str, dict[str, int]] = {}
         # The volume manager's unfinished work and how long it takes (core/transitions.py).
         self.transitions = Transitions(self)
+        # QoS specs by id; quota classes other than "default" (which is quota_defaults):
+        # class name -> resource name -> limit.
+        self.qos_specs: dict[str, QosSpecs] = {}
+        self.quota_classes: dict[str, dict[str, int]] = {}
         # Volume transfers (core/transfers.py) and user messages (core/messages.py) by id.
         self.transfers: dict[str, Transfer] = {}
         self.messages: dict[str, Message] = {}
@@ -187,6 +192,8 @@ class Store:
                 self.encryptions.clear()
                 self.quota_defaults.clear()
                 self.project_quotas.clear()
+                self.qos_specs.clear()
+                self.quota_classes.clear()
                 self.transfers.clear()
                 self.messages.clear()
                 self.images.clear()

@@ -94,6 +94,10 @@ OPERATIONS: dict[str, AsyncOperation] = {op.name: op for op in (
                    (("CREATE_VOLUME_FROM_BACKEND", "DRIVER_FAILED_CREATE"),) * 3
                    + (("SCHEDULE_ALLOCATE_VOLUME", "NO_BACKEND_AVAILABLE"),), creates=True),
     # delete_volume: _clear_db(volume, 'error_deleting'); no user message.
+    # retype: the scheduler's refusal (no backend for the new type) is no failure: the
+    # volume goes back to its previous status with its old type; a failure of the
+    # manager's retype likewise (no user message).
+    AsyncOperation("volume_retype", VOLUME, "retyping", PREVIOUS, PREVIOUS),
     # A create from an image: the manager's flow is "downloading" while it copies the image.
     AsyncOperation("volume_create_from_image", VOLUME, "downloading", "available", "error",
                    (("CREATE_VOLUME_FROM_BACKEND", "DRIVER_FAILED_CREATE"),) * 3

@@ -34,7 +34,7 @@ from .errors import (
     PolicyNotAuthorized,
     authorize_write,
 )
-from .models import ATTACHED, ATTACHING, DETACHED, Attachment, Volume
+from .models import ATTACHED, ATTACHING, DETACHED, Attachment, Volume, VolumeType
 from .state import Store
 from .volumes import get_volume, is_multiattach, is_readonly
 
@@ -323,8 +323,11 @@ def update_readonly_flag(store: Store, caller: Caller, volume_id: str, readonly:
 
 # -- extend ---------------------------------------------------------------------------------------
 def _check_size_limits(store: Store, volume: Volume, size: int) -> None:
+    check_type_size_limits(store.volume_types.get(volume.volume_type_id or ""), size)
+
+
+def check_type_size_limits(volume_type: VolumeType | None, size: int) -> None:
     """Cinder's provision_filter_on_size: the volume type's min and max sizes."""
-    volume_type = store.volume_types.get(volume.volume_type_id or "")
     if volume_type is None:
         return
     min_size = volume_type.extra_specs.get(MIN_SIZE_SPEC)

@@ -88,7 +88,8 @@ def protocol_of(store: Store, volume: Volume) -> str | None:
 
 # -- volume types ---------------------------------------------------------------------------------
 def create_volume_type(store: Store, caller: Caller | None, name: str,
-                       description: str | None = None, extra_specs: dict[str, str] | None = None,
+                       description: str | None = None,
+                       extra_specs: dict[str, str | None] | None = None,
                        is_public: bool = True, type_id: str | None = None) -> VolumeType:
     with store.lock:
         if any(t.name == name for t in store.volume_types.values()):
@@ -98,14 +99,14 @@ def create_volume_type(store: Store, caller: Caller | None, name: str,
         volume_type = VolumeType(
             id=type_id or store.clock.new_id(), name=name, description=description,
             is_public=is_public,
-            extra_specs={k: v for k, v in (extra_specs or {}).items() if v is not None},
+            extra_specs=dict(extra_specs or {}),
             project_id=caller.project_id if caller and not is_public else None)
         return store.add_volume_type(volume_type)
 
 
 def _type_visible(caller: Caller, volume_type: VolumeType) -> bool:
     return (volume_type.is_public or caller.is_admin
-            or volume_type.project_id == caller.project_id)
+            or caller.project_id in volume_type.access_projects)
 
 
 def get_volume_type(store: Store, caller: Caller, type_id: str) -> VolumeType:
@@ -129,7 +130,7 @@ def list_volume_types(store: Store, caller: Caller,
             return list(types)
         if is_public is False:
             return [t for t in types if not t.is_public]
-        return [t for t in types if t.is_public or t.project_id == caller.project_id]
+        return [t for t in types if t.is_public or caller.project_id in t.access_projects]
 
 
 def default_volume_type(store: Store) -> VolumeType:

@@ -33,6 +33,7 @@ document.addEventListener("alpine:init", () => {
   window.Alpine.data("dashboard", () => ({
     tabs: [
       { id: "volumes", label: "volumes" },
+      { id: "types", label: "types" },
       { id: "journal", label: "journal" },
       { id: "faults", label: "faults" },
       { id: "transitions", label: "transitions" },
@@ -45,6 +46,7 @@ document.addEventListener("alpine:init", () => {
     notice: "",
     operations: [],
     volumes: [],
+    types: [],
     faults: [],
     // GET /_fake/transitions: the asynchronous operations, progressions set, pending work.
     transitions: { operations: {}, progressions: {}, pending: [] },
@@ -119,12 +121,14 @@ document.addEventListener("alpine:init", () => {
           const meta = await fetch("/_fake/ui/meta.json").then((r) => r.json());
           this.operations = meta.operations;
         }
-        const [volumes, faults, requests, transitions] = await Promise.all([
+        const [volumes, faults, requests, types, transitions] = await Promise.all([
           this.api("GET", "/volumes", undefined, true),
           this.api("GET", "/faults", undefined, true),
           this.api("GET", "/requests?since=" + this.cursor),
+          this.api("GET", "/types"),
           this.api("GET", "/transitions", undefined, true),
         ]);
+        this.types = types.volume_types;
         // Most polls find nothing new: then nothing is re-rendered.
         if (volumes !== this.seen.volumes) this.volumes = JSON.parse(volumes).volumes;
         if (faults !== this.seen.faults) this.faults = JSON.parse(faults).faults;

@@ -21,6 +21,10 @@ EMPTY_RESPONSES |= {"volume_begin_detaching", "volume_roll_detaching", "volume_r
                     "volume_update_readonly_flag"}
 EMPTY_RESPONSES |= {"snapshot_delete", "snapshot_update_status", "encryption_delete",
                     "snapshot_reset_status", "snapshot_force_delete"}
+EMPTY_RESPONSES |= {"volume_type_delete", "volume_type_extra_spec_delete",
+                    "volume_type_access_add", "volume_type_access_remove", "volume_retype",
+                    "qos_specs_delete", "qos_specs_delete_keys", "qos_specs_associate",
+                    "qos_specs_disassociate", "qos_specs_disassociate_all", "quota_delete"}
 EMPTY_RESPONSES |= {"message_delete", "transfer_delete", "volume_transfer_delete"}
 OPERATIONS = [op for route in ROUTER.routes for op in route.operations]
 

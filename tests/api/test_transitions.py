@@ -122,6 +122,7 @@ def test_every_operation_declares_cinders_statuses():
     assert {name: (op.transitional, op.failure) for name, op in OPERATIONS.items()} == {
         "volume_create": ("creating", "error"),
         "volume_create_from_image": ("downloading", "error"),
+        "volume_retype": ("retyping", "previous status"),
         "volume_upload_image": ("uploading", "in-use or available"),
         "volume_delete": ("deleting", "error_deleting"),
         "volume_extend": ("extending", "error_extending"),
@@ -486,3 +487,20 @@ def test_image_operations_pass_through_downloading_and_uploading(api, fake):
     [message] = fake.messages(resource_uuid=volume_id)
     assert message["user_message"] == ("copy volume to image:Failed to upload volume to "
                                        "image at backend.")
+
+
+def test_retype_passes_through_retyping(api, fake):
+    fake.add_volume_type("gold")
+    volume_id = api.new_volume()
+    fake.set_transition("volume_retype", polls=1)
+    assert api.post(f"volumes/{volume_id}/action",
+                    {"os-retype": {"new_type": "gold"}}).status_code == 202
+    assert api.volume(volume_id)["status"] == "retyping"
+    shown = api.volume(volume_id)
+    assert (shown["status"], shown["volume_type"]) == ("available", "gold")
+    fake.add_volume_type("silver")
+    fake.inject("volume_retype", async_failure=True)
+    assert api.post(f"volumes/{volume_id}/action",
+                    {"os-retype": {"new_type": "silver"}}).status_code == 202
+    assert [status(api, volume_id) for _ in range(2)] == ["retyping", "available"]
+    assert api.volume(volume_id)["volume_type"] == "gold"  # a failed retype keeps the type

@@ -1,0 +1,139 @@
+"""HTTP handlers of QoS specs (qos-specs, admins only): create, list, show, set and
+unset keys, delete, and the association with volume types (GETs with ``vol_type_id``,
+as Cinder routes them)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from ..core import qos_specs as core
+from ..core.errors import BadRequest
+from ..core.listing import bool_param, parse_list_query
+from ..core.models import QosSpecs
+from ..core.policy import authorize
+from .routing import ApiRequest, Operation, Router
+from .views import bare_accepted
+
+Result = tuple[int, Any]
+POLICY = "volume_extension:qos_specs_manage:"
+
+
+def _specs_id(req: ApiRequest) -> str:
+    return req.params["qos_id"]
+
+
+def _links(req: ApiRequest, specs_id: str) -> list[dict[str, str]]:
+    """Cinder's links carry the project id only when the request's URL did."""
+    project = req.url_project_id
+    path = f"{project}/qos-specs/{specs_id}" if project else f"qos-specs/{specs_id}"
+    return [{"rel": "self", "href": f"{req.base_url}/v3/{path}"},
+            {"rel": "bookmark", "href": f"{req.base_url}/{path}"}]
+
+
+def _view(qos: QosSpecs) -> dict[str, Any]:
+    return {"id": qos.id, "name": qos.name, "consumer": qos.consumer,
+            "specs": dict(qos.specs)}
+
+
+def _detail(req: ApiRequest, qos: QosSpecs) -> dict[str, Any]:
+    return {"qos_specs": _view(qos), "links": _links(req, qos.id)}
+
+
+def qos_create(req: ApiRequest) -> Result:
+    specs = dict(req.body["qos_specs"])
+    name = specs.pop("name")
+    core.check_name(name)
+    authorize(req.caller, POLICY + "create")
+    return 200, _detail(req, core.create_qos_specs(req.fake.store, name, specs))
+
+
+def qos_list(req: ApiRequest) -> Result:
+    authorize(req.caller, POLICY + "get_all")
+    query = parse_list_query(req.args, req.caller, strict_filters=False,
+                             allowed_filters=frozenset(core.COLUMNS), columns=core.COLUMNS)
+    found = core.list_qos_specs(req.fake.store, query)
+    body: dict[str, Any] = {"qos_specs": [_view(q) for q in found]}
+    if found and len(found) >= query.limit:
+        params = {**req.args, "marker": found[-1].id}
+        project = req.url_project_id
+        prefix = f"{req.base_url}/v3/{project}" if project else f"{req.base_url}/v3"
+        body["qos_specs_links"] = [{"rel": "next",
+                                    "href": f"{prefix}/qos-specs?{urlencode(params)}"}]
+    return 200, body
+
+
+def qos_show(req: ApiRequest) -> Result:
+    authorize(req.caller, POLICY + "get")
+    return 200, _detail(req, core.get_qos_specs(req.fake.store, _specs_id(req)))
+
+
+def qos_update(req: ApiRequest) -> Result:
+    authorize(req.caller, POLICY + "update")
+    core.update_qos_specs(req.fake.store, _specs_id(req), req.body["qos_specs"])
+    return 200, req.body
+
+
+def qos_delete(req: ApiRequest) -> Result:
+    authorize(req.caller, POLICY + "delete")
+    core.delete_qos_specs(req.fake.store, _specs_id(req), force=bool_param(req.args, "force"))
+    return 202, bare_accepted()
+
+
+def qos_delete_keys(req: ApiRequest) -> Result:
+    authorize(req.caller, POLICY + "delete")
+    core.delete_keys(req.fake.store, _specs_id(req), req.body["keys"])
+    return 202, bare_accepted()
+
+
+def qos_associations(req: ApiRequest) -> Result:
+    authorize(req.caller, POLICY + "get_all")
+    core.get_qos_specs(req.fake.store, _specs_id(req))
+    types = core.associated_types(req.fake.store, _specs_id(req))
+    return 200, {"qos_associations": [{"association_type": "volume_type", "name": t.name,
+                                       "id": t.id} for t in types]}
+
+
+def _vol_type_id(req: ApiRequest) -> str:
+    type_id = req.args.get("vol_type_id")
+    if not type_id:
+        raise BadRequest("Volume Type id must not be None.")
+    return type_id
+
+
+def qos_associate(req: ApiRequest) -> Result:
+    authorize(req.caller, POLICY + "update")
+    core.associate(req.fake.store, _specs_id(req), _vol_type_id(req))
+    return 202, bare_accepted()
+
+
+def qos_disassociate(req: ApiRequest) -> Result:
+    authorize(req.caller, POLICY + "update")
+    core.disassociate(req.fake.store, _specs_id(req), _vol_type_id(req))
+    return 202, bare_accepted()
+
+
+def qos_disassociate_all(req: ApiRequest) -> Result:
+    authorize(req.caller, POLICY + "update")
+    core.disassociate_all(req.fake.store, _specs_id(req))
+    return 202, bare_accepted()
+
+
+def register(router: Router) -> None:
+    router.add("POST", "qos-specs", Operation("qos_specs_create", qos_create,
+                                              validates_body=True))
+    router.add("GET", "qos-specs", Operation("qos_specs_list", qos_list))
+    router.add("GET", "qos-specs/<qos_id>", Operation("qos_specs_show", qos_show))
+    router.add("PUT", "qos-specs/<qos_id>", Operation("qos_specs_update", qos_update,
+                                                      validates_body=True))
+    router.add("DELETE", "qos-specs/<qos_id>", Operation("qos_specs_delete", qos_delete))
+    router.add("PUT", "qos-specs/<qos_id>/delete_keys",
+               Operation("qos_specs_delete_keys", qos_delete_keys, validates_body=True))
+    router.add("GET", "qos-specs/<qos_id>/associations",
+               Operation("qos_specs_associations", qos_associations))
+    router.add("GET", "qos-specs/<qos_id>/associate",
+               Operation("qos_specs_associate", qos_associate))
+    router.add("GET", "qos-specs/<qos_id>/disassociate",
+               Operation("qos_specs_disassociate", qos_disassociate))
+    router.add("GET", "qos-specs/<qos_id>/disassociate_all",
+               Operation("qos_specs_disassociate_all", qos_disassociate_all))

@@ -1,0 +1,129 @@
+"""The os-retype volume action (Cinder's API.retype, then its scheduler's and volume
+manager's retype): the volume is ``retyping`` until the volume_retype transition
+(core/transitions.py: at once by default) puts its previous status back.
+
+The API's checks answer the caller (400, 403, 404, 413). What Cinder's scheduler and
+volume manager refuse later (no backend for the new type, a migration the policy
+forbids, snapshots in the way of a migration) is no error for the caller: the answer
+is 202 and the volume goes back to its previous status with its old type, as in Cinder.
+"""
+
+from __future__ import annotations
+
+from . import backend, quotas
+from .capabilities import satisfies, volume_backend
+from .context import Caller, admin_caller
+from .errors import InvalidInput, InvalidVolume
+from .models import PROTOCOL_SPEC, Volume, VolumeType
+from .policy import authorize
+from .qos_specs import front_end_specs
+from .state import Store
+from .volume_actions import check_type_size_limits
+from .volumes import get_volume, get_volume_type, lookup_volume_type
+
+MIGRATION_POLICIES = ("never", "on-demand")
+# Cinder's API.AVAILABLE_MIGRATION_STATUS: a volume in another migration cannot retype.
+AVAILABLE_MIGRATION_STATUS = (None, "deleting", "error", "success")
+_REFUSED = ("Retype needs volume to be in available or in-use state, not be part of an "
+            "active migration or a consistency group, requested type has to be different "
+            "that the one from the volume, and for in-use volumes front-end qos specs "
+            "cannot change.")
+
+
+def _encryption(store: Store, volume_type: VolumeType | None) -> tuple[object, ...] | None:
+    found = store.encryptions.get(volume_type.id if volume_type else "")
+    if found is None:
+        return None
+    return (found.provider, found.control_location, found.cipher, found.key_size)
+
+
+def _qos_allows(store: Store, volume: Volume, old: VolumeType | None,
+                new: VolumeType) -> bool:
+    """Cinder's volume_qos_allows_retype: an in-use volume keeps its front-end QoS."""
+    if volume.status == "available":
+        return True
+    if old is not None and old.qos_specs_id is not None and old.qos_specs_id == new.qos_specs_id:
+        return True
+    return front_end_specs(store, old) is None and front_end_specs(store, new) is None
+
+
+def retype(store: Store, caller: Caller, volume_id: str, new_type_ref: str,
+           migration_policy: str | None, failing: bool = False) -> None:
+    """POST volumes/{id}/action os-retype (``failing``: the volume manager's retype fails,
+    the volume keeps its type)."""
+    with store.lock:
+        volume = get_volume(store, caller, volume_id)
+        authorize(caller, "volume:retype", volume.project_id)
+        # Cinder looks the type up elevated: private types too.
+        new_type = lookup_volume_type(store, admin_caller(caller.project_id), new_type_ref)
+        check_type_size_limits(new_type, volume.size)
+        old_type = store.volume_types.get(volume.volume_type_id or "")
+        if volume.multiattach != new_type.multiattach:
+            if volume.status != "available":
+                raise InvalidInput("Invalid volume_type passed, retypes affecting multiattach "
+                                   "are only allowed on available volumes, the specified "
+                                   "volume however currently has a status of: "
+                                   f"{volume.status}.")
+            if new_type.multiattach:
+                authorize(caller, "volume:multiattach", volume.project_id)
+        if new_type.multiattach and new_type.id in store.encryptions:
+            raise InvalidInput("Retype requested both encryption and multi-attach, which is "
+                               "not supported.")
+        # Cinder's quota code reads the type as the caller: a private type the caller has
+        # no access to is not found there.
+        get_volume_type(store, caller, new_type.id)
+        snapshots = store.volume_snapshots(volume.id)
+        quotas.check_retype(store, volume.project_id, volume.size,
+                            sum(s.size for s in snapshots), len(snapshots), new_type)
+        if (volume.status not in ("available", "in-use")
+                or volume.migration_status not in AVAILABLE_MIGRATION_STATUS
+                or volume.volume_type_id == new_type.id
+                or not _qos_allows(store, volume, old_type, new_type)):
+            raise InvalidVolume(_REFUSED)
+        # Accepted: retyping, and the API sets multiattach whatever the outcome.
+        volume.previous_status = volume.status
+        volume.multiattach = new_type.multiattach
+        changes = {}
+        if not failing and _scheduled(store, volume, old_type, new_type,
+                                      migration_policy or "never"):
+            changes["volume_type_id"] = new_type.id
+            for snapshot in snapshots:
+                snapshot.volume_type_id = new_type.id
+        # The new type is the volume's when the manager is done.
+        store.transitions.begin("volume_retype", volume, failing=failing, changes=changes)
+
+
+def _fits_backend(volume: Volume, old: VolumeType | None, new: VolumeType) -> bool:
+    """Cinder's scheduler: whether the volume's backend passes the capabilities filter
+    for the new type. Protocols compare by the fake's aliases (ceph is rbd)."""
+    capabilities = volume_backend(volume, old)
+    specs = dict(new.extra_specs)
+    wanted = specs.pop(PROTOCOL_SPEC, None)
+    try:
+        if wanted is not None and (backend.normalize_protocol(wanted)
+                                   != backend.normalize_protocol(
+                                       capabilities[PROTOCOL_SPEC])):
+            return False
+    except ValueError:
+        return False
+    return satisfies(capabilities, specs)
+
+
+def _scheduled(store: Store, volume: Volume, old: VolumeType | None, new: VolumeType,
+               policy: str) -> bool:
+    """The scheduler and volume manager: whether the volume took the new type.
+
+    The volume stays on its backend when that passes Cinder's capabilities filter for
+    the new type (``volume_backend_name``, ``storage_protocol`` and every other
+    unscoped extra spec); otherwise Cinder's scheduler finds no valid backend (the
+    fake has no other backend to migrate to). On its own backend a retype changing
+    the encryption needs a migration, which ``never`` forbids and a volume with
+    snapshots cannot make; a migration gives the volume a new key."""
+    if not _fits_backend(volume, old, new):
+        return False
+    if _encryption(store, old) == _encryption(store, new):
+        return True  # the driver retypes in place
+    if policy == "never" or store.volume_snapshots(volume.id):
+        return False
+    volume.encryption_key_id = store.clock.new_id() if new.id in store.encryptions else None
+    return True
