@@ -16,7 +16,7 @@ FIXTURES ?= fixtures/default.json
 SERVE_FLAGS ?=
 URL = http://$(HOST):$(PORT)
 
-.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table screenshots consumers clean conformance conformance-quick conformance-nova
+.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table layout screenshots consumers clean conformance conformance-quick conformance-nova
 
 help:  ## list the targets
 	@echo 'make TARGET, one of:'
@@ -58,7 +58,7 @@ clients: $(RUN_STAMP)  ## install the openstack and cinder CLIs into .venv
 
 test: $(STAMP)  ## install the test extra and run every test, then ruff and mypy
 	$(BIN)/python -m pytest -q
-	$(BIN)/ruff check fake_cinder tests benchmarks
+	$(BIN)/ruff check fake_cinder tests benchmarks tools
 	$(BIN)/mypy
 
 typecheck: $(STAMP)  ## mypy (strict for fake_cinder/core)
@@ -89,11 +89,15 @@ fuzz: $(STAMP)  ## schemathesis against a live fake (FUZZ_REQUESTS)
 coverage-table: $(STAMP)  ## rewrite docs/api-coverage.md's API coverage table
 	$(BIN)/python -c "from fake_cinder.api.openapi import main; main(['--readme'])"
 
+# Rewrite docs/maintainers.md's layout from the module docstrings.
+layout: $(STAMP)  ## rewrite docs/maintainers.md's layout section
+	$(BIN)/python -m tools.layout
+
 screenshots: $(STAMP)  ## retake the dashboard's screenshots in docs/ (headless Chromium)
 	$(BIN)/python tests/ui/screenshots.py
 
 lint: $(STAMP)  ## ruff
-	$(BIN)/ruff check fake_cinder tests benchmarks
+	$(BIN)/ruff check fake_cinder tests benchmarks tools
 
 clean:  ## remove .venv, .venv-oldest, .venv-nova and build outputs
 	rm -rf $(VENV) $(OLDEST_VENV) $(NOVA_VENV) build dist *.egg-info

@@ -9,13 +9,14 @@ import tempfile
 import time
 from typing import TextIO
 
+from .growth import GROWTH
 from .harness import Figure
 from .live import SERVERS, live_figure
 from .scenarios import FIGURES, Scale
 from .startup import plugin_figure
 from .wire import wire_figure
 
-ALL = [*FIGURES, "live", "wire", "plugin"]
+ALL = [*FIGURES, "live", "wire", "plugin", *GROWTH]
 
 
 def run(names: list[str], scale: Scale, server: str = "werkzeug",
@@ -36,6 +37,8 @@ def run(names: list[str], scale: Scale, server: str = "werkzeug",
                                      scratch=scratch)
         elif name == "plugin":
             figure = plugin_figure(rounds=2 if quick else 15)
+        elif name in GROWTH:
+            figure = GROWTH[name](scale)
         else:
             figure = FIGURES[name](scale)
         print(figure.line(), file=out, flush=True)

@@ -43,11 +43,12 @@ class Scale:
     others: int = 10_000    # attachments in other projects during a reset
     stored: int = 5_000     # attachments created for the memory figure
     setups: int = 60        # fresh fakes / resets timed
+    grown: int = 100_000    # volumes (each attached and snapshotted) of issue 24's figures
 
     @classmethod
     def quick(cls) -> Scale:
         return cls(n=2, rounds=2, cycles=1, big=400, small=200, others=200, stored=50,
-                   setups=2)
+                   setups=2, grown=1_000)
 
 
 def default_fake(**options: Any) -> FakeCinder:

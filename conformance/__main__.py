@@ -12,8 +12,10 @@ from pathlib import Path
 from . import departures, report
 from .engine import Comparison, Pair, Step, project_id
 from .scenarios import CATALOGUE
+from .scenarios_growth import GROWTH_CATALOGUE
 from .scenarios_images import IMAGES_CATALOGUE
 from .scenarios_nova import NOVA_CATALOGUE
+from .scenarios_policy import POLICY_CATALOGUE
 from .scenarios_routing import ROUTING_CATALOGUE
 from .scenarios_server_volumes import SERVER_VOLUME_CATALOGUE
 from .scenarios_transitions import TRANSITIONS_CATALOGUE
@@ -44,7 +46,7 @@ def run_scenarios(pair: Pair, shared: tuple[dict, dict], only: str | None
     count = 0
     for scenario in (CATALOGUE + NOVA_CATALOGUE + ROUTING_CATALOGUE + VOLFEAT_CATALOGUE
                      + IMAGES_CATALOGUE + SERVER_VOLUME_CATALOGUE + TYPES_CATALOGUE
-                     + TRANSITIONS_CATALOGUE):
+                     + TRANSITIONS_CATALOGUE + GROWTH_CATALOGUE + POLICY_CATALOGUE):
         if only and only not in scenario.name:
             continue
         count += 1

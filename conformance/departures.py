@@ -83,7 +83,15 @@ DEPARTURES: list[Departure] = [
         "volume the all-zero key id, which Cinder's volume view then hides "
         "(`encryption_key_id` is absent from 3.64). The fake models a Barbican-backed "
         "Cinder, whose volumes show their key id from 3.64.",
-        name="volume type encryption*", where="body.volume.encryption_key_id"),
+        name="*encryption*", where="body.volume.encryption_key_id"),
+    Departure(
+        "implied-roles",
+        "Keystone's tokens carry the roles its default implied roles add (admin ⇒ member ⇒ "
+        "reader), and keystonemiddleware passes them all in `X-Roles`; the fake reads a "
+        "bare `X-Roles: member` header as such a token, so that member reads too. Cinder "
+        "reads the header literally: such a caller may write but not read (403, or 404 "
+        "for a volume it may not get).",
+        name="policy: implied roles"),
     Departure(
         "volume-types-keep-no-timestamps",
         "os-volume_upload_image's answer carries the volume's type as Cinder's VolumeType "

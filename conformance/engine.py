@@ -39,6 +39,10 @@ def callers(project: str, other: str) -> dict[str, dict[str, str]]:
     return {
         "member": {"X-User-Id": user, "X-Project-Id": project, "X-Roles": "member,reader"},
         "reader": {"X-User-Id": user, "X-Project-Id": project, "X-Roles": "reader"},
+        # A token of the project with no role on it (Cinder's policies refuse it).
+        "norole": {"X-User-Id": user, "X-Project-Id": project, "X-Roles": ""},
+        # "member" without the "reader" Keystone implies (departure implied-roles).
+        "member_only": {"X-User-Id": user, "X-Project-Id": project, "X-Roles": "member"},
         "nova": {"X-User-Id": user, "X-Project-Id": project, "X-Roles": "member,reader",
                  "X-Service-Roles": "service"},
         "admin": {"X-User-Id": "ad000000000000000000000000000001", "X-Project-Id": project,

@@ -98,6 +98,9 @@ def write(path: Path, comparisons: list[Comparison], *, cinder_version: str,
         "delete, os-retype) are in `conformance/scenarios_types.py`; the walk retypes, "
         "changes type access and QoS associations too. The harness's driver retypes in "
         "place, as LVM's does.",
+        "- `conformance/scenarios_policy.py` asks every policy the fake serves as each "
+        "persona (reader, member, admin, Nova with a service token, no role, another "
+        "project's member): the answers of core/policy.py's table.",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")

@@ -16,8 +16,8 @@ from .scenarios import ATT, CONNECTOR, VOL
 
 VERSIONS = ["3.27", "3.44", "3.54", "3.71", "latest", "3.48", "3.26", None]
 VERSION_WEIGHTS = [10, 10, 12, 20, 6, 4, 2, 1]
-CALLERS = ["nova", "member", "admin", "noauth", "other", "other_admin", "reader"]
-CALLER_WEIGHTS = [30, 15, 10, 8, 6, 4, 3]
+CALLERS = ["nova", "member", "admin", "noauth", "other", "other_admin", "reader", "norole"]
+CALLER_WEIGHTS = [30, 15, 10, 8, 6, 4, 3, 3]
 RESET_STATUSES = ["available", "error", "in-use", "reserved", "attaching", "error_deleting",
                   "maintenance", "deleting"]
 
@@ -219,7 +219,7 @@ class Walk:
     # -- issue 12: volume actions, snapshots, limits -------------------------------------
     def _volume_action(self, name: str, action: str, body: object = None,
                        callers: tuple[str, ...] = ("nova", "nova", "member", "admin",
-                                                   "reader", "other")) -> Step:
+                                                   "reader", "other", "norole")) -> Step:
         volume = self._volume()
         return Step("POST", VOL + "/" + self._ref(volume) + "/action",
                     caller=self.rng.choice(callers), version=self._version(),
@@ -274,7 +274,8 @@ class Walk:
         if self.rng.random() < 0.4:
             body["force"] = self.rng.choice([True, False])
         return Step("POST", "/v3/{project}/snapshots",
-                    caller=self.rng.choice(["member", "member", "nova", "admin", "reader"]),
+                    caller=self.rng.choice(["member", "member", "nova", "admin", "reader",
+                                            "norole"]),
                     version=self.rng.choice(["3.0", "3.65", "3.66", "3.71"]),
                     body={"snapshot": body}, save=label, check=label, name="snapshot_create")
 
@@ -288,7 +289,8 @@ class Walk:
                     name="snapshot_delete")
 
     def limits_show(self) -> Step:
-        return Step("GET", "/v3/{project}/limits", caller=self.rng.choice(["member", "admin"]),
+        return Step("GET", "/v3/{project}/limits",
+                    caller=self.rng.choice(["member", "admin", "norole"]),
                     version=self.rng.choice(["3.0", "3.39", "3.71"]), name="limits_show")
 
     # -- issue 20, types: retype, type access, QoS association ---------------------------

@@ -8,7 +8,6 @@ records) is the HTTP layer's, reached through the app ``create_app`` makes.
 from __future__ import annotations
 
 import contextlib
-import copy
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,7 +153,7 @@ class FakeCinder:
         """A validated state that nothing else holds a reference to."""
         if isinstance(source, str | Path):
             return snapshot.read_file(source)
-        state = copy.deepcopy(source)
+        state = snapshot.copy_data(source)
         snapshot.check(state, name or "state")  # anything but an object is refused here
         return state
 
@@ -167,7 +166,11 @@ class FakeCinder:
         the constructor's fixtures.
         """
         label = name or (str(source) if isinstance(source, str | Path) else "state")
-        if replace:
+        if replace and not isinstance(source, str | Path):
+            # The load copies what it keeps, so the caller's data needs no copy first.
+            snapshot.check(source, label)
+            snapshot.load(self.store, source, checked=True)
+        elif replace:
             snapshot.load(self.store, self._checked_state(source, label), checked=True)
         else:
             data = snapshot.read_file(source) if isinstance(source, str | Path) else source

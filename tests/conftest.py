@@ -1,15 +1,15 @@
 """Shared fixtures: a fresh fake per test, pytest-flask's ``app``, API helpers and a
-live threaded server.
+live threaded server, built on the package's own pytest plugin (``fake_cinder``,
+``fake_cinder_server``: fake_cinder/pytest_plugin.py), so the suite exercises it.
 
 Every response the app sends while a test runs (through pytest-flask's ``client``,
 the ``api`` helpers or the live server) is checked against the response schemas in
-``schemas/`` (see ``support.response_problems``); a test whose app sent a response
+``schemas/`` (see ``tests.helpers.response_check``); a test whose app sent a response
 its schema rejects fails at teardown.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,14 +18,10 @@ import pytest
 from flask import Flask
 
 from fake_cinder import FakeCinder
-from fake_cinder.resources import fixture_path
-from fake_cinder.server import Server
-
-# Test modules import their helpers with ``from support import ...``.
-sys.path.insert(0, str(Path(__file__).parent))
-
-import installed  # noqa: E402
-from support import Api, install_response_check  # noqa: E402
+from fake_cinder.pytest_plugin import MARKER, FakeCinderServer
+from tests.helpers import installed
+from tests.helpers.api import Api
+from tests.helpers.response_check import install_response_check
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -40,9 +36,19 @@ def installed_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return installed.install(tmp_path_factory.mktemp("install"))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test of the suite's ``fake`` gets the plugin's ``fake_cinder`` with the shipped
+    default state, unless it names a state of its own with the plugin's marker."""
+    for item in items:
+        if ("fake" in getattr(item, "fixturenames", ())
+                and item.get_closest_marker(MARKER) is None):
+            item.add_marker(pytest.mark.fake_cinder_state("default.json"))
+
+
 @pytest.fixture
-def fake() -> FakeCinder:
-    return FakeCinder(fixture_path("default.json"))
+def fake(fake_cinder: FakeCinder) -> FakeCinder:
+    """The plugin's fresh ``fake_cinder`` (fixtures/default.json unless marked)."""
+    return fake_cinder
 
 
 @pytest.fixture
@@ -85,7 +91,7 @@ def admin(client: Any) -> Api:
 
 
 @pytest.fixture
-def live_server_url(app: Flask) -> Iterator[str]:
-    """The fake's app behind the package's threaded server on an ephemeral loopback port."""
-    with Server(app, "127.0.0.1", 0, access_log=False) as server:
-        yield server.url
+def live_server_url(app: Flask, fake_cinder_server: FakeCinderServer) -> str:
+    """The plugin's live server (the package's threaded server on an ephemeral loopback
+    port), serving this test's fake; ``app`` installs the response check."""
+    return fake_cinder_server.url

@@ -11,7 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from installed import clean_env as _clean_env
+
+from tests.helpers.installed import clean_env as _clean_env
 
 LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 
@@ -60,7 +61,8 @@ def test_fake_cinder_serve_answers_the_version_document(installed_venv, tmp_path
         assert version["min_version"] == "3.0"
         assert {"rel": "self", "href": f"{base}/v3/"} in version["links"]
         # The installed fake validates with its installed schemas and has the default state.
-        headers = {"X-Project-Id": "demo", "OpenStack-API-Version": "volume 3.27"}
+        headers = {"X-Project-Id": "demo", "X-Roles": "reader",
+                   "OpenStack-API-Version": "volume 3.27"}
         status, body = _get(f"{base}/v3/demo/volumes", headers)
         assert status == 200
         assert {v["name"] for v in body["volumes"]} >= {"demo-volume", "demo-shared"}

@@ -61,24 +61,28 @@ def detail(req: ApiRequest) -> Result:
     return _list(req, detail=True)
 
 
-def _op(name: str, handler: Handler, minimum: mv.APIVersion = mv.NEW_ATTACH, *,
+def _op(name: str, handler: Handler, *policies: str, minimum: mv.APIVersion = mv.NEW_ATTACH,
         validates_body: bool = False, validates_query: bool = False,
         fault_targets: FaultTargets | None = None) -> Operation:
     return Operation(name, handler, min_version=minimum, validates_body=validates_body,
-                     validates_query=validates_query, fault_targets=fault_targets)
+                     validates_query=validates_query, policies=policies,
+                     fault_targets=fault_targets)
 
 
 def register(router: Router) -> None:
+    # Cinder's attachment reads have no policy: its database shows a project its own.
     router.add("GET", "attachments", _op("attachment_list", index, validates_query=True))
     router.add("GET", "attachments/detail",
                _op("attachment_list_detail", detail, validates_query=True))
     router.add("POST", "attachments", _op(
-        "attachment_create", create, validates_body=True,
+        "attachment_create", create, "volume:attachment_create", validates_body=True,
         fault_targets=FaultTargets(body_volume=("attachment", "volume_uuid"))))
     router.add("GET", "attachments/<attachment_id>", _op("attachment_show", show))
     router.add("PUT", "attachments/<attachment_id>",
-               _op("attachment_update", update, validates_body=True))
-    router.add("DELETE", "attachments/<attachment_id>", _op("attachment_delete", delete))
+               _op("attachment_update", update, "volume:attachment_update",
+                   validates_body=True))
+    router.add("DELETE", "attachments/<attachment_id>",
+               _op("attachment_delete", delete, "volume:attachment_delete"))
     router.add_actions("attachments/<attachment_id>/action", {
-        "os-complete": _op("attachment_complete", complete, mv.ATTACH_COMPLETION,
-                           validates_body=True)})
+        "os-complete": _op("attachment_complete", complete, "volume:attachment_complete",
+                           minimum=mv.ATTACH_COMPLETION, validates_body=True)})

@@ -65,8 +65,11 @@ def delete(req: ApiRequest) -> Result:
 
 
 def register(router: Router) -> None:
-    router.add("GET", "messages", Operation("message_list", index, min_version=MESSAGES))
+    router.add("GET", "messages", Operation("message_list", index, min_version=MESSAGES,
+                                            policies=("message:get_all",)))
     router.add("GET", "messages/<message_id>", Operation("message_show", show,
-                                                         min_version=MESSAGES))
+                                                         min_version=MESSAGES,
+                                                         policies=("message:get",)))
     router.add("DELETE", "messages/<message_id>", Operation("message_delete", delete,
-                                                            min_version=MESSAGES))
+                                                            min_version=MESSAGES,
+                                                            policies=("message:delete",)))

@@ -132,12 +132,14 @@ def snapshot_delete(req: ApiRequest) -> Result:
 Handlers = dict[str, Callable[[ApiRequest], Result]]
 
 
-def _register(router: Router, resource: str, handlers: Handlers) -> None:
+def _register(router: Router, resource: str, handlers: Handlers,
+              policies: dict[str, tuple[str, ...]]) -> None:
     collection = f"{resource}s/<{resource}_id>/metadata"
     item = collection + "/<key>"
 
     def op(name: str, body: bool = False) -> Operation:
-        return Operation(f"{resource}_metadata_{name}", handlers[name], validates_body=body)
+        return Operation(f"{resource}_metadata_{name}", handlers[name], validates_body=body,
+                         policies=policies[name])
 
     router.add("GET", collection, op("list"))
     router.add("POST", collection, op("create", body=True))
@@ -147,10 +149,25 @@ def _register(router: Router, resource: str, handlers: Handlers) -> None:
     router.add("DELETE", item, op("delete"))
 
 
+def _policies(get: str, read: str, create: str, update: str,
+              delete: str) -> dict[str, tuple[str, ...]]:
+    """The policies of each metadata operation: the record's lookup (``get``), then the
+    metadata's (an update with If-Match reads the metadata first)."""
+    return {"list": (get, read), "show": (get, read), "create": (get, create),
+            "update_all": (get, read, update), "update": (get, read, update),
+            "delete": (get, read, delete)}
+
+
 def register(router: Router) -> None:
     _register(router, "volume", {
         "list": volume_index, "create": volume_create, "update_all": volume_update_all,
-        "show": volume_show, "update": volume_update, "delete": volume_delete})
+        "show": volume_show, "update": volume_update, "delete": volume_delete},
+        _policies("volume:get", "volume:get_volume_metadata",
+                  "volume:create_volume_metadata", "volume:update_volume_metadata",
+                  "volume:delete_volume_metadata"))
     _register(router, "snapshot", {
         "list": snapshot_index, "create": snapshot_create, "update_all": snapshot_update_all,
-        "show": snapshot_show, "update": snapshot_update, "delete": snapshot_delete})
+        "show": snapshot_show, "update": snapshot_update, "delete": snapshot_delete},
+        _policies("volume:get_snapshot", "volume:get_snapshot_metadata",
+                  "volume:update_snapshot_metadata", "volume:update_snapshot_metadata",
+                  "volume:delete_snapshot_metadata"))

@@ -121,19 +121,29 @@ def qos_disassociate_all(req: ApiRequest) -> Result:
 
 def register(router: Router) -> None:
     router.add("POST", "qos-specs", Operation("qos_specs_create", qos_create,
-                                              validates_body=True))
-    router.add("GET", "qos-specs", Operation("qos_specs_list", qos_list))
-    router.add("GET", "qos-specs/<qos_id>", Operation("qos_specs_show", qos_show))
+                                              validates_body=True,
+                         policies=("volume_extension:qos_specs_manage:create",)))
+    router.add("GET", "qos-specs", Operation("qos_specs_list", qos_list,
+                         policies=("volume_extension:qos_specs_manage:get_all",)))
+    router.add("GET", "qos-specs/<qos_id>", Operation("qos_specs_show", qos_show,
+                         policies=("volume_extension:qos_specs_manage:get",)))
     router.add("PUT", "qos-specs/<qos_id>", Operation("qos_specs_update", qos_update,
-                                                      validates_body=True))
-    router.add("DELETE", "qos-specs/<qos_id>", Operation("qos_specs_delete", qos_delete))
+                                                      validates_body=True,
+                         policies=("volume_extension:qos_specs_manage:update",)))
+    router.add("DELETE", "qos-specs/<qos_id>", Operation("qos_specs_delete", qos_delete,
+                         policies=("volume_extension:qos_specs_manage:delete",)))
     router.add("PUT", "qos-specs/<qos_id>/delete_keys",
-               Operation("qos_specs_delete_keys", qos_delete_keys, validates_body=True))
+               Operation("qos_specs_delete_keys", qos_delete_keys, validates_body=True,
+                         policies=("volume_extension:qos_specs_manage:delete",)))
     router.add("GET", "qos-specs/<qos_id>/associations",
-               Operation("qos_specs_associations", qos_associations))
+               Operation("qos_specs_associations", qos_associations,
+                         policies=("volume_extension:qos_specs_manage:get_all",)))
     router.add("GET", "qos-specs/<qos_id>/associate",
-               Operation("qos_specs_associate", qos_associate))
+               Operation("qos_specs_associate", qos_associate,
+                         policies=("volume_extension:qos_specs_manage:update",)))
     router.add("GET", "qos-specs/<qos_id>/disassociate",
-               Operation("qos_specs_disassociate", qos_disassociate))
+               Operation("qos_specs_disassociate", qos_disassociate,
+                         policies=("volume_extension:qos_specs_manage:update",)))
     router.add("GET", "qos-specs/<qos_id>/disassociate_all",
-               Operation("qos_specs_disassociate_all", qos_disassociate_all))
+               Operation("qos_specs_disassociate_all", qos_disassociate_all,
+                         policies=("volume_extension:qos_specs_manage:update",)))

@@ -39,8 +39,11 @@ def quota_delete(req: ApiRequest) -> Result:
 
 def register(router: Router) -> None:
     router.add("GET", "os-quota-class-sets/<quota_class>",
-               Operation("quota_class_show", quota_class_show))
+               Operation("quota_class_show", quota_class_show,
+                         policies=("volume_extension:quota_classes:get",)))
     router.add("PUT", "os-quota-class-sets/<quota_class>",
-               Operation("quota_class_update", quota_class_update, validates_body=True))
+               Operation("quota_class_update", quota_class_update, validates_body=True,
+                         policies=("volume_extension:quota_classes:update",)))
     router.add("DELETE", "os-quota-sets/<quota_project_id>",
-               Operation("quota_delete", quota_delete))
+               Operation("quota_delete", quota_delete,
+                         policies=("volume_extension:quotas:delete",)))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import quotas as core
-from ..core.context import Caller
 from ..core.errors import CinderError
 from ..core.listing import bool_param
+from ..core.policy import allows, authorize
 from . import microversions as mv
 from .routing import ApiRequest, Operation, Router
 
@@ -22,20 +22,9 @@ USED_LIMITS = {"totalVolumesUsed": "volumes", "totalGigabytesUsed": "gigabytes",
                "totalBackupGigabytesUsed": "backup_gigabytes"}
 
 
-def _policy(name: str) -> CinderError:
-    return CinderError(f"Policy doesn't allow volume_extension:quotas:{name} to be performed.",
-                       status=403)
-
-
-def _may_show(caller: Caller, project_id: str) -> None:
-    """volume_extension:quotas:show: an admin, or a reader of that project."""
-    if not (caller.is_admin or caller.project_id == project_id):
-        raise _policy("show")
-
-
 def quota_show(req: ApiRequest) -> Result:
     project_id = req.params["quota_project_id"]
-    _may_show(req.caller, project_id)
+    authorize(req.caller, "volume_extension:quotas:show", project_id)
     with_usage = bool_param(req.args, "usage")
     quota_set = core.quota_set(req.fake.store, project_id, with_usage)
     return 200, {"quota_set": {**quota_set, "id": project_id}}
@@ -43,14 +32,13 @@ def quota_show(req: ApiRequest) -> Result:
 
 def quota_defaults(req: ApiRequest) -> Result:
     project_id = req.params["quota_project_id"]
-    _may_show(req.caller, project_id)
+    authorize(req.caller, "volume_extension:quotas:show", project_id)
     return 200, {"quota_set": {**core.defaults(req.fake.store), "id": project_id}}
 
 
 def quota_update(req: ApiRequest) -> Result:
     project_id = req.params["quota_project_id"]
-    if not req.caller.is_admin:
-        raise _policy("update")
+    authorize(req.caller, "volume_extension:quotas:update", project_id)
     if len(project_id) > 255:
         raise CinderError(f"quota_set_name has {len(project_id)} characters, more than 255.")
     limits = core.update_project(req.fake.store, project_id, req.body["quota_set"])
@@ -58,9 +46,10 @@ def quota_update(req: ApiRequest) -> Result:
 
 
 def limits_show(req: ApiRequest) -> Result:
-    """GET /limits: the project's absolute limits and (limits_extension:used_limits,
-    which every caller passes) its usage; no rate limits."""
+    """GET /limits: the project's absolute limits and, for a caller passing
+    limits_extension:used_limits (its reader), its usage; no rate limits."""
     project_id = req.caller.project_id
+    with_usage = allows(req.caller, "limits_extension:used_limits")
     if req.version >= LIMITS_ADMIN_FILTER and req.caller.is_admin:
         project_id = req.args.get("project_id", req.args.get("tenant_id", project_id))
     store = req.fake.store
@@ -68,14 +57,19 @@ def limits_show(req: ApiRequest) -> Result:
         limits = core.limits(store, project_id)
         used = core.usage(store, project_id)
     absolute = {name: limits[resource] for resource, name in ABSOLUTE_LIMITS.items()}
-    absolute.update({name: used[resource] for name, resource in USED_LIMITS.items()})
+    if with_usage:
+        absolute.update({name: used[resource] for name, resource in USED_LIMITS.items()})
     return 200, {"limits": {"rate": [], "absolute": absolute}}
 
 
 def register(router: Router) -> None:
-    router.add("GET", "limits", Operation("limits_show", limits_show))
-    router.add("GET", "os-quota-sets/<quota_project_id>", Operation("quota_show", quota_show))
+    show = ("volume_extension:quotas:show",)
+    router.add("GET", "limits", Operation("limits_show", limits_show,
+                                          policies=("limits_extension:used_limits",)))
+    router.add("GET", "os-quota-sets/<quota_project_id>",
+               Operation("quota_show", quota_show, policies=show))
     router.add("PUT", "os-quota-sets/<quota_project_id>",
-               Operation("quota_update", quota_update, validates_body=True))
+               Operation("quota_update", quota_update, validates_body=True,
+                         policies=("volume_extension:quotas:update",)))
     router.add("GET", "os-quota-sets/<quota_project_id>/defaults",
-               Operation("quota_defaults", quota_defaults))
+               Operation("quota_defaults", quota_defaults, policies=show))

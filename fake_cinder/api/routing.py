@@ -78,9 +78,11 @@ Handler = Callable[[ApiRequest], tuple[int, Any]]
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """One API operation: its handler, the microversions it exists in, and what an
-    injected fault can be aimed at (``fault_targets``; by default the records its URL
-    names, filled in by ``Router``)."""
+    """One API operation: its handler, the microversions it exists in, the Cinder
+    policies it asks (``core.policy``'s names; ``()``: none, as Cinder's attachment reads;
+    None: not declared, which the route table's tests refuse), and what an injected fault
+    can be aimed at (``fault_targets``; by default the records its URL names, filled in by
+    ``Router``)."""
 
     name: str
     handler: Handler
@@ -88,6 +90,7 @@ class Operation:
     max_version: mv.APIVersion = mv.MAX_VERSION
     validates_body: bool = False
     validates_query: bool = False
+    policies: tuple[str, ...] | None = None
     fault_targets: FaultTargets | None = None
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from ..core import snapshots as core
-from ..core.context import Caller
-from ..core.errors import BadRequest, CinderError
+from ..core.errors import BadRequest
 from ..core.listing import TRUE_STRINGS, bool_param, parse_list_query
 from ..core.models import Snapshot
+from ..core.policy import allows
 from ..core.volumes import get_volume
 from . import microversions as mv
 from .fault_injection import FaultTargets
@@ -26,6 +25,8 @@ SUPPORT_COUNT_INFO = mv.APIVersion(3, 45)     # with_count
 USE_QUOTA = mv.APIVersion(3, 65)              # consumes_quota
 SNAPSHOT_IN_USE = mv.APIVersion(3, 66)        # in-use volumes without force
 EXTENDED = "os-extended-snapshot-attributes"
+EXTENDED_POLICY = "volume_extension:extended_snapshot_attributes"
+GET = "volume:get_snapshot"  # every lookup by id but the status updates' asks it (403)
 SNAPSHOT_IN_USE_FLAG_MSG = (
     "Since microversion 3.66 the 'force' flag is invalid for this request.  For backward "
     "compatability, however, when the 'force' flag is passed with a value evaluating to "
@@ -40,9 +41,10 @@ def summary(snapshot: Snapshot) -> dict[str, Any]:
             "metadata": dict(snapshot.metadata)}
 
 
-def detail(snapshot: Snapshot, version: mv.APIVersion, extended: bool = True) -> dict[str, Any]:
-    """Cinder's v3 detail view; show and list detail add the extended attributes
-    (their policy, admin or owner, lets every caller who can see the snapshot)."""
+def detail(snapshot: Snapshot, version: mv.APIVersion, extended: bool) -> dict[str, Any]:
+    """Cinder's v3 detail view; show and list detail add the extended attributes (their
+    policy, volume_extension:extended_snapshot_attributes, lets every caller who may
+    read snapshots: ``extended`` says whether it is asked)."""
     view = summary(snapshot)
     if version >= GROUP_SNAPSHOTS:
         view["group_snapshot_id"] = None
@@ -74,15 +76,15 @@ def snapshot_create(req: ApiRequest) -> Result:
     snapshot = core.create_snapshot(
         req.fake.store, req.caller, body["volume_id"], name=name,
         description=_text(body.get("description")), metadata=body.get("metadata"),
-        force=force, allow_in_use=req.version >= SNAPSHOT_IN_USE,
-        authorize=core.authorize_write("volume:create_snapshot"), asynchronous=True,
+        force=force, allow_in_use=req.version >= SNAPSHOT_IN_USE, asynchronous=True,
         failing=req.async_failure)
     return 202, {"snapshot": detail(snapshot, req.version, extended=False)}
 
 
 def snapshot_show(req: ApiRequest) -> Result:
     snapshot = core.show_snapshot(req.fake.store, req.caller, req.params["snapshot_id"])
-    return 200, {"snapshot": detail(snapshot, req.version)}
+    extended = allows(req.caller, EXTENDED_POLICY)
+    return 200, {"snapshot": detail(snapshot, req.version, extended)}
 
 
 def _list(req: ApiRequest, detailed: bool) -> Result:
@@ -105,7 +107,11 @@ def _list(req: ApiRequest, detailed: bool) -> Result:
     snapshots, total = core.list_snapshots(req.fake.store, req.caller, query,
                                            core.filter_values(query.filters))
     collection = "snapshots/detail" if detailed else "snapshots"
-    items = [detail(s, req.version) if detailed else summary(s) for s in snapshots]
+    if detailed:
+        extended = allows(req.caller, EXTENDED_POLICY)
+        items = [detail(s, req.version, extended) for s in snapshots]
+    else:
+        items = [summary(s) for s in snapshots]
     body: dict[str, Any] = {"snapshots": items}
     if snapshots and query.limit <= (total if show_count and total else len(snapshots)):
         params = dict(req.args)
@@ -137,14 +143,12 @@ def snapshot_update(req: ApiRequest) -> Result:
         if sent:
             changes[field] = _text(body[sent[0]])
     snapshot = core.update_snapshot(req.fake.store, req.caller, req.params["snapshot_id"],
-                                    changes,
-                                    authorize=core.authorize_write("volume:update_snapshot"))
+                                    changes)
     return 200, {"snapshot": detail(snapshot, req.version, extended=False)}
 
 
 def snapshot_delete(req: ApiRequest) -> Result:
     core.delete_snapshot(req.fake.store, req.caller, req.params["snapshot_id"],
-                         authorize=core.authorize_write("volume:delete_snapshot"),
                          failing=req.async_failure)
     return 202, bare_accepted()
 
@@ -153,49 +157,47 @@ def snapshot_update_status(req: ApiRequest) -> Result:
     update = req.body["os-update_snapshot_status"]
     core.check_progress(update.get("progress"))
     core.update_status(req.fake.store, req.caller, req.params["snapshot_id"],
-                       update["status"], update.get("progress"),
-                       authorize=core.authorize_write("snapshot_extension:snapshot_actions:"
-                                                      "update_snapshot_status"))
+                       update["status"], update.get("progress"))
     return 202, bare_accepted()
-
-
-def _admin_action(action: str) -> Callable[[Caller], None]:
-    def authorize(caller: Caller) -> None:
-        if not caller.is_admin:
-            raise CinderError(f"Policy doesn't allow volume_extension:snapshot_admin_actions:"
-                              f"{action} to be performed.", status=403)
-    return authorize
 
 
 def snapshot_reset_status(req: ApiRequest) -> Result:
     core.reset_status(req.fake.store, req.caller, req.params["snapshot_id"],
-                      req.body["os-reset_status"]["status"],
-                      authorize=_admin_action("reset_status"))
+                      req.body["os-reset_status"]["status"])
     return 202, None
 
 
 def snapshot_force_delete(req: ApiRequest) -> Result:
     core.delete_snapshot(req.fake.store, req.caller, req.params["snapshot_id"], force=True,
-                         authorize=_admin_action("force_delete"), failing=req.async_failure)
+                         failing=req.async_failure)
     return 202, None
 
 
 def register(router: Router) -> None:
     router.add("POST", "snapshots", Operation(
         "snapshot_create", snapshot_create, validates_body=True,
+        policies=("volume:get", "volume:create_snapshot"),
         fault_targets=FaultTargets(body_volume=("snapshot", "volume_id"))))
-    router.add("GET", "snapshots", Operation("snapshot_list", snapshot_list))
-    router.add("GET", "snapshots/detail", Operation("snapshot_list_detail",
-                                                    snapshot_list_detail))
-    router.add("GET", "snapshots/<snapshot_id>", Operation("snapshot_show", snapshot_show))
-    router.add("PUT", "snapshots/<snapshot_id>", Operation("snapshot_update", snapshot_update,
-                                                           validates_body=True))
-    router.add("DELETE", "snapshots/<snapshot_id>", Operation("snapshot_delete",
-                                                              snapshot_delete))
+    router.add("GET", "snapshots", Operation("snapshot_list", snapshot_list,
+                                             policies=("volume:get_all_snapshots",)))
+    router.add("GET", "snapshots/detail", Operation(
+        "snapshot_list_detail", snapshot_list_detail,
+        policies=("volume:get_all_snapshots", EXTENDED_POLICY)))
+    router.add("GET", "snapshots/<snapshot_id>", Operation(
+        "snapshot_show", snapshot_show, policies=(GET, EXTENDED_POLICY)))
+    router.add("PUT", "snapshots/<snapshot_id>", Operation(
+        "snapshot_update", snapshot_update, validates_body=True,
+        policies=(GET, "volume:update_snapshot")))
+    router.add("DELETE", "snapshots/<snapshot_id>", Operation(
+        "snapshot_delete", snapshot_delete, policies=(GET, "volume:delete_snapshot")))
     router.add_actions("snapshots/<snapshot_id>/action", {
-        "os-update_snapshot_status": Operation("snapshot_update_status",
-                                               snapshot_update_status, validates_body=True),
-        "os-reset_status": Operation("snapshot_reset_status", snapshot_reset_status,
-                                     validates_body=True),
-        "os-force_delete": Operation("snapshot_force_delete", snapshot_force_delete,
-                                     validates_body=True)})
+        "os-update_snapshot_status": Operation(
+            "snapshot_update_status", snapshot_update_status, validates_body=True,
+            policies=("snapshot_extension:snapshot_actions:update_snapshot_status",)),
+        "os-reset_status": Operation(
+            "snapshot_reset_status", snapshot_reset_status, validates_body=True,
+            policies=("volume_extension:snapshot_admin_actions:reset_status",)),
+        "os-force_delete": Operation(
+            "snapshot_force_delete", snapshot_force_delete, validates_body=True,
+            policies=(GET, "volume_extension:snapshot_admin_actions:force_delete",
+                      "volume:delete_snapshot"))})

@@ -129,20 +129,25 @@ def _delete(req: ApiRequest) -> Result:
 
 
 def _register(router: Router, collection: str, prefix: str, v3: bool) -> None:
-    def op(name: str, handler: Any, body: bool = False) -> Operation:
-        return Operation(f"{prefix}_{name}", handler, validates_body=body)
+    def op(name: str, handler: Any, *policies: str, body: bool = False) -> Operation:
+        return Operation(f"{prefix}_{name}", handler, validates_body=body, policies=policies)
 
     def paginated(req: ApiRequest) -> bool:
         return v3 and req.version >= TRANSFER_PAGINATION
 
-    router.add("POST", collection, op("create", lambda req: _create(req, v3), body=True))
-    router.add("GET", collection,
-               op("list", lambda req: _list(req, False, paginated(req))))
+    # The volume is read as Cinder's transfer API does (Volume.get_by_id: no volume:get).
+    router.add("POST", collection, op("create", lambda req: _create(req, v3),
+                                      "volume:create_transfer", body=True))
+    router.add("GET", collection, op("list", lambda req: _list(req, False, paginated(req)),
+                                     "volume:get_all_transfers"))
     router.add("GET", f"{collection}/detail",
-               op("list_detail", lambda req: _list(req, True, paginated(req))))
-    router.add("GET", f"{collection}/<transfer_id>", op("show", _show))
-    router.add("POST", f"{collection}/<transfer_id>/accept", op("accept", _accept, body=True))
-    router.add("DELETE", f"{collection}/<transfer_id>", op("delete", _delete))
+               op("list_detail", lambda req: _list(req, True, paginated(req)),
+                  "volume:get_all_transfers"))
+    router.add("GET", f"{collection}/<transfer_id>", op("show", _show, "volume:get_transfer"))
+    router.add("POST", f"{collection}/<transfer_id>/accept",
+               op("accept", _accept, "volume:accept_transfer", body=True))
+    router.add("DELETE", f"{collection}/<transfer_id>",
+               op("delete", _delete, "volume:delete_transfer"))
 
 
 def register(router: Router) -> None:

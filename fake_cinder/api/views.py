@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from ..core import backend
 from ..core.context import Caller
 from ..core.models import ATTACHED, Attachment, Volume, VolumeType
+from ..core.policy import allows
 from ..core.volume_types import visible_extra_specs
 from ..core.volumes import visible_metadata
 from . import microversions as mv
@@ -122,11 +123,15 @@ def volume_detail(volume: Volume, volume_type: VolumeType | None,
         "replication_status": None,
         "consistencygroup_id": None, "multiattach": volume.multiattach,
         "attachments": volume_attachments(attachments, caller),
-        "os-vol-tenant-attr:tenant_id": volume.project_id,
     }
-    if caller.is_admin:
+    # Cinder's API extensions add their attributes when their policy allows.
+    if allows(caller, "volume_extension:volume_tenant_attribute"):
+        view["os-vol-tenant-attr:tenant_id"] = volume.project_id
+    if caller.is_admin:  # the view builder's own test (context.is_admin)
         view["migration_status"] = volume.migration_status
+    if allows(caller, "volume_extension:volume_host_attribute"):
         view["os-vol-host-attr:host"] = volume.host
+    if allows(caller, "volume_extension:volume_mig_status_attribute"):
         view["os-vol-mig-status-attr:migstat"] = volume.migration_status
         view["os-vol-mig-status-attr:name_id"] = None
     if version >= V3_13:
@@ -149,14 +154,15 @@ def volume_detail(volume: Volume, volume_type: VolumeType | None,
 
 
 def volume_type_view(volume_type: VolumeType, caller: Caller) -> dict[str, Any]:
+    """Cinder's type view, with what its policies let the caller see."""
     view: dict[str, Any] = {
         "id": volume_type.id, "name": volume_type.name,
         "description": volume_type.description, "is_public": volume_type.is_public,
-        "os-volume-type-access:is_public": volume_type.is_public,
-        # Cinder shows only user-visible extra specs to non-admins; multiattach is one.
-        "extra_specs": visible_extra_specs(volume_type, caller),
     }
-    if caller.is_admin:
-        # volume_extension:access_types_qos_specs_id (admin only).
+    if allows(caller, "volume_extension:volume_type_access"):
+        view["os-volume-type-access:is_public"] = volume_type.is_public
+    if allows(caller, "volume_extension:access_types_extra_specs"):
+        view["extra_specs"] = visible_extra_specs(volume_type, caller)
+    if allows(caller, "volume_extension:access_types_qos_specs_id"):
         view["qos_specs_id"] = volume_type.qos_specs_id
     return view

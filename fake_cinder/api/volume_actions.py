@@ -124,23 +124,34 @@ def reimage(req: ApiRequest) -> Result:
 
 
 def actions() -> dict[str, Operation]:
-    """The actions of POST volumes/<volume_id>/action this module serves."""
-    def op(name: str, handler: Any, **kw: Any) -> Operation:
-        return Operation(name, handler, validates_body=True, **kw)
+    """The actions of POST volumes/<volume_id>/action this module serves, each with the
+    policies it asks: volume:get (the volume's lookup, a refusal is its 404), then the
+    action's own (core.volume_actions names them)."""
+    def op(name: str, handler: Any, *policies: str, **kw: Any) -> Operation:
+        return Operation(name, handler, validates_body=True,
+                         policies=("volume:get", *policies), **kw)
     return {
-        "os-begin_detaching": op("volume_begin_detaching", begin_detaching),
-        "os-roll_detaching": op("volume_roll_detaching", roll_detaching),
-        "os-reserve": op("volume_reserve", reserve),
-        "os-unreserve": op("volume_unreserve", unreserve),
-        "os-initialize_connection": op("volume_initialize_connection", initialize_connection),
-        "os-terminate_connection": op("volume_terminate_connection", terminate_connection),
-        "os-attach": op("volume_attach", attach),
-        "os-detach": op("volume_detach", detach),
-        "os-force_detach": op("volume_force_detach", force_detach),
-        "os-update_readonly_flag": op("volume_update_readonly_flag", update_readonly_flag),
-        "os-extend": op("volume_extend", extend),
+        "os-begin_detaching": op("volume_begin_detaching", begin_detaching,
+                                 core.BEGIN_DETACHING_POLICY),
+        "os-roll_detaching": op("volume_roll_detaching", roll_detaching,
+                                core.ROLL_DETACHING_POLICY),
+        "os-reserve": op("volume_reserve", reserve, core.RESERVE_POLICY),
+        "os-unreserve": op("volume_unreserve", unreserve, core.UNRESERVE_POLICY),
+        "os-initialize_connection": op("volume_initialize_connection", initialize_connection,
+                                       core.INITIALIZE_CONNECTION_POLICY),
+        "os-terminate_connection": op("volume_terminate_connection", terminate_connection,
+                                      core.TERMINATE_CONNECTION_POLICY),
+        "os-attach": op("volume_attach", attach, core.ATTACH_POLICY),
+        "os-detach": op("volume_detach", detach, core.DETACH_POLICY),
+        "os-force_detach": op("volume_force_detach", force_detach, core.FORCE_DETACH_POLICY),
+        "os-update_readonly_flag": op("volume_update_readonly_flag", update_readonly_flag,
+                                      core.UPDATE_READONLY_FLAG_POLICY),
+        "os-extend": op("volume_extend", extend, core.EXTEND_POLICY,
+                        core.EXTEND_ATTACHED_POLICY),
         "os-migrate_volume_completion": op("volume_migrate_completion",
-                                           migrate_volume_completion),
-        "os-reimage": op("volume_reimage", reimage, min_version=SUPPORT_REIMAGE_VOLUME),
+                                           migrate_volume_completion,
+                                           core.MIGRATE_COMPLETE_POLICY),
+        "os-reimage": op("volume_reimage", reimage, core.REIMAGE_POLICY,
+                         core.REIMAGE_RESERVED_POLICY, min_version=SUPPORT_REIMAGE_VOLUME),
         **volume_types.retype_action(),
     }

@@ -109,13 +109,20 @@ def set_bootable(req: ApiRequest) -> Result:
 
 
 def actions() -> dict[str, Operation]:
-    """The actions of POST volumes/<volume_id>/action this module serves."""
-    def op(name: str, handler: Any) -> Operation:
-        return Operation(name, handler, validates_body=True)
+    """The actions of POST volumes/<volume_id>/action this module serves, with the
+    policies each asks after the volume's lookup (volume:get)."""
+    def op(name: str, handler: Any, *policies: str) -> Operation:
+        return Operation(name, handler, validates_body=True,
+                         policies=("volume:get", *policies))
     return {
-        "os-volume_upload_image": op("volume_upload_image", upload_image),
-        "os-set_image_metadata": op("volume_set_image_metadata", set_image_metadata),
-        "os-unset_image_metadata": op("volume_unset_image_metadata", unset_image_metadata),
-        "os-show_image_metadata": op("volume_show_image_metadata", show_image_metadata),
-        "os-set_bootable": op("volume_set_bootable", set_bootable),
+        "os-volume_upload_image": op("volume_upload_image", upload_image, core.UPLOAD_POLICY,
+                                     core.UPLOAD_PUBLIC_POLICY),
+        "os-set_image_metadata": op("volume_set_image_metadata", set_image_metadata,
+                                    core.SET_POLICY, "volume:update_volume_metadata"),
+        "os-unset_image_metadata": op("volume_unset_image_metadata", unset_image_metadata,
+                                      core.REMOVE_POLICY, "volume:get_volume_metadata",
+                                      "volume:delete_volume_metadata"),
+        "os-show_image_metadata": op("volume_show_image_metadata", show_image_metadata,
+                                     "volume:get_volume_metadata"),
+        "os-set_bootable": op("volume_set_bootable", set_bootable, "volume:update"),
     }

@@ -16,7 +16,8 @@ VOLUME_SUMMARY_METADATA = mv.APIVersion(3, 36)
 
 def summary(req: ApiRequest) -> Result:
     all_tenants = req.args.get("all_tenants", "false").strip().lower() in TRUE_STRINGS
-    found = core.summarize(req.fake.store, req.caller, all_tenants)
+    found = core.summarize(req.fake.store, req.caller, all_tenants,
+                           with_metadata=req.version >= VOLUME_SUMMARY_METADATA)
     view: dict[str, Any] = {"total_count": found.total_count, "total_size": found.total_size}
     if req.version >= VOLUME_SUMMARY_METADATA:
         view["metadata"] = found.metadata
@@ -25,4 +26,5 @@ def summary(req: ApiRequest) -> Result:
 
 def register(router: Router) -> None:
     router.add("GET", "volumes/summary", Operation("volume_summary", summary,
-                                                   min_version=VOLUME_SUMMARY))
+                                                   min_version=VOLUME_SUMMARY,
+                                                   policies=("volume:get_all",)))

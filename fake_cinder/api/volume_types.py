@@ -17,6 +17,7 @@ from ..core.policy import authorize
 from ..core.volumes import get_volume_type
 from .routing import ApiRequest, Operation, Router
 from .views import bare_accepted, volume_type_view
+from .volumes import TYPE_VIEW_POLICIES
 
 Result = tuple[int, Any]
 
@@ -119,29 +120,42 @@ def retype(req: ApiRequest) -> Result:
 
 def retype_action() -> dict[str, Operation]:
     """The os-retype entry of POST volumes/<volume_id>/action."""
-    return {"os-retype": Operation("volume_retype", retype, validates_body=True)}
+    return {"os-retype": Operation("volume_retype", retype, validates_body=True,
+                         policies=("volume:get", "volume:retype", "volume:multiattach"))}
 
 
 def register(router: Router) -> None:
     router.add("PUT", "types/<type_id>", Operation("volume_type_update", type_update,
-                                                   validates_body=True))
-    router.add("DELETE", "types/<type_id>", Operation("volume_type_delete", type_delete))
+                                                   validates_body=True,
+                         policies=("volume_extension:type_update", *TYPE_VIEW_POLICIES)))
+    router.add("DELETE", "types/<type_id>", Operation("volume_type_delete", type_delete,
+                         policies=("volume_extension:type_delete",)))
     router.add("GET", "types/<type_id>/extra_specs",
-               Operation("volume_type_extra_specs_list", extra_specs_list))
+               Operation("volume_type_extra_specs_list", extra_specs_list,
+                         policies=("volume_extension:types_extra_specs:index",
+                                   "volume_extension:types_extra_specs:read_sensitive")))
     router.add("POST", "types/<type_id>/extra_specs",
                Operation("volume_type_extra_specs_create", extra_specs_create,
-                         validates_body=True))
+                         validates_body=True,
+                         policies=("volume_extension:types_extra_specs:create",)))
     router.add("GET", "types/<type_id>/extra_specs/<key>",
-               Operation("volume_type_extra_spec_show", extra_spec_show))
+               Operation("volume_type_extra_spec_show", extra_spec_show,
+                         policies=("volume_extension:types_extra_specs:show",
+                                   "volume_extension:types_extra_specs:read_sensitive")))
     router.add("PUT", "types/<type_id>/extra_specs/<key>",
                Operation("volume_type_extra_spec_update", extra_spec_update,
-                         validates_body=True))
+                         validates_body=True,
+                         policies=("volume_extension:types_extra_specs:update",)))
     router.add("DELETE", "types/<type_id>/extra_specs/<key>",
-               Operation("volume_type_extra_spec_delete", extra_spec_delete))
+               Operation("volume_type_extra_spec_delete", extra_spec_delete,
+                         policies=("volume_extension:types_extra_specs:delete",)))
     router.add("GET", "types/<type_id>/os-volume-type-access",
-               Operation("volume_type_access_list", access_list))
+               Operation("volume_type_access_list", access_list,
+                         policies=("volume_extension:volume_type_access:get_all_for_type",)))
     router.add_actions("types/<type_id>/action", {
         "addProjectAccess": Operation("volume_type_access_add", access_add,
-                                      validates_body=True),
+                                      validates_body=True,
+                         policies=("volume_extension:volume_type_access:addProjectAccess",)),
         "removeProjectAccess": Operation("volume_type_access_remove", access_remove,
-                                         validates_body=True)})
+                                         validates_body=True,
+                         policies=("volume_extension:volume_type_access:removeProjectAccess",))})

@@ -8,8 +8,7 @@ from urllib.parse import urlencode
 
 from ..core import snapshots as snapshot_rules
 from ..core import volumes as core
-from ..core.context import Caller
-from ..core.errors import BadRequest, CinderError, InvalidInput, authorize_write
+from ..core.errors import BadRequest, InvalidInput
 from ..core.listing import (
     DB_MAX_INT,
     FALSE_STRINGS,
@@ -18,6 +17,7 @@ from ..core.listing import (
     parse_list_query,
 )
 from ..core.models import Volume
+from ..core.policy import authorize
 from . import microversions as mv
 from . import volume_images
 from .routing import ApiRequest, Operation, Router
@@ -36,19 +36,13 @@ def _volume_view(req: ApiRequest, volume: Volume) -> dict[str, Any]:
 
 
 # -- volume types ---------------------------------------------------------------------------------
-def _require_admin(req: ApiRequest) -> None:
-    if not req.caller.is_admin:
-        raise CinderError("Policy doesn't allow volume_extension:type_create to be performed.",
-                          status=403)
-
-
 def type_create(req: ApiRequest) -> Result:
     body = req.body["volume_type"]
     if not body["name"].strip():
         # Cinder's "name" schema format (so before the policy); the name is otherwise
         # kept as sent, spaces too.
         raise BadRequest("An invalid 'name' value was provided. The 'name' can not be empty.")
-    _require_admin(req)
+    authorize(req.caller, "volume_extension:type_create")
     is_public = str(body.get("os-volume-type-access:is_public", True)).lower() in TRUE_STRINGS
     # No owner: Cinder gives a private type's creator no access of its own.
     volume_type = core.create_volume_type(
@@ -73,6 +67,7 @@ def _is_public_filter(raw: str | None) -> bool | None:
 
 
 def type_list(req: ApiRequest) -> Result:
+    authorize(req.caller, "volume_extension:type_get_all")
     is_public = _is_public_filter(req.args.get("is_public")) if req.caller.is_admin else True
     types = core.list_volume_types(req.fake.store, req.caller, is_public)
     return 200, {"volume_types": [volume_type_view(t, req.caller) for t in types]}
@@ -82,12 +77,14 @@ def type_show(req: ApiRequest) -> Result:
     type_id = req.params["type_id"]
     if type_id == "default":
         volume_type = core.default_volume_type(req.fake.store)
+        authorize(req.caller, "volume_extension:type_get")
         view = volume_type_view(volume_type, req.caller)
         # Cinder's type-access extension looks the type up by the URL's id, "default",
         # finds none and adds nothing.
-        view.pop("os-volume-type-access:is_public")
+        view.pop("os-volume-type-access:is_public", None)
         return 200, {"volume_type": view}
     volume_type = core.get_volume_type(req.fake.store, req.caller, type_id)
+    authorize(req.caller, "volume_extension:type_get")
     return 200, {"volume_type": volume_type_view(volume_type, req.caller)}
 
 
@@ -121,21 +118,23 @@ def _text(body: dict[str, Any], key: str, entity: str) -> str | None:
 
 def volume_create(req: ApiRequest) -> Result:
     body = req.body["volume"]
-    if not volume_images.names_image(body):  # Cinder's create_from_image policy instead
-        authorize_write(req.caller, "volume:create")
     texts = {key: _text(body, key, entity) for key, entity in (
         ("name", "name"), ("description", "description"), ("display_name", "name"),
         ("display_description", "description"))}
     size = _size(body.get("size"))
+    volume_type = None
     if body.get("volume_type"):
         # Cinder's controller looks the type up before anything else.
-        core.lookup_volume_type(req.fake.store, req.caller, body["volume_type"])
+        volume_type = core.lookup_volume_type(req.fake.store, req.caller, body["volume_type"])
     # Then the snapshot to create it from, whose size is the default size.
     snapshot = (snapshot_rules.get_snapshot(req.fake.store, req.caller, body["snapshot_id"])
                 if body.get("snapshot_id") is not None else None)
-    # Then the volume to clone, whose size is the default size after a snapshot's.
-    source = (core.get_volume(req.fake.store, req.caller, body["source_volid"])
-              if body.get("source_volid") is not None else None)
+    # Then the volume to clone, whose size is the default size after a snapshot's (Cinder's
+    # get_volume: volume:get refuses with its 403 here, not get's 404).
+    source = None
+    if body.get("source_volid") is not None:
+        source = core.load_volume(req.fake.store, req.caller, body["source_volid"])
+        authorize(req.caller, "volume:get", source.project_id)
     image = volume_images.image_source(req, body)
     if size is None and snapshot is not None:
         size = snapshot.size
@@ -146,6 +145,12 @@ def volume_create(req: ApiRequest) -> Result:
                          "use multiattach enabled volume types. Contact your administrator "
                          "to create a multiattach enabled volume type and use it to create "
                          "multiattach volumes.")
+    # Cinder's volume API, then its create flow, once the controller is done (a create
+    # from an image asks volume:create_from_image instead: check_create_source).
+    if image is None:
+        authorize(req.caller, "volume:create")
+    if volume_type is not None and volume_type.multiattach:
+        authorize(req.caller, "volume:multiattach")
     metadata = body.get("metadata") or {}
     volume_images.check_create_source(req, image, snapshot, size)
     volume = core.create_volume(
@@ -193,7 +198,8 @@ def _list(req: ApiRequest, collection: str,
     core.rename_volume_params(query)
     filters = core.volume_filter_values(query.filters,
                                         strict_booleans=req.version >= VOLUME_LIST_BOOTABLE)
-    volumes, total = core.list_volumes(req.fake.store, req.caller, query, filters)
+    volumes, total = core.list_volumes(req.fake.store, req.caller, query, filters,
+                                       count=show_count)
     body: dict[str, Any] = {"volumes": [render(v) for v in volumes]}
     # A full page (the limit asked for, else the server's maximum) gets a next link;
     # with a count Cinder compares the limit with the count instead, even on the last page.
@@ -249,48 +255,65 @@ def volume_list_detail(req: ApiRequest) -> Result:
 VOLUME_DELETE_FORCE = mv.APIVersion(3, 23)
 
 
-def _may_force_delete(caller: Caller) -> None:
-    if not caller.is_admin:
-        raise CinderError("Policy doesn't allow volume:force_delete to be performed.",
-                          status=403)
-
-
 def volume_delete(req: ApiRequest) -> Result:
     cascade = bool_param(req.args, "cascade")
     force = req.version >= VOLUME_DELETE_FORCE and bool_param(req.args, "force")
     core.delete_volume(req.fake.store, req.caller, req.params["volume_id"], force=force,
-                       authorize_force=_may_force_delete, cascade=cascade,
-                       failing=req.async_failure)
+                       cascade=cascade, failing=req.async_failure)
     return 202, bare_accepted()
-
-
-def _may_reset_status(caller: Caller) -> None:
-    if not caller.is_admin:
-        raise CinderError("Policy doesn't allow volume_extension:volume_admin_actions:"
-                          "reset_status to be performed.", status=403)
 
 
 def volume_reset_status(req: ApiRequest) -> Result:
     core.reset_status(req.fake.store, req.caller, req.params["volume_id"],
-                      req.body["os-reset_status"], authorize=_may_reset_status)
+                      req.body["os-reset_status"])
     return 202, None
+
+
+# The policies of the optional attributes in the views (Cinder's fatal=False checks).
+TYPE_VIEW_POLICIES = ("volume_extension:volume_type_access",
+                      "volume_extension:access_types_extra_specs",
+                      "volume_extension:types_extra_specs:read_sensitive",
+                      "volume_extension:access_types_qos_specs_id")
+VOLUME_VIEW_POLICIES = ("volume_extension:volume_tenant_attribute",
+                        "volume_extension:volume_host_attribute",
+                        "volume_extension:volume_mig_status_attribute",
+                        "volume_extension:volume_image_metadata:show")
+# Every lookup of a volume by id asks volume:get (a refusal is its 404).
+GET = "volume:get"
 
 
 def register(router: Router) -> None:
     from . import volume_actions  # it builds on this module's helpers
 
-    router.add("POST", "types", Operation("volume_type_create", type_create,
-                                          validates_body=True))
-    router.add("GET", "types", Operation("volume_type_list", type_list))
-    router.add("GET", "types/<type_id>", Operation("volume_type_show", type_show))
-    router.add("POST", "volumes", Operation("volume_create", volume_create, validates_body=True))
-    router.add("GET", "volumes", Operation("volume_list", volume_list))
-    router.add("GET", "volumes/detail", Operation("volume_list_detail", volume_list_detail))
-    router.add("GET", "volumes/<volume_id>", Operation("volume_show", volume_show))
-    router.add("DELETE", "volumes/<volume_id>", Operation("volume_delete", volume_delete))
-    router.add("PUT", "volumes/<volume_id>", Operation("volume_update", volume_update,
-                                                       validates_body=True))
+    router.add("POST", "types", Operation(
+        "volume_type_create", type_create, validates_body=True,
+        policies=("volume_extension:type_create", *TYPE_VIEW_POLICIES)))
+    router.add("GET", "types", Operation(
+        "volume_type_list", type_list,
+        policies=("volume_extension:type_get_all", *TYPE_VIEW_POLICIES)))
+    router.add("GET", "types/<type_id>", Operation(
+        "volume_type_show", type_show,
+        policies=("volume_extension:type_get", *TYPE_VIEW_POLICIES)))
+    router.add("POST", "volumes", Operation(
+        "volume_create", volume_create, validates_body=True,
+        policies=("volume:create", "volume:create_from_image", "volume:multiattach",
+                  "volume:get_snapshot", GET,
+                  *VOLUME_VIEW_POLICIES)))
+    router.add("GET", "volumes", Operation("volume_list", volume_list,
+                                           policies=("volume:get_all",)))
+    router.add("GET", "volumes/detail", Operation(
+        "volume_list_detail", volume_list_detail,
+        policies=("volume:get_all", *VOLUME_VIEW_POLICIES)))
+    router.add("GET", "volumes/<volume_id>", Operation(
+        "volume_show", volume_show, policies=(GET, *VOLUME_VIEW_POLICIES)))
+    router.add("DELETE", "volumes/<volume_id>", Operation(
+        "volume_delete", volume_delete,
+        policies=(GET, "volume:force_delete", "volume:delete")))
+    router.add("PUT", "volumes/<volume_id>", Operation(
+        "volume_update", volume_update, validates_body=True,
+        policies=(GET, "volume:update", *VOLUME_VIEW_POLICIES)))
     router.add_actions("volumes/<volume_id>/action", {
-        "os-reset_status": Operation("volume_reset_status", volume_reset_status,
-                                     validates_body=True),
+        "os-reset_status": Operation(
+            "volume_reset_status", volume_reset_status, validates_body=True,
+            policies=("volume_extension:volume_admin_actions:reset_status",)),
         **volume_actions.actions(), **volume_images.actions()})

@@ -23,12 +23,12 @@ from .errors import (
     InvalidVolume,
     NovaUsingAttachment,
     ResourceConflict,
-    authorize_write,
 )
 from .listing import MODEL_COLUMNS, ListQuery, check_sort_keys, sorted_after
 from .models import ATTACHED, ATTACHING, DETACHED, RESERVED, Attachment, Volume
+from .policy import authorize
 from .state import Store
-from .volumes import get_volume, is_multiattach, is_readonly, protocol_of
+from .volumes import is_multiattach, is_readonly, load_volume, protocol_of
 
 # Volume status for an attachment status where the two differ (Cinder's ATTACH_STATUS_MAP).
 _VOLUME_STATUS_FOR = {ATTACHED: "in-use", DETACHED: "available"}
@@ -145,8 +145,8 @@ def create_attachment(store: Store, caller: Caller, volume_id: str,
     stored attachment has already moved on to 'attaching'.
     """
     with store.lock:
-        volume = get_volume(store, caller, volume_id)
-        authorize_write(caller, "volume:attachment_create")
+        volume = load_volume(store, caller, volume_id)
+        authorize(caller, "volume:attachment_create", volume.project_id)
         if "error" in volume.status:
             raise InvalidVolume(
                 "Volume attachments can not be created if the volume is in an error state. "
@@ -188,7 +188,7 @@ def update_attachment(store: Store, caller: Caller, attachment_id: str,
     with the new connection_info, as Cinder does."""
     with store.lock:
         attachment = get_attachment(store, caller, attachment_id)
-        authorize_write(caller, "volume:attachment_update")
+        authorize(caller, "volume:attachment_update", attachment.project_id)
         volume = store.volumes[attachment.volume_id]
         if "error" in volume.status:
             raise ResourceConflict(
@@ -210,8 +210,8 @@ def update_attachment(store: Store, caller: Caller, attachment_id: str,
 def complete_attachment(store: Store, caller: Caller, attachment_id: str) -> None:
     with store.lock:
         attachment = get_attachment(store, caller, attachment_id)
-        volume = get_volume(store, caller, attachment.volume_id)
-        authorize_write(caller, "volume:attachment_complete")
+        volume = store.volumes[attachment.volume_id]  # Cinder reads it as an admin
+        authorize(caller, "volume:attachment_complete", attachment.project_id)
         now = store.clock.now()
         attachment.attach_status = ATTACHED
         attachment.updated_at = now
@@ -284,7 +284,7 @@ def delete_attachment(store: Store, caller: Caller, attachment_id: str,
     """
     with store.lock:
         attachment = get_attachment(store, caller, attachment_id)
-        authorize_write(caller, "volume:attachment_delete")
+        authorize(caller, "volume:attachment_delete", attachment.project_id)
         check_deletion_allowed(store, caller, attachment, protect_in_use)
         volume = store.volumes[attachment.volume_id]
         return [copy.copy(a) for a in detach_from_volume(store, volume, attachment)]

@@ -14,6 +14,7 @@ class Caller:
 
     @property
     def is_admin(self) -> bool:
+        """Cinder's context.is_admin (its context_is_admin rule, ``role:admin``)."""
         return "admin" in self.roles
 
     @property
@@ -21,13 +22,9 @@ class Caller:
         """Cinder's is_service_request: a valid service token with the service role."""
         return "service" in self.service_roles
 
-    @property
-    def may_write(self) -> bool:
-        """Cinder's default write policies: an admin, or a member of the project
-        (a reader alone may only look)."""
-        return "admin" in self.roles or "member" in self.roles
-
     def can_see(self, project_id: str) -> bool:
+        """Cinder's project_only database reads: an admin sees every project's records
+        (no policy: the policies are ``policy.authorize``'s)."""
         return self.is_admin or project_id == self.project_id
 
 

@@ -8,15 +8,16 @@ created (Cinder asks its key manager for a new key); it then shows
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from .context import Caller
 from .errors import BadRequest, InvalidInput, NotFound, VolumeTypeNotFound
 from .listing import DB_MAX_INT
-from .models import Encryption, Volume
+from .models import Encryption
+from .policy import authorize
 from .state import Store
-from .volumes import get_volume
+from .volumes import load_volume
 
 # The columns of Cinder's encryption table (what GET types/{id}/encryption shows).
 SPEC_KEYS = ("cipher", "key_size", "provider", "control_location")
@@ -122,13 +123,12 @@ def delete(store: Store, type_id: str) -> None:
             raise EncryptionNotFound(type_id)
 
 
-def volume_metadata(store: Store, caller: Caller, volume_id: str,
-                    authorize: Callable[[Caller, Volume], None] = lambda c, v: None,
-                    ) -> dict[str, Any]:
-    """GET volumes/{id}/encryption: the key id, and the type's specs when it has any."""
+def volume_metadata(store: Store, caller: Caller, volume_id: str) -> dict[str, Any]:
+    """GET volumes/{id}/encryption: the key id, and the type's specs when it has any
+    (the volume, then its policy on the volume's project)."""
     with store.lock:
-        volume = get_volume(store, caller, volume_id)
-        authorize(caller, volume)
+        volume = load_volume(store, caller, volume_id)
+        authorize(caller, "volume_extension:volume_encryption_metadata", volume.project_id)
         values: dict[str, Any] = {"encryption_key_id": volume.encryption_key_id}
         encryption = store.encryptions.get(volume.volume_type_id or "")
         if encryption is not None:

@@ -5,11 +5,6 @@ The API layer renders them as Cinder fault bodies; the core never imports Flask.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .context import Caller
-
 SERVER_ERROR = ("The server has either erred or is incapable of performing the requested "
                 "operation.")
 # WebOb's explanations: Cinder's fault body carries them when its API raises webob.exc errors.
@@ -97,7 +92,8 @@ class NovaUsingAttachment(Conflict):
 
 
 class PolicyNotAuthorized(CinderError):
-    """Cinder's answer when a policy rule (most often admin-only) refuses the caller."""
+    """Cinder's answer when a policy rule refuses the caller (raised by
+    ``policy.authorize`` only: the policy table names every policy)."""
 
     status = 403
 
@@ -121,8 +117,3 @@ class RecordNotFound(KeyError):
     def __str__(self) -> str:  # KeyError's would show the repr of the args tuple
         return f"the fake has no {self.kind} {self.id!r}"
 
-
-def authorize_write(caller: Caller, policy: str) -> None:
-    """Cinder's member-or-admin write policies (volume:attachment_create, volume:delete...)."""
-    if not caller.may_write:
-        raise PolicyNotAuthorized(policy)

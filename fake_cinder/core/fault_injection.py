@@ -24,7 +24,7 @@ from .errors import SERVER_ERROR, STATUS_MESSAGES, CinderError
 from .models import ERROR_ATTACHING, ERROR_DETACHING, RESERVED, Attachment
 from .state import Store
 from .transitions import OPERATIONS as ASYNC_OPERATIONS
-from .volumes import get_volume
+from .volumes import load_volume
 
 # Operations a backend failure can hit: the ones that make the API call the volume manager.
 BACKEND_OPERATIONS = ("attachment_create", "attachment_update", "attachment_delete",
@@ -234,7 +234,7 @@ def fail_create(store: Store, caller: Caller, volume_id: str, instance_uuid: str
     attachment's id and the 500 to raise.
     """
     with store.lock:
-        volume = get_volume(store, caller, volume_id)
+        volume = load_volume(store, caller, volume_id)
         saved = copy.copy(volume)
         reserved = core.create_attachment(store, caller, volume_id, instance_uuid)
         try:

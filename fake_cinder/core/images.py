@@ -22,6 +22,7 @@ from typing import Any
 
 from .context import Caller
 from .models import Image, record_to_dict
+from .policy import roles_of
 from .state import Store
 from .uuids import is_uuid_like
 
@@ -79,11 +80,17 @@ def is_visible(image: Image, caller: Caller | None) -> bool:
     return image.owner == caller.project_id or image.visibility in ("public", "community")
 
 
+def is_member(caller: Caller) -> bool:
+    """Glance's default write rules' role: a member (or an admin) of the caller's project,
+    with Keystone's implied roles (core.policy's)."""
+    return "member" in roles_of(caller)
+
+
 def _may_modify(image: Image, caller: Caller | None) -> bool:
     """Glance's default modify/delete/upload rules: an admin, or a member of the owner."""
     if caller is None or caller.is_admin:
         return True
-    return image.owner == caller.project_id and caller.may_write
+    return image.owner == caller.project_id and is_member(caller)
 
 
 def get_image(store: Store, caller: Caller | None, image_id: str) -> Image:
@@ -131,7 +138,7 @@ def create_image(store: Store, caller: Caller | None, body: Mapping[str, Any]) -
     owner = fields.get("owner")
     if caller is not None and not caller.is_admin and owner not in (None, caller.project_id):
         raise ImageError(403, f"You are not permitted to create images owned by '{owner}'.")
-    if caller is not None and not caller.may_write:
+    if caller is not None and not is_member(caller):
         raise _not_authorized("add_image")
     with store.lock:
         image_id = fields.get("id") or store.clock.new_id()

@@ -7,7 +7,7 @@ Plain slotted dataclasses, so a stored attachment costs a few hundred bytes.
 from __future__ import annotations
 
 import operator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -262,15 +262,37 @@ def shallow_copy(record: Record) -> Record:
     return type(record)(*_field_getter(type(record))(record))
 
 
+def _copy_value(value: Any) -> Any:
+    # Records hold JSON data: dicts and lists of scalars (connector, metadata).
+    if type(value) is dict:
+        return {key: _copy_value(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_copy_value(item) for item in value]
+    return value
+
+
+_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _field_names(cls: type[Any]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
 def record_to_dict(record: Any) -> dict[str, Any]:
-    """A deep, JSON-ready copy of a record."""
-    return asdict(record)
+    """A deep, JSON-ready copy of a record (what dataclasses.asdict gives, for records
+    of plain data, several times faster: a state file holds thousands)."""
+    names = _field_names(type(record))
+    values = _field_getter(type(record))(record)
+    return {name: value if type(value) not in (dict, list) else _copy_value(value)
+            for name, value in zip(names, values, strict=True)}
 
 
 def record_from_dict(cls: type[Record], data: dict[str, Any]) -> Record:
     """Build a record from plain data, ignoring no unknown key silently."""
-    names = {f.name for f in fields(cls)}
-    unknown = set(data) - names
+    unknown = data.keys() - _field_names(cls)
     if unknown:
         raise ValueError(f"unknown {cls.__name__} fields: {', '.join(sorted(unknown))}")
     return cls(**data)

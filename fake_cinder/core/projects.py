@@ -39,5 +39,5 @@ def knows_project(store: Store, project_id: str) -> bool:
             return True
         return (bool(store.project_volumes(project_id))
                 or project_id in store.project_quotas
-                or any(s.project_id == project_id for s in store.snapshots.values())
+                or bool(store.project_snapshots(project_id))
                 or any(t.project_id == project_id for t in store.volume_types.values()))

@@ -77,13 +77,9 @@ def usage(store: Store, project_id: str) -> dict[str, int]:
     with store.lock:
         used = dict.fromkeys(resource_names(store), 0)
         types = store.volume_types
-        for volume in store.project_volumes(project_id):
-            volume_type = types.get(volume.volume_type_id or "")
-            _count(used, "volumes", volume.size, volume_type)
-        for snapshot in store.snapshots.values():
-            if snapshot.project_id == project_id:
-                volume_type = types.get(snapshot.volume_type_id or "")
-                _count(used, "snapshots", snapshot.size, volume_type)
+        # The store's counters: per kind and volume type, how many and how big.
+        for (part, type_id), (count, size) in store.usage_counts(project_id).items():
+            _count(used, part, count, size, types.get(type_id or ""))
         return used
 
 
@@ -111,11 +107,12 @@ def consumed(store: Store, project_id: str) -> dict[str, int]:
                 for name, count in usage(store, project_id).items()}
 
 
-def _count(used: dict[str, int], part: str, size: int, volume_type: VolumeType | None) -> None:
-    used[part] += 1
+def _count(used: dict[str, int], part: str, count: int, size: int,
+           volume_type: VolumeType | None) -> None:
+    used[part] += count
     used["gigabytes"] += size
     if volume_type is not None:
-        for name, amount in ((part, 1), ("gigabytes", size)):
+        for name, amount in ((part, count), ("gigabytes", size)):
             key = type_resource(name, volume_type)
             if key in used:
                 used[key] += amount

@@ -87,8 +87,12 @@ def retype(store: Store, caller: Caller, volume_id: str, new_type_ref: str,
         if not failing and _scheduled(store, volume, old_type, new_type,
                                       migration_policy or "never"):
             changes["volume_type_id"] = new_type.id
+            # Through the store, so its per-type usage counters follow the new type
+            # (the volume's own when the manager is done: transitions reindexes it).
             for snapshot in snapshots:
+                store.remove_snapshot(snapshot.id)
                 snapshot.volume_type_id = new_type.id
+                store.add_snapshot(snapshot)
         # The new type is the volume's when the manager is done.
         store.transitions.begin("volume_retype", volume, failing=failing, changes=changes)
 

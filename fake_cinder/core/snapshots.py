@@ -15,14 +15,15 @@ import ast
 import contextlib
 import copy
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from . import quotas
 from .context import Caller
-from .errors import BadRequest, CinderError, InvalidVolume, NotFound
+from .errors import BadRequest, InvalidVolume, NotFound
 from .listing import ListQuery, bool_param, check_sort_keys
 from .models import SNAPSHOT_STATUSES, Snapshot
+from .policy import authorize
 from .state import Store
 from .transitions import SNAPSHOT as SNAPSHOT_RECORD
 from .volumes import get_volume
@@ -54,26 +55,26 @@ class SnapshotNotFound(NotFound):
         super().__init__(f"Snapshot {snapshot_id} could not be found.")
 
 
-def authorize_write(policy: str) -> Callable[[Caller], None]:
-    """Cinder's default write policies of snapshots: an admin, or a member of the project
-    (a reader may only look)."""
-    def authorize(caller: Caller) -> None:
-        if not ("admin" in caller.roles or "member" in caller.roles):
-            raise CinderError(f"Policy doesn't allow {policy} to be performed.", status=403)
-    return authorize
-
-
 class InvalidSnapshot(BadRequest):
     def __init__(self, reason: str) -> None:
         super().__init__(f"Invalid snapshot: {reason}")
 
 
-def get_snapshot(store: Store, caller: Caller, snapshot_id: str) -> Snapshot:
-    """The live record; other projects' snapshots are invisible to non-admins."""
+def load_snapshot(store: Store, caller: Caller, snapshot_id: str) -> Snapshot:
+    """Cinder's Snapshot.get_by_id: the live record; other projects' snapshots are
+    invisible to non-admins."""
     with store.lock:
         snapshot = store.snapshots.get(snapshot_id)
         if snapshot is None or not caller.can_see(snapshot.project_id):
             raise SnapshotNotFound(snapshot_id)
+        return snapshot
+
+
+def get_snapshot(store: Store, caller: Caller, snapshot_id: str) -> Snapshot:
+    """Cinder's volume API get_snapshot: the record, then volume:get_snapshot (403)."""
+    with store.lock:
+        snapshot = load_snapshot(store, caller, snapshot_id)
+        authorize(caller, "volume:get_snapshot", snapshot.project_id)
         return snapshot
 
 
@@ -96,7 +97,6 @@ def create_snapshot(store: Store, caller: Caller, volume_id: str | None,
                     metadata: Mapping[str, str] | None = None, force: bool = False,
                     allow_in_use: bool = False, quota: bool = True,
                     status: str = AVAILABLE, snapshot_id: str | None = None,
-                    authorize: Callable[[Caller], None] = lambda caller: None,
                     asynchronous: bool = False, failing: bool = False) -> Snapshot:
     """Snapshot a volume; returns the record as Cinder's create answers it ('creating').
 
@@ -108,7 +108,7 @@ def create_snapshot(store: Store, caller: Caller, volume_id: str | None,
     """
     with store.lock:
         volume = get_volume(store, caller, str(volume_id))
-        authorize(caller)
+        authorize(caller, "volume:create_snapshot", volume.project_id)
         _check_volume(volume.status, volume.migration_status)
         valid = ("available", "in-use") if force or allow_in_use else ("available",)
         if volume.status not in valid:
@@ -149,13 +149,12 @@ def show_snapshot(store: Store, caller: Caller, snapshot_id: str) -> Snapshot:
 
 
 def update_snapshot(store: Store, caller: Caller, snapshot_id: str,
-                    changes: Mapping[str, str | None],
-                    authorize: Callable[[Caller], None] = lambda caller: None) -> Snapshot:
+                    changes: Mapping[str, str | None]) -> Snapshot:
     """PUT snapshots/{id}: name and description. Returns the record as Cinder's update
     answers it: with the new values but the updated_at it had."""
     with store.lock:
         snapshot = get_snapshot(store, caller, snapshot_id)
-        authorize(caller)
+        authorize(caller, "volume:update_snapshot", snapshot.project_id)
         response = copy.copy(snapshot)
         for key in ("name", "description"):
             if key in changes:
@@ -166,15 +165,17 @@ def update_snapshot(store: Store, caller: Caller, snapshot_id: str,
 
 
 def delete_snapshot(store: Store, caller: Caller, snapshot_id: str, force: bool = False,
-                    authorize: Callable[[Caller], None] = lambda caller: None,
                     failing: bool = False) -> None:
     """Cinder's delete_snapshot: 'deleting' until the snapshot_delete (or, ``force``:
-    os-force_delete, which skips the status condition, snapshot_force_delete)
-    transition removes it (``failing``: 'error_deleting'). ``authorize`` checks the
-    policy once the snapshot is found."""
+    the admin action os-force_delete, its policy first, which skips the status
+    condition: snapshot_force_delete) transition removes it (``failing``:
+    'error_deleting')."""
     with store.lock:
         snapshot = get_snapshot(store, caller, snapshot_id)
-        authorize(caller)
+        if force:
+            authorize(caller, "volume_extension:snapshot_admin_actions:force_delete",
+                      snapshot.project_id)
+        authorize(caller, "volume:delete_snapshot", snapshot.project_id)
         if not force and snapshot.status not in DELETABLE_STATUSES:
             raise InvalidSnapshot("Snapshot status must be available or error and must not "
                                   "be part of a group.")
@@ -183,13 +184,13 @@ def delete_snapshot(store: Store, caller: Caller, snapshot_id: str, force: bool 
 
 
 def update_status(store: Store, caller: Caller, snapshot_id: str, status: str,
-                  progress: str | None = None,
-                  authorize: Callable[[Caller], None] = lambda caller: None) -> None:
+                  progress: str | None = None) -> None:
     """os-update_snapshot_status (snapshot_actions.py): for snapshots a service is still
-    creating or deleting; ``authorize`` checks the policy once the snapshot is found."""
+    creating or deleting; the policy is checked once the snapshot is found."""
     with store.lock:
-        snapshot = get_snapshot(store, caller, snapshot_id)
-        authorize(caller)
+        snapshot = load_snapshot(store, caller, snapshot_id)
+        authorize(caller, "snapshot_extension:snapshot_actions:update_snapshot_status",
+                  snapshot.project_id)
         allowed = STATUS_UPDATES.get(snapshot.status)
         if allowed is None:
             raise BadRequest(f"Snapshot status {snapshot.status} not allowed for "
@@ -203,15 +204,15 @@ def update_status(store: Store, caller: Caller, snapshot_id: str, status: str,
         snapshot.updated_at = store.clock.now()
 
 
-def reset_status(store: Store, caller: Caller, snapshot_id: str, status: str,
-                 authorize: Callable[[Caller], None] = lambda caller: None) -> None:
+def reset_status(store: Store, caller: Caller, snapshot_id: str, status: str) -> None:
     """The admin action os-reset_status: any of Cinder's snapshot statuses (any case)."""
     if not status or status.lower() not in SNAPSHOT_STATUSES:
         raise BadRequest(f"Snapshot status: {status} is invalid, valid statuses are: "
                          f"{SNAPSHOT_STATUSES!r}.")
     with store.lock:
-        snapshot = get_snapshot(store, caller, snapshot_id)
-        authorize(caller)
+        snapshot = load_snapshot(store, caller, snapshot_id)
+        authorize(caller, "volume_extension:snapshot_admin_actions:reset_status",
+                  snapshot.project_id)
         snapshot.status = status.lower()
         snapshot.updated_at = store.clock.now()
 
@@ -265,16 +266,17 @@ def _sort_value(snapshot: Snapshot, key: str) -> tuple[bool, Any]:
 def list_snapshots(store: Store, caller: Caller, query: ListQuery,
                    filters: Mapping[str, Any]) -> tuple[list[Snapshot], int]:
     """One page of snapshots in Cinder's order (newest first), and how many match."""
+    authorize(caller, "volume:get_all_snapshots")
     with store.lock:
         if query.matches_nothing:
             return [], 0
-        marker = get_snapshot(store, caller, query.marker) if query.marker else None
+        marker = load_snapshot(store, caller, query.marker) if query.marker else None
         check_sort_keys(query, {k: v for k, v in MODEL_COLUMNS.items()
                                 if k not in ("metadata", "use_quota")})
         store.transitions.observe_scope(  # a read of each snapshot listed
             SNAPSHOT_RECORD, None if query.all_tenants else caller.project_id)
-        snapshots = [copy.copy(s) for s in store.snapshots.values()
-                     if query.all_tenants or s.project_id == caller.project_id]
+        snapshots = [copy.copy(s) for s in (store.snapshots.values() if query.all_tenants
+                                            else store.project_snapshots(caller.project_id))]
         total = sum(1 for s in snapshots if _matches(s, filters))
         if marker is not None and all(s.id != marker.id for s in snapshots):
             snapshots.append(copy.copy(marker))

@@ -4,6 +4,12 @@ need.
 
 One re-entrant lock guards all of it; the domain modules take it for each
 operation, so a reserve, its checks and its writes happen as one step.
+
+The indexes and usage counters keep every read of a project's records independent of
+how many records the store holds (issue 24): each is changed by the same method that
+changes the records. A volume's size, type, project or created_at, and a snapshot's
+project, change through ``resize_volume``, ``reindex_volume``, ``move_volume`` and
+``move_snapshot``; ``check_indexes`` compares them all with a full scan.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import bisect
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from .clock import Clock
@@ -31,6 +38,30 @@ from .transitions import Transitions
 
 def _attachment_key(attachment: Attachment) -> tuple[str, str]:
     return attachment.sort_key
+
+
+# A volume's or snapshot's place in the quota usage: ("volumes" or "snapshots", its type id).
+UsageKey = tuple[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Counted:
+    """What the indexes hold of one volume or snapshot: removing it takes back exactly
+    what adding it put in, whatever its fields say by then."""
+
+    project_id: str
+    sort_key: tuple[str, str]
+    usage_key: UsageKey
+    size: int
+    volume_id: str  # a snapshot's volume (a volume's own id)
+
+
+def _add_usage(usage: dict[UsageKey, list[int]], counted: _Counted, sign: int) -> None:
+    totals = usage.setdefault(counted.usage_key, [0, 0])
+    totals[0] += sign
+    totals[1] += sign * counted.size
+    if totals == [0, 0]:
+        del usage[counted.usage_key]
 
 
 class Store:
@@ -64,6 +95,16 @@ class Store:
         # Volume transfers (core/transfers.py) and user messages (core/messages.py) by id.
         self.transfers: dict[str, Transfer] = {}
         self.messages: dict[str, Message] = {}
+        # Issue 24's indexes. Project id -> its volumes' (created_at, id), sorted.
+        self._volume_keys: dict[str, list[tuple[str, str]]] = {}
+        # Volume or snapshot id -> what the indexes hold of it.
+        self._counted_volumes: dict[str, _Counted] = {}
+        self._counted_snapshots: dict[str, _Counted] = {}
+        # Project id -> usage key -> [count, gigabytes] of its volumes and snapshots.
+        self._usage: dict[str, dict[UsageKey, list[int]]] = {}
+        # Project id, and volume id -> snapshot id -> snapshot.
+        self._snapshots_by_project: dict[str, dict[str, Snapshot]] = {}
+        self._snapshots_by_volume: dict[str, dict[str, Snapshot]] = {}
         # The fake Glance's images and their data (core/images.py bounds its size).
         self.images: dict[str, Image] = {}
         self.image_data: dict[str, bytes] = {}
@@ -91,11 +132,42 @@ class Store:
             self.volumes[volume.id] = volume
             self._volumes_by_project.setdefault(volume.project_id, {})[volume.id] = volume
             self._attachments_by_volume.setdefault(volume.id, [])
+            self._count_volume(volume)
             return volume
+
+    def _count_volume(self, volume: Volume) -> None:
+        counted = _Counted(volume.project_id, (volume.created_at, volume.id),
+                           ("volumes", volume.volume_type_id), volume.size, volume.id)
+        self._counted_volumes[volume.id] = counted
+        keys = self._volume_keys.setdefault(counted.project_id, [])
+        if not keys or keys[-1] <= counted.sort_key:
+            keys.append(counted.sort_key)  # the usual case: the newest goes last
+        else:
+            bisect.insort(keys, counted.sort_key)
+        _add_usage(self._usage.setdefault(counted.project_id, {}), counted, 1)
+
+    def _uncount_volume(self, volume_id: str) -> None:
+        counted = self._counted_volumes.pop(volume_id)
+        keys = self._volume_keys[counted.project_id]
+        del keys[bisect.bisect_left(keys, counted.sort_key)]
+        _add_usage(self._usage[counted.project_id], counted, -1)
+
+    def reindex_volume(self, volume: Volume) -> None:
+        """Bring the indexes up to date with a stored volume whose size, type or
+        created_at changed (a migration's swap of fields)."""
+        with self.lock:
+            self._uncount_volume(volume.id)
+            self._count_volume(volume)
+
+    def resize_volume(self, volume: Volume, size: int) -> None:
+        with self.lock:
+            volume.size = size
+            self.reindex_volume(volume)
 
     def remove_volume(self, volume_id: str) -> None:
         with self.lock:
             volume = self.volumes.pop(volume_id)
+            self._uncount_volume(volume_id)
             project = self._volumes_by_project.get(volume.project_id, {})
             project.pop(volume_id, None)
             for attachment in list(self._attachments_by_volume.get(volume_id, ())):
@@ -111,6 +183,22 @@ class Store:
             if project_id is None:
                 return list(self.volumes.values())
             return list(self._volumes_by_project.get(project_id, {}).values())
+
+    def project_volume(self, project_id: str, volume_id: str) -> Volume:
+        return self._volumes_by_project[project_id][volume_id]
+
+    def project_volume_keys(self, project_id: str) -> list[tuple[str, str]]:
+        """The project's volumes' (created_at, id), oldest first (the live index: do not
+        modify; read under the lock)."""
+        return self._volume_keys.get(project_id, [])
+
+    def volume_projects(self) -> list[str]:
+        return [project for project, keys in self._volume_keys.items() if keys]
+
+    def usage_counts(self, project_id: str) -> dict[UsageKey, list[int]]:
+        """The project's volumes and snapshots: (kind, type id) -> [count, gigabytes]
+        (the live counters: do not modify; read under the lock)."""
+        return self._usage.get(project_id, {})
 
     # -- attachments ----------------------------------------------------------------------------
     def add_attachment(self, attachment: Attachment) -> Attachment:
@@ -157,11 +245,41 @@ class Store:
     def add_snapshot(self, snapshot: Snapshot) -> Snapshot:
         with self.lock:
             self.snapshots[snapshot.id] = snapshot
+            counted = _Counted(snapshot.project_id, (snapshot.created_at, snapshot.id),
+                               ("snapshots", snapshot.volume_type_id), snapshot.size,
+                               snapshot.volume_id)
+            self._counted_snapshots[snapshot.id] = counted
+            self._snapshots_by_project.setdefault(counted.project_id, {})[snapshot.id] = snapshot
+            self._snapshots_by_volume.setdefault(counted.volume_id, {})[snapshot.id] = snapshot
+            _add_usage(self._usage.setdefault(counted.project_id, {}), counted, 1)
             return snapshot
+
+    def remove_snapshot(self, snapshot_id: str) -> Snapshot:
+        with self.lock:
+            snapshot = self.snapshots.pop(snapshot_id)
+            counted = self._counted_snapshots.pop(snapshot_id)
+            for index, key in ((self._snapshots_by_project, counted.project_id),
+                               (self._snapshots_by_volume, counted.volume_id)):
+                del index[key][snapshot_id]
+                if not index[key]:
+                    del index[key]
+            _add_usage(self._usage[counted.project_id], counted, -1)
+            return snapshot
+
+    def move_snapshot(self, snapshot: Snapshot, project_id: str) -> None:
+        """Give a stored snapshot to another project (an accepted transfer)."""
+        with self.lock:
+            self.remove_snapshot(snapshot.id)
+            snapshot.project_id = project_id
+            self.add_snapshot(snapshot)
 
     def volume_snapshots(self, volume_id: str) -> list[Snapshot]:
         with self.lock:
-            return [s for s in self.snapshots.values() if s.volume_id == volume_id]
+            return list(self._snapshots_by_volume.get(volume_id, {}).values())
+
+    def project_snapshots(self, project_id: str) -> list[Snapshot]:
+        with self.lock:
+            return list(self._snapshots_by_project.get(project_id, {}).values())
 
     # -- a volume changing hands (an accepted transfer) ----------------------------------------
     def move_volume(self, volume: Volume, project_id: str) -> None:
@@ -171,6 +289,7 @@ class Store:
             self._volumes_by_project.get(volume.project_id, {}).pop(volume.id, None)
             volume.project_id = project_id
             self._volumes_by_project.setdefault(project_id, {})[volume.id] = volume
+            self.reindex_volume(volume)
             for attachment in list(self._attachments_by_volume.get(volume.id, ())):
                 self.remove_attachment(attachment.id)
                 attachment.project_id = project_id
@@ -196,6 +315,10 @@ class Store:
                 self.quota_classes.clear()
                 self.transfers.clear()
                 self.messages.clear()
+                for index in (self._volume_keys, self._counted_volumes,
+                              self._counted_snapshots, self._usage,
+                              self._snapshots_by_project, self._snapshots_by_volume):
+                    index.clear()
                 self.images.clear()
                 self.image_data.clear()
                 self.block_devices.clear()
@@ -203,17 +326,23 @@ class Store:
             for attachment in self._attachments_by_project.pop(project_id, []):
                 self.attachments.pop(attachment.id, None)
                 self._attachments_by_volume.get(attachment.volume_id, []).remove(attachment)
-            for volume_id in self._volumes_by_project.pop(project_id, {}):
+            volume_ids = list(self._volumes_by_project.pop(project_id, {}))
+            for volume_id in volume_ids:
                 self.volumes.pop(volume_id, None)
                 self._attachments_by_volume.pop(volume_id, None)
+                self._counted_volumes.pop(volume_id, None)
+            self._volume_keys.pop(project_id, None)
             for type_id in [t.id for t in self.volume_types.values()
                             if t.project_id == project_id]:
                 del self.volume_types[type_id]
                 self.encryptions.pop(type_id, None)
             # The project's snapshots, and any left without their volume.
-            for snapshot_id in [s.id for s in self.snapshots.values()
-                                if s.project_id == project_id or s.volume_id not in self.volumes]:
-                del self.snapshots[snapshot_id]
+            doomed = list(self._snapshots_by_project.get(project_id, {}))
+            for volume_id in volume_ids:
+                doomed.extend(self._snapshots_by_volume.get(volume_id, {}))
+            for snapshot_id in dict.fromkeys(doomed):
+                self.remove_snapshot(snapshot_id)
+            self._usage.pop(project_id, None)
             self.project_quotas.pop(project_id, None)
             for transfer_id in [t.id for t in self.transfers.values()
                                 if t.source_project_id == project_id
@@ -228,3 +357,40 @@ class Store:
             for bdm_id in [b.id for b in self.block_devices.values()
                            if b.project_id == project_id]:
                 del self.block_devices[bdm_id]
+
+    # -- the indexes against a full scan (the property tests) ----------------------------------
+    def check_indexes(self) -> list[str]:
+        """Every way the indexes and counters differ from a scan of the records (none)."""
+        with self.lock:
+            problems: list[str] = []
+            usage: dict[str, dict[UsageKey, list[int]]] = {}
+            keys: dict[str, list[tuple[str, str]]] = {}
+            for volume in self.volumes.values():
+                totals = usage.setdefault(volume.project_id, {}).setdefault(
+                    ("volumes", volume.volume_type_id), [0, 0])
+                totals[0] += 1
+                totals[1] += volume.size
+                keys.setdefault(volume.project_id, []).append((volume.created_at, volume.id))
+            for snapshot in self.snapshots.values():
+                totals = usage.setdefault(snapshot.project_id, {}).setdefault(
+                    ("snapshots", snapshot.volume_type_id), [0, 0])
+                totals[0] += 1
+                totals[1] += snapshot.size
+            if {p: u for p, u in self._usage.items() if u} != {p: u for p, u in usage.items()}:
+                problems.append(f"usage {self._usage} != scan {usage}")
+            if {p: k for p, k in self._volume_keys.items() if k} != {
+                    p: sorted(k) for p, k in keys.items()}:
+                problems.append("volume order differs from the volumes' (created_at, id)")
+            by_project = {p: set(v) for p, v in self._volumes_by_project.items() if v}
+            if by_project != {p: {i for _c, i in k} for p, k in keys.items()}:
+                problems.append("volumes by project differ from the volumes' projects")
+            for snapshot in self.snapshots.values():
+                if (self._snapshots_by_project.get(snapshot.project_id, {}).get(snapshot.id)
+                        is not snapshot or self._snapshots_by_volume.get(
+                            snapshot.volume_id, {}).get(snapshot.id) is not snapshot):
+                    problems.append(f"snapshot {snapshot.id} is not indexed where it is")
+            indexed = sum(map(len, self._snapshots_by_project.values()))
+            if indexed != len(self.snapshots) or indexed != sum(
+                    map(len, self._snapshots_by_volume.values())):
+                problems.append("the snapshot indexes hold other snapshots than the store")
+            return problems

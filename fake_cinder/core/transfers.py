@@ -23,7 +23,7 @@ from .listing import TRUE_STRINGS, ListQuery, check_sort_keys, sorted_after
 from .models import Transfer, Volume
 from .policy import authorize
 from .state import Store
-from .volumes import get_volume
+from .volumes import load_volume
 
 SALT_LENGTH = 8        # Cinder's volume_transfer_salt_length
 AUTH_KEY_LENGTH = 16   # Cinder's volume_transfer_key_length
@@ -79,7 +79,7 @@ def create_transfer(store: Store, caller: Caller, volume_id: str, name: str | No
     """Offer a volume: returns the transfer and its auth key (generated unless given).
     The volume becomes ``awaiting-transfer``."""
     with store.lock:
-        volume = get_volume(store, caller, volume_id)
+        volume = load_volume(store, caller, volume_id)
         authorize(caller, "volume:create_transfer", volume.project_id)
         if volume.status != "available":
             raise InvalidVolume("status must be available")
@@ -116,7 +116,7 @@ def delete_transfer(store: Store, caller: Caller, transfer_id: str) -> None:
     """Withdraw an offer: the volume is available again (if it still awaits it)."""
     with store.lock:
         transfer = _visible(store, caller, transfer_id)
-        volume = get_volume(store, caller, transfer.volume_id)
+        volume = load_volume(store, caller, transfer.volume_id)
         authorize(caller, "volume:delete_transfer", volume.project_id)
         if volume.status == "awaiting-transfer":
             volume.status = "available"
@@ -161,7 +161,7 @@ def accept_transfer(store: Store, caller: Caller, transfer_id: str,
         volume.status = "available"
         volume.updated_at = now
         for snapshot in snapshots:
-            snapshot.project_id = caller.project_id
+            store.move_snapshot(snapshot, caller.project_id)
             snapshot.user_id = caller.user_id
             snapshot.updated_at = now
         transfer.accepted = True

@@ -44,6 +44,8 @@ GONE = "gone"  # the record is deleted
 ATTACHED_OR_AVAILABLE = "in-use or available"  # in-use when it has attachments
 PREVIOUS = "previous status"  # back to the status it had before (previous_status)
 DEFAULT = "*"  # set_transition's name for the default of every operation
+# Snapshot fields the store indexes or counts: a change of one goes through the store.
+_SNAPSHOT_INDEXED = frozenset({"volume_type_id", "size", "project_id", "volume_id", "created_at"})
 # Volume metadata that steers the fake backend for one volume and its snapshots (as
 # ``fake_cinder:protocol`` picks its protocol; the conformance harness's driver reads the
 # same keys): operation names that fail asynchronously ("volume_extend,snapshot_create"),
@@ -385,11 +387,29 @@ class Transitions:
                 self._remove_snapshots(record)
                 store.remove_volume(record.id)
             else:
-                del store.snapshots[record.id]
+                store.remove_snapshot(record.id)
             return
-        for name, value in pending.changes.items():
-            setattr(record, name, value)
+        self._apply(record, pending.changes)
         self._set_status(record, self._resolved(spec.final, record))
+
+    def _apply(self, record: Record, changes: Mapping[str, Any]) -> None:
+        """The fields the manager sets, through the store so that its indexes and usage
+        counters follow (an extend's size, a retype's type)."""
+        if not changes:
+            return
+        store = self._store
+        if isinstance(record, Volume):
+            for name, value in changes.items():
+                setattr(record, name, value)
+            store.reindex_volume(record)
+        elif set(changes) & _SNAPSHOT_INDEXED:
+            store.remove_snapshot(record.id)
+            for name, value in changes.items():
+                setattr(record, name, value)
+            store.add_snapshot(record)
+        else:  # a snapshot's progress: nothing the store indexes
+            for name, value in changes.items():
+                setattr(record, name, value)
 
     def _resolved(self, outcome: str, record: Record) -> str:
         """The status an outcome (a status, ATTACHED_OR_AVAILABLE, PREVIOUS) means now."""
@@ -427,7 +447,7 @@ class Transitions:
         for snapshot in self._store.volume_snapshots(volume.id):
             self._drop(SNAPSHOT, snapshot.id)
             self.history.setdefault(snapshot.id, []).append("deleted")
-            del self._store.snapshots[snapshot.id]
+            self._store.remove_snapshot(snapshot.id)
 
     def pending_operation(self, kind: str, record_id: str) -> str | None:
         """The operation the record is in the middle of, if any."""

@@ -31,16 +31,15 @@ from .errors import (
     InvalidInput,
     InvalidVolume,
     NovaUsingAttachment,
-    PolicyNotAuthorized,
-    authorize_write,
 )
 from .models import ATTACHED, ATTACHING, DETACHED, Attachment, Volume, VolumeType
+from .policy import authorize
 from .state import Store
 from .volumes import get_volume, is_multiattach, is_readonly
 
 # Cinder's AVAILABLE_MIGRATION_STATUS: a volume with one of these is not migrating.
 NOT_MIGRATING = (None, "deleting", "error", "success")
-# Cinder's member-or-admin policies of each action (a reader gets 403).
+# The policy of each action (core.policy's table: a reader gets 403 for most).
 BEGIN_DETACHING_POLICY = "volume_extension:volume_actions:begin_detaching"
 ROLL_DETACHING_POLICY = "volume_extension:volume_actions:roll_detaching"
 RESERVE_POLICY = "volume_extension:volume_actions:reserve"
@@ -50,7 +49,9 @@ ATTACH_POLICY = "volume_extension:volume_actions:attach"
 DETACH_POLICY = "volume_extension:volume_actions:detach"
 UPDATE_READONLY_FLAG_POLICY = "volume:update_readonly_flag"
 EXTEND_POLICY = "volume:extend"
+EXTEND_ATTACHED_POLICY = "volume:extend_attached_volume"
 REIMAGE_POLICY = "volume:reimage"
+REIMAGE_RESERVED_POLICY = "volume:reimage_reserved"
 UNRESERVE_POLICY = "volume_extension:volume_actions:unreserve"
 FORCE_DETACH_POLICY = "volume_extension:volume_admin_actions:force_detach"
 MIGRATE_COMPLETE_POLICY = "volume_extension:volume_admin_actions:migrate_volume_completion"
@@ -65,16 +66,11 @@ def _set_status(store: Store, volume: Volume, status: str) -> None:
     volume.updated_at = store.clock.now()
 
 
-def _require_admin(caller: Caller, policy: str) -> None:
-    if not caller.is_admin:
-        raise PolicyNotAuthorized(policy)
-
-
-def _writable_volume(store: Store, caller: Caller, volume_id: str, policy: str) -> Volume:
-    """The volume (404 when the caller cannot see it), then the action's policy: a member
-    or an admin, as Cinder checks it after loading the volume."""
+def _authorized_volume(store: Store, caller: Caller, volume_id: str, policy: str) -> Volume:
+    """The volume (404 when the caller may not read it), then the action's policy on it,
+    as Cinder checks it after loading the volume."""
     volume = get_volume(store, caller, volume_id)
-    authorize_write(caller, policy)
+    authorize(caller, policy, volume.project_id)
     return volume
 
 
@@ -87,7 +83,7 @@ def _refuse_in_maintenance(volume: Volume, message: str) -> None:
 def begin_detaching(store: Store, caller: Caller, volume_id: str) -> None:
     """in-use and attached -> detaching; a migrating volume is left alone silently."""
     with store.lock:
-        volume = _writable_volume(store, caller, volume_id, BEGIN_DETACHING_POLICY)
+        volume = _authorized_volume(store, caller, volume_id, BEGIN_DETACHING_POLICY)
         if volume.migration_status not in NOT_MIGRATING:
             return  # Cinder hides the detach of a migrating volume
         if volume.status != "in-use" or volume.attach_status != ATTACHED:
@@ -99,7 +95,7 @@ def begin_detaching(store: Store, caller: Caller, volume_id: str) -> None:
 def roll_detaching(store: Store, caller: Caller, volume_id: str) -> None:
     """detaching -> in-use; any other status is left as it is (still 202)."""
     with store.lock:
-        volume = _writable_volume(store, caller, volume_id, ROLL_DETACHING_POLICY)
+        volume = _authorized_volume(store, caller, volume_id, ROLL_DETACHING_POLICY)
         if volume.status == "detaching":
             _set_status(store, volume, "in-use")
 
@@ -108,7 +104,7 @@ def roll_detaching(store: Store, caller: Caller, volume_id: str) -> None:
 def reserve(store: Store, caller: Caller, volume_id: str) -> None:
     """os-reserve: available (or in-use, when multiattach) -> attaching."""
     with store.lock:
-        volume = _writable_volume(store, caller, volume_id, RESERVE_POLICY)
+        volume = _authorized_volume(store, caller, volume_id, RESERVE_POLICY)
         allowed = ("available", "in-use") if is_multiattach(store, volume) else ("available",)
         if volume.status not in allowed:
             raise InvalidVolume(f"Volume status must be {' or '.join(allowed)} to reserve, "
@@ -126,14 +122,14 @@ def _unreserve(store: Store, volume: Volume) -> None:
 
 def unreserve(store: Store, caller: Caller, volume_id: str) -> None:
     with store.lock:
-        _unreserve(store, _writable_volume(store, caller, volume_id, UNRESERVE_POLICY))
+        _unreserve(store, _authorized_volume(store, caller, volume_id, UNRESERVE_POLICY))
 
 
 def initialize_connection(store: Store, caller: Caller, volume_id: str,
                           connector: dict[str, Any] | str) -> dict[str, Any]:
     """The driver's connection properties for this host; changes no state."""
     with store.lock:
-        volume = _writable_volume(store, caller, volume_id, INITIALIZE_CONNECTION_POLICY)
+        volume = _authorized_volume(store, caller, volume_id, INITIALIZE_CONNECTION_POLICY)
         _refuse_in_maintenance(volume, "The volume connection cannot be initialized in "
                                        "maintenance mode.")
         # A string connector has none of the keys a driver requires.
@@ -180,7 +176,7 @@ def terminate_connection(store: Store, caller: Caller, volume_id: str,
                          protect_in_use: bool = True) -> None:
     """The driver forgets the host (nothing to do in the fake), then os-unreserve."""
     with store.lock:
-        volume = _writable_volume(store, caller, volume_id, TERMINATE_CONNECTION_POLICY)
+        volume = _authorized_volume(store, caller, volume_id, TERMINATE_CONNECTION_POLICY)
         _check_detach_allowed(store, caller, volume, None, protect_in_use)
         _unreserve(store, volume)
 
@@ -254,7 +250,7 @@ def attach(store: Store, caller: Caller, volume_id: str, instance_uuid: str | No
            host_name: str | None, mountpoint: str, mode: str = "rw") -> Attachment:
     """os-attach: record the attachment as attached (a copy of it is returned)."""
     with store.lock:
-        volume = _writable_volume(store, caller, volume_id, ATTACH_POLICY)
+        volume = _authorized_volume(store, caller, volume_id, ATTACH_POLICY)
         return copy.copy(_attach(store, caller, volume, instance_uuid, host_name, mountpoint,
                                  mode))
 
@@ -294,7 +290,7 @@ def detach(store: Store, caller: Caller, volume_id: str, attachment_id: str | No
            protect_in_use: bool = True) -> None:
     """os-detach: remove the attachment (the only one when no id is given)."""
     with store.lock:
-        volume = _writable_volume(store, caller, volume_id, DETACH_POLICY)
+        volume = _authorized_volume(store, caller, volume_id, DETACH_POLICY)
         _detach(store, caller, volume, attachment_id, protect_in_use)
 
 
@@ -303,8 +299,7 @@ def force_detach(store: Store, caller: Caller, volume_id: str, attachment_id: st
     """os-force_detach (admin): os-terminate_connection, then os-detach. As in Cinder, a
     refused detach leaves the terminate's unreserve in place."""
     with store.lock:
-        volume = get_volume(store, caller, volume_id)
-        _require_admin(caller, FORCE_DETACH_POLICY)
+        volume = _authorized_volume(store, caller, volume_id, FORCE_DETACH_POLICY)
         _check_detach_allowed(store, caller, volume, None, protect_in_use)
         _unreserve(store, volume)
         _detach(store, caller, volume, attachment_id, protect_in_use)
@@ -314,7 +309,7 @@ def force_detach(store: Store, caller: Caller, volume_id: str, attachment_id: st
 def update_readonly_flag(store: Store, caller: Caller, volume_id: str, readonly: bool) -> None:
     """os-update_readonly_flag: the readonly admin metadata of an available volume."""
     with store.lock:
-        volume = _writable_volume(store, caller, volume_id, UPDATE_READONLY_FLAG_POLICY)
+        volume = _authorized_volume(store, caller, volume_id, UPDATE_READONLY_FLAG_POLICY)
         if volume.status != "available":
             raise InvalidVolume(f"Volume {volume.id} status must be available to update "
                                 f"readonly flag, but current status is: {volume.status}.")
@@ -349,8 +344,10 @@ def extend(store: Store, caller: Caller, volume_id: str, new_size: int,
     ``in_use_allowed`` (3.42 and later): an in-use volume takes Cinder's
     extend_attached_volume path."""
     with store.lock:
-        volume = _writable_volume(store, caller, volume_id, EXTEND_POLICY)
+        volume = get_volume(store, caller, volume_id)
         attached = in_use_allowed and volume.status == "in-use"
+        authorize(caller, EXTEND_ATTACHED_POLICY if attached else EXTEND_POLICY,
+                  volume.project_id)
         if new_size <= volume.size:
             raise InvalidInput(f"New size for extend must be greater than current size. "
                                f"(current: {volume.size}, extended: {new_size}).")
@@ -379,7 +376,8 @@ def reimage(store: Store, caller: Caller, volume_id: str, image_id: str,
     with store.lock:
         volume = get_volume(store, caller, volume_id)
         image = volume_images.image_for_reimage(store, caller, image_id)
-        authorize_write(caller, REIMAGE_POLICY)
+        authorize(caller, REIMAGE_RESERVED_POLICY if volume.status == "reserved"
+                  else REIMAGE_POLICY, volume.project_id)
         if len(store.volume_attachments(volume.id)) > 1:
             raise Conflict("Cannot re-image a volume which is attached to more than one "
                            "server.")
@@ -423,6 +421,8 @@ def _finish_migration(store: Store, caller: Caller, volume: Volume, new_volume: 
         mine, theirs = getattr(volume, name), getattr(new_volume, name)
         setattr(volume, name, theirs)
         setattr(new_volume, name, mine)
+    store.reindex_volume(volume)
+    store.reindex_volume(new_volume)
     volume.migration_status = None
     status_after_swap = volume.status
     if original_status == "in-use" and status_after_swap in ("available", "reserved",
@@ -449,8 +449,7 @@ def migrate_volume_completion(store: Store, caller: Caller, volume_id: str,
     Neither volume migrating (Nova's own swap): each attachment of the old volume is
     detached and attached again to the new one, through Cinder's detach and attach."""
     with store.lock:
-        volume = get_volume(store, caller, volume_id)
-        _require_admin(caller, MIGRATE_COMPLETE_POLICY)
+        volume = _authorized_volume(store, caller, volume_id, MIGRATE_COMPLETE_POLICY)
         new_volume = get_volume(store, caller, new_volume_id)
         if not (volume.migration_status or new_volume.migration_status):
             if not error:

@@ -26,7 +26,7 @@ from .errors import (
     NotFound,
 )
 from .models import Image, Volume
-from .policy import POLICIES, authorize, passes
+from .policy import allows, authorize
 from .state import Store
 from .volumes import get_volume
 
@@ -271,8 +271,7 @@ def show_image_metadata(store: Store, caller: Caller, volume_id: str) -> dict[st
 def shown_image_metadata(caller: Caller, volume: Volume) -> dict[str, str] | None:
     """volume_image_metadata in volume shows and detailed lists: when there is some and
     the caller passes the show policy."""
-    if not volume.image_metadata or not passes(caller, POLICIES[SHOW_POLICY],
-                                               volume.project_id):
+    if not volume.image_metadata or not allows(caller, SHOW_POLICY, volume.project_id):
         return None
     return dict(volume.image_metadata)
 

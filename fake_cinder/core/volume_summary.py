@@ -17,17 +17,26 @@ class VolumeSummary:
     metadata: dict[str, list[str]] = field(default_factory=dict)
 
 
-def summarize(store: Store, caller: Caller, all_tenants: bool = False) -> VolumeSummary:
+def summarize(store: Store, caller: Caller, all_tenants: bool = False,
+              with_metadata: bool = True) -> VolumeSummary:
     """The caller's project's volumes; every project's for an admin asking all_tenants.
-    Cinder ignores any other parameter here."""
+    Cinder ignores any other parameter here. The count and size come from the store's
+    usage counters; only the distinct metadata (``with_metadata``) reads every volume."""
     authorize(caller, "volume:get_all")
     with store.lock:
-        volumes = store.project_volumes(
-            None if all_tenants and caller.is_admin else caller.project_id)
+        everyone = all_tenants and caller.is_admin
+        projects = store.volume_projects() if everyone else [caller.project_id]
+        count = size = 0
+        for project in projects:
+            for (part, _type_id), (number, gigabytes) in store.usage_counts(project).items():
+                if part == "volumes":
+                    count += number
+                    size += gigabytes
         metadata: dict[str, list[str]] = {}
-        for volume in volumes:
+        for volume in store.project_volumes(None if everyone else caller.project_id
+                                            ) if with_metadata else ():
             for key, value in volume.metadata.items():
                 values = metadata.setdefault(key, [])
                 if value not in values:
                     values.append(value)
-        return VolumeSummary(len(volumes), sum(v.size for v in volumes), metadata)
+        return VolumeSummary(count, size, metadata)

@@ -14,6 +14,7 @@ from . import quotas
 from .context import Caller
 from .errors import BadRequest, Conflict, NotFound, VolumeTypeNotFound
 from .models import TRUE_SPEC, VolumeType
+from .policy import allows
 from .state import Store
 from .volumes import DEFAULT_TYPE_NAME, get_volume_type
 
@@ -24,7 +25,7 @@ USER_VISIBLE_EXTRA_SPECS = ("RESKEY:availability_zones", "multiattach", "replica
 
 def visible_extra_specs(volume_type: VolumeType, caller: Caller) -> dict[str, str | None]:
     specs = dict(volume_type.extra_specs)  # one step: views are built outside the lock
-    if caller.is_admin:
+    if allows(caller, "volume_extension:types_extra_specs:read_sensitive"):
         return specs
     return {k: v for k, v in specs.items() if k in USER_VISIBLE_EXTRA_SPECS}
 

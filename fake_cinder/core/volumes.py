@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Mapping
+import bisect
+import heapq
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from . import quotas
@@ -16,10 +18,17 @@ from .errors import (
     NotFound,
     VolumeNotFound,
     VolumeTypeNotFound,
-    authorize_write,
 )
-from .listing import FALSE_STRINGS, TRUE_STRINGS, ListQuery, check_sort_keys, sorted_after
+from .listing import (
+    DEFAULT_SORT_KEYS,
+    FALSE_STRINGS,
+    TRUE_STRINGS,
+    ListQuery,
+    check_sort_keys,
+    sorted_after,
+)
 from .models import ATTACHED, Snapshot, Volume, VolumeType
+from .policy import allows, authorize
 from .state import Store
 from .transitions import VOLUME as VOLUME_RECORD
 from .uuids import is_uuid_like
@@ -272,7 +281,8 @@ def encryption_specs(store: Store, type_id: str | None) -> tuple[Any, ...] | Non
             encryption.control_location)
 
 
-def get_volume(store: Store, caller: Caller, volume_id: str) -> Volume:
+def load_volume(store: Store, caller: Caller, volume_id: str) -> Volume:
+    """Cinder's Volume.get_by_id: the volume, if the caller's project may read it."""
     with store.lock:
         volume = store.volumes.get(volume_id)
         if volume is None or not caller.can_see(volume.project_id):
@@ -286,6 +296,16 @@ def show_volume(store: Store, caller: Caller, volume_id: str) -> Volume:
         get_volume(store, caller, volume_id)
         store.transitions.observe(VOLUME_RECORD, [volume_id])
         return get_volume(store, caller, volume_id)  # a delete may just have ended
+
+
+def get_volume(store: Store, caller: Caller, volume_id: str) -> Volume:
+    """Cinder's volume API get: the volume, then volume:get, whose refusal is a 404 so
+    that the caller learns nothing of it (a caller with no role: Not Found)."""
+    with store.lock:
+        volume = load_volume(store, caller, volume_id)
+        if not allows(caller, "volume:get", volume.project_id):
+            raise VolumeNotFound(volume_id)
+        return volume
 
 
 def rename_volume_params(query: ListQuery) -> None:
@@ -334,30 +354,75 @@ def _volume_matches(volume: Volume, filters: Mapping[str, Any]) -> bool:
     return True
 
 
-def list_volumes(store: Store, caller: Caller, query: ListQuery,
-                 filters: Mapping[str, Any]) -> tuple[list[Volume], int]:
-    """One page of volumes in Cinder's order (default: newest first), and how many
-    volumes match the filters on all pages (Cinder's with_count).
+def _creation_order(store: Store, projects: list[str], newest_first: bool,
+                    marker: tuple[str, str] | None) -> Iterator[Volume]:
+    """The projects' volumes by (created_at, id), newest or oldest first, starting just
+    past a marker's: a walk of the store's sorted index (only what is consumed is read)."""
+    def walk(project: str) -> Iterator[tuple[tuple[str, str], str]]:
+        keys = store.project_volume_keys(project)
+        if newest_first:
+            end = len(keys) if marker is None else bisect.bisect_left(keys, marker)
+            indexes: Iterable[int] = range(end - 1, -1, -1)
+        else:
+            indexes = range(0 if marker is None else bisect.bisect_right(keys, marker),
+                            len(keys))
+        for index in indexes:
+            yield keys[index], project
+    streams = [walk(project) for project in projects]
+    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, reverse=newest_first)
+    return (store.project_volume(project, volume_id)
+            for (_created_at, volume_id), project in merged)
 
-    ``filters`` are the query's filters after volume_filter_values.
+
+def list_volumes(store: Store, caller: Caller, query: ListQuery,
+                 filters: Mapping[str, Any], count: bool = True
+                 ) -> tuple[list[Volume], int | None]:
+    """One page of volumes in Cinder's order (default: newest first), and with ``count``
+    how many volumes match the filters on all pages (Cinder's with_count).
+
+    ``filters`` are the query's filters after volume_filter_values. By creation
+    (created_at and id, both descending, Cinder's default, or both ascending) a page
+    reads the store's sorted index from the marker on, so its cost does not grow with
+    the project; another order sorts the project's volumes.
     """
+    authorize(caller, "volume:get_all")
     with store.lock:
         if query.matches_nothing or "metadata" in filters and not isinstance(
                 filters["metadata"], dict):
-            return [], 0
-        scope = None if query.all_tenants else caller.project_id
-        store.transitions.observe_scope(VOLUME_RECORD, scope)  # a read of each volume
-        marker = get_volume(store, caller, query.marker) if query.marker else None
-        check_sort_keys(query, SORT_COLUMNS)
-        volumes = store.project_volumes(scope)
-        if not caller.is_admin:
+            return [], 0 if count else None
+        # A read of each volume in the list's scope.
+        store.transitions.observe_scope(VOLUME_RECORD, None if query.all_tenants
+                                        else caller.project_id)
+
+        def listed(volume: Volume) -> bool:
             # Cinder hides migration targets from non-admins.
-            volumes = [v for v in volumes
-                       if not (v.migration_status or "").startswith("target:")]
-        total = sum(1 for v in volumes if _volume_matches(v, filters))
-        volumes = sorted_after(volumes, query, SORT_COLUMNS, marker)
-        matching = [v for v in volumes if _volume_matches(v, filters)]
-        return matching[query.offset:query.offset + query.limit], total
+            return ((caller.is_admin or not (volume.migration_status or "").startswith(
+                "target:")) and _volume_matches(volume, filters))
+
+        marker = load_volume(store, caller, query.marker) if query.marker else None
+        check_sort_keys(query, SORT_COLUMNS)
+        projects = store.volume_projects() if query.all_tenants else [caller.project_id]
+        total = sum(1 for p in projects for v in store.project_volumes(p)
+                    if listed(v)) if count else None
+        if query.sort_keys == list(DEFAULT_SORT_KEYS) and query.sort_dirs[0] == query.sort_dirs[1]:
+            stream: Iterable[Volume] = _creation_order(
+                store, projects, query.sort_dirs[0] == "desc",
+                (marker.created_at, marker.id) if marker else None)
+        else:
+            volumes = [v for p in projects for v in store.project_volumes(p)]
+            stream = sorted_after(volumes, query, SORT_COLUMNS, marker)
+        page: list[Volume] = []
+        skipped = 0
+        for volume in stream:
+            if len(page) >= query.limit:
+                break
+            if not listed(volume):
+                continue
+            if skipped < query.offset:
+                skipped += 1
+                continue
+            page.append(volume)
+        return page, total
 
 
 def _snapshots_block_delete(store: Store, caller: Caller, volume: Volume, force: bool,
@@ -376,19 +441,18 @@ def _snapshots_block_delete(store: Store, caller: Caller, volume: Volume, force:
 
 
 def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = False,
-                  authorize_force: Callable[[Caller], None] = lambda caller: None,
                   cascade: bool = False, failing: bool = False) -> None:
-    """Cinder's API.delete; ``force`` (3.23, ``authorize_force`` checks the policy after
-    the volume is found) skips the status condition; ``cascade`` deletes the volume's
+    """Cinder's volume delete: ``force`` (3.23; volume:force_delete, asked before
+    volume:delete) skips the status condition; ``cascade`` deletes the volume's
     snapshots with it.
 
     The volume is ``deleting`` (its cascaded snapshots too) until the volume_delete
     transition ends: it is gone, or (``failing``) left in ``error_deleting``."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
-        authorize_write(caller, "volume:delete")
         if force:
-            authorize_force(caller)
+            authorize(caller, "volume:force_delete", volume.project_id)
+        authorize(caller, "volume:delete", volume.project_id)
         # Cinder's conditional update looks at the volume's own fields only: its
         # attachments go with it (volume_destroy) unless it is attached.
         if ((not force and volume.status not in DELETABLE_STATUSES)
@@ -429,14 +493,14 @@ def _check_reset_body(changes: dict[str, Any]) -> dict[str, Any]:
     return update
 
 
-def reset_status(store: Store, caller: Caller, volume_id: str, changes: dict[str, Any],
-                 authorize: Callable[[Caller], None] = lambda caller: None) -> None:
+def reset_status(store: Store, caller: Caller, volume_id: str, changes: dict[str, Any]) -> None:
     """The admin action os-reset_status (cinder/api/contrib/admin_actions.py): checks in
-    Cinder's order: the body, the volume (404), ``authorize`` (403), the new status."""
+    Cinder's order: the body, the volume (404), its policy (403), the new status."""
     update = _check_reset_body(changes)
     with store.lock:
-        volume = get_volume(store, caller, volume_id)
-        authorize(caller)
+        volume = load_volume(store, caller, volume_id)
+        authorize(caller, "volume_extension:volume_admin_actions:reset_status",
+                  volume.project_id)
         # Cinder means ('deleting', 'error_deleting', 'detaching') but a missing comma
         # joins the last two, so only "deleting" is refused.
         if update.get("status") == "deleting":
@@ -449,10 +513,11 @@ def reset_status(store: Store, caller: Caller, volume_id: str, changes: dict[str
             setattr(volume, key, value)
         volume.updated_at = store.clock.now()
         if update.get("attach_status") == "detached":
-            # Cinder then detaches every attachment (db.volume_detached for each).
-            from .attachments import delete_attachment  # attachments imports this module
+            # Cinder then detaches every attachment in its database (db.volume_detached
+            # for each, as an admin: no attachment policy).
+            from .attachments import detach_from_volume  # attachments imports this module
             for attachment in attachments:
-                delete_attachment(store, caller, attachment.id, protect_in_use=False)
+                detach_from_volume(store, volume, attachment)
 
 
 def update_volume(store: Store, caller: Caller, volume_id: str,
@@ -461,7 +526,7 @@ def update_volume(store: Store, caller: Caller, volume_id: str,
     replaces the volume's), as the handler cleaned them."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
-        authorize_write(caller, "volume:update")  # a reader gets 403
+        authorize(caller, "volume:update", volume.project_id)  # a reader gets 403
         if volume.status == "maintenance":
             raise InvalidVolume("The volume cannot be updated during maintenance.")
         if "name" in changes:

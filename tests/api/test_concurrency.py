@@ -7,7 +7,9 @@ import threading
 import uuid
 
 import pytest
-from support import SHARED_VOLUME, VOLUME, run_threads, slow_status
+
+from tests.helpers.api import SHARED_VOLUME, VOLUME
+from tests.helpers.threads import run_threads, slow_status
 
 THREADS = 16
 

@@ -8,10 +8,18 @@ from __future__ import annotations
 
 import time
 
-from support import CEPH_VOLUME, CONNECTOR, SERVER, SERVER2, SHARED_VOLUME, VOLUME, Api, fault
-
 from fake_cinder.cli import build_fake, build_parser
 from fake_cinder.core import backend
+from tests.helpers.api import (
+    CEPH_VOLUME,
+    CONNECTOR,
+    SERVER,
+    SERVER2,
+    SHARED_VOLUME,
+    VOLUME,
+    Api,
+    fault,
+)
 
 
 def test_replication_status_is_null_and_targets_are_shared_for_iscsi(api):

@@ -4,10 +4,10 @@ metadata, down to an encrypted attach."""
 from __future__ import annotations
 
 import pytest
-from support import CONNECTOR, SERVER, UNKNOWN, VOLUME, fault
 
 from fake_cinder import FakeCinder
 from fake_cinder.core.snapshot import StateError
+from tests.helpers.api import CONNECTOR, SERVER, UNKNOWN, VOLUME, fault
 
 SPECS = {"provider": "luks", "control_location": "front-end", "cipher": "aes-xts-plain64",
          "key_size": 256}

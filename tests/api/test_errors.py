@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import CONNECTOR, SERVER, UNKNOWN, VOLUME, fault
+
+from tests.helpers.api import CONNECTOR, SERVER, UNKNOWN, VOLUME, fault
 
 WEBOB_401 = {"code": "401 Unauthorized", "title": "Unauthorized", "message": (
     "This server could not verify that you are authorized to access the document you "

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from support import CONNECTOR, SERVER, SERVER2, SHARED_VOLUME, VOLUME, fault
 
-from fake_cinder import FakeCinder
-from fake_cinder.resources import fixture_path
+from tests.helpers.api import CONNECTOR, SERVER, SERVER2, SHARED_VOLUME, VOLUME, fault
 
 THIRD = "8a3c1b2d-0000-4000-8000-000000000003"
 
 
-@pytest.fixture
-def fake() -> FakeCinder:
-    # Seeded: every timestamp is distinct, so the order is fully determined.
-    return FakeCinder(fixture_path("default.json"), seed=31)
+# Seeded: every timestamp is distinct, so the order is fully determined.
+pytestmark = pytest.mark.fake_cinder_state("default.json", seed=31)
 
 
 @pytest.fixture

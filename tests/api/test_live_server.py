@@ -7,7 +7,9 @@ import threading
 import uuid
 
 import requests
-from support import CONNECTOR, SERVER, SERVER2, SHARED_VOLUME, VOLUME, run_threads, slow_status
+
+from tests.helpers.api import CONNECTOR, SERVER, SERVER2, SHARED_VOLUME, VOLUME
+from tests.helpers.threads import run_threads, slow_status
 
 THREADS = 8
 

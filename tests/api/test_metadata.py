@@ -7,7 +7,8 @@ import hashlib
 import json
 
 import pytest
-from support import UNKNOWN, VOLUME, fault
+
+from tests.helpers.api import UNKNOWN, VOLUME, fault
 
 META = f"volumes/{VOLUME}/metadata"
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from support import CONNECTOR, UNKNOWN, VOLUME, fault
+
+from tests.helpers.api import CONNECTOR, UNKNOWN, VOLUME, fault
 
 NOT_FOUND = (404, "The resource could not be found.")
 # Every attachments route: (method, path, body). Unknown ids: the 404 must come first.

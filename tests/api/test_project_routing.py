@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import pytest
-from support import fault
 
 from fake_cinder.api.routing import Operation, Router
+from tests.helpers.api import fault
 
 MALFORMED_URL = (400, "Malformed request url")
 

@@ -7,7 +7,8 @@ protocol reads, plus the keys Cinder's volume manager adds itself.
 from __future__ import annotations
 
 import pytest
-from support import CEPH_VOLUME, CONNECTOR, SERVER, VOLUME, fault
+
+from tests.helpers.api import CEPH_VOLUME, CONNECTOR, SERVER, VOLUME, fault
 
 MANAGER_KEYS = {"driver_volume_type", "attachment_id", "access_mode", "encrypted", "cacheable",
                 "qos_specs", "enforce_multipath"}

@@ -4,7 +4,7 @@ cinder/volume/qos_specs.py)."""
 
 from __future__ import annotations
 
-from support import UNKNOWN, fault
+from tests.helpers.api import UNKNOWN, fault
 
 
 def make_qos(admin, name: str = "fast", **specs) -> dict:

@@ -3,7 +3,7 @@ defaults) and a project's quotas deleted (DELETE os-quota-sets/{project})."""
 
 from __future__ import annotations
 
-from support import fault
+from tests.helpers.api import fault
 
 
 def test_the_default_class_feeds_every_projects_defaults(admin, api):

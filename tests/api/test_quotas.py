@@ -8,11 +8,12 @@ import threading
 
 import pytest
 import requests
-from support import VOLUME, fault, run_threads
 
 from fake_cinder import FakeCinder
 from fake_cinder.core import quotas
 from fake_cinder.core.snapshot import StateError
+from tests.helpers.api import VOLUME, fault
+from tests.helpers.threads import run_threads
 
 CEPH_VOLUME = "2e804d63-7d3c-4f20-9c69-3b8f5e4d0a33"
 TYPES = ("__DEFAULT__", "multiattach", "ceph")

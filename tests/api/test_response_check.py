@@ -7,13 +7,13 @@ import json
 
 import pytest
 from flask import request
-from support import response_problems
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from fake_cinder.api import app as pipeline
 from fake_cinder.api import microversions as mv
 from fake_cinder.api.routing import WebRoute
+from tests.helpers.response_check import response_problems
 
 ATTACHMENT = {"id": "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11", "status": "reserved",
               "instance": None, "volume_id": "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11",

@@ -6,9 +6,9 @@ cinder/volume/manager.py retype, the capabilities filter)."""
 from __future__ import annotations
 
 import pytest
-from support import CONNECTOR, SERVER, UNKNOWN, fault
 
 from fake_cinder import FakeCinder
+from tests.helpers.api import CONNECTOR, SERVER, UNKNOWN, fault
 
 
 def retype(api, volume_id: str, new_type: str, policy: str | None = None):
@@ -119,6 +119,7 @@ def test_quota_moves_between_type_quotas(api, types, fake):
     assert usage["snapshots_silver"]["in_use"] == 1
     assert [s["volume_type_id"] for s in fake.snapshots(volume_id=volume_id)] == [
         fake.volume(volume_id)["volume_type_id"]]
+    assert fake.store.check_indexes() == []  # the usage counters followed the new type
 
 
 def test_in_use_volumes_keep_their_front_end_qos(api, types, fake):

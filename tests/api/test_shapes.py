@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from support import CONNECTOR, SERVER, SHARED_VOLUME, VOLUME
+
+from tests.helpers.api import CONNECTOR, SERVER, SHARED_VOLUME, VOLUME
 
 DETAIL_KEYS = {"id", "status", "instance", "volume_id", "attached_at", "detached_at",
                "attach_mode", "connection_info"}

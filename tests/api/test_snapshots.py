@@ -4,9 +4,9 @@ and the volume delete they block."""
 from __future__ import annotations
 
 import pytest
-from support import CEPH_VOLUME, CONNECTOR, SERVER, UNKNOWN, VOLUME, fault
 
 from fake_cinder.api.snapshots import SNAPSHOT_IN_USE_FLAG_MSG
+from tests.helpers.api import CEPH_VOLUME, CONNECTOR, SERVER, UNKNOWN, VOLUME, fault
 
 EXTENDED = "os-extended-snapshot-attributes"
 

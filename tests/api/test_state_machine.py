@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from support import CONNECTOR, SERVER, SERVER2, SHARED_VOLUME, UNKNOWN, VOLUME, fault
+
+from tests.helpers.api import CONNECTOR, SERVER, SERVER2, SHARED_VOLUME, UNKNOWN, VOLUME, fault
 
 TIMESTAMP = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$"
 VOLUME_ATTACHMENT_KEYS = {"attached_at", "attachment_id", "device", "host_name", "id",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from support import CONNECTOR, SERVER, SERVER2, VOLUME, fault
 
 from fake_cinder.resources import fixture_path
+from tests.helpers.api import CONNECTOR, SERVER, SERVER2, VOLUME, fault
 
 MALFORMED_URL = (400, "Malformed request url")
 
@@ -32,8 +32,12 @@ def test_keystone_headers_identify_the_caller(client, fake):
 
 
 def test_x_tenant_id_is_read_as_the_project(client):
-    headers = {"X-Tenant-Id": "demo", "OpenStack-API-Version": "volume 3.27"}
+    headers = {"X-Tenant-Id": "demo", "X-Roles": "reader",
+               "OpenStack-API-Version": "volume 3.27"}
     assert client.get(f"/v3/demo/volumes/{VOLUME}", headers=headers).status_code == 200
+    # Without a role on the project, Cinder's volume:get refuses it: Not Found.
+    del headers["X-Roles"]
+    assert client.get(f"/v3/demo/volumes/{VOLUME}", headers=headers).status_code == 404
 
 
 def test_noauth_token_user_colon_project_is_an_admin_of_that_project(client):

@@ -4,7 +4,8 @@ history, 3.59 paging), the awaiting-transfer status, the auth key, quotas moving
 from __future__ import annotations
 
 import pytest
-from support import CEPH_VOLUME, SHARED_VOLUME, UNKNOWN, VOLUME, fault
+
+from tests.helpers.api import CEPH_VOLUME, SHARED_VOLUME, UNKNOWN, VOLUME, fault
 
 ROUTES = ["os-volume-transfer", "volume-transfers"]
 

@@ -10,12 +10,12 @@ import time
 from typing import Any
 
 import pytest
-from support import Api, fault
 
 from fake_cinder import FakeCinder
 from fake_cinder.cli import build_fake, build_parser
 from fake_cinder.core.snapshot import StateError
 from fake_cinder.core.transitions import OPERATIONS, Progression
+from tests.helpers.api import Api, fault
 
 
 @pytest.fixture
@@ -504,3 +504,30 @@ def test_retype_passes_through_retyping(api, fake):
                     {"os-retype": {"new_type": "silver"}}).status_code == 202
     assert [status(api, volume_id) for _ in range(2)] == ["retyping", "available"]
     assert api.volume(volume_id)["volume_type"] == "gold"  # a failed retype keeps the type
+
+
+def test_finished_work_keeps_the_stores_indexes_and_counters(api, fake):
+    """What the manager changes later (an extend's size, a retype's type, a delete's and a
+    cascade's removals) goes through the store: its indexes and usage counters agree with
+    a scan of the records when the work ends, and quotas count the result."""
+    fake.add_volume_type("gold")
+    fake.set_transition("*", manual=True)
+    extended, retyped, deleted = (api.new_volume() for _ in range(3))
+    fake.advance()
+    snapshot_id = new_snapshot(api, deleted)
+    fake.advance()
+    assert api.post(f"volumes/{extended}/action",
+                    {"os-extend": {"new_size": 4}}).status_code == 202
+    assert api.post(f"volumes/{retyped}/action",
+                    {"os-retype": {"new_type": "gold"}}).status_code == 202
+    assert api.delete(f"volumes/{deleted}", query={"cascade": "true"}).status_code == 202
+    assert fake.store.check_indexes() == []
+    fake.advance()
+    assert fake.pending() == []
+    assert fake.store.check_indexes() == []
+    assert snapshot_id not in {s["id"] for s in fake.snapshots()}
+    project = fake.volume(extended)["project_id"]
+    usage = api.get(f"os-quota-sets/{project}", query={"usage": "true"}
+                    ).get_json()["quota_set"]
+    assert (usage["gigabytes_gold"]["in_use"], usage["volumes_gold"]["in_use"]) == (1, 1)
+    assert usage["gigabytes"]["reserved"] == 0

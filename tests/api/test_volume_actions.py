@@ -9,7 +9,8 @@ import threading
 from typing import Any
 
 import pytest
-from support import (
+
+from tests.helpers.api import (
     CEPH_VOLUME,
     CONNECTOR,
     SERVER,
@@ -19,9 +20,8 @@ from support import (
     VOLUME,
     Api,
     fault,
-    run_threads,
-    slow_status,
 )
+from tests.helpers.threads import run_threads, slow_status
 
 MOUNT = "/dev/vdb"
 

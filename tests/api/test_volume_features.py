@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from support import CEPH_VOLUME, CONNECTOR, SERVER, UNKNOWN, VOLUME, fault
 
 from fake_cinder.core import messages
+from tests.helpers.api import CEPH_VOLUME, CONNECTOR, SERVER, UNKNOWN, VOLUME, fault
 
 # -- clones ---------------------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from support import fault
+
+from tests.helpers.api import fault
 
 
 def _volume(api, name: str, size: int = 1, **fields) -> str:

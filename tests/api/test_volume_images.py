@@ -10,7 +10,8 @@ import struct
 from typing import Any
 
 import pytest
-from support import VOLUME, Api, fault
+
+from tests.helpers.api import VOLUME, Api, fault
 
 CIRROS = "3e1a8f0c-5b7d-4a2e-9c61-7d2f4b8e0a15"  # fixtures/default.json's public image
 MISSING = "deadbeef-0000-4000-8000-00000000dead"

@@ -6,7 +6,8 @@ the same calls with a running Cinder)."""
 from __future__ import annotations
 
 import pytest
-from support import UNKNOWN, fault
+
+from tests.helpers.api import UNKNOWN, fault
 
 
 def make_type(admin, name: str, **fields) -> dict:

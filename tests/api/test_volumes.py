@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from support import SERVER, UNKNOWN, VOLUME, fault
+
+from tests.helpers.api import SERVER, UNKNOWN, VOLUME, fault
 
 MULTIATTACH_TYPE = "b1a6c0de-3d5e-4f7a-9c1b-2e4d6f8a0b02"
 

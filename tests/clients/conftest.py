@@ -1,4 +1,4 @@
-"""Fixtures of the client tests (helpers live in client_support.py)."""
+"""Fixtures of the client tests (helpers live in tests/helpers/clients.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .client_support import Live, live_fake, use_readme_clouds_yaml
+from tests.helpers.clients import Live, live_fake, use_readme_clouds_yaml
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from cinderclient.contrib.noauth import CinderNoAuthPlugin
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
-from .client_support import (
+from tests.helpers.clients import (
     BIN,
     CONNECTOR,
     PASSWORD_SETUP,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from cinderclient import exceptions as cinder_exceptions
 
-from .client_support import CONNECTOR, SERVER, SHARED, VOLUME, keystone_cinder
+from tests.helpers.clients import CONNECTOR, SERVER, SHARED, VOLUME, keystone_cinder
 
 IMAGE = "3e1a8f0c-5b7d-4a2e-9c61-7d2f4b8e0a15"  # the default fixture's cirros image
 

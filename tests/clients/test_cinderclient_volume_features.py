@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from cinderclient import exceptions as cinder_exceptions
 
-from .client_support import VOLUME
-from .client_support import keystone_cinder as cinder
+from tests.helpers.clients import VOLUME
+from tests.helpers.clients import keystone_cinder as cinder
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 

@@ -15,8 +15,7 @@ import requests
 
 from fake_cinder import FakeCinder
 from fake_cinder.resources import fixture_path
-
-from .client_support import VOLUME, serve_process
+from tests.helpers.clients import VOLUME, serve_process
 
 HEADERS = {"X-Auth-Token": "demo:demo", "OpenStack-API-Version": "volume 3.54"}
 CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:abc", "host": "compute-1"}

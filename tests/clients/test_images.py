@@ -8,7 +8,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from .client_support import PASSWORD_SETUP, Live, client_env, readme_exports
+from tests.helpers.clients import PASSWORD_SETUP, Live, client_env, readme_exports
+
 from .test_openstackclient import OpenstackCli
 
 

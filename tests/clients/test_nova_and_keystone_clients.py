@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from .client_support import (
+from tests.helpers.clients import (
     BIN,
     NAMES,
     PASSWORD_SETUP,
@@ -29,6 +29,7 @@ from .client_support import (
     readme_exports,
     serve_process,
 )
+
 from .test_openstackclient import OpenstackCli
 
 REPOSITORY = Path(__file__).resolve().parents[2]

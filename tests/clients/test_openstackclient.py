@@ -14,7 +14,7 @@ import subprocess
 import threading
 from typing import Any
 
-from .client_support import (
+from tests.helpers.clients import (
     BIN,
     NAMES,
     PASSWORD_SETUP,

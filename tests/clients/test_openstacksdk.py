@@ -9,7 +9,7 @@ from typing import Any
 import openstack
 import pytest
 
-from .client_support import exercise_attachments
+from tests.helpers.clients import exercise_attachments
 
 # The SDK's own notices about its future releases are not this suite's business.
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from .client_support import (
+from tests.helpers.clients import (
     BIN,
     PASSWORD_SETUP,
     README_URL,

@@ -20,8 +20,7 @@ from fake_cinder import FakeCinder
 from fake_cinder.cli import build_fake, build_parser, is_loopback, main
 from fake_cinder.resources import fixture_path
 from fake_cinder.server import Server
-
-from .client_support import BIN, VOLUME, serve_process
+from tests.helpers.clients import BIN, VOLUME, serve_process
 
 ACCESS_LINE = re.compile(
     r"INFO fake_cinder\.access: (?P<method>[A-Z]+) (?P<path>\S+) (?P<version>\S+) "

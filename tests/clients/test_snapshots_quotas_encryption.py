@@ -7,8 +7,8 @@ import openstack
 import pytest
 from cinderclient import exceptions as cinder_exceptions
 
-from .client_support import CONNECTOR, SERVER, VOLUME
-from .client_support import keystone_cinder as cinder
+from tests.helpers.clients import CONNECTOR, SERVER, VOLUME
+from tests.helpers.clients import keystone_cinder as cinder
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 CEPH_VOLUME = "2e804d63-7d3c-4f20-9c69-3b8f5e4d0a33"

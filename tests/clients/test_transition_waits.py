@@ -10,7 +10,7 @@ import time
 import openstack
 import pytest
 
-from .client_support import keystone_cinder as cinder
+from tests.helpers.clients import keystone_cinder as cinder
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
@@ -89,7 +89,7 @@ def test_cinderclient_polling_of_a_snapshot_through_polls_and_manual(live):
 
 
 def test_cinderclient_create_wait_over_a_server_started_with_transitions():
-    from .client_support import live_fake
+    from tests.helpers.clients import live_fake
 
     with live_fake(transitions={"*": "2polls"}) as running:
         client = cinder(running.url)

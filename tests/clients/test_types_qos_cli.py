@@ -6,7 +6,8 @@ conformance/scenarios_types.py compares the same API calls with Cinder 29."""
 
 from __future__ import annotations
 
-from .client_support import PASSWORD_SETUP, client_env, readme_exports, serve_process
+from tests.helpers.clients import PASSWORD_SETUP, client_env, readme_exports, serve_process
+
 from .test_openstackclient import OpenstackCli
 
 

@@ -8,7 +8,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from support import run_threads, slow_status
 
 from fake_cinder.core import attachments as core
 from fake_cinder.core import volumes
@@ -18,6 +17,7 @@ from fake_cinder.core.errors import AttachmentNotFound, InvalidVolume, NovaUsing
 from fake_cinder.core.listing import ListQuery, parse_list_query
 from fake_cinder.core.models import Attachment
 from fake_cinder.core.state import Store
+from tests.helpers.threads import run_threads, slow_status
 
 CORE = Path(core.__file__).parent
 MEMBER = Caller(user_id="u", project_id="p1", roles=frozenset({"member"}))

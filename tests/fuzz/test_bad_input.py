@@ -17,7 +17,6 @@ from fake_cinder import FakeCinder
 from fake_cinder.api.app import MAX_REQUEST_BODY_SIZE
 from fake_cinder.api.fault_bodies import FAULT_NAMES
 from fake_cinder.api.microversions import MIN_VERSION
-from fake_cinder.resources import fixture_path
 
 VOLUME = "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11"  # demo's volume in the default fixtures
 SHARED = "1d7f3c52-6c2b-4e1f-8b58-2a7e4d3c9f22"  # demo's multiattach volume
@@ -174,9 +173,7 @@ CORPUS = [
 ]
 
 
-@pytest.fixture
-def fake() -> FakeCinder:
-    return FakeCinder(fixture_path("default.json"), seed=5)
+pytestmark = pytest.mark.fake_cinder_state("default.json", seed=5)
 
 
 @pytest.fixture

@@ -161,11 +161,8 @@ def fuzz(live: Live, budget: int) -> Tally:
     return tally
 
 
-@pytest.fixture
-def fake():
-    """The default fixtures with repeatable ids."""
-    from fake_cinder import FakeCinder
-    return FakeCinder(fixture_path("default.json"), seed=1)
+# The default fixtures with repeatable ids.
+pytestmark = pytest.mark.fake_cinder_state("default.json", seed=1)
 
 
 def test_fuzz_the_openapi_document(fake, live_server_url: str) -> None:

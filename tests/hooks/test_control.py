@@ -10,15 +10,12 @@ import requests
 
 from fake_cinder import FakeCinder
 from fake_cinder.resources import fixture_path
-
-from .support import CONNECTOR, INSTANCE, NOVA
+from tests.helpers.attach_calls import CONNECTOR, INSTANCE, NOVA
 
 VOLUME = "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11"
 
 
-@pytest.fixture
-def fake() -> FakeCinder:
-    return FakeCinder(fixture_path("default.json"))
+pytestmark = pytest.mark.fake_cinder_state("default.json")
 
 
 @pytest.fixture

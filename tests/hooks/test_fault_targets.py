@@ -9,8 +9,7 @@ import pytest
 from fake_cinder import FakeCinder
 from fake_cinder.api.app import ROUTER
 from fake_cinder.api.fault_injection import FaultTargets
-
-from .support import BASE, NOVA
+from tests.helpers.attach_calls import BASE, NOVA
 
 ADMIN = {"X-Auth-Token": "admin:demo", "X-Roles": "admin",
          "OpenStack-API-Version": "volume 3.71"}

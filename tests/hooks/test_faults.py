@@ -11,8 +11,7 @@ import requests
 from fake_cinder import FakeCinder
 from fake_cinder.api.microversions import MIN_VERSION
 from fake_cinder.core.fault_injection import DroppedConnection, FaultRegistry
-
-from .support import BASE, CONNECTOR, INSTANCE, NOVA, Api
+from tests.helpers.attach_calls import BASE, CONNECTOR, INSTANCE, NOVA, AttachCalls
 
 
 @pytest.fixture
@@ -102,7 +101,7 @@ def test_unknown_option_is_refused(fake: FakeCinder) -> None:
 
 
 def test_match_by_volume_and_attachment(fake: FakeCinder, volume: str) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     other = fake.add_volume(project_id="demo", name="other")["id"]
     first = api.create(volume).json["attachment"]["id"]
     second = api.create(other).json["attachment"]["id"]
@@ -147,7 +146,7 @@ def test_match_by_project(fake: FakeCinder) -> None:
 def test_status_faults_answer_cinders_fault_body(fake: FakeCinder, volume: str, operation: str,
                                                  status: int, fault_name: str,
                                                  message: str) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     attachment_id = api.create(volume).json["attachment"]["id"]
     before = fake.dump()
     fake.inject(operation, status=status)
@@ -170,7 +169,7 @@ def test_status_faults_answer_cinders_fault_body(fake: FakeCinder, volume: str, 
 
 def test_status_fault_with_message_headers_and_retry_after(fake: FakeCinder,
                                                            volume: str) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     fake.inject("attachment_create", status=413, message="Too many attachments.",
                 headers={"X-Why": "test"}, retry_after=7)
     response = api.create(volume)
@@ -186,7 +185,7 @@ def test_status_fault_with_message_headers_and_retry_after(fake: FakeCinder,
 
 
 def test_faults_fire_after_validation(fake: FakeCinder, volume: str) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     fake.inject("attachment_create", status=503)
     bad = api.client.post(f"{BASE}/attachments", headers=NOVA,
                           json={"attachment": {"volume_uuid": "not-a-uuid"}})
@@ -223,7 +222,7 @@ def test_latency_does_not_hold_the_store_lock(fake: FakeCinder, volume: str) -> 
 
 # -- backend failures -----------------------------------------------------------------------------
 def test_backend_failure_on_update(fake: FakeCinder, volume: str) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     attachment_id = api.create(volume).json["attachment"]["id"]
     volume_before = fake.volume(volume)
     fake.inject("attachment_update", backend_failure=True)
@@ -247,7 +246,7 @@ def test_backend_failure_on_update(fake: FakeCinder, volume: str) -> None:
 
 def test_backend_failure_on_update_keeps_cinders_own_checks(fake: FakeCinder,
                                                             volume: str) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     attachment_id = api.create(volume).json["attachment"]["id"]
     fake.inject("attachment_update", backend_failure=True, times=None)
     before = fake.dump()
@@ -258,7 +257,7 @@ def test_backend_failure_on_update_keeps_cinders_own_checks(fake: FakeCinder,
 
 
 def test_backend_failure_on_update_of_an_attached_volume(fake: FakeCinder, volume: str) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     attachment_id = api.attach(volume)
     fake.inject("attachment_update", backend_failure=True)
     assert api.update(attachment_id).status_code == 500
@@ -267,7 +266,7 @@ def test_backend_failure_on_update_of_an_attached_volume(fake: FakeCinder, volum
 
 
 def test_backend_failure_on_create_with_connector(fake: FakeCinder, volume: str) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     fake.inject("attachment_create", backend_failure=True)
     plain = api.create(volume, instance=None)  # no connector: the backend is not called
     assert plain.status_code == 200
@@ -288,7 +287,7 @@ def test_backend_failure_on_create_with_connector(fake: FakeCinder, volume: str)
 
 def test_backend_failure_on_create_with_a_bad_connector_changes_nothing(
         fake: FakeCinder, volume: str) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     fake.inject("attachment_create", backend_failure=True)
     before = fake.dump()
     response = api.create(volume, connector={"host": "compute-1"})
@@ -298,7 +297,7 @@ def test_backend_failure_on_create_with_a_bad_connector_changes_nothing(
 
 
 def test_backend_failure_on_delete(fake: FakeCinder, volume: str) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     reserved_volume = fake.add_volume(project_id="demo")["id"]
     reserved = api.create(reserved_volume).json["attachment"]["id"]
     attachment_id = api.attach(volume)
@@ -320,10 +319,10 @@ def test_backend_failure_on_delete(fake: FakeCinder, volume: str) -> None:
 
 def test_backend_failure_on_delete_respects_the_nova_rule(fake: FakeCinder,
                                                           volume: str) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     attachment_id = api.attach(volume)
     fake.inject("attachment_delete", backend_failure=True)
-    member = Api(fake, {**NOVA, "X-Service-Roles": ""})
+    member = AttachCalls(fake, {**NOVA, "X-Service-Roles": ""})
     response = member.delete(attachment_id)
     assert response.status_code == 409
     assert fake.attachment(attachment_id)["attach_status"] == "attached"
@@ -351,7 +350,7 @@ def test_dropped_connection_through_the_test_client(fake: FakeCinder, volume: st
 
 
 def test_handle_removes_and_counts(fake: FakeCinder, volume: str) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     handle = fake.inject("attachment_create", status=503, times=None)
     assert [api.create(volume, instance=None).status_code for _ in range(3)] == [503] * 3
     assert handle.fired == 3

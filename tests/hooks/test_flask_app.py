@@ -19,9 +19,9 @@ from flask import Flask, jsonify, request_started
 
 from fake_cinder import FakeCinder
 from fake_cinder.resources import fixture_path
+from tests.helpers.attach_calls import BASE, NOVA
 
 from .flask_extension import extend
-from .support import BASE, NOVA
 
 VOLUMES = f"{BASE}/volumes"
 EXTENSION = Path(__file__).with_name("flask_extension.py")

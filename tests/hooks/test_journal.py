@@ -7,21 +7,17 @@ import requests
 
 from fake_cinder import FakeCinder
 from fake_cinder.core.journal import Journal
-from fake_cinder.resources import fixture_path
-
-from .support import BASE, CONNECTOR, INSTANCE, MEMBER, NOVA, Api
+from tests.helpers.attach_calls import BASE, CONNECTOR, INSTANCE, MEMBER, NOVA, AttachCalls
 
 VOLUME = "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11"
 SHARED = "1d7f3c52-6c2b-4e1f-8b58-2a7e4d3c9f22"
 
 
-@pytest.fixture
-def fake() -> FakeCinder:
-    return FakeCinder(fixture_path("default.json"))
+pytestmark = pytest.mark.fake_cinder_state("default.json")
 
 
 def test_entries_record_the_request(fake: FakeCinder) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     created = api.create(VOLUME, connector=CONNECTOR)
     api.client.get(f"{BASE}/attachments?limit=5", headers=MEMBER)
     api.client.get("/v3/demo/nowhere", headers=NOVA)
@@ -48,7 +44,7 @@ def test_entries_record_the_request(fake: FakeCinder) -> None:
 
 
 def test_non_json_bodies_are_kept_as_text(fake: FakeCinder) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     response = api.client.post(f"{BASE}/attachments", headers=NOVA, data="{oops",
                                content_type="application/json")
     assert response.status_code == 400
@@ -98,7 +94,7 @@ def test_cap_keeps_the_newest() -> None:
 
 
 def test_filters(fake: FakeCinder) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     first = api.create(VOLUME).json["attachment"]["id"]
     api.show(first)
     api.show("7b1e2f6a-0000-4000-8000-0000000000ff")
@@ -111,7 +107,7 @@ def test_filters(fake: FakeCinder) -> None:
 
 
 def test_assertion_helpers_pass_and_fail_with_the_journal(fake: FakeCinder) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     attachment_id = api.attach(VOLUME)
     journal = fake.journal
     journal.assert_called("attachment_update")
@@ -145,7 +141,7 @@ def test_assertion_helpers_pass_and_fail_with_the_journal(fake: FakeCinder) -> N
 ], ids=["assert_not_called", "assert_called", "assert_called-times", "assert_order",
         "entries", "count"])
 def test_unknown_operation_names_raise_listing_the_valid_ones(fake: FakeCinder, check) -> None:
-    Api(fake).create(VOLUME)
+    AttachCalls(fake).create(VOLUME)
     with pytest.raises(ValueError) as raised:
         check(fake.journal)
     message = str(raised.value)
@@ -175,7 +171,7 @@ def test_failure_output_shows_each_entrys_microversion_and_fault(fake: FakeCinde
 
 
 def test_lifecycle_follows_stored_statuses_not_stale_responses(fake: FakeCinder) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     created = api.create(VOLUME, connector=CONNECTOR)
     assert created.json["attachment"]["status"] == "reserved"  # Cinder's stale answer
     attachment_id = created.json["attachment"]["id"]
@@ -190,7 +186,7 @@ def test_lifecycle_follows_stored_statuses_not_stale_responses(fake: FakeCinder)
 
 
 def test_lifecycle_of_multiattach_attachments_is_per_attachment(fake: FakeCinder) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     first = api.attach(SHARED, "8a3c1b2d-0000-4000-8000-000000000001")
     second = api.create(SHARED, "8a3c1b2d-0000-4000-8000-000000000002").json["attachment"]["id"]
     api.delete(first)
@@ -199,7 +195,7 @@ def test_lifecycle_of_multiattach_attachments_is_per_attachment(fake: FakeCinder
 
 
 def test_lifecycle_without_the_create_starts_where_it_was_seen(fake: FakeCinder) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     attachment_id = api.create(VOLUME).json["attachment"]["id"]
     fake.journal.clear()
     api.update(attachment_id)
@@ -208,8 +204,8 @@ def test_lifecycle_without_the_create_starts_where_it_was_seen(fake: FakeCinder)
 
 
 def test_failed_requests_do_not_invent_statuses(fake: FakeCinder) -> None:
-    api = Api(fake)
+    api = AttachCalls(fake)
     attachment_id = api.attach(VOLUME)
-    member = Api(fake, {**NOVA, "X-Service-Roles": ""})
+    member = AttachCalls(fake, {**NOVA, "X-Service-Roles": ""})
     assert member.delete(attachment_id).status_code == 409
     assert fake.journal.lifecycle(attachment_id) == ["reserved", "attaching", "attached"]

@@ -1,6 +1,6 @@
 """Every example in the README's test-hook sections runs, as written, as a user runs it: with
 fake-cinder installed from a wheel-like ``pip install .`` into a fresh venv (see
-tests/installed.py), in a directory outside the checkout, shipped fixtures named by name."""
+tests/helpers/installed.py), in a directory outside the checkout, shipped fixtures named by name."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from installed import clean_env
 
 from fake_cinder.api.app import OPERATIONS
+from tests.helpers.installed import clean_env
 
 from .readme import SECTIONS, blocks, file_name, section
 

@@ -12,17 +12,13 @@ from werkzeug.wrappers import Request, Response
 
 from fake_cinder import FakeCinder
 from fake_cinder.core.fault_injection import DroppedConnection
-from fake_cinder.resources import fixture_path
-
-from .support import BASE, NOVA
+from tests.helpers.attach_calls import BASE, NOVA
 
 VOLUME = "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11"
 Seen = list[tuple[str, str | None, int, dict[str, Any]]]
 
 
-@pytest.fixture
-def fake() -> FakeCinder:
-    return FakeCinder(fixture_path("default.json"))
+pytestmark = pytest.mark.fake_cinder_state("default.json")
 
 
 @pytest.fixture

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 import requests
-from support import run_threads
 
 from fake_cinder import FakeCinder
 from fake_cinder.core.context import Caller
-from fake_cinder.resources import fixture_path
-
-from .support import NOVA
+from tests.helpers.attach_calls import NOVA
+from tests.helpers.threads import run_threads
 
 
 class Boom(RuntimeError):
@@ -21,9 +19,7 @@ def _explode(token: str) -> Caller | None:
     raise Boom(f"token {token}")
 
 
-@pytest.fixture
-def fake() -> FakeCinder:
-    return FakeCinder(fixture_path("default.json"))
+pytestmark = pytest.mark.fake_cinder_state("default.json")
 
 
 def test_serves_on_an_ephemeral_loopback_port(fake: FakeCinder) -> None:

@@ -15,8 +15,7 @@ from fake_cinder.core.models import ATTACH_STATUSES
 from fake_cinder.core.snapshot import StateError
 from fake_cinder.core.volumes import VOLUME_STATUSES
 from fake_cinder.resources import data_dir, fixture_path
-
-from .support import BASE, NOVA, Api
+from tests.helpers.attach_calls import BASE, NOVA, AttachCalls
 
 FIXTURES = sorted(p.name for p in data_dir("fixtures").glob("*.json"))
 IDENTITY = {"users": [{"id": "u1", "name": "admin", "password": "secret"}],
@@ -36,7 +35,7 @@ def test_every_fixture_round_trips_exactly(name: str) -> None:
 
 def test_round_trip_after_api_calls_and_identity() -> None:
     fake = FakeCinder(fixture_path("multiattach.json"))
-    api = Api(fake)
+    api = AttachCalls(fake)
     api.attach(fake.add_volume(project_id="demo")["id"], "8a3c1b2d-0000-4000-8000-000000000009")
     fake.load({**fake.dump(), "identity": IDENTITY})
     state = fake.dump()
@@ -179,7 +178,7 @@ def test_load_without_replace_adds() -> None:
 def test_reset_goes_back_to_the_constructor_fixtures() -> None:
     fake = FakeCinder(fixture_path("default.json"), seed=5)
     baseline = fake.dump()
-    api = Api(fake)
+    api = AttachCalls(fake)
     first_id = api.create("0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11").json["attachment"]["id"]
     fake.inject("attachment_show", status=500)
     fake.load(fixture_path("large.json"))
@@ -198,8 +197,8 @@ def test_reset_goes_back_to_the_constructor_fixtures() -> None:
 def test_reset_of_one_project() -> None:
     fake = FakeCinder(fixture_path("large.json"))
     baseline = fake.dump()
-    api = Api(fake, {**NOVA, "X-Auth-Token": "nova:project-3"})
-    other = Api(fake, {**NOVA, "X-Auth-Token": "nova:project-4"})
+    api = AttachCalls(fake, {**NOVA, "X-Auth-Token": "nova:project-3"})
+    other = AttachCalls(fake, {**NOVA, "X-Auth-Token": "nova:project-4"})
     project_3 = [v for v in fake.volumes(project_id="project-3", status="available")]
     project_4 = [v for v in fake.volumes(project_id="project-4", status="available")]
     api.client.post("/v3/project-3/attachments", headers=api.headers,
@@ -257,7 +256,7 @@ def test_seeded_fakes_repeat_ids_and_timestamps() -> None:
         fake = FakeCinder(seed=9)
         fake.add_volume_type("t")
         volume = fake.add_volume(project_id="demo", volume_type="t")
-        Api(fake).attach(volume["id"])
+        AttachCalls(fake).attach(volume["id"])
         return fake.dump()
 
     first = run()

@@ -14,22 +14,24 @@ from dataclasses import dataclass, field
 
 import pytest
 from flask import Flask
-from proof_invariants import PROJECTS, check_invariants, headers, http_api
 
 from fake_cinder import FakeCinder
-from fake_cinder.resources import fixture_path
+from tests.properties.proof_invariants import PROJECTS, check_invariants, headers, http_api
 
 THREADS = 8
 OPERATIONS = int(os.environ.get("CONCURRENCY_OPERATIONS", "2000"))
 CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:threads", "host": "compute-t"}
 
 
+pytestmark = pytest.mark.fake_cinder_state("default.json", seed=3,
+                                           protect_in_use_attachments=False)
+
+
 @pytest.fixture
-def fake() -> FakeCinder:
-    made = FakeCinder(fixture_path("default.json"), seed=3, protect_in_use_attachments=False)
+def fake(fake_cinder: FakeCinder) -> FakeCinder:
     # The load creates far more volumes than Cinder's default quota (10 per project) allows.
-    made.set_quotas(volumes=-1, gigabytes=-1)
-    return made
+    fake_cinder.set_quotas(volumes=-1, gigabytes=-1)
+    return fake_cinder
 
 
 @pytest.fixture

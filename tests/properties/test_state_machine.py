@@ -22,10 +22,17 @@ from hypothesis.stateful import (
     multiple,
     rule,
 )
-from proof_invariants import PROJECTS, check_invariants, derived_status, flask_api, headers, other
 
 from fake_cinder import FakeCinder
 from fake_cinder.resources import fixture_path
+from tests.properties.proof_invariants import (
+    PROJECTS,
+    check_invariants,
+    derived_status,
+    flask_api,
+    headers,
+    other,
+)
 
 INSTANCES = ("11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222",
              "33333333-3333-4333-8333-333333333333", None)

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-# Importlib mode puts no test directory on sys.path; tests/properties does the same.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from headless import find_chromium, start_chromium  # noqa: E402
+from tests.ui.headless import find_chromium, start_chromium
 
 
 @pytest.fixture(scope="session")

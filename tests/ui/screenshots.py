@@ -18,11 +18,10 @@ from selenium.webdriver.common.by import By
 from fake_cinder import FakeCinder
 from fake_cinder.resources import fixture_path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: the root
 
-from headless import find_chromium, start_chromium  # noqa: E402
-from support import CONNECTOR, SERVER, SERVER2, SHARED_VOLUME, VOLUME  # noqa: E402
+from tests.helpers.api import CONNECTOR, SERVER, SERVER2, SHARED_VOLUME, VOLUME  # noqa: E402
+from tests.ui.headless import find_chromium, start_chromium  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
 NOVA = {"X-Auth-Token": "nova:demo", "OpenStack-API-Version": "volume 3.54",

@@ -7,21 +7,19 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from support import CONNECTOR, SERVER, SHARED_VOLUME, VOLUME
 
 from fake_cinder import FakeCinder
 from fake_cinder.api import microversions as mv
 from fake_cinder.api.dashboard import ASSETS
 from fake_cinder.resources import fixture_path
+from tests.helpers.api import CONNECTOR, SERVER, SHARED_VOLUME, VOLUME
 
 NOVA = {"X-Auth-Token": "nova:demo", "OpenStack-API-Version": "volume 3.54",
         "X-Service-Roles": "service"}
 TOKEN = {"X-Fake-Control-Token": "s3cret"}
 
 
-@pytest.fixture
-def fake() -> FakeCinder:
-    return FakeCinder(fixture_path("default.json"))
+pytestmark = pytest.mark.fake_cinder_state("default.json")
 
 
 @pytest.fixture

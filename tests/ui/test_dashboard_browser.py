@@ -15,10 +15,10 @@ import pytest
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
-from support import CONNECTOR, SERVER, SHARED_VOLUME, VOLUME
 
 from fake_cinder import FakeCinder
 from fake_cinder.resources import fixture_path
+from tests.helpers.api import CONNECTOR, SERVER, SHARED_VOLUME, VOLUME
 
 NOVA = {"X-Auth-Token": "nova:demo", "OpenStack-API-Version": "volume 3.54",
         "X-Service-Roles": "service"}
@@ -26,9 +26,7 @@ WAIT = 10  # seconds
 POLL_MS = 200  # the page's polling interval in these tests (1 s by default)
 
 
-@pytest.fixture
-def fake() -> FakeCinder:
-    return FakeCinder(fixture_path("default.json"))
+pytestmark = pytest.mark.fake_cinder_state("default.json")
 
 
 @pytest.fixture

@@ -9,18 +9,17 @@ from typing import Any
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
-from test_dashboard_browser import (  # the browser tests' helpers and fixtures
+
+from fake_cinder import FakeCinder
+from tests.ui.test_dashboard_browser import (  # the browser tests' helpers and fixtures
     assert_not_reloaded,
-    fake,
     page,
     severe_console_messages,
     show_tab,
     wait_for,
 )
 
-from fake_cinder import FakeCinder
-
-__all__ = ["fake", "page"]  # fixtures, used by name
+__all__ = ["page"]  # a fixture, used by name
 DEMO = {"X-Auth-Token": "demo:demo", "OpenStack-API-Version": "volume 3.71"}
 
 

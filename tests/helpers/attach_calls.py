@@ -1,4 +1,5 @@
-"""Shared bits of the hook tests: headers, ids and Nova's attach calls."""
+"""The hook tests' callers (Nova with its service token, a member) and Nova's attach
+calls through Flask's test client (``AttachCalls``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:abc", "host": "compute-1"}
 BASE = "/v3/demo"
 
 
-class Api:
+class AttachCalls:
     """The attachment calls, through Flask's test client."""
 
     def __init__(self, fake: FakeCinder, headers: dict[str, str] | None = None) -> None:
