@@ -16,7 +16,7 @@ FIXTURES ?= fixtures/default.json
 SERVE_FLAGS ?=
 URL = http://$(HOST):$(PORT)
 
-.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table layout screenshots consumers clean conformance conformance-quick conformance-nova
+.PHONY: help run clients test test-oldest typecheck lint bench profile fuzz coverage-table layout screenshots consumers clean conformance conformance-quick conformance-nova conformance-shadow tempest
 
 help:  ## list the targets
 	@echo 'make TARGET, one of:'
@@ -99,8 +99,8 @@ screenshots: $(STAMP)  ## retake the dashboard's screenshots in docs/ (headless 
 lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check fake_cinder tests benchmarks tools
 
-clean:  ## remove .venv, .venv-oldest, .venv-nova and build outputs
-	rm -rf $(VENV) $(OLDEST_VENV) $(NOVA_VENV) build dist *.egg-info
+clean:  ## remove .venv, .venv-oldest, .venv-nova, .venv-tempest and build outputs
+	rm -rf $(VENV) $(OLDEST_VENV) $(NOVA_VENV) $(TEMPEST_VENV) .tempest build dist *.egg-info
 
 # Nova 34's own nova.volume.cinder.API against a live fake (docs/consumers.md), in its own
 # environment pinned by consumers/nova/constraints.txt. NOVA_CONSUMER_TARGET=<json> points
@@ -165,3 +165,28 @@ conformance-quick: $(STAMP) $(CINDER_STAMP)  ## CI: every scenario and a 300-ste
 # (a `fake-cinder serve` as its Keystone) and against the fake: the same results required.
 conformance-nova: $(NOVA_STAMP) $(CINDER_STAMP)  ## Nova's consumer group against a real Cinder 29.0.0 and the fake
 	$(NOVA_VENV)/bin/python -m conformance.nova
+
+# tempest 47.0.0's tempest.api.volume (docs/tempest.md), in .venv-tempest pinned by
+# tempest/constraints.txt. make tempest [TARGET=cinder] [TEMPEST_ARGS=--check]: against the
+# fake (or the harness's Cinder 29.0.0 behind keystonemiddleware, the fake as its Keystone);
+# writes tempest/outcomes-$(TARGET).txt and docs/tempest.md's table, --check (CI) compares.
+TEMPEST_VENV := .venv-tempest
+TEMPEST_CONSTRAINTS := tempest/constraints.txt
+TEMPEST_STAMP := $(TEMPEST_VENV)/.installed-$(shell cksum < $(TEMPEST_CONSTRAINTS) | cut -d' ' -f1)
+TARGET ?= fake
+TEMPEST_ARGS ?=
+
+$(TEMPEST_STAMP): $(TEMPEST_CONSTRAINTS)
+	test -x $(TEMPEST_VENV)/bin/python || $(PYTHON) -m venv $(TEMPEST_VENV)
+	$(TEMPEST_VENV)/bin/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(TEMPEST_VENV)/bin/python -m pip install --quiet -c $(TEMPEST_CONSTRAINTS) tempest==47.0.0
+	rm -f $(TEMPEST_VENV)/.installed-*
+	touch $@
+
+tempest: $(STAMP) $(TEMPEST_STAMP) $(if $(filter cinder,$(TARGET)),$(CINDER_STAMP))  ## tempest's tempest.api.volume against the fake (TARGET=cinder: real Cinder 29)
+	$(BIN)/python -m conformance.tempest --target $(TARGET) $(TEMPEST_ARGS)
+
+# fake-cinder shadow, record and replay against the harness's real Cinder 29.0.0 behind
+# keystonemiddleware (docs/shadow.md): cinderclient's attach flow through the shadow.
+conformance-shadow: $(STAMP) $(CINDER_STAMP)  ## the shadow proxy, record and replay against a real Cinder 29.0.0
+	$(BIN)/python -m conformance.shadow

@@ -12,6 +12,8 @@ from pathlib import Path
 from . import departures, report
 from .engine import Comparison, Pair, Step, project_id
 from .scenarios import CATALOGUE
+from .scenarios_backends import BACKENDS_CATALOGUE
+from .scenarios_groups import GROUPS_CATALOGUE
 from .scenarios_growth import GROWTH_CATALOGUE
 from .scenarios_images import IMAGES_CATALOGUE
 from .scenarios_nova import NOVA_CATALOGUE
@@ -45,8 +47,9 @@ def run_scenarios(pair: Pair, shared: tuple[dict, dict], only: str | None
     results: list[Comparison] = []
     count = 0
     for scenario in (CATALOGUE + NOVA_CATALOGUE + ROUTING_CATALOGUE + VOLFEAT_CATALOGUE
-                     + IMAGES_CATALOGUE + SERVER_VOLUME_CATALOGUE + TYPES_CATALOGUE
-                     + TRANSITIONS_CATALOGUE + GROWTH_CATALOGUE + POLICY_CATALOGUE):
+                     + BACKENDS_CATALOGUE + IMAGES_CATALOGUE + SERVER_VOLUME_CATALOGUE
+                     + TYPES_CATALOGUE + TRANSITIONS_CATALOGUE + GROWTH_CATALOGUE
+                     + POLICY_CATALOGUE + GROUPS_CATALOGUE):
         if only and only not in scenario.name:
             continue
         count += 1

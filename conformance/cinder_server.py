@@ -7,7 +7,11 @@ volume backend, then serves until SIGTERM arrives or its parent process exits.
 - eventlet's monkey-patching comes first, as in Cinder's own entry points;
 - the services talk over oslo.messaging's in-process ``fake:/`` transport;
 - an sqlite file database, created with Cinder's db sync;
-- the volume backend is ``memory_driver.MemoryISCSIDriver`` (ours, in memory);
+- the volume backends are ``memory_driver.MemoryISCSIDriver`` (ours, in memory), one
+  service and pool each (``BACKENDS``; the fake's conformance state has the same ones);
+- each service's heartbeat updates its own row (Cinder assumes one service a process);
+- RPC replies go through JSON as on a real transport (the in-process one hands the
+  scheduler's read-only dicts over as they are, and the pools view then fails);
 - identity: keystonemiddleware-style ``X-*`` headers (when ``X-Roles`` is sent or there is
   no token) or Cinder's noauth middleware (a token and no ``X-Roles``: what
   python-cinderclient's noauth plugin sends). With ``--keystone URL`` (the Nova consumer
@@ -40,7 +44,8 @@ from pathlib import Path  # noqa: E402
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # memory_driver and this module's identity_factory
 
-BACKEND = "memory"
+# Backend name -> its availability zone. "spare" is the one scenarios and walks disable.
+BACKENDS = {"memory": "nova", "ceph": "nova", "east": "az-east", "spare": "nova"}
 HOST = "conformance"
 
 
@@ -85,6 +90,36 @@ def nova_stand_in() -> None:
         return SimpleNamespace(attachment_id=newest.id, volumeId=volume_id, id=volume_id)
 
     nova.API.get_server_volume = get_server_volume
+
+
+def json_replies() -> None:
+    """RPC replies through JSON, as every real oslo.messaging transport sends them."""
+    from oslo_messaging._drivers import impl_fake
+    from oslo_serialization import jsonutils
+
+    reply = impl_fake.FakeIncomingMessage.reply
+
+    def json_reply(self, reply_value=None, failure=None):
+        if reply_value is not None:
+            reply_value = jsonutils.loads(jsonutils.dumps(reply_value))
+        return reply(self, reply_value, failure)
+
+    impl_fake.FakeIncomingMessage.reply = json_reply
+
+
+def own_service_rows() -> None:
+    """Each service's heartbeat updates its own row. Cinder keeps the service id in a
+    class attribute (one service per process), so the services of this one process
+    would all beat on the row of the last one started (its zone, its updated_at)."""
+    from cinder import service
+
+    report_state = service.Service.report_state
+
+    def own_report_state(self):
+        service.Service.service_id = self.origin_service_id
+        return report_state(self)
+
+    service.Service.report_state = own_report_state
 
 
 def qemu_stand_in() -> None:
@@ -132,6 +167,14 @@ service_token_roles_required = True
 """)
 
 
+def backend_sections() -> str:
+    return "\n".join(f"""[{name}]
+volume_driver = memory_driver.MemoryISCSIDriver
+volume_backend_name = {name}
+backend_availability_zone = {zone}
+""" for name, zone in BACKENDS.items())
+
+
 def write_config(state_dir: Path, keystone: str | None = None,
                  glance: str | None = None) -> Path:
     import sysconfig
@@ -147,7 +190,7 @@ resource_query_filters_file = {data / 'resource_filters.json'}
 transport_url = fake:/
 state_path = {state_dir}
 host = {HOST}
-enabled_backends = {BACKEND}
+enabled_backends = {",".join(BACKENDS)}
 osapi_volume_listen = 127.0.0.1
 osapi_volume_listen_port = 0
 osapi_volume_workers = 1
@@ -180,9 +223,7 @@ driver = noop
 backend = cinder.keymgr.conf_key_mgr.ConfKeyManager
 fixed_key = {'0' * 64}
 
-[{BACKEND}]
-volume_driver = memory_driver.MemoryISCSIDriver
-volume_backend_name = {BACKEND}
+{backend_sections()}
 {authtoken}""")
     return config
 
@@ -214,11 +255,14 @@ def main() -> int:
     migration.db_sync()
     rpc.init(conf)
     nova_stand_in()
+    json_replies()
+    own_service_rows()
     qemu_stand_in()
 
     scheduler = service.Service.create(binary="cinder-scheduler")
-    volume = service.Service.create(host=f"{HOST}@{BACKEND}", service_name=BACKEND,
-                                    binary="cinder-volume", coordination=True)
+    volumes = [service.Service.create(host=f"{HOST}@{name}", service_name=name,
+                                      binary="cinder-volume", coordination=True)
+               for name in BACKENDS]
     api = service.WSGIService("osapi_volume")
     apis = [api]
     if args.keystone:
@@ -228,20 +272,21 @@ def main() -> int:
                             cfg.PortOpt("osapi_volume_noauth_listen_port", default=0),
                             cfg.IntOpt("osapi_volume_noauth_workers", default=1)])
         apis.append(service.WSGIService("osapi_volume_noauth"))
-    volume.start()
+    for volume in volumes:
+        volume.start()
     scheduler.start()
     for each in apis:
         each.start()
 
-    # The scheduler learns the backend's capabilities from the volume service's periodic
-    # report: until then every create would fail with "No valid backend".
+    # The scheduler learns the backends' capabilities from the volume services' periodic
+    # reports: until then every create would fail with "No valid backend".
     host_manager = scheduler.manager.driver.host_manager
     for _ in range(600):
-        if any(BACKEND in name for name in host_manager.service_states):
+        if all(f"{HOST}@{name}" in host_manager.service_states for name in BACKENDS):
             break
         eventlet.sleep(0.1)
     else:
-        print("CINDER FAILED: the scheduler never heard of the volume backend", flush=True)
+        print("CINDER FAILED: the scheduler never heard of every volume backend", flush=True)
         return 1
     noauth = f" NOAUTH {apis[1].port}" if len(apis) > 1 else ""
     print(f"CINDER LISTENING {api.port}{noauth}", flush=True)

@@ -93,6 +93,13 @@ DEPARTURES: list[Departure] = [
         "for a volume it may not get).",
         name="policy: implied roles"),
     Departure(
+        "pools-of-a-volume-type",
+        "GET /scheduler-stats/get_pools?volume_type=<an existing type> (3.35): Cinder 29's "
+        "scheduler runs its capacity filter with no volume size and fails (TypeError, a 400 "
+        "with WebOb's text); the fake lists the pools whose capabilities satisfy the type's "
+        "extra specs, as the filter is meant to.",
+        name="backends: availability zones and where volumes go", request="pools of a type: *"),
+    Departure(
         "volume-types-keep-no-timestamps",
         "os-volume_upload_image's answer carries the volume's type as Cinder's VolumeType "
         "object, with its creation and update times; the fake's volume types keep no "

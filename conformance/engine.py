@@ -200,9 +200,14 @@ def dig(reply: Reply, path: str) -> str | None:
 ADMIN_VIEW = "3.71"
 
 
+# Labels of records other than volumes: prefix -> their collection.
+COLLECTIONS = {"snap": "snapshots", "grp": "groups", "gsnap": "group_snapshots"}
+
+
 def volume_state(ctx: Context, label: str) -> Reply:
-    """An admin's show of the volume (or, for a ``snap:`` label, the snapshot)."""
-    collection = "snapshots" if label.startswith("snap:") else "volumes"
+    """An admin's show of the volume (or, for a ``snap:``, ``grp:`` or ``gsnap:`` label,
+    the snapshot, group or group snapshot)."""
+    collection = COLLECTIONS.get(label.split(":", 1)[0], "volumes")
     return ctx.server.request("GET",
                               f"/v3/{ctx.project}/{collection}/{ctx.ids.get(label, label)}",
                               {**ctx.callers["admin"],
@@ -217,9 +222,10 @@ def settle_volume(ctx: Context, label: str, timeout: float = 30) -> None:
         if reply.status == 404:
             return
         body = reply.body if isinstance(reply.body, dict) else {}
-        status = (body.get("volume") or body.get("snapshot") or {}).get("status")
+        status = (body.get("volume") or body.get("snapshot") or body.get("group")
+                  or body.get("group_snapshot") or {}).get("status")
         if status not in ("creating", "deleting", "downloading", "extending", "uploading",
-                          "retyping"):
+                          "retyping", "updating"):
             return
         time.sleep(0.05)
 

@@ -18,6 +18,10 @@ its failure status), ``fake_cinder:transition: <S>s`` makes them take S seconds 
 keeps the transitional status as long), so both servers show the same intermediate
 statuses.
 
+The harness's Cinder runs several backends of this driver (cinder_server.BACKENDS), each
+one pool named as its backend: ``BACKENDS`` below gives each its capacity, protocol and
+provisioning, so the scheduler's choices between them can be compared with the fake's.
+
 Images: a volume created from (or re-imaged with) an image keeps the image's data, which
 an upload to a new image sends back to Glance (a volume with no data uploads none).
 """
@@ -35,6 +39,15 @@ from cinder.volume import driver
 FAIL_METADATA_KEY = "fake_cinder:fail"
 TRANSITION_METADATA_KEY = "fake_cinder:transition"
 TOTAL_CAPACITY_GB = 10000
+# volume_backend_name -> what its pool reports, over the iSCSI defaults of _update_volume_stats.
+BACKENDS: dict[str, dict[str, Any]] = {
+    "memory": {},
+    "ceph": {"storage_protocol": "ceph", "total_capacity_gb": 1000,
+             "thin_provisioning_support": True, "thick_provisioning_support": False,
+             "max_over_subscription_ratio": 2.0, "multiattach": False},
+    "east": {"total_capacity_gb": 2000},
+    "spare": {"total_capacity_gb": 100},
+}
 DELETE_SECONDS = 0.3
 TARGET_PREFIX = "iqn.2010-10.org.openstack:"
 PORTAL = "192.0.2.10:3260"
@@ -83,27 +96,30 @@ class MemoryISCSIDriver(driver.VolumeDriver):
     def _update_volume_stats(self) -> None:
         used = sum(self._volumes.values())
         backend = self.configuration.safe_get("volume_backend_name") or "memory"
+        pool = {
+            "pool_name": backend,
+            "total_capacity_gb": TOTAL_CAPACITY_GB,
+            "reserved_percentage": 0,
+            "max_over_subscription_ratio": 1.0,
+            "thin_provisioning_support": False,
+            "thick_provisioning_support": True,
+            "total_volumes": len(self._volumes),
+            "multiattach": True,
+            "QoS_support": False,
+            "backend_state": "up",
+        }
+        settings = dict(BACKENDS.get(backend, {}))
+        protocol = settings.pop("storage_protocol", "iSCSI")
+        pool.update(settings)
+        pool.update(free_capacity_gb=pool["total_capacity_gb"] - used,
+                    allocated_capacity_gb=used, provisioned_capacity_gb=used)
         self._stats = {
             "volume_backend_name": backend,
             "vendor_name": "fake-cinder",
             "driver_version": self.VERSION,
-            "storage_protocol": "iSCSI",
+            "storage_protocol": protocol,
             "sparse_copy_volume": True,
-            "pools": [{
-                "pool_name": backend,
-                "total_capacity_gb": TOTAL_CAPACITY_GB,
-                "free_capacity_gb": TOTAL_CAPACITY_GB - used,
-                "allocated_capacity_gb": used,
-                "provisioned_capacity_gb": used,
-                "reserved_percentage": 0,
-                "max_over_subscription_ratio": 1.0,
-                "thin_provisioning_support": False,
-                "thick_provisioning_support": True,
-                "total_volumes": len(self._volumes),
-                "multiattach": True,
-                "QoS_support": False,
-                "backend_state": "up",
-            }],
+            "pools": [pool],
         }
 
     def get_volume_stats(self, refresh: bool = False) -> dict[str, Any]:

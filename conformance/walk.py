@@ -293,6 +293,24 @@ class Walk:
                     caller=self.rng.choice(["member", "admin", "norole"]),
                     version=self.rng.choice(["3.0", "3.39", "3.71"]), name="limits_show")
 
+    def service_disable(self) -> Step:
+        """The spare backend's service: disabled (with or without a reason), frozen, thawed
+        (which enables it again), or listed; Cinder 29's enable and disable change nothing."""
+        action = self.rng.choice(["disable-log-reason", "disable-log-reason", "freeze",
+                                  "thaw", "thaw", "disable", "enable", None])
+        caller = self.rng.choices(["admin", "member"], [9, 1])[0]
+        if action is None:
+            return Step("GET", "/v3/{project}/os-services?host=conformance@spare",
+                        caller=caller, version=self.rng.choice(["3.0", "3.49", "3.71"]),
+                        name="service_list")
+        body: dict = {"host": "conformance@spare"}
+        if action in ("disable-log-reason", "disable", "enable"):
+            body["binary"] = "cinder-volume"
+        if action == "disable-log-reason" and self.rng.random() < 0.5:
+            body["disabled_reason"] = f"walk {self.counter}"
+        return Step("PUT", "/v3/{project}/os-services/" + action, caller=caller, body=body,
+                    version=self.rng.choice(["3.0", "3.26", "3.71"]),
+                    name=f"service_{action.replace('-', '_')}")
     # -- issue 20, types: retype, type access, QoS association ---------------------------
     WALK_TYPES = ("gold", "silver", "private")
     WALK_QOS = ("front", "back")
@@ -401,6 +419,31 @@ class Walk:
                     version="3.71", check=volume if ":" in volume else None,
                     name="transfer_delete")
 
+    # -- issue 20: a group's volumes -------------------------------------------------------
+    @staticmethod
+    def group_type_create() -> Step:
+        """Group types are global: later walks of a run get Cinder's 409, alike."""
+        return Step("POST", "/v3/{project}/group_types", caller="admin",
+                    body={"group_type": {"name": "walk-group-type"}}, name="group_type_create")
+
+    @staticmethod
+    def group_create() -> Step:
+        return Step("POST", "/v3/{project}/groups", caller="member",
+                    body={"group": {"group_type": "walk-group-type", "name": "walk",
+                                    # One type: Cinder lists a group's types by id,
+                                    # which differ between the two servers.
+                                    "volume_types": ["__DEFAULT__"]}},
+                    save="grp:walk", check="grp:walk", name="group_create")
+
+    def group_update(self) -> Step:
+        """Add a volume to the walk's group, or remove one (Cinder's checks either way)."""
+        volume = self._ref(self._volume())
+        key = self.rng.choice(["add_volumes", "add_volumes", "remove_volumes"])
+        return Step("PUT", "/v3/{project}/groups/{grp:walk}",
+                    caller=self.rng.choice(["member", "member", "admin", "reader"]),
+                    version=self.rng.choice(["3.13", "3.71"]), body={"group": {key: volume}},
+                    check="grp:walk", name="group_update")
+
     def steps(self, count: int) -> Iterator[Step]:
         operations: list[tuple[Callable[[], Step | None], int]] = [
             (self.attachment_create, 22), (self.attachment_update, 12),
@@ -416,7 +459,8 @@ class Walk:
             (self.volume_retype, 3), (self.type_access, 1), (self.qos_association, 1),
             (self.type_list, 1),
             (self.volume_metadata_set, 2), (self.volume_metadata_delete, 1),
-            (self.transfer_create, 1), (self.transfer_accept, 1), (self.transfer_delete, 1)]
+            (self.transfer_create, 1), (self.transfer_accept, 1), (self.transfer_delete, 1),
+            (self.service_disable, 1), (self.group_update, 2)]
         functions = [f for f, _ in operations]
         weights = [w for _, w in operations]
         yield self.quota_update()
@@ -424,7 +468,9 @@ class Walk:
         yield from setup
         for _ in range(3):
             yield self.volume_create()
-        produced = 4 + len(setup)
+        yield self.group_type_create()
+        yield self.group_create()
+        produced = 6 + len(setup)
         while produced < count:
             step = (self.queued.pop(0) if self.queued
                     else self.rng.choices(functions, weights)[0]())

@@ -85,6 +85,12 @@ def _host(text: str) -> str:
     return text
 
 
+def _endpoint(text: str) -> str:
+    if not text.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) URL")
+    return text
+
+
 def _app_hook(text: str) -> Callable[[Any], object]:
     """``MODULE:FUNCTION`` (the module found as ``python -m`` would, from the current
     directory too): the function that extends the app before it serves."""
@@ -163,22 +169,31 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the same as --transition volume_delete=<SECONDS>s")
     serve.add_argument("--threads", type=_threads, default=DEFAULT_THREADS,
                        help=f"requests handled at once (default: {DEFAULT_THREADS})")
+    serve.add_argument("--catalog-volume-endpoint", type=_endpoint, metavar="URL",
+                       help="the block-storage endpoint the Keystone catalog names instead "
+                            "of this fake's /v3 (a real Cinder using this fake as its "
+                            "Keystone); $(project_id)s in it is the token's project")
     serve.add_argument("--app-hook", metavar="MODULE:FUNCTION", type=_app_hook,
                        action="append", default=[],
                        help="call FUNCTION(app) from MODULE before serving, to add routes, "
                             "blueprints, request hooks or WSGI middleware to the Flask app "
                             "(app.fake is the fake); may be repeated")
+    from .shadow.commands import add_parsers  # shadow, record, replay (docs/shadow.md)
+
+    add_parsers(commands, _state_file, _host)
     return parser
 
 
 def build_fake(args: argparse.Namespace) -> FakeCinder:
     """The fake ``serve`` runs, as its options describe it."""
-    return FakeCinder(args.fixtures or fixture_path("default.json"), seed=args.seed,
+    fake = FakeCinder(args.fixtures or fixture_path("default.json"), seed=args.seed,
                       max_version=args.max_version,
                       protect_in_use_attachments=not args.allow_in_use_delete,
                       control_token=args.control_token,
                       volume_delete_seconds=args.volume_delete_seconds,
                       transitions=dict(args.transition))
+    fake.set_volume_endpoint(args.catalog_volume_endpoint)
+    return fake
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -229,7 +244,16 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return serve(build_parser().parse_args(argv))
+    args = build_parser().parse_args(argv)
+    if args.command in ("shadow", "record"):
+        from .shadow.commands import run_proxy
+
+        return run_proxy(args)
+    if args.command == "replay":
+        from .shadow.commands import run_replay
+
+        return run_replay(args)
+    return serve(args)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request, Response
 
 from .api.flask_app import create_app
+from .core import backends as backend_rules
 from .core import encryption as encryption_rules
 from .core import fault_injection as fault_rules
+from .core import groups as group_rules
 from .core import identity_admin, snapshot
 from .core import images as image_rules
 from .core import messages as message_rules
@@ -126,6 +128,8 @@ class FakeCinder:
         self.response_hooks: list[ResponseHook] = []
         # The tokens the fake Keystone (/identity) issued; they identify API callers.
         self.tokens = TokenRegistry()
+        # Another block-storage endpoint the fake Keystone's catalog names, if any.
+        self.volume_endpoint: str | None = None
         self._baseline: dict[str, Any] = {}
         self._baseline_projects: snapshot.ProjectIndex | None = None
         if fixtures is not None:
@@ -226,9 +230,10 @@ class FakeCinder:
                    metadata: dict[str, str] | None = None, protocol: str | None = None,
                    bootable: bool = False, availability_zone: str | None = None,
                    description: str | None = None, user_id: str | None = None,
-                   ) -> dict[str, Any]:
+                   host: str | None = None) -> dict[str, Any]:
         """Create a volume directly in ``status`` (no API rules, no quota); ``volume_type``
-        is a name or id (default: ``__DEFAULT__``). Returns it as data."""
+        is a name or id (default: ``__DEFAULT__``). The scheduler places it on a pool
+        (``error`` when none fits) unless ``host`` names one. Returns it as data."""
         if status not in volume_rules.VOLUME_STATUSES:
             raise ValueError(f"unknown volume status {status!r}")
         owner = Caller(user_id=user_id or project_id, project_id=project_id,
@@ -237,7 +242,7 @@ class FakeCinder:
             self.store, owner, size, name=name, description=description,
             volume_type=volume_type, metadata=metadata,
             availability_zone=availability_zone, bootable=bootable, protocol=protocol,
-            status=status, volume_id=id, multiattach=multiattach)
+            status=status, volume_id=id, multiattach=multiattach, host=host)
         return record_to_dict(volume)
 
     def add_snapshot(self, volume_id: str, *, name: str | None = None,
@@ -419,6 +424,56 @@ class FakeCinder:
     def record_exception(self, error: Exception) -> None:
         """Called when handling a request raised an unexpected exception."""
         self.errors.append(error)
+
+    # -- backends and services (docs/backends.md) -----------------------------------------------
+    def add_backend(self, host: str, *, storage_protocol: str = "iSCSI",
+                    pools: list[dict[str, Any]] | None = None,
+                    availability_zone: str = "nova", volume_backend_name: str | None = None,
+                    vendor_name: str = "Open Source", driver_version: str = "3.0.0",
+                    state: str = "up", backend_state: str = "up", disabled: bool = False,
+                    disabled_reason: str | None = None) -> dict[str, Any]:
+        """Add a backend (a cinder-volume service, ``host@backend``) with its pools
+        (records of ``Pool``'s fields; default: one pool named as the backend), or
+        replace the one of that host. ``state="down"``: its service stopped reporting.
+        Returns it as data."""
+        backend_name = host.partition("@")[2]
+        data = {
+            "host": host, "volume_backend_name": volume_backend_name or backend_name or host,
+            "storage_protocol": storage_protocol, "vendor_name": vendor_name,
+            "driver_version": driver_version, "availability_zone": availability_zone,
+            "state": state, "backend_state": backend_state, "disabled": disabled,
+            "disabled_reason": disabled_reason,
+            "pools": pools if pools is not None else [{"name": backend_name or host}]}
+        snapshot.check({"backends": [data]}, "add_backend")
+        record = backend_rules.add_backend(self.store, backend_rules.backend_from_dict(data))
+        return record_to_dict(record)
+
+    def backends(self) -> list[dict[str, Any]]:
+        """Every backend, with its pools, as data."""
+        with self.store.lock:
+            return [record_to_dict(b) for b in self.store.backends.values()]
+
+    def services(self) -> list[dict[str, Any]]:
+        """Every service (the scheduler, then each backend's cinder-volume) as
+        os-services shows it at the newest microversion."""
+        from .api.backends import service_view
+        from .api.microversions import MAX_VERSION
+        with self.store.lock:
+            states = backend_rules.pool_backend_states(self.store)
+            return [service_view(s, states, MAX_VERSION, self.store.clock.now())
+                    for s in backend_rules.services(self.store)]
+
+    def set_service(self, host: str, binary: str = "cinder-volume", *,
+                    disabled: bool | None = None, disabled_reason: str | None = None,
+                    state: str | None = None, frozen: bool | None = None) -> None:
+        """Change a service: disable or enable it, stop (``state="down"``) or restart its
+        heartbeats, freeze it. A disabled, down or frozen backend takes no new volumes."""
+        try:
+            backend_rules.set_service(self.store, host, binary, disabled=disabled,
+                                      disabled_reason=disabled_reason, state=state,
+                                      frozen=frozen)
+        except CinderError as exc:
+            raise ValueError(exc.message) from None
 
     # -- issue 19 (volfeat): metadata, transfers, user messages ----------------------------------
     def volume_metadata(self, volume_id: str) -> dict[str, str]:
@@ -709,7 +764,6 @@ class FakeCinder:
                 raise RecordNotFound("image", image_id)
             return self.store.image_data.get(image_id)
 
-
     # -- Keystone's identities and Nova's volume attachments (issue 21) ---------------------------
     def add_project(self, name: str, *, description: str = "",
                     domain_id: str | None = None) -> dict[str, Any]:
@@ -791,3 +845,68 @@ class FakeCinder:
         "deleted" once a delete finished)."""
         with self.store.lock:
             return list(self.store.transitions.history.get(record_id, []))
+
+    # -- issue 19 (tempest): the catalog's block-storage endpoint ---------------------------------
+    def set_volume_endpoint(self, url: str | None) -> None:
+        """Make the fake Keystone's catalog name ``url`` as block storage (``block-storage``
+        and ``volumev3``) instead of the fake's own ``/v3/{project_id}``: a real Cinder that
+        uses this fake as its Keystone, for instance. Keystone's ``$(project_id)s`` or
+        ``%(project_id)s`` in it is the token's project; None restores the fake's own."""
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        self.volume_endpoint = url
+
+    # -- generic volume groups (issue 20: groups) ------------------------------------------
+    def add_group_type(self, name: str, *, group_specs: dict[str, str] | None = None,
+                       is_public: bool = True, description: str | None = None
+                       ) -> dict[str, Any]:
+        """A group type (what POST /group_types makes), returned as data."""
+        try:
+            group_type = group_rules.create_group_type(self.store, None, name, group_specs,
+                                                       is_public, description)
+        except CinderError as exc:
+            raise ValueError(exc.message) from None
+        return record_to_dict(group_type)
+
+    def add_group(self, *, project_id: str = "demo", group_type: str,
+                  volume_types: list[str], name: str | None = None,
+                  description: str | None = None, volumes: tuple[str, ...] = ()
+                  ) -> dict[str, Any]:
+        """A group of ``project_id`` (group type and volume types by name or id, as POST
+        /groups takes them), available, with ``volumes`` (ids of the project's volumes of
+        those types) added as PUT /groups/{id} adds them. Returns the group as data."""
+        owner = Caller(user_id=None, project_id=project_id, roles=frozenset({"admin"}))
+        try:
+            with self.store.lock:
+                group = group_rules.create_group(self.store, owner, group_type,
+                                                 list(volume_types), name, description)
+                if volumes:
+                    group_rules.update_group(self.store, owner, group.id, None, None,
+                                             ",".join(volumes), None)
+        except CinderError as exc:
+            raise ValueError(exc.message) from None
+        return self.group(group.id)
+
+    def group_types(self) -> list[dict[str, Any]]:
+        """Every group type, oldest first."""
+        with self.store.lock:
+            return [record_to_dict(t) for t in sorted(self.store.group_types.values(),
+                                                      key=lambda t: (t.created_at, t.id))]
+
+    def groups(self, *, project_id: str | None = None) -> list[dict[str, Any]]:
+        """Groups (of one project), oldest first."""
+        with self.store.lock:
+            found = [g for g in self.store.groups.values()
+                     if project_id is None or g.project_id == project_id]
+            return [record_to_dict(g) for g in sorted(found, key=lambda g: (g.created_at, g.id))]
+
+    def group(self, group_id: str) -> dict[str, Any]:
+        """One group; ``RecordNotFound`` (a ``KeyError``) when there is none."""
+        return self._one("group", "groups", group_id)
+
+    def group_snapshots(self, *, group_id: str | None = None) -> list[dict[str, Any]]:
+        """Group snapshots (of one group), oldest first."""
+        with self.store.lock:
+            found = [s for s in self.store.group_snapshots.values()
+                     if group_id is None or s.group_id == group_id]
+            return [record_to_dict(s) for s in sorted(found, key=lambda s: (s.created_at, s.id))]

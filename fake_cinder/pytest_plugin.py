@@ -8,6 +8,11 @@
   ``fake_cinder``;
 - ``fake_cinder_url``: that server's base URL.
 
+``--cinder-target`` runs the same suite elsewhere (docs/shadow.md): ``fake`` (the default),
+``real:URL`` (a real Cinder) or ``shadow:URL`` (a ``fake-cinder shadow`` proxy in front of
+one). Outside ``fake``, ``fake_cinder_url`` is that URL and the fixtures of the fake itself
+(``fake_cinder``, ``fake_cinder_server``: its inject, journal and state) skip their tests.
+
 pytest imports this module at every start, in every environment fake-cinder is
 installed in, used or not: it imports nothing heavy. Flask, werkzeug and the fake
 itself are imported when a fixture is first used.
@@ -29,9 +34,39 @@ if TYPE_CHECKING:
 
 MARKER = "fake_cinder_state"
 TRANSITIONS_MARKER = "fake_cinder_transitions"
+TARGET_OPTION = "--cinder-target"
+TARGET_KINDS = ("real", "shadow")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("fake-cinder").addoption(
+        TARGET_OPTION, default="fake", metavar="fake|real:URL|shadow:URL",
+        help="where fake_cinder_url points: the fake (default), a real Cinder, or a "
+             "fake-cinder shadow proxy; tests needing the fake's own hooks are skipped "
+             "outside fake")
+
+
+def cinder_target(config: pytest.Config) -> tuple[str, str | None]:
+    """(``fake``, None) or (``real``/``shadow``, the URL without a trailing slash)."""
+    value = str(config.getoption(TARGET_OPTION, default="fake") or "fake")
+    if value == "fake":
+        return "fake", None
+    kind, _, url = value.partition(":")
+    if kind not in TARGET_KINDS or not url.startswith(("http://", "https://")):
+        raise pytest.UsageError(f"{TARGET_OPTION}={value}: expected fake, real:URL or "
+                                "shadow:URL (URL: http://... or https://...)")
+    return kind, url.rstrip("/")
+
+
+def _needs_the_fake(request: pytest.FixtureRequest, fixture: str) -> None:
+    kind, url = cinder_target(request.config)
+    if kind != "fake":
+        pytest.skip(f"{fixture} is the fake itself (its inject, journal and state): "
+                    f"{TARGET_OPTION}={kind}:{url} has none of them")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    cinder_target(config)  # a bad --cinder-target is a usage error at once
     config.addinivalue_line(
         "markers", f"{MARKER}(path, **options): preload the fake_cinder fixture from a JSON "
         "state file (relative to the test file, the rootdir, or a fixture shipped with "
@@ -74,6 +109,7 @@ def fake_cinder(request: pytest.FixtureRequest) -> Iterator[FakeCinder]:
     the test at teardown (set ``fake_cinder.raise_errors = False`` to allow it)."""
     from .fake import FakeCinder
 
+    _needs_the_fake(request, "fake_cinder")
     options: dict[str, Any] = {}
     fixtures = None
     marker = request.node.get_closest_marker(MARKER)
@@ -148,6 +184,11 @@ def fake_cinder_server(_fake_cinder_session_server: tuple[Server, _Delegate],
 
 
 @pytest.fixture
-def fake_cinder_url(fake_cinder_server: FakeCinderServer) -> str:
-    """Base URL of the live fake (``http://127.0.0.1:<port>``)."""
-    return fake_cinder_server.url
+def fake_cinder_url(request: pytest.FixtureRequest) -> str:
+    """Base URL of the live fake (``http://127.0.0.1:<port>``); with ``--cinder-target``
+    ``real:URL`` or ``shadow:URL``, that URL."""
+    kind, url = cinder_target(request.config)
+    if url is not None:
+        return url
+    server: FakeCinderServer = request.getfixturevalue("fake_cinder_server")
+    return server.url

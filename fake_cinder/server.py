@@ -117,7 +117,8 @@ class Server:
     DRAIN_SECONDS = 5.0
 
     def __init__(self, app: WSGIApp, host: str = "127.0.0.1", port: int = 0,
-                 threads: int = DEFAULT_THREADS, access_log: bool = True) -> None:
+                 threads: int = DEFAULT_THREADS, access_log: bool = True,
+                 request_handler: type[WSGIRequestHandler] | None = None) -> None:
         if threads < 1:
             raise ValueError("threads must be at least 1")
         self._gate = _Gate(app, threads)
@@ -131,7 +132,8 @@ class Server:
             listener.listen(128)
             # The server listens on its own duplicate of the descriptor.
             self._http = make_server(host, port, served, threaded=True,
-                                     request_handler=_QuietHandler, fd=listener.fileno())
+                                     request_handler=request_handler or _QuietHandler,
+                                     fd=listener.fileno())
         self.host = host
         self.port: int = self._http.port  # the real one when port=0
         self._stopping = threading.Event()

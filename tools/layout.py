@@ -30,6 +30,8 @@ FOLDERS = {
     "fixtures": "JSON state files (default.json is what `make run` loads)",
     "docs": "these notes, and the longer user pages (clients, control API, conformance...)",
     "tools": "the maintainers' generators (this layout)",
+    "tempest": "make tempest's data: constraints, the tempest.conf template, each target's "
+               "outcomes, the declared gaps (conformance/tempest.py runs it)",
     "tests": "pytest (make test): every response is checked against schemas/",
     "tests/api": "the HTTP API through the Flask test client: shapes, errors, versions, "
                  "policies",

@@ -35,12 +35,15 @@ from ..core.fault_injection import DroppedConnection
 from ..core.identity import IdentityError
 from . import (
     attachments,
+    backends,
+    backends_control,
     compute,
     control,
     dashboard,
     encryption,
     extensions,
     glance,
+    groups,
     keystone,
     keystone_admin,
     messages,
@@ -81,6 +84,9 @@ def build_router() -> Router:
     snapshots.register(router)
     quotas.register(router)
     encryption.register(router)
+    backends.register(router)
+    backends_control.register(router)
+    groups.register(router)
     metadata.register(router)  # issue 19 (volfeat): metadata, summary, extensions, ...
     volume_summary.register(router)
     extensions.register(router)

@@ -95,7 +95,7 @@ def issue_token(req: WebRequest) -> Response:
     found = directory(req.fake)
     token = req.fake.tokens.authenticate(found, body,
                                          subject_token=req.http.headers.get("X-Auth-Token"))
-    document = views.token_body(found, token, req.base_url)
+    document = views.token_body(found, token, req.base_url, req.fake.volume_endpoint)
     if "nocatalog" in req.http.args:
         document["token"].pop("catalog", None)
     return _json(document, 201, {"X-Subject-Token": token.id})
@@ -112,7 +112,8 @@ def validate_token(req: WebRequest) -> Response:
     if subject is None:
         raise core.IdentityNotFound(
             f"Could not find token: {req.http.headers.get('X-Subject-Token', '')}.")
-    document = views.token_body(directory(req.fake), subject, req.base_url)
+    document = views.token_body(directory(req.fake), subject, req.base_url,
+                                req.fake.volume_endpoint)
     if "nocatalog" in req.http.args:
         document["token"].pop("catalog", None)
     return _json(document, 200, {"X-Subject-Token": subject.id})

@@ -28,12 +28,29 @@ CATALOG_SERVICES: tuple[tuple[str, str, str], ...] = (
     ("image", "glance", "/image"),
 )
 INTERFACES = ("public", "internal", "admin")
+VOLUME_SERVICE_TYPES = ("block-storage", "volumev3")
+# Keystone's substitutions in an endpoint URL (its templated and SQL catalogs).
+_PROJECT_ID_SUBSTITUTIONS = ("$(project_id)s", "%(project_id)s", "$(tenant_id)s",
+                             "%(tenant_id)s")
 
 
-def service_catalog(base_url: str, project_id: str) -> list[dict[str, Any]]:
+def endpoint_url(template: str, project_id: str) -> str:
+    """An endpoint URL as Keystone fills one in for a project-scoped token."""
+    for substitution in _PROJECT_ID_SUBSTITUTIONS:
+        template = template.replace(substitution, project_id)
+    return template
+
+
+def service_catalog(base_url: str, project_id: str, volume_endpoint: str | None = None
+                    ) -> list[dict[str, Any]]:
+    """The catalog; ``volume_endpoint`` names another Cinder (e.g. a real one) in place of
+    the fake's own /v3 for both block-storage types."""
     catalog = []
     for service_type, name, path in CATALOG_SERVICES:
-        url = base_url + path.format(project_id=project_id)
+        if volume_endpoint is not None and service_type in VOLUME_SERVICE_TYPES:
+            url = endpoint_url(volume_endpoint, project_id)
+        else:
+            url = base_url + path.format(project_id=project_id)
         catalog.append({
             "id": stable_id("service", service_type), "type": service_type, "name": name,
             "endpoints": [{"id": stable_id("endpoint", f"{service_type}:{interface}"),
@@ -43,7 +60,8 @@ def service_catalog(base_url: str, project_id: str) -> list[dict[str, Any]]:
     return catalog
 
 
-def token_body(directory: Directory, token: Token, base_url: str) -> dict[str, Any]:
+def token_body(directory: Directory, token: Token, base_url: str,
+               volume_endpoint: str | None = None) -> dict[str, Any]:
     """Keystone's token document, with the catalog when the token has a project."""
     user_domain = directory.domains.get(token.user.domain_id,
                                         Domain(token.user.domain_id, token.user.domain_id))
@@ -60,7 +78,7 @@ def token_body(directory: Directory, token: Token, base_url: str) -> dict[str, A
         body["project"] = project_view(directory, token.project, brief=True)
         body["is_domain"] = False
         body["roles"] = [{"id": directory.role_id(r), "name": r} for r in token.roles]
-        body["catalog"] = service_catalog(base_url, token.project.id)
+        body["catalog"] = service_catalog(base_url, token.project.id, volume_endpoint)
     return {"token": body}
 
 

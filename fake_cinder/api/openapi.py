@@ -78,6 +78,11 @@ OPERATION_ERRORS: dict[str, tuple[int, ...]] = {
     "encryption_create": (403,),
     "encryption_update": (403,),
     "encryption_delete": (403,),
+    # The operator's backends (api/backends.py): admin only.
+    **{name: (403,) for name in (
+        "service_list", "service_enable", "service_disable", "service_disable_log_reason",
+        "service_freeze", "service_thaw", "pool_list", "capabilities_show", "host_list",
+        "host_show")},
     # issue 20, types (api/volume_types.py, qos_specs.py, quota_classes.py): admins only
     # but the extra specs' reads and os-retype; 409 for names and access taken.
     **dict.fromkeys((

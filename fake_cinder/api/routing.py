@@ -66,6 +66,7 @@ class ApiRequest:
     args: dict[str, str] = field(default_factory=dict)
     url_project_id: str | None = None  # the project id in the URL, if it had one
     async_failure: bool = False  # an injected fault: the volume manager's work fails
+    request_id: str | None = None  # Cinder's req-... id of this request
 
     @property
     def base_url(self) -> str:
@@ -346,7 +347,8 @@ def dispatch(route: Route, req: Request, record: RequestRecord,
     api_request = ApiRequest(fake=fake, caller=caller, version=version,
                              operation=operation.name, params=params, http=req, body=body,
                              args=args, url_project_id=project_id,
-                             async_failure=record.async_failure)
+                             async_failure=record.async_failure,
+                             request_id=record.request_id)
     started = REQUEST_ID.set(record.request_id)  # the manager's messages carry it
     try:
         status, payload = operation.handler(api_request)

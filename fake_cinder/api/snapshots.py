@@ -47,7 +47,7 @@ def detail(snapshot: Snapshot, version: mv.APIVersion, extended: bool) -> dict[s
     read snapshots: ``extended`` says whether it is asked)."""
     view = summary(snapshot)
     if version >= GROUP_SNAPSHOTS:
-        view["group_snapshot_id"] = None
+        view["group_snapshot_id"] = snapshot.group_snapshot_id
     if version >= SNAPSHOT_LIST_USER_ID:
         view["user_id"] = snapshot.user_id
     if version >= USE_QUOTA:

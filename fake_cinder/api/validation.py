@@ -41,6 +41,12 @@ def _is_key_size(value: object) -> bool:
     return True
 
 
+@format_checker.checks("disabled_reason")
+def _is_disabled_reason(value: object) -> bool:
+    """Cinder's disabled_reason format: not only blanks (the schema bounds the length)."""
+    return not isinstance(value, str) or bool(value.strip())
+
+
 @dataclass(frozen=True, slots=True)
 class SchemaEntry:
     name: str
@@ -69,7 +75,8 @@ def _compile_fast(schema: dict[str, Any]) -> Callable[[Any], Any] | None:
     try:
         # use_default=False: never write the schema's defaults into the request.
         return fastjsonschema.compile(schema, formats={"uuid": _is_uuid_like,
-                                                         "key_size": _is_key_size},
+                                                         "key_size": _is_key_size,
+                                                         "disabled_reason": _is_disabled_reason},
                                       use_default=False)
     except Exception:  # a schema it cannot compile just has no fast path
         return None

@@ -103,8 +103,10 @@ _SHOWN_STATUS = {"managing": "creating", "error_managing": "error",
 
 def volume_detail(volume: Volume, volume_type: VolumeType | None,
                   attachments: list[Attachment], caller: Caller, version: mv.APIVersion,
-                  base_url: str, url_project: str | None = None) -> dict[str, Any]:
-    protocol = volume.protocol or (volume_type.protocol if volume_type else None)
+                  base_url: str, url_project: str | None = None,
+                  protocol: str | None = None) -> dict[str, Any]:
+    """``protocol``: the connection protocol (core.volumes.protocol_of)."""
+    protocol = protocol or volume.protocol or (volume_type.protocol if volume_type else None)
     type_name = volume_type.name if volume_type else None
     view: dict[str, Any] = {
         "id": volume.id, "status": _SHOWN_STATUS.get(volume.status, volume.status),
@@ -135,11 +137,12 @@ def volume_detail(volume: Volume, volume_type: VolumeType | None,
         view["os-vol-mig-status-attr:migstat"] = volume.migration_status
         view["os-vol-mig-status-attr:name_id"] = None
     if version >= V3_13:
-        view["group_id"] = None
+        view["group_id"] = volume.group_id
     if caller.is_admin and version >= V3_21:
         view["provider_id"] = None
     if version >= V3_48:
-        view["shared_targets"] = backend.shares_targets(protocol)
+        # A volume no backend took never met a volume manager: the model's defaults.
+        view["shared_targets"] = backend.shares_targets(protocol) if volume.host else True
         view["service_uuid"] = backend.SERVICE_UUID if volume.host else None
     if caller.is_admin and version >= V3_61:
         view["cluster_name"] = None

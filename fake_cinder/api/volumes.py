@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from ..core import groups as group_rules
 from ..core import snapshots as snapshot_rules
 from ..core import volumes as core
 from ..core.errors import BadRequest, InvalidInput
@@ -20,6 +21,7 @@ from ..core.models import Volume
 from ..core.policy import authorize
 from . import microversions as mv
 from . import volume_images
+from .groups import GROUP_VOLUME
 from .routing import ApiRequest, Operation, Router
 from .views import bare_accepted, volume_detail, volume_summary, volume_type_view
 
@@ -32,7 +34,7 @@ def _volume_view(req: ApiRequest, volume: Volume) -> dict[str, Any]:
     store = req.fake.store
     return volume_detail(volume, store.volume_types.get(volume.volume_type_id or ""),
                          store.volume_attachments(volume.id), req.caller, req.version,
-                         req.base_url, req.url_project_id)
+                         req.base_url, req.url_project_id, protocol=core.protocol_of(store, volume))
 
 
 # -- volume types ---------------------------------------------------------------------------------
@@ -135,6 +137,11 @@ def volume_create(req: ApiRequest) -> Result:
     if body.get("source_volid") is not None:
         source = core.load_volume(req.fake.store, req.caller, body["source_volid"])
         authorize(req.caller, "volume:get", source.project_id)
+    # Then the group (consistencygroup_id, overridden by group_id from 3.13) it joins.
+    group_id = body.get("group_id") if req.version >= GROUP_VOLUME else None
+    group = group_rules.group_of_new_volume(
+        req.fake.store, req.caller, group_id or body.get("consistencygroup_id"),
+        body.get("volume_type"))
     image = volume_images.image_source(req, body)
     if size is None and snapshot is not None:
         size = snapshot.size
@@ -161,16 +168,17 @@ def volume_create(req: ApiRequest) -> Result:
         volume_type=body.get("volume_type"), metadata=metadata,
         availability_zone=body.get("availability_zone"),
         protocol=metadata.get(core.PROTOCOL_METADATA_KEY) or (source.protocol if source else None),
-        check_quota=True, snapshot=snapshot, source_volume=source,
+        check_quota=True, snapshot=snapshot, source_volume=source, request_id=req.request_id,
         image_metadata=volume_images.image_metadata(image), asynchronous=True,
-        failing=req.async_failure)
+        failing=req.async_failure, group_id=group.id if group is not None else None)
     # Cinder answers before its scheduler and volume manager ran: the volume is still
     # creating, never updated, and the view has no tenant yet (the fake's may be done).
     view = _volume_view(req, volume)
     view.update(status="creating", updated_at=None)
     volume_images.as_created(view, image)
     if "service_uuid" in view:
-        view["service_uuid"] = None  # written by the volume manager once it created it
+        # Written by the volume manager once it created it: the model's defaults until then.
+        view.update(service_uuid=None, shared_targets=True)
     for key in ("os-vol-tenant-attr:tenant_id", "os-vol-host-attr:host",
                 "os-vol-mig-status-attr:migstat", "os-vol-mig-status-attr:name_id"):
         view.pop(key, None)
@@ -297,7 +305,7 @@ def register(router: Router) -> None:
     router.add("POST", "volumes", Operation(
         "volume_create", volume_create, validates_body=True,
         policies=("volume:create", "volume:create_from_image", "volume:multiattach",
-                  "volume:get_snapshot", GET,
+                  "volume:get_snapshot", GET, "group:get",
                   *VOLUME_VIEW_POLICIES)))
     router.add("GET", "volumes", Operation("volume_list", volume_list,
                                            policies=("volume:get_all",)))

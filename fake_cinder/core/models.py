@@ -7,7 +7,7 @@ Plain slotted dataclasses, so a stored attachment costs a few hundred bytes.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -79,7 +79,8 @@ class Volume:
     updated_at: str | None = None
     # The fake backend's connection protocol; None follows the volume type.
     protocol: str | None = None
-    host: str | None = "fake-host@fake-backend#fake-pool"  # None: never scheduled
+    # The pool the scheduler placed it on (host@backend#pool); None when none fitted.
+    host: str | None = "fake-host@fake-backend#fake-pool"
     encryption_key_id: str | None = None
     migration_status: str | None = None
     # Cinder's volume_admin_metadata: "readonly" and "attached_mode" (the legacy os-attach
@@ -90,6 +91,7 @@ class Volume:
     source_volid: str | None = None  # the volume it was cloned from
     # Cinder's volume_glance_metadata (volume_image_metadata in views): strings.
     image_metadata: dict[str, str] = field(default_factory=dict)
+    group_id: str | None = None  # the generic volume group it belongs to (core/groups.py)
 
 
 @dataclass(slots=True)
@@ -141,6 +143,7 @@ class Snapshot:
     updated_at: str | None = None
     volume_type_id: str | None = None
     encryption_key_id: str | None = None
+    group_snapshot_id: str | None = None  # the group snapshot it is a member of
 
 
 @dataclass(slots=True)
@@ -157,6 +160,61 @@ class Encryption:
     updated_at: str | None = None
 
 
+# -- backends (core/backends.py) ------------------------------------------------------------------
+@dataclass(slots=True)
+class Pool:
+    """One pool of a backend: what its driver reports for it (capacity is reported as
+    ``total_capacity_gb``; allocated and free follow from the volumes placed on it)."""
+
+    name: str
+    total_capacity_gb: float = 10000
+    reserved_percentage: int = 0
+    max_over_subscription_ratio: float = 1.0
+    thin_provisioning_support: bool = False
+    thick_provisioning_support: bool = True
+    multiattach: bool = True
+    QoS_support: bool = False
+    # Any further capability the pool reports (the capabilities filter reads them too).
+    capabilities: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Service:
+    """A Cinder service's row (os-services, os-hosts): the scheduler's, and the fields a
+    backend's cinder-volume service shares with it."""
+
+    host: str
+    binary: str = "cinder-scheduler"
+    availability_zone: str = "nova"
+    disabled: bool = False
+    disabled_reason: str | None = None
+    frozen: bool = False
+    state: str = "up"  # "down": its heartbeats stopped (Cinder's service_down_time passed)
+    created_at: str = ""
+    updated_at: str | None = None
+
+
+@dataclass(slots=True)
+class Backend:
+    """A cinder-volume service (host ``host@backend``) and its driver's pools."""
+
+    host: str
+    volume_backend_name: str
+    storage_protocol: str = "iSCSI"
+    vendor_name: str = "Open Source"
+    driver_version: str = "3.0.0"
+    pools: list[Pool] = field(default_factory=list)
+    availability_zone: str = "nova"
+    disabled: bool = False
+    disabled_reason: str | None = None
+    frozen: bool = False
+    state: str = "up"
+    backend_state: str = "up"  # what the driver reports of its storage (from 3.49)
+    replication_status: str = "disabled"
+    active_backend_id: str | None = None
+    created_at: str = ""
+    updated_at: str | None = None
+    binary: str = "cinder-volume"
 @dataclass(slots=True)
 class BlockDeviceMapping:
     """Nova's record of a volume attached to a server (its block device mapping): what
@@ -206,6 +264,56 @@ class Message:
     message_level: str = "ERROR"
     created_at: str = ""
     expires_at: str | None = None
+@dataclass(slots=True)
+class GroupType:
+    """A group type (Cinder's group_types table) with its group specs."""
+
+    id: str
+    name: str
+    description: str | None = None
+    is_public: bool = True
+    group_specs: dict[str, str] = field(default_factory=dict)
+    created_at: str = ""
+
+
+@dataclass(slots=True)
+class Group:
+    """A generic volume group (Cinder's groups table): volumes of the listed volume
+    types, on one backend, snapshotted together."""
+
+    id: str
+    project_id: str
+    group_type_id: str
+    volume_type_ids: list[str] = field(default_factory=list)
+    user_id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    status: str = "available"
+    availability_zone: str = "nova"
+    host: str = "fake-host@fake-backend#fake-pool"
+    group_snapshot_id: str | None = None  # the group snapshot it was created from
+    source_group_id: str | None = None    # the group it was cloned from
+    created_at: str = ""
+    updated_at: str | None = None
+
+
+@dataclass(slots=True)
+class GroupSnapshot:
+    """A snapshot of every volume of a group at once (Cinder's group_snapshots table);
+    its member snapshots name it in ``group_snapshot_id``."""
+
+    id: str
+    group_id: str
+    project_id: str
+    group_type_id: str
+    user_id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    status: str = "available"
+    created_at: str = ""
+    updated_at: str | None = None
+
+
 # Glance's image statuses (deleted images are gone from every answer, as Glance hides them).
 IMAGE_STATUSES = ("queued", "saving", "active", "killed", "deleted", "pending_delete",
                   "deactivated", "uploading", "importing")
@@ -263,11 +371,14 @@ def shallow_copy(record: Record) -> Record:
 
 
 def _copy_value(value: Any) -> Any:
-    # Records hold JSON data: dicts and lists of scalars (connector, metadata).
+    # Records hold JSON data: dicts and lists of scalars (connector, metadata), and a
+    # backend its pools (records too).
     if type(value) is dict:
         return {key: _copy_value(item) for key, item in value.items()}
     if type(value) is list:
         return [_copy_value(item) for item in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return record_to_dict(value)
     return value
 
 

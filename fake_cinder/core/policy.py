@@ -110,6 +110,14 @@ POLICIES: dict[str, Rule] = {
     "volume_extension:volume_type_encryption:update": Rule.ADMIN,
     "volume_extension:volume_type_encryption:delete": Rule.ADMIN,
     "volume_extension:volume_encryption_metadata": Rule.READER,
+    # backends: services, pools, capabilities, hosts
+    "volume_extension:services:index": Rule.ADMIN,
+    "volume_extension:services:update": Rule.ADMIN,
+    "volume:freeze_host": Rule.ADMIN,
+    "volume:thaw_host": Rule.ADMIN,
+    "scheduler_extension:scheduler_stats:get_pools": Rule.ADMIN,
+    "volume_extension:capabilities": Rule.ADMIN,
+    "volume_extension:hosts": Rule.ADMIN,
     # issue 20, types: type management, extra specs, type access, QoS specs, quota
     # classes and retype
     "volume_extension:types_extra_specs:index": Rule.READER,
@@ -180,6 +188,29 @@ POLICIES: dict[str, Rule] = {
     "volume_extension:volume_image_metadata:show": Rule.READER,
     "volume_extension:volume_image_metadata:set": Rule.MEMBER,
     "volume_extension:volume_image_metadata:remove": Rule.MEMBER,
+    # generic volume groups (issue 20: groups): group types and specs, groups, group snapshots
+    "group:group_types:create": Rule.ADMIN,
+    "group:group_types:update": Rule.ADMIN,
+    "group:group_types:delete": Rule.ADMIN,
+    "group:access_group_types_specs": Rule.ADMIN,
+    "group:group_types_specs:get": Rule.ADMIN,
+    "group:group_types_specs:get_all": Rule.ADMIN,
+    "group:group_types_specs:create": Rule.ADMIN,
+    "group:group_types_specs:update": Rule.ADMIN,
+    "group:group_types_specs:delete": Rule.ADMIN,
+    "group:get_all": Rule.READER,
+    "group:create": Rule.MEMBER,
+    "group:get": Rule.READER,
+    "group:update": Rule.MEMBER,
+    "group:group_project_attribute": Rule.ADMIN,
+    "group:delete": Rule.MEMBER,
+    "group:reset_status": Rule.ADMIN,
+    "group:get_all_group_snapshots": Rule.READER,
+    "group:create_group_snapshot": Rule.MEMBER,
+    "group:get_group_snapshot": Rule.READER,
+    "group:delete_group_snapshot": Rule.MEMBER,
+    "group:group_snapshot_project_attribute": Rule.ADMIN,
+    "group:reset_group_snapshot_status": Rule.ADMIN,
 }
 
 

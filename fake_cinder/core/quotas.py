@@ -80,6 +80,7 @@ def usage(store: Store, project_id: str) -> dict[str, int]:
         # The store's counters: per kind and volume type, how many and how big.
         for (part, type_id), (count, size) in store.usage_counts(project_id).items():
             _count(used, part, count, size, types.get(type_id or ""))
+        used["groups"] = sum(1 for g in store.groups.values() if g.project_id == project_id)
         return used
 
 

@@ -10,13 +10,16 @@ is 202 and the volume goes back to its previous status with its old type, as in 
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import backend, quotas
-from .capabilities import satisfies, volume_backend
+from .backends import volume_pool_capabilities
 from .context import Caller, admin_caller
 from .errors import InvalidInput, InvalidVolume
 from .models import PROTOCOL_SPEC, Volume, VolumeType
 from .policy import authorize
 from .qos_specs import front_end_specs
+from .scheduler import satisfies_extra_specs
 from .state import Store
 from .volume_actions import check_type_size_limits
 from .volumes import get_volume, get_volume_type, lookup_volume_type
@@ -97,33 +100,47 @@ def retype(store: Store, caller: Caller, volume_id: str, new_type_ref: str,
         store.transitions.begin("volume_retype", volume, failing=failing, changes=changes)
 
 
-def _fits_backend(volume: Volume, old: VolumeType | None, new: VolumeType) -> bool:
-    """Cinder's scheduler: whether the volume's backend passes the capabilities filter
-    for the new type. Protocols compare by the fake's aliases (ceph is rbd)."""
-    capabilities = volume_backend(volume, old)
+def _fits_backend(store: Store, volume: Volume, new: VolumeType) -> bool:
+    """Cinder's scheduler: whether the volume's pool (its real capabilities, as
+    get_pools reports them) passes the capabilities filter for the new type
+    (core/scheduler.py's operators). Protocols compare by the fake's aliases (ceph is
+    rbd)."""
+    capabilities = volume_pool_capabilities(store, volume)
+    if capabilities is None:
+        return False
     specs = dict(new.extra_specs)
     wanted = specs.pop(PROTOCOL_SPEC, None)
-    try:
-        if wanted is not None and (backend.normalize_protocol(wanted)
-                                   != backend.normalize_protocol(
-                                       capabilities[PROTOCOL_SPEC])):
+    if wanted is not None:
+        reported = capabilities.get(PROTOCOL_SPEC)
+        variants = reported if isinstance(reported, list) else [reported]
+        try:
+            wanted_protocol = backend.normalize_protocol(wanted)
+        except ValueError:
             return False
+        if not any(_protocol_or_none(v) == wanted_protocol for v in variants):
+            return False
+    return satisfies_extra_specs(capabilities, specs)
+
+
+def _protocol_or_none(name: Any) -> str | None:
+    try:
+        return backend.normalize_protocol(name) if isinstance(name, str) else None
     except ValueError:
-        return False
-    return satisfies(capabilities, specs)
+        return None
 
 
 def _scheduled(store: Store, volume: Volume, old: VolumeType | None, new: VolumeType,
                policy: str) -> bool:
     """The scheduler and volume manager: whether the volume took the new type.
 
-    The volume stays on its backend when that passes Cinder's capabilities filter for
+    The volume stays on its pool when that passes Cinder's capabilities filter for
     the new type (``volume_backend_name``, ``storage_protocol`` and every other
-    unscoped extra spec); otherwise Cinder's scheduler finds no valid backend (the
-    fake has no other backend to migrate to). On its own backend a retype changing
+    unscoped extra spec); otherwise the volume keeps its type, as when Cinder's
+    scheduler finds no valid backend (the fake does not migrate a retyped volume to
+    another backend). On its own backend a retype changing
     the encryption needs a migration, which ``never`` forbids and a volume with
     snapshots cannot make; a migration gives the volume a new key."""
-    if not _fits_backend(volume, old, new):
+    if not _fits_backend(store, volume, new):
         return False
     if _encryption(store, old) == _encryption(store, new):
         return True  # the driver retypes in place

@@ -21,6 +21,8 @@ import fastjsonschema
 import jsonschema
 
 from ..resources import data_dir, fixture_path, shipped_fixtures
+from . import backends as backend_rules
+from . import groups as group_rules
 from . import images as image_rules
 from . import quotas as quota_rules
 from . import transfers as transfer_rules
@@ -28,11 +30,16 @@ from . import transitions as transition_rules
 from .identity import Directory, IdentityDataError
 from .models import (
     Attachment,
+    Backend,
     BlockDeviceMapping,
     Encryption,
+    Group,
+    GroupSnapshot,
+    GroupType,
     Image,
     Message,
     QosSpecs,
+    Service,
     Snapshot,
     Transfer,
     Volume,
@@ -43,7 +50,7 @@ from .models import (
 from .state import Store
 
 SECTIONS = ("volume_types", "volumes", "attachments", "snapshots", "encryption", "transfers",
-            "messages", "images", "block_device_mappings", "qos_specs")
+            "messages", "images", "block_device_mappings", "qos_specs", *group_rules.SECTIONS)
 _validator: jsonschema.protocols.Validator | None = None
 # The same schema compiled to Python by fastjsonschema: many times faster on a large
 # state (issue 24); jsonschema still finds the message of an invalid one.
@@ -188,6 +195,10 @@ def dump(store: Store) -> dict[str, Any]:
             if store.quota_classes:
                 state["quotas"]["classes"] = {name: dict(limits) for name, limits
                                               in store.quota_classes.items()}
+        if list(store.backends.values()) != list(backend_rules.default_backends().values()):
+            state["backends"] = [record_to_dict(b) for b in store.backends.values()]
+        if store.scheduler != backend_rules.default_scheduler():
+            state["scheduler"] = record_to_dict(store.scheduler)
         if store.transfers:
             state["transfers"] = [record_to_dict(t) for t in sorted(
                 store.transfers.values(), key=lambda t: (t.created_at, t.id))]
@@ -199,6 +210,7 @@ def dump(store: Store) -> dict[str, Any]:
         if store.block_devices:
             state["block_device_mappings"] = [record_to_dict(b) for b in sorted(
                 store.block_devices.values(), key=lambda b: (b.created_at, b.id))]
+        state.update(group_rules.dump_groups(store))
         pending = store.transitions.dump()
         if pending:
             state["transitions"] = pending  # the volume manager's unfinished work
@@ -267,6 +279,22 @@ def _check_references(state: dict[str, Any], source: str) -> None:
     if problem is not None:
         raise StateError(source, *problem)
     _check_block_devices(state, source, volume_projects, attachment_ids)
+    _check_backends(state, source)
+    problem = group_rules.state_problem(state)
+    if problem is not None:
+        raise StateError(source, *problem)
+
+
+def _check_backends(state: dict[str, Any], source: str) -> None:
+    hosts: set[str] = set()
+    for index, data in enumerate(state.get("backends", [])):
+        where = f"$.backends[{index}]"
+        if data["host"] in hosts:
+            raise StateError(source, f"{where}.host", f"duplicate backend host {data['host']!r}")
+        hosts.add(data["host"])
+        names = [pool["name"] for pool in data["pools"]]
+        if len(set(names)) != len(names):
+            raise StateError(source, f"{where}.pools", "a pool name appears twice")
 
 
 def _check_block_devices(state: dict[str, Any], source: str, volume_projects: dict[str, str],
@@ -455,6 +483,9 @@ class _Records:
     messages: list[Message]
     images: list[tuple[Image, bytes | None]]
     block_devices: list[BlockDeviceMapping]
+    backends: list[Backend] | None
+    scheduler: Service | None
+    groups: tuple[list[GroupType], list[Group], list[GroupSnapshot]]
 
 
 _ATOMS = (str, int, float, bool, type(None))
@@ -493,11 +524,16 @@ def _records(state: dict[str, Any], store: Store) -> _Records:
                    for d in state.get("encryption", [])]
     transfers = [_transfer_record(d, by_id, store) for d in state.get("transfers", [])]
     messages = [_message_record(d, store) for d in state.get("messages", [])]
+    backends = ([backend_rules.backend_from_dict(d) for d in state["backends"]]
+                if "backends" in state else None)
+    scheduler = (record_from_dict(Service, state["scheduler"]) if state.get("scheduler")
+                 else None)
     block_devices = [_stamped(record_from_dict(BlockDeviceMapping, d), store)
                      for d in state.get("block_device_mappings", [])]
     return _Records(types, volumes, attachments, snapshots, encryptions,
                     state.get("quotas") or {}, qos_specs, transfers, messages,
-                    image_rules.image_records(store, state.get("images", [])), block_devices)
+                    image_rules.image_records(store, state.get("images", [])), block_devices,
+                    backends, scheduler, group_rules.group_records(state, store))
 
 
 def _install(store: Store, records: _Records) -> None:
@@ -518,12 +554,16 @@ def _install(store: Store, records: _Records) -> None:
         store.quota_classes.setdefault(name, {}).update(limits)
     for project, limits in (records.quotas.get("projects") or {}).items():
         store.project_quotas.setdefault(project, {}).update(limits)
+    if records.backends is not None or records.scheduler is not None:
+        backend_rules.install(store, records.backends if records.backends is not None
+                              else store.backends.values(), records.scheduler)
     store.transfers.update((t.id, t) for t in records.transfers)
     store.messages.update((m.id, m) for m in records.messages)
     for image, data in records.images:
         image_rules.add_image(store, image, data)
     for mapping in records.block_devices:
         store.block_devices[mapping.id] = mapping
+    group_rules.install(store, records.groups)
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -547,6 +587,14 @@ def load(store: Store, state: dict[str, Any], replace: bool = True, source: str 
                                                   state.get("quotas") or {})
             if "identity" in state or "identity" in current:
                 merged["identity"] = state.get("identity", current.get("identity"))
+            if "backends" in state or "backends" in current:
+                # Added backends replace those of the same host.
+                by_host = {b["host"]: b for b in current.get("backends")
+                           or [record_to_dict(b) for b in store.backends.values()]}
+                by_host.update((b["host"], b) for b in state.get("backends", []))
+                merged["backends"] = list(by_host.values())
+            if "scheduler" in state or "scheduler" in current:
+                merged["scheduler"] = state.get("scheduler", current.get("scheduler"))
             try:
                 _check_references(merged, source)
             except StateError as exc:
@@ -625,6 +673,9 @@ class ProjectIndex:
             for data in self.state.get("block_device_mappings", []):
                 split.setdefault(data["project_id"], _empty())["block_device_mappings"].append(
                     data)
+            for section in ("groups", "group_snapshots"):
+                for data in self.state.get(section, []):
+                    split.setdefault(data["project_id"], _empty())[section].append(data)
             quotas = (self.state.get("quotas") or {}).get("projects") or {}
             for project, limits in quotas.items():
                 split.setdefault(project, _empty())["quotas"] = {"projects": {project: limits}}

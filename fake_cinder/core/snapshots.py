@@ -179,6 +179,9 @@ def delete_snapshot(store: Store, caller: Caller, snapshot_id: str, force: bool 
         if not force and snapshot.status not in DELETABLE_STATUSES:
             raise InvalidSnapshot("Snapshot status must be available or error and must not "
                                   "be part of a group.")
+        if snapshot.group_snapshot_id is not None:  # a group snapshot's member
+            refused = "" if force else "status must be available or error and"
+            raise InvalidSnapshot(f"Snapshot {refused} must not be part of a group.")
         store.transitions.begin("snapshot_force_delete" if force else "snapshot_delete",
                                 snapshot, failing=failing)
 

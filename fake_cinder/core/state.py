@@ -1,6 +1,6 @@
 """The store: every volume type, volume, attachment and snapshot, the volume types'
-encryption, the quotas set, volume transfers and user messages, with the indexes reads
-need.
+encryption, the quotas set, volume transfers, user messages and the backends, with the
+indexes reads need.
 
 One re-entrant lock guards all of it; the domain modules take it for each
 operation, so a reserve, its checks and its writes happen as one step.
@@ -20,14 +20,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .backends import default_backends, default_scheduler
 from .clock import Clock
 from .models import (
     Attachment,
+    Backend,
     BlockDeviceMapping,
     Encryption,
+    Group,
+    GroupSnapshot,
+    GroupType,
     Image,
     Message,
     QosSpecs,
+    Service,
     Snapshot,
     Transfer,
     Volume,
@@ -86,6 +92,9 @@ class Store:
         # per project: resource name -> limit (-1 unlimited); see core/quotas.py.
         self.quota_defaults: dict[str, int] = {}
         self.project_quotas: dict[str, dict[str, int]] = {}
+        # Backends by host (host@backend) and the scheduler's service; see core/backends.py.
+        self.backends: dict[str, Backend] = default_backends()
+        self.scheduler: Service = default_scheduler()
         # The volume manager's unfinished work and how long it takes (core/transitions.py).
         self.transitions = Transitions(self)
         # QoS specs by id; quota classes other than "default" (which is quota_defaults):
@@ -110,6 +119,10 @@ class Store:
         self.image_data: dict[str, bytes] = {}
         # Nova's block device mappings of volumes (the fake's os-volume_attachments), by id.
         self.block_devices: dict[str, BlockDeviceMapping] = {}
+        # Generic volume groups (core/groups.py): group types, groups, group snapshots by id.
+        self.group_types: dict[str, GroupType] = {}
+        self.groups: dict[str, Group] = {}
+        self.group_snapshots: dict[str, GroupSnapshot] = {}
 
     # -- volume types -------------------------------------------------------------------------
     def add_volume_type(self, volume_type: VolumeType) -> VolumeType:
@@ -311,6 +324,8 @@ class Store:
                 self.encryptions.clear()
                 self.quota_defaults.clear()
                 self.project_quotas.clear()
+                self.backends = default_backends()
+                self.scheduler = default_scheduler()
                 self.qos_specs.clear()
                 self.quota_classes.clear()
                 self.transfers.clear()
@@ -322,6 +337,9 @@ class Store:
                 self.images.clear()
                 self.image_data.clear()
                 self.block_devices.clear()
+                self.group_types.clear()
+                self.groups.clear()
+                self.group_snapshots.clear()
                 return
             for attachment in self._attachments_by_project.pop(project_id, []):
                 self.attachments.pop(attachment.id, None)
@@ -357,6 +375,11 @@ class Store:
             for bdm_id in [b.id for b in self.block_devices.values()
                            if b.project_id == project_id]:
                 del self.block_devices[bdm_id]
+            for group_snapshot_id in [g.id for g in self.group_snapshots.values()
+                                      if g.project_id == project_id]:
+                del self.group_snapshots[group_snapshot_id]
+            for group_id in [g.id for g in self.groups.values() if g.project_id == project_id]:
+                del self.groups[group_id]
 
     # -- the indexes against a full scan (the property tests) ----------------------------------
     def check_indexes(self) -> list[str]:

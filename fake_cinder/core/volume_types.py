@@ -74,7 +74,9 @@ def delete_volume_type(store: Store, type_id: str) -> None:
         if len(store.volume_types) <= 1:
             raise BadRequest(f"The volume type {type_id} is the only currently defined "
                              "volume type and cannot be deleted.")
-        if in_use(store, type_id):
+        # Cinder counts the groups that take the type too (its group_volume_type_mapping).
+        if in_use(store, type_id) or any(type_id in g.volume_type_ids
+                                         for g in store.groups.values()):
             raise BadRequest("Target volume type is still in use.")
         del store.volume_types[type_id]
         store.encryptions.pop(type_id, None)

@@ -8,7 +8,7 @@ import heapq
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from . import quotas
+from . import backends, quotas
 from .context import Caller
 from .errors import (
     BadRequest,
@@ -89,8 +89,13 @@ def is_readonly(volume: Volume) -> bool:
 
 
 def protocol_of(store: Store, volume: Volume) -> str | None:
+    """The connection protocol: the volume's own, else that of the backend it is on,
+    else its type's storage_protocol (a volume on no known backend)."""
     if volume.protocol:
         return volume.protocol
+    backend = store.backends.get((volume.host or "").partition("#")[0])
+    if backend is not None:
+        return backend.storage_protocol
     volume_type = store.volume_types.get(volume.volume_type_id or "")
     return volume_type.protocol if volume_type else None
 
@@ -165,10 +170,6 @@ def lookup_volume_type(store: Store, caller: Caller, name_or_id: str) -> VolumeT
 
 
 # -- volumes --------------------------------------------------------------------------------------
-# Cinder's storage_availability_zone; the fake's single backend lives there.
-AVAILABILITY_ZONES = ("nova",)
-
-
 def create_volume(store: Store, caller: Caller, size: int | None, name: str | None = None,
                   description: str | None = None, volume_type: str | None = None,
                   metadata: dict[str, str] | None = None,
@@ -177,15 +178,21 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
                   volume_id: str | None = None, multiattach: bool | None = None,
                   check_quota: bool = False, snapshot: Snapshot | None = None,
                   source_volume: Volume | None = None,
-                  image_metadata: dict[str, str] | None = None, asynchronous: bool = False,
-                  failing: bool = False) -> Volume:
-    """Create a volume in ``status``; ``check_quota``: Cinder's quota reservation (the
-    API's creates), under the same lock. ``asynchronous`` (the API's creates): the volume
-    is ``creating`` until the volume_create transition ends (``failing``: in ``error``).
+                  image_metadata: dict[str, str] | None = None, host: str | None = None,
+                  request_id: str | None = None, group_id: str | None = None,
+                  asynchronous: bool = False, failing: bool = False) -> Volume:
+    """Create a volume in ``status`` on the pool the scheduler chose (``host``: on that
+    pool, unchecked), or at once in ``error`` when no pool fits, as Cinder's scheduler
+    leaves it; ``check_quota``: Cinder's quota reservation (the API's creates), under the
+    same lock. ``asynchronous`` (the API's creates): a volume a pool took is ``creating``,
+    with no host, until the volume_create transition ends (on its pool; ``failing``: in
+    ``error``, never scheduled); an immediate progression gives the synchronous result.
     A volume of an encrypted type gets a new encryption key id. From a ``snapshot``: its
-    volume type unless another is asked for, at least its size, bootable as its volume.
-    A clone of a ``source_volume`` likewise (core/clones.py), in its availability zone.
-    ``image_metadata``: a volume created from an image is bootable and keeps it."""
+    volume type unless another is asked for, at least its size, bootable as its volume,
+    on its pool and in its zone. A clone of a ``source_volume`` likewise
+    (core/clones.py). ``image_metadata``: a volume created from an image is bootable and
+    keeps it. ``request_id``: the API request's, for the user message of a volume no pool
+    took."""
     with store.lock:
         if volume_type:
             found = lookup_volume_type(store, caller, volume_type)
@@ -198,22 +205,32 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
         if snapshot is not None and source_volume is not None:
             raise InvalidInput("May specify only one of backup, imageRef, snapshot, "
                                "source volume")
+        # The volume the new one is made from: Cinder puts it on that volume's pool.
+        origin = store.volumes.get(snapshot.volume_id) if snapshot is not None else None
         if snapshot is not None:
             bootable = _check_snapshot_source(store, snapshot, found, size) or bootable
+            if availability_zone is None and origin is not None:
+                availability_zone = origin.availability_zone
         if source_volume is not None:
             from .clones import check_clone_source  # clones builds on this module
 
             bootable = check_clone_source(store, source_volume, found, size) or bootable
             availability_zone = availability_zone or source_volume.availability_zone
+            origin = source_volume
         # Cinder's create flow: _extract_size, then the availability zone.
         if size is None or size < 1:
             raise InvalidInput(f"Volume size '{size}' must be an integer and greater than 0")
-        if availability_zone and availability_zone not in AVAILABILITY_ZONES:
-            raise BadRequest(f"Availability zone '{availability_zone}' is invalid.")
+        zones = backends.check_availability_zone(store, availability_zone, found)
         if volume_id is not None and volume_id in store.volumes:
             raise Conflict(f"Volume {volume_id} already exists.")
         if check_quota:
             quotas.check_volume_create(store, caller.project_id, size, found)
+        # Cinder's snapshot_same_host (and a clone's source): where the origin volume is.
+        placed = ((host, availability_zone or backends.DEFAULT_ZONE) if host
+                  else backends.place_volume(store, found, size, zones,
+                                             origin.host if origin is not None else None))
+        if placed is None:
+            status = "error"
         now = store.clock.now()
         volume = Volume(
             id=volume_id or store.clock.new_id(), project_id=caller.project_id,
@@ -221,15 +238,19 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
             description=description, volume_type_id=found.id,
             multiattach=found.multiattach if multiattach is None else multiattach,
             bootable=bootable or image_metadata is not None,
-            availability_zone=availability_zone or "nova",
+            availability_zone=placed[1] if placed else zones[0] if zones else "nova",
             metadata=dict(metadata or {}), created_at=now, updated_at=now, protocol=protocol,
             snapshot_id=snapshot.id if snapshot is not None else None,
             source_volid=source_volume.id if source_volume is not None else None,
-            image_metadata=dict(image_metadata or {}),
-            encryption_key_id=store.clock.new_id() if found.id in store.encryptions else None)
+            image_metadata=dict(image_metadata or {}), group_id=group_id,
+            encryption_key_id=store.clock.new_id() if found.id in store.encryptions else None,
+            host=placed[0] if placed else None)
         store.add_volume(volume)
-        if asynchronous:
-            # Cinder's scheduler gives it a host; a create that fails never gets one.
+        if placed is None:
+            backends.no_valid_backend(store, volume, request_id)
+        elif asynchronous:
+            # The scheduler chose its pool; the volume shows it once the manager created it
+            # (a create that fails never gets one).
             scheduled = volume.host
             volume.host = None
             store.transitions.begin(
@@ -456,7 +477,7 @@ def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = Fa
         # Cinder's conditional update looks at the volume's own fields only: its
         # attachments go with it (volume_destroy) unless it is attached.
         if ((not force and volume.status not in DELETABLE_STATUSES)
-                or volume.attach_status == ATTACHED
+                or volume.attach_status == ATTACHED or volume.group_id is not None
                 or volume.migration_status not in (None, "deleting", "error", "success")
                 or _snapshots_block_delete(store, caller, volume, force, cascade)):
             refused = "" if force else _DELETABLE_STATUS_TEXT

@@ -37,6 +37,7 @@ document.addEventListener("alpine:init", () => {
       { id: "journal", label: "journal" },
       { id: "faults", label: "faults" },
       { id: "transitions", label: "transitions" },
+      { id: "backends", label: "backends" },
       { id: "state", label: "state" },
     ],
     tab: "volumes",
@@ -51,10 +52,11 @@ document.addEventListener("alpine:init", () => {
     // GET /_fake/transitions: the asynchronous operations, progressions set, pending work.
     transitions: { operations: {}, progressions: {}, pending: [] },
     progressionForm: { operation: "*", mode: "polls", amount: 1 },
+    backends: { backends: [], services: [], pools: [] },
     journal: [],
     cursor: 0,
     generation: 0,
-    seen: { volumes: "", faults: "", transitions: "" },
+    seen: { volumes: "", faults: "", backends: "", transitions: "" },
     open: {},
     filter: { operation: "", status: "", project: "" },
     form: {
@@ -121,10 +123,11 @@ document.addEventListener("alpine:init", () => {
           const meta = await fetch("/_fake/ui/meta.json").then((r) => r.json());
           this.operations = meta.operations;
         }
-        const [volumes, faults, requests, types, transitions] = await Promise.all([
+        const [volumes, faults, requests, backends, types, transitions] = await Promise.all([
           this.api("GET", "/volumes", undefined, true),
           this.api("GET", "/faults", undefined, true),
           this.api("GET", "/requests?since=" + this.cursor),
+          this.api("GET", "/backends", undefined, true),
           this.api("GET", "/types"),
           this.api("GET", "/transitions", undefined, true),
         ]);
@@ -132,8 +135,9 @@ document.addEventListener("alpine:init", () => {
         // Most polls find nothing new: then nothing is re-rendered.
         if (volumes !== this.seen.volumes) this.volumes = JSON.parse(volumes).volumes;
         if (faults !== this.seen.faults) this.faults = JSON.parse(faults).faults;
+        if (backends !== this.seen.backends) this.backends = JSON.parse(backends);
         if (transitions !== this.seen.transitions) this.transitions = JSON.parse(transitions);
-        this.seen = { volumes, faults, transitions };
+        this.seen = { volumes, faults, backends, transitions };
         if (generation === this.generation) this.addEntries(requests.requests);
         if (!this.resetProjectId) this.resetProjectId = this.knownProjects()[0] || "";
         this.loaded = true;
@@ -180,6 +184,17 @@ document.addEventListener("alpine:init", () => {
         this.error = error.message;
       }
       await this.refresh();
+    },
+
+    // -- backends ---------------------------------------------------------------------
+    // Disable or enable a service, or stop or restart its heartbeats.
+    setService(service, change, what) {
+      return this.act(what, () => this.api("PUT", "/services",
+        { host: service.host, binary: service.binary, ...change }));
+    },
+
+    poolsOf(host) {
+      return this.backends.pools.filter((p) => p.backend === host);
     },
 
     // -- the token --------------------------------------------------------------------

@@ -21,6 +21,7 @@ import pytest
 from conformance.engine import Context, Step, created_id, dig, project_id
 from conformance.normalise import Normaliser
 from conformance.scenarios import CATALOGUE
+from conformance.scenarios_groups import GROUPS_CATALOGUE
 from conformance.scenarios_images import IMAGES_CATALOGUE
 from conformance.scenarios_nova import NOVA_CATALOGUE
 from conformance.scenarios_policy import POLICY_CATALOGUE
@@ -36,7 +37,8 @@ from fake_cinder.core import policy
 PACKAGE = Path(__file__).resolve().parents[2] / "fake_cinder"
 DECLARED = {op.name: op.policies for route in ROUTER.routes for op in route.operations}
 SCENARIOS = (CATALOGUE + NOVA_CATALOGUE + ROUTING_CATALOGUE + VOLFEAT_CATALOGUE
-             + IMAGES_CATALOGUE + POLICY_CATALOGUE + TYPES_CATALOGUE + SERVER_VOLUME_CATALOGUE)
+             + IMAGES_CATALOGUE + POLICY_CATALOGUE + TYPES_CATALOGUE + SERVER_VOLUME_CATALOGUE
+             + GROUPS_CATALOGUE)
 REFUSAL = re.compile(r"Policy doesn't allow (\S+) to be performed\.")
 
 

@@ -18,7 +18,9 @@ NVME_CONNECTOR = dict(CONNECTOR, nqn="nqn.2014-08.org.nvmexpress:uuid:4c4c4544-0
                       nvme_hostid="8b7c0f44-9c1e-4d55-a4f3-2f6b1c0d9e21")
 
 
-def typed_volume(api, admin, protocol: str) -> str:
+def typed_volume(fake, api, admin, protocol: str) -> str:
+    """A volume of a type asking for ``protocol``, placed on a backend that reports it."""
+    fake.add_backend(f"fake-host@{protocol.lower()}", storage_protocol=protocol)
     name = f"type-{protocol}"
     response = admin.post("types", {"volume_type": {
         "name": name, "extra_specs": {"storage_protocol": protocol}}})
@@ -78,8 +80,8 @@ def test_rbd_needs_no_initiator(api):
 
 
 @pytest.mark.parametrize("spelling", ["FC", "fibre_channel"])
-def test_fibre_channel(api, admin, spelling):
-    volume_id = typed_volume(api, admin, spelling)
+def test_fibre_channel(fake, api, admin, spelling):
+    volume_id = typed_volume(fake, api, admin, spelling)
     info = lifecycle(api, volume_id, FC_CONNECTOR)
     assert info["driver_volume_type"] == "fibre_channel"
     assert set(info) == MANAGER_KEYS | {"target_discovered", "target_lun", "target_wwn",
@@ -90,8 +92,8 @@ def test_fibre_channel(api, admin, spelling):
 
 
 @pytest.mark.parametrize("spelling", ["NVMe-oF", "nvmeof", "NVMe-TCP"])
-def test_nvmeof(api, admin, spelling):
-    volume_id = typed_volume(api, admin, spelling)
+def test_nvmeof(fake, api, admin, spelling):
+    volume_id = typed_volume(fake, api, admin, spelling)
     info = lifecycle(api, volume_id, NVME_CONNECTOR)
     assert info["driver_volume_type"] == "nvmeof"
     assert set(info) == MANAGER_KEYS | {"target_nqn", "vol_uuid", "portals", "ns_id"}
@@ -120,8 +122,9 @@ def test_create_with_a_connector_uses_the_volume_protocol(api):
     ("FC", {"host": "h", "wwpns": ["10000090fa0d6754"]}, "wwnns"),
     ("NVMe-oF", {"host": "h"}, "nqn"),
 ])
-def test_connector_lacking_what_the_protocol_needs(api, admin, protocol, connector, missing):
-    volume_id = typed_volume(api, admin, protocol)
+def test_connector_lacking_what_the_protocol_needs(fake, api, admin, protocol, connector,
+                                                   missing):
+    volume_id = typed_volume(fake, api, admin, protocol)
     reserved = api.create(volume_id, SERVER)
     response = api.put(f"attachments/{reserved['id']}", {"attachment": {"connector": connector}})
     assert fault(response) == (400, "Invalid input received: Connector doesn't have required "

@@ -150,6 +150,9 @@ def test_python_api(types):
 
 
 def test_protocols_compare_by_the_fakes_aliases(api, fake):
+    # A backend reporting rbd, as the default fixture's reports ceph: the scheduler places
+    # the rbd type's volume there (no backend reporting it: the volume is in error).
+    fake.add_backend("fake-host@rbd", storage_protocol="rbd")
     fake.add_volume_type("rbd", protocol="rbd")
     fake.add_volume_type("ceph-too", protocol="ceph")
     fake.add_volume_type("iscsi", protocol="iSCSI")

@@ -1,11 +1,16 @@
-"""Cinder's capabilities filter and its extra-spec operators (extra_specs_ops.match)."""
+"""Cinder's capabilities filter and its extra-spec operators (extra_specs_ops.match): the
+one implementation, core/scheduler.py's, which placement and retype both use; the
+capabilities of the pool a volume is on."""
 
 from __future__ import annotations
 
 import pytest
 
-from fake_cinder.core.capabilities import backend_name, match, satisfies, volume_backend
-from fake_cinder.core.models import Volume, VolumeType
+from fake_cinder.core.backends import volume_pool_capabilities
+from fake_cinder.core.models import Volume
+from fake_cinder.core.scheduler import satisfies_extra_specs as satisfies
+from fake_cinder.core.scheduler import spec_matches as match
+from fake_cinder.core.state import Store
 
 
 @pytest.mark.parametrize(("value", "requirement", "expected"), [
@@ -35,11 +40,16 @@ def test_unscoped_and_capabilities_scoped_keys_must_match_scoped_others_are_skip
     assert satisfies({"pools": ["a", "b"]}, {"pools": "b"})
 
 
-def test_the_fake_backend_reports_its_name_and_protocol():
-    volume = Volume(id="v", project_id="p")
-    assert backend_name(volume.host) == "fake-backend"
-    ceph = VolumeType(id="t", name="ceph", extra_specs={"storage_protocol": "rbd"})
-    reported = volume_backend(volume, ceph)
-    assert (reported["volume_backend_name"], reported["storage_protocol"]) == (
-        "fake-backend", "ceph")
-    assert volume_backend(volume, None)["storage_protocol"] == "iSCSI"
+def test_a_volume_is_judged_by_the_capabilities_of_its_pool():
+    store = Store()
+    backend = next(iter(store.backends.values()))
+    pool = backend.pools[0]
+    volume = Volume(id="v", project_id="p", host=f"{backend.host}#{pool.name}")
+    reported = volume_pool_capabilities(store, volume)
+    assert reported is not None
+    assert reported["volume_backend_name"] == backend.volume_backend_name
+    assert reported["pool_name"] == pool.name
+    assert satisfies(reported, {"volume_backend_name": backend.volume_backend_name})
+    assert volume_pool_capabilities(store, Volume(id="w", project_id="p", host=None)) is None
+    assert volume_pool_capabilities(
+        store, Volume(id="x", project_id="p", host=f"{backend.host}#nowhere")) is None

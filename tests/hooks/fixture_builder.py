@@ -114,6 +114,11 @@ def large() -> dict[str, Any]:
     fake = FakeCinder(seed=1003)
     _default_types(fake)
     fake.add_volume_type("ceph", protocol="ceph", description="RBD volumes")
+    fake.add_backend("fake-host@ceph", storage_protocol="ceph", vendor_name="Ceph",
+                     driver_version="1.2.0", pools=[{
+                         "name": "volumes", "total_capacity_gb": 5000, "multiattach": False,
+                         "thin_provisioning_support": True,
+                         "thick_provisioning_support": False}])
     for project_number in range(8):
         project = f"project-{project_number}"
         nova = _Nova(fake, project)

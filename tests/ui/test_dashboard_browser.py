@@ -87,7 +87,8 @@ def test_default_state_renders(page: tuple[Any, str]) -> None:
             for row in browser.find_elements(By.CSS_SELECTOR, "tbody.volume")}
     assert "demo-volume" in rows[VOLUME] and "available" in rows[VOLUME]
     assert "__DEFAULT__" in rows[VOLUME] and "iscsi" in rows[VOLUME]
-    assert rows[SHARED_VOLUME].split()[-1] == "yes"  # multiattach through its type
+    assert rows[SHARED_VOLUME].split()[-2:] == [  # multiattach through its type, its pool
+        "yes", "fake-host@fake-backend#fake-pool"]
     assert "rbd" in rows["2e804d63-7d3c-4f20-9c69-3b8f5e4d0a33"]  # the ceph type
     assert browser.find_element(By.ID, "connection").text == "live"
     assert not browser.find_elements(By.CSS_SELECTOR, "tr.attachment")
@@ -336,3 +337,28 @@ def test_the_page_starts_over_when_the_server_comes_back(browser: Any) -> None:
         assert browser.find_element(By.ID, "journal-count").text == "0"
         assert_not_reloaded(browser)
         browser.get("about:blank")
+
+
+def test_the_backends_tab_shows_services_and_pools_and_changes_services(
+        page: tuple[Any, str], fake: FakeCinder) -> None:
+    browser, url = page
+    severe_console_messages(browser)  # drained: what earlier tests left is theirs
+    show_tab(browser, "backends")
+    wait_for(browser, lambda: len(visible_text(browser, "tr.service")) == 3)
+    services = {row.get_attribute("data-host"): row
+                for row in browser.find_elements(By.CSS_SELECTOR, "tr.service")}
+    assert "cinder-scheduler" in services["fake-host"].text
+    pool = browser.find_element(By.CSS_SELECTOR, "tr.pool[data-pool='fake-host@ceph#volumes']")
+    assert pool.text.split() == ["fake-host@ceph#volumes", "5000", "GiB", "4", "GiB", "1", "yes"]
+    services["fake-host@ceph"].find_element(By.CSS_SELECTOR, "button.toggle-disabled").click()
+    wait_for(browser, lambda: fake.services()[2]["status"] == "disabled")
+    wait_for(browser, lambda: browser.find_element(
+        By.CSS_SELECTOR, "tr.pool[data-pool='fake-host@ceph#volumes']").text.endswith("no"))
+    # A backend added through the API shows up by itself.
+    requests.post(f"{url}/_fake/backends", timeout=5, json={
+        "host": "east@lvm", "volume_backend_name": "lvm", "availability_zone": "east",
+        "pools": [{"name": "p1"}]})
+    wait_for(browser, lambda: browser.find_elements(
+        By.CSS_SELECTOR, "article.backend[data-host='east@lvm']"))
+    assert browser.execute_script("return window.dashboardMarker") == "same page"
+    assert severe_console_messages(browser) == []
