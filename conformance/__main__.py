@@ -20,6 +20,7 @@ from .scenarios_nova import NOVA_CATALOGUE
 from .scenarios_policy import POLICY_CATALOGUE
 from .scenarios_routing import ROUTING_CATALOGUE
 from .scenarios_server_volumes import SERVER_VOLUME_CATALOGUE
+from .scenarios_transitions import TRANSITIONS_CATALOGUE
 from .scenarios_types import TYPES_CATALOGUE
 from .scenarios_volfeat import VOLFEAT_CATALOGUE
 from .servers import ROOT, start_cinder, start_fake, work_directory
@@ -47,8 +48,8 @@ def run_scenarios(pair: Pair, shared: tuple[dict, dict], only: str | None
     count = 0
     for scenario in (CATALOGUE + NOVA_CATALOGUE + ROUTING_CATALOGUE + VOLFEAT_CATALOGUE
                      + BACKENDS_CATALOGUE + IMAGES_CATALOGUE + SERVER_VOLUME_CATALOGUE
-                     + TYPES_CATALOGUE + GROWTH_CATALOGUE + POLICY_CATALOGUE
-                     + GROUPS_CATALOGUE):
+                     + TYPES_CATALOGUE + TRANSITIONS_CATALOGUE + GROWTH_CATALOGUE
+                     + POLICY_CATALOGUE + GROUPS_CATALOGUE):
         if only and only not in scenario.name:
             continue
         count += 1

@@ -10,6 +10,14 @@ portal 192.0.2.10:3260, target ``iqn.2010-10.org.openstack:volume-<id>``, LUN 0,
 Only the CHAP credentials differ: random here, as in LVM (the normaliser masks them).
 Snapshots, volumes from snapshots and clones are entries too; extends change a size.
 
+A volume's metadata steers the driver as it steers the fake's backend
+(``fake_cinder/core/transitions.py``): ``fake_cinder:fail`` names operations that fail
+for it and its snapshots (``volume_create``, ``volume_extend``, ``volume_delete``,
+``snapshot_create``, ``snapshot_delete``: the driver raises, and Cinder's manager leaves
+its failure status), ``fake_cinder:transition: <S>s`` makes them take S seconds (the fake
+keeps the transitional status as long), so both servers show the same intermediate
+statuses.
+
 The harness's Cinder runs several backends of this driver (cinder_server.BACKENDS), each
 one pool named as its backend: ``BACKENDS`` below gives each its capacity, protocol and
 provisioning, so the scheduler's choices between them can be compared with the fake's.
@@ -28,6 +36,8 @@ from typing import Any
 from cinder import exception
 from cinder.volume import driver
 
+FAIL_METADATA_KEY = "fake_cinder:fail"
+TRANSITION_METADATA_KEY = "fake_cinder:transition"
 TOTAL_CAPACITY_GB = 10000
 # volume_backend_name -> what its pool reports, over the iSCSI defaults of _update_volume_stats.
 BACKENDS: dict[str, dict[str, Any]] = {
@@ -47,6 +57,21 @@ _SYMBOLS = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 def _secret(length: int) -> str:
     return "".join(secrets.choice(_SYMBOLS) for _ in range(length))
+
+
+class BackendFailure(exception.VolumeBackendAPIException):
+    """What the driver raises for an operation its volume's metadata makes fail."""
+
+
+def _steer(volume: Any, operation: str) -> None:
+    """Take the time, or fail, as the volume's metadata says (see the module's text)."""
+    metadata = dict(getattr(volume, "metadata", None) or {})
+    duration = metadata.get(TRANSITION_METADATA_KEY, "")
+    if duration.endswith("s") and duration[:-1].replace(".", "", 1).isdigit():
+        time.sleep(float(duration[:-1]))  # green: eventlet patched time.sleep
+    failing = [name.strip() for name in metadata.get(FAIL_METADATA_KEY, "").split(",")]
+    if operation in failing:
+        raise BackendFailure(data=f"{operation} fails for this volume ({FAIL_METADATA_KEY})")
 
 
 class MemoryISCSIDriver(driver.VolumeDriver):
@@ -104,6 +129,7 @@ class MemoryISCSIDriver(driver.VolumeDriver):
 
     # -- volumes ----------------------------------------------------------------------------
     def create_volume(self, volume: Any) -> dict[str, Any]:
+        _steer(volume, "volume_create")
         self._volumes[volume.id] = volume.size
         return {}
 
@@ -112,10 +138,12 @@ class MemoryISCSIDriver(driver.VolumeDriver):
         # "deleting" that long, as long as the fake keeps it (VOLUME_DELETE_SECONDS),
         # so a request right after a delete sees the same on both servers.
         time.sleep(DELETE_SECONDS)  # green: eventlet patched time.sleep
+        _steer(volume, "volume_delete")
         self._volumes.pop(volume.id, None)
         self._data.pop(volume.id, None)
 
     def extend_volume(self, volume: Any, new_size: int) -> None:
+        _steer(volume, "volume_extend")
         self._volumes[volume.id] = new_size
 
     # -- images ------------------------------------------------------------------------------
@@ -136,10 +164,12 @@ class MemoryISCSIDriver(driver.VolumeDriver):
 
     # -- snapshots (Nova's snapshots, boot from a volume snapshot) ----------------------------
     def create_snapshot(self, snapshot: Any) -> dict[str, Any]:
+        _steer(snapshot.volume, "snapshot_create")
         self._snapshots.add(snapshot.id)
         return {}
 
     def delete_snapshot(self, snapshot: Any) -> None:
+        _steer(snapshot.volume, "snapshot_delete")
         self._snapshots.discard(snapshot.id)
 
     def create_volume_from_snapshot(self, volume: Any, snapshot: Any) -> dict[str, Any]:

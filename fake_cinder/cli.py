@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 from . import __version__
 from .api import microversions as mv
 from .core.snapshot import StateError, find_state_file
+from .core.transitions import Progression, check_operation
 from .fake import FakeCinder
 from .resources import fixture_path
 from .server import DEFAULT_THREADS, Server
@@ -108,6 +109,21 @@ def _app_hook(text: str) -> Callable[[Any], object]:
     return found  # type: ignore[no-any-return]
 
 
+def _transition(text: str) -> tuple[str, str]:
+    """``OPERATION=PROGRESSION``: ``volume_create=2s``, ``snapshot_create=3polls``,
+    ``volume_delete=manual``, ``*=immediate``."""
+    operation, sep, progression = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r} is not OPERATION=PROGRESSION "
+                                         "(volume_create=2s, *=1poll, volume_delete=manual)")
+    try:
+        check_operation(operation)
+        Progression.parse(progression)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return operation, progression
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors in one line (with where to look), exit status 2 as argparse's."""
 
@@ -143,9 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-in-use-delete", action="store_true",
                        help="let callers without a service token delete attachments that "
                             "are connected to an instance (real Cinder answers 409)")
+    serve.add_argument("--transition", metavar="OPERATION=PROGRESSION", type=_transition,
+                       action="append", default=[],
+                       help="how long an asynchronous operation's transitional status lasts: "
+                            "immediate (the default), <S>s, <N>polls or manual (until POST "
+                            "/_fake/advance); OPERATION '*' sets every operation's default; "
+                            "may be repeated, e.g. --transition volume_create=2s")
     serve.add_argument("--volume-delete-seconds", type=float, default=0.0, metavar="SECONDS",
-                       help="a deleted volume stays 'deleting' this long before it is gone, "
-                            "as in Cinder (default: 0, gone at once)")
+                       help="the same as --transition volume_delete=<SECONDS>s")
     serve.add_argument("--threads", type=_threads, default=DEFAULT_THREADS,
                        help=f"requests handled at once (default: {DEFAULT_THREADS})")
     serve.add_argument("--catalog-volume-endpoint", type=_endpoint, metavar="URL",
@@ -169,7 +190,8 @@ def build_fake(args: argparse.Namespace) -> FakeCinder:
                       max_version=args.max_version,
                       protect_in_use_attachments=not args.allow_in_use_delete,
                       control_token=args.control_token,
-                      volume_delete_seconds=args.volume_delete_seconds)
+                      volume_delete_seconds=args.volume_delete_seconds,
+                      transitions=dict(args.transition))
     fake.set_volume_endpoint(args.catalog_volume_endpoint)
     return fake
 

@@ -8,7 +8,7 @@ records) is the HTTP layer's, reached through the app ``create_app`` makes.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from .core import quotas as quota_rules
 from .core import retype as retype_rules
 from .core import snapshots as snapshot_rules
 from .core import transfers as transfer_rules
+from .core import transitions as transition_rules
 from .core import volume_types as type_rules
 from .core import volumes as volume_rules
 from .core.clock import Clock
@@ -88,7 +89,10 @@ class FakeCinder:
     caps the request journal. ``raise_errors``: an unexpected exception while
     handling a request is re-raised in the test (by ``serve()`` and the pytest
     fixtures, or ``check_errors()``). ``control_token`` guards ``/_fake/``:
-    requests there must carry it in ``X-Fake-Control-Token``.
+    requests there must carry it in ``X-Fake-Control-Token``. ``transitions`` sets how
+    long asynchronous operations take (``{"volume_create": "2s", "*": "1poll"}``, see
+    ``set_transition``; ``reset()`` comes back to it); ``volume_delete_seconds`` is the
+    older spelling of ``{"volume_delete": "<S>s"}``.
 
     ``app`` is the Flask app serving it (every server and test client runs it;
     routes, blueprints, hooks and middleware added to it work as in any Flask app).
@@ -102,15 +106,22 @@ class FakeCinder:
                  max_version: str = "3.71",
                  protect_in_use_attachments: bool = True, journal_size: int = DEFAULT_CAP,
                  raise_errors: bool = True, control_token: str | None = None,
-                 volume_delete_seconds: float = 0.0) -> None:
+                 volume_delete_seconds: float = 0.0,
+                 transitions: Mapping[str, str] | None = None) -> None:
         self.clock = Clock(seed)
-        # How long a deleted volume stays "deleting" (Cinder deletes in the background).
+        # How long a deleted volume stays "deleting" (an alias of a volume_delete transition).
         self.volume_delete_seconds = volume_delete_seconds
+        settings = dict(transitions or {})
+        if volume_delete_seconds > 0:
+            settings.setdefault("volume_delete", f"{volume_delete_seconds:g}s")
+        self._transitions = transition_rules.parse_settings(settings)
         self.store = Store(self.clock)
+        self.store.transitions.configure(self._transitions)
         self.protect_in_use_attachments = protect_in_use_attachments
         self.raise_errors = raise_errors
         self.app: FakeFlask = create_app(self, max_version)
         self.journal = Journal(journal_size, self.app.operations)
+        self.journal.record_lifecycle = self.lifecycle
         self.faults = fault_rules.FaultRegistry()
         self.errors: list[BaseException] = []
         self.control_token = control_token
@@ -187,7 +198,8 @@ class FakeCinder:
             return
         with self.store.lock:
             self.clock.reset()
-            snapshot.load(self.store, self._baseline, checked=True)
+            snapshot.load(self.store, self._baseline, checked=True)  # cancels pending work
+            self.store.transitions.configure(self._transitions)
             self.faults.clear()
             self.journal.clear()
             self.errors.clear()
@@ -787,6 +799,52 @@ class FakeCinder:
                      if (server_id is None or b.server_id == server_id)
                      and (volume_id is None or b.volume_id == volume_id)]
             return [record_to_dict(b) for b in sorted(found, key=lambda b: (b.created_at, b.id))]
+
+    # -- asynchronous transitions (the volume manager's time) ---------------------------------
+    def set_transition(self, operation: str, *, seconds: float | None = None,
+                       polls: int | None = None, manual: bool = False,
+                       immediate: bool = False) -> None:
+        """How long ``operation``'s transitional status lasts (``"*"``: every operation
+        without a setting of its own), one of: ``seconds=S``; ``polls=N`` (the first N
+        reads of the record over the API show it, read N+1 the outcome); ``manual=True``
+        (until ``advance``); ``immediate=True`` (the default). Work already pending keeps
+        its progression. The operations: ``transition_operations()``."""
+        progression = transition_rules.Progression.of(
+            seconds=seconds, polls=polls, manual=manual, immediate=immediate)
+        self.store.transitions.set(operation, progression)
+
+    def transitions(self) -> dict[str, Any]:
+        """The progressions set (``{"*": "1polls", ...}``) and the pending work."""
+        return {"progressions": self.store.transitions.settings(),
+                "pending": self.store.transitions.pending()}
+
+    @staticmethod
+    def transition_operations() -> dict[str, dict[str, Any]]:
+        """Every asynchronous operation: its record kind, transitional, final and failure
+        statuses (as Cinder 29's volume manager leaves them) and user message."""
+        return {name: spec.describe()
+                for name, spec in sorted(transition_rules.OPERATIONS.items())}
+
+    def advance(self, *, volume_id: str | None = None, snapshot_id: str | None = None,
+                operation: str | None = None) -> list[dict[str, Any]]:
+        """Finish pending work now (all of it, or one volume's, snapshot's or
+        operation's): each record takes its final status (or its failure status).
+        Returns the work finished, as ``pending()`` described it."""
+        return self.store.transitions.advance(operation=operation, volume_id=volume_id,
+                                              snapshot_id=snapshot_id)
+
+    def pending(self, *, volume_id: str | None = None, snapshot_id: str | None = None,
+                operation: str | None = None) -> list[dict[str, Any]]:
+        """The volume manager's unfinished work, oldest first: each with its ``operation``,
+        record id, ``status`` now, ``outcome``, ``progression`` and what is left of it."""
+        return self.store.transitions.pending(operation=operation, volume_id=volume_id,
+                                              snapshot_id=snapshot_id)
+
+    def lifecycle(self, record_id: str) -> list[str]:
+        """The statuses a volume or snapshot went through in its transitions (ends with
+        "deleted" once a delete finished)."""
+        with self.store.lock:
+            return list(self.store.transitions.history.get(record_id, []))
 
     # -- issue 19 (tempest): the catalog's block-storage endpoint ---------------------------------
     def set_volume_endpoint(self, url: str | None) -> None:

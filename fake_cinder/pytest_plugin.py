@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .server import Server
 
 MARKER = "fake_cinder_state"
+TRANSITIONS_MARKER = "fake_cinder_transitions"
 TARGET_OPTION = "--cinder-target"
 TARGET_KINDS = ("real", "shadow")
 
@@ -70,6 +71,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", f"{MARKER}(path, **options): preload the fake_cinder fixture from a JSON "
         "state file (relative to the test file, the rootdir, or a fixture shipped with "
         "fake-cinder such as 'default.json'); options go to FakeCinder (seed=...)")
+    config.addinivalue_line(
+        "markers", f"{TRANSITIONS_MARKER}(settings=None, **operations): how long the "
+        "fake_cinder fixture's asynchronous operations take, e.g. ({{'*': '1poll'}}, "
+        "volume_delete='manual'); see FakeCinder.set_transition")
 
 
 def _state_path(request: pytest.FixtureRequest, name: str | Path) -> Path:
@@ -114,7 +119,16 @@ def fake_cinder(request: pytest.FixtureRequest) -> Iterator[FakeCinder]:
         fixtures = _state_path(request, marker.args[0])
         _check_options(marker.kwargs)
         options.update(marker.kwargs)
-    fake = FakeCinder(fixtures, **options)
+    transitions = request.node.get_closest_marker(TRANSITIONS_MARKER)
+    if transitions is not None:
+        settings = dict(*transitions.args, **transitions.kwargs)
+        options["transitions"] = {**(options.get("transitions") or {}), **settings}
+    try:
+        fake = FakeCinder(fixtures, **options)
+    except ValueError as exc:
+        if transitions is None:
+            raise
+        raise pytest.UsageError(f"@pytest.mark.{TRANSITIONS_MARKER}: {exc}") from None
     yield fake
     if fake.raise_errors:
         fake.check_errors()

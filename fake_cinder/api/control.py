@@ -207,6 +207,48 @@ def lifecycle(req: WebRequest) -> Response:
                   "statuses": req.fake.journal.lifecycle(attachment_id)})
 
 
+# -- asynchronous transitions -------------------------------------------------------------------
+def _transitions_view(fake: FakeCinder) -> dict[str, Any]:
+    return {"operations": fake.transition_operations(), **fake.transitions()}
+
+
+def list_transitions(req: WebRequest) -> Response:
+    """Every asynchronous operation with its statuses, the progressions set, the pending
+    work."""
+    return _json(_transitions_view(req.fake))
+
+
+def set_transition(req: WebRequest) -> Response:
+    """``{"seconds": S}``, ``{"polls": N}``, ``{"manual": true}`` or ``{"immediate": true}``
+    for one operation (``*``: the default of all)."""
+    options = _body(req.http)
+    if not isinstance(options, dict):
+        raise BadRequest("The body must be a JSON object with one of seconds, polls, "
+                         "manual or immediate.")
+    unknown = set(options) - {"seconds", "polls", "manual", "immediate"}
+    if unknown:
+        raise BadRequest(f"Unknown options {', '.join(sorted(unknown))}; use one of "
+                         "seconds, polls, manual or immediate.")
+    try:
+        req.fake.set_transition(req.params["operation"], **options)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    return _json(_transitions_view(req.fake))
+
+
+def advance(req: WebRequest) -> Response:
+    """Finish pending work: all, or ``?volume_id=``, ``?snapshot_id=``, ``?operation=``."""
+    unknown = set(req.http.args) - {"volume_id", "snapshot_id", "operation"}
+    if unknown:
+        raise BadRequest(f"Unknown filter {', '.join(sorted(unknown))}; use volume_id, "
+                         "snapshot_id or operation.")
+    try:
+        done = req.fake.advance(**req.http.args.to_dict())
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    return _json({"advanced": done})
+
+
 # The control API's errors are Cinder faults (400, 404) and a 413 over its own 64 MiB limit.
 # POST /_fake/faults is not fuzzed: it makes the fake fail.
 _ERRORS = (400, 413)
@@ -244,6 +286,15 @@ ROUTES: list[tuple[str, str, View, RouteDoc]] = [
     ("PUT", "/quotas", put_quotas, RouteDoc(
         "fake_quotas_update", "Control API: set quota limits (defaults, per project)",
         errors=_ERRORS, response="fake_quotas_show.response")),
+    ("GET", "/transitions", list_transitions, RouteDoc(
+        "fake_transition_list", "Control API: asynchronous operations, their progressions "
+                                "and the pending work")),
+    ("PUT", "/transitions/<operation>", set_transition, RouteDoc(
+        "fake_transition_update", "Control API: how long one operation's transition lasts",
+        errors=_ERRORS, response="fake_transition_list.response")),
+    ("POST", "/advance", advance, RouteDoc(
+        "fake_advance", "Control API: finish pending work (all, or one record's)",
+        errors=_ERRORS)),
     ("GET", "/volumes", list_volumes, RouteDoc(
         "fake_volume_list", "Control API: every volume with its attachments and their "
                             "lifecycles")),

@@ -5,7 +5,8 @@ works out what the call is about (the caller's project, and the volume, attachme
 and snapshot its operation declares in ``Operation.fault_targets``), asks the fake's
 ``FaultRegistry`` for a fault that matches, and applies it: latency (without the
 store's lock), a dropped connection, an HTTP error, or a backend failure that leaves
-state behind as Cinder's volume manager does (``core.fault_injection``).
+state behind as Cinder's volume manager does (``core.fault_injection``), or an
+asynchronous failure, which the handler's transition ends in (``core.transitions``).
 """
 
 from __future__ import annotations
@@ -182,3 +183,5 @@ def fire(fake: FakeCinder, operation: str, targets: FaultTargets, caller: Caller
                                             record)
         if error is not None:
             raise error
+    if fault.async_failure:
+        record.async_failure = True  # the handler's transition ends in its failure status

@@ -36,6 +36,8 @@ class RequestRecord:
     fault_id: str | None = None  # the injected fault that fired
     # The attachment an attachment_create left behind when its backend failed.
     created_attachment_id: str | None = None
+    # An injected async_failure fired: the operation's transition ends in failure.
+    async_failure: bool = False
     # A volume_create whose backend is to fail once Cinder has answered it (202).
     backend_fails_create: bool = False
 

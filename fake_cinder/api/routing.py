@@ -35,6 +35,7 @@ from werkzeug.wrappers import Request, Response
 from ..core.context import Caller
 from ..core.errors import BadRequest, CinderError, NotFound
 from ..core.projects import routes_project
+from ..core.transitions import REQUEST_ID
 from . import fault_injection
 from . import microversions as mv
 from .fault_bodies import JSON
@@ -64,6 +65,7 @@ class ApiRequest:
     body: Any = None
     args: dict[str, str] = field(default_factory=dict)
     url_project_id: str | None = None  # the project id in the URL, if it had one
+    async_failure: bool = False  # an injected fault: the volume manager's work fails
     request_id: str | None = None  # Cinder's req-... id of this request
 
     @property
@@ -345,8 +347,13 @@ def dispatch(route: Route, req: Request, record: RequestRecord,
     api_request = ApiRequest(fake=fake, caller=caller, version=version,
                              operation=operation.name, params=params, http=req, body=body,
                              args=args, url_project_id=project_id,
+                             async_failure=record.async_failure,
                              request_id=record.request_id)
-    status, payload = operation.handler(api_request)
+    started = REQUEST_ID.set(record.request_id)  # the manager's messages carry it
+    try:
+        status, payload = operation.handler(api_request)
+    finally:
+        REQUEST_ID.reset(started)
     record.payload = payload  # the journal reads a created attachment's id from it
     fault_injection.after_handler(fake, record)
     if isinstance(payload, Response):

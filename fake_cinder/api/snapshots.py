@@ -76,7 +76,8 @@ def snapshot_create(req: ApiRequest) -> Result:
     snapshot = core.create_snapshot(
         req.fake.store, req.caller, body["volume_id"], name=name,
         description=_text(body.get("description")), metadata=body.get("metadata"),
-        force=force, allow_in_use=req.version >= SNAPSHOT_IN_USE)
+        force=force, allow_in_use=req.version >= SNAPSHOT_IN_USE, asynchronous=True,
+        failing=req.async_failure)
     return 202, {"snapshot": detail(snapshot, req.version, extended=False)}
 
 
@@ -147,7 +148,8 @@ def snapshot_update(req: ApiRequest) -> Result:
 
 
 def snapshot_delete(req: ApiRequest) -> Result:
-    core.delete_snapshot(req.fake.store, req.caller, req.params["snapshot_id"])
+    core.delete_snapshot(req.fake.store, req.caller, req.params["snapshot_id"],
+                         failing=req.async_failure)
     return 202, bare_accepted()
 
 
@@ -166,7 +168,8 @@ def snapshot_reset_status(req: ApiRequest) -> Result:
 
 
 def snapshot_force_delete(req: ApiRequest) -> Result:
-    core.delete_snapshot(req.fake.store, req.caller, req.params["snapshot_id"], force=True)
+    core.delete_snapshot(req.fake.store, req.caller, req.params["snapshot_id"], force=True,
+                         failing=req.async_failure)
     return 202, None
 
 

@@ -102,7 +102,7 @@ def extend(req: ApiRequest) -> Result:
     new_size = _size(req.body["os-extend"]["new_size"], "new_size")
     assert new_size is not None  # required by the schema
     core.extend(req.fake.store, req.caller, _volume_id(req), new_size,
-                in_use_allowed=req.version >= VOLUME_EXTEND_INUSE)
+                in_use_allowed=req.version >= VOLUME_EXTEND_INUSE, failing=req.async_failure)
     return 202, None
 
 
@@ -118,7 +118,8 @@ def migrate_volume_completion(req: ApiRequest) -> Result:
 def reimage(req: ApiRequest) -> Result:
     body = req.body["os-reimage"]
     core.reimage(req.fake.store, req.caller, _volume_id(req), body["image_id"],
-                 reimage_reserved=_is_true(body.get("reimage_reserved", False)))
+                 reimage_reserved=_is_true(body.get("reimage_reserved", False)),
+                 failing=req.async_failure)
     return 202, None
 
 

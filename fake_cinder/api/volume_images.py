@@ -79,7 +79,8 @@ def upload_image(req: ApiRequest) -> Result:
     params["protected"] = _is_true(params.get("protected", False))
     # "force" is validated only: Cinder ignores it (enable_force_upload is off).
     answer = core.upload_to_image(req.fake.store, req.caller, _volume_id(req), params,
-                                  with_visibility=req.version >= UPLOAD_IMAGE_PARAMS)
+                                  with_visibility=req.version >= UPLOAD_IMAGE_PARAMS,
+                                  failing=req.async_failure)
     return 202, {"os-volume_upload_image": answer}
 
 

@@ -114,7 +114,7 @@ def access_remove(req: ApiRequest) -> Result:
 def retype(req: ApiRequest) -> Result:
     body = req.body["os-retype"]
     retype_rules.retype(req.fake.store, req.caller, req.params["volume_id"], body["new_type"],
-                        body.get("migration_policy"))
+                        body.get("migration_policy"), failing=req.async_failure)
     return 202, None
 
 

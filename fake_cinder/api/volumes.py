@@ -169,10 +169,10 @@ def volume_create(req: ApiRequest) -> Result:
         availability_zone=body.get("availability_zone"),
         protocol=metadata.get(core.PROTOCOL_METADATA_KEY) or (source.protocol if source else None),
         check_quota=True, snapshot=snapshot, source_volume=source, request_id=req.request_id,
-        image_metadata=volume_images.image_metadata(image),
-        group_id=group.id if group is not None else None)
+        image_metadata=volume_images.image_metadata(image), asynchronous=True,
+        failing=req.async_failure, group_id=group.id if group is not None else None)
     # Cinder answers before its scheduler and volume manager ran: the volume is still
-    # creating, never updated, and the view has no tenant yet. The fake's is available.
+    # creating, never updated, and the view has no tenant yet (the fake's may be done).
     view = _volume_view(req, volume)
     view.update(status="creating", updated_at=None)
     volume_images.as_created(view, image)
@@ -186,7 +186,7 @@ def volume_create(req: ApiRequest) -> Result:
 
 
 def volume_show(req: ApiRequest) -> Result:
-    volume = core.get_volume(req.fake.store, req.caller, req.params["volume_id"])
+    volume = core.show_volume(req.fake.store, req.caller, req.params["volume_id"])
     return 200, {"volume": volume_images.shown_metadata(req, volume, _volume_view(req, volume))}
 
 
@@ -267,8 +267,7 @@ def volume_delete(req: ApiRequest) -> Result:
     cascade = bool_param(req.args, "cascade")
     force = req.version >= VOLUME_DELETE_FORCE and bool_param(req.args, "force")
     core.delete_volume(req.fake.store, req.caller, req.params["volume_id"], force=force,
-                       cascade=cascade,
-                       delay=req.fake.volume_delete_seconds)
+                       cascade=cascade, failing=req.async_failure)
     return 202, bare_accepted()
 
 

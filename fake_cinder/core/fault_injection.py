@@ -23,6 +23,7 @@ from .context import Caller
 from .errors import SERVER_ERROR, STATUS_MESSAGES, CinderError
 from .models import ERROR_ATTACHING, ERROR_DETACHING, RESERVED, Attachment
 from .state import Store
+from .transitions import OPERATIONS as ASYNC_OPERATIONS
 from .volumes import load_volume
 
 # Operations a backend failure can hit: the ones that make the API call the volume manager.
@@ -59,8 +60,9 @@ def default_message(operation: str, status: int) -> str:
 
 @dataclass(slots=True)
 class Fault:
-    """One injected fault. Exactly one effect among status, backend_failure and
-    drop_connection, or none of them with only latency; latency may go with any."""
+    """One injected fault. Exactly one effect among status, backend_failure,
+    drop_connection and async_failure, or none of them with only latency; latency may
+    go with any."""
 
     id: str
     operation: str
@@ -70,6 +72,9 @@ class Fault:
     latency: float = 0.0
     backend_failure: bool = False
     drop_connection: bool = False
+    # The API answers as usual and the volume manager's work ends in the operation's
+    # failure status (core/transitions.py).
+    async_failure: bool = False
     times: int | None = 1  # None: every matching call
     probability: float | None = None
     seed: int | None = None
@@ -82,13 +87,17 @@ class Fault:
 
     def __post_init__(self) -> None:
         self._check_types()
-        effects = [self.status is not None, self.backend_failure, self.drop_connection]
+        effects = [self.status is not None, self.backend_failure, self.drop_connection,
+                   self.async_failure]
         if sum(effects) > 1:
-            raise ValueError("a fault has one effect: status, backend_failure or "
-                             "drop_connection (latency may go with any)")
+            raise ValueError("a fault has one effect: status, backend_failure, "
+                             "drop_connection or async_failure (latency may go with any)")
         if sum(effects) == 0 and not self.latency:
-            raise ValueError("a fault needs an effect: status, latency, backend_failure "
-                             "or drop_connection")
+            raise ValueError("a fault needs an effect: status, latency, backend_failure, "
+                             "drop_connection or async_failure")
+        if self.async_failure and self.operation not in ASYNC_OPERATIONS:
+            raise ValueError(f"an asynchronous failure can hit "
+                             f"{', '.join(sorted(ASYNC_OPERATIONS))}, not {self.operation}")
         if self.status is not None and not 400 <= self.status <= 599:
             raise ValueError(f"fault status must be 400..599, not {self.status}")
         if self.latency < 0:
@@ -122,7 +131,7 @@ class Fault:
         for name in ("message", *MATCH_KEYS):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
                 raise wrong(name, "a string")
-        for name in ("backend_failure", "drop_connection"):
+        for name in ("backend_failure", "drop_connection", "async_failure"):
             if not isinstance(getattr(self, name), bool):
                 raise wrong(name, "true or false")
         if self.seed is not None and not isinstance(self.seed, int):
@@ -297,6 +306,8 @@ def fail_created_volume(store: Store, volume_id: str, request_id: str | None) ->
         volume = store.volumes.get(volume_id)
         if volume is None:
             return
+        store.transitions.cancel_record("volume", volume.id)  # its create ends here
+        volume.host = None  # never scheduled
         volume.status = "error"
         volume.updated_at = store.clock.now()
         messages.record(store, volume.project_id, messages.Action.SCHEDULE_ALLOCATE_VOLUME,

@@ -11,7 +11,7 @@ import itertools
 import json
 import threading
 from collections import deque
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,6 +106,9 @@ class Journal:
         self._lock = threading.Lock()
         self._entries: deque[Entry] = deque(maxlen=cap)
         self._seq = itertools.count(1)
+        # The statuses a volume or snapshot went through in the volume manager's
+        # transitions (core/transitions.py), for ids that are no attachment's.
+        self.record_lifecycle: Callable[[str], list[str]] | None = None
 
     @property
     def cap(self) -> int:
@@ -150,11 +153,16 @@ class Journal:
     def count(self, operation: str | None = None, **filters: Any) -> int:
         return len(self.entries(operation, **filters))
 
-    def lifecycle(self, attachment_id: str) -> list[str]:
+    def lifecycle(self, record_id: str) -> list[str]:
         """The statuses an attachment went through, as stored after each request on it:
         starts with "reserved" when its create is in the journal, ends with "deleted"
-        once deleted; repeats collapsed. Requests that fell off the ring are not seen."""
-        return self.lifecycles().get(attachment_id, [])
+        once deleted; repeats collapsed. Requests that fell off the ring are not seen.
+        For a volume or snapshot: the statuses its asynchronous operations moved it
+        through (``FakeCinder.lifecycle``)."""
+        found = self.lifecycles().get(record_id)
+        if found is None and self.record_lifecycle is not None:
+            return self.record_lifecycle(record_id)
+        return found or []
 
     def lifecycles(self) -> dict[str, list[str]]:
         """``lifecycle`` of every attachment the journal saw, in one pass."""
@@ -216,5 +224,5 @@ class Journal:
         expected = list(statuses)
         actual = self.lifecycle(attachment_id)
         if actual != expected:
-            raise AssertionError(f"attachment {attachment_id} went through {actual}, "
+            raise AssertionError(f"{attachment_id} went through {actual}, "
                                  f"expected {expected}\n" + self._describe())

@@ -1,10 +1,11 @@
 """Cinder's quotas: the limits of a project, its usage, and the checks on create.
 
-Cinder keeps usage counters that reservations move; the fake has no asynchronous
-work, so nothing is ever reserved and a project's usage is counted from what it
-stores (its volumes and snapshots), which cannot drift from the state. Every
-check runs under the store's lock together with the create it guards, so
-parallel creates never exceed a quota.
+Cinder keeps usage counters that reservations move; the fake counts a project's usage
+from what it stores (its volumes and snapshots, deleting ones until they are gone, as
+Cinder's manager commits deletes), which cannot drift from the state. The one reservation
+left open while Cinder's manager works is an extend's (core/transitions.py): its increase
+is reserved until the extend ends. Every check runs under the store's lock together with
+the create it guards, so parallel creates never exceed a quota.
 """
 
 from __future__ import annotations
@@ -83,6 +84,30 @@ def usage(store: Store, project_id: str) -> dict[str, int]:
         return used
 
 
+def reserved(store: Store, project_id: str) -> dict[str, int]:
+    """What pending extends have reserved: their increase of gigabytes (Cinder commits it,
+    or rolls it back, when its manager is done)."""
+    with store.lock:
+        held = dict.fromkeys(resource_names(store), 0)
+        for record, changes in store.transitions.pending_changes("volume_extend"):
+            if record.project_id != project_id or "size" not in changes:
+                continue
+            increase = changes["size"] - record.size
+            held["gigabytes"] += increase
+            volume_type = store.volume_types.get(getattr(record, "volume_type_id", "") or "")
+            if volume_type is not None:
+                held[type_resource("gigabytes", volume_type)] += increase
+        return held
+
+
+def consumed(store: Store, project_id: str) -> dict[str, int]:
+    """In use and reserved: what Cinder's quota checks add a request to."""
+    with store.lock:
+        held = reserved(store, project_id)
+        return {name: count + held.get(name, 0)
+                for name, count in usage(store, project_id).items()}
+
+
 def _count(used: dict[str, int], part: str, count: int, size: int,
            volume_type: VolumeType | None) -> None:
     used[part] += count
@@ -101,7 +126,8 @@ def quota_set(store: Store, project_id: str, with_usage: bool = False) -> dict[s
         if not with_usage:
             return limit
         used = usage(store, project_id)
-        return {name: {"limit": value, "in_use": used[name], "reserved": 0}
+        held = reserved(store, project_id)
+        return {name: {"limit": value, "in_use": used[name], "reserved": held[name]}
                 for name, value in limit.items()}
 
 
@@ -120,7 +146,7 @@ def _reserve(store: Store, project_id: str, resource: str, size: int,
     """Cinder's quota_reserve and process_reserve_over_quota: the first exceeded
     resource in name order decides the message."""
     limit = limits(store, project_id)
-    used = usage(store, project_id)
+    used = consumed(store, project_id)
     overs = sorted(name for name, delta in deltas.items()
                    if limit.get(name, -1) >= 0 and delta >= 0
                    and limit[name] < delta + used.get(name, 0))
@@ -168,7 +194,7 @@ def check_volume_extend(store: Store, caller_project_id: str, volume_project_id:
         if volume_type is not None:
             deltas[type_resource("gigabytes", volume_type)] = increase
         limit = limits(store, volume_project_id)
-        used = usage(store, volume_project_id)
+        used = consumed(store, volume_project_id)
         if any(limit.get(name, -1) >= 0 and limit[name] < delta + used.get(name, 0)
                for name, delta in deltas.items()):
             raise QuotaError(

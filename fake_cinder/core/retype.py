@@ -1,5 +1,6 @@
 """The os-retype volume action (Cinder's API.retype, then its scheduler's and volume
-manager's retype), finished at once: the volume is ``retyping`` only inside the step.
+manager's retype): the volume is ``retyping`` until the volume_retype transition
+(core/transitions.py: at once by default) puts its previous status back.
 
 The API's checks answer the caller (400, 403, 404, 413). What Cinder's scheduler and
 volume manager refuse later (no backend for the new type, a migration the policy
@@ -50,8 +51,9 @@ def _qos_allows(store: Store, volume: Volume, old: VolumeType | None,
 
 
 def retype(store: Store, caller: Caller, volume_id: str, new_type_ref: str,
-           migration_policy: str | None) -> None:
-    """POST volumes/{id}/action os-retype."""
+           migration_policy: str | None, failing: bool = False) -> None:
+    """POST volumes/{id}/action os-retype (``failing``: the volume manager's retype fails,
+    the volume keeps its type)."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
         authorize(caller, "volume:retype", volume.project_id)
@@ -82,19 +84,20 @@ def retype(store: Store, caller: Caller, volume_id: str, new_type_ref: str,
                 or not _qos_allows(store, volume, old_type, new_type)):
             raise InvalidVolume(_REFUSED)
         # Accepted: retyping, and the API sets multiattach whatever the outcome.
-        previous = volume.status
-        volume.previous_status = previous
+        volume.previous_status = volume.status
         volume.multiattach = new_type.multiattach
-        volume.updated_at = store.clock.now()
-        if _scheduled(store, volume, old_type, new_type, migration_policy or "never"):
-            # Through the store, so its per-type usage counters follow the new type.
-            volume.volume_type_id = new_type.id
-            store.reindex_volume(volume)
+        changes = {}
+        if not failing and _scheduled(store, volume, old_type, new_type,
+                                      migration_policy or "never"):
+            changes["volume_type_id"] = new_type.id
+            # Through the store, so its per-type usage counters follow the new type
+            # (the volume's own when the manager is done: transitions reindexes it).
             for snapshot in snapshots:
                 store.remove_snapshot(snapshot.id)
                 snapshot.volume_type_id = new_type.id
                 store.add_snapshot(snapshot)
-        volume.status = previous
+        # The new type is the volume's when the manager is done.
+        store.transitions.begin("volume_retype", volume, failing=failing, changes=changes)
 
 
 def _fits_backend(store: Store, volume: Volume, new: VolumeType) -> bool:

@@ -26,6 +26,7 @@ from . import groups as group_rules
 from . import images as image_rules
 from . import quotas as quota_rules
 from . import transfers as transfer_rules
+from . import transitions as transition_rules
 from .identity import Directory, IdentityDataError
 from .models import (
     Attachment,
@@ -210,6 +211,9 @@ def dump(store: Store) -> dict[str, Any]:
             state["block_device_mappings"] = [record_to_dict(b) for b in sorted(
                 store.block_devices.values(), key=lambda b: (b.created_at, b.id))]
         state.update(group_rules.dump_groups(store))
+        pending = store.transitions.dump()
+        if pending:
+            state["transitions"] = pending  # the volume manager's unfinished work
         return state
 
 
@@ -264,6 +268,12 @@ def _check_references(state: dict[str, Any], source: str) -> None:
     _check_snapshots_and_encryption(state, source, volume_projects, type_refs)
     _check_qos_specs(state, source)
     _check_quota_names(state, source)
+    pending_problem = transition_rules.check_state(
+        state.get("transitions", []), set(volume_projects),
+        {data["id"] for data in state.get("snapshots", [])})
+    if pending_problem is not None:
+        index, key, text = pending_problem
+        raise StateError(source, f"$.transitions[{index}].{key}", text)
     _check_transfers_and_messages(state, source, volume_projects)
     problem = image_rules.state_problem(state.get("images", []))
     if problem is not None:
@@ -570,7 +580,8 @@ def load(store: Store, state: dict[str, Any], replace: bool = True, source: str 
         if not replace:
             validate(state, source)  # before merging: paths point into the added state
             current = dump(store)
-            merged = {key: current.get(key, []) + list(state.get(key, [])) for key in SECTIONS}
+            merged = {key: current.get(key, []) + list(state.get(key, []))
+                      for key in (*SECTIONS, "transitions")}
             if "quotas" in state or "quotas" in current:
                 merged["quotas"] = _merged_quotas(current.get("quotas") or {},
                                                   state.get("quotas") or {})
@@ -596,6 +607,7 @@ def load(store: Store, state: dict[str, Any], replace: bool = True, source: str 
         store.clear()
         _install(store, records)
         store.identity = copy.deepcopy(state.get("identity"))
+        store.transitions.load(state.get("transitions", []))
 
 
 def _merged_quotas(current: dict[str, Any], added: dict[str, Any]) -> dict[str, Any]:
@@ -614,7 +626,7 @@ def _merged_quotas(current: dict[str, Any], added: dict[str, Any]) -> dict[str, 
 def _in_added_part(error: StateError, current: dict[str, Any]) -> StateError:
     """Point an error about the merged state at the record of the added state."""
     match = re.match(r"^\$\.(\w+)\[(\d+)\](.*)$", error.path)
-    if match is None or match.group(1) not in SECTIONS:
+    if match is None or match.group(1) not in (*SECTIONS, "transitions"):
         return error
     index = int(match.group(2)) - len(current.get(match.group(1), []))
     return StateError(error.source, f"$.{match.group(1)}[{index}]{match.group(3)}",
@@ -679,5 +691,11 @@ def reset_project(store: Store, index: ProjectIndex, project_id: str) -> None:
     """Put one project's volumes, attachments and private types back as in a checked
     state, in one step; other projects are not touched."""
     with store.lock:
+        store.transitions.cancel(project_id)
         store.clear(project_id)
         _install(store, _records(index.part(project_id), store))
+        tables = {**store.volumes, **store.snapshots}
+        store.transitions.load(
+            [data for data in index.state.get("transitions", [])
+             if getattr(tables.get(data["record_id"]), "project_id", None) == project_id],
+            replace=False)

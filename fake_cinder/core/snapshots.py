@@ -1,12 +1,12 @@
 """Volume snapshots: create (quota checked), show, list, update, delete, the status
 updates Nova sends for its assisted snapshots, and the admins' reset and force delete.
 
-Cinder creates and deletes snapshots asynchronously. The fake has no backend work
-to wait for: a snapshot is stored 'available' (progress 100%) at once, and the
-create answers with the record as Cinder's API answers it, still 'creating' at
-0% (the stale-response pattern of core/attachments.py). A delete removes it.
-Snapshots in other statuses ('creating' for an assisted snapshot Nova is working
-on) come from fixtures, ``FakeCinder.add_snapshot`` or an admin's os-reset_status.
+Cinder creates and deletes snapshots asynchronously: the create answers with the
+record still 'creating' at 0%, and the snapshot_create transition (core/transitions.py:
+at once by default) makes it 'available' at 100%; a delete is 'deleting' until the
+snapshot_delete transition removes it. Snapshots in other statuses ('creating' for an
+assisted snapshot Nova is working on) come from fixtures, ``FakeCinder.add_snapshot`` or
+an admin's os-reset_status.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from .listing import ListQuery, bool_param, check_sort_keys
 from .models import SNAPSHOT_STATUSES, Snapshot
 from .policy import authorize
 from .state import Store
+from .transitions import SNAPSHOT as SNAPSHOT_RECORD
 from .volumes import get_volume
 
 CREATING, AVAILABLE, DELETING, ERROR = "creating", "available", "deleting", "error"
@@ -95,12 +96,15 @@ def create_snapshot(store: Store, caller: Caller, volume_id: str | None,
                     name: str | None = None, description: str | None = None,
                     metadata: Mapping[str, str] | None = None, force: bool = False,
                     allow_in_use: bool = False, quota: bool = True,
-                    status: str = AVAILABLE, snapshot_id: str | None = None) -> Snapshot:
+                    status: str = AVAILABLE, snapshot_id: str | None = None,
+                    asynchronous: bool = False, failing: bool = False) -> Snapshot:
     """Snapshot a volume; returns the record as Cinder's create answers it ('creating').
 
     ``force`` (or ``allow_in_use``, microversion 3.66) lets an in-use volume be
-    snapshotted. ``quota=False`` and ``status`` are for the fake's own API
-    (``FakeCinder.add_snapshot``): the stored status, no quota check.
+    snapshotted. ``asynchronous`` (the API's creates): the snapshot_create transition
+    ends it in 'available' (``failing``: 'error'). ``quota=False`` and ``status`` are
+    for the fake's own API (``FakeCinder.add_snapshot``): the stored status, no quota
+    check.
     """
     with store.lock:
         volume = get_volume(store, caller, str(volume_id))
@@ -124,17 +128,23 @@ def create_snapshot(store: Store, caller: Caller, volume_id: str | None,
             volume_type_id=volume.volume_type_id,
             encryption_key_id=volume.encryption_key_id)
         response = copy.copy(snapshot)
-        # The backend's part, done at once: the stored record has moved on.
+        store.add_snapshot(snapshot)
+        if asynchronous:
+            store.transitions.begin("snapshot_create", snapshot, failing=failing,
+                                    changes={"progress": "100%"})
+            return response
         snapshot.status = status
         snapshot.progress = "100%" if status == AVAILABLE else "0%"
         if status != CREATING:
             snapshot.updated_at = now
-        store.add_snapshot(snapshot)
         return response
 
 
 def show_snapshot(store: Store, caller: Caller, snapshot_id: str) -> Snapshot:
+    """A read of the snapshot: it counts as a poll of its transition."""
     with store.lock:
+        get_snapshot(store, caller, snapshot_id)
+        store.transitions.observe(SNAPSHOT_RECORD, [snapshot_id])
         return copy.copy(get_snapshot(store, caller, snapshot_id))
 
 
@@ -154,10 +164,12 @@ def update_snapshot(store: Store, caller: Caller, snapshot_id: str,
         return response
 
 
-def delete_snapshot(store: Store, caller: Caller, snapshot_id: str, force: bool = False
-                    ) -> None:
-    """Cinder's delete_snapshot; the backend's delete follows at once. ``force`` (the
-    admin action os-force_delete, its policy first) skips the status condition."""
+def delete_snapshot(store: Store, caller: Caller, snapshot_id: str, force: bool = False,
+                    failing: bool = False) -> None:
+    """Cinder's delete_snapshot: 'deleting' until the snapshot_delete (or, ``force``:
+    the admin action os-force_delete, its policy first, which skips the status
+    condition: snapshot_force_delete) transition removes it (``failing``:
+    'error_deleting')."""
     with store.lock:
         snapshot = get_snapshot(store, caller, snapshot_id)
         if force:
@@ -170,7 +182,8 @@ def delete_snapshot(store: Store, caller: Caller, snapshot_id: str, force: bool 
         if snapshot.group_snapshot_id is not None:  # a group snapshot's member
             refused = "" if force else "status must be available or error and"
             raise InvalidSnapshot(f"Snapshot {refused} must not be part of a group.")
-        store.remove_snapshot(snapshot.id)
+        store.transitions.begin("snapshot_force_delete" if force else "snapshot_delete",
+                                snapshot, failing=failing)
 
 
 def update_status(store: Store, caller: Caller, snapshot_id: str, status: str,
@@ -263,6 +276,8 @@ def list_snapshots(store: Store, caller: Caller, query: ListQuery,
         marker = load_snapshot(store, caller, query.marker) if query.marker else None
         check_sort_keys(query, {k: v for k, v in MODEL_COLUMNS.items()
                                 if k not in ("metadata", "use_quota")})
+        store.transitions.observe_scope(  # a read of each snapshot listed
+            SNAPSHOT_RECORD, None if query.all_tenants else caller.project_id)
         snapshots = [copy.copy(s) for s in (store.snapshots.values() if query.all_tenants
                                             else store.project_snapshots(caller.project_id))]
         total = sum(1 for s in snapshots if _matches(s, filters))

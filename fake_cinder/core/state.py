@@ -39,6 +39,7 @@ from .models import (
     Volume,
     VolumeType,
 )
+from .transitions import Transitions
 
 
 def _attachment_key(attachment: Attachment) -> tuple[str, str]:
@@ -94,6 +95,8 @@ class Store:
         # Backends by host (host@backend) and the scheduler's service; see core/backends.py.
         self.backends: dict[str, Backend] = default_backends()
         self.scheduler: Service = default_scheduler()
+        # The volume manager's unfinished work and how long it takes (core/transitions.py).
+        self.transitions = Transitions(self)
         # QoS specs by id; quota classes other than "default" (which is quota_defaults):
         # class name -> resource name -> limit.
         self.qos_specs: dict[str, QosSpecs] = {}

@@ -338,9 +338,11 @@ def check_type_size_limits(volume_type: VolumeType | None, size: int) -> None:
 
 
 def extend(store: Store, caller: Caller, volume_id: str, new_size: int,
-           in_use_allowed: bool) -> None:
-    """os-extend, finished at once (the fake has no scheduler). ``in_use_allowed`` (3.42
-    and later): an in-use volume takes Cinder's extend_attached_volume path."""
+           in_use_allowed: bool, failing: bool = False) -> None:
+    """os-extend: the volume is ``extending`` until the volume_extend transition ends
+    with the new size (``failing``: ``error_extending``, the size unchanged).
+    ``in_use_allowed`` (3.42 and later): an in-use volume takes Cinder's
+    extend_attached_volume path."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
         attached = in_use_allowed and volume.status == "in-use"
@@ -359,18 +361,18 @@ def extend(store: Store, caller: Caller, volume_id: str, new_size: int,
         quotas.check_volume_extend(store, caller.project_id, volume.project_id, new_size,
                                    new_size - volume.size,
                                    store.volume_types.get(volume.volume_type_id or ""))
-        # The manager's extend_volume_completion.
+        # The manager's extend_volume_completion sets the size.
         volume.previous_status = volume.status
-        store.resize_volume(volume, new_size)
-        volume.status = "in-use" if store.volume_attachments(volume.id) else "available"
-        volume.updated_at = store.clock.now()
+        store.transitions.begin("volume_extend", volume, failing=failing,
+                                changes={"size": new_size})
 
 
 # -- reimage --------------------------------------------------------------------------------------
 def reimage(store: Store, caller: Caller, volume_id: str, image_id: str,
-            reimage_reserved: bool = False) -> None:
-    """os-reimage (3.68), finished at once: Glance must show the image (404 first), which
-    must fit the volume (Cinder's check_image_metadata, the status put back)."""
+            reimage_reserved: bool = False, failing: bool = False) -> None:
+    """os-reimage (3.68): Glance must show the image (404 first), which must fit the
+    volume (Cinder's check_image_metadata); then ``downloading`` until the volume_reimage
+    transition puts the status back (``failing``: ``error``)."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
         image = volume_images.image_for_reimage(store, caller, image_id)
@@ -388,7 +390,7 @@ def reimage(store: Store, caller: Caller, volume_id: str, image_id: str,
         # downloading, then the manager puts the previous status back.
         volume.previous_status = volume.status
         volume_images.reimaged(store, volume, image)
-        volume.updated_at = store.clock.now()
+        store.transitions.begin("volume_reimage", volume, failing=failing)
 
 
 # -- migration completion -------------------------------------------------------------------------

@@ -146,10 +146,12 @@ def _text(value: Any) -> str:
 
 # -- os-volume_upload_image -----------------------------------------------------------------------
 def upload_to_image(store: Store, caller: Caller, volume_id: str, params: Mapping[str, Any],
-                    with_visibility: bool) -> dict[str, Any]:
+                    with_visibility: bool, failing: bool = False) -> dict[str, Any]:
     """os-volume_upload_image: a new image in the fake Glance with the volume's data (the
     data of the image it was created from, while that image exists; else none), active at
-    once; the volume goes back to its status. Returns Cinder's answer. ``force`` is not
+    once; the volume is "uploading" until the volume_upload_image transition puts its
+    status back (``failing``: the same, with Cinder's user message). Returns Cinder's
+    answer. ``force`` is not
     taken: cinder.conf's enable_force_upload is off, so Cinder ignores it."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
@@ -184,7 +186,8 @@ def upload_to_image(store: Store, caller: Caller, volume_id: str, params: Mappin
             raise BadRequest(error.message) from None
         source = volume.image_metadata.get("image_id", "")
         glance.set_data(store, image, store.image_data.get(source, b""))
-        volume.updated_at = store.clock.now()
+        # "uploading" until the volume_upload_image transition ends (core/transitions.py).
+        store.transitions.begin("volume_upload_image", volume, failing=failing)
         return {"id": volume.id, "updated_at": volume.updated_at, "status": "uploading",
                 "display_description": volume.description, "size": volume.size,
                 "volume_type": _type_record(store, volume), "image_id": image.id,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import bisect
 import heapq
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -31,6 +30,7 @@ from .listing import (
 from .models import ATTACHED, Snapshot, Volume, VolumeType
 from .policy import allows, authorize
 from .state import Store
+from .transitions import VOLUME as VOLUME_RECORD
 from .uuids import is_uuid_like
 
 DEFAULT_TYPE_NAME = "__DEFAULT__"
@@ -179,16 +179,20 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
                   check_quota: bool = False, snapshot: Snapshot | None = None,
                   source_volume: Volume | None = None,
                   image_metadata: dict[str, str] | None = None, host: str | None = None,
-                  request_id: str | None = None, group_id: str | None = None) -> Volume:
-    """Create a volume that is at once in ``status`` on the pool the scheduler chose
-    (``host``: on that pool, unchecked), or in ``error`` when no pool fits, as Cinder's
-    scheduler leaves it; ``check_quota``: Cinder's quota reservation (the API's creates),
-    under the same lock. A volume of an encrypted type gets a new encryption key id.
-    From a ``snapshot``: its volume type unless another is asked for, at least its size,
-    bootable as its volume, on its pool and in its zone. A clone of a ``source_volume``
-    likewise (core/clones.py). ``image_metadata``: a volume created from an image is
-    bootable and keeps it. ``request_id``: the API request's, for the user message of a
-    volume no pool took."""
+                  request_id: str | None = None, group_id: str | None = None,
+                  asynchronous: bool = False, failing: bool = False) -> Volume:
+    """Create a volume in ``status`` on the pool the scheduler chose (``host``: on that
+    pool, unchecked), or at once in ``error`` when no pool fits, as Cinder's scheduler
+    leaves it; ``check_quota``: Cinder's quota reservation (the API's creates), under the
+    same lock. ``asynchronous`` (the API's creates): a volume a pool took is ``creating``,
+    with no host, until the volume_create transition ends (on its pool; ``failing``: in
+    ``error``, never scheduled); an immediate progression gives the synchronous result.
+    A volume of an encrypted type gets a new encryption key id. From a ``snapshot``: its
+    volume type unless another is asked for, at least its size, bootable as its volume,
+    on its pool and in its zone. A clone of a ``source_volume`` likewise
+    (core/clones.py). ``image_metadata``: a volume created from an image is bootable and
+    keeps it. ``request_id``: the API request's, for the user message of a volume no pool
+    took."""
     with store.lock:
         if volume_type:
             found = lookup_volume_type(store, caller, volume_type)
@@ -244,6 +248,14 @@ def create_volume(store: Store, caller: Caller, size: int | None, name: str | No
         store.add_volume(volume)
         if placed is None:
             backends.no_valid_backend(store, volume, request_id)
+        elif asynchronous:
+            # The scheduler chose its pool; the volume shows it once the manager created it
+            # (a create that fails never gets one).
+            scheduled = volume.host
+            volume.host = None
+            store.transitions.begin(
+                "volume_create_from_image" if image_metadata else "volume_create", volume,
+                failing=failing, changes={"host": scheduled})
         return volume
 
 
@@ -297,6 +309,14 @@ def load_volume(store: Store, caller: Caller, volume_id: str) -> Volume:
         if volume is None or not caller.can_see(volume.project_id):
             raise VolumeNotFound(volume_id)
         return volume
+
+
+def show_volume(store: Store, caller: Caller, volume_id: str) -> Volume:
+    """A read of the volume (GET volumes/{id}): it counts as a poll of its transition."""
+    with store.lock:
+        get_volume(store, caller, volume_id)
+        store.transitions.observe(VOLUME_RECORD, [volume_id])
+        return get_volume(store, caller, volume_id)  # a delete may just have ended
 
 
 def get_volume(store: Store, caller: Caller, volume_id: str) -> Volume:
@@ -391,6 +411,9 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
         if query.matches_nothing or "metadata" in filters and not isinstance(
                 filters["metadata"], dict):
             return [], 0 if count else None
+        # A read of each volume in the list's scope.
+        store.transitions.observe_scope(VOLUME_RECORD, None if query.all_tenants
+                                        else caller.project_id)
 
         def listed(volume: Volume) -> bool:
             # Cinder hides migration targets from non-admins.
@@ -439,14 +462,13 @@ def _snapshots_block_delete(store: Store, caller: Caller, volume: Volume, force:
 
 
 def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = False,
-                  cascade: bool = False, delay: float = 0.0) -> None:
+                  cascade: bool = False, failing: bool = False) -> None:
     """Cinder's volume delete: ``force`` (3.23; volume:force_delete, asked before
     volume:delete) skips the status condition; ``cascade`` deletes the volume's
     snapshots with it.
 
-    With a ``delay`` the volume is ``deleting`` for that many seconds before it is gone,
-    as while Cinder's volume manager deletes it in the background; without, it is gone
-    at once."""
+    The volume is ``deleting`` (its cascaded snapshots too) until the volume_delete
+    transition ends: it is gone, or (``failing``) left in ``error_deleting``."""
     with store.lock:
         volume = get_volume(store, caller, volume_id)
         if force:
@@ -463,23 +485,8 @@ def delete_volume(store: Store, caller: Caller, volume_id: str, force: bool = Fa
                                 "to a group, have snapshots, awaiting a transfer, or be "
                                 "disassociated from snapshots after volume transfer.")
         for snapshot in store.volume_snapshots(volume_id):
-            store.remove_snapshot(snapshot.id)  # cascade: the manager deletes them first
-        if delay <= 0:
-            store.remove_volume(volume_id)
-            return
-        volume.status = "deleting"
-        volume.updated_at = store.clock.now()
-    timer = threading.Timer(delay, _finish_delete, (store, volume))
-    timer.daemon = True
-    timer.start()
-
-
-def _finish_delete(store: Store, volume: Volume) -> None:
-    """The volume manager's part of a delete: the volume (still the same record, still
-    deleting: a reset or a load may have replaced it meanwhile) and its attachments go."""
-    with store.lock:
-        if store.volumes.get(volume.id) is volume and volume.status == "deleting":
-            store.remove_volume(volume.id)
+            snapshot.status = "deleting"  # cascade: the manager deletes them first
+        store.transitions.begin("volume_delete", volume, failing=failing)
 
 
 ATTACH_STATUSES = ["attached", "detached"]  # a list in Cinder's message, not a tuple

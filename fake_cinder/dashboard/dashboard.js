@@ -36,6 +36,7 @@ document.addEventListener("alpine:init", () => {
       { id: "types", label: "types" },
       { id: "journal", label: "journal" },
       { id: "faults", label: "faults" },
+      { id: "transitions", label: "transitions" },
       { id: "backends", label: "backends" },
       { id: "state", label: "state" },
     ],
@@ -48,11 +49,14 @@ document.addEventListener("alpine:init", () => {
     volumes: [],
     types: [],
     faults: [],
+    // GET /_fake/transitions: the asynchronous operations, progressions set, pending work.
+    transitions: { operations: {}, progressions: {}, pending: [] },
+    progressionForm: { operation: "*", mode: "polls", amount: 1 },
     backends: { backends: [], services: [], pools: [] },
     journal: [],
     cursor: 0,
     generation: 0,
-    seen: { volumes: "", faults: "", backends: "" },
+    seen: { volumes: "", faults: "", backends: "", transitions: "" },
     open: {},
     filter: { operation: "", status: "", project: "" },
     form: {
@@ -119,19 +123,21 @@ document.addEventListener("alpine:init", () => {
           const meta = await fetch("/_fake/ui/meta.json").then((r) => r.json());
           this.operations = meta.operations;
         }
-        const [volumes, faults, requests, backends, types] = await Promise.all([
+        const [volumes, faults, requests, backends, types, transitions] = await Promise.all([
           this.api("GET", "/volumes", undefined, true),
           this.api("GET", "/faults", undefined, true),
           this.api("GET", "/requests?since=" + this.cursor),
           this.api("GET", "/backends", undefined, true),
           this.api("GET", "/types"),
+          this.api("GET", "/transitions", undefined, true),
         ]);
         this.types = types.volume_types;
         // Most polls find nothing new: then nothing is re-rendered.
         if (volumes !== this.seen.volumes) this.volumes = JSON.parse(volumes).volumes;
         if (faults !== this.seen.faults) this.faults = JSON.parse(faults).faults;
         if (backends !== this.seen.backends) this.backends = JSON.parse(backends);
-        this.seen = { volumes, faults, backends };
+        if (transitions !== this.seen.transitions) this.transitions = JSON.parse(transitions);
+        this.seen = { volumes, faults, backends, transitions };
         if (generation === this.generation) this.addEntries(requests.requests);
         if (!this.resetProjectId) this.resetProjectId = this.knownProjects()[0] || "";
         this.loaded = true;
@@ -317,6 +323,7 @@ document.addEventListener("alpine:init", () => {
       if (f.status !== null) parts.push(`${f.status} ${f.message || ""}`.trim());
       if (f.backend_failure) parts.push("backend failure");
       if (f.drop_connection) parts.push("drop connection");
+      if (f.async_failure) parts.push("asynchronous failure");
       if (f.latency) parts.push(`+${f.latency}s`);
       return parts.join(", ");
     },
@@ -330,6 +337,39 @@ document.addEventListener("alpine:init", () => {
       const parts = MATCH_KEYS
         .filter((k) => f[k]).map((k) => `${k}=${f[k]}`);
       return parts.length ? parts.join(", ") : "any";
+    },
+
+    // -- transitions ------------------------------------------------------------------
+    transitionOperations() {
+      return ["*", ...Object.keys(this.transitions.operations)];
+    },
+
+    setProgression() {
+      const f = this.progressionForm;
+      const body = f.mode === "seconds" ? { seconds: Number(f.amount) }
+        : f.mode === "polls" ? { polls: Number(f.amount) } : { [f.mode]: true };
+      return this.act(`${f.operation}: ${f.mode}`, () => this.api(
+        "PUT", "/transitions/" + encodeURIComponent(f.operation), body));
+    },
+
+    // All pending work, or one record's (``{volume_id: ...}`` or ``{snapshot_id: ...}``).
+    advance(filter = {}) {
+      const query = new URLSearchParams(filter).toString();
+      return this.act("advanced", async () => {
+        const done = await this.api("POST", "/advance" + (query ? "?" + query : ""));
+        this.notice = `${done.advanced.length} finished`;
+      });
+    },
+
+    advanceOne(p) {
+      return this.advance(p.kind === "snapshot" ? { snapshot_id: p.snapshot_id }
+        : { volume_id: p.volume_id });
+    },
+
+    describeLeft(p) {
+      if (p.polls_left !== undefined) return `${p.polls_left} read(s)`;
+      if (p.seconds_left !== undefined) return `${p.seconds_left} s`;
+      return "until advanced";
     },
 
     // -- state ------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 SECTIONS = ("Python API", "Faults", "Request journal", "Response hooks", "Live server",
-            "HTTP control API (/_fake/)", "Fixture files", "Extending the app", "pytest plugin")
+            "HTTP control API (/_fake/)", "Fixture files", "Extending the app", "pytest plugin",
+            "Asynchronous transitions")
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 # A python block that starts with "# test_<name>.py" is a pytest file, not a snippet.
 _TEST_FILE = re.compile(r"\A# (test_\w+)\.py\n")

@@ -1,10 +1,12 @@
 """The store's indexes and usage counters (issue 24) always agree with a full scan.
 
-A hypothesis state machine creates, extends, snapshots, transfers, migrates and deletes
-volumes of two projects through the API (and resets a project, reloads the state);
-after every step ``Store.check_indexes`` compares every index and counter with a scan of
-the records, and the volume list read from the sorted index (pages after markers,
-offsets, all tenants) equals the same list sorted the old way, by ``sorted_after``.
+A hypothesis state machine creates, extends, retypes, snapshots, transfers, migrates and
+deletes volumes of two projects through the API (and resets a project, reloads the
+state); the volume manager's work may stay pending (manual transitions) and finish
+later, by ``advance``. After every step ``Store.check_indexes`` compares every index and
+counter with a scan of the records, and the volume list read from the sorted index (pages
+after markers, offsets, all tenants) equals the same list sorted the old way, by
+``sorted_after``.
 """
 
 from __future__ import annotations
@@ -105,11 +107,12 @@ class IndexMachine(RuleBasedStateMachine):
     def migrate(self, volume_id: str, size: int, volume_type: str, error: bool) -> None:
         """A finished migration swaps the two volumes' fields (created_at, size, type)."""
         project = self._project_of(volume_id)
-        if project is None:
+        if project is None or self.fake.store.transitions.pending_operation("volume", volume_id):
             return
         target = self.create_volume(project, size, volume_type)
         if not target:
             return
+        self.fake.advance(volume_id=target)  # a migration's target is created first
         # What os-migrate_volume would leave (the fake serves only its completion).
         with self.fake.store.lock:
             self.fake.store.volumes[volume_id].migration_status = "migrating"
@@ -117,6 +120,28 @@ class IndexMachine(RuleBasedStateMachine):
         completion = self._send("POST", project, f"volumes/{volume_id}/action", {
             "os-migrate_volume_completion": {"new_volume": target, "error": error}})
         assert completion.status_code == 200, completion.get_data(as_text=True)
+
+    @rule(volume_id=volumes, volume_type=st.sampled_from(TYPES))
+    def retype(self, volume_id: str, volume_type: str) -> None:
+        project = self._project_of(volume_id)
+        if project is not None:
+            self._send("POST", project, f"volumes/{volume_id}/action", {
+                "os-retype": {"new_type": volume_type, "migration_policy": "on-demand"}})
+
+    @rule(manual=st.booleans())
+    def set_progression(self, manual: bool) -> None:
+        """From now on the manager's work ends at once, or when advanced (not when polled:
+        the invariant's own list reads would finish work while it pages)."""
+        self.fake.set_transition("*", manual=manual, immediate=not manual)
+
+    @rule(volume_id=st.none() | volumes)
+    def advance(self, volume_id: str | None) -> None:
+        """Pending work finishes: an extend's size, a retype's type, a delete's removal
+        (a cascade's snapshots too) reach the store after the API answered."""
+        if volume_id is None:
+            self.fake.advance()
+        elif volume_id:
+            self.fake.advance(volume_id=volume_id)
 
     @rule(project=st.sampled_from(PROJECTS))
     def reset_project(self, project: str) -> None:
