@@ -5,7 +5,7 @@ iSCSI (lioadm) target reports: one pool with capacity, ``multiattach: True`` and
 ``storage_protocol: iSCSI``, no ``shared_targets`` of its own (so Cinder's manager
 marks volumes as sharing targets). Connectors are checked the way Cinder's iSCSI
 target checks them (an ``initiator`` is required) and the connection properties
-have the keys and values the fake's iSCSI backend gives (``fake_cinder/core/backend.py``):
+have the keys and values the fake's iSCSI backend gives (``fake_cinder/core/connection_info.py``):
 portal 192.0.2.10:3260, target ``iqn.2010-10.org.openstack:volume-<id>``, LUN 0, CHAP.
 Only the CHAP credentials differ: random here, as in LVM (the normaliser masks them).
 Snapshots, volumes from snapshots and clones are entries too; extends change a size.

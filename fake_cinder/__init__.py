@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .api.flask_app import FakeFlask
     from .core.errors import RecordNotFound
-    from .core.snapshot import StateError
+    from .core.state_files import StateError
     from .fake import FakeCinder
 
 __all__ = ["FakeCinder", "RecordNotFound", "StateError", "create_app"]
@@ -23,7 +23,7 @@ def __getattr__(name: str) -> Any:
         from .core.errors import RecordNotFound
         return RecordNotFound
     if name == "StateError":
-        from .core.snapshot import StateError
+        from .core.state_files import StateError
         return StateError
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

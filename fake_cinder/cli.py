@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from . import __version__
 from .api import microversions as mv
-from .core.snapshot import StateError, find_state_file
+from .core.state_files import StateError, find_state_file
 from .core.transitions import Progression, check_operation
 from .fake import FakeCinder
 from .resources import fixture_path

@@ -19,7 +19,7 @@ from .core import backends as backend_rules
 from .core import encryption as encryption_rules
 from .core import fault_injection as fault_rules
 from .core import groups as group_rules
-from .core import identity_admin, snapshot
+from .core import identity_admin, state_files
 from .core import images as image_rules
 from .core import messages as message_rules
 from .core import qos_specs as qos_rules
@@ -32,11 +32,11 @@ from .core import volume_types as type_rules
 from .core import volumes as volume_rules
 from .core.clock import Clock
 from .core.context import Caller, admin_caller
+from .core.directory import TokenRegistry, Unauthorized
 from .core.errors import CinderError, RecordNotFound
-from .core.identity import TokenRegistry, Unauthorized
 from .core.journal import DEFAULT_CAP, Journal
 from .core.models import SNAPSHOT_STATUSES, record_to_dict
-from .core.state import Store
+from .core.store import Store
 from .server import Server
 
 if TYPE_CHECKING:
@@ -131,10 +131,10 @@ class FakeCinder:
         # Another block-storage endpoint the fake Keystone's catalog names, if any.
         self.volume_endpoint: str | None = None
         self._baseline: dict[str, Any] = {}
-        self._baseline_projects: snapshot.ProjectIndex | None = None
+        self._baseline_projects: state_files.ProjectIndex | None = None
         if fixtures is not None:
             self._baseline = self._checked_state(fixtures)
-            snapshot.load(self.store, self._baseline, checked=True)
+            state_files.load(self.store, self._baseline, checked=True)
 
     @property
     def wsgi(self) -> FakeFlask:
@@ -156,9 +156,9 @@ class FakeCinder:
     def _checked_state(source: StateSource, name: str | None = None) -> dict[str, Any]:
         """A validated state that nothing else holds a reference to."""
         if isinstance(source, str | Path):
-            return snapshot.read_file(source)
-        state = snapshot.copy_data(source)
-        snapshot.check(state, name or "state")  # anything but an object is refused here
+            return state_files.read_file(source)
+        state = state_files.copy_data(source)
+        state_files.check(state, name or "state")  # anything but an object is refused here
         return state
 
     def load(self, source: StateSource, replace: bool = True, *,
@@ -172,17 +172,17 @@ class FakeCinder:
         label = name or (str(source) if isinstance(source, str | Path) else "state")
         if replace and not isinstance(source, str | Path):
             # The load copies what it keeps, so the caller's data needs no copy first.
-            snapshot.check(source, label)
-            snapshot.load(self.store, source, checked=True)
+            state_files.check(source, label)
+            state_files.load(self.store, source, checked=True)
         elif replace:
-            snapshot.load(self.store, self._checked_state(source, label), checked=True)
+            state_files.load(self.store, self._checked_state(source, label), checked=True)
         else:
-            data = snapshot.read_file(source) if isinstance(source, str | Path) else source
-            snapshot.load(self.store, data, replace=False, source=label)
+            data = state_files.read_file(source) if isinstance(source, str | Path) else source
+            state_files.load(self.store, data, replace=False, source=label)
 
     def dump(self) -> dict[str, Any]:
         """The whole state as plain JSON data; ``load(dump())`` restores it exactly."""
-        return snapshot.dump(self.store)
+        return state_files.dump(self.store)
 
     def reset(self, project_id: str | None = None) -> None:
         """Back to the constructor's fixtures in one step.
@@ -193,12 +193,12 @@ class FakeCinder:
         """
         if project_id is not None:
             if self._baseline_projects is None:
-                self._baseline_projects = snapshot.ProjectIndex(self._baseline)
-            snapshot.reset_project(self.store, self._baseline_projects, project_id)
+                self._baseline_projects = state_files.ProjectIndex(self._baseline)
+            state_files.reset_project(self.store, self._baseline_projects, project_id)
             return
         with self.store.lock:
             self.clock.reset()
-            snapshot.load(self.store, self._baseline, checked=True)  # cancels pending work
+            state_files.load(self.store, self._baseline, checked=True)  # cancels pending work
             self.store.transitions.configure(self._transitions)
             self.faults.clear()
             self.journal.clear()
@@ -444,7 +444,7 @@ class FakeCinder:
             "state": state, "backend_state": backend_state, "disabled": disabled,
             "disabled_reason": disabled_reason,
             "pools": pools if pools is not None else [{"name": backend_name or host}]}
-        snapshot.check({"backends": [data]}, "add_backend")
+        state_files.check({"backends": [data]}, "add_backend")
         record = backend_rules.add_backend(self.store, backend_rules.backend_from_dict(data))
         return record_to_dict(record)
 

@@ -4,7 +4,7 @@ Every request to a URL the fake serves goes through ``FakeWsgi``: it is identifi
 first (Cinder's size limit, the control token, keystonemiddleware's caller), then
 matched against the process-wide route table (``ROUTER``, compiled once into
 ``ROUTE_MAP``) and handled (``routing.dispatch`` for the /v3 API, a view for the
-rest); errors become Cinder's fault bodies, and the response gets Cinder's
+rest); errors become Cinder's error bodies, and the response gets Cinder's
 headers, then the response hooks and a journal entry (``journaling``).
 
 Flask's own request handling (app and request contexts, session, signals, hook
@@ -30,9 +30,9 @@ from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Request, Response
 
 from ..core.clock import uuid4_text
+from ..core.directory import IdentityError
 from ..core.errors import SERVER_ERROR, CinderError
 from ..core.fault_injection import DroppedConnection
-from ..core.identity import IdentityError
 from . import (
     attachments,
     backends,
@@ -61,8 +61,8 @@ from . import (
     volumes,
 )
 from . import microversions as mv
-from .fault_bodies import DroppedResponse, fault_response, token_refused, webob_response
-from .identity import WsgiHeaders, caller_from_headers
+from .caller import WsgiHeaders, caller_from_headers
+from .error_bodies import DroppedResponse, cinder_error_response, token_refused, webob_response
 from .journaling import after_response
 from .request_record import RequestRecord
 from .routing import MAX_REQUEST_BODY_SIZE, Route, Router, WebRequest, WebRoute, dispatch
@@ -156,7 +156,7 @@ def begin(fake: FakeCinder, req: Request, record: RequestRecord) -> Response | N
         if length is not None and length > MAX_REQUEST_BODY_SIZE:
             return webob_response(413)
     if not _control_allowed(fake, req):
-        return fault_response(401, f"Missing or wrong {CONTROL_TOKEN_HEADER} header.")
+        return cinder_error_response(401, f"Missing or wrong {CONTROL_TOKEN_HEADER} header.")
     if is_v3(path):
         caller = caller_from_headers(WsgiHeaders(req.environ), fake.resolve_token)
         if caller is None:
@@ -169,12 +169,12 @@ def error_response(fake: FakeCinder, req: Request, record: RequestRecord,
                    error: Exception) -> Response:
     """The answer to an error raised while handling a request."""
     if isinstance(error, CinderError):
-        return fault_response(error.status, error.message, error.headers)
+        return cinder_error_response(error.status, error.message, error.headers)
     if isinstance(error, mv.VersionError):
         # Cinder echoes the requested (unsupported) version on its 406s, and only there.
         unsupported = isinstance(error, mv.UnsupportedVersion) and error.requested.major >= 3
         record.api_version = getattr(error, "requested", None) if unsupported else None
-        return fault_response(error.status, error.message)
+        return cinder_error_response(error.status, error.message)
     if isinstance(error, IdentityError):
         if keystone.is_keystone_path(req.path):
             return keystone.error_response(error, req.host_url)
@@ -195,7 +195,7 @@ def error_response(fake: FakeCinder, req: Request, record: RequestRecord,
         return webob_response(413 if error.code == 413 else 404)
     _LOG.exception("unexpected error handling %s %s", req.method, req.path)
     fake.record_exception(error)
-    return fault_response(500, SERVER_ERROR)
+    return cinder_error_response(500, SERVER_ERROR)
 
 
 def add_cinder_headers(response: Response, record: RequestRecord) -> None:

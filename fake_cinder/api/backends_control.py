@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from ..core import backends as backend_rules
 from ..core.errors import BadRequest, CinderError
 from ..core.models import record_to_dict
-from ..core.snapshot import StateError, check
+from ..core.state_files import StateError, check
 from .control import PREFIX, _body, _json
 from .openapi import RouteDoc
 from .routing import Router, WebRequest

@@ -12,12 +12,12 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from ..core import identity as core
+from ..core import directory as core
 from ..core.context import Caller
 from ..core.server_volumes import server_mappings, vm_state
-from ..core.state import Store
+from ..core.store import Store
 from . import compute_microversions
-from .identity import WsgiHeaders, caller_from_headers
+from .caller import WsgiHeaders, caller_from_headers
 from .keystone import directory
 from .openapi import RouteDoc, documented
 from .routing import Router, WebRequest

@@ -2,7 +2,7 @@
 
 What FakeCinder's Python API does, a black-box client in any language can do
 here. These requests are not journaled and nothing of this lives under /v3.
-Errors use Cinder's fault body (``{"badRequest": {"code": 400, "message": ...}}``).
+Errors use Cinder's error body (``{"badRequest": {"code": 400, "message": ...}}``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from ..core import quotas as quota_rules
 from ..core.errors import BadRequest, NotFound
 from ..core.journal import FILTER_KEYS
 from ..core.overview import types_overview, volumes_overview
-from ..core.snapshot import StateError
-from .fault_bodies import JSON
+from ..core.state_files import StateError
+from .error_bodies import JSON
 from .openapi import RouteDoc
 from .routing import Router, View, WebRequest
 

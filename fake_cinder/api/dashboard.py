@@ -15,7 +15,7 @@ from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Response
 
 from . import control, openapi
-from .fault_bodies import JSON
+from .error_bodies import JSON
 from .routing import Router, WebRequest
 
 PREFIX = control.PREFIX + "/ui"

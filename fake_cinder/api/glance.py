@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from ..core import images as core
 from ..core.context import Caller
 from ..core.models import Image
-from .identity import WsgiHeaders, caller_from_headers
+from .caller import WsgiHeaders, caller_from_headers
 from .openapi import RouteDoc, documented
 from .routing import Router, WebRequest
 from .validation import SchemaRegistry

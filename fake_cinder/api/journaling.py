@@ -16,7 +16,7 @@ from werkzeug.wrappers import Request, Response
 from ..core.errors import SERVER_ERROR
 from ..core.journal import DELETED, RESPONSE_BODY_LIMIT
 from . import control
-from .fault_bodies import rewrite_as_fault
+from .error_bodies import rewrite_as_cinder_error
 from .routing import MAX_REQUEST_BODY_SIZE, body_absent
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def _run_response_hook(fake: FakeCinder, hook: ResponseHook, request: Request,
                        request.path)
         fake.record_exception(error)
         if not getattr(response, "dropped", False):  # a dropped one still sends nothing
-            rewrite_as_fault(response, 500, SERVER_ERROR)
+            rewrite_as_cinder_error(response, 500, SERVER_ERROR)
 
 
 def _attachment_after(fake: FakeCinder, record: RequestRecord,

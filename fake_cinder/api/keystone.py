@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Response
 
-from ..core import identity as core
+from ..core import directory as core
 from ..core import identity_admin
 from ..core.context import Caller
 from . import keystone_views as views

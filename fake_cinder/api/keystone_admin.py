@@ -16,7 +16,7 @@ import jsonschema
 from werkzeug.wrappers import Response
 
 from ..core import identity_admin as core
-from ..core.identity import IdentityError
+from ..core.directory import IdentityError
 from . import keystone_views as views
 from . import microversions as mv
 from .keystone import ERRORS, PREFIX, token_caller

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from ..core.identity import Directory, Domain, Project, Role, Token, User, stable_id
+from ..core.directory import Directory, Domain, Project, Role, Token, User, stable_id
 from ..core.identity_admin import Assignment
 
 KEYSTONE_TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"

@@ -38,7 +38,7 @@ from ..core.projects import routes_project
 from ..core.transitions import REQUEST_ID
 from . import fault_injection
 from . import microversions as mv
-from .fault_bodies import JSON
+from .error_bodies import JSON
 from .fault_injection import FaultTargets
 from .views import BareValue
 

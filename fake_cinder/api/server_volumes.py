@@ -4,7 +4,7 @@
 Microversions as Nova 34: ``tag`` from 2.49 (shown from 2.70), ``delete_on_termination``
 from 2.79 (updatable from 2.85), ``attachment_id`` and ``bdm_uuid`` from 2.89 (in
 place of ``id``), multiattach volumes from 2.60, and from 2.101 an attach answers 202
-without a body. Errors are Nova's fault bodies (``{"badRequest": {...}}``), which have
+without a body. Errors are Nova's error bodies (``{"badRequest": {...}}``), which have
 Cinder's shape. Each Cinder call made is journaled as if Nova had sent it.
 """
 
@@ -18,8 +18,8 @@ from werkzeug.wrappers import Response
 
 from ..core import server_volumes as core
 from ..core.clock import uuid4_text
+from ..core.directory import Server, get_server
 from ..core.errors import BadRequest
-from ..core.identity import Server, get_server
 from ..core.journal import DELETED
 from ..core.models import BlockDeviceMapping
 from . import compute_microversions as cmv

@@ -9,7 +9,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from . import microversions as mv
-from .fault_bodies import JSON
+from .error_bodies import JSON
 from .openapi import RouteDoc
 from .routing import Router, WebRequest
 

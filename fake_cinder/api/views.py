@@ -7,7 +7,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from ..core import backend
+from ..core import connection_info
 from ..core.context import Caller
 from ..core.models import ATTACHED, Attachment, Volume, VolumeType
 from ..core.policy import allows
@@ -142,8 +142,8 @@ def volume_detail(volume: Volume, volume_type: VolumeType | None,
         view["provider_id"] = None
     if version >= V3_48:
         # A volume no backend took never met a volume manager: the model's defaults.
-        view["shared_targets"] = backend.shares_targets(protocol) if volume.host else True
-        view["service_uuid"] = backend.SERVICE_UUID if volume.host else None
+        view["shared_targets"] = connection_info.shares_targets(protocol) if volume.host else True
+        view["service_uuid"] = connection_info.SERVICE_UUID if volume.host else None
     if caller.is_admin and version >= V3_61:
         view["cluster_name"] = None
     if version >= V3_63:

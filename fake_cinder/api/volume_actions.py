@@ -13,7 +13,7 @@ from ..core import volume_actions as core
 from ..core.context import Caller
 from ..core.errors import BadRequest
 from ..core.listing import TRUE_STRINGS
-from ..core.state import Store
+from ..core.store import Store
 from . import microversions as mv
 from . import volume_types
 from .routing import ApiRequest, Operation

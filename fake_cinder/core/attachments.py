@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from . import backend
+from . import connection_info
 from .context import Caller
 from .errors import (
     AttachmentNotFound,
@@ -27,7 +27,7 @@ from .errors import (
 from .listing import MODEL_COLUMNS, ListQuery, check_sort_keys, sorted_after
 from .models import ATTACHED, ATTACHING, DETACHED, RESERVED, Attachment, Volume
 from .policy import authorize
-from .state import Store
+from .store import Store
 from .volumes import is_multiattach, is_readonly, load_volume, protocol_of
 
 # Volume status for an attachment status where the two differ (Cinder's ATTACH_STATUS_MAP).
@@ -57,10 +57,11 @@ def connection_properties(store: Store, volume: Volume, connector: dict[str, Any
 
     Cinder loads a volume's admin metadata (readonly, attached_mode) only for an admin's
     request, so only then do they set the access mode (seen on Cinder 29)."""
-    protocol = backend.normalize_protocol(protocol_of(store, volume))
+    protocol = connection_info.normalize_protocol(protocol_of(store, volume))
     try:
-        driver_info = backend.initialize_connection(protocol, volume.id, volume.size, connector)
-    except backend.InvalidConnector as exc:
+        driver_info = connection_info.initialize_connection(
+            protocol, volume.id, volume.size, connector)
+    except connection_info.InvalidConnector as exc:
         raise InvalidInput(str(exc)) from None
     data = dict(driver_info.get("data", {}))
     data["qos_specs"] = None

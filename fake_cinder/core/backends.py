@@ -7,7 +7,7 @@ os-services, scheduler-stats/get_pools, capabilities, os-hosts, os-availability-
 and the scheduler's choices (core/scheduler.py).
 
 The default state has one backend, today's: the LVM driver with its iSCSI target
-(``fake-host@fake-backend#fake-pool``, core/backend.py's connection info).
+(``fake-host@fake-backend#fake-pool``, core/connection_info.py's connection info).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .errors import BadRequest, InvalidInput, NotFound
 from .models import Backend, Pool, Service, Volume, VolumeType
 
 if TYPE_CHECKING:
-    from .state import Store
+    from .store import Store
 
 VOLUME_BINARY = "cinder-volume"
 SCHEDULER_BINARY = "cinder-scheduler"
@@ -54,7 +54,7 @@ DEFAULT_STARTED = "2024-01-01T00:00:00.000000"
 
 
 def default_backends() -> dict[str, Backend]:
-    """The default state's one backend: LVM with the iSCSI target (core/backend.py)."""
+    """The default state's one backend: LVM with the iSCSI target (core/connection_info.py)."""
     backend = Backend(host=DEFAULT_HOST, volume_backend_name="fake-backend",
                       pools=[Pool(name=DEFAULT_POOL)], created_at=DEFAULT_STARTED)
     return {backend.host: backend}

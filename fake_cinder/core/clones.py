@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .errors import InvalidInput, InvalidVolume
 from .models import Volume, VolumeType
-from .state import Store
+from .store import Store
 from .volumes import retype_is_possible
 
 # The statuses a volume may be cloned in (Cinder's SRC_VOL_PROCEED_STATUS).

@@ -16,7 +16,7 @@ from .errors import BadRequest, InvalidInput, NotFound, VolumeTypeNotFound
 from .listing import DB_MAX_INT
 from .models import Encryption
 from .policy import authorize
-from .state import Store
+from .store import Store
 from .volumes import load_volume
 
 # The columns of Cinder's encryption table (what GET types/{id}/encryption shows).

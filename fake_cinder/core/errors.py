@@ -1,13 +1,13 @@
 """Domain errors: each carries the HTTP status and the message real Cinder sends.
 
-The API layer renders them as Cinder fault bodies; the core never imports Flask.
+The API layer renders them as Cinder error bodies; the core never imports Flask.
 """
 
 from __future__ import annotations
 
 SERVER_ERROR = ("The server has either erred or is incapable of performing the requested "
                 "operation.")
-# WebOb's explanations: Cinder's fault body carries them when its API raises webob.exc errors.
+# WebOb's explanations: Cinder's error body carries them when its API raises webob.exc errors.
 STATUS_MESSAGES = {
     400: ("The server could not comply with the request since it is either malformed or "
           "otherwise incorrect."),

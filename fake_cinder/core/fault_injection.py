@@ -22,7 +22,7 @@ from . import messages
 from .context import Caller
 from .errors import SERVER_ERROR, STATUS_MESSAGES, CinderError
 from .models import ERROR_ATTACHING, ERROR_DETACHING, RESERVED, Attachment
-from .state import Store
+from .store import Store
 from .transitions import OPERATIONS as ASYNC_OPERATIONS
 from .volumes import load_volume
 
@@ -48,7 +48,7 @@ class DroppedConnection(ConnectionError):
 
 
 class FaultError(CinderError):
-    """An injected HTTP failure: rendered as Cinder's fault body with ``status``."""
+    """An injected HTTP failure: rendered as Cinder's error body with ``status``."""
 
 
 def default_message(operation: str, status: int) -> str:

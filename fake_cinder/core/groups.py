@@ -28,7 +28,7 @@ from .models import (
     record_to_dict,
 )
 from .policy import authorize
-from .state import Store
+from .store import Store
 from .uuids import is_uuid_like
 from .volumes import (
     create_volume,

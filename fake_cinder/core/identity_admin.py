@@ -20,7 +20,7 @@ from typing import Any
 
 from . import policy
 from .context import Caller
-from .identity import (
+from .directory import (
     DEFAULT_DOMAIN_ID,
     Directory,
     Domain,
@@ -31,7 +31,7 @@ from .identity import (
     User,
     visible_projects,
 )
-from .state import Store
+from .store import Store
 
 # Keystone's boolean query values (keystone/common/provider_api... flask_RESTful helpers):
 # "0" and "false" (any case) are false, anything else true.

@@ -23,7 +23,7 @@ from typing import Any
 from .context import Caller
 from .models import Image, record_to_dict
 from .policy import roles_of
-from .state import Store
+from .store import Store
 from .uuids import is_uuid_like
 
 MAX_IMAGE_BYTES = 32 * 1024 * 1024

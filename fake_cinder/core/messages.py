@@ -24,7 +24,7 @@ from .errors import NotFound
 from .listing import ListQuery, check_sort_keys, sorted_after
 from .models import Message
 from .policy import authorize
-from .state import Store
+from .store import Store
 
 MESSAGE_TTL = 2592000  # Cinder's message_ttl default: 30 days, in seconds
 # Cinder's message_field.Resource.

@@ -17,7 +17,7 @@ from .errors import InvalidVolume, NotFound
 from .models import Snapshot, Volume
 from .policy import authorize
 from .snapshots import get_snapshot
-from .state import Store
+from .store import Store
 from .volumes import get_volume
 
 # Volume statuses in which Cinder refuses any change of its metadata.

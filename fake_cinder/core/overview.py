@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backend import normalize_protocol
+from .connection_info import normalize_protocol
 from .journal import Journal
 from .models import Volume, record_to_dict
-from .state import Store
+from .store import Store
 from .volumes import is_multiattach, protocol_of
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from .context import Caller
-from .state import Store
+from .store import Store
 
 # Cinder's default [DEFAULT] project_id_regex, matched against the whole URL segment.
 CINDER_PROJECT_ID = re.compile(r"[0-9a-f\-]+")

@@ -14,7 +14,7 @@ from typing import Any
 from .errors import BadRequest, Conflict, InvalidInput, NotFound, VolumeTypeNotFound
 from .listing import ListQuery, check_sort_keys, sorted_after
 from .models import QosSpecs, VolumeType
-from .state import Store
+from .store import Store
 
 CONSUMERS = ("back-end", "front-end", "both")
 # str() of Cinder's QoSConsumerField, which its refusal of another consumer shows.

@@ -16,7 +16,7 @@ from typing import Any
 from .errors import STATUS_MESSAGES, BadRequest, CinderError, InvalidInput
 from .listing import DB_MAX_INT
 from .models import VolumeType
-from .state import Store
+from .store import Store
 
 # Cinder's quota options (cinder/quota.py) in the order of its resources; the
 # "default" quota class its database is created with holds the same values.

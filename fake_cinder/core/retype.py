@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import backend, quotas
+from . import connection_info, quotas
 from .backends import volume_pool_capabilities
 from .context import Caller, admin_caller
 from .errors import InvalidInput, InvalidVolume
@@ -20,7 +20,7 @@ from .models import PROTOCOL_SPEC, Volume, VolumeType
 from .policy import authorize
 from .qos_specs import front_end_specs
 from .scheduler import satisfies_extra_specs
-from .state import Store
+from .store import Store
 from .volume_actions import check_type_size_limits
 from .volumes import get_volume, get_volume_type, lookup_volume_type
 
@@ -114,7 +114,7 @@ def _fits_backend(store: Store, volume: Volume, new: VolumeType) -> bool:
         reported = capabilities.get(PROTOCOL_SPEC)
         variants = reported if isinstance(reported, list) else [reported]
         try:
-            wanted_protocol = backend.normalize_protocol(wanted)
+            wanted_protocol = connection_info.normalize_protocol(wanted)
         except ValueError:
             return False
         if not any(_protocol_or_none(v) == wanted_protocol for v in variants):
@@ -124,7 +124,7 @@ def _fits_backend(store: Store, volume: Volume, new: VolumeType) -> bool:
 
 def _protocol_or_none(name: Any) -> str | None:
     try:
-        return backend.normalize_protocol(name) if isinstance(name, str) else None
+        return connection_info.normalize_protocol(name) if isinstance(name, str) else None
     except ValueError:
         return None
 

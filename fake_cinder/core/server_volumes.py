@@ -28,11 +28,11 @@ from typing import Any
 from . import attachments as cinder_attachments
 from . import volume_actions
 from .context import Caller
+from .directory import Server
 from .errors import BadRequest, CinderError, Conflict, NotFound
-from .identity import Server
 from .models import BlockDeviceMapping
 from .policy import authorize
-from .state import Store
+from .store import Store
 from .volumes import get_volume, is_multiattach
 
 

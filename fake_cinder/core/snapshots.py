@@ -24,7 +24,7 @@ from .errors import BadRequest, InvalidVolume, NotFound
 from .listing import ListQuery, bool_param, check_sort_keys
 from .models import SNAPSHOT_STATUSES, Snapshot
 from .policy import authorize
-from .state import Store
+from .store import Store
 from .transitions import SNAPSHOT as SNAPSHOT_RECORD
 from .volumes import get_volume
 

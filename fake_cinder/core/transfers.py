@@ -22,7 +22,7 @@ from .errors import BadRequest, InvalidVolume, NotFound
 from .listing import TRUE_STRINGS, ListQuery, check_sort_keys, sorted_after
 from .models import Transfer, Volume
 from .policy import authorize
-from .state import Store
+from .store import Store
 from .volumes import load_volume
 
 SALT_LENGTH = 8        # Cinder's volume_transfer_salt_length

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from .models import Snapshot, Volume
 
 if TYPE_CHECKING:
-    from .state import Store
+    from .store import Store
 
 VOLUME, SNAPSHOT = "volume", "snapshot"
 # Where an operation ends besides a plain status.

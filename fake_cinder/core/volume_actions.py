@@ -34,7 +34,7 @@ from .errors import (
 )
 from .models import ATTACHED, ATTACHING, DETACHED, Attachment, Volume, VolumeType
 from .policy import authorize
-from .state import Store
+from .store import Store
 from .volumes import get_volume, is_multiattach, is_readonly
 
 # Cinder's AVAILABLE_MIGRATION_STATUS: a volume with one of these is not migrating.

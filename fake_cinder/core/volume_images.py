@@ -27,7 +27,7 @@ from .errors import (
 )
 from .models import Image, Volume
 from .policy import allows, authorize
-from .state import Store
+from .store import Store
 from .volumes import get_volume
 
 # cinder.conf's glance_core_properties: volume image metadata an upload does not copy.

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .context import Caller
 from .policy import authorize
-from .state import Store
+from .store import Store
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from .context import Caller
 from .errors import BadRequest, Conflict, NotFound, VolumeTypeNotFound
 from .models import TRUE_SPEC, VolumeType
 from .policy import allows
-from .state import Store
+from .store import Store
 from .volumes import DEFAULT_TYPE_NAME, get_volume_type
 
 # Extra specs non-admins see (Cinder's USER_VISIBLE_EXTRA_SPECS; the rest needs the

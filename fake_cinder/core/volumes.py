@@ -29,7 +29,7 @@ from .listing import (
 )
 from .models import ATTACHED, Snapshot, Volume, VolumeType
 from .policy import allows, authorize
-from .state import Store
+from .store import Store
 from .transitions import VOLUME as VOLUME_RECORD
 from .uuids import is_uuid_like
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from fake_cinder.cli import build_fake, build_parser
-from fake_cinder.core import backend
+from fake_cinder.core import connection_info
 from tests.helpers.api import (
     CEPH_VOLUME,
     CONNECTOR,
@@ -26,15 +26,15 @@ def test_replication_status_is_null_and_targets_are_shared_for_iscsi(api):
     volume = api.volume(VOLUME, version="3.48")
     assert volume["replication_status"] is None
     assert volume["shared_targets"] is True
-    assert volume["service_uuid"] == backend.SERVICE_UUID
+    assert volume["service_uuid"] == connection_info.SERVICE_UUID
     assert "shared_targets" not in api.volume(VOLUME, version="3.47")
 
 
 def test_shared_targets_follow_the_protocol():
-    assert backend.shares_targets("iSCSI") is True
-    assert backend.shares_targets("NVMe-TCP") is None
-    assert backend.shares_targets("ceph") is False
-    assert backend.shares_targets("fc") is False
+    assert connection_info.shares_targets("iSCSI") is True
+    assert connection_info.shares_targets("NVMe-TCP") is None
+    assert connection_info.shares_targets("ceph") is False
+    assert connection_info.shares_targets("fc") is False
 
 
 def test_an_rbd_volume_does_not_share_targets(api):

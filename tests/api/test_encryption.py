@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fake_cinder import FakeCinder
-from fake_cinder.core.snapshot import StateError
+from fake_cinder.core.state_files import StateError
 from tests.helpers.api import CONNECTOR, SERVER, UNKNOWN, VOLUME, fault
 
 SPECS = {"provider": "luks", "control_location": "front-end", "cipher": "aes-xts-plain64",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fake_cinder import FakeCinder
-from fake_cinder.core.identity import stable_id
+from fake_cinder.core.directory import stable_id
 
 V3 = "/identity/v3"
 MEMBER_ROLE = stable_id("role", "member")

@@ -11,7 +11,7 @@ import requests
 
 from fake_cinder import FakeCinder
 from fake_cinder.core import quotas
-from fake_cinder.core.snapshot import StateError
+from fake_cinder.core.state_files import StateError
 from tests.helpers.api import VOLUME, fault
 from tests.helpers.threads import run_threads
 

@@ -66,7 +66,7 @@ def test_attachment_create_switches_schema_at_3_54():
 
 def test_every_schema_file_is_an_operation_schema_with_descriptions():
     registry = schema_registry()
-    # state.json is the fixture-file format (core/snapshot.py), not an operation's schema.
+    # state.json is the fixture-file format (core/state_files.py), not an operation's schema.
     files = sorted(p.stem for p in (REPOSITORY / "schemas").glob("*.json") if p.stem != "state")
     assert sorted(registry.by_name) == files
     for entry in registry.by_name.values():

@@ -336,7 +336,7 @@ def test_faults_and_the_journal_name_snapshot_operations(api, fake):
 
 def test_state_files_carry_snapshots(fake):
     from fake_cinder import FakeCinder
-    from fake_cinder.core.snapshot import StateError
+    from fake_cinder.core.state_files import StateError
 
     fake.add_snapshot(VOLUME, name="kept", status="creating")
     state = fake.dump()

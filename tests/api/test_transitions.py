@@ -13,7 +13,7 @@ import pytest
 
 from fake_cinder import FakeCinder
 from fake_cinder.cli import build_fake, build_parser
-from fake_cinder.core.snapshot import StateError
+from fake_cinder.core.state_files import StateError
 from fake_cinder.core.transitions import OPERATIONS, Progression
 from tests.helpers.api import Api, fault
 

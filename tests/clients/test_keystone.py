@@ -8,7 +8,7 @@ import pytest
 
 from fake_cinder import FakeCinder
 from fake_cinder.api import keystone_views
-from fake_cinder.core import identity
+from fake_cinder.core import directory as identity
 
 UNAUTHORIZED = {"error": {"code": 401, "title": "Unauthorized",
                           "message": "The request you have made requires authentication."}}

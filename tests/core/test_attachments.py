@@ -16,7 +16,7 @@ from fake_cinder.core.context import Caller, admin_caller
 from fake_cinder.core.errors import AttachmentNotFound, InvalidVolume, NovaUsingAttachment
 from fake_cinder.core.listing import ListQuery, parse_list_query
 from fake_cinder.core.models import Attachment
-from fake_cinder.core.state import Store
+from fake_cinder.core.store import Store
 from tests.helpers.threads import run_threads, slow_status
 
 CORE = Path(core.__file__).parent

@@ -10,7 +10,7 @@ from fake_cinder.core.backends import volume_pool_capabilities
 from fake_cinder.core.models import Volume
 from fake_cinder.core.scheduler import satisfies_extra_specs as satisfies
 from fake_cinder.core.scheduler import spec_matches as match
-from fake_cinder.core.state import Store
+from fake_cinder.core.store import Store
 
 
 @pytest.mark.parametrize(("value", "requirement", "expected"), [

@@ -16,7 +16,7 @@ from fake_cinder.core.errors import (
     VolumeNotFound,
     VolumeTypeNotFound,
 )
-from fake_cinder.core.state import Store
+from fake_cinder.core.store import Store
 
 MEMBER = Caller(user_id="u", project_id="p1", roles=frozenset({"member"}))
 NO_ROLE = Caller(user_id="n", project_id="p1")

@@ -10,7 +10,7 @@ from fake_cinder.core.clock import Clock
 from fake_cinder.core.context import Caller
 from fake_cinder.core.errors import BadRequest, InvalidInput
 from fake_cinder.core.quotas import QuotaError
-from fake_cinder.core.state import Store
+from fake_cinder.core.store import Store
 
 MEMBER = Caller(user_id="u", project_id="p1", roles=frozenset({"member"}))
 

@@ -11,7 +11,7 @@ from fake_cinder.core.clock import Clock
 from fake_cinder.core.context import Caller, admin_caller
 from fake_cinder.core.errors import BadRequest, InvalidVolume, PolicyNotAuthorized
 from fake_cinder.core.listing import parse_list_query
-from fake_cinder.core.state import Store
+from fake_cinder.core.store import Store
 
 MEMBER = Caller(user_id="u", project_id="p1", roles=frozenset({"member"}))
 READER = Caller(user_id="r", project_id="p1", roles=frozenset({"reader"}))

@@ -17,7 +17,7 @@ from fake_cinder.core.errors import (
     PolicyNotAuthorized,
     VolumeNotFound,
 )
-from fake_cinder.core.state import Store
+from fake_cinder.core.store import Store
 
 MEMBER = Caller(user_id="u", project_id="p1", roles=frozenset({"member"}))
 READER = Caller(user_id="r", project_id="p1", roles=frozenset({"reader"}))

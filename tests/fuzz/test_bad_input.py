@@ -15,7 +15,7 @@ import pytest
 
 from fake_cinder import FakeCinder
 from fake_cinder.api.app import MAX_REQUEST_BODY_SIZE
-from fake_cinder.api.fault_bodies import FAULT_NAMES
+from fake_cinder.api.error_bodies import CINDER_ERROR_NAMES
 from fake_cinder.api.microversions import MIN_VERSION
 
 VOLUME = "0c6e2b41-5b1a-4d0e-9a47-1f6d3c2b8e11"  # demo's volume in the default fixtures
@@ -216,7 +216,7 @@ def test_bad_input_gets_a_fault_and_changes_nothing(served, bad: Bad) -> None:
         assert body["code"].startswith(f"{status} ")
     else:
         ((name, fault),) = body.items()
-        assert name == FAULT_NAMES.get(status, "computeFault") and fault["code"] == status
+        assert name == CINDER_ERROR_NAMES.get(status, "computeFault") and fault["code"] == status
         assert fault["message"]
     assert fake.dump() == before
 

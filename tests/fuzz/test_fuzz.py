@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from fake_cinder.core.identity import Directory, IdentityError
+from fake_cinder.core.directory import Directory, IdentityError
 from fake_cinder.resources import fixture_path
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fake_cinder import FakeCinder
-from fake_cinder.core.snapshot import StateError
+from fake_cinder.core.state_files import StateError
 
 
 def test_the_default_state_has_one_iscsi_backend():

@@ -12,7 +12,7 @@ import pytest
 from fake_cinder import FakeCinder
 from fake_cinder.core import images as image_rules
 from fake_cinder.core.errors import RecordNotFound
-from fake_cinder.core.snapshot import StateError
+from fake_cinder.core.state_files import StateError
 from fake_cinder.resources import fixture_path
 
 CIRROS = "3e1a8f0c-5b7d-4a2e-9c61-7d2f4b8e0a15"

@@ -10,9 +10,9 @@ import pytest
 
 import fake_cinder
 from fake_cinder import FakeCinder, RecordNotFound
-from fake_cinder.core import snapshot
+from fake_cinder.core import state_files
 from fake_cinder.core.models import ATTACH_STATUSES
-from fake_cinder.core.snapshot import StateError
+from fake_cinder.core.state_files import StateError
 from fake_cinder.core.volumes import VOLUME_STATUSES
 from fake_cinder.resources import data_dir, fixture_path
 from tests.helpers.attach_calls import BASE, NOVA, AttachCalls
@@ -318,5 +318,5 @@ def test_inspecting_a_missing_record_names_the_kind_and_the_id(kind: str) -> Non
 
 
 def test_read_file_caches_parsed_state() -> None:
-    first = snapshot.read_file(fixture_path("default.json"))
-    assert snapshot.read_file(fixture_path("default.json")) is first
+    first = state_files.read_file(fixture_path("default.json"))
+    assert state_files.read_file(fixture_path("default.json")) is first

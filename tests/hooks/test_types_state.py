@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from fake_cinder import FakeCinder
-from fake_cinder.core.snapshot import StateError
+from fake_cinder.core.state_files import StateError
 
 QOS_ID = "5f0c7c1e-0000-4000-8000-000000000001"
 TYPE_ID = "5f0c7c1e-0000-4000-8000-000000000002"

@@ -20,7 +20,7 @@ from fake_cinder.core.context import Caller
 from fake_cinder.core.errors import BadRequest
 from fake_cinder.core.listing import parse_list_query
 from fake_cinder.core.models import Attachment, Volume
-from fake_cinder.core.state import Store
+from fake_cinder.core.store import Store
 
 REGISTRY = schema_registry()
 INPUT_SCHEMAS = sorted(name for name, entry in REGISTRY.by_name.items()

@@ -183,8 +183,8 @@ def test_a_fault_injected_from_the_form_fails_the_next_call(
     failed = requests.post(f"{url}/v3/demo/attachments", headers=NOVA, timeout=5, json={
         "attachment": {"volume_uuid": VOLUME, "instance_uuid": SERVER}})
     assert failed.status_code == 503
-    [fault_body] = failed.json().values()  # Cinder's fault body, whatever its kind
-    assert fault_body == {"code": 503, "message": "The backend is on fire."}
+    [error] = failed.json().values()  # Cinder's error body, whatever its name
+    assert error == {"code": 503, "message": "The backend is on fire."}
     wait_for(browser, lambda: row.find_element(By.CSS_SELECTOR, ".fired").text == "1")
     assert attach(url, complete=False)["status"] == "reserved"  # times=1: spent
 

@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from fake_cinder.core import backend
-from fake_cinder.core.backend import (
+from fake_cinder.core import connection_info
+from fake_cinder.core.connection_info import (
     DEFAULT_PROTOCOL,
     PROTOCOLS,
     InvalidConnector,
@@ -422,7 +422,7 @@ def test_normalize_unknown(name):
 
 
 def test_public_api():
-    assert set(backend.__all__) == {
+    assert set(connection_info.__all__) == {
         "PROTOCOLS", "DEFAULT_PROTOCOL", "InvalidConnector", "normalize_protocol",
         "initialize_connection", "shares_targets", "SERVICE_UUID",
     }

@@ -97,7 +97,7 @@ class IdentityNotFound(IdentityError):
 
 
 class InstanceNotFound(NotFound):
-    """Nova's 404 for a server: the same fault body as Cinder's."""
+    """Nova's 404 for a server: the same error body as Cinder's."""
 
     def __init__(self, server_id: str) -> None:
         super().__init__(f"Instance {server_id} could not be found.")

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from ..core.fault_injection import DroppedConnection
 
 # Cinder's wsgi.Fault names by status; any other status is a computeFault.
-FAULT_NAMES = {
+CINDER_ERROR_NAMES = {
     400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",
     405: "badMethod", 409: "conflictingRequest", 413: "overLimit", 415: "badMediaType",
     429: "overLimit", 501: "notImplemented", 503: "serviceUnavailable",
@@ -35,25 +35,25 @@ WEBOB_MESSAGES = {
 JSON = "application/json"
 
 
-def fault_body(status: int, message: str) -> dict:
-    return {FAULT_NAMES.get(status, "computeFault"): {"code": status, "message": message}}
+def cinder_error_body(status: int, message: str) -> dict:
+    return {CINDER_ERROR_NAMES.get(status, "computeFault"): {"code": status, "message": message}}
 
 
-def fault_response(status: int, message: str,
+def cinder_error_response(status: int, message: str,
                    headers: dict[str, str] | None = None) -> Response:
-    body = fault_body(status, message)
+    body = cinder_error_body(status, message)
     retry_after = (headers or {}).get("Retry-After")
     if status == 413 and retry_after:
         # Cinder's Fault repeats the Retry-After header in its 413 bodies.
-        body[FAULT_NAMES[413]]["retryAfter"] = retry_after
+        body[CINDER_ERROR_NAMES[413]]["retryAfter"] = retry_after
     return Response(json.dumps(body), status=status, headers=headers, content_type=JSON)
 
 
-def rewrite_as_fault(response: Response, status: int, message: str) -> None:
-    """Make a response that is not sent yet Cinder's fault instead (its headers stay)."""
+def rewrite_as_cinder_error(response: Response, status: int, message: str) -> None:
+    """Make a response that is not sent yet Cinder's error body instead (its headers stay)."""
     response.status_code = status
     response.content_type = JSON
-    response.set_data(json.dumps(fault_body(status, message)))
+    response.set_data(json.dumps(cinder_error_body(status, message)))
 
 
 def webob_response(status: int, message: str | None = None) -> Response:

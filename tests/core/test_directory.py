@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from fake_cinder.core import identity
+from fake_cinder.core import directory as identity
 from fake_cinder.core.context import Caller
 from fake_cinder.core.errors import NotFound
 from fake_cinder.resources import fixture_path

@@ -27,7 +27,7 @@ from . import images as image_rules
 from . import quotas as quota_rules
 from . import transfers as transfer_rules
 from . import transitions as transition_rules
-from .identity import Directory, IdentityDataError
+from .directory import Directory, IdentityDataError
 from .models import (
     Attachment,
     Backend,
@@ -47,7 +47,7 @@ from .models import (
     record_from_dict,
     record_to_dict,
 )
-from .state import Store
+from .store import Store
 
 SECTIONS = ("volume_types", "volumes", "attachments", "snapshots", "encryption", "transfers",
             "messages", "images", "block_device_mappings", "qos_specs", *group_rules.SECTIONS)
