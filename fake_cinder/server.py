@@ -1,11 +1,12 @@
 """The one HTTP server of every entry point: ``fake-cinder serve``, ``FakeCinder.serve()``
 and the pytest plugin's ``fake_cinder_server``.
 
-It is werkzeug's threaded WSGI server (a thread per connection; it closes each connection
-after its response), used through its public API. That server hands the application the
-connection's socket (``environ["werkzeug.socket"]``) and takes a ConnectionError
-raised before any byte is written as a dropped connection: so an injected
-``drop_connection`` closes the connection without an answer, on every entry point.
+It is werkzeug's threaded WSGI server (a thread per connection), used through its public
+API, with persistent HTTP/1.1 connections (``keepalive``: a cap on connections, idle ones
+closed after a timeout). That server hands the application the connection's socket
+(``environ["werkzeug.socket"]``) and takes a ConnectionError raised before any byte is
+written as a dropped connection: so an injected ``drop_connection`` closes the
+connection without an answer, on every entry point.
 
 ``Server`` adds what serving a fake needs: a cap on the requests handled at once,
 an optional access log (method, path, microversion, status, milliseconds), and an
@@ -22,10 +23,17 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from werkzeug.serving import WSGIRequestHandler, get_sockaddr, make_server, select_address_family
+from werkzeug.serving import get_sockaddr, select_address_family
 from werkzeug.wsgi import ClosingIterator
 
 from .api import microversions as mv
+from .keepalive import (
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    Connections,
+    KeepAliveServer,
+    RequestHandler,
+)
 
 _ACCESS = logging.getLogger("fake_cinder.access")
 DEFAULT_THREADS = 8
@@ -63,13 +71,6 @@ class AccessLog:
             elapsed = (time.perf_counter() - started) * 1000
             self.logger.info("%s %s %s %s %.1fms", environ.get("REQUEST_METHOD", "-"), path,
                              seen["version"], seen["status"], elapsed)
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No werkzeug log line per request (``AccessLog`` writes ours, when wanted)."""
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
 
 
 class _Gate:
@@ -110,6 +111,10 @@ class _Gate:
 class Server:
     """Serves one WSGI app on ``host``:``port`` (0: a free ephemeral port).
 
+    ``threads`` caps the requests in the app at once; ``max_connections`` the open
+    (persistent) connections, so the server's threads; a connection with no request for
+    ``idle_timeout`` seconds closes.
+
     ``serve_forever`` serves until ``shutdown`` (safe from any thread or a signal
     handler); ``start``/``stop`` (or ``with``) serve from a background thread.
     """
@@ -118,7 +123,9 @@ class Server:
 
     def __init__(self, app: WSGIApp, host: str = "127.0.0.1", port: int = 0,
                  threads: int = DEFAULT_THREADS, access_log: bool = True,
-                 request_handler: type[WSGIRequestHandler] | None = None) -> None:
+                 request_handler: type[RequestHandler] = RequestHandler,
+                 max_connections: int = DEFAULT_MAX_CONNECTIONS,
+                 idle_timeout: float = DEFAULT_IDLE_TIMEOUT) -> None:
         if threads < 1:
             raise ValueError("threads must be at least 1")
         self._gate = _Gate(app, threads)
@@ -131,13 +138,19 @@ class Server:
             listener.bind(get_sockaddr(host, port, family))
             listener.listen(128)
             # The server listens on its own duplicate of the descriptor.
-            self._http = make_server(host, port, served, threaded=True,
-                                     request_handler=request_handler or _QuietHandler,
-                                     fd=listener.fileno())
+            self._http = KeepAliveServer(host, port, served, request_handler,
+                                         fd=listener.fileno(),
+                                         max_connections=max_connections,
+                                         idle_timeout=idle_timeout)
         self.host = host
         self.port: int = self._http.port  # the real one when port=0
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+
+    @property
+    def connections(self) -> Connections:
+        """The open connections (``accepted`` counts every one so far)."""
+        return self._http.connections
 
     @property
     def url(self) -> str:
@@ -155,9 +168,12 @@ class Server:
             while not self._stopping.wait(0.5):
                 pass
         finally:
+            # Idle connections close now, busy ones after their response.
+            self._http.connections.stop()
             self._http.shutdown()  # no new connections (the listening socket closes)
             loop.join()
             self._gate.wait_idle(self.DRAIN_SECONDS)
+            self._http.connections.wait_closed(self.DRAIN_SECONDS)
             self._http.server_close()
 
     def shutdown(self) -> None:

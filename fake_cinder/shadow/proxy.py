@@ -22,12 +22,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.serving import WSGIRequestHandler
 from werkzeug.test import Client
 
 from conformance.normalise import UUID, Normaliser
 
 from ..fake import FakeCinder
+from ..keepalive import RequestHandler
 from . import redact
 from .cassette import CassetteWriter
 from .compare import UNSETTLED, Answer, judge, not_compared
@@ -484,15 +484,12 @@ def _json(start_response: Callable[..., Any], status: int, document: Any) -> lis
     return [payload]
 
 
-class VerbatimHandler(WSGIRequestHandler):
+class VerbatimHandler(RequestHandler):
     """The proxy's request handler: the upstream's Server and Date headers go back as they
     came (the base handler would add its own before them), and no log line per request."""
 
     def send_response(self, code: int, message: str | None = None) -> None:
         self.send_response_only(code, message)
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
 
 
 def upstream_max_version(upstream: str) -> str | None:
