@@ -14,9 +14,10 @@ from .harness import Figure
 from .live import SERVERS, live_figure
 from .scenarios import FIGURES, Scale
 from .startup import plugin_figure
-from .wire import wire_figure
+from .wire import CINDER, WIRE, cinder_available, cinder_figures, wire_figures
 
-ALL = [*FIGURES, "live", "wire", "plugin", *GROWTH]
+# The Cinder figures start the conformance harness's real Cinder 29 (when installed).
+ALL = [*FIGURES, "live", *WIRE, *(CINDER if cinder_available() else []), "plugin", *GROWTH]
 
 
 def run(names: list[str], scale: Scale, server: str = "werkzeug",
@@ -31,10 +32,16 @@ def run(names: list[str], scale: Scale, server: str = "werkzeug",
                 figure = live_figure(server, threads=2 if quick else 8,
                                      requests=5 if quick else 250,
                                      rounds=scale.rounds if quick else 5, payload_dir=scratch)
-        elif name == "wire":
-            with tempfile.TemporaryDirectory() as scratch:
-                figure = wire_figure(cycles=1 if quick else 10, rounds=2 if quick else 60,
-                                     scratch=scratch)
+        elif name in WIRE or name in CINDER:
+            # Each group's figures share its servers: measured together, at the first.
+            group = WIRE if name in WIRE else CINDER
+            if name != next(n for n in names if n in group):
+                continue
+            measure = wire_figures if group is WIRE else cinder_figures
+            for figure in measure([n for n in names if n in group], quick=quick):
+                print(figure.line(), file=out, flush=True)
+                figures.append(figure)
+            continue
         elif name == "plugin":
             figure = plugin_figure(rounds=2 if quick else 15)
         elif name in GROWTH:

@@ -123,16 +123,24 @@ class Figure:
     at_most: bool = True  # False: the value must be at least the target
     spread: str = ""      # how noisy the measurement was
     detail: str = ""      # the absolute numbers behind a ratio
+    failures: int = 0     # requests that failed while measuring (a figure needs none)
+    reported: bool = False  # printed for information: no target
 
     @property
     def met(self) -> bool:
+        if self.failures:
+            return False
+        if self.reported:
+            return True
         return self.value <= self.target if self.at_most else self.value >= self.target
 
     def line(self) -> str:
         sign = "<=" if self.at_most else ">="
         verdict = "ok  " if self.met else "MISS"
+        goal = "(reported, no target)" if self.reported else f"target {sign} {self.target:g}"
+        failed = f"; {self.failures} FAILED requests" if self.failures else ""
         return (f"{verdict} {self.name:<44} {self.value:8.2f} {self.unit:<4}"
-                f" target {sign} {self.target:g} {self.unit:<4} {self.spread:<42} {self.detail}")
+                f" {goal} {self.unit:<4} {self.spread:<42} {self.detail}{failed}")
 
 
 def us(seconds: float) -> str:
