@@ -137,10 +137,11 @@ class Figure:
     def line(self) -> str:
         sign = "<=" if self.at_most else ">="
         verdict = "ok  " if self.met else "MISS"
-        goal = "(reported, no target)" if self.reported else f"target {sign} {self.target:g}"
+        goal = ("reported, no target" if self.reported
+                else f"target {sign} {self.target:g} {self.unit}")
         failed = f"; {self.failures} FAILED requests" if self.failures else ""
         return (f"{verdict} {self.name:<44} {self.value:8.2f} {self.unit:<4}"
-                f" {goal} {self.unit:<4} {self.spread:<42} {self.detail}{failed}")
+                f" {goal:<19} {self.spread:<42} {self.detail}{failed}")
 
 
 def us(seconds: float) -> str:

@@ -28,8 +28,9 @@ INSTANCE = "8a3c1b2d-0000-4000-8000-000000000001"
 
 
 def _werkzeug(app: Any) -> tuple[int, Callable[[], None]]:
-    from werkzeug.serving import make_server
-    server = make_server(HOST, 0, app, threaded=True)
+    # The one server of every entry point: werkzeug's threaded server, with keep-alive.
+    from fake_cinder.server import Server
+    server = Server(app, HOST, 0, access_log=False)
     return server.port, server.serve_forever
 
 
