@@ -65,6 +65,7 @@ from .caller import WsgiHeaders, caller_from_headers
 from .error_bodies import DroppedResponse, cinder_error_response, token_refused, webob_response
 from .journaling import after_response
 from .request_record import RequestRecord
+from .route_shapes import ShapeCache
 from .routing import MAX_REQUEST_BODY_SIZE, Route, Router, WebRequest, WebRoute, dispatch
 
 if TYPE_CHECKING:
@@ -113,12 +114,14 @@ ROUTE_MAP = ROUTER.url_map()
 OPERATIONS = frozenset(op.name for route in ROUTER.routes for op in route.operations)
 # Matching only reads the adapter: one serves every request, fake and thread.
 _ROUTES = ROUTE_MAP.bind("fake-cinder")
+# werkzeug's matches, remembered per path shape (its UUIDs aside); None: not applicable.
+_SHAPES = ShapeCache.for_map(ROUTE_MAP, _ROUTES)
 
 
 def match(path: str, method: str) -> tuple[Route | WebRoute, dict[str, Any]]:
     """The route serving ``method path`` and the URL's parameters (werkzeug's
     NotFound, MethodNotAllowed or RequestRedirect when there is none)."""
-    endpoint, params = _ROUTES.match(path, method)
+    endpoint, params = (_SHAPES or _ROUTES).match(path, method)
     return cast("Route | WebRoute", endpoint), cast("dict[str, Any]", params)
 
 
