@@ -15,7 +15,9 @@ answers each request with what the fake answered (status, Cinder's headers, body
 - ``wire-keepalive``: the same session keeping its connection, on both sides;
 - ``wire-concurrent``: 8 client threads, each with its own keep-alive connection and its
   own volume, attach cycles as fast as the servers answer: the raw app's throughput over
-  the fake's, and every request must succeed.
+  the fake's, in requests per CPU second (the server process's and the clients'; wall
+  throughput on a shared 2-core machine follows the other processes' load), and every
+  request must succeed.
 
 A cycle's cost in the first two is the CPU time it takes: the client thread's and the
 server process's (Linux's CPU-time clock of the process, in nanoseconds, its ended threads
@@ -284,15 +286,17 @@ def _wait_available(client: Client, project: str, volume: str, seconds: float = 
     raise AssertionError(f"volume {volume} never became available")
 
 
-def throughput(url: str, volumes: list[str], cycles: int) -> tuple[float, int]:
-    """(requests a second, failed requests) of one client thread per volume, each with
-    its own keep-alive connection (http.client), ``cycles`` attach cycles each."""
+def throughput(server: Process, volumes: list[str], cycles: int
+               ) -> tuple[float, float, int]:
+    """One client thread per volume, each with its own keep-alive connection
+    (http.client), ``cycles`` attach cycles each, all at once: (requests a CPU second
+    (the server process's and this one's), requests a wall second, failed requests)."""
     failures = [0]
     lock = threading.Lock()
     start = threading.Barrier(len(volumes) + 1)
 
     def client(volume: str) -> None:
-        sender = LightClient(url)
+        sender = LightClient(server.url)
         start.wait()
         for _ in range(cycles):
             try:
@@ -300,35 +304,42 @@ def throughput(url: str, volumes: list[str], cycles: int) -> tuple[float, int]:
             except (AssertionError, OSError, http.client.HTTPException):
                 with lock:
                     failures[0] += 1
-                sender = LightClient(url)  # whatever state the failed one left
+                sender = LightClient(server.url)  # whatever state the failed one left
 
     workers = [threading.Thread(target=client, args=(volume,)) for volume in volumes]
     for worker in workers:
         worker.start()
     start.wait()
-    began = time.perf_counter()
+    began, server_cpu, client_cpu = time.perf_counter(), server.cpu_seconds(), \
+        time.process_time()
     for worker in workers:
         worker.join()
-    return len(volumes) * cycles * 4 / (time.perf_counter() - began), failures[0]
+    wall = time.perf_counter() - began
+    cpu = server.cpu_seconds() - server_cpu + time.process_time() - client_cpu
+    requests = len(volumes) * cycles * 4
+    return requests / cpu, requests / wall, failures[0]
 
 
 def _concurrency_figure(fake: Process, raw: Process, threads: int, cycles: int,
                         rounds: int) -> Figure:
     volumes = _create_volumes(fake.url, threads)
-    ours, theirs, failed = [], [], 0
+    cpu: dict[Process, list[float]] = {fake: [], raw: []}
+    wall: dict[Process, list[float]] = {fake: [], raw: []}
+    failed = 0
     for round_ in range(rounds + 1):  # the first round warms both up
-        pair = [(fake, ours), (raw, theirs)]
-        for server, results in (pair if round_ % 2 else pair[::-1]):
-            rate, failures = throughput(server.url, volumes, cycles)
+        for server in ([fake, raw] if round_ % 2 else [raw, fake]):
+            per_cpu, per_wall, failures = throughput(server, volumes, cycles)
             failed += failures
             if round_:
-                results.append(rate)
-    ratio = max(theirs) / max(ours)
+                cpu[server].append(per_cpu)
+                wall[server].append(per_wall)
+    ratio = max(cpu[raw]) / max(cpu[fake])
     return Figure(f"{threads} clients' throughput: raw WSGI / `fake-cinder serve`", ratio,
-                  1.5, "x", spread=f"rounds {min(theirs) / max(ours):.2f}-"
-                  f"{max(theirs) / min(ours):.2f}x",
-                  detail=f"{max(ours):.0f} vs {max(theirs):.0f} requests/s (best round), "
-                  "keep-alive attach cycles", failures=failed)
+                  1.5, "x", spread=f"wall {max(wall[raw]) / max(wall[fake]):.2f}x, rounds "
+                  f"{min(cpu[raw]) / max(cpu[fake]):.2f}-{max(cpu[raw]) / min(cpu[fake]):.2f}x",
+                  detail=f"{max(cpu[fake]):.0f} vs {max(cpu[raw]):.0f} requests a CPU second, "
+                  f"{max(wall[fake]):.0f} vs {max(wall[raw]):.0f} a wall second (best rounds)",
+                  failures=failed)
 
 
 WIRE = ["wire", "wire-keepalive", "wire-concurrent"]
