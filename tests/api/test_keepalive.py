@@ -278,3 +278,18 @@ def test_the_shadow_proxy_keeps_the_connection(shadow: Shadow) -> None:  # noqa:
     connection.close()
     assert len(local_ports) == 1
     assert shadow.summary()["differences"] == 0
+
+
+def test_the_plugins_server_keeps_the_connection(live_server_url: str) -> None:
+    host, port = live_server_url.removeprefix("http://").rsplit(":", 1)
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    local_ports = set()
+    for _ in range(3):
+        connection.request("GET", f"{BASE}/volumes", headers=NOVA)
+        response = connection.getresponse()
+        assert response.status == 200 and not response.will_close, response.read()
+        response.read()
+        assert connection.sock is not None
+        local_ports.add(connection.sock.getsockname()[1])
+    connection.close()
+    assert len(local_ports) == 1
