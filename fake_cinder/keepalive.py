@@ -273,6 +273,11 @@ class Connections:
         with self._changed:
             return len(self._open)
 
+    def states(self) -> list[str]:
+        """Each open connection's state; idle ones in the order they went idle."""
+        with self._changed:
+            return list(self._open.values())
+
 
 def _stop_reading(sock: socket.socket) -> None:
     # Its handler's read returns end of stream; a response being written still goes out.

@@ -11,14 +11,14 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import requests
 from flask import Flask
 
 from fake_cinder import FakeCinder
-from fake_cinder.keepalive import UNREAD_BODY_LIMIT
+from fake_cinder.keepalive import BUSY, IDLE, UNREAD_BODY_LIMIT
 from fake_cinder.server import Server
 from tests.api.test_shadow import Shadow, cloud, shadow  # noqa: F401 - the fixtures
 from tests.helpers.attach_calls import BASE, CONNECTOR, INSTANCE, NOVA
@@ -202,12 +202,23 @@ def test_idle_connections_close_after_the_timeout(app: Flask) -> None:
         assert len(server.connections) == 0
 
 
+def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
 def test_the_cap_closes_the_longest_idle_connection(app: Flask) -> None:
     with Server(app, access_log=False, max_connections=2) as server:
-        first, second = RawConnection(server.port), RawConnection(server.port)
-        for client in (first, second):
-            client.send(LIST)
-            assert client.response()[0] == "HTTP/1.1 200 OK"
+        first = RawConnection(server.port)
+        first.send(LIST)
+        assert first.response()[0] == "HTTP/1.1 200 OK"
+        wait_for(lambda: server.connections.states() == [IDLE])
+        second = RawConnection(server.port)
+        second.send(LIST)
+        assert second.response()[0] == "HTTP/1.1 200 OK"
+        wait_for(lambda: server.connections.states() == [IDLE, IDLE])
         third = RawConnection(server.port)
         third.send(LIST)
         assert third.response()[0] == "HTTP/1.1 200 OK"
@@ -222,7 +233,7 @@ def test_a_new_connection_waits_while_every_one_is_busy(fake: FakeCinder) -> Non
     with Server(fake.app, access_log=False, max_connections=1) as server:
         busy, waiting = RawConnection(server.port), RawConnection(server.port)
         busy.send(LIST)
-        time.sleep(0.1)
+        wait_for(lambda: server.connections.states() == [BUSY])
         began = time.monotonic()
         waiting.send(LIST)
         assert waiting.response()[0] == "HTTP/1.1 200 OK"
@@ -250,7 +261,7 @@ def test_stop_drains_requests_in_flight_and_skips_idle_connections(fake: FakeCin
     assert idle.response()[0] == "HTTP/1.1 404 NOT FOUND"
     in_flight = RawConnection(server.port)
     in_flight.send(LIST)
-    time.sleep(0.1)
+    wait_for(lambda: BUSY in server.connections.states())
     stopper = threading.Thread(target=server.stop)
     began = time.monotonic()
     stopper.start()
