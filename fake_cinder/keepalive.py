@@ -53,7 +53,7 @@ _RECEIVE_SIZE = 1 << 16
 class BodyBoundedReader:
     """A connection's input, buffered, that never reads past the current request's body.
 
-    Between requests (``bounded is None``) it reads freely: the request line and headers.
+    Between requests it reads freely: the request line and headers.
     From ``start_body(n)`` until ``end_body()``, ``read``, ``readinto`` and ``readline``
     stop after ``n`` bytes, whoever calls them (the app, werkzeug's drain).
     """
