@@ -18,6 +18,7 @@ from .api import microversions as mv
 from .core.state_files import StateError, find_state_file
 from .core.transitions import Progression, check_operation
 from .fake import FakeCinder
+from .keepalive import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS
 from .resources import fixture_path
 from .server import DEFAULT_THREADS, Server
 
@@ -73,6 +74,27 @@ def _threads(text: str) -> int:
     if threads < 1:
         raise argparse.ArgumentTypeError(f"{text} is not a number of threads (at least 1)")
     return threads
+
+
+def _connections(text: str) -> int:
+    try:
+        connections = int(text)
+    except ValueError:
+        connections = 0
+    if connections < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a number of connections (at least 1)")
+    return connections
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds (more than 0)")
+    return seconds
 
 
 def _host(text: str) -> str:
@@ -169,6 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the same as --transition volume_delete=<SECONDS>s")
     serve.add_argument("--threads", type=_threads, default=DEFAULT_THREADS,
                        help=f"requests handled at once (default: {DEFAULT_THREADS})")
+    serve.add_argument("--max-connections", type=_connections,
+                       default=DEFAULT_MAX_CONNECTIONS, metavar="N",
+                       help="open (keep-alive) connections at once; at the cap the longest-"
+                            f"idle one closes for a new one (default: {DEFAULT_MAX_CONNECTIONS})")
+    serve.add_argument("--idle-timeout", type=_seconds, default=DEFAULT_IDLE_TIMEOUT,
+                       metavar="SECONDS",
+                       help="close a connection after this long without a request "
+                            f"(default: {DEFAULT_IDLE_TIMEOUT:g})")
     serve.add_argument("--catalog-volume-endpoint", type=_endpoint, metavar="URL",
                        help="the block-storage endpoint the Keystone catalog names instead "
                             "of this fake's /v3 (a real Cinder using this fake as its "
@@ -229,7 +259,8 @@ def serve(args: argparse.Namespace) -> int:
     for hook in args.app_hook:
         hook(fake.app)
     try:
-        server = Server(fake.app, args.host, args.port, threads=args.threads)
+        server = Server(fake.app, args.host, args.port, threads=args.threads,
+                        max_connections=args.max_connections, idle_timeout=args.idle_timeout)
     except OSError as exc:  # the port is taken, the address is not ours...
         print(f"fake-cinder: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1

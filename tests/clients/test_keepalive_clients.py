@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
+import time
 from pathlib import Path
 
 from cinderclient import client as cinder_client
@@ -66,3 +68,21 @@ def test_fake_cinder_serve_keeps_the_connection(tmp_path: Path) -> None:
             local_ports.add(connection.sock.getsockname()[1])
         assert len(local_ports) == 1
         connection.close()
+
+
+def test_serve_idle_timeout_and_connection_cap(tmp_path: Path) -> None:
+    with serve_process(tmp_path, "--idle-timeout", "0.3", "--max-connections", "1") as served:
+        host, port = served.url.removeprefix("http://").rsplit(":", 1)
+        first = socket.create_connection((host, int(port)), timeout=10)
+        first.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert first.recv(65536).startswith(b"HTTP/1.1 300")
+        began = time.monotonic()
+        first.settimeout(10)
+        while first.recv(65536):  # the rest of the answer, then the server's close
+            pass
+        assert 0.2 < time.monotonic() - began < 5  # kept open until the idle timeout
+        # The cap of one: a second connection is served once the first has closed.
+        second = http.client.HTTPConnection(host, int(port), timeout=10)
+        second.request("GET", "/")
+        assert second.getresponse().status == 300
+        second.close()

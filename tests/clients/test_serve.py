@@ -119,6 +119,11 @@ def test_bad_fixture_files_and_options_are_refused(tmp_path, capsys):
     (["--port", "http"], "argument --port: http is not a port number"),
     (["--threads", "0"], "argument --threads: 0 is not a number of threads (at least 1)"),
     (["--threads", "many"], "argument --threads: many is not a number of threads"),
+    (["--max-connections", "0"], "argument --max-connections: 0 is not a number of "
+                                 "connections (at least 1)"),
+    (["--idle-timeout", "0"], "argument --idle-timeout: 0 is not a number of seconds (more "
+                              "than 0)"),
+    (["--idle-timeout", "nan"], "argument --idle-timeout: nan is not a number of seconds"),
     (["--host", "nosuchhost.invalid"], "argument --host: cannot resolve 'nosuchhost.invalid': "),
     (["--fixtures", "defualt.json"], "argument --fixtures: defualt.json: no such file, nor a "
                                      "fixture shipped with fake-cinder (those are default.json"),
