@@ -1,7 +1,8 @@
-"""What the control API's list reads share: their query checked against its schema in
-``schemas/`` (Cinder's 400 with the schema's message), paging numbers, and answers a
-poller can revalidate (an ETag; ``If-None-Match`` gets a bodiless 304), so a dashboard
-that polls an unchanged page every second moves only headers.
+"""The control API's list reads: queries checked against schemas/, paging numbers, and
+answers a poller revalidates (an ETag; a bodiless 304 while unchanged).
+
+A query gets Cinder's 400 with its schema's message. The dashboard polls the page it
+shows every second: unchanged, the page crosses the wire as headers only.
 """
 
 from __future__ import annotations
