@@ -70,6 +70,9 @@ document.addEventListener("alpine:init", () => {
     generation: 0,
     // The text of each read's last answer: an unchanged answer is not parsed or rendered.
     seen: {},
+    // Per read: how many were sent, and the latest one whose answer was taken.
+    sent: {},
+    answered: {},
     offsets: { volumes: 0, journal: 0, types: 0, faults: 0, pending: 0, services: 0,
                backends: 0 },
     firstRowsMarked: false,
@@ -141,12 +144,17 @@ document.addEventListener("alpine:init", () => {
       this.seen = {};
     },
 
-    // One read: its data, or null when the answer is the last one seen (or is stale:
-    // sent before a reset, or for a page or filter no longer shown).
+    // One read: its data, or null when the answer is the last one seen, or is stale:
+    // sent before a reset, for a page or filter no longer shown, or overtaken by a later
+    // read of the same list (a poll and a tab's or an action's read may cross).
     async read(key, path, current = () => path) {
       const generation = this.generation;
+      const sent = (this.sent[key] || 0) + 1;
+      this.sent[key] = sent;
       const text = await this.api("GET", path, undefined, true);
       if (generation !== this.generation || current() !== path) return null;
+      if (sent < (this.answered[key] || 0)) return null;
+      this.answered[key] = sent;
       if (text === this.seen[key]) return null;
       this.seen[key] = text;
       return JSON.parse(text);
