@@ -259,9 +259,11 @@ def test_stop_drains_requests_in_flight_and_skips_idle_connections(fake: FakeCin
     idle = RawConnection(server.port)
     idle.send(post("/v3/demo/nowhere", b"{}"))
     assert idle.response()[0] == "HTTP/1.1 404 NOT FOUND"
+    # Idle once werkzeug's drain (up to 10 ms after the answer) is over.
+    wait_for(lambda: server.connections.states() == [IDLE])
     in_flight = RawConnection(server.port)
     in_flight.send(LIST)
-    wait_for(lambda: BUSY in server.connections.states())
+    wait_for(lambda: server.connections.states() == [IDLE, BUSY])
     stopper = threading.Thread(target=server.stop)
     began = time.monotonic()
     stopper.start()
