@@ -1,0 +1,153 @@
+"""Retype with migration: os-retype with ``migration_policy=on-demand`` to a type no pool
+of the volume's backend satisfies moves the volume to a pool that does (Cinder's
+find_retype_backend, then the volume manager's migrate_volume, driver-assisted), with
+``retyping``, ``migration_status`` migrating -> success (or error), the host and zone
+changing and the per-type quota moving; ``never`` (the default) leaves it where it was.
+conformance/scenarios_migration.py compares the same with Cinder 29."""
+
+from __future__ import annotations
+
+import pytest
+
+from fake_cinder import FakeCinder
+from tests.helpers.api import CONNECTOR, SERVER
+
+HOME = "fake-host@fake-backend#fake-pool"
+CEPH = "fake-host@ceph#volumes"  # the default fixture's second backend
+
+
+def retype(api, volume_id: str, new_type: str, policy: str | None = None):
+    body: dict = {"new_type": new_type}
+    if policy is not None:
+        body["migration_policy"] = policy
+    return api.post(f"volumes/{volume_id}/action", {"os-retype": body})
+
+
+@pytest.fixture
+def types(fake: FakeCinder) -> FakeCinder:
+    fake.add_volume_type("home", extra_specs={"volume_backend_name": "fake-backend"})
+    fake.add_volume_type("on-ceph", extra_specs={"volume_backend_name": "ceph"})
+    fake.add_volume_type("nowhere", extra_specs={"volume_backend_name": "nowhere"})
+    return fake
+
+
+def shown(admin, volume_id: str) -> tuple:
+    volume = admin.volume(volume_id)
+    return (volume["status"], volume["volume_type"], volume["os-vol-host-attr:host"],
+            volume["migration_status"], volume["os-vol-mig-status-attr:migstat"])
+
+
+def test_on_demand_migrates_to_a_backend_that_fits(api, admin, types):
+    volume_id = api.new_volume("home")
+    assert shown(admin, volume_id) == ("available", "home", HOME, None, None)
+    response = retype(api, volume_id, "on-ceph", "on-demand")
+    assert (response.status_code, response.get_data()) == (202, b"")
+    assert shown(admin, volume_id) == ("available", "on-ceph", CEPH, "success", "success")
+    # The owner sees no migration fields (admin-only attributes).
+    mine = api.volume(volume_id)
+    assert "migration_status" not in mine and "os-vol-mig-status-attr:migstat" not in mine
+    assert "os-vol-host-attr:host" not in mine
+    usage = types.quotas("demo", usage=True)
+    assert (usage["volumes_on-ceph"]["in_use"], usage["volumes_home"]["in_use"]) == (1, 0)
+    assert usage["gigabytes_on-ceph"]["in_use"] == 1
+    assert types.store.check_indexes() == []
+    # A volume migrated once may retype again (success is no active migration), and back.
+    assert retype(api, volume_id, "home", "on-demand").status_code == 202
+    assert shown(admin, volume_id) == ("available", "home", HOME, "success", "success")
+
+
+@pytest.mark.parametrize("policy", ["never", None])
+def test_never_refuses_a_migration(api, admin, types, policy):
+    volume_id = api.new_volume("home")
+    assert retype(api, volume_id, "on-ceph", policy).status_code == 202
+    assert shown(admin, volume_id) == ("available", "home", HOME, None, None)
+
+
+def test_no_backend_for_the_new_type_changes_nothing(api, admin, types):
+    volume_id = api.new_volume("home")
+    assert retype(api, volume_id, "nowhere", "on-demand").status_code == 202
+    assert shown(admin, volume_id) == ("available", "home", HOME, None, None)
+
+
+def test_the_migration_stays_in_the_volumes_zone(api, admin, types):
+    types.add_backend("east@far", availability_zone="az-east")
+    types.add_volume_type("far", extra_specs={"volume_backend_name": "far"})
+    volume_id = api.new_volume("home")
+    assert retype(api, volume_id, "far", "on-demand").status_code == 202
+    assert shown(admin, volume_id)[1:3] == ("home", HOME)
+    # Unless the new type names the zones it may be in.
+    types.set_type_extra_specs("far", {"RESKEY:availability_zones": "az-east"})
+    assert retype(api, volume_id, "far", "on-demand").status_code == 202
+    volume = admin.volume(volume_id)
+    assert (volume["volume_type"], volume["os-vol-host-attr:host"],
+            volume["availability_zone"]) == ("far", "east@far#far", "az-east")
+
+
+def test_snapshots_stop_a_migration(api, admin, types):
+    volume_id = api.new_volume("home")
+    types.add_snapshot(volume_id)
+    assert retype(api, volume_id, "on-ceph", "on-demand").status_code == 202
+    assert shown(admin, volume_id) == ("available", "home", HOME, None, None)
+
+
+def test_an_attached_volume_migrates_and_stays_in_use(api, admin, types):
+    volume_id = api.new_volume("home")
+    attachment = api.create(volume_id, SERVER, connector=CONNECTOR)
+    api.complete(attachment["id"])
+    assert retype(api, volume_id, "on-ceph", "on-demand").status_code == 202
+    assert shown(admin, volume_id) == ("in-use", "on-ceph", CEPH, "success", "success")
+
+
+def test_the_volume_is_retyping_and_migrating_until_the_manager_is_done(api, admin, types):
+    types.set_transition("volume_retype", polls=1)
+    volume_id = api.new_volume("home")
+    assert retype(api, volume_id, "on-ceph", "on-demand").status_code == 202
+    assert shown(admin, volume_id) == ("retyping", "home", HOME, "migrating", "migrating")
+    # Another retype or a delete meets an active migration.
+    assert retype(api, volume_id, "nowhere", "on-demand").status_code == 400
+    assert shown(admin, volume_id) == ("available", "on-ceph", CEPH, "success", "success")
+    assert types.lifecycle(volume_id)[-2:] == ["retyping", "available"]
+
+
+def test_a_failed_migration_leaves_error_and_the_volume_where_it_was(api, admin, types):
+    types.inject("volume_retype", async_failure=True, times=1)
+    volume_id = api.new_volume("home")
+    assert retype(api, volume_id, "on-ceph", "on-demand").status_code == 202
+    assert shown(admin, volume_id) == ("available", "home", HOME, "error", "error")
+    usage = types.quotas("demo", usage=True)
+    assert (usage["volumes_on-ceph"]["in_use"], usage["volumes_home"]["in_use"]) == (0, 1)
+    # error is no active migration: the retype may be tried again.
+    assert retype(api, volume_id, "on-ceph", "on-demand").status_code == 202
+    assert shown(admin, volume_id) == ("available", "on-ceph", CEPH, "success", "success")
+
+
+def test_a_failed_retype_in_place_with_never_changes_nothing(api, admin, types):
+    types.add_volume_type("home-too", extra_specs={"volume_backend_name": "fake-backend"})
+    types.inject("volume_retype", async_failure=True, times=1)
+    volume_id = api.new_volume("home")
+    assert retype(api, volume_id, "home-too", "never").status_code == 202
+    assert shown(admin, volume_id) == ("available", "home", HOME, None, None)
+
+
+def test_a_pending_migration_survives_dump_and_load(types):
+    types.set_transition("volume_retype", manual=True)
+    volume = types.add_volume(volume_type="home")
+    types.retype_volume(volume["id"], "on-ceph", migration_policy="on-demand")
+    state = types.dump()
+    (pending,) = state["transitions"]
+    assert pending["changes"]["host"] == CEPH
+    assert pending["failure_changes"] == {"migration_status": "error"}
+    types.reset()
+    types.load(state)
+    assert types.volume(volume["id"])["migration_status"] == "migrating"
+    types.advance(volume_id=volume["id"])
+    moved = types.volume(volume["id"])
+    assert (moved["host"], moved["migration_status"], moved["status"]) == (
+        CEPH, "success", "available")
+
+
+def test_python_api(types):
+    volume = types.add_volume(volume_type="home")
+    assert types.retype_volume(volume["id"], "on-ceph")["host"] == HOME
+    moved = types.retype_volume(volume["id"], "on-ceph", migration_policy="on-demand")
+    assert (moved["host"], moved["migration_status"]) == (CEPH, "success")
