@@ -47,6 +47,8 @@ def test_the_config_fills_every_placeholder(tmp_path):
     # Multi-backend: two backends both targets have (the harness's Cinder and the fake's
     # tempest state), in the volumes' default zone (retype with migration stays there).
     assert features["multi_backend"] == "true"
+    # VolumeRetypeMultiattachTest runs (it attaches nothing).
+    assert config["compute-feature-enabled"]["volume_multiattach"] == "true"
     names = config["volume"]["backend_names"].split(",")
     assert len(set(names)) == 2
     fake_backends = {b["volume_backend_name"]: b.get("availability_zone", "nova")
