@@ -38,6 +38,11 @@ def show(label: str, caller: str = "admin", name: str = "") -> Step:
     return get(VOL + "/{" + label + "}", caller=caller, name=name)
 
 
+def migrate(label: str, caller: str = "admin", version: str = "3.71", name: str = "",
+            **body: object) -> Step:
+    return act(label, "os-migrate_volume", body, caller=caller, version=version, name=name)
+
+
 MIGRATION_CATALOGUE: list[Scenario] = [
     Scenario("migration: retype on demand to another backend", [
         new_type("type:mm", "t20-mig-memory", extra_specs={"volume_backend_name": "memory"}),
@@ -85,6 +90,40 @@ MIGRATION_CATALOGUE: list[Scenario] = [
         get(VOL + "/detail?migration_status=error", caller="admin"),
         retype("vol:failing", "t20-migfail-ceph", "on-demand", name="after an error"),
         hosts("memory"),
+    ]),
+    Scenario("migration: os-migrate_volume", [
+        Step("POST", VOL, body={"volume": {"size": 1, "name": "vol:mv"}}, save="vol:mv",
+             check="vol:mv"),
+        migrate("vol:mv", host="conformance@ceph", name="to a backend"),
+        show("vol:mv", name="migrated"),
+        hosts("memory"), hosts("ceph"),
+        migrate("vol:mv", host="conformance@ceph#ceph", name="to the pool it is on"),
+        migrate("vol:mv", host="conformance@memory#memory", lock_volume=True,
+                name="to a pool, locked"),
+        show("vol:mv", name="back"),
+        migrate("vol:mv", host="conformance@east", name="to another zone"),
+        show("vol:mv", name="after another zone"),
+        migrate("vol:mv", host="conformance@nowhere", name="an unknown backend"),
+        migrate("vol:mv", host="conformance", name="a host without backend"),
+        migrate("vol:mv", cluster="nocluster", name="a cluster"),
+        migrate("vol:mv", host="conformance@ceph", cluster="x", name="host and cluster"),
+        migrate("vol:mv", name="neither"),
+        migrate("vol:mv", version="3.15", name="no host before 3.16"),
+        migrate("vol:mv", version="3.15", host="conformance@ceph", cluster="x",
+                name="a cluster before 3.16"),
+        migrate("vol:mv", host="conformance@ceph", force_host_copy="maybe"),
+        migrate("vol:mv", host="conformance@ceph", caller="member", name="a member"),
+        migrate("vol:mv", caller="member", name="a member, neither"),
+        migrate("vol:mv", host="conformance@ceph", caller="other", name="another project"),
+        Step("POST", VOL, body={"volume": {"size": 1, "name": "vol:mm",
+                                           "volume_type": "multiattach"}},
+             save="vol:mm", check="vol:mm"),
+        migrate("vol:mm", host="conformance@ceph", name="a pool its type does not fit"),
+        show("vol:mm", name="not migrated"),
+        migrate("vol:mm", host="conformance@memory", name="after an error"),
+        Step("POST", P + "/snapshots", save="snap:mv", check="snap:mv",
+             body={"snapshot": {"volume_id": "{vol:mv}", "name": "snap:mv"}}),
+        migrate("vol:mv", host="conformance@ceph", name="a volume with snapshots"),
     ]),
     Scenario("migration: retyping and migrating while the driver works", [
         new_type("type:sm", "t20-migslow-memory", extra_specs={"volume_backend_name": "memory"}),

@@ -218,6 +218,19 @@ def place_retyped_volume(store: Store, volume: Volume, volume_type: VolumeType,
                                             migration_allowed)
 
 
+def place_migrated_volume(store: Store, volume: Volume,
+                          extra_specs: Mapping[str, str | None], wanted: str
+                          ) -> tuple[str, str] | None:
+    """The pool (and zone) of the backend or pool ``wanted`` an admin migrates a volume
+    to, if the scheduler lets it take the volume (scheduler.choose_named_pool), in any
+    zone (the migration's request names none); else None."""
+    with store.lock:
+        candidates = [(host, backend.availability_zone, capabilities)
+                      for host, backend, capabilities in _schedulable_pools(store)]
+        return scheduler.choose_named_pool(candidates, extra_specs, volume.size, [],
+                                           wanted)
+
+
 def no_valid_backend(store: Store, volume: Volume, request_id: str | None = None) -> None:
     """What Cinder's scheduler leaves besides the volume in ``error`` when no pool fits:
     a user message for the volume's project, "schedule allocate volume: Could not find

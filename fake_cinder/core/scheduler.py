@@ -186,3 +186,25 @@ def choose_retype_pool(candidates: Iterable[tuple[str, str, Mapping[str, Any]]],
         if best is None or score > best[0]:
             best = (score, host, zone)
     return (best[1], best[2]) if best and migration_allowed else None
+
+
+def choose_named_pool(candidates: Iterable[tuple[str, str, Mapping[str, Any]]],
+                      extra_specs: Mapping[str, str | None], size: int, zones: list[str],
+                      wanted: str) -> tuple[str, str] | None:
+    """FilterScheduler.backend_passes_filters (os-migrate_volume's destination): the
+    pool ``wanted`` names (``host@backend#pool``), or the best weighed pool of the
+    backend it names (``host@backend``), if it passes the filters for a volume of
+    ``size`` with these extra specs in ``zones``; else None (NoValidBackend)."""
+    thin = extra_specs.get("provisioning:type") != "thick"
+    best: tuple[float, str, str] | None = None
+    for host, zone, capabilities in candidates:
+        if (host if "#" in wanted else host.partition("#")[0]) != wanted:
+            continue
+        if (zones and zone not in zones) or not has_room(capabilities, size, thin):
+            continue
+        if not satisfies_extra_specs(capabilities, extra_specs):
+            continue
+        score = weight(capabilities, thin)
+        if best is None or score > best[0]:
+            best = (score, host, zone)
+    return (best[1], best[2]) if best else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from fake_cinder import FakeCinder
-from tests.helpers.api import CONNECTOR, SERVER
+from tests.helpers.api import CONNECTOR, SERVER, fault
 
 HOME = "fake-host@fake-backend#fake-pool"
 CEPH = "fake-host@ceph#volumes"  # the default fixture's second backend
@@ -151,3 +151,56 @@ def test_python_api(types):
     assert types.retype_volume(volume["id"], "on-ceph")["host"] == HOME
     moved = types.retype_volume(volume["id"], "on-ceph", migration_policy="on-demand")
     assert (moved["host"], moved["migration_status"]) == (CEPH, "success")
+
+
+# -- os-migrate_volume (admins) ---------------------------------------------------------------
+def migrate(api, volume_id: str, version: str | None = None, **body):
+    client = api.as_(version=version) if version else api
+    return client.post(f"volumes/{volume_id}/action", {"os-migrate_volume": body})
+
+
+def test_an_admin_migrates_a_volume_to_a_backend_or_pool(api, admin, types):
+    volume_id = api.new_volume()
+    response = migrate(admin, volume_id, host="fake-host@ceph")
+    assert (response.status_code, response.get_data()) == (202, b"")
+    assert shown(admin, volume_id) == ("available", "__DEFAULT__", CEPH, "success", "success")
+    assert migrate(admin, volume_id, host=HOME, lock_volume=True).status_code == 202
+    assert shown(admin, volume_id) == ("available", "__DEFAULT__", HOME, "success", "success")
+    # Into another zone too: the request names none.
+    types.add_backend("east@far", availability_zone="az-east")
+    assert migrate(admin, volume_id, host="east@far#far").status_code == 202
+    assert admin.volume(volume_id)["availability_zone"] == "az-east"
+
+
+def test_what_the_api_refuses(api, admin, types):
+    volume_id = api.new_volume()
+    assert fault(migrate(api, volume_id, host="fake-host@ceph")) == (
+        403, "Policy doesn't allow volume_extension:volume_admin_actions:migrate_volume to "
+             "be performed.")
+    assert fault(migrate(admin, volume_id, host="nowhere@x")) == (
+        400, "Invalid host: No available service named 'nowhere@x'")
+    assert fault(migrate(admin, volume_id, cluster="c")) == (
+        400, "Invalid host: No available service named 'c'")
+    assert fault(migrate(admin, volume_id, host="fake-host@ceph", cluster="c")) == (
+        400, "Invalid input received: One and only one of cluster and host must be set.")
+    assert fault(migrate(admin, volume_id, "3.15", host="fake-host@ceph", cluster="c"))[0] == 400
+    refused = (400, f"Invalid volume: Volume {volume_id} status must be available or in-use, "
+                    "must not be migrating, have snapshots, be replicated, be part of a "
+                    "group and destination host/cluster must be different than the current "
+                    "one")
+    assert fault(migrate(admin, volume_id, host=HOME)) == refused  # where it is
+    types.set_service("fake-host@ceph", disabled=True)
+    assert fault(migrate(admin, volume_id, host="fake-host@ceph"))[0] == 400
+    types.set_service("fake-host@ceph", disabled=False)
+    types.add_snapshot(volume_id)
+    assert fault(migrate(admin, volume_id, host="fake-host@ceph")) == refused
+    assert shown(admin, volume_id) == ("available", "__DEFAULT__", HOME, None, None)
+
+
+def test_what_the_scheduler_refuses_leaves_error(api, admin, types):
+    volume_id = api.new_volume("multiattach")  # the ceph pool is no multiattach one
+    assert migrate(admin, volume_id, host="fake-host@ceph").status_code == 202
+    assert shown(admin, volume_id) == ("available", "multiattach", HOME, "error", "error")
+    # error is no active migration: another may follow.
+    assert migrate(admin, volume_id, host="fake-host@fake-backend").status_code == 202
+    assert shown(admin, volume_id)[3] == "success"
