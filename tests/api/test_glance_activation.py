@@ -94,3 +94,14 @@ def test_a_deactivated_image_survives_dump_and_load(client, fake, image):
     assert act(client, image["id"], "reactivate").status_code == 204
     assert client.get(f"{IMAGE_URL}/{image['id']}/file", headers=headers()).get_data() == (
         b"x" * 1024)
+
+
+def test_the_python_api(fake, image):
+    assert fake.deactivate_image(image["id"])["status"] == "deactivated"
+    assert fake.deactivate_image(image["id"])["status"] == "deactivated"
+    assert fake.reactivate_image(image["id"])["status"] == "active"
+    queued = fake.add_image(name="empty", data=None)
+    with pytest.raises(ValueError, match="Not allowed to deactivate image in status 'queued'"):
+        fake.deactivate_image(queued["id"])
+    with pytest.raises(KeyError):
+        fake.reactivate_image("no-such-image")

@@ -204,3 +204,13 @@ def test_what_the_scheduler_refuses_leaves_error(api, admin, types):
     # error is no active migration: another may follow.
     assert migrate(admin, volume_id, host="fake-host@fake-backend").status_code == 202
     assert shown(admin, volume_id)[3] == "success"
+
+
+def test_migrate_through_the_python_api(types):
+    volume = types.add_volume()
+    moved = types.migrate_volume(volume["id"], "fake-host@ceph")
+    assert (moved["host"], moved["migration_status"]) == (CEPH, "success")
+    with pytest.raises(ValueError, match="Invalid host: No available service named 'x@y'"):
+        types.migrate_volume(volume["id"], "x@y")
+    with pytest.raises(KeyError):
+        types.migrate_volume("no-such-volume", "fake-host@ceph")
