@@ -214,3 +214,14 @@ def test_migrate_through_the_python_api(types):
         types.migrate_volume(volume["id"], "x@y")
     with pytest.raises(KeyError):
         types.migrate_volume("no-such-volume", "fake-host@ceph")
+
+
+def test_a_state_files_failure_changes_are_checked(types):
+    types.set_transition("volume_retype", manual=True)
+    volume = types.add_volume(volume_type="home")
+    types.retype_volume(volume["id"], "on-ceph", migration_policy="on-demand")
+    state = types.dump()
+    state["transitions"][0]["failure_changes"] = {"colour": "red"}
+    with pytest.raises(ValueError, match="unknown fields colour"):
+        types.load(state)
+    assert types.volume(volume["id"])["migration_status"] == "migrating"  # nothing loaded
