@@ -7,10 +7,15 @@ conformance/scenarios_migration.py compares the same with Cinder 29."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from fake_cinder import FakeCinder
 from tests.helpers.api import CONNECTOR, SERVER, fault
+from tests.helpers.threads import run_threads
+
+THREADS = 8
 
 HOME = "fake-host@fake-backend#fake-pool"
 CEPH = "fake-host@ceph#volumes"  # the default fixture's second backend
@@ -225,3 +230,33 @@ def test_a_state_files_failure_changes_are_checked(types):
     with pytest.raises(ValueError, match="unknown fields colour"):
         types.load(state)
     assert types.volume(volume["id"])["migration_status"] == "migrating"  # nothing loaded
+
+
+def test_concurrent_retypes_with_migration_leave_one_consistent_volume(app, types):
+    # With the manager's work pending (manual), the first retype wins; the others meet a
+    # volume that is retyping (Cinder's conditional update), and nothing is half-moved.
+    types.set_transition("volume_retype", manual=True)
+    volume = types.add_volume(volume_type="home")
+    barrier = threading.Barrier(THREADS)
+    statuses: list[int] = []
+    lock = threading.Lock()
+    headers = {"X-Project-Id": "demo", "X-Roles": "member",
+               "OpenStack-API-Version": "volume 3.71"}
+
+    def retype_once() -> None:
+        client = app.test_client()
+        barrier.wait(timeout=10)
+        response = client.post(f"/v3/demo/volumes/{volume['id']}/action", headers=headers,
+                               json={"os-retype": {"new_type": "on-ceph",
+                                                   "migration_policy": "on-demand"}})
+        with lock:
+            statuses.append(response.status_code)
+
+    run_threads(retype_once, [()] * THREADS)
+    assert sorted(statuses) == [202] + [400] * (THREADS - 1)
+    assert types.volume(volume["id"])["migration_status"] == "migrating"
+    types.advance()
+    moved = types.volume(volume["id"])
+    assert (moved["host"], moved["status"], moved["migration_status"]) == (
+        CEPH, "available", "success")
+    assert types.store.check_indexes() == []
