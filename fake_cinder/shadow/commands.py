@@ -21,6 +21,9 @@ def add_parsers(commands: Any, state_file: Any, host: Any) -> None:
                             help="the real Cinder's root URL (http://host:8776)")
         parser.add_argument("--keystone", metavar="KEYSTONE_URL",
                             help="the Keystone that validates the consumer's tokens")
+        parser.add_argument("--noauth-upstream", metavar="CINDER_URL",
+                            help="a listener of the same Cinder with the noauth pipeline: "
+                                 "requests whose token is noauth's user:project go there")
         parser.add_argument("--listen", default="127.0.0.1:0", metavar="HOST:PORT",
                             help="where the consumer connects (default: 127.0.0.1:0, a "
                                  "free port, printed at start)")
@@ -133,7 +136,7 @@ def run_proxy(args: argparse.Namespace) -> int:
                          frozenset(args.allow_action))
     report = Report(args.report_dir / f"{name}.jsonl" if fake is not None else None)
     proxy = ShadowProxy(args.upstream, args.keystone, fake=fake, policy=policy,
-                        report=report, cassette=cassette)
+                        report=report, cassette=cassette, noauth_upstream=args.noauth_upstream)
     host, port = _listen(args.listen)
     server = Server(proxy, host, port, access_log=False, request_handler=VerbatimHandler)
 

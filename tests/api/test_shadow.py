@@ -2,7 +2,8 @@
 
 The "upstream" is a live fake (its Keystone at /identity issues and validates the tokens);
 the shadow proxy forwards to it and compares its answers with its own in-process fake's.
-The same against real Cinder 29 is tests/shadow_real (make shadow-real).
+The same against real Cinder 29 is `make conformance-shadow` (conformance/shadow.py and
+conformance/shadow_nova.py).
 """
 
 from __future__ import annotations
@@ -19,95 +20,19 @@ from typing import Any
 
 import pytest
 
-from fake_cinder import FakeCinder
-from fake_cinder.server import Server
 from fake_cinder.shadow.cassette import Cassette, fake_sender, replay, to_pytest
 from fake_cinder.shadow.commands import new_fake
-from fake_cinder.shadow.proxy import ShadowProxy, VerbatimHandler, WritePolicy, request_answer
+from fake_cinder.shadow.proxy import WritePolicy, request_answer
 from fake_cinder.shadow.report import Report
+from tests.helpers.shadow import PASSWORD, VERSION, Cloud, Shadow, cloud, start_shadow
+
+__all__ = ["cloud"]  # the fixture, shared with the other shadow tests
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "planted-Passw0rd-never-written"
 CHAP_PASSWORD = "planted-chap-secret-0123456789"
-VERSION = {"OpenStack-API-Version": "volume 3.71"}
 CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:cafe", "ip": "192.0.2.10",
              "host": "compute-1", "platform": "x86_64", "os_type": "linux",
              "multipath": False}
-
-
-class Cloud:
-    """The 'upstream': a live fake with a user whose token the shadow validates."""
-
-    def __init__(self, fake: FakeCinder, url: str) -> None:
-        self.fake = fake
-        self.url = url
-        self.project = fake.add_project("shadowed")["id"]
-        fake.add_user("alice", PASSWORD, project_id=self.project)
-        self.admin_project = fake.add_project("ops")["id"]
-        fake.add_user("ops", PASSWORD, project_id=self.admin_project,
-                      roles=("admin", "member", "reader"))
-        self.token = self.login("alice", self.project)
-        fake.add_user("nova", PASSWORD, project_id=self.admin_project,
-                      roles=("service", "admin"))
-        self.service_token = self.login("nova", self.admin_project)
-        self.admin_token = self.login("ops", self.admin_project)
-        self.validations: list[str] = []  # the X-Subject-Token of each validation
-        fake.response_hooks.append(self._note_validation)
-
-    def _note_validation(self, request: Any, _response: Any, _record: Any) -> None:
-        if request.method == "GET" and request.path.endswith("/v3/auth/tokens"):
-            assert request.headers["X-Auth-Token"] == request.headers["X-Subject-Token"]
-            self.validations.append(request.headers["X-Subject-Token"])
-
-    def login(self, user: str, project: str) -> str:
-        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-            "name": user, "domain": {"id": "default"}, "password": PASSWORD}}},
-            "scope": {"project": {"id": project}}}}
-        status, headers, payload = request_answer(
-            self.url, "POST", "/identity/v3/auth/tokens",
-            {"Content-Type": "application/json"}, json.dumps(body).encode())
-        assert status == 201, payload
-        return dict(headers)["X-Subject-Token"]
-
-
-@pytest.fixture
-def cloud() -> Iterator[Cloud]:
-    fake = new_fake(None, None)
-    with fake.serve() as server:
-        yield Cloud(fake, server.url)
-
-
-class Shadow:
-    def __init__(self, cloud: Cloud, proxy: ShadowProxy, url: str) -> None:
-        self.cloud = cloud
-        self.proxy = proxy
-        self.url = url
-
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None,
-             headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
-        sent = {"X-Auth-Token": token or self.cloud.token, "Accept": "application/json",
-                **VERSION, **(headers or {})}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            sent["Content-Type"] = "application/json"
-        status, answer_headers, payload = request_answer(
-            self.url, method, path.replace("{project}", self.cloud.project), sent, data)
-        return status, dict(answer_headers), json.loads(payload) if payload else None
-
-    def summary(self) -> dict[str, int]:
-        assert self.proxy.replayer is not None
-        self.proxy.replayer.drain()
-        return self.proxy.report.summary()
-
-
-def start_shadow(cloud: Cloud, policy: WritePolicy, fake: FakeCinder | None = None,
-                 **options: Any) -> Iterator[Shadow]:
-    proxy = ShadowProxy(cloud.url, f"{cloud.url}/identity", fake=fake or new_fake(None, None),
-                        policy=policy, **options)
-    with Server(proxy, access_log=False, request_handler=VerbatimHandler) as server:
-        yield Shadow(cloud, proxy, server.url)
-    proxy.finish()
 
 
 @pytest.fixture
