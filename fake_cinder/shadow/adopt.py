@@ -220,6 +220,23 @@ def sync_attachment_ids(fake: FakeCinder, volume: dict[str, Any]) -> list[str]:
     return taken
 
 
+def fill_mountpoints(fake: FakeCinder, volume: dict[str, Any], taken: set[str]) -> None:
+    """An attachment taken from its own view has no mountpoint (only the volume's view
+    shows it, as ``device``): the first volume view that lists it fills it in."""
+    items = volume.get("attachments")
+    devices = {item.get("attachment_id"): item.get("device") for item in items
+               if isinstance(item, dict)} if isinstance(items, list) else {}
+    wanted = {key: value for key, value in devices.items() if key in taken and value}
+    if not wanted:
+        return
+    state = fake.dump()
+    for record in state.get("attachments", []):
+        if record["id"] in wanted and not record.get("mountpoint"):
+            record["mountpoint"] = wanted[record["id"]]
+    fake.load(state, name="the shadow's fake")
+    taken.difference_update(wanted)
+
+
 def adopt(fake: FakeCinder, kind: str, document: dict[str, Any], project: str | None
           ) -> None:
     """Add the resource ``document`` (the cloud's view of a ``kind``) to the fake's state;

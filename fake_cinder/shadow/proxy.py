@@ -264,6 +264,7 @@ class Replayer:
         # Every id the fake has shown or taken: one it has since deleted (Cinder is still
         # deleting it) is not "unknown".
         self._seen: set[str] = set()
+        self._attachments_taken: set[str] = set()  # without their mountpoint yet
         fake.response_hooks.append(self._note_operation)
         self._thread = threading.Thread(target=self._run, name="shadow-replayer", daemon=True)
         self._thread.start()
@@ -348,7 +349,8 @@ class Replayer:
                 if kind == "volume":
                     for taken in adopt.sync_attachment_ids(self.fake, document):
                         self._same_id(taken)
-                        known = json.dumps(self.fake.dump())
+                    adopt.fill_mountpoints(self.fake, document, self._attachments_taken)
+                    known = json.dumps(self.fake.dump())
                 # A write's answer shows what it made or changed: only the resource it
                 # names is taken (the fake makes its own, then takes the cloud's id).
                 if (exchange.method != "GET" and object_id not in named) or \
@@ -359,8 +361,9 @@ class Replayer:
                 except adopt.Unadoptable as exc:
                     unknown[object_id] = f"{object_id} ({kind}): {exc}"
                     continue
-                self._seen.add(object_id)
                 self._same_id(object_id)
+                if kind == "attachment":
+                    self._attachments_taken.add(object_id)
                 known = json.dumps(self.fake.dump())
         if exchange.upstream.status == 404:
             return []  # the cloud does not know it either: both answers are compared

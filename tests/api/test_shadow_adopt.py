@@ -69,10 +69,10 @@ def test_an_attachment_is_taken_from_its_show(shadow: Shadow) -> None:
     assert outcomes(shadow) == ["match"] * 3, shadow.proxy.report.markdown()
     assert shadow.call("POST", f"/v3/{{project}}/attachments/{attachment}/action",
                        {"os-complete": None})[0] == 204
-    # (Not the volume's view: its attachments show a mountpoint the attachment's own view
-    # never shows, so the taken record has none.)
-    assert shadow.call("GET", f"/v3/{{project}}/attachments/{attachment}")[0] == 200
-    assert outcomes(shadow)[3:] == ["match"] * 2, shadow.proxy.report.markdown()
+    # The volume's view shows the mountpoint (the attachment's never does): taken from it.
+    assert shadow.call("GET", f"/v3/{{project}}/volumes/{volume}")[0] == 200
+    assert shadow.call("GET", f"/v3/{{project}}/volumes/{volume}")[0] == 200
+    assert outcomes(shadow)[3:] == ["match"] * 3, shadow.proxy.report.markdown()
 
 
 def test_a_legacy_attachment_takes_the_clouds_id_from_the_volumes_view(
