@@ -6,9 +6,10 @@ cloud's answer shows it (``{"snapshot": {...}}``, or a detailed list that holds 
 record that answer describes is added to the fake before the request is replayed: volumes
 through ``FakeCinder.add_volume`` (the fake's scheduler places them), every other kind as a
 state record through ``FakeCinder.load(..., replace=False)`` (checked, all or nothing,
-under the store's lock). A kind with no rule here (transfers, whose key the answer never
-shows; messages; backups...), a resource that depends on one the fake lacks, or one the
-cloud is still working on, stays unknown: ``Unadoptable`` says why, and the shadow reports
+under the store's lock). A transfer is taken when the consumer accepts it (no answer
+shows its key; the cloud took the one the accept presents). A kind with no rule here
+(backups, group snapshots, QoS specs...), a resource that depends on one the fake lacks, or
+one the cloud is still working on, stays unknown: ``Unadoptable`` says why, and the shadow reports
 the comparison "not compared: unknown resource".
 """
 
@@ -149,16 +150,53 @@ def _group(state: dict[str, Any], document: dict[str, Any], project: str | None
                                created_at=_timestamp(document.get("created_at")))
 
 
+_MESSAGE_EVENT = re.compile(r"^VOLUME_(VOLUME|VOLUME_SNAPSHOT|VOLUME_BACKUP)_(\w+?)_(\w+)$")
+
+
+def _message(state: dict[str, Any], document: dict[str, Any], project: str | None
+             ) -> tuple[str, dict[str, Any]]:
+    """Cinder's event id is ``VOLUME_<resource type>_<action id>_<detail id>``."""
+    found = _MESSAGE_EVENT.match(str(document.get("event_id", "")))
+    if not found or not project:
+        raise Unadoptable(f"the message's event {document.get('event_id')!r} names no "
+                          "action and detail, or the caller no project")
+    record = {"id": document["id"], "project_id": project, "event_id": found.group(0),
+              "resource_type": document.get("resource_type") or found.group(1),
+              "action_id": found.group(2), "detail_id": found.group(3)}
+    return "messages", _optional(
+        record, resource_uuid=document.get("resource_uuid"),
+        request_id=document.get("request_id"), message_level=document.get("message_level"),
+        created_at=_timestamp(document.get("created_at")),
+        expires_at=_timestamp(document.get("guaranteed_until")))
+
+
+def _transfer(state: dict[str, Any], document: dict[str, Any], project: str | None,
+              presented_key: str | None) -> tuple[str, dict[str, Any]]:
+    """No answer shows a transfer's key: one is taken when the consumer accepts it with the
+    key the cloud took."""
+    if not presented_key:
+        raise Unadoptable("no answer shows a transfer's key: taken when the consumer "
+                          "accepts it")
+    if not _known(state, "volumes", document.get("volume_id")):
+        raise Unadoptable(f"its volume {document.get('volume_id')} is unknown too")
+    record = {"id": document["id"], "volume_id": document["volume_id"],
+              "auth_key": presented_key}
+    return "transfers", _optional(record, name=document.get("name"),
+                                  created_at=_timestamp(document.get("created_at")))
+
+
 RecordRule = Callable[[dict[str, Any], dict[str, Any], str | None], tuple[str, dict[str, Any]]]
 # The answer's key of one resource -> how it becomes a state record; the lists' keys.
 RECORD_RULES: dict[str, RecordRule] = {
     "snapshot": _snapshot, "attachment": _attachment, "volume_type": _volume_type,
-    "group_type": _group_type, "group": _group}
+    "group_type": _group_type, "group": _group, "message": _message}
 LIST_KEYS = {"volumes": "volume", "snapshots": "snapshot", "attachments": "attachment",
-             "volume_types": "volume_type", "group_types": "group_type", "groups": "group"}
+             "volume_types": "volume_type", "group_types": "group_type", "groups": "group",
+             "messages": "message", "transfers": "transfer"}
 # Detailed lists only: a summary list's items (id, name, links) describe too little.
 DETAILED = {"volume": "status", "snapshot": "status", "attachment": "volume_id",
-            "volume_type": "is_public", "group_type": "is_public", "group": "group_type"}
+            "volume_type": "is_public", "group_type": "is_public", "group": "group_type",
+            "message": "event_id", "transfer": "volume_id"}
 
 
 def described(answer: Any) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -237,16 +275,17 @@ def fill_mountpoints(fake: FakeCinder, volume: dict[str, Any], taken: set[str]) 
     taken.difference_update(wanted)
 
 
-def adopt(fake: FakeCinder, kind: str, document: dict[str, Any], project: str | None
-          ) -> None:
+def adopt(fake: FakeCinder, kind: str, document: dict[str, Any], project: str | None,
+          presented_key: str | None = None) -> None:
     """Add the resource ``document`` (the cloud's view of a ``kind``) to the fake's state;
-    ``project``: the caller's, for what the view does not name. Raises ``Unadoptable``."""
+    ``project``: the caller's, for what the view does not name; ``presented_key``: the
+    auth key of a transfer accept the cloud took. Raises ``Unadoptable``."""
     state = fake.dump()
     twin = _twin(state, kind, document)
     if twin is not None and twin != document["id"]:
         take_cloud_id(fake, twin, document["id"])
         return
-    if kind != "volume" and kind not in RECORD_RULES:
+    if kind not in ("volume", "transfer") and kind not in RECORD_RULES:
         raise Unadoptable(f"the shadow takes no {kind} from the cloud's answers")
     detail = DETAILED.get(kind)
     if detail is not None and detail not in document:
@@ -254,7 +293,10 @@ def adopt(fake: FakeCinder, kind: str, document: dict[str, Any], project: str | 
     if kind == "volume":
         _volume(fake, document, project)
         return
-    section, record = RECORD_RULES[kind](state, document, project)
+    if kind == "transfer":
+        section, record = _transfer(state, document, project, presented_key)
+    else:
+        section, record = RECORD_RULES[kind](state, document, project)
     try:
         fake.load({section: [record]}, replace=False, name=f"the cloud's {kind}")
     except ValueError as exc:  # StateError: the record does not fit the fake's state

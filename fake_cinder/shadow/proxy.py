@@ -357,7 +357,8 @@ class Replayer:
                         object_id in known or object_id in self._seen:
                     continue
                 try:
-                    adopt.adopt(self.fake, kind, document, project)
+                    adopt.adopt(self.fake, kind, document, project,
+                                _accepted_key(exchange) if object_id in named else None)
                 except adopt.Unadoptable as exc:
                     unknown[object_id] = f"{object_id} ({kind}): {exc}"
                     continue
@@ -419,6 +420,19 @@ def body_references(body: bytes) -> set[str]:
                 walk(item)
     walk(document)
     return found
+
+
+def _accepted_key(exchange: Exchange) -> str | None:
+    """The auth key of a transfer accept (``{"accept": {"auth_key": ...}}``)."""
+    if exchange.method != "POST" or not exchange.path.split("?", 1)[0].endswith("/accept"):
+        return None
+    try:
+        document = json.loads(exchange.body or b"null")
+    except ValueError:
+        return None
+    accept = document.get("accept") if isinstance(document, dict) else None
+    key = accept.get("auth_key") if isinstance(accept, dict) else None
+    return key if isinstance(key, str) else None
 
 
 def _project_of(path: str) -> str | None:

@@ -141,18 +141,48 @@ def test_a_summary_list_of_unknown_volumes_is_not_compared(shadow: Shadow) -> No
                              "little"), reason
 
 
-def test_a_kind_the_shadow_cannot_take_is_reported_not_compared(shadow: Shadow) -> None:
+def test_a_message_is_taken_from_its_show(shadow: Shadow) -> None:
     cloud = shadow.cloud
     volume = cloud.fake.add_volume(project_id=cloud.project)["id"]
-    transfer = cloud.fake.add_transfer(volume, name="away")["id"]
-    message = cloud.fake.add_message(cloud.project, resource_uuid=volume)["id"]
-    for path in (f"/v3/{{project}}/volume-transfers/{transfer}",
-                 f"/v3/{{project}}/messages/{message}"):
-        assert shadow.call("GET", path)[0] == 200, path
-    assert outcomes(shadow) == [NOT_COMPARED] * 2
-    reasons = [o.reason for o in shadow.proxy.report.outcomes]
-    assert f"{transfer} (transfer): the shadow takes no transfer" in reasons[0]
-    assert f"{message} (message): the shadow takes no message" in reasons[1]
+    message = cloud.fake.add_message(cloud.project, action="EXTEND_VOLUME",
+                                     detail="DRIVER_FAILED_EXTEND", resource_uuid=volume)["id"]
+    headers = {"OpenStack-API-Version": "volume 3.3"}
+    for _ in range(2):
+        assert shadow.call("GET", f"/v3/{{project}}/messages/{message}",
+                           headers=headers)[0] == 200
+    assert shadow.call("DELETE", f"/v3/{{project}}/messages/{message}", headers=headers)[0] \
+        == 204
+    assert outcomes(shadow) == ["match"] * 3, shadow.proxy.report.markdown()
+
+
+def test_a_transfer_is_taken_when_the_consumer_accepts_it(cloud: Cloud) -> None:
+    volume = cloud.fake.add_volume(project_id=cloud.project, name="moving")["id"]
+    transfer = cloud.fake.add_transfer(volume, name="away")
+    policy = WritePolicy(True, frozenset({cloud.project, cloud.admin_project}))
+    for shadow in start_shadow(cloud, policy):
+        assert shadow.call("GET", f"/v3/{{project}}/volumes/{volume}")[0] == 200
+        path = f"/v3/{{project}}/os-volume-transfer/{transfer['id']}"
+        assert shadow.call("GET", path)[0] == 200
+        assert outcomes(shadow) == ["match", NOT_COMPARED], shadow.proxy.report.markdown()
+        reason = shadow.proxy.report.outcomes[1].reason
+        assert "no answer shows a transfer's key" in reason, reason
+        status, _, _ = shadow.call(
+            "POST", f"/v3/{cloud.admin_project}/os-volume-transfer/{transfer['id']}/accept",
+            {"accept": {"auth_key": transfer["auth_key"]}}, token=cloud.admin_token)
+        assert status == 202
+        assert outcomes(shadow)[2] == "match", shadow.proxy.report.markdown()
+        moved = shadow_fake(shadow).volume(volume)  # type: ignore[attr-defined]
+        assert moved["project_id"] == cloud.admin_project
+
+
+def test_a_kind_the_shadow_cannot_take_is_reported_not_compared(cloud: Cloud) -> None:
+    qos = cloud.fake.add_qos_specs("fast", specs={"read_iops_sec": "1000"})
+    for shadow in start_shadow(cloud, WritePolicy()):
+        assert shadow.call("GET", f"/v3/{cloud.admin_project}/qos-specs/{qos['id']}",
+                           token=cloud.admin_token)[0] == 200
+        assert outcomes(shadow) == [NOT_COMPARED]
+        reason = shadow.proxy.report.outcomes[0].reason
+        assert f"{qos['id']} (qos_specs): the shadow takes no qos_specs" in reason, reason
 
 
 def test_a_body_naming_an_unknown_resource_is_not_compared(shadow: Shadow) -> None:
