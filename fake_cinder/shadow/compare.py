@@ -75,6 +75,7 @@ SETTLING_FIELDS = {"status", "os-vol-host-attr:host", "service_uuid", "shared_ta
                    "os-extended-snapshot-attributes:progress", "bootable",
                    "volume_image_metadata", "migration_status", "replication_status",
                    "attach_status"}
+_LIST = re.compile(r"^body\.([^.\[]+)$")
 _RESOURCE = re.compile(r"^body\.([^.\[]+)(?:\[(\d+)\])?\.([^.\[]+)")
 
 
@@ -82,8 +83,17 @@ def _unsettled_status(upstream: Any, where: str) -> str | None:
     """The status of the resource ``where`` is a field of, in the upstream's answer, when
     Cinder is still at work on it and the field is one that work fills in (the fake's work
     is done at once: the two are compared once settled)."""
+    if not isinstance(upstream, dict):
+        return None
+    whole = _LIST.match(where)
+    if whole and isinstance(upstream.get(whole.group(1)), list):
+        # A list of other length: one that holds a resource still at work upstream (one
+        # the fake has finished creating or deleting, say).
+        moving = [item.get("status") for item in upstream[whole.group(1)]
+                  if isinstance(item, dict) and item.get("status") in UNSETTLED]
+        return str(moving[0]) if moving else None
     found = _RESOURCE.match(where)
-    if not found or not isinstance(upstream, dict):
+    if not found:
         return None
     resource = upstream.get(found.group(1))
     if found.group(2) is not None:

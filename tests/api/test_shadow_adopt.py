@@ -210,3 +210,22 @@ def test_a_volume_the_fake_deleted_while_the_cloud_still_deletes_is_not_unknown(
         reason = shadow.proxy.report.outcomes[-1].reason
         assert reason.startswith("asynchronous work not settled upstream (status deleting"), \
             reason
+
+
+def test_a_list_holding_a_volume_the_cloud_still_deletes_is_compared_once_settled(
+        cloud: Cloud) -> None:
+    for shadow in start_shadow(cloud, WritePolicy(True, frozenset({cloud.project}))):
+        status, _, body = shadow.call("POST", "/v3/{project}/volumes", {"volume": {"size": 1}})
+        volume = body["volume"]["id"]
+        cloud.fake.set_transition("volume_delete", polls=1)
+        assert shadow.call("DELETE", f"/v3/{{project}}/volumes/{volume}")[0] == 202
+        status, _, body = shadow.call("GET", "/v3/{project}/volumes/detail")
+        assert [v["status"] for v in body["volumes"]] == ["deleting"]
+        assert outcomes(shadow)[-1] == NOT_COMPARED
+        assert shadow.proxy.report.outcomes[-1].reason.startswith(
+            "asynchronous work not settled upstream (status deleting; differing: "
+            "body.volumes)")
+        # Cinder's manager finishes: the next list is compared.
+        cloud.fake.advance(volume_id=volume)
+        assert shadow.call("GET", "/v3/{project}/volumes/detail")[2] == {"volumes": []}
+        assert outcomes(shadow)[-1] == "match"
