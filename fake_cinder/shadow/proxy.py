@@ -6,8 +6,8 @@ sends it to an in-process fake with the caller's identity (validated once per to
 the upstream Keystone) and compares the two answers (``compare.judge``).
 
 The fake keeps in step with the cloud: what is created through the proxy takes the cloud's
-id in the fake's state; a volume the fake has never seen is taken from the cloud's answer;
-anything else unknown is reported "not compared: unknown resource".
+id in the fake's state; a resource the fake has never seen is taken from the cloud's answer
+(``adopt``); anything still unknown is reported "not compared: unknown resource".
 """
 
 from __future__ import annotations
