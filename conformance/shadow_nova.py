@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .nova import CINDER_ONLY_SKIPS, FAKE_IMAGE, run_group
 from .servers import FAKE_STATE, ROOT, start_cinder, start_fake, work_directory
-from .shadow import Proxy, summary_of
+from .shadow import Proxy, fake_cinder, summary_of
 
 # The projects of the deployment's three users, and the admin actions the group sends.
 WRITE_PROJECTS = ("demo", "service", "admin")
@@ -98,8 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         writes = [option for project in WRITE_PROJECTS for option in ("--project", project)]
         actions = [option for action in ALLOWED_ACTIONS
                    for option in ("--allow-action", action)]
+        cassette = work / "shadow" / "nova.cassette"
         proxy = Proxy("shadow", cinder.base_url, identity, work / "shadow", "--fixtures",
-                      fixtures, "--noauth-upstream",
+                      fixtures, "--cassette", str(cassette), "--noauth-upstream",
                       f"http://127.0.0.1:{cinder.noauth_port}", "--allow-writes", *writes,
                       *actions)
         proxy_running = True
@@ -128,6 +129,15 @@ def main(argv: list[str] | None = None) -> int:
             # a poll of Cinder's unfinished work waits for the next one.
             if not reason.split(": ", 1)[1].startswith(SETTLING):
                 problems.append(f"not compared, {count}x: {reason}")
+        # The recording replays against a fresh fake: the same answers, once settled.
+        replayed = fake_cinder("replay", str(cassette), "--fixtures", fixtures,
+                               "--report-dir", str(work / "replay"))
+        output, _ = replayed.communicate(timeout=600)
+        print(output[-3000:], flush=True)
+        summary = summary_of(output, "replay")
+        if replayed.returncode != 0 or summary["differences"] or summary["compared"] < 500:
+            problems.append(f"Nova's cassette replayed on a fresh fake: exit "
+                            f"{replayed.returncode}, {summary}")
     finally:
         if proxy_running:
             proxy.process.kill()

@@ -151,6 +151,7 @@ def replay(cassette: Cassette, send: Sender, target_base: str = "http://replay.i
         recorded = Answer(response["status"], response["headers"],
                           response["body"].encode())
         _match_created(recorded, answer, target_ids, recorded_norm, target_norm, index)
+        _match_attachments(recorded, answer, target_ids, recorded_norm, target_norm, index)
         label = f"{index}: {request['method']} {UUID.sub('<id>', request['path'])}"
         report.add(judge(_operation(request), label, recorded, answer, recorded_norm,
                          target_norm))
@@ -167,6 +168,44 @@ def _match_created(recorded: Answer, answer: Answer, target_ids: dict[str, str],
     if old and new:
         target_ids[old] = new
         recorded_norm.labels[old] = target_norm.labels[new] = f"created-{index}"
+
+
+def _attachments_shown(answer: Answer) -> dict[tuple[str, str], str]:
+    """(volume id, instance) -> attachment id, from every view in an answer that shows
+    attachments: a volume's ``attachments`` and the attachments API's own."""
+    body = answer.reply().body
+    found: dict[tuple[str, str], str] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("attachment_id"), str) and value.get("server_id"):
+                found[(str(value.get("volume_id")), str(value["server_id"]))] = \
+                    value["attachment_id"]
+            elif (isinstance(value.get("id"), str) and value.get("instance")
+                  and value.get("volume_id")):
+                found[(str(value["volume_id"]), str(value["instance"]))] = value["id"]
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+    walk(body)
+    return found
+
+
+def _match_attachments(recorded: Answer, answer: Answer, target_ids: dict[str, str],
+                       recorded_norm: Normaliser, target_norm: Normaliser,
+                       index: int) -> None:
+    """The legacy attach flow's attachments (``os-attach`` answers no id): matched by
+    volume and instance the first time both answers show them."""
+    if recorded.status >= 300 or answer.status >= 300:
+        return
+    shown = _attachments_shown(answer)
+    for (volume_id, instance), old in _attachments_shown(recorded).items():
+        new = shown.get((target_ids.get(volume_id, volume_id), instance))
+        if new is not None and old not in target_ids and new != old:
+            target_ids[old] = new
+            recorded_norm.labels[old] = target_norm.labels[new] = f"attachment-{index}"
 
 
 def _operation(request: dict[str, Any]) -> str:

@@ -62,6 +62,9 @@ def add_parsers(commands: Any, state_file: Any, host: Any) -> None:
                                help="a Cinder's root URL, or `fake` (a fresh in-process "
                                     "fake; the default)")
     replay_parser.add_argument("--report-dir", type=Path, default=Path("."), metavar="DIR")
+    replay_parser.add_argument("--fixtures", type=state_file,
+                               help="the fresh fake's initial state (default: empty, with "
+                                    "Cinder's __DEFAULT__ volume type)")
     replay_parser.add_argument("--to-pytest", type=Path, metavar="FILE",
                                help="write a pytest module replaying the cassette against "
                                     "the fake_cinder fixture, instead of replaying")
@@ -178,7 +181,7 @@ def run_replay(args: argparse.Namespace) -> int:
         print(f"fake-cinder replay: wrote {args.to_pytest}", flush=True)
         return 0
     if args.against == "fake":
-        report = replay(cassette, fake_sender(new_fake(None, cassette.header.get(
+        report = replay(cassette, fake_sender(new_fake(args.fixtures, cassette.header.get(
             "cloud_version"))))
     else:
         report = replay(cassette, url_sender(args.against), args.against.rstrip("/"))

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from fake_cinder.server import Server
 from fake_cinder.shadow.cassette import Cassette, fake_sender, replay, to_pytest
 from fake_cinder.shadow.commands import new_fake
 from fake_cinder.shadow.proxy import WritePolicy, request_answer
@@ -288,3 +289,59 @@ def test_a_replay_reports_a_changed_answer(cloud: Cloud, tmp_path: Path) -> None
     report = replay(Cassette.read(cassette_path), fake_sender(target), report=Report())
     (outcome,) = report.differences()
     assert {"where": "status", "upstream": 202, "fake": 413} in outcome.differences
+
+
+def test_noauth_tokens_go_to_the_noauth_listener_as_admins(cloud: Cloud) -> None:
+    """Nova's endpoint_template with noauth `user:project` tokens: the shadow sends them to
+    the cloud's noauth listener, and the fake sees what Cinder's noauth pipeline makes of
+    them (that user and project, an admin)."""
+    seen: list[str] = []
+
+    def noauth_listener(environ: dict[str, Any], start_response: Any) -> Any:
+        seen.append(environ["PATH_INFO"])
+        return cloud.fake.app(environ, start_response)
+
+    with Server(noauth_listener, access_log=False) as listener:
+        for shadow in start_shadow(cloud, WritePolicy(True, frozenset({cloud.project})),
+                                   noauth_upstream=listener.url):
+            noauth = f"alice:{cloud.project}"
+            status, _, body = shadow.call("POST", "/v3/{project}/volumes",
+                                          {"volume": {"size": 1}}, token=noauth)
+            assert status == 202
+            volume = body["volume"]["id"]
+            status, _, body = shadow.call("GET", f"/v3/{{project}}/volumes/{volume}",
+                                          token=noauth)
+            assert body["volume"]["os-vol-tenant-attr:tenant_id"] == cloud.project  # admin
+            # A Keystone token still goes to the main listener, on the same records.
+            assert shadow.call("GET", f"/v3/{{project}}/volumes/{volume}")[0] == 200
+            assert shadow.summary() == {"compared": 3, "matched": 3, "departures": 0,
+                                        "differences": 0, "not_compared": 0}
+            assert shadow.proxy.report.outcomes[1].request.endswith("as admin at 3.71")
+    assert len(seen) == 2
+
+
+def test_a_legacy_attach_flow_replays_with_the_targets_attachment_ids(
+        cloud: Cloud, tmp_path: Path) -> None:
+    """os-attach answers no id: the replay matches the recorded attachment with the
+    target's by volume and instance, from the first answers that show both."""
+    cassette_path = tmp_path / "legacy.cassette"
+    process, shadow = _cli_proxy(cloud, tmp_path, "record", "--allow-writes",
+                                 "--cassette", str(cassette_path))
+    status, _, body = shadow.call("POST", "/v3/{project}/volumes", {"volume": {"size": 1}})
+    volume = body["volume"]["id"]
+    instance = "5e7e7000-0000-4000-8000-0000000000ee"
+    for action in ({"os-reserve": None},
+                   {"os-initialize_connection": {"connector": CONNECTOR}},
+                   {"os-attach": {"instance_uuid": instance, "mountpoint": "/dev/vdb"}}):
+        shadow.call("POST", f"/v3/{{project}}/volumes/{volume}/action", action)
+    status, _, body = shadow.call("GET", f"/v3/{{project}}/volumes/{volume}")
+    attachment = body["volume"]["attachments"][0]["attachment_id"]
+    assert shadow.call("GET", f"/v3/{{project}}/attachments/{attachment}")[0] == 200
+    assert shadow.call("POST", f"/v3/{{project}}/volumes/{volume}/action",
+                       {"os-detach": {"attachment_id": attachment}})[0] == 202
+    assert shadow.call("GET", f"/v3/{{project}}/volumes/{volume}")[0] == 200
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=60)
+    report = replay(Cassette.read(cassette_path), fake_sender(new_fake(None, None)))
+    assert report.summary() == {"compared": 8, "matched": 8, "departures": 0,
+                                "differences": 0, "not_compared": 0}, report.markdown()
