@@ -135,7 +135,7 @@ class WritePolicy:
         if not self.allow_writes:
             return (f"fake-cinder shadow is read-only: {method} {path} was not sent to the "
                     "cloud. Start the shadow with --allow-writes to let writes through.")
-        in_path = _project_of(path)
+        in_path = project_of(path)
         projects = {in_path} if in_path else set()
         if identity is not None:
             projects.add(identity.project_id)
@@ -343,7 +343,7 @@ class Replayer:
         unknown: dict[str, str] = {}
         if exchange.upstream.status < 300:
             project = (exchange.identity.project_id if exchange.identity else None) or \
-                _project_of(exchange.path)
+                project_of(exchange.path)
             for kind, document in adopt.described(exchange.upstream.reply().body):
                 object_id = document["id"]
                 if kind == "volume":
@@ -435,7 +435,8 @@ def _accepted_key(exchange: Exchange) -> str | None:
     return key if isinstance(key, str) else None
 
 
-def _project_of(path: str) -> str | None:
+def project_of(path: str) -> str | None:
+    """The project id a /v3 URL names, if it names one (Cinder's URLs may leave it out)."""
     found = PROJECT_IN_PATH.match(path)
     return found.group(1) if found and found.group(1) not in COLLECTIONS else None
 
@@ -443,7 +444,7 @@ def _project_of(path: str) -> str | None:
 def describe(exchange: Exchange) -> str:
     """The request as the report names it: project and ids as placeholders."""
     route = exchange.path.split("?", 1)[0]
-    project = _project_of(route)
+    project = project_of(route)
     if project:
         route = route.replace(f"/v3/{project}/", "/v3/{project}/", 1)
     route = UUID.sub("<id>", route)
