@@ -21,7 +21,13 @@ from typing import Any
 import pytest
 
 from fake_cinder.server import Server
-from fake_cinder.shadow.cassette import Cassette, fake_sender, replay, to_pytest
+from fake_cinder.shadow.cassette import (
+    Cassette,
+    CassetteWriter,
+    fake_sender,
+    replay,
+    to_pytest,
+)
 from fake_cinder.shadow.commands import new_fake
 from fake_cinder.shadow.proxy import WritePolicy, request_answer
 from fake_cinder.shadow.report import Report
@@ -291,7 +297,8 @@ def test_a_replay_reports_a_changed_answer(cloud: Cloud, tmp_path: Path) -> None
     assert {"where": "status", "upstream": 202, "fake": 413} in outcome.differences
 
 
-def test_noauth_tokens_go_to_the_noauth_listener_as_admins(cloud: Cloud) -> None:
+def test_noauth_tokens_go_to_the_noauth_listener_as_admins(cloud: Cloud,
+                                                          tmp_path: Path) -> None:
     """Nova's endpoint_template with noauth `user:project` tokens: the shadow sends them to
     the cloud's noauth listener, and the fake sees what Cinder's noauth pipeline makes of
     them (that user and project, an admin)."""
@@ -301,9 +308,11 @@ def test_noauth_tokens_go_to_the_noauth_listener_as_admins(cloud: Cloud) -> None
         seen.append(environ["PATH_INFO"])
         return cloud.fake.app(environ, start_response)
 
+    cassette_path = tmp_path / "noauth.cassette"
+    cassette = CassetteWriter(cassette_path, cloud_version="3.71", upstream=cloud.url)
     with Server(noauth_listener, access_log=False) as listener:
         for shadow in start_shadow(cloud, WritePolicy(True, frozenset({cloud.project})),
-                                   noauth_upstream=listener.url):
+                                   noauth_upstream=listener.url, cassette=cassette):
             noauth = f"alice:{cloud.project}"
             status, _, body = shadow.call("POST", "/v3/{project}/volumes",
                                           {"volume": {"size": 1}}, token=noauth)
@@ -318,6 +327,11 @@ def test_noauth_tokens_go_to_the_noauth_listener_as_admins(cloud: Cloud) -> None
                                         "differences": 0, "not_compared": 0}
             assert shadow.proxy.report.outcomes[1].request.endswith("as admin at 3.71")
     assert len(seen) == 2
+    # The recording replays on a fresh fake: the noauth answers link to their listener.
+    recorded = Cassette.read(cassette_path)
+    assert [e.get("listener") for e in recorded.exchanges] == [listener.url] * 2 + [None]
+    report = replay(recorded, fake_sender(new_fake(None, None)))
+    assert report.summary()["matched"] == 3, report.markdown()
 
 
 def test_a_legacy_attach_flow_replays_with_the_targets_attachment_ids(
@@ -345,3 +359,20 @@ def test_a_legacy_attach_flow_replays_with_the_targets_attachment_ids(
     report = replay(Cassette.read(cassette_path), fake_sender(new_fake(None, None)))
     assert report.summary() == {"compared": 8, "matched": 8, "departures": 0,
                                 "differences": 0, "not_compared": 0}, report.markdown()
+
+
+def test_a_replay_matches_the_volume_types_it_did_not_create_by_name(
+        cloud: Cloud, tmp_path: Path) -> None:
+    """Every Cinder makes __DEFAULT__ with its own id: a recording that names the cloud's
+    replays on a fake whose __DEFAULT__ has another."""
+    cassette_path = tmp_path / "types.cassette"
+    process, shadow = _cli_proxy(cloud, tmp_path, "record", "--cassette", str(cassette_path))
+    status, _, body = shadow.call("GET", "/v3/{project}/types")
+    (default,) = body["volume_types"]
+    assert shadow.call("GET", f"/v3/{{project}}/types/{default['id']}")[0] == 200
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=60)
+    target = new_fake(None, None)
+    assert target.volume_types()[0]["id"] != default["id"]
+    report = replay(Cassette.read(cassette_path), fake_sender(target))
+    assert report.summary()["matched"] == 2, report.markdown()
