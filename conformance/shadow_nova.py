@@ -18,7 +18,8 @@ reset of what is left attached), ``os-migrate_volume_completion`` (the legacy sw
 ``consumers/nova`` runs once with both endpoints pointing at the shadow. Required: every
 test passes, except the ones that drive the fake's own controls (``CINDER_ONLY_SKIPS``,
 skipped as on Cinder); the shadow exits 0 with 0 differences outside the departures list;
-and what was not compared (printed with why) is only polls of Cinder's unfinished work.
+what was not compared (printed with why) is only polls of Cinder's unfinished work; and the
+traffic, recorded in a cassette, replays on a fresh fake with 0 differences.
 """
 
 from __future__ import annotations
