@@ -12,6 +12,7 @@ from ..core.errors import BadRequest, CinderError
 from ..core.models import record_to_dict
 from ..core.state_files import StateError, check
 from .control import PREFIX, _body, _json
+from .control_reads import revalidated_json
 from .openapi import RouteDoc
 from .routing import Router, WebRequest
 
@@ -28,7 +29,7 @@ def _overview(req: WebRequest) -> dict[str, Any]:
 def fake_backend_list(req: WebRequest) -> Response:
     """Every backend with its pools, every service as os-services shows it, and every
     pool's use (what the dashboard shows)."""
-    return _json(_overview(req))
+    return revalidated_json(req, _overview(req))
 
 
 def fake_backend_add(req: WebRequest) -> Response:

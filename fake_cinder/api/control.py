@@ -15,8 +15,9 @@ from werkzeug.wrappers import Request, Response
 from ..core import quotas as quota_rules
 from ..core.errors import BadRequest, NotFound
 from ..core.journal import FILTER_KEYS
-from ..core.overview import types_overview, volumes_overview
+from ..core.overview import STATUS_CLASSES, journal_page, types_overview, volumes_page
 from ..core.state_files import StateError
+from .control_reads import checked_query, revalidated_json, whole_number
 from .error_bodies import JSON
 from .openapi import RouteDoc
 from .routing import Router, View, WebRequest
@@ -79,14 +80,19 @@ def fake_reset(req: WebRequest) -> Response:
 
 def fake_volume_list(req: WebRequest) -> Response:
     """Every volume with its type's name, protocol and multiattach in effect, its
-    attachments and their lifecycles (what the dashboard shows)."""
-    return _json({"volumes": volumes_overview(req.fake.store, req.fake.journal)})
+    attachments and their lifecycles (what the dashboard shows); a page of them with
+    ``limit``/``offset``, filtered by ``project_id``, ``status`` and ``search``."""
+    query = checked_query(req, "fake_volume_list")
+    return revalidated_json(req, volumes_page(
+        req.fake.store, req.fake.journal, limit=whole_number(query, "limit"),
+        offset=whole_number(query, "offset") or 0, project_id=query.get("project_id"),
+        status=query.get("status"), search=query.get("search")))
 
 
 def fake_type_list(req: WebRequest) -> Response:
     """Every volume type with its extra specs, QoS specs, encryption, access list and
     volume count (the dashboard's types view)."""
-    return _json({"volume_types": types_overview(req.fake.store)})
+    return revalidated_json(req, {"volume_types": types_overview(req.fake.store)})
 
 
 # -- quotas ---------------------------------------------------------------------------------------
@@ -121,7 +127,7 @@ def fake_quotas_update(req: WebRequest) -> Response:
 
 # -- faults ---------------------------------------------------------------------------------------
 def fake_fault_list(req: WebRequest) -> Response:
-    return _json({"faults": [f.to_dict() for f in req.fake.faults.list()]})
+    return revalidated_json(req, {"faults": [f.to_dict() for f in req.fake.faults.list()]})
 
 
 def fake_fault_create(req: WebRequest) -> Response:
@@ -156,15 +162,21 @@ def fake_fault_delete(req: WebRequest) -> Response:
 
 
 # -- journal --------------------------------------------------------------------------------------
+_JOURNAL_PAGING = ("operation", "since", "order", "limit", "offset")
+
+
 def _journal_filters(request: Request) -> dict[str, Any]:
+    """The entry filters of the query (a status class is not one: see list_requests)."""
     filters: dict[str, Any] = {}
     for key, value in request.args.items():
-        if key in ("operation", "since"):
+        if key in _JOURNAL_PAGING:
             continue
         if key not in FILTER_KEYS:
-            raise BadRequest(f"Unknown filter {key}; use operation, since or "
-                             f"{', '.join(FILTER_KEYS)}.")
+            raise BadRequest(f"Unknown filter {key}; use operation, since, order, limit, "
+                             f"offset or {', '.join(FILTER_KEYS)}.")
         if key == "status":
+            if value in STATUS_CLASSES:
+                continue
             try:
                 filters[key] = int(value)
             except ValueError:
@@ -187,13 +199,21 @@ def _since(request: Request) -> int:
 
 
 def fake_request_list(req: WebRequest) -> Response:
+    """The journal, filtered, after ``since``; ``order=newest`` and ``limit``/``offset``
+    page it (the dashboard's journal), ``status`` may be a class (``4xx``, ``dropped``)."""
+    filters = _journal_filters(req.http)
     since = _since(req.http)
+    query = checked_query(req, "fake_request_list")
     try:
-        entries = req.fake.journal.entries(req.http.args.get("operation"),
-                                           **_journal_filters(req.http))
+        entries = req.fake.journal.entries(query.get("operation"), **filters)
     except ValueError as exc:  # an unknown operation name
         raise BadRequest(str(exc)) from None
-    return _json({"requests": [e.to_dict() for e in entries if e.seq > since]})
+    status = query.get("status")
+    return revalidated_json(req, journal_page(
+        req.fake.journal, [e for e in entries if e.seq > since],
+        status_class=status if status in STATUS_CLASSES else None,
+        newest_first=query.get("order") == "newest", limit=whole_number(query, "limit"),
+        offset=whole_number(query, "offset") or 0))
 
 
 def fake_request_clear(req: WebRequest) -> Response:
@@ -215,7 +235,7 @@ def _transitions_view(fake: FakeCinder) -> dict[str, Any]:
 def fake_transition_list(req: WebRequest) -> Response:
     """Every asynchronous operation with its statuses, the progressions set, the pending
     work."""
-    return _json(_transitions_view(req.fake))
+    return revalidated_json(req, _transitions_view(req.fake))
 
 
 def fake_transition_update(req: WebRequest) -> Response:
@@ -297,7 +317,7 @@ ROUTES: list[tuple[str, str, View, RouteDoc]] = [
         errors=_ERRORS)),
     ("GET", "/volumes", fake_volume_list, RouteDoc(
         "fake_volume_list", "Control API: every volume with its attachments and their "
-                            "lifecycles")),
+                            "lifecycles, or a page of them", errors=_ERRORS)),
     ("GET", "/types", fake_type_list, RouteDoc(
         "fake_type_list", "Control API: every volume type with its QoS specs and access")),
 ]
