@@ -83,7 +83,7 @@ DEPARTURES: list[Departure] = [
         "volume the all-zero key id, which Cinder's volume view then hides "
         "(`encryption_key_id` is absent from 3.64). The fake models a Barbican-backed "
         "Cinder, whose volumes show their key id from 3.64.",
-        name="*encryption*", where="body.volume.encryption_key_id"),
+        where="body.volume.encryption_key_id"),
     Departure(
         "implied-roles",
         "Keystone's tokens carry the roles its default implied roles add (admin ⇒ member ⇒ "
