@@ -34,6 +34,7 @@ handler sees comes from werkzeug or http.server.
 from __future__ import annotations
 
 import contextlib
+import queue
 import socket
 import threading
 import time
@@ -286,11 +287,18 @@ def _stop_reading(sock: socket.socket) -> None:
 
 
 class KeepAliveServer(ThreadedWSGIServer):
-    """werkzeug's threaded server, with a cap on its (persistent) connections."""
+    """werkzeug's threaded server, with a cap on its (persistent) connections, each
+    served by a thread of its own that is kept for the next connection (starting a
+    thread costs about 60 us, handing a connection to a waiting one about 20 us)."""
 
     def __init__(self, host: str, port: int, app: Any, handler: type[RequestHandler],
                  fd: int, max_connections: int = DEFAULT_MAX_CONNECTIONS,
                  idle_timeout: float = DEFAULT_IDLE_TIMEOUT) -> None:
+        # Before werkzeug's __init__, which calls server_close (on the socket it opened).
+        self._handed: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
+        self._workers_lock = threading.Lock()
+        self._workers = 0
+        self._waiting = 0  # workers waiting for a connection, not yet handed one
         super().__init__(host, port, app, handler, fd=fd)
         self.connections = Connections(max_connections)
         self.idle_timeout = idle_timeout
@@ -299,13 +307,36 @@ class KeepAliveServer(ThreadedWSGIServer):
         if not self.connections.admit(request):
             self.shutdown_request(request)
             return
-        super().process_request(request, client_address)
+        with self._workers_lock:
+            # At most one worker a connection: admit() caps both.
+            if self._waiting:
+                self._waiting -= 1  # that one takes this connection
+            else:
+                self._workers += 1
+                threading.Thread(target=self._work, daemon=True,
+                                 name=f"fake-cinder connection {self._workers}").start()
+        self._handed.put((request, client_address))
+
+    def _work(self) -> None:
+        while (handed := self._handed.get()) is not None:
+            # socketserver's thread body: finish_request, handle_error, shutdown_request.
+            self.process_request_thread(*handed)
+            with self._workers_lock:
+                self._waiting += 1
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         try:
             super().finish_request(request, client_address)
         finally:
             self.connections.closed(request)
+
+    def server_close(self) -> None:
+        """Close the listening socket; each worker ends once its connection has."""
+        super().server_close()
+        with self._workers_lock:
+            for _ in range(self._workers):
+                self._handed.put(None)  # each worker takes one, now or after its connection
+            self._workers = self._waiting = 0
 
 
 class RequestHandler(WSGIRequestHandler):
