@@ -26,7 +26,8 @@ socketserver (``setup``, ``handle_one_request``, ``send_header``, ``send_error``
 
 ``KeepAliveServer`` is werkzeug's ``ThreadedWSGIServer`` with that cap
 (``process_request``, ``finish_request``) and ``Connections``, which also closes every
-idle connection when the server stops, and lets busy ones finish their request first.
+idle connection when the server stops, and lets busy ones finish their request first. It
+keeps each connection's thread for the next connection (``server_close`` ends them).
 PEP 3333 forbids hop-by-hop headers to applications, so every ``Connection`` header the
 handler sees comes from werkzeug or http.server.
 """
@@ -345,6 +346,7 @@ class RequestHandler(WSGIRequestHandler):
 
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # a response's headers and body are two writes
+    rbufsize = 0  # socketserver's rfile is replaced at once: no buffer for it
     server: KeepAliveServer
     rfile: BodyBoundedReader  # type: ignore[assignment]
     _chunked: ChunkedBody | None = None
