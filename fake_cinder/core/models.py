@@ -7,6 +7,7 @@ Plain slotted dataclasses, so a stored attachment costs a few hundred bytes.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -59,8 +60,28 @@ class VolumeType:
         return owner + [p for p in self.projects if p not in owner]
 
 
+class Watched:
+    """A record that, while stored, reports every change of its fields to the store's
+    indexes (core/volume_index.py): its ``watcher`` sets the field and re-indexes it.
+    Copies (``copy.copy``, ``shallow_copy``) report nothing."""
+
+    __slots__ = ("watcher",)
+    watcher: Callable[[Any, str, Any], None] | None
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        record = object.__new__(cls)
+        object.__setattr__(record, "watcher", None)
+        return record
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self.watcher is None:
+            object.__setattr__(self, name, value)
+        else:
+            self.watcher(self, name, value)
+
+
 @dataclass(slots=True)
-class Volume:
+class Volume(Watched):
     id: str
     project_id: str
     size: int = 1
@@ -92,6 +113,9 @@ class Volume:
     # Cinder's volume_glance_metadata (volume_image_metadata in views): strings.
     image_metadata: dict[str, str] = field(default_factory=dict)
     group_id: str | None = None  # the generic volume group it belongs to (core/groups.py)
+
+    def __copy__(self) -> Volume:
+        return shallow_copy(self)
 
 
 @dataclass(slots=True)

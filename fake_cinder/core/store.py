@@ -40,6 +40,7 @@ from .models import (
     VolumeType,
 )
 from .transitions import Transitions
+from .volume_index import VolumeIndex
 
 
 def _attachment_key(attachment: Attachment) -> tuple[str, str]:
@@ -123,6 +124,9 @@ class Store:
         self.group_types: dict[str, GroupType] = {}
         self.groups: dict[str, Group] = {}
         self.group_snapshots: dict[str, GroupSnapshot] = {}
+        # Volumes by any column, and their metadata counted, per project (built on first
+        # use; core/volume_index.py).
+        self.volume_index = VolumeIndex(self.lock)
 
     # -- volume types -------------------------------------------------------------------------
     def add_volume_type(self, volume_type: VolumeType) -> VolumeType:
@@ -146,6 +150,7 @@ class Store:
             self._volumes_by_project.setdefault(volume.project_id, {})[volume.id] = volume
             self._attachments_by_volume.setdefault(volume.id, [])
             self._count_volume(volume)
+            self.volume_index.add(volume)
             return volume
 
     def _count_volume(self, volume: Volume) -> None:
@@ -181,6 +186,7 @@ class Store:
         with self.lock:
             volume = self.volumes.pop(volume_id)
             self._uncount_volume(volume_id)
+            self.volume_index.remove(volume)
             project = self._volumes_by_project.get(volume.project_id, {})
             project.pop(volume_id, None)
             for attachment in list(self._attachments_by_volume.get(volume_id, ())):
@@ -314,6 +320,7 @@ class Store:
         and private types."""
         with self.lock:
             if project_id is None:
+                self.volume_index.forget(None, list(self.volumes.values()))
                 self.volume_types.clear()
                 self.volumes.clear()
                 self.attachments.clear()
@@ -344,6 +351,8 @@ class Store:
             for attachment in self._attachments_by_project.pop(project_id, []):
                 self.attachments.pop(attachment.id, None)
                 self._attachments_by_volume.get(attachment.volume_id, []).remove(attachment)
+            self.volume_index.forget(
+                project_id, list(self._volumes_by_project.get(project_id, {}).values()))
             volume_ids = list(self._volumes_by_project.pop(project_id, {}))
             for volume_id in volume_ids:
                 self.volumes.pop(volume_id, None)
@@ -416,4 +425,5 @@ class Store:
             if indexed != len(self.snapshots) or indexed != sum(
                     map(len, self._snapshots_by_volume.values())):
                 problems.append("the snapshot indexes hold other snapshots than the store")
+            problems.extend(self.volume_index.check(self.volumes))
             return problems
