@@ -7,9 +7,10 @@ operation, so a reserve, its checks and its writes happen as one step.
 
 The indexes and usage counters keep every read of a project's records independent of
 how many records the store holds (issue 24): each is changed by the same method that
-changes the records. A volume's size, type, project or created_at, and a snapshot's
-project, change through ``resize_volume``, ``reindex_volume``, ``move_volume`` and
-``move_snapshot``; ``check_indexes`` compares them all with a full scan.
+changes the records. A stored volume reports every change of its fields
+(``models.Watched``) to ``_volume_changed``, which re-indexes it, so its fields may be
+assigned anywhere; a snapshot's project changes through ``move_snapshot``.
+``check_indexes`` compares every index with a full scan.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ def _attachment_key(attachment: Attachment) -> tuple[str, str]:
     return attachment.sort_key
 
 
+# The volume fields that _Counted and the volumes by project hold.
+_COUNTED_FIELDS = frozenset({"project_id", "created_at", "size", "volume_type_id"})
 # A volume's or snapshot's place in the quota usage: ("volumes" or "snapshots", its type id).
 UsageKey = tuple[str, str | None]
 
@@ -151,7 +154,18 @@ class Store:
             self._attachments_by_volume.setdefault(volume.id, [])
             self._count_volume(volume)
             self.volume_index.add(volume)
+            object.__setattr__(volume, "watcher", self._volume_changed)
             return volume
+
+    def _volume_changed(self, volume: Volume, name: str, value: Any) -> None:
+        """A stored volume's watcher: set its field ``name``, re-indexing it."""
+        with self.lock:
+            if name == "project_id":
+                self._volumes_by_project.get(volume.project_id, {}).pop(volume.id, None)
+                self._volumes_by_project.setdefault(value, {})[volume.id] = volume
+            self.volume_index.changed(volume, name, value)
+            if name in _COUNTED_FIELDS:
+                self.reindex_volume(volume)
 
     def _count_volume(self, volume: Volume) -> None:
         counted = _Counted(volume.project_id, (volume.created_at, volume.id),
@@ -171,20 +185,16 @@ class Store:
         _add_usage(self._usage[counted.project_id], counted, -1)
 
     def reindex_volume(self, volume: Volume) -> None:
-        """Bring the indexes up to date with a stored volume whose size, type or
-        created_at changed (a migration's swap of fields)."""
+        """Bring the usage counters and creation order up to date with a stored volume
+        whose project, size, type or created_at changed (its watcher calls this)."""
         with self.lock:
             self._uncount_volume(volume.id)
             self._count_volume(volume)
 
-    def resize_volume(self, volume: Volume, size: int) -> None:
-        with self.lock:
-            volume.size = size
-            self.reindex_volume(volume)
-
     def remove_volume(self, volume_id: str) -> None:
         with self.lock:
             volume = self.volumes.pop(volume_id)
+            object.__setattr__(volume, "watcher", None)
             self._uncount_volume(volume_id)
             self.volume_index.remove(volume)
             project = self._volumes_by_project.get(volume.project_id, {})
@@ -305,10 +315,7 @@ class Store:
         """Give a stored volume (and its attachments) to another project, keeping the
         project indexes right."""
         with self.lock:
-            self._volumes_by_project.get(volume.project_id, {}).pop(volume.id, None)
-            volume.project_id = project_id
-            self._volumes_by_project.setdefault(project_id, {})[volume.id] = volume
-            self.reindex_volume(volume)
+            volume.project_id = project_id  # its watcher moves it in the indexes
             for attachment in list(self._attachments_by_volume.get(volume.id, ())):
                 self.remove_attachment(attachment.id)
                 attachment.project_id = project_id
@@ -426,4 +433,6 @@ class Store:
                     map(len, self._snapshots_by_volume.values())):
                 problems.append("the snapshot indexes hold other snapshots than the store")
             problems.extend(self.volume_index.check(self.volumes))
+            problems.extend(f"volume {v.id} does not report its changes"
+                            for v in self.volumes.values() if v.watcher != self._volume_changed)
             return problems

@@ -13,7 +13,7 @@ volumes as in one of 100.
 
 Each is built on its first use (a sort, filter or summary that needs it), from a scan
 of the project, and from then on kept up to date: a stored volume reports every change
-of its fields (``models.Watched``) to ``VolumeIndex.changed``, which takes the volume out
+of its fields (``models.Watched``) to the store, whose ``VolumeIndex.changed`` takes the volume out
 of the indexes that hold the field, sets it, and puts the volume back. So a plain
 assignment anywhere (``volume.status = ...``) keeps the indexes right, and
 ``Store.check_indexes`` compares them with a scan.
@@ -77,13 +77,10 @@ class VolumeIndex:
 
     # -- changes --------------------------------------------------------------------------------
     def add(self, volume: Volume) -> None:
-        """A volume joins the store: it enters its project's indexes, and reports its
-        changes from now on."""
+        """A volume joins the store: it enters its project's indexes."""
         self._enter(volume, None)
-        object.__setattr__(volume, "watcher", self.changed)
 
     def remove(self, volume: Volume) -> None:
-        object.__setattr__(volume, "watcher", None)
         self._leave(volume, None)
 
     def forget(self, project_id: str | None, volumes: list[Volume]) -> None:
@@ -99,7 +96,8 @@ class VolumeIndex:
             self._metadata.pop(project_id, None)
 
     def changed(self, volume: Volume, name: str, value: Any) -> None:
-        """The watcher of a stored volume: set its field ``name``, re-indexing it."""
+        """Set a stored volume's field ``name`` (its watcher, Store._volume_changed,
+        calls this), re-indexing it."""
         with self._lock:
             if name == "metadata" or name in _KEY_FIELDS:
                 fields = None  # every index of the project
@@ -135,8 +133,6 @@ class VolumeIndex:
         by_project: dict[str, list[Volume]] = {}
         for volume in volumes.values():
             by_project.setdefault(volume.project_id, []).append(volume)
-            if volume.watcher != self.changed:
-                problems.append(f"volume {volume.id} does not report its changes")
         for project, columns in self._columns.items():
             for attribute, keys in columns.items():
                 scanned = sorted(index_key(v, attribute) for v in by_project.get(project, []))
