@@ -99,6 +99,21 @@ GROWTH_REQUESTS: dict[str, tuple[str, Callable[[FakeCinder, int], object]]] = {
     "grow-limits": ("GET /limits", _get("limits")),
     "grow-usage": ("quota usage", _get(f"os-quota-sets/{PROJECT}?usage=True")),
     "grow-summary": ("GET /volumes/summary (3.12)", _get("volumes/summary", "3.12")),
+    # The column indexes (core/column_index.py): other sorts, filters and counts.
+    "grow-sort-name": ("volumes sorted by name", _get("volumes/detail?limit=20&sort=name:asc")),
+    "grow-sort-size": ("volumes sorted by size after a marker",
+                       _get("volumes/detail?limit=20&sort=size:desc&marker={marker}")),
+    "grow-sort-status": ("volumes sorted by status", _get("volumes?limit=20&sort=status")),
+    "grow-sort-updated": ("volumes sorted by updated_at",
+                          _get("volumes?limit=20&sort=updated_at:desc")),
+    "grow-filter-name": ("volumes filtered by name (one match), counted",
+                         _get("volumes/detail?name=vol-7&with_count=true")),
+    "grow-filter-count": ("volumes filtered by status, counted",
+                          _get("volumes?limit=20&status=in-use&with_count=true")),
+    "grow-filter-sorted": ("volumes filtered by status, sorted by size",
+                           _get("volumes?limit=20&status=available&sort=size:asc")),
+    "grow-summary-metadata": ("GET /volumes/summary (3.36, distinct metadata)",
+                              _get("volumes/summary", "3.36")),
 }
 
 

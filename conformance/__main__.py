@@ -16,6 +16,7 @@ from .scenarios_backends import BACKENDS_CATALOGUE
 from .scenarios_groups import GROUPS_CATALOGUE
 from .scenarios_growth import GROWTH_CATALOGUE
 from .scenarios_images import IMAGES_CATALOGUE
+from .scenarios_indexes import INDEXES_CATALOGUE
 from .scenarios_nova import NOVA_CATALOGUE
 from .scenarios_policy import POLICY_CATALOGUE
 from .scenarios_routing import ROUTING_CATALOGUE
@@ -49,6 +50,7 @@ def run_scenarios(pair: Pair, shared: tuple[dict, dict], only: str | None
     for scenario in (CATALOGUE + NOVA_CATALOGUE + ROUTING_CATALOGUE + VOLFEAT_CATALOGUE
                      + BACKENDS_CATALOGUE + IMAGES_CATALOGUE + SERVER_VOLUME_CATALOGUE
                      + TYPES_CATALOGUE + TRANSITIONS_CATALOGUE + GROWTH_CATALOGUE
+                     + INDEXES_CATALOGUE
                      + POLICY_CATALOGUE + GROUPS_CATALOGUE):
         if only and only not in scenario.name:
             continue

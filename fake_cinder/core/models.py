@@ -62,7 +62,7 @@ class VolumeType:
 
 class Watched:
     """A record that, while stored, reports every change of its fields to the store's
-    indexes (core/volume_index.py): its ``watcher`` sets the field and re-indexes it.
+    indexes (core/column_index.py): its ``watcher`` sets the field and re-indexes it.
     Copies (``copy.copy``, ``shallow_copy``) report nothing."""
 
     __slots__ = ("watcher",)
@@ -152,7 +152,7 @@ SNAPSHOT_STATUSES = ("error", "available", "creating", "deleting", "deleted", "u
 
 
 @dataclass(slots=True)
-class Snapshot:
+class Snapshot(Watched):
     id: str
     volume_id: str
     project_id: str
@@ -168,6 +168,9 @@ class Snapshot:
     volume_type_id: str | None = None
     encryption_key_id: str | None = None
     group_snapshot_id: str | None = None  # the group snapshot it is a member of
+
+    def __copy__(self) -> Snapshot:
+        return shallow_copy(self)
 
 
 @dataclass(slots=True)

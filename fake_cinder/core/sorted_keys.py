@@ -1,7 +1,7 @@
 """A sorted list of keys in chunks: adding or removing a key costs a bisect and a move
 within one chunk of at most ``2 * CHUNK`` keys, not a move of the whole list, so an
 index of 100 000 volumes changes as fast as one of 100 (the volume indexes of
-core/volume_index.py).
+core/column_index.py).
 
 Positions are global (0 to ``len``), as in a plain sorted list; finding one adds up the
 lengths of the chunks before it (200 chunks at 100 000 keys).

@@ -23,6 +23,8 @@ from typing import Any
 
 from .backends import default_backends, default_scheduler
 from .clock import Clock
+from .column_index import ColumnIndex
+from .metadata_rows import MetadataRows
 from .models import (
     Attachment,
     Backend,
@@ -41,7 +43,6 @@ from .models import (
     VolumeType,
 )
 from .transitions import Transitions
-from .volume_index import VolumeIndex
 
 
 def _attachment_key(attachment: Attachment) -> tuple[str, str]:
@@ -50,6 +51,8 @@ def _attachment_key(attachment: Attachment) -> tuple[str, str]:
 
 # The volume fields that _Counted and the volumes by project hold.
 _COUNTED_FIELDS = frozenset({"project_id", "created_at", "size", "volume_type_id"})
+_COUNTED_SNAPSHOT_FIELDS = frozenset({"project_id", "created_at", "size", "volume_type_id",
+                                      "volume_id"})
 # A volume's or snapshot's place in the quota usage: ("volumes" or "snapshots", its type id).
 UsageKey = tuple[str, str | None]
 
@@ -127,9 +130,11 @@ class Store:
         self.group_types: dict[str, GroupType] = {}
         self.groups: dict[str, Group] = {}
         self.group_snapshots: dict[str, GroupSnapshot] = {}
-        # Volumes by any column, and their metadata counted, per project (built on first
-        # use; core/volume_index.py).
-        self.volume_index = VolumeIndex(self.lock)
+        # Volumes and snapshots by any column, per project (built on first use;
+        # core/column_index.py), and the volumes' metadata rows (core/metadata_rows.py).
+        self.volume_index = ColumnIndex(self.lock)
+        self.snapshot_index = ColumnIndex(self.lock)
+        self.volume_metadata = MetadataRows()
 
     # -- volume types -------------------------------------------------------------------------
     def add_volume_type(self, volume_type: VolumeType) -> VolumeType:
@@ -154,6 +159,7 @@ class Store:
             self._attachments_by_volume.setdefault(volume.id, [])
             self._count_volume(volume)
             self.volume_index.add(volume)
+            self.volume_metadata.update(volume)
             object.__setattr__(volume, "watcher", self._volume_changed)
             return volume
 
@@ -166,6 +172,8 @@ class Store:
             self.volume_index.changed(volume, name, value)
             if name in _COUNTED_FIELDS:
                 self.reindex_volume(volume)
+            if name in ("metadata", "project_id"):
+                self.volume_metadata.update(volume)
 
     def _count_volume(self, volume: Volume) -> None:
         counted = _Counted(volume.project_id, (volume.created_at, volume.id),
@@ -197,6 +205,7 @@ class Store:
             object.__setattr__(volume, "watcher", None)
             self._uncount_volume(volume_id)
             self.volume_index.remove(volume)
+            self.volume_metadata.drop(volume_id)
             project = self._volumes_by_project.get(volume.project_id, {})
             project.pop(volume_id, None)
             for attachment in list(self._attachments_by_volume.get(volume_id, ())):
@@ -274,33 +283,50 @@ class Store:
     def add_snapshot(self, snapshot: Snapshot) -> Snapshot:
         with self.lock:
             self.snapshots[snapshot.id] = snapshot
-            counted = _Counted(snapshot.project_id, (snapshot.created_at, snapshot.id),
-                               ("snapshots", snapshot.volume_type_id), snapshot.size,
-                               snapshot.volume_id)
-            self._counted_snapshots[snapshot.id] = counted
-            self._snapshots_by_project.setdefault(counted.project_id, {})[snapshot.id] = snapshot
-            self._snapshots_by_volume.setdefault(counted.volume_id, {})[snapshot.id] = snapshot
-            _add_usage(self._usage.setdefault(counted.project_id, {}), counted, 1)
+            self._count_snapshot(snapshot)
+            self.snapshot_index.add(snapshot)
+            object.__setattr__(snapshot, "watcher", self._snapshot_changed)
             return snapshot
+
+    def _count_snapshot(self, snapshot: Snapshot) -> None:
+        counted = _Counted(snapshot.project_id, (snapshot.created_at, snapshot.id),
+                           ("snapshots", snapshot.volume_type_id), snapshot.size,
+                           snapshot.volume_id)
+        self._counted_snapshots[snapshot.id] = counted
+        self._snapshots_by_project.setdefault(counted.project_id, {})[snapshot.id] = snapshot
+        self._snapshots_by_volume.setdefault(counted.volume_id, {})[snapshot.id] = snapshot
+        _add_usage(self._usage.setdefault(counted.project_id, {}), counted, 1)
+
+    def _uncount_snapshot(self, snapshot_id: str) -> None:
+        counted = self._counted_snapshots.pop(snapshot_id)
+        for index, key in ((self._snapshots_by_project, counted.project_id),
+                           (self._snapshots_by_volume, counted.volume_id)):
+            del index[key][snapshot_id]
+            if not index[key]:
+                del index[key]
+        _add_usage(self._usage[counted.project_id], counted, -1)
+
+    def _snapshot_changed(self, snapshot: Snapshot, name: str, value: Any) -> None:
+        """A stored snapshot's watcher: set its field ``name``, re-indexing it."""
+        with self.lock:
+            counted = name in _COUNTED_SNAPSHOT_FIELDS
+            if counted:
+                self._uncount_snapshot(snapshot.id)
+            self.snapshot_index.changed(snapshot, name, value)
+            if counted:
+                self._count_snapshot(snapshot)
 
     def remove_snapshot(self, snapshot_id: str) -> Snapshot:
         with self.lock:
             snapshot = self.snapshots.pop(snapshot_id)
-            counted = self._counted_snapshots.pop(snapshot_id)
-            for index, key in ((self._snapshots_by_project, counted.project_id),
-                               (self._snapshots_by_volume, counted.volume_id)):
-                del index[key][snapshot_id]
-                if not index[key]:
-                    del index[key]
-            _add_usage(self._usage[counted.project_id], counted, -1)
+            object.__setattr__(snapshot, "watcher", None)
+            self._uncount_snapshot(snapshot_id)
+            self.snapshot_index.remove(snapshot)
             return snapshot
 
     def move_snapshot(self, snapshot: Snapshot, project_id: str) -> None:
         """Give a stored snapshot to another project (an accepted transfer)."""
-        with self.lock:
-            self.remove_snapshot(snapshot.id)
-            snapshot.project_id = project_id
-            self.add_snapshot(snapshot)
+        snapshot.project_id = project_id  # its watcher moves it in the indexes
 
     def volume_snapshots(self, volume_id: str) -> list[Snapshot]:
         with self.lock:
@@ -309,6 +335,12 @@ class Store:
     def project_snapshots(self, project_id: str) -> list[Snapshot]:
         with self.lock:
             return list(self._snapshots_by_project.get(project_id, {}).values())
+
+    def project_snapshot(self, project_id: str, snapshot_id: str) -> Snapshot:
+        return self._snapshots_by_project[project_id][snapshot_id]
+
+    def snapshot_projects(self) -> list[str]:
+        return list(self._snapshots_by_project)
 
     # -- a volume changing hands (an accepted transfer) ----------------------------------------
     def move_volume(self, volume: Volume, project_id: str) -> None:
@@ -328,6 +360,8 @@ class Store:
         with self.lock:
             if project_id is None:
                 self.volume_index.forget(None, list(self.volumes.values()))
+                self.volume_metadata.forget(None, ())
+                self.snapshot_index.forget(None, list(self.snapshots.values()))
                 self.volume_types.clear()
                 self.volumes.clear()
                 self.attachments.clear()
@@ -360,6 +394,7 @@ class Store:
                 self._attachments_by_volume.get(attachment.volume_id, []).remove(attachment)
             self.volume_index.forget(
                 project_id, list(self._volumes_by_project.get(project_id, {}).values()))
+            self.volume_metadata.forget(project_id, self._volumes_by_project.get(project_id, {}))
             volume_ids = list(self._volumes_by_project.pop(project_id, {}))
             for volume_id in volume_ids:
                 self.volumes.pop(volume_id, None)
@@ -433,6 +468,11 @@ class Store:
                     map(len, self._snapshots_by_volume.values())):
                 problems.append("the snapshot indexes hold other snapshots than the store")
             problems.extend(self.volume_index.check(self.volumes))
+            problems.extend(self.volume_metadata.check(self.volumes))
+            problems.extend(self.snapshot_index.check(self.snapshots))
             problems.extend(f"volume {v.id} does not report its changes"
                             for v in self.volumes.values() if v.watcher != self._volume_changed)
+            problems.extend(f"snapshot {s.id} does not report its changes"
+                            for s in self.snapshots.values()
+                            if s.watcher != self._snapshot_changed)
             return problems

@@ -21,8 +21,8 @@ def summarize(store: Store, caller: Caller, all_tenants: bool = False,
               with_metadata: bool = True) -> VolumeSummary:
     """The caller's project's volumes; every project's for an admin asking all_tenants.
     Cinder ignores any other parameter here. The count and size come from the store's
-    usage counters, the distinct metadata (``with_metadata``) from its metadata counters
-    (core/volume_index.py), in the order the pairs first appeared."""
+    usage counters, the distinct metadata (``with_metadata``) from its metadata rows
+    (core/metadata_rows.py), as Cinder's database lists them."""
     authorize(caller, "volume:get_all")
     with store.lock:
         everyone = all_tenants and caller.is_admin
@@ -33,11 +33,5 @@ def summarize(store: Store, caller: Caller, all_tenants: bool = False,
                 if part == "volumes":
                     count += number
                     size += gigabytes
-        metadata: dict[str, list[str]] = {}
-        for project in projects if with_metadata else ():
-            counters = store.volume_index.metadata(
-                project, iter(store.project_volumes(project)))
-            for key, values in counters.items():
-                listed = metadata.setdefault(key, [])
-                listed.extend(value for value in values if value not in listed)
+        metadata = store.volume_metadata.distinct(projects) if with_metadata else {}
         return VolumeSummary(count, size, metadata)

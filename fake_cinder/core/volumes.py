@@ -17,13 +17,13 @@ from .errors import (
     VolumeNotFound,
     VolumeTypeNotFound,
 )
+from .indexed_lists import Lister, Source
 from .listing import FALSE_STRINGS, TRUE_STRINGS, ListQuery, check_sort_keys
 from .models import ATTACHED, Snapshot, Volume, VolumeType
 from .policy import allows, authorize
 from .store import Store
 from .transitions import VOLUME as VOLUME_RECORD
 from .uuids import is_uuid_like
-from .volume_listing import VolumeLister
 
 DEFAULT_TYPE_NAME = "__DEFAULT__"
 # Volume metadata key that picks the fake backend's protocol for one volume.
@@ -367,6 +367,15 @@ def _volume_matches(volume: Volume, filters: Mapping[str, Any]) -> bool:
     return True
 
 
+# Cinder hides migration targets (their migration_status) from non-admins.
+MIGRATION_TARGET = ("migration_status", "target:")
+
+
+def volume_source(store: Store) -> Source:
+    return Source(store.volume_index, store.project_volumes, store.project_volume,
+                  store.project_volume_keys, MIGRATION_TARGET)
+
+
 def list_volumes(store: Store, caller: Caller, query: ListQuery,
                  filters: Mapping[str, Any], count: bool = True
                  ) -> tuple[list[Volume], int | None]:
@@ -374,7 +383,7 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
     how many volumes match the filters on all pages (Cinder's with_count).
 
     ``filters`` are the query's filters after volume_filter_values. The page and the
-    count are read from the store's indexes (core/volume_listing.py), so their cost
+    count are read from the store's indexes (core/indexed_lists.py), so their cost
     does not grow with the project for the orders and filters it indexes.
     """
     authorize(caller, "volume:get_all")
@@ -388,8 +397,8 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
         marker = load_volume(store, caller, query.marker) if query.marker else None
         check_sort_keys(query, SORT_COLUMNS)
         projects = store.volume_projects() if query.all_tenants else [caller.project_id]
-        lister = VolumeLister(store, query, SORT_COLUMNS, filters,
-                              lambda volume: _volume_matches(volume, filters), caller.is_admin)
+        lister = Lister(volume_source(store), query, SORT_COLUMNS, filters,
+                        lambda volume: _volume_matches(volume, filters), caller.is_admin)
         total = lister.count(projects) if count else None
         return lister.page(projects, marker), total
 

@@ -1,13 +1,14 @@
-"""A page of volumes, and the count of matches (``with_count``), read from the store's
-indexes (issue 24), in exactly the order and with the marker semantics of
+"""A page of volumes or snapshots, and the count of matches (``with_count``), read from
+the store's indexes (issue 24), in exactly the order and with the marker semantics of
 ``listing.sorted_after`` (Cinder's paginate_query).
 
 How a page is read, per project (all tenants: each project's stream, merged):
 
 - sorted by creation (``created_at`` and ``id``, both one way: Cinder's default) or by one
   column and then by creation, all one way (``sort=size``, ``sort=name:asc``...): a walk
-  of the project's index of that column from the marker on, filtering as it goes (only
-  what is consumed is read);
+  of the project's index of that column (by creation: the store's (created_at, id)
+  index of volumes, the created_at index of snapshots) from the marker on, filtering as
+  it goes (only what is consumed is read);
 - with an equality filter on a column (``status=available``, ``name=x``, ``bootable=true``,
   ``size=1``...): the run of that value in the column's index is every candidate, in
   creation order. By creation, or sorted by the filtered column itself, a page walks
@@ -18,8 +19,9 @@ How a page is read, per project (all tenants: each project's stream, merged):
   equality filter, else the whole project, sorted by ``sorted_after``, as before.
 
 A count is the run's length when the filters are one equality, less the hidden
-migration targets (a short run of the migration_status index) for non-admins; with
-other filters it reads the smallest run, else every volume of the project.
+records (volumes: migration targets, a short run of the migration_status index) for
+non-admins; with other filters it reads the smallest run, else every record of the
+project.
 """
 
 from __future__ import annotations
@@ -27,21 +29,38 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from .column_index import ColumnIndex, IndexKey, group_bounds, index_key
 from .listing import DEFAULT_SORT_KEYS, NULL_DATETIME, ListQuery, sorted_after
-from .models import Volume
 from .sorted_keys import SortedKeys
-from .store import Store
-from .volume_index import IndexKey, group_bounds, index_key
 
 _BOOLEAN_ATTRIBUTES = ("bootable", "multiattach")
-# Cinder hides volumes with these migration statuses from non-admins (migration targets).
-_TARGET = "target:"
 # What paginate_query compares a NULL with, by column type (listing._null_default).
 _DATE_ATTRIBUTES = ("created_at", "updated_at")
-Stream = Iterator[tuple[Any, Volume]]
+Stream = Iterator[tuple[Any, Any]]
 Segment = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One kind of record in the store: its column indexes and how to read it."""
+
+    index: ColumnIndex
+    records: Callable[[str], list[Any]]  # a project's, in creation order
+    record: Callable[[str, str], Any]  # (project, id)
+    # A project's (created_at, id), sorted, when the store keeps them (volumes).
+    creation_keys: Callable[[str], list[tuple[str, str]]] | None = None
+    # (attribute, prefix): records whose attribute starts with it are hidden from
+    # non-admins (volumes: Cinder's migration targets).
+    hidden: tuple[str, str] | None = None
+
+    def is_hidden(self, is_admin: bool, record: Any) -> bool:
+        if self.hidden is None or is_admin:
+            return False
+        attribute, prefix = self.hidden
+        return (getattr(record, attribute) or "").startswith(prefix)
 
 
 def _null_default(attribute: str) -> Any:
@@ -62,18 +81,15 @@ def _indexable(attribute: str, value: Any) -> bool:
     return type(value) is str
 
 
-def is_hidden(caller_is_admin: bool, volume: Volume) -> bool:
-    """Cinder hides migration targets from non-admins."""
-    return not caller_is_admin and (volume.migration_status or "").startswith(_TARGET)
+class Lister:
+    """One list request's reads of the store's indexes (under the store's lock).
+    ``columns``: the sort keys and filters (Cinder's column names) to attributes;
+    ``matches``: whether a record matches the filters."""
 
-
-class VolumeLister:
-    """One list request's reads of the store's indexes (under the store's lock)."""
-
-    def __init__(self, store: Store, query: ListQuery, columns: Mapping[str, str],
-                 filters: Mapping[str, Any], matches: Callable[[Volume], bool],
+    def __init__(self, source: Source, query: ListQuery, columns: Mapping[str, str],
+                 filters: Mapping[str, Any], matches: Callable[[Any], bool],
                  is_admin: bool) -> None:
-        self.store = store
+        self.source = source
         self.query = query
         self.columns = columns
         self.matches = matches
@@ -81,23 +97,25 @@ class VolumeLister:
         self.descending = query.sort_dirs[0] == "desc"
         # Equality filters an index can serve: attribute -> value.
         self.equalities = {columns[k]: v for k, v in filters.items()
-                           if k != "metadata" and _indexable(columns[k], v)}
+                           if k in columns and k != "metadata" and _indexable(columns[k], v)}
         self.only_equalities = len(self.equalities) == len(filters)
         keys = query.sort_keys
         uniform = len(set(query.sort_dirs)) == 1
-        self.creation_order = uniform and keys == list(DEFAULT_SORT_KEYS)
+        # By creation: the store's (created_at, id) index, else the created_at column's.
+        self.creation_order = (uniform and keys == list(DEFAULT_SORT_KEYS)
+                               and source.creation_keys is not None)
         self.sort_attribute = (columns[keys[0]] if uniform and not self.creation_order and keys[
             1:] == [k for k in DEFAULT_SORT_KEYS if k != keys[0]] else None)
 
-    def listed(self, volume: Volume) -> bool:
-        return not is_hidden(self.is_admin, volume) and self.matches(volume)
+    def listed(self, record: Any) -> bool:
+        return not self.source.is_hidden(self.is_admin, record) and self.matches(record)
 
     def _index(self, project: str, attribute: str) -> SortedKeys:
-        return self.store.volume_index.column(
-            project, attribute, iter(self.store.project_volumes(project)))
+        return self.source.index.column(project, attribute,
+                                        iter(self.source.records(project)))
 
-    def _volume(self, project: str, key: IndexKey | tuple[str, str]) -> Volume:
-        return self.store.project_volume(project, key[-1])
+    def _volume(self, project: str, key: IndexKey | tuple[str, str]) -> Any:
+        return self.source.record(project, key[-1])
 
     def _smallest_run(self, project: str) -> tuple[str, int, int] | None:
         """The equality filter whose run in its index is shortest: (attribute, start,
@@ -124,23 +142,28 @@ class VolumeLister:
             matching = sum(1 for key in self._index(project, attribute).keys(start, stop)
                            if self.matches(self._volume(project, key)))
         elif not self.equalities and not self.only_equalities:
-            matching = sum(1 for v in self.store.project_volumes(project) if self.matches(v))
-        else:  # no filter
-            matching = len(self.store.project_volume_keys(project))
-        if self.is_admin:
+            matching = sum(1 for v in self.source.records(project) if self.matches(v))
+        elif self.source.creation_keys is not None:  # no filter
+            matching = len(self.source.creation_keys(project))
+        else:
+            matching = len(self._index(project, "created_at"))
+        if self.source.hidden is None or self.is_admin:
             return matching
-        return matching - sum(1 for v in self._migration_targets(project) if self.matches(v))
+        return matching - sum(1 for v in self._hidden(project) if self.matches(v))
 
-    def _migration_targets(self, project: str) -> Iterator[Volume]:
-        keys = self._index(project, "migration_status")
-        start = keys.position((True, _TARGET))
-        stop = keys.position((True, _TARGET[:-1] + chr(ord(_TARGET[-1]) + 1)))
+    def _hidden(self, project: str) -> Iterator[Any]:
+        """The project's records hidden from non-admins: the run of their prefix."""
+        assert self.source.hidden is not None
+        attribute, prefix = self.source.hidden
+        keys = self._index(project, attribute)
+        start = keys.position((True, prefix))
+        stop = keys.position((True, prefix[:-1] + chr(ord(prefix[-1]) + 1)))
         return (self._volume(project, key) for key in keys.keys(start, stop))
 
     # -- pages ----------------------------------------------------------------------------------
-    def page(self, projects: list[str], marker: Volume | None) -> list[Volume]:
+    def page(self, projects: list[str], marker: Any | None) -> list[Any]:
         stream = self._stream(projects, marker)
-        page: list[Volume] = []
+        page: list[Any] = []
         skipped = 0
         for volume in stream:
             if len(page) >= self.query.limit:
@@ -153,7 +176,7 @@ class VolumeLister:
             page.append(volume)
         return page
 
-    def _stream(self, projects: list[str], marker: Volume | None) -> Iterable[Volume]:
+    def _stream(self, projects: list[str], marker: Any | None) -> Iterable[Any]:
         if not self.creation_order and self.sort_attribute is None:
             return self._sorted(projects, marker)
         if self.sort_attribute is not None:
@@ -167,22 +190,22 @@ class VolumeLister:
         merged = heapq.merge(*streams, key=lambda item: item[0], reverse=self.descending)
         return (volume for _key, volume in merged)
 
-    def _sorted(self, projects: list[str], marker: Volume | None) -> list[Volume]:
-        candidates: list[Volume] = []
+    def _sorted(self, projects: list[str], marker: Any | None) -> list[Any]:
+        candidates: list[Any] = []
         for project in projects:
             run = self._smallest_run(project)
             if run is None:
-                candidates.extend(self.store.project_volumes(project))
+                candidates.extend(self.source.records(project))
             else:
                 candidates.extend(self._run_volumes(project, run))
         return sorted_after(candidates, self.query, self.columns, marker)
 
-    def _run_volumes(self, project: str, run: tuple[str, int, int]) -> Iterator[Volume]:
+    def _run_volumes(self, project: str, run: tuple[str, int, int]) -> Iterator[Any]:
         attribute, start, stop = run
         return (self._volume(project, key)
                 for key in self._index(project, attribute).keys(start, stop))
 
-    def _project_stream(self, project: str, marker: Volume | None) -> Stream:
+    def _project_stream(self, project: str, marker: Any | None) -> Stream:
         run = self._smallest_run(project)
         if self.creation_order:
             if run is None:
@@ -203,9 +226,10 @@ class VolumeLister:
         return ((key, self._volume(project, key)) for start, stop in segments
                 for key in keys.keys(start, stop, reverse=self.descending))
 
-    def _creation_walk(self, project: str, marker: Volume | None) -> Stream:
+    def _creation_walk(self, project: str, marker: Any | None) -> Stream:
         """The store's (created_at, id) index of the project from the marker on."""
-        keys = self.store.project_volume_keys(project)
+        assert self.source.creation_keys is not None
+        keys = self.source.creation_keys(project)
         if self.descending:
             end = len(keys) if marker is None else bisect.bisect_left(
                 keys, (marker.created_at, marker.id))
@@ -216,7 +240,7 @@ class VolumeLister:
         return ((keys[i], self._volume(project, keys[i])) for i in positions)
 
     def _run_in_creation_order(self, project: str, run: tuple[str, int, int],
-                               marker: Volume | None) -> Stream:
+                               marker: Any | None) -> Stream:
         attribute, start, stop = run
         keys = self._index(project, attribute)
         if marker is not None:
@@ -230,7 +254,7 @@ class VolumeLister:
                 for key in keys.keys(start, stop, reverse=self.descending))
 
     def _segments(self, keys: SortedKeys, attribute: str,
-                  marker: Volume | None) -> list[Segment]:
+                  marker: Any | None) -> list[Segment]:
         """The parts of the index after the marker, in the walk's order (each read last
         first when descending). paginate_query compares a NULL as its column type's
         default (``default``): NULLs sort first (ascending) but compare equal to the
