@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .engine import Step
 from .scenarios import VOL, Scenario, get
-from .scenarios_nova import act
+from .scenarios_nova import SNAP, act, new_snapshot
 
 # Volumes with names that tie, are NULL (no name), sizes that tie, metadata that differs.
 _VOLUMES = [("vol:a", {"size": 2, "name": "b", "metadata": {"k": "1"}}),
@@ -36,6 +36,20 @@ def _sorted(key: str) -> list[Step]:
 _SORT_KEYS = ("name", "size", "status", "bootable", "availability_zone", "updated_at",
               "description", "user_id", "attach_status", "multiattach", "volume_type_id",
               "migration_status")  # not id: each server makes its own
+
+# Snapshots with names that tie and are NULL.
+_SNAPSHOTS = [("snap:a", "b"), ("snap:b", None), ("snap:c", "a"), ("snap:d", None),
+              ("snap:e", "a")]
+
+
+def _snapshots_sorted(key: str) -> list[Step]:
+    steps = []
+    for direction in ("asc", "desc"):
+        steps.append(get(SNAP + f"?sort={key}:{direction}"))
+        steps.extend(get(SNAP + f"?sort={key}:{direction}&limit=2&marker={{{label}}}")
+                     for label in ("snap:b", "snap:c", "snap:e"))
+    return steps
+
 
 INDEXES_CATALOGUE: list[Scenario] = [
     Scenario("issue 24: volume lists sorted by each column", [
@@ -90,4 +104,19 @@ INDEXES_CATALOGUE: list[Scenario] = [
         Step("DELETE", VOL + "/{vol:b}", caller="member", check="vol:b"),
         get(VOL + "/summary", version="3.36"),
     ]),
+    Scenario("issue 24: snapshot lists sorted and filtered from the indexes", [
+        *(new_snapshot("vol:a", label, name=name) for label, name in _SNAPSHOTS),
+        Step("POST", SNAP + "/{snap:b}/action", caller="admin",
+                           body={"os-reset_status": {"status": "error"}}, check="snap:b"),
+        *(step for key in ("name", "status", "created_at", "volume_size", "updated_at")
+          for step in _snapshots_sorted(key)),
+        get(SNAP + "/detail?sort=name:asc&limit=2&offset=1"),
+        get(SNAP + "?status=available&with_count=true&limit=2"),
+        get(SNAP + "?status=available&sort=name:desc&marker={snap:c}"),
+        get(SNAP + "?name=a&with_count=true"),
+        get(SNAP + "?name=a&sort=created_at:asc,id:asc&marker={snap:c}"),
+        get(SNAP + "?volume_id={vol:a}&status=error&with_count=true"),
+        get(SNAP + "?all_tenants=1&status=available&with_count=true", caller="admin"),
+        get(SNAP + "?sort=name:asc,status:desc&limit=3"),
+    ], volumes={"vol:a": None}),
 ]

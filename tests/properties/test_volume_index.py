@@ -23,7 +23,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from fake_cinder import FakeCinder
 from fake_cinder.core.context import Caller
 from fake_cinder.core.listing import ListQuery, _complete_sort, sorted_after
-from fake_cinder.core.models import Volume
+from fake_cinder.core.models import Snapshot, Volume
+from fake_cinder.core.snapshots import SORT_COLUMNS as SNAPSHOT_SORT_COLUMNS
+from fake_cinder.core.snapshots import _matches as snapshot_matches
+from fake_cinder.core.snapshots import list_snapshots
 from fake_cinder.core.volumes import SORT_COLUMNS, _volume_matches, list_volumes
 
 PROJECTS = ("alpha", "beta")
@@ -49,6 +52,14 @@ FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "metadata": st.sampled_from([{}, {"k": "1"}, {"k": "2"}, {"k": "1", "j": "x"}]),
 }
 SORT_KEYS = sorted(SORT_COLUMNS)
+SNAPSHOT_FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "status": st.sampled_from(["available", "error", "creating"]),
+    "name": TEXTS, "description": TEXTS, "size": st.integers(1, 3), "updated_at": STAMPS,
+    "progress": st.sampled_from(["0%", "100%"]), "created_at": FIELDS["created_at"],
+    "project_id": st.sampled_from(PROJECTS)}
+SNAPSHOT_FILTERS: dict[str, st.SearchStrategy[Any]] = {
+    "status": SNAPSHOT_FIELDS["status"], "display_name": st.sampled_from(["", "a", "b"]),
+    "progress": st.sampled_from(["0%"]), "metadata": st.sampled_from([{"k": "1"}])}
 FILTERS: dict[str, st.SearchStrategy[Any]] = {
     "status": FIELDS["status"] | st.just(["available", "error"]) | st.just(1),
     "display_name": st.sampled_from(["", "a", "b"]),
@@ -131,8 +142,69 @@ class VolumeIndexMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.store.volumes)
     @rule(index=st.integers(0, 50))
     def delete(self, index: int) -> None:
-        self.store.remove_volume(self._volume(index).id)
+        volume = self._volume(index)
+        for snapshot in self.store.volume_snapshots(volume.id):
+            self.store.remove_snapshot(snapshot.id)
+        self.store.remove_volume(volume.id)
         self._rows_of_store()
+
+    @precondition(lambda self: self.store.volumes)
+    @rule(index=st.integers(0, 50), name=TEXTS, status=SNAPSHOT_FIELDS["status"],
+          metadata=FIELDS["metadata"])
+    def add_snapshot(self, index: int, name: str | None, status: str,
+                     metadata: dict[str, str]) -> None:
+        volume, store = self._volume(index), self.store
+        with store.lock:  # straight into the store: no API rule refuses it
+            store.add_snapshot(Snapshot(
+                id=store.clock.new_id(), volume_id=volume.id, project_id=volume.project_id,
+                name=name, status=status, metadata=dict(metadata), size=volume.size,
+                volume_type_id=volume.volume_type_id, created_at=store.clock.now()))
+
+    @precondition(lambda self: self.store.snapshots)
+    @rule(index=st.integers(0, 50), data=st.data())
+    def assign_snapshot(self, index: int, data: st.DataObject) -> None:
+        field = data.draw(st.sampled_from(sorted(SNAPSHOT_FIELDS)))
+        with self.store.lock:
+            setattr(self._snapshot(index), field, data.draw(SNAPSHOT_FIELDS[field]))
+
+    @precondition(lambda self: self.store.snapshots)
+    @rule(index=st.integers(0, 50))
+    def delete_snapshot(self, index: int) -> None:
+        self.store.remove_snapshot(self._snapshot(index).id)
+
+    def _snapshot(self, index: int) -> Snapshot:
+        snapshots = list(self.store.snapshots.values())
+        return snapshots[index % len(snapshots)]
+
+    @rule(project=st.sampled_from(PROJECTS), admin=st.booleans(), all_tenants=st.booleans(),
+          key=st.sampled_from(sorted(SNAPSHOT_SORT_COLUMNS)),
+          direction=st.sampled_from(["asc", "desc"]), offset=st.sampled_from([0, 1]),
+          limit=st.sampled_from([1, 2, 1000]), data=st.data())
+    def query_snapshots(self, project: str, admin: bool, all_tenants: bool, key: str,
+                        direction: str, offset: int, limit: int, data: st.DataObject) -> None:
+        caller = Caller(user_id="u", project_id=project,
+                        roles=frozenset({"admin", "member", "reader"} if admin
+                                        else {"member", "reader"}))
+        names = data.draw(st.lists(st.sampled_from(sorted(SNAPSHOT_FILTERS)), max_size=2,
+                                   unique=True))
+        filters = {name: data.draw(SNAPSHOT_FILTERS[name]) for name in names}
+        sort_keys, sort_dirs = _complete_sort([key], [direction])
+        everyone = all_tenants and admin
+        visible = [s for s in self.store.snapshots.values() if caller.can_see(s.project_id)]
+        for marked in [None, *visible]:
+            query = ListQuery(filters=dict(filters), sort_keys=sort_keys, sort_dirs=sort_dirs,
+                              marker=marked.id if marked else None, limit=limit,
+                              offset=offset, all_tenants=everyone)
+            with self.store.lock:
+                scope = [s for s in self.store.snapshots.values()
+                         if everyone or s.project_id == project]
+                matching = [s.id for s in sorted_after(scope, query, SNAPSHOT_SORT_COLUMNS,
+                                                       marked)
+                            if snapshot_matches(s, filters)]
+                expected = (matching[offset:offset + limit],
+                            sum(1 for s in scope if snapshot_matches(s, filters)))
+                page, total = list_snapshots(self.store, caller, query, filters)
+            assert ([s.id for s in page], total) == expected, marked
 
     @rule(project=st.sampled_from(PROJECTS))
     def reset_project(self, project: str) -> None:
