@@ -114,6 +114,10 @@ GROWTH_REQUESTS: dict[str, tuple[str, Callable[[FakeCinder, int], object]]] = {
                            _get("volumes?limit=20&status=available&sort=size:asc")),
     "grow-summary-metadata": ("GET /volumes/summary (3.36, distinct metadata)",
                               _get("volumes/summary", "3.36")),
+    "grow-snapshots": ("snapshot list, limit=20", _get("snapshots?limit=20")),
+    "grow-snapshots-sorted": ("snapshots sorted by size, filtered by status, counted",
+                              _get("snapshots/detail?limit=20&sort=volume_size:desc"
+                                   "&status=available&with_count=true")),
 }
 
 

@@ -89,7 +89,7 @@ class ColumnIndex:
     def remove(self, record: Record) -> None:
         self._leave(record, None)
 
-    def forget(self, project_id: str | None, records: list[Record]) -> None:
+    def forget(self, project_id: str | None, records: Iterable[Record]) -> None:
         """Drop the indexes of one project (every project's with None); ``records``
         (those dropped with them) no longer report their changes."""
         for record in records:

@@ -33,12 +33,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from .column_index import ColumnIndex, IndexKey, group_bounds, index_key
-from .listing import DEFAULT_SORT_KEYS, NULL_DATETIME, ListQuery, sorted_after
+from .listing import (
+    DATETIME_COLUMNS,
+    DEFAULT_SORT_KEYS,
+    NULL_DATETIME,
+    ListQuery,
+    sorted_after,
+)
 from .sorted_keys import SortedKeys
 
 _BOOLEAN_ATTRIBUTES = ("bootable", "multiattach")
-# What paginate_query compares a NULL with, by column type (listing._null_default).
-_DATE_ATTRIBUTES = ("created_at", "updated_at")
 Stream = Iterator[tuple[Any, Any]]
 Segment = tuple[int, int]
 
@@ -55,6 +59,11 @@ class Source:
     # (attribute, prefix): records whose attribute starts with it are hidden from
     # non-admins (volumes: Cinder's migration targets).
     hidden: tuple[str, str] | None = None
+    # The attributes an index may serve (scalar values; None: every one).
+    indexable: frozenset[str] | None = None
+
+    def may_index(self, attribute: str) -> bool:
+        return self.indexable is None or attribute in self.indexable
 
     def is_hidden(self, is_admin: bool, record: Any) -> bool:
         if self.hidden is None or is_admin:
@@ -63,8 +72,10 @@ class Source:
         return (getattr(record, attribute) or "").startswith(prefix)
 
 
-def _null_default(attribute: str) -> Any:
-    if attribute in _DATE_ATTRIBUTES:
+def _null_default(column: str, attribute: str) -> Any:
+    """What paginate_query compares a NULL with, by the column's type (as
+    listing._null_default)."""
+    if column in DATETIME_COLUMNS:
         return NULL_DATETIME
     if attribute in _BOOLEAN_ATTRIBUTES:
         return False
@@ -97,15 +108,17 @@ class Lister:
         self.descending = query.sort_dirs[0] == "desc"
         # Equality filters an index can serve: attribute -> value.
         self.equalities = {columns[k]: v for k, v in filters.items()
-                           if k in columns and k != "metadata" and _indexable(columns[k], v)}
+                           if k in columns and k != "metadata" and _indexable(columns[k], v)
+                           and source.may_index(columns[k])}
         self.only_equalities = len(self.equalities) == len(filters)
         keys = query.sort_keys
         uniform = len(set(query.sort_dirs)) == 1
         # By creation: the store's (created_at, id) index, else the created_at column's.
-        self.creation_order = (uniform and keys == list(DEFAULT_SORT_KEYS)
-                               and source.creation_keys is not None)
+        self.by_creation = uniform and keys == list(DEFAULT_SORT_KEYS)
+        self.creation_order = self.by_creation and source.creation_keys is not None
         self.sort_attribute = (columns[keys[0]] if uniform and not self.creation_order and keys[
-            1:] == [k for k in DEFAULT_SORT_KEYS if k != keys[0]] else None)
+            1:] == [k for k in DEFAULT_SORT_KEYS if k != keys[0]]
+            and source.may_index(columns[keys[0]]) else None)
 
     def listed(self, record: Any) -> bool:
         return not self.source.is_hidden(self.is_admin, record) and self.matches(record)
@@ -182,7 +195,7 @@ class Lister:
         if self.sort_attribute is not None:
             marked = index_key(marker, self.sort_attribute) if marker is not None else None
             if marked is not None and marked[0] and marked[1] < _null_default(
-                    self.sort_attribute):
+                    self.query.sort_keys[0], self.sort_attribute):
                 return self._sorted(projects, marker)  # no such values in the fake
         streams = [self._project_stream(project, marker) for project in projects]
         if len(streams) == 1:
@@ -207,10 +220,10 @@ class Lister:
 
     def _project_stream(self, project: str, marker: Any | None) -> Stream:
         run = self._smallest_run(project)
-        if self.creation_order:
-            if run is None:
-                return self._creation_walk(project, marker)
+        if self.by_creation and run is not None:
             return self._run_in_creation_order(project, run, marker)
+        if self.creation_order:
+            return self._creation_walk(project, marker)
         attribute = self.sort_attribute
         assert attribute is not None
         keys = self._index(project, attribute)
@@ -264,7 +277,7 @@ class Lister:
             return [(0, length)]
         marked = index_key(marker, attribute)
         present, value, created_at, volume_id = marked
-        default = _null_default(attribute)
+        default = _null_default(self.query.sort_keys[0], attribute)
         nulls_end = keys.position((True,))
         if present and value != default:
             # value > default: NULLs and the default's run compare below it.

@@ -119,7 +119,7 @@ class Volume(Watched):
 
 
 @dataclass(slots=True)
-class Attachment:
+class Attachment(Watched):
     id: str
     volume_id: str
     project_id: str

@@ -134,6 +134,7 @@ class Store:
         # core/column_index.py), and the volumes' metadata rows (core/metadata_rows.py).
         self.volume_index = ColumnIndex(self.lock)
         self.snapshot_index = ColumnIndex(self.lock)
+        self.attachment_index = ColumnIndex(self.lock)
         self.volume_metadata = MetadataRows()
 
     # -- volume types -------------------------------------------------------------------------
@@ -248,11 +249,15 @@ class Store:
             else:
                 bisect.insort(ordered, attachment, key=_attachment_key)
             self._attachments_by_volume.setdefault(attachment.volume_id, []).append(attachment)
+            self.attachment_index.add(attachment)
+            object.__setattr__(attachment, "watcher", self.attachment_index.changed)
             return attachment
 
     def remove_attachment(self, attachment_id: str) -> Attachment:
         with self.lock:
             attachment = self.attachments.pop(attachment_id)
+            object.__setattr__(attachment, "watcher", None)
+            self.attachment_index.remove(attachment)
             ordered = self._attachments_by_project[attachment.project_id]
             index = bisect.bisect_left(ordered, attachment.sort_key, key=_attachment_key)
             while ordered[index] is not attachment:
@@ -265,7 +270,7 @@ class Store:
         """Point an attachment at another volume (a finished migration's swap)."""
         with self.lock:
             self._attachments_by_volume[attachment.volume_id].remove(attachment)
-            attachment.volume_id = volume_id
+            attachment.volume_id = volume_id  # its watcher re-indexes it
             self._attachments_by_volume.setdefault(volume_id, []).append(attachment)
 
     def volume_attachments(self, volume_id: str) -> list[Attachment]:
@@ -275,6 +280,9 @@ class Store:
     def project_attachments(self, project_id: str) -> list[Attachment]:
         """The project's attachments sorted oldest first (the live index: do not modify)."""
         return self._attachments_by_project.get(project_id, [])
+
+    def project_attachment(self, _project_id: str, attachment_id: str) -> Attachment:
+        return self.attachments[attachment_id]
 
     def attachment_projects(self) -> Iterator[str]:
         return iter(list(self._attachments_by_project))
@@ -362,6 +370,7 @@ class Store:
                 self.volume_index.forget(None, list(self.volumes.values()))
                 self.volume_metadata.forget(None, ())
                 self.snapshot_index.forget(None, list(self.snapshots.values()))
+                self.attachment_index.forget(None, list(self.attachments.values()))
                 self.volume_types.clear()
                 self.volumes.clear()
                 self.attachments.clear()
@@ -389,6 +398,8 @@ class Store:
                 self.groups.clear()
                 self.group_snapshots.clear()
                 return
+            self.attachment_index.forget(project_id,
+                                         self._attachments_by_project.get(project_id, []))
             for attachment in self._attachments_by_project.pop(project_id, []):
                 self.attachments.pop(attachment.id, None)
                 self._attachments_by_volume.get(attachment.volume_id, []).remove(attachment)
@@ -470,8 +481,12 @@ class Store:
             problems.extend(self.volume_index.check(self.volumes))
             problems.extend(self.volume_metadata.check(self.volumes))
             problems.extend(self.snapshot_index.check(self.snapshots))
+            problems.extend(self.attachment_index.check(self.attachments))
             problems.extend(f"volume {v.id} does not report its changes"
                             for v in self.volumes.values() if v.watcher != self._volume_changed)
+            problems.extend(f"attachment {a.id} does not report its changes"
+                            for a in self.attachments.values()
+                            if a.watcher != self.attachment_index.changed)
             problems.extend(f"snapshot {s.id} does not report its changes"
                             for s in self.snapshots.values()
                             if s.watcher != self._snapshot_changed)

@@ -21,9 +21,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from fake_cinder import FakeCinder
+from fake_cinder.core.attachments import _matches as attachment_matches
+from fake_cinder.core.attachments import list_attachments
 from fake_cinder.core.context import Caller
+from fake_cinder.core.listing import MODEL_COLUMNS as ATTACHMENT_COLUMNS
 from fake_cinder.core.listing import ListQuery, _complete_sort, sorted_after
-from fake_cinder.core.models import Snapshot, Volume
+from fake_cinder.core.models import Attachment, Snapshot, Volume
 from fake_cinder.core.snapshots import SORT_COLUMNS as SNAPSHOT_SORT_COLUMNS
 from fake_cinder.core.snapshots import _matches as snapshot_matches
 from fake_cinder.core.snapshots import list_snapshots
@@ -57,6 +60,17 @@ SNAPSHOT_FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "name": TEXTS, "description": TEXTS, "size": st.integers(1, 3), "updated_at": STAMPS,
     "progress": st.sampled_from(["0%", "100%"]), "created_at": FIELDS["created_at"],
     "project_id": st.sampled_from(PROJECTS)}
+SERVERS = st.sampled_from([None, "server-1", "server-2"])
+ATTACHMENT_FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "instance_uuid": SERVERS, "attach_status": st.sampled_from(["reserved", "attached"]),
+    "attached_at": STAMPS, "mountpoint": st.sampled_from([None, "/dev/vdb"]),
+    "attach_mode": st.sampled_from(["null", "rw"]), "created_at": FIELDS["created_at"]}
+ATTACHMENT_FILTERS: dict[str, st.SearchStrategy[Any]] = {
+    "instance_uuid": st.sampled_from(["server-1", "server-2"]),
+    "attach_status": st.sampled_from(["reserved", "attached"]),
+    "mountpoint": st.sampled_from(["/dev/vdb"])}
+ATTACHMENT_SORT_KEYS = sorted(k for k in ATTACHMENT_COLUMNS
+                              if k not in ("connector", "connection_info"))
 SNAPSHOT_FILTERS: dict[str, st.SearchStrategy[Any]] = {
     "status": SNAPSHOT_FIELDS["status"], "display_name": st.sampled_from(["", "a", "b"]),
     "progress": st.sampled_from(["0%"]), "metadata": st.sampled_from([{"k": "1"}])}
@@ -205,6 +219,57 @@ class VolumeIndexMachine(RuleBasedStateMachine):
                             sum(1 for s in scope if snapshot_matches(s, filters)))
                 page, total = list_snapshots(self.store, caller, query, filters)
             assert ([s.id for s in page], total) == expected, marked
+
+    @precondition(lambda self: self.store.volumes)
+    @rule(index=st.integers(0, 50), server=SERVERS)
+    def add_attachment(self, index: int, server: str | None) -> None:
+        volume, store = self._volume(index), self.store
+        with store.lock:
+            store.add_attachment(Attachment(
+                id=store.clock.new_id(), volume_id=volume.id, project_id=volume.project_id,
+                instance_uuid=server, created_at=store.clock.now()))
+
+    @precondition(lambda self: self.store.attachments)
+    @rule(index=st.integers(0, 50), data=st.data())
+    def assign_attachment(self, index: int, data: st.DataObject) -> None:
+        field = data.draw(st.sampled_from(sorted(ATTACHMENT_FIELDS)))
+        attachments = list(self.store.attachments.values())
+        attachment = attachments[index % len(attachments)]
+        if field == "created_at":  # the store's own index holds it: a re-add
+            self.store.remove_attachment(attachment.id)
+            attachment.created_at = data.draw(ATTACHMENT_FIELDS[field])
+            self.store.add_attachment(attachment)
+            return
+        with self.store.lock:
+            setattr(attachment, field, data.draw(ATTACHMENT_FIELDS[field]))
+
+    @rule(project=st.sampled_from(PROJECTS), admin=st.booleans(), all_tenants=st.booleans(),
+          key=st.sampled_from(ATTACHMENT_SORT_KEYS), direction=st.sampled_from(["asc", "desc"]),
+          offset=st.sampled_from([0, 1]), limit=st.sampled_from([1, 2, 1000]),
+          data=st.data())
+    def query_attachments(self, project: str, admin: bool, all_tenants: bool, key: str,
+                          direction: str, offset: int, limit: int,
+                          data: st.DataObject) -> None:
+        caller = Caller(user_id="u", project_id=project,
+                        roles=frozenset({"admin", "member", "reader"} if admin
+                                        else {"member", "reader"}))
+        names = data.draw(st.lists(st.sampled_from(sorted(ATTACHMENT_FILTERS)), max_size=2,
+                                   unique=True))
+        filters = {name: data.draw(ATTACHMENT_FILTERS[name]) for name in names}
+        sort_keys, sort_dirs = _complete_sort([key], [direction])
+        everyone = all_tenants and admin
+        visible = [a for a in self.store.attachments.values() if caller.can_see(a.project_id)]
+        for marked in [None, *visible]:
+            query = ListQuery(filters=dict(filters), sort_keys=sort_keys, sort_dirs=sort_dirs,
+                              marker=marked.id if marked else None, limit=limit,
+                              offset=offset, all_tenants=everyone)
+            with self.store.lock:
+                scope = [a for a in self.store.attachments.values()
+                         if everyone or a.project_id == project]
+                expected = [a.id for a in sorted_after(scope, query, ATTACHMENT_COLUMNS, marked)
+                            if attachment_matches(a, filters)][offset:offset + limit]
+                page = list_attachments(self.store, caller, query)
+            assert [a.id for a in page] == expected, marked
 
     @rule(project=st.sampled_from(PROJECTS))
     def reset_project(self, project: str) -> None:
