@@ -1,13 +1,13 @@
-"""A page of volumes or snapshots, and the count of matches (``with_count``), read from
-the store's indexes (issue 24), in exactly the order and with the marker semantics of
-``listing.sorted_after`` (Cinder's paginate_query).
+"""A page of volumes, snapshots or attachments, and the count of matches
+(``with_count``), read from the store's indexes (issue 24), in exactly the order and
+with the marker semantics of ``listing.sorted_after`` (Cinder's paginate_query).
 
 How a page is read, per project (all tenants: each project's stream, merged):
 
 - sorted by creation (``created_at`` and ``id``, both one way: Cinder's default) or by one
   column and then by creation, all one way (``sort=size``, ``sort=name:asc``...): a walk
   of the project's index of that column (by creation: the store's (created_at, id)
-  index of volumes, the created_at index of snapshots) from the marker on, filtering as
+  index of volumes, the created_at index of the others) from the marker on, filtering as
   it goes (only what is consumed is read);
 - with an equality filter on a column (``status=available``, ``name=x``, ``bootable=true``,
   ``size=1``...): the run of that value in the column's index is every candidate, in
@@ -127,7 +127,7 @@ class Lister:
         return self.source.index.column(project, attribute,
                                         iter(self.source.records(project)))
 
-    def _volume(self, project: str, key: IndexKey | tuple[str, str]) -> Any:
+    def _record(self, project: str, key: IndexKey | tuple[str, str]) -> Any:
         return self.source.record(project, key[-1])
 
     def _smallest_run(self, project: str) -> tuple[str, int, int] | None:
@@ -153,7 +153,7 @@ class Lister:
         elif run is not None:
             attribute, start, stop = run
             matching = sum(1 for key in self._index(project, attribute).keys(start, stop)
-                           if self.matches(self._volume(project, key)))
+                           if self.matches(self._record(project, key)))
         elif not self.equalities and not self.only_equalities:
             matching = sum(1 for v in self.source.records(project) if self.matches(v))
         elif self.source.creation_keys is not None:  # no filter
@@ -171,22 +171,22 @@ class Lister:
         keys = self._index(project, attribute)
         start = keys.position((True, prefix))
         stop = keys.position((True, prefix[:-1] + chr(ord(prefix[-1]) + 1)))
-        return (self._volume(project, key) for key in keys.keys(start, stop))
+        return (self._record(project, key) for key in keys.keys(start, stop))
 
     # -- pages ----------------------------------------------------------------------------------
     def page(self, projects: list[str], marker: Any | None) -> list[Any]:
         stream = self._stream(projects, marker)
         page: list[Any] = []
         skipped = 0
-        for volume in stream:
+        for record in stream:
             if len(page) >= self.query.limit:
                 break
-            if not self.listed(volume):
+            if not self.listed(record):
                 continue
             if skipped < self.query.offset:
                 skipped += 1
                 continue
-            page.append(volume)
+            page.append(record)
         return page
 
     def _stream(self, projects: list[str], marker: Any | None) -> Iterable[Any]:
@@ -199,9 +199,9 @@ class Lister:
                 return self._sorted(projects, marker)  # no such values in the fake
         streams = [self._project_stream(project, marker) for project in projects]
         if len(streams) == 1:
-            return (volume for _key, volume in streams[0])
+            return (record for _key, record in streams[0])
         merged = heapq.merge(*streams, key=lambda item: item[0], reverse=self.descending)
-        return (volume for _key, volume in merged)
+        return (record for _key, record in merged)
 
     def _sorted(self, projects: list[str], marker: Any | None) -> list[Any]:
         candidates: list[Any] = []
@@ -210,12 +210,12 @@ class Lister:
             if run is None:
                 candidates.extend(self.source.records(project))
             else:
-                candidates.extend(self._run_volumes(project, run))
+                candidates.extend(self._run_records(project, run))
         return sorted_after(candidates, self.query, self.columns, marker)
 
-    def _run_volumes(self, project: str, run: tuple[str, int, int]) -> Iterator[Any]:
+    def _run_records(self, project: str, run: tuple[str, int, int]) -> Iterator[Any]:
         attribute, start, stop = run
-        return (self._volume(project, key)
+        return (self._record(project, key)
                 for key in self._index(project, attribute).keys(start, stop))
 
     def _project_stream(self, project: str, marker: Any | None) -> Stream:
@@ -233,10 +233,10 @@ class Lister:
             segments = [(max(start, run[1]), min(stop, run[2])) for start, stop in segments]
         elif run is not None and (run[2] - run[1]) ** 2 <= (
                 self.query.offset + self.query.limit + 1) * len(keys):
-            ordered = sorted_after(self._run_volumes(project, run), self.query, self.columns,
+            ordered = sorted_after(self._run_records(project, run), self.query, self.columns,
                                    marker)
-            return ((index_key(volume, attribute), volume) for volume in ordered)
-        return ((key, self._volume(project, key)) for start, stop in segments
+            return ((index_key(record, attribute), record) for record in ordered)
+        return ((key, self._record(project, key)) for start, stop in segments
                 for key in keys.keys(start, stop, reverse=self.descending))
 
     def _creation_walk(self, project: str, marker: Any | None) -> Stream:
@@ -250,7 +250,7 @@ class Lister:
         else:
             positions = range(0 if marker is None else bisect.bisect_right(
                 keys, (marker.created_at, marker.id)), len(keys))
-        return ((keys[i], self._volume(project, keys[i])) for i in positions)
+        return ((keys[i], self._record(project, keys[i])) for i in positions)
 
     def _run_in_creation_order(self, project: str, run: tuple[str, int, int],
                                marker: Any | None) -> Stream:
@@ -263,7 +263,7 @@ class Lister:
                 stop = min(stop, keys.position(marked))
             else:
                 start = max(start, keys.position(marked, right=True))
-        return ((key[2:], self._volume(project, key))
+        return ((key[2:], self._record(project, key))
                 for key in keys.keys(start, stop, reverse=self.descending))
 
     def _segments(self, keys: SortedKeys, attribute: str,
@@ -276,7 +276,7 @@ class Lister:
         if marker is None:
             return [(0, length)]
         marked = index_key(marker, attribute)
-        present, value, created_at, volume_id = marked
+        present, value, created_at, record_id = marked
         default = _null_default(self.query.sort_keys[0], attribute)
         nulls_end = keys.position((True,))
         if present and value != default:
@@ -286,8 +286,8 @@ class Lister:
             return [(keys.position(marked, right=True), length)]
         # The marker compares as the default: past it in the NULLs and in the default's
         # run (by creation), and everything beyond.
-        null_cut = keys.position((False, "", created_at, volume_id), right=not self.descending)
-        default_cut = keys.position((True, default, created_at, volume_id),
+        null_cut = keys.position((False, "", created_at, record_id), right=not self.descending)
+        default_cut = keys.position((True, default, created_at, record_id),
                                     right=not self.descending)
         if not self.descending:
             return [(null_cut, nulls_end), (default_cut, length)]
