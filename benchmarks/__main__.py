@@ -9,6 +9,7 @@ import tempfile
 import time
 from typing import TextIO
 
+from .dashboard import DASHBOARD, chromium_missing
 from .growth import GROWTH
 from .harness import Figure
 from .live import SERVERS, live_figure
@@ -16,7 +17,7 @@ from .scenarios import FIGURES, Scale
 from .startup import plugin_figure
 from .wire import wire_figure
 
-ALL = [*FIGURES, "live", "wire", "plugin", *GROWTH]
+ALL = [*FIGURES, "live", "wire", "plugin", *GROWTH, *DASHBOARD]
 
 
 def run(names: list[str], scale: Scale, server: str = "werkzeug",
@@ -39,6 +40,12 @@ def run(names: list[str], scale: Scale, server: str = "werkzeug",
             figure = plugin_figure(rounds=2 if quick else 15)
         elif name in GROWTH:
             figure = GROWTH[name](scale)
+        elif name in DASHBOARD:
+            missing = chromium_missing()
+            if missing:  # the browser figures need Chromium: said, not counted
+                print(f"skip {name}: {missing}", file=out, flush=True)
+                continue
+            figure = DASHBOARD[name](scale)
         else:
             figure = FIGURES[name](scale)
         print(figure.line(), file=out, flush=True)

@@ -9,12 +9,12 @@ from ..core.listing import parse_list_query
 from . import microversions as mv
 from .fault_injection import FaultTargets
 from .routing import ApiRequest, Handler, Operation, Router
-from .views import attachment_detail, attachment_list, attachment_view
+from .views import attachment_detail, attachment_view, attachments_body
 
 Result = tuple[int, Any]
 
 
-def create(req: ApiRequest) -> Result:
+def attachment_create(req: ApiRequest) -> Result:
     body = req.body["attachment"]
     mode = body.get("mode", "null") if req.version >= mv.ATTACH_MODE else "null"
     attachment = core.create_attachment(
@@ -23,24 +23,24 @@ def create(req: ApiRequest) -> Result:
     return 200, {"attachment": attachment_detail(attachment)}
 
 
-def update(req: ApiRequest) -> Result:
+def attachment_update(req: ApiRequest) -> Result:
     attachment = core.update_attachment(req.fake.store, req.caller, req.params["attachment_id"],
                                         req.body["attachment"]["connector"])
     return 200, {"attachment": attachment_detail(attachment)}
 
 
-def complete(req: ApiRequest) -> Result:
+def attachment_complete(req: ApiRequest) -> Result:
     core.complete_attachment(req.fake.store, req.caller, req.params["attachment_id"])
     return 204, None
 
 
-def delete(req: ApiRequest) -> Result:
+def attachment_delete(req: ApiRequest) -> Result:
     remaining = core.delete_attachment(req.fake.store, req.caller, req.params["attachment_id"],
                                        protect_in_use=req.fake.protect_in_use_attachments)
-    return 200, attachment_list(remaining)
+    return 200, attachments_body(remaining)
 
 
-def show(req: ApiRequest) -> Result:
+def attachment_show(req: ApiRequest) -> Result:
     attachment = core.show_attachment(req.fake.store, req.caller, req.params["attachment_id"])
     return 200, {"attachment": attachment_detail(attachment)}
 
@@ -53,11 +53,11 @@ def _list(req: ApiRequest, detail: bool) -> Result:
         req.fake.store, req.caller, query, render=attachment_view(detail))}
 
 
-def index(req: ApiRequest) -> Result:
+def attachment_list(req: ApiRequest) -> Result:
     return _list(req, detail=False)
 
 
-def detail(req: ApiRequest) -> Result:
+def attachment_list_detail(req: ApiRequest) -> Result:
     return _list(req, detail=True)
 
 
@@ -71,18 +71,18 @@ def _op(name: str, handler: Handler, *policies: str, minimum: mv.APIVersion = mv
 
 def register(router: Router) -> None:
     # Cinder's attachment reads have no policy: its database shows a project its own.
-    router.add("GET", "attachments", _op("attachment_list", index, validates_query=True))
+    router.add("GET", "attachments", _op("attachment_list", attachment_list, validates_query=True))
     router.add("GET", "attachments/detail",
-               _op("attachment_list_detail", detail, validates_query=True))
+               _op("attachment_list_detail", attachment_list_detail, validates_query=True))
     router.add("POST", "attachments", _op(
-        "attachment_create", create, "volume:attachment_create", validates_body=True,
+        "attachment_create", attachment_create, "volume:attachment_create", validates_body=True,
         fault_targets=FaultTargets(body_volume=("attachment", "volume_uuid"))))
-    router.add("GET", "attachments/<attachment_id>", _op("attachment_show", show))
+    router.add("GET", "attachments/<attachment_id>", _op("attachment_show", attachment_show))
     router.add("PUT", "attachments/<attachment_id>",
-               _op("attachment_update", update, "volume:attachment_update",
+               _op("attachment_update", attachment_update, "volume:attachment_update",
                    validates_body=True))
     router.add("DELETE", "attachments/<attachment_id>",
-               _op("attachment_delete", delete, "volume:attachment_delete"))
+               _op("attachment_delete", attachment_delete, "volume:attachment_delete"))
     router.add_actions("attachments/<attachment_id>/action", {
-        "os-complete": _op("attachment_complete", complete, "volume:attachment_complete",
+        "os-complete": _op("attachment_complete", attachment_complete, "volume:attachment_complete",
                            minimum=mv.ATTACH_COMPLETION, validates_body=True)})

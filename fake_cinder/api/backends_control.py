@@ -12,6 +12,7 @@ from ..core.errors import BadRequest, CinderError
 from ..core.models import record_to_dict
 from ..core.state_files import StateError, check
 from .control import PREFIX, _body, _json
+from .control_reads import revalidated_json
 from .openapi import RouteDoc
 from .routing import Router, WebRequest
 
@@ -25,13 +26,13 @@ def _overview(req: WebRequest) -> dict[str, Any]:
                 "pools": backend_rules.pools_overview(req.fake.store)}
 
 
-def list_backends(req: WebRequest) -> Response:
+def fake_backend_list(req: WebRequest) -> Response:
     """Every backend with its pools, every service as os-services shows it, and every
     pool's use (what the dashboard shows)."""
-    return _json(_overview(req))
+    return revalidated_json(req, _overview(req))
 
 
-def add_backend(req: WebRequest) -> Response:
+def fake_backend_add(req: WebRequest) -> Response:
     """Add a backend (a state file's backend record), or replace the one of its host."""
     data = _body(req.http)
     try:
@@ -42,7 +43,7 @@ def add_backend(req: WebRequest) -> Response:
     return _json(record_to_dict(added), 201)
 
 
-def update_service(req: WebRequest) -> Response:
+def fake_service_update(req: WebRequest) -> Response:
     """Change a service: ``{"host", "binary" (default cinder-volume), "disabled",
     "disabled_reason", "state" (up or down), "frozen"}``."""
     body = _body(req.http)
@@ -61,10 +62,10 @@ def update_service(req: WebRequest) -> Response:
 
 
 def register(router: Router) -> None:
-    router.web("GET", PREFIX + "/backends", list_backends, doc=RouteDoc(
+    router.web("GET", PREFIX + "/backends", fake_backend_list, doc=RouteDoc(
         "fake_backend_list", "Control API: the backends and their services"))
-    router.web("POST", PREFIX + "/backends", add_backend, doc=RouteDoc(
+    router.web("POST", PREFIX + "/backends", fake_backend_add, doc=RouteDoc(
         "fake_backend_add", "Control API: add a backend", 201, errors=_ERRORS))
-    router.web("PUT", PREFIX + "/services", update_service, doc=RouteDoc(
+    router.web("PUT", PREFIX + "/services", fake_service_update, doc=RouteDoc(
         "fake_service_update", "Control API: disable, stop or freeze a service",
         errors=_ERRORS, response="fake_backend_list.response"))

@@ -45,12 +45,12 @@ def _version(base_url: str) -> dict[str, Any]:
 
 
 @documented(RouteDoc("compute_versions", "Compute: list API versions"))
-def versions(req: WebRequest) -> Response:
+def compute_versions(req: WebRequest) -> Response:
     return _json({"versions": [_version(req.base_url)]})
 
 
 @documented(RouteDoc("compute_version_show", "Compute: the v2.1 version document"))
-def version(req: WebRequest) -> Response:
+def compute_version_show(req: WebRequest) -> Response:
     return _json({"version": _version(req.base_url)})
 
 
@@ -94,26 +94,26 @@ def _listed(req: WebRequest, detail: bool) -> Response:
 
 @documented(RouteDoc("compute_server_list", "Compute: the caller's servers (?name= finds "
                      "one by name)", errors=(401, 413), authenticated=True))
-def list_servers(req: WebRequest) -> Response:
+def compute_server_list(req: WebRequest) -> Response:
     return _listed(req, detail=False)
 
 
 @documented(RouteDoc("compute_server_list_detail", "Compute: the caller's servers in "
                      "detail", errors=(401, 413), authenticated=True))
-def list_servers_detail(req: WebRequest) -> Response:
+def compute_server_list_detail(req: WebRequest) -> Response:
     return _listed(req, detail=True)
 
 
 @documented(RouteDoc("compute_server_show", "Compute: one server (any UUID exists)",
                      errors=(401, 404, 413), authenticated=True))
-def show_server(req: WebRequest) -> Response:
+def compute_server_show(req: WebRequest) -> Response:
     server = core.get_server(directory(req.fake), compute_caller(req), req.params["server_id"])
     return _json({"server": _detail(server, req.base_url, req.fake.store)})
 
 
 def register(router: Router) -> None:
-    router.web("GET", f"{PREFIX}/", versions)
-    router.web("GET", f"{PREFIX}/v2.1", version)
-    router.web("GET", f"{PREFIX}/v2.1/servers", list_servers)
-    router.web("GET", f"{PREFIX}/v2.1/servers/detail", list_servers_detail)
-    router.web("GET", f"{PREFIX}/v2.1/servers/<server_id>", show_server)
+    router.web("GET", f"{PREFIX}/", compute_versions)
+    router.web("GET", f"{PREFIX}/v2.1", compute_version_show)
+    router.web("GET", f"{PREFIX}/v2.1/servers", compute_server_list)
+    router.web("GET", f"{PREFIX}/v2.1/servers/detail", compute_server_list_detail)
+    router.web("GET", f"{PREFIX}/v2.1/servers/<server_id>", compute_server_show)

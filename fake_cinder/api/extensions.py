@@ -10,15 +10,16 @@ from .routing import ApiRequest, Operation, Router
 Result = tuple[int, Any]
 
 
-def index(req: ApiRequest) -> Result:
+def extension_list(req: ApiRequest) -> Result:
     return 200, {"extensions": core.list_extensions()}
 
 
-def show(req: ApiRequest) -> Result:
+def extension_show(req: ApiRequest) -> Result:
     return 200, {"extension": core.get_extension(req.params["alias"])}
 
 
 def register(router: Router) -> None:
     # Cinder's extension documents have no policy.
-    router.add("GET", "extensions", Operation("extension_list", index, policies=()))
-    router.add("GET", "extensions/<alias>", Operation("extension_show", show, policies=()))
+    router.add("GET", "extensions", Operation("extension_list", extension_list, policies=()))
+    router.add("GET", "extensions/<alias>",
+               Operation("extension_show", extension_show, policies=()))

@@ -98,13 +98,13 @@ def _versions(base_url: str) -> dict[str, Any]:
 
 
 @documented(RouteDoc("glance_versions", "Glance: API versions (300 Multiple Choices)", 300))
-def versions(req: WebRequest) -> Response:
+def glance_versions(req: WebRequest) -> Response:
     return _json(_versions(req.base_url), 300)
 
 
 @documented(RouteDoc("glance_versions_list", "Glance: API versions", response="glance_versions"
                      ".response"))
-def versions_list(req: WebRequest) -> Response:
+def glance_versions_list(req: WebRequest) -> Response:
     return _json(_versions(req.base_url))
 
 
@@ -116,13 +116,13 @@ def image_schema(schemas: SchemaRegistry) -> dict[str, Any]:
 
 
 @documented(RouteDoc("glance_schema_show", "Glance: the image schema"))
-def schema_image(req: WebRequest) -> Response:
+def glance_schema_show(req: WebRequest) -> Response:
     return _json(image_schema(req.fake.schemas))
 
 
 @documented(RouteDoc("glance_schema_images", "Glance: the image list's schema",
                      response="glance_schema_show.response"))
-def schema_images(req: WebRequest) -> Response:
+def glance_schema_images(req: WebRequest) -> Response:
     return _json({"name": "images",
                   "properties": {"images": {"type": "array", "items": image_schema(
                       req.fake.schemas)}, "schema": {"type": "string"},
@@ -172,7 +172,7 @@ def _body(req: WebRequest) -> Any:
                      errors=(400, 401, 403, 409, 413), response=IMAGE, fault=ERRORS,
                      error_pages=True))
 @_answers_errors
-def create_image(req: WebRequest) -> Response:
+def glance_image_create(req: WebRequest) -> Response:
     caller = _caller(req)
     body = _body(req)
     if not isinstance(body, dict):
@@ -188,7 +188,7 @@ def create_image(req: WebRequest) -> Response:
 @documented(RouteDoc("glance_image_list", "Glance: list images (filters, sorting, paging)",
                      errors=(400, 401, 413), fault=ERRORS, error_pages=True))
 @_answers_errors
-def list_images(req: WebRequest) -> Response:
+def glance_image_list(req: WebRequest) -> Response:
     caller = _caller(req)
     params = list(req.http.args.items(multi=True))
     query = core.parse_list_query(params)
@@ -205,7 +205,7 @@ def list_images(req: WebRequest) -> Response:
 @documented(RouteDoc("glance_image_get", "Glance: show an image", errors=(401, 404, 413),
                      response=IMAGE, fault=ERRORS, error_pages=True))
 @_answers_errors
-def show_image(req: WebRequest) -> Response:
+def glance_image_get(req: WebRequest) -> Response:
     image = core.get_image(req.fake.store, _caller(req), req.params["image_id"])
     return _json(image_view(image))
 
@@ -215,7 +215,7 @@ def show_image(req: WebRequest) -> Response:
                      errors=(400, 401, 403, 404, 409, 413, 415), response=IMAGE,
                      fault=ERRORS, error_pages=True))
 @_answers_errors
-def update_image(req: WebRequest) -> Response:
+def glance_image_update(req: WebRequest) -> Response:
     caller = _caller(req)
     draft = PATCH_TYPES.get(req.http.mimetype)
     if draft is None:
@@ -236,7 +236,7 @@ def update_image(req: WebRequest) -> Response:
 @documented(RouteDoc("glance_image_delete", "Glance: delete an image", 204,
                      errors=(401, 403, 404, 413), fault=ERRORS, error_pages=True))
 @_answers_errors
-def delete_image(req: WebRequest) -> Response:
+def glance_image_delete(req: WebRequest) -> Response:
     core.delete_image(req.fake.store, _caller(req), req.params["image_id"])
     return Response(status=204)
 
@@ -246,7 +246,7 @@ def delete_image(req: WebRequest) -> Response:
                      errors=(400, 401, 403, 404, 409, 413, 415), fault=ERRORS, fuzz=False,
                      error_pages=True))
 @_answers_errors
-def upload_data(req: WebRequest) -> Response:
+def glance_image_upload(req: WebRequest) -> Response:
     caller = _caller(req)
     if req.http.mimetype != "application/octet-stream":
         return error_response(415, "Unsupported Content-Type", accept=_accepted(req))
@@ -262,7 +262,7 @@ def upload_data(req: WebRequest) -> Response:
                      "while it has none)", errors=(401, 403, 404, 413), fault=ERRORS,
                      fuzz=False, error_pages=True))
 @_answers_errors
-def download_data(req: WebRequest) -> Response:
+def glance_image_download(req: WebRequest) -> Response:
     data, checksum = core.download(req.fake.store, _caller(req), req.params["image_id"])
     if data is None:
         return Response(status=204)
@@ -274,22 +274,22 @@ def download_data(req: WebRequest) -> Response:
                      "the fake keeps data in memory)", errors=(401, 404, 413), fault=ERRORS,
                      error_pages=True))
 @_answers_errors
-def image_locations(req: WebRequest) -> Response:
+def glance_image_locations(req: WebRequest) -> Response:
     """Glance 2024.2's location list, which Cinder asks for before downloading."""
     core.get_image(req.fake.store, _caller(req), req.params["image_id"])
     return _json([])
 
 
 def register(router: Router) -> None:
-    router.web("GET", f"{PREFIX}/", versions)
-    router.web("GET", f"{PREFIX}/versions", versions_list)
-    router.web("GET", f"{PREFIX}/v2/schemas/image", schema_image)
-    router.web("GET", f"{PREFIX}/v2/schemas/images", schema_images)
-    router.web("POST", f"{PREFIX}/v2/images", create_image)
-    router.web("GET", f"{PREFIX}/v2/images", list_images)
-    router.web("GET", f"{PREFIX}/v2/images/<image_id>", show_image)
-    router.web("PATCH", f"{PREFIX}/v2/images/<image_id>", update_image)
-    router.web("DELETE", f"{PREFIX}/v2/images/<image_id>", delete_image)
-    router.web("PUT", f"{PREFIX}/v2/images/<image_id>/file", upload_data)
-    router.web("GET", f"{PREFIX}/v2/images/<image_id>/file", download_data)
-    router.web("GET", f"{PREFIX}/v2/images/<image_id>/locations", image_locations)
+    router.web("GET", f"{PREFIX}/", glance_versions)
+    router.web("GET", f"{PREFIX}/versions", glance_versions_list)
+    router.web("GET", f"{PREFIX}/v2/schemas/image", glance_schema_show)
+    router.web("GET", f"{PREFIX}/v2/schemas/images", glance_schema_images)
+    router.web("POST", f"{PREFIX}/v2/images", glance_image_create)
+    router.web("GET", f"{PREFIX}/v2/images", glance_image_list)
+    router.web("GET", f"{PREFIX}/v2/images/<image_id>", glance_image_get)
+    router.web("PATCH", f"{PREFIX}/v2/images/<image_id>", glance_image_update)
+    router.web("DELETE", f"{PREFIX}/v2/images/<image_id>", glance_image_delete)
+    router.web("PUT", f"{PREFIX}/v2/images/<image_id>/file", glance_image_upload)
+    router.web("GET", f"{PREFIX}/v2/images/<image_id>/file", glance_image_download)
+    router.web("GET", f"{PREFIX}/v2/images/<image_id>/locations", glance_image_locations)

@@ -195,7 +195,7 @@ def group_create(req: ApiRequest) -> Result:
     return 202, {"group": group_summary(group)}
 
 
-def group_create_from_source(req: ApiRequest) -> Result:
+def group_create_from_src(req: ApiRequest) -> Result:
     body = req.body["create-from-src"]
     group = core.create_group_from_source(
         req.fake.store, req.caller, _stripped(body.get("name")),
@@ -246,6 +246,14 @@ def _group_list(req: ApiRequest, detailed: bool) -> Result:
     if link:
         body["group_links"] = link
     return 200, body
+
+
+def group_list(req: ApiRequest) -> Result:
+    return _group_list(req, detailed=False)
+
+
+def group_list_detail(req: ApiRequest) -> Result:
+    return _group_list(req, detailed=True)
 
 
 # -- group snapshots ------------------------------------------------------------------------------
@@ -300,6 +308,14 @@ def _group_snapshot_list(req: ApiRequest, detailed: bool) -> Result:
     return 200, body
 
 
+def group_snapshot_list(req: ApiRequest) -> Result:
+    return _group_snapshot_list(req, detailed=False)
+
+
+def group_snapshot_list_detail(req: ApiRequest) -> Result:
+    return _group_snapshot_list(req, detailed=True)
+
+
 # The policies each operation asks (core.policy's rows); the views ask the attribute ones.
 SPECS_VIEW = "group:access_group_types_specs"
 GROUP_VIEW = "group:group_project_attribute"
@@ -337,14 +353,14 @@ def register(router: Router) -> None:
     router.add("DELETE", f"{specs}/<spec_key>", op("group_spec_delete", group_spec_delete,
                                                    GROUP_TYPE, (f"{TYPE_SPECS}:delete",)))
 
-    router.add("GET", "groups", op("group_list", lambda r: _group_list(r, False),
+    router.add("GET", "groups", op("group_list", group_list,
                                    GROUP_VOLUME, ("group:get_all",)))
-    router.add("GET", "groups/detail", op("group_list_detail", lambda r: _group_list(r, True),
+    router.add("GET", "groups/detail", op("group_list_detail", group_list_detail,
                                           GROUP_VOLUME, ("group:get_all", GROUP_VIEW)))
     router.add("POST", "groups", op("group_create", group_create, GROUP_VOLUME,
                                     ("group:create",), body=True))
     router.add_actions("groups/action", {"create-from-src": op(
-        "group_create_from_src", group_create_from_source, GROUP_SNAPSHOTS,
+        "group_create_from_src", group_create_from_src, GROUP_SNAPSHOTS,
         ("group:create", "group:get", "group:get_group_snapshot"), body=True)})
     router.add("GET", "groups/<group_id>", op("group_show", group_show, GROUP_VOLUME,
                                               ("group:get", GROUP_VIEW)))
@@ -358,10 +374,10 @@ def register(router: Router) -> None:
                            body=True)})
 
     router.add("GET", "group_snapshots", op(
-        "group_snapshot_list", lambda r: _group_snapshot_list(r, False), GROUP_SNAPSHOTS,
+        "group_snapshot_list", group_snapshot_list, GROUP_SNAPSHOTS,
         ("group:get_all_group_snapshots",)))
     router.add("GET", "group_snapshots/detail", op(
-        "group_snapshot_list_detail", lambda r: _group_snapshot_list(r, True),
+        "group_snapshot_list_detail", group_snapshot_list_detail,
         GROUP_SNAPSHOTS, ("group:get_all_group_snapshots", GROUP_SNAPSHOT_VIEW)))
     router.add("POST", "group_snapshots", op(
         "group_snapshot_create", group_snapshot_create, GROUP_SNAPSHOTS,

@@ -71,12 +71,12 @@ def _version(base_url: str) -> dict[str, Any]:
 
 
 @documented(RouteDoc("keystone_versions", "Keystone: list identity API versions", 300))
-def versions(req: WebRequest) -> Response:
+def keystone_versions(req: WebRequest) -> Response:
     return _json({"versions": {"values": [_version(req.base_url)]}}, 300)
 
 
 @documented(RouteDoc("keystone_version_show", "Keystone: the v3 version document"))
-def version_v3(req: WebRequest) -> Response:
+def keystone_version_show(req: WebRequest) -> Response:
     return _json({"version": _version(req.base_url)})
 
 
@@ -90,7 +90,7 @@ def _caller_token(req: WebRequest) -> core.Token:
 @documented(RouteDoc("keystone_token_issue", "Keystone: issue a token (password or token "
                      "method, optionally project-scoped)", 201, errors=(400, 401, 413),
                      response=TOKEN, fault=ERRORS))
-def issue_token(req: WebRequest) -> Response:
+def keystone_token_issue(req: WebRequest) -> Response:
     body = req.http.get_json(force=True, silent=True)
     found = directory(req.fake)
     token = req.fake.tokens.authenticate(found, body,
@@ -104,7 +104,7 @@ def issue_token(req: WebRequest) -> Response:
 @documented(RouteDoc("keystone_token_show", "Keystone: validate the X-Subject-Token",
                      errors=(401, 404, 413), authenticated=True, response=TOKEN,
                      fault=ERRORS))
-def validate_token(req: WebRequest) -> Response:
+def keystone_token_show(req: WebRequest) -> Response:
     """What keystonemiddleware asks: is X-Subject-Token valid (asked with X-Auth-Token)?"""
     _caller_token(req)
     subject = _current(req.fake, req.fake.tokens.valid(req.http.headers.get("X-Subject-Token",
@@ -121,7 +121,7 @@ def validate_token(req: WebRequest) -> Response:
 
 @documented(RouteDoc("keystone_token_revoke", "Keystone: revoke the X-Subject-Token", 204,
                      errors=(401, 404, 413), authenticated=True, fault=ERRORS))
-def revoke_token(req: WebRequest) -> Response:
+def keystone_token_revoke(req: WebRequest) -> Response:
     _caller_token(req)
     subject = req.http.headers.get("X-Subject-Token", "")
     if not req.fake.tokens.revoke(subject):
@@ -139,7 +139,7 @@ def token_caller(req: WebRequest) -> Caller:
 @documented(RouteDoc("keystone_project_list", "Keystone: the caller's projects (an admin's: "
                      "all; ?name=, ?domain_id=, ?enabled=)",
                      errors=(401, 413), authenticated=True, fault=ERRORS))
-def list_projects(req: WebRequest) -> Response:
+def keystone_project_list(req: WebRequest) -> Response:
     """What `openstack ... --project NAME` looks up (with ?name=)."""
     found = directory(req.fake)
     projects = identity_admin.list_projects(req.fake.store, token_caller(req),
@@ -150,17 +150,17 @@ def list_projects(req: WebRequest) -> Response:
 
 @documented(RouteDoc("keystone_project_show", "Keystone: one of the caller's projects",
                      errors=(401, 404, 413), authenticated=True, fault=ERRORS))
-def show_project(req: WebRequest) -> Response:
+def keystone_project_show(req: WebRequest) -> Response:
     project = identity_admin.get_project(req.fake.store, token_caller(req),
                                          req.params["project_id"])
     return _json({"project": views.project_view(directory(req.fake), project)})
 
 
 def register(router: Router) -> None:
-    router.web("GET", f"{PREFIX}/", versions)
-    router.web("GET", f"{PREFIX}/v3", version_v3)
-    router.web("POST", f"{PREFIX}/v3/auth/tokens", issue_token)
-    router.web("GET", f"{PREFIX}/v3/auth/tokens", validate_token)
-    router.web("DELETE", f"{PREFIX}/v3/auth/tokens", revoke_token)
-    router.web("GET", f"{PREFIX}/v3/projects", list_projects)
-    router.web("GET", f"{PREFIX}/v3/projects/<project_id>", show_project)
+    router.web("GET", f"{PREFIX}/", keystone_versions)
+    router.web("GET", f"{PREFIX}/v3", keystone_version_show)
+    router.web("POST", f"{PREFIX}/v3/auth/tokens", keystone_token_issue)
+    router.web("GET", f"{PREFIX}/v3/auth/tokens", keystone_token_show)
+    router.web("DELETE", f"{PREFIX}/v3/auth/tokens", keystone_token_revoke)
+    router.web("GET", f"{PREFIX}/v3/projects", keystone_project_list)
+    router.web("GET", f"{PREFIX}/v3/projects/<project_id>", keystone_project_show)

@@ -72,13 +72,13 @@ def _args(req: WebRequest) -> dict[str, str]:
 
 # -- domains --------------------------------------------------------------------------------------
 @documented(_doc("keystone_domain_list", "domains (?name= finds one by name)"))
-def list_domains(req: WebRequest) -> Response:
+def keystone_domain_list(req: WebRequest) -> Response:
     found = core.list_domains(req.fake.store, token_caller(req), _args(req))
     return _listing(req, "domains", [views.domain_view(d, req.base_url) for d in found])
 
 
 @documented(_doc("keystone_domain_show", "one domain", errors=(404,)))
-def show_domain(req: WebRequest) -> Response:
+def keystone_domain_show(req: WebRequest) -> Response:
     domain = core.get_domain(req.fake.store, token_caller(req), req.params["domain_id"])
     return _json({"domain": views.domain_view(domain, req.base_url)})
 
@@ -86,7 +86,7 @@ def show_domain(req: WebRequest) -> Response:
 # -- projects -------------------------------------------------------------------------------------
 @documented(_doc("keystone_project_create", "create a project", 201, (400, 404, 409),
                  response="keystone_project_show.response"))
-def create_project(req: WebRequest) -> Response:
+def keystone_project_create(req: WebRequest) -> Response:
     caller = token_caller(req)
     body = _body(req, "keystone_project_create", "project")
     project = core.create_project(req.fake.store, caller, body)
@@ -95,7 +95,7 @@ def create_project(req: WebRequest) -> Response:
 
 @documented(_doc("keystone_project_update", "update a project", errors=(400, 404, 409),
                  response="keystone_project_show.response"))
-def update_project(req: WebRequest) -> Response:
+def keystone_project_update(req: WebRequest) -> Response:
     caller = token_caller(req)
     body = _body(req, "keystone_project_update", "project")
     project = core.update_project(req.fake.store, caller, req.params["project_id"], body)
@@ -104,35 +104,35 @@ def update_project(req: WebRequest) -> Response:
 
 @documented(_doc("keystone_project_delete", "delete a project and its role assignments",
                  204, (404,)))
-def delete_project(req: WebRequest) -> Response:
+def keystone_project_delete(req: WebRequest) -> Response:
     core.delete_project(req.fake.store, token_caller(req), req.params["project_id"])
     return _no_content()
 
 
 # -- users ----------------------------------------------------------------------------------------
 @documented(_doc("keystone_user_list", "users (?name=, ?domain_id=, ?enabled=)"))
-def list_users(req: WebRequest) -> Response:
+def keystone_user_list(req: WebRequest) -> Response:
     found = core.list_users(req.fake.store, token_caller(req), _args(req))
     return _listing(req, "users", [views.user_view(u, req.base_url) for u in found])
 
 
 @documented(_doc("keystone_user_create", "create a user", 201, (400, 404, 409),
                  response="keystone_user_show.response"))
-def create_user(req: WebRequest) -> Response:
+def keystone_user_create(req: WebRequest) -> Response:
     caller = token_caller(req)
     user = core.create_user(req.fake.store, caller, _body(req, "keystone_user_create", "user"))
     return _json({"user": views.user_view(user, req.base_url)}, 201)
 
 
 @documented(_doc("keystone_user_show", "one user", errors=(404,)))
-def show_user(req: WebRequest) -> Response:
+def keystone_user_show(req: WebRequest) -> Response:
     user = core.get_user(req.fake.store, token_caller(req), req.params["user_id"])
     return _json({"user": views.user_view(user, req.base_url)})
 
 
 @documented(_doc("keystone_user_update", "update a user", errors=(400, 404, 409),
                  response="keystone_user_show.response"))
-def update_user(req: WebRequest) -> Response:
+def keystone_user_update(req: WebRequest) -> Response:
     caller = token_caller(req)
     body = _body(req, "keystone_user_update", "user")
     user = core.update_user(req.fake.store, caller, req.params["user_id"], body)
@@ -140,14 +140,14 @@ def update_user(req: WebRequest) -> Response:
 
 
 @documented(_doc("keystone_user_delete", "delete a user", 204, (404,)))
-def delete_user(req: WebRequest) -> Response:
+def keystone_user_delete(req: WebRequest) -> Response:
     core.delete_user(req.fake.store, token_caller(req), req.params["user_id"])
     return _no_content()
 
 
 @documented(_doc("keystone_user_projects", "the projects a user has a role on", errors=(404,),
                  response="keystone_project_list.response"))
-def user_projects(req: WebRequest) -> Response:
+def keystone_user_projects(req: WebRequest) -> Response:
     found = core.user_projects(req.fake.store, token_caller(req), req.params["user_id"])
     directory = core.directory(req.fake.store)
     return _listing(req, "projects", [views.project_view(directory, p) for p in found])
@@ -155,20 +155,20 @@ def user_projects(req: WebRequest) -> Response:
 
 # -- roles ----------------------------------------------------------------------------------------
 @documented(_doc("keystone_role_list", "roles (?name=)"))
-def list_roles(req: WebRequest) -> Response:
+def keystone_role_list(req: WebRequest) -> Response:
     found = core.list_roles(req.fake.store, token_caller(req), req.http.args.get("name"))
     return _listing(req, "roles", [views.role_view(r, req.base_url) for r in found])
 
 
 @documented(_doc("keystone_role_show", "one role", errors=(404,)))
-def show_role(req: WebRequest) -> Response:
+def keystone_role_show(req: WebRequest) -> Response:
     role = core.get_role(req.fake.store, token_caller(req), req.params["role_id"])
     return _json({"role": views.role_view(role, req.base_url)})
 
 
 @documented(_doc("keystone_role_create", "create a role", 201, (400, 409),
                  response="keystone_role_show.response"))
-def create_role(req: WebRequest) -> Response:
+def keystone_role_create(req: WebRequest) -> Response:
     caller = token_caller(req)
     role = core.create_role(req.fake.store, caller, _body(req, "keystone_role_create", "role"))
     return _json({"role": views.role_view(role, req.base_url)}, 201)
@@ -180,28 +180,28 @@ def _grant_params(req: WebRequest) -> tuple[str, str, str]:
 
 
 @documented(_doc("keystone_grant_create", "give a user a role on a project", 204, (404,)))
-def grant(req: WebRequest) -> Response:
+def keystone_grant_create(req: WebRequest) -> Response:
     core.grant(req.fake.store, token_caller(req), *_grant_params(req))
     return _no_content()
 
 
 @documented(_doc("keystone_grant_check", "whether a user has a role on a project (also "
                  "HEAD)", 204, (404,)))
-def check_grant(req: WebRequest) -> Response:
+def keystone_grant_check(req: WebRequest) -> Response:
     core.check_grant(req.fake.store, token_caller(req), *_grant_params(req))
     return _no_content()
 
 
 @documented(_doc("keystone_grant_delete", "take a user's role on a project away", 204,
                  (404,)))
-def revoke(req: WebRequest) -> Response:
+def keystone_grant_delete(req: WebRequest) -> Response:
     core.revoke(req.fake.store, token_caller(req), *_grant_params(req))
     return _no_content()
 
 
 @documented(_doc("keystone_grant_list", "a user's roles on a project", errors=(404,),
                  response="keystone_role_list.response"))
-def list_grants(req: WebRequest) -> Response:
+def keystone_grant_list(req: WebRequest) -> Response:
     found = core.user_roles_on_project(req.fake.store, token_caller(req),
                                        req.params["project_id"], req.params["user_id"])
     return _listing(req, "roles", [views.role_view(r, req.base_url) for r in found])
@@ -209,7 +209,7 @@ def list_grants(req: WebRequest) -> Response:
 
 @documented(_doc("keystone_role_assignment_list", "role assignments (?user.id=, ?role.id=, "
                  "?scope.project.id=, ?include_names, ?effective)"))
-def list_assignments(req: WebRequest) -> Response:
+def keystone_role_assignment_list(req: WebRequest) -> Response:
     args = _args(req)
     found = core.list_assignments(req.fake.store, token_caller(req), args)
     # Keystone reads a present include_names as true unless it says otherwise.
@@ -220,23 +220,23 @@ def list_assignments(req: WebRequest) -> Response:
 
 
 def register(router: Router) -> None:
-    router.web("GET", f"{V3}/domains", list_domains)
-    router.web("GET", f"{V3}/domains/<domain_id>", show_domain)
-    router.web("POST", f"{V3}/projects", create_project)
-    router.web("PATCH", f"{V3}/projects/<project_id>", update_project)
-    router.web("DELETE", f"{V3}/projects/<project_id>", delete_project)
-    router.web("GET", f"{V3}/users", list_users)
-    router.web("POST", f"{V3}/users", create_user)
-    router.web("GET", f"{V3}/users/<user_id>", show_user)
-    router.web("PATCH", f"{V3}/users/<user_id>", update_user)
-    router.web("DELETE", f"{V3}/users/<user_id>", delete_user)
-    router.web("GET", f"{V3}/users/<user_id>/projects", user_projects)
-    router.web("GET", f"{V3}/roles", list_roles)
-    router.web("POST", f"{V3}/roles", create_role)
-    router.web("GET", f"{V3}/roles/<role_id>", show_role)
+    router.web("GET", f"{V3}/domains", keystone_domain_list)
+    router.web("GET", f"{V3}/domains/<domain_id>", keystone_domain_show)
+    router.web("POST", f"{V3}/projects", keystone_project_create)
+    router.web("PATCH", f"{V3}/projects/<project_id>", keystone_project_update)
+    router.web("DELETE", f"{V3}/projects/<project_id>", keystone_project_delete)
+    router.web("GET", f"{V3}/users", keystone_user_list)
+    router.web("POST", f"{V3}/users", keystone_user_create)
+    router.web("GET", f"{V3}/users/<user_id>", keystone_user_show)
+    router.web("PATCH", f"{V3}/users/<user_id>", keystone_user_update)
+    router.web("DELETE", f"{V3}/users/<user_id>", keystone_user_delete)
+    router.web("GET", f"{V3}/users/<user_id>/projects", keystone_user_projects)
+    router.web("GET", f"{V3}/roles", keystone_role_list)
+    router.web("POST", f"{V3}/roles", keystone_role_create)
+    router.web("GET", f"{V3}/roles/<role_id>", keystone_role_show)
     grants = f"{V3}/projects/<project_id>/users/<user_id>/roles"
-    router.web("GET", grants, list_grants)
-    router.web("PUT", f"{grants}/<role_id>", grant)
-    router.web("GET", f"{grants}/<role_id>", check_grant)
-    router.web("DELETE", f"{grants}/<role_id>", revoke)
-    router.web("GET", f"{V3}/role_assignments", list_assignments)
+    router.web("GET", grants, keystone_grant_list)
+    router.web("PUT", f"{grants}/<role_id>", keystone_grant_create)
+    router.web("GET", f"{grants}/<role_id>", keystone_grant_check)
+    router.web("DELETE", f"{grants}/<role_id>", keystone_grant_delete)
+    router.web("GET", f"{V3}/role_assignments", keystone_role_assignment_list)

@@ -31,7 +31,7 @@ def message_view(req: ApiRequest, message: Message) -> dict[str, Any]:
     return view
 
 
-def index(req: ApiRequest) -> Result:
+def message_list(req: ApiRequest) -> Result:
     query = None
     if req.version >= MESSAGES_PAGINATION:
         strict = req.version >= mv.STRICT_FILTERS
@@ -54,22 +54,22 @@ def index(req: ApiRequest) -> Result:
     return 200, body
 
 
-def show(req: ApiRequest) -> Result:
+def message_show(req: ApiRequest) -> Result:
     message = core.get_message(req.fake.store, req.caller, req.params["message_id"])
     return 200, {"message": message_view(req, message)}
 
 
-def delete(req: ApiRequest) -> Result:
+def message_delete(req: ApiRequest) -> Result:
     core.delete_message(req.fake.store, req.caller, req.params["message_id"])
     return 204, bare_response(204)
 
 
 def register(router: Router) -> None:
-    router.add("GET", "messages", Operation("message_list", index, min_version=MESSAGES,
+    router.add("GET", "messages", Operation("message_list", message_list, min_version=MESSAGES,
                                             policies=("message:get_all",)))
-    router.add("GET", "messages/<message_id>", Operation("message_show", show,
+    router.add("GET", "messages/<message_id>", Operation("message_show", message_show,
                                                          min_version=MESSAGES,
                                                          policies=("message:get",)))
-    router.add("DELETE", "messages/<message_id>", Operation("message_delete", delete,
+    router.add("DELETE", "messages/<message_id>", Operation("message_delete", message_delete,
                                                             min_version=MESSAGES,
                                                             policies=("message:delete",)))

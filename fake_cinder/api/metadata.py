@@ -46,7 +46,7 @@ def _checked_item(req: ApiRequest) -> dict[str, str]:
 
 
 # -- volumes --------------------------------------------------------------------------------------
-def volume_index(req: ApiRequest) -> Result:
+def volume_metadata_list(req: ApiRequest) -> Result:
     metadata = core.volume_metadata(req.fake.store, req.caller, req.params["volume_id"])
     if req.version < ETAGS:
         return 200, {"metadata": metadata}
@@ -56,14 +56,14 @@ def volume_index(req: ApiRequest) -> Result:
     return 200, response
 
 
-def volume_create(req: ApiRequest) -> Result:
+def volume_metadata_create(req: ApiRequest) -> Result:
     metadata = core.set_volume_metadata(req.fake.store, req.caller, req.params["volume_id"],
                                         req.body["metadata"],
                                         policy="volume:create_volume_metadata")
     return 200, {"metadata": metadata}
 
 
-def volume_update_all(req: ApiRequest) -> Result:
+def volume_metadata_update_all(req: ApiRequest) -> Result:
     if _etag_mismatch(req):
         return 412, bare_response(412)
     metadata = core.set_volume_metadata(req.fake.store, req.caller, req.params["volume_id"],
@@ -71,13 +71,13 @@ def volume_update_all(req: ApiRequest) -> Result:
     return 200, {"metadata": metadata}
 
 
-def volume_show(req: ApiRequest) -> Result:
+def volume_metadata_show(req: ApiRequest) -> Result:
     key = req.params["key"]
     value = core.volume_metadata_item(req.fake.store, req.caller, req.params["volume_id"], key)
     return 200, {"meta": {key: value}}
 
 
-def volume_update(req: ApiRequest) -> Result:
+def volume_metadata_update(req: ApiRequest) -> Result:
     if _etag_mismatch(req):
         return 412, bare_response(412)
     item = _checked_item(req)
@@ -85,14 +85,14 @@ def volume_update(req: ApiRequest) -> Result:
     return 200, {"meta": item}
 
 
-def volume_delete(req: ApiRequest) -> Result:
+def volume_metadata_delete(req: ApiRequest) -> Result:
     core.delete_volume_metadata(req.fake.store, req.caller, req.params["volume_id"],
                                 req.params["key"])
     return 200, bare_response(200)
 
 
 # -- snapshots ------------------------------------------------------------------------------------
-def snapshot_index(req: ApiRequest) -> Result:
+def snapshot_metadata_list(req: ApiRequest) -> Result:
     return 200, {"metadata": core.snapshot_metadata(req.fake.store, req.caller,
                                                     req.params["snapshot_id"])}
 
@@ -102,28 +102,28 @@ def _set_snapshot(req: ApiRequest, metadata: dict[str, str], replace: bool) -> d
                                       metadata, replace=replace)
 
 
-def snapshot_create(req: ApiRequest) -> Result:
+def snapshot_metadata_create(req: ApiRequest) -> Result:
     return 200, {"metadata": _set_snapshot(req, req.body["metadata"], replace=False)}
 
 
-def snapshot_update_all(req: ApiRequest) -> Result:
+def snapshot_metadata_update_all(req: ApiRequest) -> Result:
     return 200, {"metadata": _set_snapshot(req, req.body["metadata"], replace=True)}
 
 
-def snapshot_show(req: ApiRequest) -> Result:
+def snapshot_metadata_show(req: ApiRequest) -> Result:
     key = req.params["key"]
     value = core.snapshot_metadata_item(req.fake.store, req.caller, req.params["snapshot_id"],
                                         key)
     return 200, {"meta": {key: value}}
 
 
-def snapshot_update(req: ApiRequest) -> Result:
+def snapshot_metadata_update(req: ApiRequest) -> Result:
     item = _checked_item(req)
     _set_snapshot(req, item, replace=False)
     return 200, {"meta": item}
 
 
-def snapshot_delete(req: ApiRequest) -> Result:
+def snapshot_metadata_delete(req: ApiRequest) -> Result:
     core.delete_snapshot_metadata(req.fake.store, req.caller, req.params["snapshot_id"],
                                   req.params["key"])
     return 200, bare_response(200)
@@ -160,14 +160,16 @@ def _policies(get: str, read: str, create: str, update: str,
 
 def register(router: Router) -> None:
     _register(router, "volume", {
-        "list": volume_index, "create": volume_create, "update_all": volume_update_all,
-        "show": volume_show, "update": volume_update, "delete": volume_delete},
+        "list": volume_metadata_list, "create": volume_metadata_create,
+        "update_all": volume_metadata_update_all, "show": volume_metadata_show,
+        "update": volume_metadata_update, "delete": volume_metadata_delete},
         _policies("volume:get", "volume:get_volume_metadata",
                   "volume:create_volume_metadata", "volume:update_volume_metadata",
                   "volume:delete_volume_metadata"))
     _register(router, "snapshot", {
-        "list": snapshot_index, "create": snapshot_create, "update_all": snapshot_update_all,
-        "show": snapshot_show, "update": snapshot_update, "delete": snapshot_delete},
+        "list": snapshot_metadata_list, "create": snapshot_metadata_create,
+        "update_all": snapshot_metadata_update_all, "show": snapshot_metadata_show,
+        "update": snapshot_metadata_update, "delete": snapshot_metadata_delete},
         _policies("volume:get_snapshot", "volume:get_snapshot_metadata",
                   "volume:update_snapshot_metadata", "volume:update_snapshot_metadata",
                   "volume:delete_snapshot_metadata"))

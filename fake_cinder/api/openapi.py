@@ -449,7 +449,7 @@ def build_document(router: Router, schemas: SchemaRegistry,
 _BUILT: dict[tuple[int, int, mv.APIVersion], bytes] = {}
 
 
-def openapi_json(req: WebRequest) -> Response:
+def openapi(req: WebRequest) -> Response:
     """GET /openapi.json: built once per process for each set of schemas and version."""
     from .app import ROUTER
 
@@ -464,7 +464,7 @@ def openapi_json(req: WebRequest) -> Response:
 
 
 def register(router: Router) -> None:
-    router.web("GET", "/openapi.json", openapi_json,
+    router.web("GET", "/openapi.json", openapi,
                doc=RouteDoc("openapi", "This OpenAPI document"))
 
 

@@ -40,7 +40,7 @@ def _detail(req: ApiRequest, qos: QosSpecs) -> dict[str, Any]:
     return {"qos_specs": _view(qos), "links": _links(req, qos.id)}
 
 
-def qos_create(req: ApiRequest) -> Result:
+def qos_specs_create(req: ApiRequest) -> Result:
     specs = dict(req.body["qos_specs"])
     name = specs.pop("name")
     core.check_name(name)
@@ -48,7 +48,7 @@ def qos_create(req: ApiRequest) -> Result:
     return 200, _detail(req, core.create_qos_specs(req.fake.store, name, specs))
 
 
-def qos_list(req: ApiRequest) -> Result:
+def qos_specs_list(req: ApiRequest) -> Result:
     authorize(req.caller, POLICY + "get_all")
     query = parse_list_query(req.args, req.caller, strict_filters=False,
                              allowed_filters=frozenset(core.COLUMNS), columns=core.COLUMNS)
@@ -63,30 +63,30 @@ def qos_list(req: ApiRequest) -> Result:
     return 200, body
 
 
-def qos_show(req: ApiRequest) -> Result:
+def qos_specs_show(req: ApiRequest) -> Result:
     authorize(req.caller, POLICY + "get")
     return 200, _detail(req, core.get_qos_specs(req.fake.store, _specs_id(req)))
 
 
-def qos_update(req: ApiRequest) -> Result:
+def qos_specs_update(req: ApiRequest) -> Result:
     authorize(req.caller, POLICY + "update")
     core.update_qos_specs(req.fake.store, _specs_id(req), req.body["qos_specs"])
     return 200, req.body
 
 
-def qos_delete(req: ApiRequest) -> Result:
+def qos_specs_delete(req: ApiRequest) -> Result:
     authorize(req.caller, POLICY + "delete")
     core.delete_qos_specs(req.fake.store, _specs_id(req), force=bool_param(req.args, "force"))
     return 202, bare_accepted()
 
 
-def qos_delete_keys(req: ApiRequest) -> Result:
+def qos_specs_delete_keys(req: ApiRequest) -> Result:
     authorize(req.caller, POLICY + "delete")
     core.delete_keys(req.fake.store, _specs_id(req), req.body["keys"])
     return 202, bare_accepted()
 
 
-def qos_associations(req: ApiRequest) -> Result:
+def qos_specs_associations(req: ApiRequest) -> Result:
     authorize(req.caller, POLICY + "get_all")
     core.get_qos_specs(req.fake.store, _specs_id(req))
     types = core.associated_types(req.fake.store, _specs_id(req))
@@ -101,49 +101,49 @@ def _vol_type_id(req: ApiRequest) -> str:
     return type_id
 
 
-def qos_associate(req: ApiRequest) -> Result:
+def qos_specs_associate(req: ApiRequest) -> Result:
     authorize(req.caller, POLICY + "update")
     core.associate(req.fake.store, _specs_id(req), _vol_type_id(req))
     return 202, bare_accepted()
 
 
-def qos_disassociate(req: ApiRequest) -> Result:
+def qos_specs_disassociate(req: ApiRequest) -> Result:
     authorize(req.caller, POLICY + "update")
     core.disassociate(req.fake.store, _specs_id(req), _vol_type_id(req))
     return 202, bare_accepted()
 
 
-def qos_disassociate_all(req: ApiRequest) -> Result:
+def qos_specs_disassociate_all(req: ApiRequest) -> Result:
     authorize(req.caller, POLICY + "update")
     core.disassociate_all(req.fake.store, _specs_id(req))
     return 202, bare_accepted()
 
 
 def register(router: Router) -> None:
-    router.add("POST", "qos-specs", Operation("qos_specs_create", qos_create,
+    router.add("POST", "qos-specs", Operation("qos_specs_create", qos_specs_create,
                                               validates_body=True,
                          policies=("volume_extension:qos_specs_manage:create",)))
-    router.add("GET", "qos-specs", Operation("qos_specs_list", qos_list,
+    router.add("GET", "qos-specs", Operation("qos_specs_list", qos_specs_list,
                          policies=("volume_extension:qos_specs_manage:get_all",)))
-    router.add("GET", "qos-specs/<qos_id>", Operation("qos_specs_show", qos_show,
+    router.add("GET", "qos-specs/<qos_id>", Operation("qos_specs_show", qos_specs_show,
                          policies=("volume_extension:qos_specs_manage:get",)))
-    router.add("PUT", "qos-specs/<qos_id>", Operation("qos_specs_update", qos_update,
+    router.add("PUT", "qos-specs/<qos_id>", Operation("qos_specs_update", qos_specs_update,
                                                       validates_body=True,
                          policies=("volume_extension:qos_specs_manage:update",)))
-    router.add("DELETE", "qos-specs/<qos_id>", Operation("qos_specs_delete", qos_delete,
+    router.add("DELETE", "qos-specs/<qos_id>", Operation("qos_specs_delete", qos_specs_delete,
                          policies=("volume_extension:qos_specs_manage:delete",)))
     router.add("PUT", "qos-specs/<qos_id>/delete_keys",
-               Operation("qos_specs_delete_keys", qos_delete_keys, validates_body=True,
+               Operation("qos_specs_delete_keys", qos_specs_delete_keys, validates_body=True,
                          policies=("volume_extension:qos_specs_manage:delete",)))
     router.add("GET", "qos-specs/<qos_id>/associations",
-               Operation("qos_specs_associations", qos_associations,
+               Operation("qos_specs_associations", qos_specs_associations,
                          policies=("volume_extension:qos_specs_manage:get_all",)))
     router.add("GET", "qos-specs/<qos_id>/associate",
-               Operation("qos_specs_associate", qos_associate,
+               Operation("qos_specs_associate", qos_specs_associate,
                          policies=("volume_extension:qos_specs_manage:update",)))
     router.add("GET", "qos-specs/<qos_id>/disassociate",
-               Operation("qos_specs_disassociate", qos_disassociate,
+               Operation("qos_specs_disassociate", qos_specs_disassociate,
                          policies=("volume_extension:qos_specs_manage:update",)))
     router.add("GET", "qos-specs/<qos_id>/disassociate_all",
-               Operation("qos_specs_disassociate_all", qos_disassociate_all,
+               Operation("qos_specs_disassociate_all", qos_specs_disassociate_all,
                          policies=("volume_extension:qos_specs_manage:update",)))

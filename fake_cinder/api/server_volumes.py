@@ -122,7 +122,7 @@ def _unexpected(attachment: dict[str, Any], key: str) -> BadRequest:
 
 @documented(RouteDoc("compute_volume_attachment_list", "Compute: a server's volume attachments",
                      errors=(401, 403, 404, 406, 413), authenticated=True))
-def index(req: WebRequest) -> Response:
+def compute_volume_attachment_list(req: WebRequest) -> Response:
     version = cmv.negotiate(req.http.headers)
     server = _server(req)
     found = core.list_mappings(req.fake.store, compute_caller(req), server)
@@ -133,7 +133,7 @@ def index(req: WebRequest) -> Response:
 
 @documented(RouteDoc("compute_volume_attachment_show", "Compute: one volume attachment of a server",
                      errors=(401, 403, 404, 406, 413), authenticated=True))
-def show(req: WebRequest) -> Response:
+def compute_volume_attachment_show(req: WebRequest) -> Response:
     version = cmv.negotiate(req.http.headers)
     mapping = core.get_mapping(req.fake.store, compute_caller(req), _server(req),
                                req.params["volume_id"])
@@ -143,7 +143,7 @@ def show(req: WebRequest) -> Response:
 @documented(RouteDoc("compute_volume_attachment_attach", "Compute: attach a volume (Nova's Cinder "
                      "calls: attachment create, update, complete)",
                      errors=(400, 401, 403, 404, 406, 409, 413), authenticated=True))
-def attach(req: WebRequest) -> Response:
+def compute_volume_attachment_attach(req: WebRequest) -> Response:
     version = cmv.negotiate(req.http.headers)
     caller = compute_caller(req)
     body = _body(req, "compute_volume_attachment_attach")  # Nova checks it first
@@ -173,7 +173,7 @@ def attach(req: WebRequest) -> Response:
 @documented(RouteDoc("compute_volume_attachment_update", "Compute: swap a volume (Cinder's "
                      "migration only) or, from 2.85, update delete_on_termination", 202,
                      errors=(400, 401, 403, 404, 406, 409, 413), authenticated=True))
-def update(req: WebRequest) -> Response:
+def compute_volume_attachment_update(req: WebRequest) -> Response:
     version = cmv.negotiate(req.http.headers)
     caller = compute_caller(req)
     body = _body(req, "compute_volume_attachment_update")
@@ -193,7 +193,7 @@ def update(req: WebRequest) -> Response:
 @documented(RouteDoc("compute_volume_attachment_detach", "Compute: detach a volume (Nova's Cinder "
                      "calls: begin detaching, attachment delete)", 202,
                      errors=(400, 401, 403, 404, 406, 409, 413), authenticated=True))
-def detach(req: WebRequest) -> Response:
+def compute_volume_attachment_detach(req: WebRequest) -> Response:
     version = cmv.negotiate(req.http.headers)
     caller = compute_caller(req)
     core.detach(req.fake.store, caller, _server(req), req.params["volume_id"],
@@ -204,8 +204,8 @@ def detach(req: WebRequest) -> Response:
 
 
 def register(router: Router) -> None:
-    router.web("GET", ROOT, index)
-    router.web("POST", ROOT, attach)
-    router.web("GET", f"{ROOT}/<volume_id>", show)
-    router.web("PUT", f"{ROOT}/<volume_id>", update)
-    router.web("DELETE", f"{ROOT}/<volume_id>", detach)
+    router.web("GET", ROOT, compute_volume_attachment_list)
+    router.web("POST", ROOT, compute_volume_attachment_attach)
+    router.web("GET", f"{ROOT}/<volume_id>", compute_volume_attachment_show)
+    router.web("PUT", f"{ROOT}/<volume_id>", compute_volume_attachment_update)
+    router.web("DELETE", f"{ROOT}/<volume_id>", compute_volume_attachment_detach)

@@ -20,7 +20,7 @@ from ..core.errors import BadRequest
 from ..core.listing import MAX_LIMIT, TRUE_STRINGS, ListQuery, parse_list_query
 from ..core.models import Transfer
 from . import microversions as mv
-from .routing import ApiRequest, Operation, Router
+from .routing import ApiRequest, Handler, Operation, Router
 from .views import bare_accepted, links
 
 Result = tuple[int, Any]
@@ -111,45 +111,70 @@ def _list(req: ApiRequest, show_detail: bool, paginated: bool) -> Result:
     return 200, body
 
 
-def _show(req: ApiRequest) -> Result:
+def transfer_show(req: ApiRequest) -> Result:
     transfer = core.get_transfer(req.fake.store, req.caller, req.params["transfer_id"])
     return 200, {"transfer": detail(req, transfer)}
 
 
-def _accept(req: ApiRequest) -> Result:
+def transfer_accept(req: ApiRequest) -> Result:
     transfer, _volume = core.accept_transfer(req.fake.store, req.caller,
                                              req.params["transfer_id"],
                                              req.body["accept"]["auth_key"])
     return 202, {"transfer": summary(req, transfer)}
 
 
-def _delete(req: ApiRequest) -> Result:
+def transfer_delete(req: ApiRequest) -> Result:
     core.delete_transfer(req.fake.store, req.caller, req.params["transfer_id"])
     return 202, bare_accepted()
 
 
-def _register(router: Router, collection: str, prefix: str, v3: bool) -> None:
-    def op(name: str, handler: Any, *policies: str, body: bool = False) -> Operation:
+# One function per operation where the two URLs differ: os-volume-transfer (transfer_*) and,
+# from 3.55, volume-transfers (volume_transfer_*), which adds paging and encrypted volumes.
+# Show, accept and delete are the same under both.
+def transfer_create(req: ApiRequest) -> Result:
+    return _create(req, v3=False)
+
+
+def volume_transfer_create(req: ApiRequest) -> Result:
+    return _create(req, v3=True)
+
+
+def transfer_list(req: ApiRequest) -> Result:
+    return _list(req, show_detail=False, paginated=False)
+
+
+def volume_transfer_list(req: ApiRequest) -> Result:
+    return _list(req, show_detail=False, paginated=req.version >= TRANSFER_PAGINATION)
+
+
+def transfer_list_detail(req: ApiRequest) -> Result:
+    return _list(req, show_detail=True, paginated=False)
+
+
+def volume_transfer_list_detail(req: ApiRequest) -> Result:
+    return _list(req, show_detail=True, paginated=req.version >= TRANSFER_PAGINATION)
+
+
+def _register(router: Router, collection: str, prefix: str,
+              create: Handler, list_: Handler, list_detail: Handler) -> None:
+    def op(name: str, handler: Handler, *policies: str, body: bool = False) -> Operation:
         return Operation(f"{prefix}_{name}", handler, validates_body=body, policies=policies)
 
-    def paginated(req: ApiRequest) -> bool:
-        return v3 and req.version >= TRANSFER_PAGINATION
-
     # The volume is read as Cinder's transfer API does (Volume.get_by_id: no volume:get).
-    router.add("POST", collection, op("create", lambda req: _create(req, v3),
-                                      "volume:create_transfer", body=True))
-    router.add("GET", collection, op("list", lambda req: _list(req, False, paginated(req)),
-                                     "volume:get_all_transfers"))
+    router.add("POST", collection, op("create", create, "volume:create_transfer", body=True))
+    router.add("GET", collection, op("list", list_, "volume:get_all_transfers"))
     router.add("GET", f"{collection}/detail",
-               op("list_detail", lambda req: _list(req, True, paginated(req)),
-                  "volume:get_all_transfers"))
-    router.add("GET", f"{collection}/<transfer_id>", op("show", _show, "volume:get_transfer"))
+               op("list_detail", list_detail, "volume:get_all_transfers"))
+    router.add("GET", f"{collection}/<transfer_id>",
+               op("show", transfer_show, "volume:get_transfer"))
     router.add("POST", f"{collection}/<transfer_id>/accept",
-               op("accept", _accept, "volume:accept_transfer", body=True))
+               op("accept", transfer_accept, "volume:accept_transfer", body=True))
     router.add("DELETE", f"{collection}/<transfer_id>",
-               op("delete", _delete, "volume:delete_transfer"))
+               op("delete", transfer_delete, "volume:delete_transfer"))
 
 
 def register(router: Router) -> None:
-    _register(router, "os-volume-transfer", "transfer", v3=False)
-    _register(router, "volume-transfers", "volume_transfer", v3=True)
+    _register(router, "os-volume-transfer", "transfer",
+              transfer_create, transfer_list, transfer_list_detail)
+    _register(router, "volume-transfers", "volume_transfer",
+              volume_transfer_create, volume_transfer_list, volume_transfer_list_detail)

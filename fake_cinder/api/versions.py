@@ -33,7 +33,7 @@ def _json(body: Any, status: int) -> Response:
     return Response(json.dumps(body), status=status, content_type=JSON)
 
 
-def root(req: WebRequest) -> Response:
+def versions(req: WebRequest) -> Response:
     req.record.operation = OPERATION
     # Cinder's version document negotiates too: the response carries the version headers
     # (volume 3.0 without a request header), and a bad header gets its 400 or 406.
@@ -42,14 +42,14 @@ def root(req: WebRequest) -> Response:
     return _json(versions_document(req.base_url, req.fake.max_version), 300)
 
 
-def v3_root(req: WebRequest) -> Response:
+def versions_v3(req: WebRequest) -> Response:
     req.record.operation = OPERATION
     req.record.api_version = mv.negotiate(req.http.headers.get(mv.HEADER),
                                           req.fake.max_version)
     return _json(versions_document(req.base_url, req.fake.max_version), 200)
 
 
-def v3_redirect(req: WebRequest) -> Response:
+def versions_v3_redirect(req: WebRequest) -> Response:
     response = redirect(f"{req.base_url}/v3/", code=302)
     response.set_data(b"")  # Cinder's redirect has no body, and this type
     response.content_type = "text/plain; charset=utf8"
@@ -57,13 +57,13 @@ def v3_redirect(req: WebRequest) -> Response:
 
 
 def register(router: Router) -> None:
-    router.web("GET", "/", root, doc=RouteDoc(
+    router.web("GET", "/", versions, doc=RouteDoc(
         "versions", "List API versions (Cinder answers 300)", 300, errors=(400, 406),
         microversioned=True, min_version=mv.MIN_VERSION, max_version=mv.MAX_VERSION))
-    router.web("GET", "/v3/", v3_root, doc=RouteDoc(
+    router.web("GET", "/v3/", versions_v3, doc=RouteDoc(
         "versions_v3", "Show the v3 version document", errors=(400, 401, 406, 413),
         authenticated=True, microversioned=True, min_version=mv.MIN_VERSION,
         max_version=mv.MAX_VERSION))
-    router.web("GET", "/v3", v3_redirect, strict_slashes=True, doc=RouteDoc(
+    router.web("GET", "/v3", versions_v3_redirect, strict_slashes=True, doc=RouteDoc(
         "versions_v3_redirect", "Redirect /v3 to /v3/", 302, errors=(401, 413),
         authenticated=True))

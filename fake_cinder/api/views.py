@@ -63,7 +63,7 @@ def attachment_view(detail: bool) -> Callable[[Attachment], dict[str, Any]]:
     return attachment_detail if detail else attachment_summary
 
 
-def attachment_list(attachments: list[Attachment], detail: bool = False) -> dict[str, Any]:
+def attachments_body(attachments: list[Attachment], detail: bool = False) -> dict[str, Any]:
     build = attachment_view(detail)
     return {"attachments": [build(a) for a in attachments]}
 

@@ -48,32 +48,32 @@ def _status_only(change: Callable[[Store, Caller, str], None]) -> Handler:
     return handler
 
 
-begin_detaching = _status_only(core.begin_detaching)
-roll_detaching = _status_only(core.roll_detaching)
-reserve = _status_only(core.reserve)
-unreserve = _status_only(core.unreserve)
+volume_begin_detaching = _status_only(core.begin_detaching)
+volume_roll_detaching = _status_only(core.roll_detaching)
+volume_reserve = _status_only(core.reserve)
+volume_unreserve = _status_only(core.unreserve)
 
 
-def initialize_connection(req: ApiRequest) -> Result:
+def volume_initialize_connection(req: ApiRequest) -> Result:
     connector = req.body["os-initialize_connection"]["connector"]
     info = core.initialize_connection(req.fake.store, req.caller, _volume_id(req), connector)
     return 200, {"connection_info": info}
 
 
-def terminate_connection(req: ApiRequest) -> Result:
+def volume_terminate_connection(req: ApiRequest) -> Result:
     # The fake's driver keeps nothing per host, so the connector is only validated.
     core.terminate_connection(req.fake.store, req.caller, _volume_id(req), _protect(req))
     return 202, None
 
 
-def attach(req: ApiRequest) -> Result:
+def volume_attach(req: ApiRequest) -> Result:
     body = req.body["os-attach"]
     core.attach(req.fake.store, req.caller, _volume_id(req), body.get("instance_uuid"),
                 body.get("host_name"), body["mountpoint"], body.get("mode", "rw"))
     return 202, None
 
 
-def detach(req: ApiRequest) -> Result:
+def volume_detach(req: ApiRequest) -> Result:
     body = req.body["os-detach"]
     if body is None:
         # The schema allows null, but Cinder's handler then fails with a 500
@@ -85,20 +85,20 @@ def detach(req: ApiRequest) -> Result:
     return 202, None
 
 
-def force_detach(req: ApiRequest) -> Result:
+def volume_force_detach(req: ApiRequest) -> Result:
     body = req.body["os-force_detach"]
     core.force_detach(req.fake.store, req.caller, _volume_id(req), body.get("attachment_id"),
                       _protect(req))
     return 202, None
 
 
-def update_readonly_flag(req: ApiRequest) -> Result:
+def volume_update_readonly_flag(req: ApiRequest) -> Result:
     readonly = _is_true(req.body["os-update_readonly_flag"]["readonly"])
     core.update_readonly_flag(req.fake.store, req.caller, _volume_id(req), readonly)
     return 202, None
 
 
-def extend(req: ApiRequest) -> Result:
+def volume_extend(req: ApiRequest) -> Result:
     new_size = _size(req.body["os-extend"]["new_size"], "new_size")
     assert new_size is not None  # required by the schema
     core.extend(req.fake.store, req.caller, _volume_id(req), new_size,
@@ -106,7 +106,7 @@ def extend(req: ApiRequest) -> Result:
     return 202, None
 
 
-def migrate_volume_completion(req: ApiRequest) -> Result:
+def volume_migrate_completion(req: ApiRequest) -> Result:
     body = req.body["os-migrate_volume_completion"]
     # Cinder passes the value on as it came: any truthy value is an error.
     saved = core.migrate_volume_completion(
@@ -115,7 +115,7 @@ def migrate_volume_completion(req: ApiRequest) -> Result:
     return 200, {"save_volume_id": saved}
 
 
-def reimage(req: ApiRequest) -> Result:
+def volume_reimage(req: ApiRequest) -> Result:
     body = req.body["os-reimage"]
     core.reimage(req.fake.store, req.caller, _volume_id(req), body["image_id"],
                  reimage_reserved=_is_true(body.get("reimage_reserved", False)),
@@ -131,27 +131,27 @@ def actions() -> dict[str, Operation]:
         return Operation(name, handler, validates_body=True,
                          policies=("volume:get", *policies), **kw)
     return {
-        "os-begin_detaching": op("volume_begin_detaching", begin_detaching,
+        "os-begin_detaching": op("volume_begin_detaching", volume_begin_detaching,
                                  core.BEGIN_DETACHING_POLICY),
-        "os-roll_detaching": op("volume_roll_detaching", roll_detaching,
+        "os-roll_detaching": op("volume_roll_detaching", volume_roll_detaching,
                                 core.ROLL_DETACHING_POLICY),
-        "os-reserve": op("volume_reserve", reserve, core.RESERVE_POLICY),
-        "os-unreserve": op("volume_unreserve", unreserve, core.UNRESERVE_POLICY),
-        "os-initialize_connection": op("volume_initialize_connection", initialize_connection,
+        "os-reserve": op("volume_reserve", volume_reserve, core.RESERVE_POLICY),
+        "os-unreserve": op("volume_unreserve", volume_unreserve, core.UNRESERVE_POLICY),
+        "os-initialize_connection": op("volume_initialize_connection", volume_initialize_connection,
                                        core.INITIALIZE_CONNECTION_POLICY),
-        "os-terminate_connection": op("volume_terminate_connection", terminate_connection,
+        "os-terminate_connection": op("volume_terminate_connection", volume_terminate_connection,
                                       core.TERMINATE_CONNECTION_POLICY),
-        "os-attach": op("volume_attach", attach, core.ATTACH_POLICY),
-        "os-detach": op("volume_detach", detach, core.DETACH_POLICY),
-        "os-force_detach": op("volume_force_detach", force_detach, core.FORCE_DETACH_POLICY),
-        "os-update_readonly_flag": op("volume_update_readonly_flag", update_readonly_flag,
+        "os-attach": op("volume_attach", volume_attach, core.ATTACH_POLICY),
+        "os-detach": op("volume_detach", volume_detach, core.DETACH_POLICY),
+        "os-force_detach": op("volume_force_detach", volume_force_detach, core.FORCE_DETACH_POLICY),
+        "os-update_readonly_flag": op("volume_update_readonly_flag", volume_update_readonly_flag,
                                       core.UPDATE_READONLY_FLAG_POLICY),
-        "os-extend": op("volume_extend", extend, core.EXTEND_POLICY,
+        "os-extend": op("volume_extend", volume_extend, core.EXTEND_POLICY,
                         core.EXTEND_ATTACHED_POLICY),
         "os-migrate_volume_completion": op("volume_migrate_completion",
-                                           migrate_volume_completion,
+                                           volume_migrate_completion,
                                            core.MIGRATE_COMPLETE_POLICY),
-        "os-reimage": op("volume_reimage", reimage, core.REIMAGE_POLICY,
+        "os-reimage": op("volume_reimage", volume_reimage, core.REIMAGE_POLICY,
                          core.REIMAGE_RESERVED_POLICY, min_version=SUPPORT_REIMAGE_VOLUME),
         **volume_types.retype_action(),
     }

@@ -74,7 +74,7 @@ def shown_metadata(req: ApiRequest, volume: Volume, view: dict[str, Any]) -> dic
     return view
 
 
-def upload_image(req: ApiRequest) -> Result:
+def volume_upload_image(req: ApiRequest) -> Result:
     params = dict(req.body["os-volume_upload_image"])
     params["protected"] = _is_true(params.get("protected", False))
     # "force" is validated only: Cinder ignores it (enable_force_upload is off).
@@ -84,25 +84,25 @@ def upload_image(req: ApiRequest) -> Result:
     return 202, {"os-volume_upload_image": answer}
 
 
-def set_image_metadata(req: ApiRequest) -> Result:
+def volume_set_image_metadata(req: ApiRequest) -> Result:
     metadata = req.body["os-set_image_metadata"]["metadata"]
     return 200, {"metadata": core.set_image_metadata(req.fake.store, req.caller,
                                                      _volume_id(req), metadata)}
 
 
-def unset_image_metadata(req: ApiRequest) -> Result:
+def volume_unset_image_metadata(req: ApiRequest) -> Result:
     core.unset_image_metadata(req.fake.store, req.caller, _volume_id(req),
                               req.body["os-unset_image_metadata"]["key"])
     # Cinder's bare webob.Response(status_int=200).
     return 200, Response(b"", status=200, content_type="text/html; charset=UTF-8")
 
 
-def show_image_metadata(req: ApiRequest) -> Result:
+def volume_show_image_metadata(req: ApiRequest) -> Result:
     return 200, {"metadata": core.show_image_metadata(req.fake.store, req.caller,
                                                       _volume_id(req))}
 
 
-def set_bootable(req: ApiRequest) -> Result:
+def volume_set_bootable(req: ApiRequest) -> Result:
     bootable = _is_true(req.body["os-set_bootable"]["bootable"])
     core.set_bootable(req.fake.store, req.caller, _volume_id(req), bootable)
     return 200, None
@@ -115,14 +115,14 @@ def actions() -> dict[str, Operation]:
         return Operation(name, handler, validates_body=True,
                          policies=("volume:get", *policies))
     return {
-        "os-volume_upload_image": op("volume_upload_image", upload_image, core.UPLOAD_POLICY,
+        "os-volume_upload_image": op("volume_upload_image", volume_upload_image, core.UPLOAD_POLICY,
                                      core.UPLOAD_PUBLIC_POLICY),
-        "os-set_image_metadata": op("volume_set_image_metadata", set_image_metadata,
+        "os-set_image_metadata": op("volume_set_image_metadata", volume_set_image_metadata,
                                     core.SET_POLICY, "volume:update_volume_metadata"),
-        "os-unset_image_metadata": op("volume_unset_image_metadata", unset_image_metadata,
+        "os-unset_image_metadata": op("volume_unset_image_metadata", volume_unset_image_metadata,
                                       core.REMOVE_POLICY, "volume:get_volume_metadata",
                                       "volume:delete_volume_metadata"),
-        "os-show_image_metadata": op("volume_show_image_metadata", show_image_metadata,
+        "os-show_image_metadata": op("volume_show_image_metadata", volume_show_image_metadata,
                                      "volume:get_volume_metadata"),
-        "os-set_bootable": op("volume_set_bootable", set_bootable, "volume:update"),
+        "os-set_bootable": op("volume_set_bootable", volume_set_bootable, "volume:update"),
     }

@@ -14,7 +14,7 @@ VOLUME_SUMMARY = mv.APIVersion(3, 12)
 VOLUME_SUMMARY_METADATA = mv.APIVersion(3, 36)
 
 
-def summary(req: ApiRequest) -> Result:
+def volume_summary(req: ApiRequest) -> Result:
     all_tenants = req.args.get("all_tenants", "false").strip().lower() in TRUE_STRINGS
     found = core.summarize(req.fake.store, req.caller, all_tenants,
                            with_metadata=req.version >= VOLUME_SUMMARY_METADATA)
@@ -25,6 +25,6 @@ def summary(req: ApiRequest) -> Result:
 
 
 def register(router: Router) -> None:
-    router.add("GET", "volumes/summary", Operation("volume_summary", summary,
+    router.add("GET", "volumes/summary", Operation("volume_summary", volume_summary,
                                                    min_version=VOLUME_SUMMARY,
                                                    policies=("volume:get_all",)))

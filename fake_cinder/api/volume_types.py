@@ -27,7 +27,7 @@ def _type_id(req: ApiRequest) -> str:
 
 
 # -- update and delete ----------------------------------------------------------------------------
-def type_update(req: ApiRequest) -> Result:
+def volume_type_update(req: ApiRequest) -> Result:
     body = req.body["volume_type"]
     authorize(req.caller, "volume_extension:type_update")
     name, description = body.get("name"), body.get("description")
@@ -48,39 +48,39 @@ def type_update(req: ApiRequest) -> Result:
     return 200, {"volume_type": view}
 
 
-def type_delete(req: ApiRequest) -> Result:
+def volume_type_delete(req: ApiRequest) -> Result:
     authorize(req.caller, "volume_extension:type_delete")
     core.delete_volume_type(req.fake.store, _type_id(req))
     return 202, bare_accepted()
 
 
 # -- extra specs ----------------------------------------------------------------------------------
-def extra_specs_list(req: ApiRequest) -> Result:
+def volume_type_extra_specs_list(req: ApiRequest) -> Result:
     authorize(req.caller, "volume_extension:types_extra_specs:index")
     return 200, {"extra_specs": core.list_extra_specs(req.fake.store, req.caller,
                                                       _type_id(req))}
 
 
-def extra_specs_create(req: ApiRequest) -> Result:
+def volume_type_extra_specs_create(req: ApiRequest) -> Result:
     authorize(req.caller, "volume_extension:types_extra_specs:create")
     core.set_extra_specs(req.fake.store, req.caller, _type_id(req), req.body["extra_specs"])
     return 200, req.body
 
 
-def extra_spec_show(req: ApiRequest) -> Result:
+def volume_type_extra_spec_show(req: ApiRequest) -> Result:
     authorize(req.caller, "volume_extension:types_extra_specs:show")
     key = req.params["key"]
     return 200, {key: core.show_extra_spec(req.fake.store, req.caller, _type_id(req), key)}
 
 
-def extra_spec_update(req: ApiRequest) -> Result:
+def volume_type_extra_spec_update(req: ApiRequest) -> Result:
     authorize(req.caller, "volume_extension:types_extra_specs:update")
     core.set_extra_specs(req.fake.store, req.caller, _type_id(req), req.body,
                          uri_key=req.params["key"])
     return 200, req.body
 
 
-def extra_spec_delete(req: ApiRequest) -> Result:
+def volume_type_extra_spec_delete(req: ApiRequest) -> Result:
     # Cinder looks the type up before the policy.
     get_volume_type(req.fake.store, req.caller, _type_id(req))
     authorize(req.caller, "volume_extension:types_extra_specs:delete")
@@ -89,7 +89,7 @@ def extra_spec_delete(req: ApiRequest) -> Result:
 
 
 # -- access of private types ----------------------------------------------------------------------
-def access_list(req: ApiRequest) -> Result:
+def volume_type_access_list(req: ApiRequest) -> Result:
     authorize(req.caller, "volume_extension:volume_type_access:get_all_for_type")
     type_id = _type_id(req)
     projects = core.list_access(req.fake.store, req.caller, type_id)
@@ -97,13 +97,13 @@ def access_list(req: ApiRequest) -> Result:
                                         for project in projects]}
 
 
-def access_add(req: ApiRequest) -> Result:
+def volume_type_access_add(req: ApiRequest) -> Result:
     authorize(req.caller, "volume_extension:volume_type_access:addProjectAccess")
     core.add_access(req.fake.store, _type_id(req), req.body["addProjectAccess"]["project"])
     return 202, bare_accepted()
 
 
-def access_remove(req: ApiRequest) -> Result:
+def volume_type_access_remove(req: ApiRequest) -> Result:
     authorize(req.caller, "volume_extension:volume_type_access:removeProjectAccess")
     core.remove_access(req.fake.store, _type_id(req),
                        req.body["removeProjectAccess"]["project"])
@@ -111,7 +111,7 @@ def access_remove(req: ApiRequest) -> Result:
 
 
 # -- os-retype ------------------------------------------------------------------------------------
-def retype(req: ApiRequest) -> Result:
+def volume_retype(req: ApiRequest) -> Result:
     body = req.body["os-retype"]
     retype_rules.retype(req.fake.store, req.caller, req.params["volume_id"], body["new_type"],
                         body.get("migration_policy"), failing=req.async_failure)
@@ -120,42 +120,42 @@ def retype(req: ApiRequest) -> Result:
 
 def retype_action() -> dict[str, Operation]:
     """The os-retype entry of POST volumes/<volume_id>/action."""
-    return {"os-retype": Operation("volume_retype", retype, validates_body=True,
+    return {"os-retype": Operation("volume_retype", volume_retype, validates_body=True,
                          policies=("volume:get", "volume:retype", "volume:multiattach"))}
 
 
 def register(router: Router) -> None:
-    router.add("PUT", "types/<type_id>", Operation("volume_type_update", type_update,
+    router.add("PUT", "types/<type_id>", Operation("volume_type_update", volume_type_update,
                                                    validates_body=True,
                          policies=("volume_extension:type_update", *TYPE_VIEW_POLICIES)))
-    router.add("DELETE", "types/<type_id>", Operation("volume_type_delete", type_delete,
+    router.add("DELETE", "types/<type_id>", Operation("volume_type_delete", volume_type_delete,
                          policies=("volume_extension:type_delete",)))
     router.add("GET", "types/<type_id>/extra_specs",
-               Operation("volume_type_extra_specs_list", extra_specs_list,
+               Operation("volume_type_extra_specs_list", volume_type_extra_specs_list,
                          policies=("volume_extension:types_extra_specs:index",
                                    "volume_extension:types_extra_specs:read_sensitive")))
     router.add("POST", "types/<type_id>/extra_specs",
-               Operation("volume_type_extra_specs_create", extra_specs_create,
+               Operation("volume_type_extra_specs_create", volume_type_extra_specs_create,
                          validates_body=True,
                          policies=("volume_extension:types_extra_specs:create",)))
     router.add("GET", "types/<type_id>/extra_specs/<key>",
-               Operation("volume_type_extra_spec_show", extra_spec_show,
+               Operation("volume_type_extra_spec_show", volume_type_extra_spec_show,
                          policies=("volume_extension:types_extra_specs:show",
                                    "volume_extension:types_extra_specs:read_sensitive")))
     router.add("PUT", "types/<type_id>/extra_specs/<key>",
-               Operation("volume_type_extra_spec_update", extra_spec_update,
+               Operation("volume_type_extra_spec_update", volume_type_extra_spec_update,
                          validates_body=True,
                          policies=("volume_extension:types_extra_specs:update",)))
     router.add("DELETE", "types/<type_id>/extra_specs/<key>",
-               Operation("volume_type_extra_spec_delete", extra_spec_delete,
+               Operation("volume_type_extra_spec_delete", volume_type_extra_spec_delete,
                          policies=("volume_extension:types_extra_specs:delete",)))
     router.add("GET", "types/<type_id>/os-volume-type-access",
-               Operation("volume_type_access_list", access_list,
+               Operation("volume_type_access_list", volume_type_access_list,
                          policies=("volume_extension:volume_type_access:get_all_for_type",)))
     router.add_actions("types/<type_id>/action", {
-        "addProjectAccess": Operation("volume_type_access_add", access_add,
+        "addProjectAccess": Operation("volume_type_access_add", volume_type_access_add,
                                       validates_body=True,
                          policies=("volume_extension:volume_type_access:addProjectAccess",)),
-        "removeProjectAccess": Operation("volume_type_access_remove", access_remove,
+        "removeProjectAccess": Operation("volume_type_access_remove", volume_type_access_remove,
                                          validates_body=True,
                          policies=("volume_extension:volume_type_access:removeProjectAccess",))})

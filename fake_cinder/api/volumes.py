@@ -38,7 +38,7 @@ def _volume_view(req: ApiRequest, volume: Volume) -> dict[str, Any]:
 
 
 # -- volume types ---------------------------------------------------------------------------------
-def type_create(req: ApiRequest) -> Result:
+def volume_type_create(req: ApiRequest) -> Result:
     body = req.body["volume_type"]
     if not body["name"].strip():
         # Cinder's "name" schema format (so before the policy); the name is otherwise
@@ -68,14 +68,14 @@ def _is_public_filter(raw: str | None) -> bool | None:
     return lowered in TRUE_STRINGS
 
 
-def type_list(req: ApiRequest) -> Result:
+def volume_type_list(req: ApiRequest) -> Result:
     authorize(req.caller, "volume_extension:type_get_all")
     is_public = _is_public_filter(req.args.get("is_public")) if req.caller.is_admin else True
     types = core.list_volume_types(req.fake.store, req.caller, is_public)
     return 200, {"volume_types": [volume_type_view(t, req.caller) for t in types]}
 
 
-def type_show(req: ApiRequest) -> Result:
+def volume_type_show(req: ApiRequest) -> Result:
     type_id = req.params["type_id"]
     if type_id == "default":
         volume_type = core.default_volume_type(req.fake.store)
@@ -294,13 +294,13 @@ def register(router: Router) -> None:
     from . import volume_actions  # it builds on this module's helpers
 
     router.add("POST", "types", Operation(
-        "volume_type_create", type_create, validates_body=True,
+        "volume_type_create", volume_type_create, validates_body=True,
         policies=("volume_extension:type_create", *TYPE_VIEW_POLICIES)))
     router.add("GET", "types", Operation(
-        "volume_type_list", type_list,
+        "volume_type_list", volume_type_list,
         policies=("volume_extension:type_get_all", *TYPE_VIEW_POLICIES)))
     router.add("GET", "types/<type_id>", Operation(
-        "volume_type_show", type_show,
+        "volume_type_show", volume_type_show,
         policies=("volume_extension:type_get", *TYPE_VIEW_POLICIES)))
     router.add("POST", "volumes", Operation(
         "volume_create", volume_create, validates_body=True,

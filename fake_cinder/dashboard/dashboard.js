@@ -1,6 +1,8 @@
 // The dashboard's one Alpine.js component. Every read and change goes through the
-// fake's /_fake/ control API; the journal is polled with a cursor (since=<seq>), which
-// survives the server going away and coming back (it then starts over).
+// fake's /_fake/ control API. Lists come a page at a time: the volumes and the journal,
+// which grow with the state, are paged (and filtered) by the server; the short lists
+// (types, faults, pending work, services, backends) are paged here. A poll reads only
+// what the open tab shows, and the server answers an unchanged read with a bodiless 304.
 "use strict";
 
 const TOKEN_KEY = "fake-cinder-control-token";
@@ -8,7 +10,12 @@ const TOKEN_HEADER = "X-Fake-Control-Token";
 // How often the page asks for news: once a second, or ?poll=<ms> (at least 100).
 const POLL_MS = Math.max(100, Number(new URLSearchParams(window.location.search).get("poll"))
   || 1000);
-const JOURNAL_KEPT = 1000; // the newest ones; the fake's own journal is a ring too
+// Rows per page of each list.
+const PAGE_SIZE = {
+  volumes: 25, journal: 50, types: 25, faults: 25, pending: 25, services: 25, backends: 10,
+};
+// The lists the server pages; the others are sliced here from what a read returned.
+const SERVER_PAGED = ["volumes", "journal"];
 // What a fault can be aimed at (core/fault_injection.py's MATCH_KEYS).
 const MATCH_KEYS = ["project_id", "volume_id", "attachment_id", "snapshot_id"];
 
@@ -46,17 +53,29 @@ document.addEventListener("alpine:init", () => {
     error: "",
     notice: "",
     operations: [],
-    volumes: [],
+    // GET /_fake/volumes?limit=&offset=&...: one page of volumes, how many match, and
+    // every project (with its counts) and volume status (for the menus).
+    volumesPage: { volumes: [], count: 0, projects: [], statuses: [] },
+    volumeFilter: { search: "", project: "", status: "" },
+    projects: [],
     types: [],
     faults: [],
     // GET /_fake/transitions: the asynchronous operations, progressions set, pending work.
     transitions: { operations: {}, progressions: {}, pending: [] },
     progressionForm: { operation: "*", mode: "polls", amount: 1 },
     backends: { backends: [], services: [], pools: [] },
-    journal: [],
-    cursor: 0,
+    // GET /_fake/requests?order=newest&limit=&offset=&...: one page, newest first.
+    journalPage: { requests: [], count: 0, total: 0,
+                   facets: { operations: [], project_ids: [], statuses: [] } },
     generation: 0,
-    seen: { volumes: "", faults: "", backends: "", transitions: "" },
+    // The text of each read's last answer: an unchanged answer is not parsed or rendered.
+    seen: {},
+    // Per read: how many were sent, and the latest one whose answer was taken.
+    sent: {},
+    answered: {},
+    offsets: { volumes: 0, journal: 0, types: 0, faults: 0, pending: 0, services: 0,
+               backends: 0 },
+    firstRowsMarked: false,
     open: {},
     filter: { operation: "", status: "", project: "" },
     form: {
@@ -73,9 +92,16 @@ document.addEventListener("alpine:init", () => {
 
     async init() {
       this.showTab();
-      window.addEventListener("hashchange", () => this.showTab());
+      window.addEventListener("hashchange", () => {
+        this.showTab();
+        this.refresh();
+      });
+      // A changed filter starts its list from the first page.
+      this.$watch("volumeFilter", () => this.turnTo("volumes", 0));
+      this.$watch("filter", () => this.turnTo("journal", 0));
       setInterval(() => this.poll(), POLL_MS);
-      await this.reload();
+      // The open tab only: the first paint waits for one small read.
+      await this.refresh();
     },
 
     showTab() {
@@ -90,8 +116,11 @@ document.addEventListener("alpine:init", () => {
       const token = sessionStorage.getItem(TOKEN_KEY);
       if (token) headers[TOKEN_HEADER] = token;
       if (body !== undefined) headers["Content-Type"] = "application/json";
+      // no-cache: the browser asks again with If-None-Match, and an unchanged read
+      // crosses the wire as a 304 without a body.
       const response = await fetch("/_fake" + path, {
         method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+        cache: "no-cache",
       });
       const text = await response.text();
       if (raw && response.ok) return text;
@@ -105,41 +134,117 @@ document.addEventListener("alpine:init", () => {
     },
 
     async reload() {
-      this.forgetJournal();
-      await this.refresh();
+      this.forgetAnswers();
+      await this.refresh(this.tabs.map((t) => t.id));
     },
 
     // After a reset or a reload: answers to requests sent before are dropped.
-    forgetJournal() {
+    forgetAnswers() {
       this.generation += 1;
-      this.cursor = 0;
-      this.journal = [];
+      this.seen = {};
     },
 
-    async refresh() {
+    // One read: its data, or null when the answer is the last one seen, or is stale:
+    // sent before a reset, for a page or filter no longer shown, or overtaken by a later
+    // read of the same list (a poll and a tab's or an action's read may cross).
+    async read(key, path, current = () => path) {
       const generation = this.generation;
+      const sent = (this.sent[key] || 0) + 1;
+      this.sent[key] = sent;
+      const text = await this.api("GET", path, undefined, true);
+      if (generation !== this.generation || current() !== path) return null;
+      if (sent < (this.answered[key] || 0)) return null;
+      this.answered[key] = sent;
+      if (text === this.seen[key]) return null;
+      this.seen[key] = text;
+      return JSON.parse(text);
+    },
+
+    // What each tab shows, read from the control API.
+    loaders() {
+      return {
+        volumes: () => this.loadVolumes(),
+        types: async () => {
+          const data = await this.read("types", "/types");
+          if (data) this.types = data.volume_types;
+        },
+        journal: () => this.loadJournal(),
+        faults: async () => {
+          const data = await this.read("faults", "/faults");
+          if (data) this.faults = data.faults;
+        },
+        transitions: async () => {
+          const data = await this.read("transitions", "/transitions");
+          if (data) this.transitions = data;
+        },
+        backends: async () => {
+          const data = await this.read("backends", "/backends");
+          if (data) this.backends = data;
+        },
+        // The reset menu's projects: a page of no volumes still lists them.
+        state: async () => {
+          const data = await this.read("projects", "/volumes?limit=0");
+          if (data) this.setProjects(data.projects);
+        },
+      };
+    },
+
+    volumesPath() {
+      const { search, project, status } = this.volumeFilter;
+      const query = new URLSearchParams({
+        limit: PAGE_SIZE.volumes, offset: this.offsets.volumes });
+      if (search.trim()) query.set("search", search.trim());
+      if (project) query.set("project_id", project);
+      if (status) query.set("status", status);
+      return "/volumes?" + query;
+    },
+
+    async loadVolumes() {
+      const data = await this.read("volumes", this.volumesPath(), () => this.volumesPath());
+      if (!data) return;
+      this.volumesPage = data;
+      this.setProjects(data.projects);
+      // Past the end (the list shrank): show the last page instead.
+      if (!data.volumes.length && data.count) this.turnTo("volumes", this.lastOffset("volumes"));
+      if (!this.firstRowsMarked && data.volumes.length) {
+        this.firstRowsMarked = true;
+        // The time to the first rows, for `make bench` (benchmarks/dashboard.py).
+        this.$nextTick(() => performance.mark("first-rows"));
+      }
+    },
+
+    journalPath() {
+      const { operation, status, project } = this.filter;
+      const query = new URLSearchParams({
+        order: "newest", limit: PAGE_SIZE.journal, offset: this.offsets.journal });
+      if (operation) query.set("operation", operation);
+      if (status) query.set("status", status);
+      if (project) query.set("project_id", project);
+      return "/requests?" + query;
+    },
+
+    async loadJournal() {
+      const data = await this.read("journal", this.journalPath(), () => this.journalPath());
+      if (!data) return;
+      this.journalPage = data;
+      if (!data.requests.length && data.count) this.turnTo("journal", this.lastOffset("journal"));
+    },
+
+    setProjects(projects) {
+      this.projects = projects;
+      if (!this.resetProjectId) this.resetProjectId = this.knownProjects()[0] || "";
+    },
+
+    // Read what the given tabs show (the open one by default); false when offline.
+    async refresh(tabs = [this.tab]) {
       try {
+        const loaders = this.loaders();
+        const reads = tabs.map((tab) => loaders[tab]());
         if (!this.operations.length) {
-          const meta = await fetch("/_fake/ui/meta.json").then((r) => r.json());
-          this.operations = meta.operations;
+          reads.push(fetch("/_fake/ui/meta.json").then((r) => r.json())
+            .then((meta) => { this.operations = meta.operations; }));
         }
-        const [volumes, faults, requests, backends, types, transitions] = await Promise.all([
-          this.api("GET", "/volumes", undefined, true),
-          this.api("GET", "/faults", undefined, true),
-          this.api("GET", "/requests?since=" + this.cursor),
-          this.api("GET", "/backends", undefined, true),
-          this.api("GET", "/types"),
-          this.api("GET", "/transitions", undefined, true),
-        ]);
-        this.types = types.volume_types;
-        // Most polls find nothing new: then nothing is re-rendered.
-        if (volumes !== this.seen.volumes) this.volumes = JSON.parse(volumes).volumes;
-        if (faults !== this.seen.faults) this.faults = JSON.parse(faults).faults;
-        if (backends !== this.seen.backends) this.backends = JSON.parse(backends);
-        if (transitions !== this.seen.transitions) this.transitions = JSON.parse(transitions);
-        this.seen = { volumes, faults, backends, transitions };
-        if (generation === this.generation) this.addEntries(requests.requests);
-        if (!this.resetProjectId) this.resetProjectId = this.knownProjects()[0] || "";
+        await Promise.all(reads);
         this.loaded = true;
         this.online = true;
         if (this.error.startsWith("offline")) this.error = "";
@@ -165,15 +270,8 @@ document.addEventListener("alpine:init", () => {
       }
     },
 
-    addEntries(entries) {
-      // Two refreshes may overlap (a poll and an action's): take each entry once.
-      const fresh = entries.filter((e) => e.seq > this.cursor);
-      if (!fresh.length) return;
-      this.journal = fresh.reverse().concat(this.journal).slice(0, JOURNAL_KEPT);
-      this.cursor = this.journal[0].seq;
-    },
-
-    // Run a change, say what it did, and show the result at once (not at the next poll).
+    // Run a change, say what it did, and show its effects at once on every tab (not at
+    // the next poll, and not from answers read before it).
     async act(what, change) {
       this.error = "";
       try {
@@ -183,7 +281,68 @@ document.addEventListener("alpine:init", () => {
       } catch (error) {
         this.error = error.message;
       }
-      await this.refresh();
+      this.forgetAnswers();
+      await this.refresh(this.tabs.map((t) => t.id));
+    },
+
+    // -- pages ------------------------------------------------------------------------
+    // How many rows a list has in all (the server's count for the lists it pages).
+    total(list) {
+      if (list === "volumes") return this.volumesPage.count;
+      if (list === "journal") return this.journalPage.count;
+      return this.localList(list).length;
+    },
+
+    localList(list) {
+      if (list === "types") return this.types;
+      if (list === "faults") return this.faults;
+      if (list === "pending") return this.transitions.pending;
+      if (list === "services") return this.backends.services;
+      return this.backends.backends;
+    },
+
+    lastOffset(list) {
+      const size = PAGE_SIZE[list];
+      return Math.max(0, Math.floor((this.total(list) - 1) / size) * size);
+    },
+
+    // The list's offset, within the list as it is now (a short list's page that emptied
+    // shows the last page).
+    offset(list) {
+      return Math.min(this.offsets[list], this.lastOffset(list));
+    },
+
+    // The rows of a list the page slices itself.
+    pageOf(list) {
+      const start = this.offset(list);
+      return this.localList(list).slice(start, start + PAGE_SIZE[list]);
+    },
+
+    pageCount(list) {
+      return Math.max(1, Math.ceil(this.total(list) / PAGE_SIZE[list]));
+    },
+
+    pageInfo(list) {
+      const total = this.total(list);
+      const start = this.offset(list);
+      const shown = SERVER_PAGED.includes(list)
+        ? (list === "volumes" ? this.volumesPage.volumes : this.journalPage.requests).length
+        : this.pageOf(list).length;
+      return `page ${Math.floor(start / PAGE_SIZE[list]) + 1} of ${this.pageCount(list)}`
+        + ` (${total ? start + 1 : 0}-${start + shown} of ${total})`;
+    },
+
+    hasPrevious(list) { return this.offset(list) > 0; },
+    hasNext(list) { return this.offset(list) + PAGE_SIZE[list] < this.total(list); },
+
+    turn(list, step) {
+      return this.turnTo(list, Math.max(0, this.offset(list) + step * PAGE_SIZE[list]));
+    },
+
+    turnTo(list, offset) {
+      this.offsets[list] = offset;
+      if (SERVER_PAGED.includes(list)) return this.refresh([list]);
+      return undefined;
     },
 
     // -- backends ---------------------------------------------------------------------
@@ -213,21 +372,34 @@ document.addEventListener("alpine:init", () => {
     },
 
     // -- volumes ----------------------------------------------------------------------
-    projects() {
+    // The page's volumes by project, each project with its counts (all its volumes).
+    projectGroups() {
+      const counts = new Map(this.projects.map((p) => [p.project_id, p]));
       const groups = new Map();
-      for (const volume of this.volumes) {
+      for (const volume of this.volumesPage.volumes) {
         if (!groups.has(volume.project_id)) {
-          groups.set(volume.project_id, { project: volume.project_id, volumes: [], attachments: 0 });
+          const known = counts.get(volume.project_id) || { volumes: 0, attachments: 0 };
+          groups.set(volume.project_id, { project: volume.project_id, volumes: [],
+            total: known.volumes, attachments: known.attachments });
         }
-        const group = groups.get(volume.project_id);
-        group.volumes.push(volume);
-        group.attachments += volume.attachments.length;
+        groups.get(volume.project_id).volumes.push(volume);
       }
       return [...groups.values()];
     },
 
     knownProjects() {
-      return [...new Set(this.volumes.map((v) => v.project_id))].sort();
+      return this.projects.map((p) => p.project_id);
+    },
+
+    filtering() {
+      const { search, project, status } = this.volumeFilter;
+      return Boolean(search.trim() || project || status);
+    },
+
+    // A link to a volume or attachment (by id, or a server's): the volumes tab, searched.
+    showRecord(id) {
+      this.volumeFilter = { search: id, project: "", status: "" };
+      window.location.hash = "volumes";
     },
 
     toggle(kind, id) {
@@ -244,41 +416,28 @@ document.addEventListener("alpine:init", () => {
     },
 
     // -- journal ----------------------------------------------------------------------
-    filteredJournal() {
-      const { operation, status, project } = this.filter;
-      return this.journal.filter((e) =>
-        (!operation || e.operation === operation)
-        && (!project || e.project_id === project)
-        && this.statusMatches(e.status, status));
-    },
-
-    statusMatches(actual, wanted) {
-      if (!wanted) return true;
-      if (wanted === "dropped") return actual === null;
-      if (actual === null) return false;
-      if (wanted.endsWith("xx")) return String(actual)[0] === wanted[0];
-      return String(actual) === wanted;
-    },
-
     statusClass(status) {
       if (status === null || status >= 500) return "bad";
       return status >= 400 ? "warn" : "ok";
     },
 
-    distinct(values) {
-      return [...new Set(values.filter((v) => v !== null && v !== undefined))].sort();
+    // The filters' menus: what the whole journal holds (and what is chosen, if it left).
+    withChosen(values, chosen) {
+      return chosen && !values.includes(chosen) ? [...values, chosen] : values;
     },
 
-    journalOperations() { return this.distinct(this.journal.map((e) => e.operation)); },
-    journalProjects() { return this.distinct(this.journal.map((e) => e.project_id)); },
-    journalStatuses() { return this.distinct(this.journal.map((e) => e.status)).map(String); },
+    journalOperations() {
+      return this.withChosen(this.journalPage.facets.operations, this.filter.operation);
+    },
+
+    journalProjects() {
+      return this.withChosen(this.journalPage.facets.project_ids, this.filter.project);
+    },
+
+    journalStatuses() { return this.journalPage.facets.statuses.map(String); },
 
     clearJournal() {
-      return this.act("journal cleared", async () => {
-        await this.api("DELETE", "/requests");
-        this.journal = [];
-        this.generation += 1;
-      });
+      return this.act("journal cleared", () => this.api("DELETE", "/requests"));
     },
 
     // -- faults -----------------------------------------------------------------------
@@ -374,10 +533,7 @@ document.addEventListener("alpine:init", () => {
 
     // -- state ------------------------------------------------------------------------
     resetAll() {
-      return this.act("everything reset", async () => {
-        await this.api("POST", "/reset");
-        this.forgetJournal();
-      });
+      return this.act("everything reset", () => this.api("POST", "/reset"));
     },
 
     resetProject(project) {

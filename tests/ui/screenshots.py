@@ -1,8 +1,9 @@
 """Take the dashboard's screenshots for docs/ (``make screenshots``).
 
 A fake with a little history (attachments in two projects, a multiattach volume,
-an injected fault that fired, a 404) is served on an ephemeral port, and headless
-Chromium saves each view as docs/dashboard-<view>.png.
+an injected fault that fired, a 404, a project of 30 volumes: more than a page) is
+served on an ephemeral port, and headless Chromium saves each view as
+docs/dashboard-<view>.png.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ def history(fake: FakeCinder, url: str) -> None:
     fake.inject("attachment_update", status=503, times=None, project_id="demo")
     fake.inject("attachment_delete", latency=0.2, probability=0.25)
     requests.get(f"{url}/v3/demo/attachments/{VOLUME}", headers=NOVA, timeout=5)
+    # A project of many volumes: the volumes view shows its first page of 25.
+    for index in range(30):
+        fake.add_volume(project_id="tenant-b", name=f"batch-{index:02d}", size=2)
     pending = reserved.json()["attachment"]["id"]
     requests.put(f"{url}/v3/demo/attachments/{pending}", headers=NOVA, timeout=5,
                  json={"attachment": {"connector": CONNECTOR}})
