@@ -11,11 +11,11 @@ from .scenarios import VOL, Scenario, get
 from .scenarios_nova import SNAP, act, new_snapshot
 
 # Volumes with names that tie, are NULL (no name), sizes that tie, metadata that differs.
-_VOLUMES = [("vol:a", {"size": 2, "name": "b", "metadata": {"k": "1"}}),
+_VOLUMES = [("vol:a", {"size": 2, "name": "idx-b", "metadata": {"k": "1"}}),
             ("vol:b", {"size": 1}),
-            ("vol:c", {"size": 2, "name": "a", "description": "d", "metadata": {"k": "2"}}),
+            ("vol:c", {"size": 2, "name": "idx-a", "description": "d", "metadata": {"k": "2"}}),
             ("vol:d", {"size": 1, "metadata": {"k": "1", "j": "x"}}),
-            ("vol:e", {"size": 3, "name": "a"})]
+            ("vol:e", {"size": 3, "name": "idx-a"})]
 
 
 def _create(label: str, body: dict) -> Step:
@@ -38,8 +38,8 @@ _SORT_KEYS = ("name", "size", "status", "bootable", "availability_zone", "update
               "migration_status")  # not id: each server makes its own
 
 # Snapshots with names that tie and are NULL.
-_SNAPSHOTS = [("snap:a", "b"), ("snap:b", None), ("snap:c", "a"), ("snap:d", None),
-              ("snap:e", "a")]
+_SNAPSHOTS = [("snap:a", "idx-b"), ("snap:b", None), ("snap:c", "idx-a"), ("snap:d", None),
+              ("snap:e", "idx-a")]
 
 
 def _snapshots_sorted(key: str) -> list[Step]:
@@ -71,18 +71,19 @@ INDEXES_CATALOGUE: list[Scenario] = [
         get(VOL + "?status=available&sort=created_at:asc,id:asc&marker={vol:c}"),
         get(VOL + "?status=available&sort=name:asc&limit=2&marker={vol:e}"),
         get(VOL + "?status=available&sort=status:desc&limit=2&offset=1"),
-        get(VOL + "?name=a&with_count=true"),
-        get(VOL + "?name=a&sort=size:desc&with_count=true&limit=1"),
+        get(VOL + "?name=idx-a&with_count=true"),
+        get(VOL + "?name=idx-a&sort=size:desc&with_count=true&limit=1"),
         get(VOL + "?name=nothing&with_count=true"),
         get(VOL + "?bootable=true&with_count=true", version="3.2"),
         get(VOL + "?bootable=false&with_count=true&sort=name"),
         get(VOL + "?size=1&with_count=true&sort=name:desc"),
-        get(VOL + "?size=2&name=a&with_count=true"),
+        get(VOL + "?size=2&name=idx-a&with_count=true"),
         get(VOL + "?status=available&metadata={'k':'1'}&with_count=true"),
         get(VOL + "?availability_zone=nova&with_count=true&limit=2&offset=2"),
-        get(VOL + "/detail?status=available&name=b"),
+        get(VOL + "/detail?status=available&name=idx-b"),
         get(VOL + "?status=nothing&with_count=true&sort=name"),
-        get(VOL + "?all_tenants=1&status=available&with_count=true&sort=name:asc",
+        # Every project's (the names are this catalogue's own).
+        get(VOL + "?all_tenants=1&name=idx-a&status=available&with_count=true&sort=size:asc",
             caller="admin"),
     ]),
     Scenario("issue 24: the summary's distinct metadata follows metadata changes", [
@@ -113,10 +114,10 @@ INDEXES_CATALOGUE: list[Scenario] = [
         get(SNAP + "/detail?sort=name:asc&limit=2&offset=1"),
         get(SNAP + "?status=available&with_count=true&limit=2"),
         get(SNAP + "?status=available&sort=name:desc&marker={snap:c}"),
-        get(SNAP + "?name=a&with_count=true"),
-        get(SNAP + "?name=a&sort=created_at:asc,id:asc&marker={snap:c}"),
+        get(SNAP + "?name=idx-a&with_count=true"),
+        get(SNAP + "?name=idx-a&sort=created_at:asc,id:asc&marker={snap:c}"),
         get(SNAP + "?volume_id={vol:a}&status=error&with_count=true"),
-        get(SNAP + "?all_tenants=1&status=available&with_count=true", caller="admin"),
+        get(SNAP + "?all_tenants=1&name=idx-a&with_count=true&sort=name", caller="admin"),
         get(SNAP + "?sort=name:asc,status:desc&limit=3"),
     ], volumes={"vol:a": None}),
 ]

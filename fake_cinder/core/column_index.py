@@ -20,7 +20,7 @@ compares them with a scan.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from .sorted_keys import TOP, SortedKeys
@@ -69,16 +69,17 @@ class ColumnIndex:
         for project, records in projects.items():
             stored = list(records)
             for attribute in self._every:
-                self.column(project, attribute, iter(stored))
+                self.column(project, attribute, stored.copy)
 
     # -- reads (under the store's lock) --------------------------------------------------------
-    def column(self, project_id: str, attribute: str, records: Iterator[Record]) -> SortedKeys:
-        """The project's index of ``attribute``; built from ``records`` (the project's)
+    def column(self, project_id: str, attribute: str,
+               records: Callable[[], Iterable[Record]]) -> SortedKeys:
+        """The project's index of ``attribute``; built from ``records()`` (the project's)
         when it is first asked for."""
         columns = self._columns.setdefault(project_id, {})
         keys = columns.get(attribute)
         if keys is None:
-            keys = columns[attribute] = SortedKeys(index_key(v, attribute) for v in records)
+            keys = columns[attribute] = SortedKeys(index_key(v, attribute) for v in records())
         return keys
 
     # -- changes --------------------------------------------------------------------------------

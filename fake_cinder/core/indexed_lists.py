@@ -125,7 +125,7 @@ class Lister:
 
     def _index(self, project: str, attribute: str) -> SortedKeys:
         return self.source.index.column(project, attribute,
-                                        iter(self.source.records(project)))
+                                        lambda: self.source.records(project))
 
     def _record(self, project: str, key: IndexKey | tuple[str, str]) -> Any:
         return self.source.record(project, key[-1])

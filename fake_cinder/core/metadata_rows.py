@@ -32,6 +32,7 @@ class MetadataRows:
         # project id -> (key, value) -> heap of (row number, volume id), some stale
         self._pairs: dict[str, dict[Pair, list[tuple[int, str]]]] = {}
         self._entries = 0  # heap entries, stale ones included
+        self._live = 0  # rows
 
     def update(self, volume: Any) -> None:
         """The volume's rows after it was stored or its metadata or project changed."""
@@ -44,26 +45,28 @@ class MetadataRows:
                 heap = self._pairs.setdefault(volume.project_id, {}).setdefault((key, value), [])
                 heapq.heappush(heap, (row[0], volume.id))
                 self._entries += 1
+        self._live += len(rows) - len(before)
         if rows:
             self._rows[volume.id] = (volume.project_id, rows)
         else:
             self._rows.pop(volume.id, None)
-        if self._entries > 2 * sum(len(r) for _p, r in self._rows.values()) + 1024:
+        if self._entries > 2 * self._live + 1024:
             self._compact()
 
     def drop(self, volume_id: str) -> None:
         """The volume left the store: its rows go."""
-        self._rows.pop(volume_id, None)
+        _project, rows = self._rows.pop(volume_id, ("", {}))
+        self._live -= len(rows)
 
     def forget(self, project_id: str | None, volume_ids: Iterable[str]) -> None:
         """Every row (None), or one project's: ``volume_ids``, its volumes."""
         if project_id is None:
             self._rows.clear()
             self._pairs.clear()
-            self._entries = 0
+            self._entries = self._live = 0
             return
         for volume_id in volume_ids:
-            self._rows.pop(volume_id, None)
+            self.drop(volume_id)
         self._pairs.pop(project_id, None)
 
     def distinct(self, projects: Iterable[str]) -> dict[str, list[str]]:
@@ -105,7 +108,7 @@ class MetadataRows:
         for pairs in self._pairs.values():
             for heap in pairs.values():
                 heapq.heapify(heap)
-        self._entries = sum(len(r) for _p, r in self._rows.values())
+        self._entries = self._live
 
     def check(self, volumes: Mapping[str, Any]) -> list[str]:
         """Every way the rows differ from the volumes' metadata (none)."""
@@ -116,6 +119,8 @@ class MetadataRows:
                     != v.metadata]
         if set(self._rows) - set(volumes):
             problems.append("metadata rows of volumes the store does not hold")
+        if self._live != sum(len(rows) for _project, rows in self._rows.values()):
+            problems.append("the count of metadata rows is wrong")
         projects = {v.project_id for v in volumes.values()}
         scanned: dict[str, set[str]] = {}
         for volume in volumes.values():

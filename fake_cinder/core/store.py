@@ -50,7 +50,7 @@ def _attachment_key(attachment: Attachment) -> tuple[str, str]:
 
 
 # The volume fields that _Counted and the volumes by project hold.
-_COUNTED_FIELDS = frozenset({"project_id", "created_at", "size", "volume_type_id"})
+_COUNTED_FIELDS = frozenset({"project_id", "created_at", "size", "volume_type_id", "host"})
 _COUNTED_SNAPSHOT_FIELDS = frozenset({"project_id", "created_at", "size", "volume_type_id",
                                       "volume_id"})
 # A volume's or snapshot's place in the quota usage: ("volumes" or "snapshots", its type id).
@@ -67,6 +67,16 @@ class _Counted:
     usage_key: UsageKey
     size: int
     volume_id: str  # a snapshot's volume (a volume's own id)
+    host: str | None = None  # a volume's pool
+
+
+def _add_pool_usage(usage: dict[str, list[int]], counted: _Counted, sign: int) -> None:
+    if counted.host:
+        totals = usage.setdefault(counted.host, [0, 0])
+        totals[0] += sign
+        totals[1] += sign * counted.size
+        if totals == [0, 0]:
+            del usage[counted.host]
 
 
 def _add_usage(usage: dict[UsageKey, list[int]], counted: _Counted, sign: int) -> None:
@@ -118,6 +128,8 @@ class Store:
         self._counted_snapshots: dict[str, _Counted] = {}
         # Project id -> usage key -> [count, gigabytes] of its volumes and snapshots.
         self._usage: dict[str, dict[UsageKey, list[int]]] = {}
+        # Pool host -> [count, gigabytes] of the volumes placed on it (the scheduler's).
+        self._pool_usage: dict[str, list[int]] = {}
         # Project id, and volume id -> snapshot id -> snapshot.
         self._snapshots_by_project: dict[str, dict[str, Snapshot]] = {}
         self._snapshots_by_volume: dict[str, dict[str, Snapshot]] = {}
@@ -178,7 +190,8 @@ class Store:
 
     def _count_volume(self, volume: Volume) -> None:
         counted = _Counted(volume.project_id, (volume.created_at, volume.id),
-                           ("volumes", volume.volume_type_id), volume.size, volume.id)
+                           ("volumes", volume.volume_type_id), volume.size, volume.id,
+                           volume.host)
         self._counted_volumes[volume.id] = counted
         keys = self._volume_keys.setdefault(counted.project_id, [])
         if not keys or keys[-1] <= counted.sort_key:
@@ -186,12 +199,14 @@ class Store:
         else:
             bisect.insort(keys, counted.sort_key)
         _add_usage(self._usage.setdefault(counted.project_id, {}), counted, 1)
+        _add_pool_usage(self._pool_usage, counted, 1)
 
     def _uncount_volume(self, volume_id: str) -> None:
         counted = self._counted_volumes.pop(volume_id)
         keys = self._volume_keys[counted.project_id]
         del keys[bisect.bisect_left(keys, counted.sort_key)]
         _add_usage(self._usage[counted.project_id], counted, -1)
+        _add_pool_usage(self._pool_usage, counted, -1)
 
     def reindex_volume(self, volume: Volume) -> None:
         """Bring the usage counters and creation order up to date with a stored volume
@@ -238,6 +253,11 @@ class Store:
         """The project's volumes and snapshots: (kind, type id) -> [count, gigabytes]
         (the live counters: do not modify; read under the lock)."""
         return self._usage.get(project_id, {})
+
+    def pool_usage(self) -> dict[str, list[int]]:
+        """Pool host -> [count, gigabytes] of its volumes (the live counters: do not
+        modify; read under the lock)."""
+        return self._pool_usage
 
     # -- attachments ----------------------------------------------------------------------------
     def add_attachment(self, attachment: Attachment) -> Attachment:
@@ -387,7 +407,7 @@ class Store:
                 self.quota_classes.clear()
                 self.transfers.clear()
                 self.messages.clear()
-                for index in (self._volume_keys, self._counted_volumes,
+                for index in (self._volume_keys, self._counted_volumes, self._pool_usage,
                               self._counted_snapshots, self._usage,
                               self._snapshots_by_project, self._snapshots_by_volume):
                     index.clear()
@@ -410,7 +430,7 @@ class Store:
             for volume_id in volume_ids:
                 self.volumes.pop(volume_id, None)
                 self._attachments_by_volume.pop(volume_id, None)
-                self._counted_volumes.pop(volume_id, None)
+                _add_pool_usage(self._pool_usage, self._counted_volumes.pop(volume_id), -1)
             self._volume_keys.pop(project_id, None)
             for type_id in [t.id for t in self.volume_types.values()
                             if t.project_id == project_id]:
@@ -461,6 +481,14 @@ class Store:
                     ("snapshots", snapshot.volume_type_id), [0, 0])
                 totals[0] += 1
                 totals[1] += snapshot.size
+            pools: dict[str, list[int]] = {}
+            for volume in self.volumes.values():
+                if volume.host:
+                    totals = pools.setdefault(volume.host, [0, 0])
+                    totals[0] += 1
+                    totals[1] += volume.size
+            if pools != self._pool_usage:
+                problems.append(f"pool usage {self._pool_usage} != scan {pools}")
             if {p: u for p, u in self._usage.items() if u} != {p: u for p, u in usage.items()}:
                 problems.append(f"usage {self._usage} != scan {usage}")
             if {p: k for p, k in self._volume_keys.items() if k} != {
