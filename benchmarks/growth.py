@@ -86,6 +86,12 @@ def _create_and_delete(fake: FakeCinder, _index: int) -> None:
                         headers=ADMIN), 202)
 
 
+def _server_attachments(fake: FakeCinder, index: int) -> object:
+    """The attachments of one server (Nova's instance_id filter), in the middle."""
+    [attachment] = fake.store.volume_attachments(_middle_volume(fake))
+    return _get(f"attachments?instance_id={attachment.instance_uuid}")(fake, index)
+
+
 GROWTH_REQUESTS: dict[str, tuple[str, Callable[[FakeCinder, int], object]]] = {
     "grow-list": ("volume list, limit=20", _get("volumes?limit=20")),
     "grow-detail": ("volume detail, limit=20", _get("volumes/detail?limit=20")),
@@ -114,6 +120,8 @@ GROWTH_REQUESTS: dict[str, tuple[str, Callable[[FakeCinder, int], object]]] = {
                            _get("volumes?limit=20&status=available&sort=size:asc")),
     "grow-summary-metadata": ("GET /volumes/summary (3.36, distinct metadata)",
                               _get("volumes/summary", "3.36")),
+    "grow-server-attachments": ("attachments of one server (instance_id)",
+                                _server_attachments),
     "grow-snapshots": ("snapshot list, limit=20", _get("snapshots?limit=20")),
     "grow-snapshots-sorted": ("snapshots sorted by size, filtered by status, counted",
                               _get("snapshots/detail?limit=20&sort=volume_size:desc"
