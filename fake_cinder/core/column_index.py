@@ -59,6 +59,10 @@ class ColumnIndex:
         self._columns: dict[str, dict[str, SortedKeys]] = {}
         # Columns indexed for every project from the start (index_every), else none.
         self._every: tuple[str, ...] = ()
+        # Every attribute some project's index holds (never shrinks): a change of any
+        # other field skips the lock (fields change under the store's lock, so no index
+        # is built meanwhile).
+        self._held = set(_KEY_FIELDS)
 
     def index_every(self, attributes: Iterable[str],
                     projects: Mapping[str, Iterable[Record]]) -> None:
@@ -80,7 +84,12 @@ class ColumnIndex:
         keys = columns.get(attribute)
         if keys is None:
             keys = columns[attribute] = SortedKeys(index_key(v, attribute) for v in records())
+            self._held.add(attribute)
         return keys
+
+    def indexes(self, attribute: str) -> bool:
+        """Whether a change of ``attribute`` may concern an index."""
+        return attribute in self._held
 
     # -- changes --------------------------------------------------------------------------------
     def add(self, record: Record) -> None:
@@ -102,7 +111,10 @@ class ColumnIndex:
 
     def changed(self, record: Record, name: str, value: Any) -> None:
         """Set a stored record's field ``name``, re-indexing it (the store's watchers of
-        volumes and snapshots call this)."""
+        volumes and snapshots call this, and attachments' is this)."""
+        if name not in self._held:
+            object.__setattr__(record, name, value)
+            return
         with self._lock:
             if name in _KEY_FIELDS:
                 fields = None  # every index of the project

@@ -178,6 +178,10 @@ class Store:
 
     def _volume_changed(self, volume: Volume, name: str, value: Any) -> None:
         """A stored volume's watcher: set its field ``name``, re-indexing it."""
+        if (name not in _COUNTED_FIELDS and name != "metadata"
+                and not self.volume_index.indexes(name)):
+            object.__setattr__(volume, name, value)  # nothing holds it: the usual case
+            return
         with self.lock:
             if name == "project_id":
                 self._volumes_by_project.get(volume.project_id, {}).pop(volume.id, None)
@@ -336,6 +340,9 @@ class Store:
 
     def _snapshot_changed(self, snapshot: Snapshot, name: str, value: Any) -> None:
         """A stored snapshot's watcher: set its field ``name``, re-indexing it."""
+        if name not in _COUNTED_SNAPSHOT_FIELDS and not self.snapshot_index.indexes(name):
+            object.__setattr__(snapshot, name, value)
+            return
         with self.lock:
             counted = name in _COUNTED_SNAPSHOT_FIELDS
             if counted:
