@@ -7,10 +7,11 @@ operation, so a reserve, its checks and its writes happen as one step.
 
 The indexes and usage counters keep every read of a project's records independent of
 how many records the store holds (issue 24): each is changed by the same method that
-changes the records. A stored volume reports every change of its fields
-(``models.Watched``) to ``_volume_changed``, which re-indexes it, so its fields may be
-assigned anywhere; a snapshot's project changes through ``move_snapshot``.
-``check_indexes`` compares every index with a full scan.
+changes the records. A stored volume, snapshot or attachment reports every change of
+its fields (``models.Watched``) to its watcher (``_volume_changed``,
+``_snapshot_changed``, the attachments' column index), which re-indexes it, so its
+fields may be assigned anywhere (under the lock). ``check_indexes`` compares every index
+with a full scan.
 """
 
 from __future__ import annotations
