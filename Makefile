@@ -187,6 +187,8 @@ tempest: $(STAMP) $(TEMPEST_STAMP) $(if $(filter cinder,$(TARGET)),$(CINDER_STAM
 	$(BIN)/python -m conformance.tempest --target $(TARGET) $(TEMPEST_ARGS)
 
 # fake-cinder shadow, record and replay against the harness's real Cinder 29.0.0 behind
-# keystonemiddleware (docs/shadow.md): cinderclient's attach flow through the shadow.
-conformance-shadow: $(STAMP) $(CINDER_STAMP)  ## the shadow proxy, record and replay against a real Cinder 29.0.0
+# keystonemiddleware (docs/shadow.md): cinderclient's attach flow through the shadow, then
+# Nova's consumer group through it (in .venv-nova).
+conformance-shadow: $(STAMP) $(CINDER_STAMP) $(NOVA_STAMP)  ## the shadow proxy, record and replay against a real Cinder 29.0.0
 	$(BIN)/python -m conformance.shadow
+	$(NOVA_VENV)/bin/python -m conformance.shadow_nova

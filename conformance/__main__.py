@@ -15,8 +15,10 @@ from .scenarios import CATALOGUE
 from .scenarios_backends import BACKENDS_CATALOGUE
 from .scenarios_groups import GROUPS_CATALOGUE
 from .scenarios_growth import GROWTH_CATALOGUE
+from .scenarios_image_activation import IMAGE_ACTIVATION_CATALOGUE
 from .scenarios_images import IMAGES_CATALOGUE
 from .scenarios_indexes import INDEXES_CATALOGUE
+from .scenarios_migration import MIGRATION_CATALOGUE
 from .scenarios_nova import NOVA_CATALOGUE
 from .scenarios_policy import POLICY_CATALOGUE
 from .scenarios_routing import ROUTING_CATALOGUE
@@ -51,7 +53,8 @@ def run_scenarios(pair: Pair, shared: tuple[dict, dict], only: str | None
                      + BACKENDS_CATALOGUE + IMAGES_CATALOGUE + SERVER_VOLUME_CATALOGUE
                      + TYPES_CATALOGUE + TRANSITIONS_CATALOGUE + GROWTH_CATALOGUE
                      + INDEXES_CATALOGUE
-                     + POLICY_CATALOGUE + GROUPS_CATALOGUE):
+                     + POLICY_CATALOGUE + GROUPS_CATALOGUE
+                     + MIGRATION_CATALOGUE + IMAGE_ACTIVATION_CATALOGUE):
         if only and only not in scenario.name:
             continue
         count += 1

@@ -222,10 +222,12 @@ def settle_volume(ctx: Context, label: str, timeout: float = 30) -> None:
         if reply.status == 404:
             return
         body = reply.body if isinstance(reply.body, dict) else {}
-        status = (body.get("volume") or body.get("snapshot") or body.get("group")
-                  or body.get("group_snapshot") or {}).get("status")
-        if status not in ("creating", "deleting", "downloading", "extending", "uploading",
-                          "retyping", "updating"):
+        record = (body.get("volume") or body.get("snapshot") or body.get("group")
+                  or body.get("group_snapshot") or {})
+        # A migration works with the volume's status unchanged (os-migrate_volume).
+        if record.get("status") not in ("creating", "deleting", "downloading", "extending",
+                                        "uploading", "retyping", "updating") \
+                and record.get("migration_status") not in ("starting", "migrating"):
             return
         time.sleep(0.05)
 

@@ -24,6 +24,13 @@ provisioning, so the scheduler's choices between them can be compared with the f
 
 Images: a volume created from (or re-imaged with) an image keeps the image's data, which
 an upload to a new image sends back to Glance (a volume with no data uploads none).
+
+Migrations (os-retype with ``on-demand`` to a type of another backend, os-migrate_volume)
+are driver-assisted: the backends of this one process hand a volume's entry to one
+another (``migrate_volume``), so Cinder's manager never falls back to its generic
+migration, which attaches both volumes to the host through os-brick (root, a real
+target). ``fake_cinder:fail: volume_retype`` makes the migration (and the in-place
+retype) raise.
 """
 
 from __future__ import annotations
@@ -79,12 +86,18 @@ class MemoryISCSIDriver(driver.VolumeDriver):
 
     VERSION = "1.0.0"
     CI_WIKI_NAME = "fake-cinder-conformance"
+    # volume_backend_name -> its driver: where a migration hands a volume over.
+    BY_BACKEND: dict[str, MemoryISCSIDriver] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._volumes: dict[str, int] = {}
         self._snapshots: set[str] = set()
         self._data: dict[str, bytes] = {}  # volume id -> the image data written to it
+        backend = self.configuration.safe_get("volume_backend_name") if self.configuration \
+            else None
+        if backend:
+            MemoryISCSIDriver.BY_BACKEND[backend] = self
 
     # -- setup and stats --------------------------------------------------------------------
     def do_setup(self, context: Any) -> None:
@@ -180,11 +193,29 @@ class MemoryISCSIDriver(driver.VolumeDriver):
         self._volumes[volume.id] = volume.size
         return {}
 
-    # -- exports and connections ------------------------------------------------------------
+    # -- retype and migration ---------------------------------------------------------------
     def retype(self, context: Any, volume: Any, new_type: Any, diff: Any,
                host: Any) -> bool:
         """As LVM's: a retype on the same backend needs no work (no migration)."""
+        _steer(volume, "volume_retype")
         return True
+
+    def migrate_volume(self, context: Any, volume: Any, host: dict[str, Any]
+                       ) -> tuple[bool, dict[str, Any] | None]:
+        """Driver-assisted migration to another backend of this process: its entry (size
+        and data) moves to the destination's driver. Another driver's backend: not moved
+        (Cinder's generic migration would follow)."""
+        _steer(volume, "volume_retype")
+        backend = (host.get("capabilities") or {}).get("volume_backend_name")
+        destination = MemoryISCSIDriver.BY_BACKEND.get(backend or "")
+        if destination is None:
+            return False, None
+        destination._volumes[volume.id] = self._volumes.pop(volume.id, volume.size)
+        if volume.id in self._data:
+            destination._data[volume.id] = self._data.pop(volume.id)
+        return True, None
+
+    # -- exports and connections ------------------------------------------------------------
 
     def validate_connector(self, connector: dict[str, Any]) -> bool:
         # Cinder's iSCSI targets need the initiator's IQN, and only that.

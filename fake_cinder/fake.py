@@ -910,3 +910,41 @@ class FakeCinder:
             found = [s for s in self.store.group_snapshots.values()
                      if group_id is None or s.group_id == group_id]
             return [record_to_dict(s) for s in sorted(found, key=lambda s: (s.created_at, s.id))]
+
+    # -- issue 20: volume migration and image deactivation ---------------------------------------
+    def migrate_volume(self, volume_id: str, host: str) -> dict[str, Any]:
+        """os-migrate_volume as an admin of the volume's project, with Cinder's rules
+        (core/migration.py): to ``host`` (``host@backend`` or ``host@backend#pool``);
+        ``migration_status`` is ``error`` when the scheduler refuses the destination.
+        Returns the volume as data."""
+        from .core import migration as migration_rules
+
+        with self.store.lock:
+            volume = self.store.volumes.get(volume_id)
+            if volume is None:
+                raise RecordNotFound("volume", volume_id)
+            try:
+                migration_rules.migrate_volume(self.store, admin_caller(volume.project_id),
+                                               volume_id, host)
+            except CinderError as exc:
+                raise ValueError(exc.message) from None
+            return record_to_dict(volume)
+
+    def deactivate_image(self, image_id: str) -> dict[str, Any]:
+        """The fake Glance's deactivate action, as an admin: an active image becomes
+        ``deactivated`` (Cinder refuses it as a volume source). Returns the image."""
+        return self._change_activation(image_id, "deactivate")
+
+    def reactivate_image(self, image_id: str) -> dict[str, Any]:
+        """The fake Glance's reactivate action, as an admin: ``active`` again."""
+        return self._change_activation(image_id, "reactivate")
+
+    def _change_activation(self, image_id: str, action: str) -> dict[str, Any]:
+        with self.store.lock:
+            if image_id not in self.store.images:
+                raise RecordNotFound("image", image_id)
+            try:
+                image_rules.change_activation(self.store, None, image_id, action)
+            except image_rules.ImageError as exc:
+                raise ValueError(exc.message) from None
+            return self.image(image_id)

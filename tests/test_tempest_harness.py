@@ -4,9 +4,11 @@ gaps, the per-test table, and the fake Keystone's catalog naming another Cinder.
 
 from __future__ import annotations
 
+import ast
 import configparser
 import json
 import re
+from pathlib import Path
 
 import pytest
 from keystoneauth1 import session
@@ -40,8 +42,28 @@ def test_the_config_fills_every_placeholder(tmp_path):
         "cinder": "true", "nova": "false", "neutron": "false", "glance": "true",
         "swift": "false"}
     features = config["volume-feature-enabled"]
-    assert [features[name] for name in ("multi_backend", "backup", "manage_volume",
-                                        "manage_snapshot")] == ["false"] * 4
+    assert [features[name] for name in ("backup", "manage_volume",
+                                        "manage_snapshot")] == ["false"] * 3
+    # Multi-backend: two backends both targets have (the harness's Cinder and the fake's
+    # tempest state), in the volumes' default zone (retype with migration stays there).
+    assert features["multi_backend"] == "true"
+    # VolumeRetypeMultiattachTest runs (it attaches nothing).
+    assert config["compute-feature-enabled"]["volume_multiattach"] == "true"
+    names = config["volume"]["backend_names"].split(",")
+    assert len(set(names)) == 2
+    fake_backends = {b["volume_backend_name"]: b.get("availability_zone", "nova")
+                     for b in harness.state_file()["backends"]}
+    for name in names:
+        assert fake_backends[name] == "nova"
+        assert cinder_server_backends()[name] == "nova"
+
+
+def cinder_server_backends() -> dict[str, str]:
+    """conformance/cinder_server.py's BACKENDS (that module runs inside Cinder's venv)."""
+    source = (Path(harness.__file__).with_name("cinder_server.py")).read_text()
+    found = re.search(r"^BACKENDS = (\{.*?\})$", source, re.MULTILINE)
+    assert found is not None
+    return ast.literal_eval(found.group(1))
 
 
 def test_dynamic_credentials_are_one_switch(tmp_path):

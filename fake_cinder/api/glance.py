@@ -1,5 +1,6 @@
 """A minimal Glance v2 under /image: versions, the image schemas, images (create, list,
-show, JSON-patch update, delete) and their data (upload, download).
+show, JSON-patch update, delete, deactivate and reactivate) and their data (upload,
+download).
 
 Enough for glanceclient (what Cinder and Nova use), openstacksdk and the openstack CLI.
 The rules are core/images.py's; errors are Glance's WebOb bodies with its statuses.
@@ -280,6 +281,24 @@ def glance_image_locations(req: WebRequest) -> Response:
     return _json([])
 
 
+@documented(RouteDoc("glance_image_deactivate", "Glance: deactivate an image (admins and "
+                     "members of its owner; active -> deactivated)", 204,
+                     errors=(401, 403, 404, 413), fault=ERRORS, error_pages=True))
+@_answers_errors
+def glance_image_deactivate(req: WebRequest) -> Response:
+    core.change_activation(req.fake.store, _caller(req), req.params["image_id"], "deactivate")
+    return Response(status=204)
+
+
+@documented(RouteDoc("glance_image_reactivate", "Glance: reactivate an image (admins and "
+                     "members of its owner; deactivated -> active)", 204,
+                     errors=(401, 403, 404, 413), fault=ERRORS, error_pages=True))
+@_answers_errors
+def glance_image_reactivate(req: WebRequest) -> Response:
+    core.change_activation(req.fake.store, _caller(req), req.params["image_id"], "reactivate")
+    return Response(status=204)
+
+
 def register(router: Router) -> None:
     router.web("GET", f"{PREFIX}/", glance_versions)
     router.web("GET", f"{PREFIX}/versions", glance_versions_list)
@@ -293,3 +312,7 @@ def register(router: Router) -> None:
     router.web("PUT", f"{PREFIX}/v2/images/<image_id>/file", glance_image_upload)
     router.web("GET", f"{PREFIX}/v2/images/<image_id>/file", glance_image_download)
     router.web("GET", f"{PREFIX}/v2/images/<image_id>/locations", glance_image_locations)
+    router.web("POST", f"{PREFIX}/v2/images/<image_id>/actions/deactivate",
+               glance_image_deactivate)
+    router.web("POST", f"{PREFIX}/v2/images/<image_id>/actions/reactivate",
+               glance_image_reactivate)

@@ -15,7 +15,7 @@ from ..core.errors import BadRequest
 from ..core.listing import TRUE_STRINGS
 from ..core.store import Store
 from . import microversions as mv
-from . import volume_types
+from . import volume_migration, volume_types
 from .routing import ApiRequest, Operation
 from .volumes import _size
 
@@ -154,4 +154,5 @@ def actions() -> dict[str, Operation]:
         "os-reimage": op("volume_reimage", volume_reimage, core.REIMAGE_POLICY,
                          core.REIMAGE_RESERVED_POLICY, min_version=SUPPORT_REIMAGE_VOLUME),
         **volume_types.retype_action(),
+        **volume_migration.migrate_action(),
     }

@@ -12,7 +12,7 @@ The default state has one backend, today's: the LVM driver with its iSCSI target
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -133,20 +133,6 @@ def pool_capabilities(backend: Backend, pool: Pool, usage: tuple[int, int],
     return capabilities
 
 
-def volume_pool_capabilities(store: Store, volume: Volume) -> dict[str, Any] | None:
-    """The capabilities of the pool a volume is on (``volume.host``: ``host@backend#pool``)
-    as the scheduler holds them, or None when no schedulable backend has that pool."""
-    backend_host, _, pool_name = (volume.host or "").partition("#")
-    backend = store.backends.get(backend_host)
-    if backend is None or not is_schedulable(backend):
-        return None
-    for pool in backend.pools:
-        if pool.name == pool_name:
-            host = pool_host(backend, pool)
-            return pool_capabilities(backend, pool, _usage(store).get(host, (0, 0)), "")
-    return None
-
-
 def _schedulable_pools(store: Store, timestamp: str = ""
                        ) -> Iterator[tuple[str, Backend, dict[str, Any]]]:
     """(pool host, backend, capabilities) of every pool the scheduler knows about;
@@ -212,6 +198,33 @@ def place_volume(store: Store, volume_type: VolumeType, size: int, zones: list[s
                       if resource_backend is None
                       or (host if "#" in resource_backend else backend.host) == resource_backend]
         return scheduler.choose_pool(candidates, volume_type.extra_specs, size, zones)
+
+
+def place_retyped_volume(store: Store, volume: Volume, volume_type: VolumeType,
+                         fits: Callable[[Mapping[str, Any]], bool], zones: list[str],
+                         migration_allowed: bool) -> tuple[str, str] | None:
+    """The pool (and zone) the scheduler keeps or moves a retyped volume to, or None
+    (scheduler.choose_retype_pool); ``fits``: whether a pool's capabilities satisfy
+    ``volume_type``."""
+    with store.lock:
+        candidates = [(host, backend.availability_zone, capabilities)
+                      for host, backend, capabilities in _schedulable_pools(store)]
+        return scheduler.choose_retype_pool(candidates, fits, volume_type.extra_specs,
+                                            volume.size, zones, volume.host,
+                                            migration_allowed)
+
+
+def place_migrated_volume(store: Store, volume: Volume,
+                          extra_specs: Mapping[str, str | None], wanted: str
+                          ) -> tuple[str, str] | None:
+    """The pool (and zone) of the backend or pool ``wanted`` an admin migrates a volume
+    to, if the scheduler lets it take the volume (scheduler.choose_named_pool), in any
+    zone (the migration's request names none); else None."""
+    with store.lock:
+        candidates = [(host, backend.availability_zone, capabilities)
+                      for host, backend, capabilities in _schedulable_pools(store)]
+        return scheduler.choose_named_pool(candidates, extra_specs, volume.size, [],
+                                           wanted)
 
 
 def no_valid_backend(store: Store, volume: Volume, request_id: str | None = None) -> None:

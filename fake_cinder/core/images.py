@@ -466,6 +466,29 @@ def delete_image(store: Store, caller: Caller | None, image_id: str) -> None:
         store.image_data.pop(image_id, None)
 
 
+# -- deactivate and reactivate --------------------------------------------------------------------
+# action -> (the status it moves from, the status it moves to), as Glance's domain Image.
+ACTIVATION = {"deactivate": ("active", "deactivated"), "reactivate": ("deactivated", "active")}
+
+
+def change_activation(store: Store, caller: Caller | None, image_id: str, action: str) -> Image:
+    """POST /v2/images/{id}/actions/deactivate|reactivate (glance/api/v2/image_actions.py
+    and its domain's Image.deactivate/reactivate): an admin or a member of the owner (the
+    default ``deactivate``/``reactivate`` policies); an image already there stays as it
+    is; any other status is refused with 403. A deactivated image's data is not
+    downloadable but by admins, and Cinder refuses it as a volume's source."""
+    source, target = ACTIVATION[action]
+    with store.lock:
+        image = _modifiable(store, caller, image_id, action)
+        if image.status == target:
+            return image
+        if image.status != source:
+            raise ImageError(403, f"Not allowed to {action} image in status '{image.status}'")
+        image.status = target
+        image.updated_at = glance_time(store.clock.now())
+        return image
+
+
 # -- data -----------------------------------------------------------------------------------------
 def virtual_size(disk_format: str | None, data: bytes) -> int | None:
     """What Glance's format inspector finds: a raw image's own size, a qcow2 header's
@@ -539,7 +562,8 @@ def download(store: Store, caller: Caller | None, image_id: str
 # -- records from plain data (state files, the Python API) -----------------------------------------
 def image_from_data(store: Store, fields: Mapping[str, Any], data: bytes | None) -> Image:
     """A stored image from a state file's (or ``fake.add_image``'s) fields; with data, an
-    active image whose size and checksums are the data's."""
+    active (or, when the fields say so, deactivated) image whose size and checksums are
+    the data's."""
     values = dict(fields)
     values.setdefault("id", store.clock.new_id())
     values.setdefault("created_at", glance_time(store.clock.now()))
@@ -549,6 +573,8 @@ def image_from_data(store: Store, fields: Mapping[str, Any], data: bytes | None)
         created = image.updated_at
         set_data(store, image, data)
         image.updated_at = created
+        if values.get("status") == "deactivated":
+            image.status = "deactivated"
     return image
 
 

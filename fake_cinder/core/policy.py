@@ -211,6 +211,8 @@ POLICIES: dict[str, Rule] = {
     "group:delete_group_snapshot": Rule.MEMBER,
     "group:group_snapshot_project_attribute": Rule.ADMIN,
     "group:reset_group_snapshot_status": Rule.ADMIN,
+    # Volume migration (issue 20: os-migrate_volume, cinder/policies/volume_actions.py)
+    "volume_extension:volume_admin_actions:migrate_volume": Rule.ADMIN,
 }
 
 

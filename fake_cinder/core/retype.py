@@ -10,10 +10,11 @@ is 202 and the volume goes back to its previous status with its old type, as in 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from . import connection_info, quotas
-from .backends import volume_pool_capabilities
+from .backends import place_retyped_volume, type_zones
 from .context import Caller, admin_caller
 from .errors import InvalidInput, InvalidVolume
 from .models import PROTOCOL_SPEC, Volume, VolumeType
@@ -86,28 +87,25 @@ def retype(store: Store, caller: Caller, volume_id: str, new_type_ref: str,
         # Accepted: retyping, and the API sets multiattach whatever the outcome.
         volume.previous_status = volume.status
         volume.multiattach = new_type.multiattach
-        changes = {}
-        if not failing and _scheduled(store, volume, old_type, new_type,
-                                      migration_policy or "never"):
-            changes["volume_type_id"] = new_type.id
+        outcome = None if failing and migration_policy != "on-demand" else _manager_outcome(
+            store, volume, old_type, new_type, migration_policy or "never")
+        changes, failure_changes = outcome or ({}, {})
+        if changes and not failing:
             # Through the store, so its per-type usage counters follow the new type
             # (the volume's own when the manager is done: transitions reindexes it).
             for snapshot in snapshots:
                 store.remove_snapshot(snapshot.id)
                 snapshot.volume_type_id = new_type.id
                 store.add_snapshot(snapshot)
-        # The new type is the volume's when the manager is done.
-        store.transitions.begin("volume_retype", volume, failing=failing, changes=changes)
+        # The new type (and pool) is the volume's when the manager is done.
+        store.transitions.begin("volume_retype", volume, failing=failing, changes=changes,
+                                failure_changes=failure_changes)
 
 
-def _fits_backend(store: Store, volume: Volume, new: VolumeType) -> bool:
-    """Cinder's scheduler: whether the volume's pool (its real capabilities, as
-    get_pools reports them) passes the capabilities filter for the new type
-    (core/scheduler.py's operators). Protocols compare by the fake's aliases (ceph is
-    rbd)."""
-    capabilities = volume_pool_capabilities(store, volume)
-    if capabilities is None:
-        return False
+def _fits(capabilities: Mapping[str, Any], new: VolumeType) -> bool:
+    """Cinder's capabilities filter: whether a pool (its capabilities, as get_pools
+    reports them) suits the new type (core/scheduler.py's operators). Protocols compare
+    by the fake's aliases (ceph is rbd)."""
     specs = dict(new.extra_specs)
     wanted = specs.pop(PROTOCOL_SPEC, None)
     if wanted is not None:
@@ -129,22 +127,41 @@ def _protocol_or_none(name: Any) -> str | None:
         return None
 
 
-def _scheduled(store: Store, volume: Volume, old: VolumeType | None, new: VolumeType,
-               policy: str) -> bool:
-    """The scheduler and volume manager: whether the volume took the new type.
+def _manager_outcome(store: Store, volume: Volume, old: VolumeType | None,
+                     new: VolumeType, policy: str
+                     ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The scheduler's and volume manager's retype: the fields the volume takes when the
+    manager succeeds and those a failure leaves, or None when the volume keeps its type
+    (the scheduler finds no backend, or the manager refuses the migration).
 
-    The volume stays on its pool when that passes Cinder's capabilities filter for
-    the new type (``volume_backend_name``, ``storage_protocol`` and every other
-    unscoped extra spec); otherwise the volume keeps its type, as when Cinder's
-    scheduler finds no valid backend (the fake does not migrate a retyped volume to
-    another backend). On its own backend a retype changing
-    the encryption needs a migration, which ``never`` forbids and a volume with
-    snapshots cannot make; a migration gives the volume a new key."""
-    if not _fits_backend(store, volume, new):
-        return False
-    if _encryption(store, old) == _encryption(store, new):
-        return True  # the driver retypes in place
+    The scheduler keeps the volume on its pool when that pool passes Cinder's
+    capabilities filter for the new type (``volume_backend_name``, ``storage_protocol``
+    and every other unscoped extra spec), else, with policy ``on-demand``, moves it to
+    the best pool that does, in the volume's zone (or the new type's zones). A move is
+    a migration, and so is a retype in place that changes the encryption: ``never``
+    forbids it and a volume with snapshots cannot make it. The volume is
+    ``migrating`` meanwhile, then ``success`` on its new pool (driver-assisted, as the
+    harness's memory driver migrates: no temporary volume), or ``error`` where it was.
+    A migration gives the volume a new encryption key."""
+    zones = type_zones(new) or [volume.availability_zone]
+    destination = place_retyped_volume(store, volume, new,
+                                       lambda capabilities: _fits(capabilities, new), zones,
+                                       migration_allowed=policy == "on-demand")
+    if destination is None:
+        return None
+    host, zone = destination
+    changes: dict[str, Any] = {"volume_type_id": new.id}
+    # A failing manager with policy on-demand falls back to a migration, which fails too.
+    failure_changes: dict[str, Any] = {"migration_status": "error"} if policy == "on-demand" \
+        else {}
+    same_encryption = _encryption(store, old) == _encryption(store, new)
+    if host == volume.host and same_encryption:
+        return changes, failure_changes  # the driver retypes in place
     if policy == "never" or store.volume_snapshots(volume.id):
-        return False
-    volume.encryption_key_id = store.clock.new_id() if new.id in store.encryptions else None
-    return True
+        return None
+    volume.migration_status = "migrating"
+    changes.update(host=host, availability_zone=zone, migration_status="success")
+    if not same_encryption:
+        changes["encryption_key_id"] = (store.clock.new_id() if new.id in store.encryptions
+                                        else None)
+    return changes, {"migration_status": "error"}

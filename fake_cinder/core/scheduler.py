@@ -156,3 +156,55 @@ def choose_pool(candidates: Iterable[tuple[str, str, Mapping[str, Any]]],
         if best is None or score > best[0]:
             best = (score, host, zone)
     return (best[1], best[2]) if best else None
+
+
+def choose_retype_pool(candidates: Iterable[tuple[str, str, Mapping[str, Any]]],
+                       fits: Callable[[Mapping[str, Any]], bool],
+                       extra_specs: Mapping[str, str | None], size: int, zones: list[str],
+                       current: str | None, migration_allowed: bool
+                       ) -> tuple[str, str] | None:
+    """FilterScheduler.find_retype_backend: the pool (and zone) a retyped volume ends on,
+    or None (NoValidBackend: the volume keeps its type).
+
+    The pools in ``zones`` whose capabilities ``fits`` the new type and that have room
+    (the volume's own pool, ``current``, always has: Cinder's ``vol_exists_on``); the
+    volume's own pool when it is one of them, else, when migration is allowed (policy
+    ``on-demand``), the best weighed.
+    """
+    thin = extra_specs.get("provisioning:type") != "thick"
+    best: tuple[float, str, str] | None = None
+    for host, zone, capabilities in candidates:
+        if zones and zone not in zones:
+            continue
+        if host != current and not has_room(capabilities, size, thin):
+            continue
+        if not fits(capabilities):
+            continue
+        if host == current:
+            return host, zone
+        score = weight(capabilities, thin)
+        if best is None or score > best[0]:
+            best = (score, host, zone)
+    return (best[1], best[2]) if best and migration_allowed else None
+
+
+def choose_named_pool(candidates: Iterable[tuple[str, str, Mapping[str, Any]]],
+                      extra_specs: Mapping[str, str | None], size: int, zones: list[str],
+                      wanted: str) -> tuple[str, str] | None:
+    """FilterScheduler.backend_passes_filters (os-migrate_volume's destination): the
+    pool ``wanted`` names (``host@backend#pool``), or the best weighed pool of the
+    backend it names (``host@backend``), if it passes the filters for a volume of
+    ``size`` with these extra specs in ``zones``; else None (NoValidBackend)."""
+    thin = extra_specs.get("provisioning:type") != "thick"
+    best: tuple[float, str, str] | None = None
+    for host, zone, capabilities in candidates:
+        if (host if "#" in wanted else host.partition("#")[0]) != wanted:
+            continue
+        if (zones and zone not in zones) or not has_room(capabilities, size, thin):
+            continue
+        if not satisfies_extra_specs(capabilities, extra_specs):
+            continue
+        score = weight(capabilities, thin)
+        if best is None or score > best[0]:
+            best = (score, host, zone)
+    return (best[1], best[2]) if best else None

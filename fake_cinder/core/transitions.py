@@ -222,6 +222,7 @@ class Pending:
     progression: Progression
     failing: bool = False
     changes: dict[str, Any] = field(default_factory=dict)  # fields set when it succeeds
+    failure_changes: dict[str, Any] = field(default_factory=dict)  # set when it fails
     request_id: str | None = None  # the API request that started it
     reads: int = 0
     deadline: float | None = None  # time.monotonic() when a seconds progression ends
@@ -253,6 +254,8 @@ class Pending:
         data: dict[str, Any] = {"operation": self.operation.name, "record_id": self.record.id,
                                 "progression": str(self.progression), "reads": self.reads,
                                 "failing": self.failing, "changes": dict(self.changes)}
+        if self.failure_changes:
+            data["failure_changes"] = dict(self.failure_changes)
         if self.request_id is not None:
             data["request_id"] = self.request_id
         if self.deadline is not None:
@@ -300,10 +303,12 @@ class Transitions:
 
     # -- starting and finishing -----------------------------------------------------------------
     def begin(self, operation: str, record: Record, *, failing: bool = False,
-              changes: Mapping[str, Any] | None = None) -> None:
+              changes: Mapping[str, Any] | None = None,
+              failure_changes: Mapping[str, Any] | None = None) -> None:
         """The API's part is done: ``record`` takes the operation's transitional status;
-        the manager's part (``changes`` and the final status, or the failure status)
-        follows as the operation's progression says. Call under the store's lock."""
+        the manager's part (``changes`` and the final status, or ``failure_changes`` and
+        the failure status) follows as the operation's progression says. Call under the
+        store's lock."""
         spec = OPERATIONS[operation]
         store = self._store
         with store.lock:
@@ -313,7 +318,8 @@ class Transitions:
                 record.updated_at = None
             progression, failing = self._steered(spec, record, failing)
             pending = Pending(f"transition-{next(self._ids)}", spec, record, progression,
-                              failing, dict(changes or {}), REQUEST_ID.get())
+                              failing, dict(changes or {}), dict(failure_changes or {}),
+                              REQUEST_ID.get())
             if pending.progression.mode == IMMEDIATE:
                 self._finish(pending)
                 return
@@ -378,6 +384,7 @@ class Transitions:
         if pending.failing:
             if spec.final == GONE and isinstance(record, Volume):
                 self._remove_snapshots(record)  # a cascade deletes them before the volume
+            self._apply(record, pending.failure_changes)
             self._set_status(record, self._resolved(spec.failure, record))
             self._record_messages(pending)
             return
@@ -537,8 +544,9 @@ class Transitions:
                 work = Pending(f"transition-{next(self._ids)}", spec,
                                table[data["record_id"]], progression,
                                bool(data.get("failing", False)),
-                               dict(data.get("changes") or {}), data.get("request_id"),
-                               int(data.get("reads", 0)))
+                               dict(data.get("changes") or {}),
+                               dict(data.get("failure_changes") or {}),
+                               data.get("request_id"), int(data.get("reads", 0)))
                 seconds = (float(data.get("seconds_left", progression.amount))
                            if progression.mode == SECONDS else None)
                 self._drop(spec.kind, work.record.id)
@@ -564,8 +572,9 @@ def check_state(pending: Iterable[Mapping[str, Any]], volume_ids: set[str],
             Progression.parse(data["progression"])
         except ValueError as exc:
             return index, "progression", str(exc)
-        unknown = set(data.get("changes") or {}) - set(
-            (Volume if spec.kind == VOLUME else Snapshot).__slots__)
-        if unknown:
-            return index, "changes", f"unknown fields {', '.join(sorted(unknown))}"
+        for key in ("changes", "failure_changes"):
+            unknown = set(data.get(key) or {}) - set(
+                (Volume if spec.kind == VOLUME else Snapshot).__slots__)
+            if unknown:
+                return index, key, f"unknown fields {', '.join(sorted(unknown))}"
     return None

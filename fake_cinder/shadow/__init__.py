@@ -2,6 +2,7 @@
 
 - ``proxy``: ``fake-cinder shadow``/``record``: forwards to the upstream Cinder, replays on an
   in-process fake off the consumer's path, compares;
+- ``adopt``: what the fake has never seen, taken from the cloud's answers into its state;
 - ``compare``: one comparison of two answers, through the conformance normaliser and
   departures list;
 - ``report``: JSON lines, the summary, the markdown report and the JUnit file;

@@ -55,7 +55,7 @@ class CassetteWriter:
         self._file.flush()
 
     def write(self, exchange: Exchange, secrets: tuple[str, ...]) -> None:
-        line = {
+        line: dict[str, Any] = {
             "request": {
                 "method": exchange.method, "path": exchange.path,
                 "headers": {k: v for k, v in exchange.headers.items()
@@ -69,6 +69,8 @@ class CassetteWriter:
                 "headers": {k: v for k, v in exchange.upstream.headers.items()
                             if k in KEPT_RESPONSE_HEADERS},
                 "body": _body_text(exchange.upstream.body, secrets)}}
+        if exchange.upstream_url is not None:
+            line["listener"] = exchange.upstream_url  # another listener (noauth) answered
         with self._lock:
             self._file.write(json.dumps(line, sort_keys=True) + "\n")
             self._file.flush()
@@ -130,6 +132,15 @@ def replay(cassette: Cassette, send: Sender, target_base: str = "http://replay.i
     recorded_norm = Normaliser(str(cassette.header.get("upstream") or "<none>"))
     target_norm = Normaliser(target_base)
     target_ids: dict[str, str] = {}  # recorded id -> the target's
+    listener_norms: dict[str, Normaliser] = {}  # another listener's links; the same ids
+
+    def recorded_normaliser(listener: str | None) -> Normaliser:
+        if listener is None:
+            return recorded_norm
+        if listener not in listener_norms:
+            listener_norms[listener] = Normaliser(listener)
+            listener_norms[listener].labels = recorded_norm.labels
+        return listener_norms[listener]
 
     def translate(text: str) -> str:
         return UUID.sub(lambda m: target_ids.get(m.group(0), m.group(0)), text)
@@ -151,9 +162,11 @@ def replay(cassette: Cassette, send: Sender, target_base: str = "http://replay.i
         recorded = Answer(response["status"], response["headers"],
                           response["body"].encode())
         _match_created(recorded, answer, target_ids, recorded_norm, target_norm, index)
+        _match_attachments(recorded, answer, target_ids, recorded_norm, target_norm, index)
+        _match_volume_types(recorded, answer, target_ids, recorded_norm, target_norm, index)
         label = f"{index}: {request['method']} {UUID.sub('<id>', request['path'])}"
-        report.add(judge(_operation(request), label, recorded, answer, recorded_norm,
-                         target_norm))
+        report.add(judge(_operation(request), label, recorded, answer,
+                         recorded_normaliser(exchange.get("listener")), target_norm))
     return report
 
 
@@ -169,12 +182,80 @@ def _match_created(recorded: Answer, answer: Answer, target_ids: dict[str, str],
         recorded_norm.labels[old] = target_norm.labels[new] = f"created-{index}"
 
 
+def _attachments_shown(answer: Answer) -> dict[tuple[str, str], str]:
+    """(volume id, instance) -> attachment id, from every view in an answer that shows
+    attachments: a volume's ``attachments`` and the attachments API's own."""
+    body = answer.reply().body
+    found: dict[tuple[str, str], str] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("attachment_id"), str) and value.get("server_id"):
+                found[(str(value.get("volume_id")), str(value["server_id"]))] = \
+                    value["attachment_id"]
+            elif (isinstance(value.get("id"), str) and value.get("instance")
+                  and value.get("volume_id")):
+                found[(str(value["volume_id"]), str(value["instance"]))] = value["id"]
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+    walk(body)
+    return found
+
+
+def _match_attachments(recorded: Answer, answer: Answer, target_ids: dict[str, str],
+                       recorded_norm: Normaliser, target_norm: Normaliser,
+                       index: int) -> None:
+    """The legacy attach flow's attachments (``os-attach`` answers no id): matched by
+    volume and instance the first time both answers show them."""
+    if recorded.status >= 300 or answer.status >= 300:
+        return
+    shown = _attachments_shown(answer)
+    for (volume_id, instance), old in _attachments_shown(recorded).items():
+        new = shown.get((target_ids.get(volume_id, volume_id), instance))
+        if new is not None and old not in target_ids and new != old:
+            target_ids[old] = new
+            recorded_norm.labels[old] = target_norm.labels[new] = f"attachment-{index}"
+
+
+def _volume_types_shown(answer: Answer) -> dict[str, str]:
+    """A volume type's name -> its id, in an answer that shows volume types."""
+    body = answer.reply().body
+    if not isinstance(body, dict):
+        return {}
+    types = body.get("volume_types")
+    if isinstance(body.get("volume_type"), dict):
+        types = [body["volume_type"]]
+    return {t["name"]: t["id"] for t in types or []
+            if isinstance(t, dict) and isinstance(t.get("name"), str)
+            and isinstance(t.get("id"), str)}
+
+
+def _match_volume_types(recorded: Answer, answer: Answer, target_ids: dict[str, str],
+                        recorded_norm: Normaliser, target_norm: Normaliser,
+                        index: int) -> None:
+    """Volume types the recording did not create (``__DEFAULT__``, which every Cinder makes
+    with its own id): matched by name the first time both answers show them."""
+    if recorded.status >= 300 or answer.status >= 300:
+        return
+    shown = _volume_types_shown(answer)
+    for name, old in _volume_types_shown(recorded).items():
+        new = shown.get(name)
+        if new is not None and old not in target_ids and new != old:
+            target_ids[old] = new
+            recorded_norm.labels[old] = target_norm.labels[new] = f"type-{index}"
+
+
 def _operation(request: dict[str, Any]) -> str:
+    from .proxy import project_of
+
     route = UUID.sub("<id>", request["path"].split("?", 1)[0])
-    parts = route.split("/")
-    if len(parts) > 2 and parts[1] == "v3":
-        parts[2] = "{project}"
-    return f"{request['method']} {'/'.join(parts)}"
+    project = project_of(route)
+    if project:
+        route = route.replace(f"/v3/{project}/", "/v3/{project}/", 1)
+    return f"{request['method']} {route}"
 
 
 PYTEST_MODULE = '''"""Replays the cassette {name} against the fake_cinder fixture.

@@ -21,6 +21,9 @@ def add_parsers(commands: Any, state_file: Any, host: Any) -> None:
                             help="the real Cinder's root URL (http://host:8776)")
         parser.add_argument("--keystone", metavar="KEYSTONE_URL",
                             help="the Keystone that validates the consumer's tokens")
+        parser.add_argument("--noauth-upstream", metavar="CINDER_URL",
+                            help="a listener of the same Cinder with the noauth pipeline: "
+                                 "requests whose token is noauth's user:project go there")
         parser.add_argument("--listen", default="127.0.0.1:0", metavar="HOST:PORT",
                             help="where the consumer connects (default: 127.0.0.1:0, a "
                                  "free port, printed at start)")
@@ -59,6 +62,9 @@ def add_parsers(commands: Any, state_file: Any, host: Any) -> None:
                                help="a Cinder's root URL, or `fake` (a fresh in-process "
                                     "fake; the default)")
     replay_parser.add_argument("--report-dir", type=Path, default=Path("."), metavar="DIR")
+    replay_parser.add_argument("--fixtures", type=state_file,
+                               help="the fresh fake's initial state (default: empty, with "
+                                    "Cinder's __DEFAULT__ volume type)")
     replay_parser.add_argument("--to-pytest", type=Path, metavar="FILE",
                                help="write a pytest module replaying the cassette against "
                                     "the fake_cinder fixture, instead of replaying")
@@ -133,7 +139,7 @@ def run_proxy(args: argparse.Namespace) -> int:
                          frozenset(args.allow_action))
     report = Report(args.report_dir / f"{name}.jsonl" if fake is not None else None)
     proxy = ShadowProxy(args.upstream, args.keystone, fake=fake, policy=policy,
-                        report=report, cassette=cassette)
+                        report=report, cassette=cassette, noauth_upstream=args.noauth_upstream)
     host, port = _listen(args.listen)
     server = Server(proxy, host, port, access_log=False, request_handler=VerbatimHandler)
 
@@ -175,7 +181,7 @@ def run_replay(args: argparse.Namespace) -> int:
         print(f"fake-cinder replay: wrote {args.to_pytest}", flush=True)
         return 0
     if args.against == "fake":
-        report = replay(cassette, fake_sender(new_fake(None, cassette.header.get(
+        report = replay(cassette, fake_sender(new_fake(args.fixtures, cassette.header.get(
             "cloud_version"))))
     else:
         report = replay(cassette, url_sender(args.against), args.against.rstrip("/"))

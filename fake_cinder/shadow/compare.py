@@ -9,6 +9,7 @@ and ``make conformance`` judge the fake by the same rules.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,12 +68,51 @@ def not_compared(operation: str, request: str, reason: str) -> Outcome:
     return Outcome(operation, request, NOT_COMPARED, reason=reason)
 
 
-def _unsettled_status(upstream: Any) -> str | None:
-    """The status of the resource the upstream's answer shows, when Cinder is still at work
-    on it (the fake's own work is done at once: the two are compared once settled)."""
+# What Cinder's manager fills in when its background work ends (the scheduler's host and
+# service, a snapshot's progress, an image's download): while the resource's status is
+# unsettled upstream, these differ from the fake's finished record by design.
+SETTLING_FIELDS = {"status", "os-vol-host-attr:host", "service_uuid", "shared_targets",
+                   "os-extended-snapshot-attributes:progress", "bootable",
+                   "volume_image_metadata", "migration_status", "replication_status",
+                   "attach_status"}
+_LIST = re.compile(r"^body\.([^.\[]+)$")
+_RESOURCE = re.compile(r"^body\.([^.\[]+)(?:\[(\d+)\])?\.([^.\[]+)")
+
+
+def _unsettled_status(upstream: Any, where: str) -> str | None:
+    """The status of the resource ``where`` is a field of, in the upstream's answer, when
+    Cinder is still at work on it and the field is one that work fills in (the fake's work
+    is done at once: the two are compared once settled)."""
+    if not isinstance(upstream, dict):
+        return None
+    whole = _LIST.match(where)
+    if whole and isinstance(upstream.get(whole.group(1)), list):
+        # A list of other length: one that holds a resource still at work upstream (one
+        # the fake has finished creating or deleting, say).
+        moving = [item.get("status") for item in upstream[whole.group(1)]
+                  if isinstance(item, dict) and item.get("status") in UNSETTLED]
+        return str(moving[0]) if moving else None
+    found = _RESOURCE.match(where)
+    if not found:
+        return None
+    resource = upstream.get(found.group(1))
+    if found.group(2) is not None:
+        index = int(found.group(2))
+        resource = (resource[index] if isinstance(resource, list) and index < len(resource)
+                    else None)
+    if not isinstance(resource, dict) or resource.get("status") not in UNSETTLED:
+        return None
+    field_name = found.group(3)
+    if field_name in SETTLING_FIELDS or field_name.endswith("_at"):
+        return str(resource["status"])
+    return None
+
+
+def _resource_status(upstream: Any) -> str | None:
+    """The status of the one resource an answer shows (``{"volume": {...}}``)."""
     if isinstance(upstream, dict) and len(upstream) == 1:
         (inner,) = upstream.values()
-        if isinstance(inner, dict) and inner.get("status") in UNSETTLED:
+        if isinstance(inner, dict) and isinstance(inner.get("status"), str):
             return str(inner["status"])
     return None
 
@@ -84,15 +124,16 @@ def judge(operation: str, request: str, upstream: Answer, fake: Answer,
     comparison = Comparison("shadow", operation, request, differences)
     departure_rules.classify(comparison)
     unexpected = comparison.unexpected
-    unsettled = _unsettled_status(upstream.reply().body)
-    # Only a status still moving upstream, or a resource the fake has finished deleting.
-    moving = all(d.where.startswith("body.") and d.where.endswith(("status", "_at"))
-                 for d in unexpected)
-    gone = unsettled == "deleting" and fake.status == 404
-    if unexpected and unsettled and (moving or gone):
+    upstream_body = upstream.reply().body
+    # Only fields Cinder's background work still fills in, or a resource the fake has
+    # finished deleting: compared on a later poll, once settled.
+    moving = [_unsettled_status(upstream_body, d.where) for d in unexpected]
+    gone = _resource_status(upstream_body) == "deleting" and fake.status == 404
+    if unexpected and (all(moving) or gone):
+        statuses = ", ".join(sorted({m for m in moving if m} or {"deleting"}))
         where = ", ".join(d.where for d in unexpected)
         return not_compared(operation, request, f"asynchronous work not settled upstream "
-                                                f"(status {unsettled}; differing: {where})")
+                                                f"(status {statuses}; differing: {where})")
     listed = [{"where": d.where, "upstream": redact.body(d.cinder),
                "fake": redact.body(d.fake)} for d in unexpected]
     if listed:

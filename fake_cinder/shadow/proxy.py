@@ -6,8 +6,8 @@ sends it to an in-process fake with the caller's identity (validated once per to
 the upstream Keystone) and compares the two answers (``compare.judge``).
 
 The fake keeps in step with the cloud: what is created through the proxy takes the cloud's
-id in the fake's state; a volume the fake has never seen is taken from the cloud's answer;
-anything else unknown is reported "not compared: unknown resource".
+id in the fake's state; a resource the fake has never seen is taken from the cloud's answer
+(``adopt``); anything still unknown is reported "not compared: unknown resource".
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from werkzeug.test import Client
 from conformance.normalise import UUID, Normaliser
 
 from ..fake import FakeCinder
-from . import redact
+from . import adopt, redact
 from .cassette import CassetteWriter
-from .compare import UNSETTLED, Answer, judge, not_compared
+from .compare import Answer, judge, not_compared
 from .report import Report
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -41,6 +41,7 @@ DESTRUCTIVE_ACTIONS = {"os-force_delete", "os-reset_status", "os-force_detach",
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
               "proxy-authenticate", "proxy-authorization"}
 FAKE_BASE = "http://shadow-fake.invalid"
+NOAUTH_TOKEN = re.compile(r"^[^:\s]+:[^:\s]+$")  # Cinder's noauth "user:project"
 PROJECT_IN_PATH = re.compile(r"^/v3/([^/]+)/")
 # First segments after /v3/ that are Cinder's collections, not a project id (Cinder serves
 # its URLs with or without the project id).
@@ -134,7 +135,7 @@ class WritePolicy:
         if not self.allow_writes:
             return (f"fake-cinder shadow is read-only: {method} {path} was not sent to the "
                     "cloud. Start the shadow with --allow-writes to let writes through.")
-        in_path = _project_of(path)
+        in_path = project_of(path)
         projects = {in_path} if in_path else set()
         if identity is not None:
             projects.add(identity.project_id)
@@ -165,6 +166,7 @@ class LedgerEntry:
     path: str
     version: str | None
     token: str | None = field(repr=False)
+    upstream: str | None = None  # the listener it was made through (None: the main one)
     deleted: bool = False
 
 
@@ -176,7 +178,7 @@ class Ledger:
         self._lock = threading.Lock()
 
     def note(self, method: str, path: str, headers: dict[str, str], status: int,
-             payload: bytes) -> None:
+             payload: bytes, upstream: str | None = None) -> None:
         if status >= 300:
             return
         route = path.split("?", 1)[0].rstrip("/")
@@ -194,7 +196,7 @@ class Ledger:
         with self._lock:
             self.entries.append(LedgerEntry(f"{route}/{created}",
                                             headers.get("OpenStack-API-Version"),
-                                            headers.get("X-Auth-Token")))
+                                            headers.get("X-Auth-Token"), upstream))
 
     def lines(self) -> list[str]:
         with self._lock:
@@ -212,7 +214,8 @@ class Ledger:
                 headers["X-Auth-Token"] = entry.token
             if entry.version:
                 headers["OpenStack-API-Version"] = entry.version
-            status, _, _ = request_answer(upstream, "DELETE", entry.path, headers, None)
+            status, _, _ = request_answer(entry.upstream or upstream, "DELETE", entry.path,
+                                          headers, None)
             entry.deleted = status < 300 or status == 404
             done.append(f"DELETE {entry.path}: {status}")
         return done
@@ -242,6 +245,7 @@ class Exchange:
     identity: Identity | None
     upstream: Answer
     service_roles: tuple[str, ...] = ()  # of a valid X-Service-Token (Nova's)
+    upstream_url: str | None = None  # the listener that answered (None: the main one)
 
 
 class Replayer:
@@ -253,8 +257,14 @@ class Replayer:
         self.client = Client(fake.app)
         self.upstream_norm = Normaliser(upstream_url)
         self.fake_norm = Normaliser(FAKE_BASE)
+        # Another listener's answers (noauth) link to its own URL; the same ids.
+        self._listener_norms: dict[str, Normaliser] = {}
         self._queue: queue.Queue[Exchange | None] = queue.Queue()
         self._operation: str | None = None
+        # Every id the fake has shown or taken: one it has since deleted (Cinder is still
+        # deleting it) is not "unknown".
+        self._seen: set[str] = set()
+        self._attachments_taken: set[str] = set()  # without their mountpoint yet
         fake.response_hooks.append(self._note_operation)
         self._thread = threading.Thread(target=self._run, name="shadow-replayer", daemon=True)
         self._thread.start()
@@ -289,14 +299,10 @@ class Replayer:
 
     def replay(self, exchange: Exchange) -> Any:
         request = describe(exchange)
-        unknown = self._unknown_ids(exchange)
-        if unknown and exchange.upstream.status < 300:
-            for object_id in unknown:
-                if not self._adopt_unknown(object_id, exchange):
-                    return not_compared(_operation_guess(exchange), request,
-                                        f"unknown resource {object_id}: the fake has never "
-                                        "seen it and the cloud's answer does not describe "
-                                        "it settled")
+        unknown = self._take_unknown(exchange)
+        if unknown:
+            return not_compared(_operation_guess(exchange), request,
+                                "unknown resource " + "; ".join(unknown))
         headers = {name: value for name, value in exchange.headers.items()
                    if name.lower() not in redact.SECRET_HEADERS | {"host"}
                    and not name.lower().startswith("x-")}
@@ -314,44 +320,59 @@ class Replayer:
                       response.get_data())
         operation = self._operation or _operation_guess(exchange)
         self._keep_in_step(exchange, fake)
-        return judge(operation, request, exchange.upstream, fake, self.upstream_norm,
-                     self.fake_norm)
+        self._seen.update(UUID.findall(fake.body.decode("utf-8", "replace")))
+        return judge(operation, request, exchange.upstream, fake,
+                     self._upstream_normaliser(exchange.upstream_url), self.fake_norm)
 
-    def _unknown_ids(self, exchange: Exchange) -> list[str]:
+    def _upstream_normaliser(self, url: str | None) -> Normaliser:
+        if url is None:
+            return self.upstream_norm
+        if url not in self._listener_norms:
+            normaliser = Normaliser(url)
+            normaliser.labels = self.upstream_norm.labels  # one set of adopted ids
+            self._listener_norms[url] = normaliser
+        return self._listener_norms[url]
+
+    def _take_unknown(self, exchange: Exchange) -> list[str]:
+        """Take what the cloud's answer shows and the fake has never seen into the fake
+        (``adopt``); what the request names or the answer lists and is still unknown, each
+        with why (empty: the request can be replayed)."""
         route = exchange.path.split("?", 1)[0]
-        ids = UUID.findall(route)
-        if not ids:
-            return []
+        named = set(UUID.findall(route))
         known = json.dumps(self.fake.dump())
-        return [object_id for object_id in ids if object_id not in known]
-
-    def _adopt_unknown(self, object_id: str, exchange: Exchange) -> bool:
-        """A volume the cloud shows and the fake never saw: add it to the fake, as shown."""
-        reply = exchange.upstream.reply()
-        volume = reply.body.get("volume") if isinstance(reply.body, dict) else None
-        if not isinstance(volume, dict) or volume.get("id") != object_id:
-            return False
-        if volume.get("status") in UNSETTLED:
-            return False  # taken once Cinder has settled it (or gone, if it is deleting)
-        project = (volume.get("os-vol-tenant-attr:tenant_id")
-                   or (exchange.identity.project_id if exchange.identity else None)
-                   or _project_of(exchange.path))
-        type_name = volume.get("volume_type")
-        known_types = {t.get("name") for t in self.fake.dump().get("volume_types", [])}
-        try:
-            self.fake.add_volume(
-                id=object_id, project_id=project or "unknown", size=int(volume.get("size", 1)),
-                name=volume.get("name"), description=volume.get("description"),
-                status=volume.get("status", "available"),
-                volume_type=type_name if type_name in known_types else None,
-                multiattach=volume.get("multiattach"),
-                bootable=str(volume.get("bootable", "false")).lower() == "true",
-                availability_zone=volume.get("availability_zone"),
-                metadata=volume.get("metadata") or None, user_id=volume.get("user_id"))
-        except (ValueError, KeyError, TypeError, LookupError):
-            return False
-        self._same_id(object_id)
-        return True
+        unknown: dict[str, str] = {}
+        if exchange.upstream.status < 300:
+            project = (exchange.identity.project_id if exchange.identity else None) or \
+                project_of(exchange.path)
+            for kind, document in adopt.described(exchange.upstream.reply().body):
+                object_id = document["id"]
+                if kind == "volume":
+                    for taken in adopt.sync_attachment_ids(self.fake, document):
+                        self._same_id(taken)
+                    adopt.fill_mountpoints(self.fake, document, self._attachments_taken)
+                    known = json.dumps(self.fake.dump())
+                # A write's answer shows what it made or changed: only the resource it
+                # names is taken (the fake makes its own, then takes the cloud's id).
+                if (exchange.method != "GET" and object_id not in named) or \
+                        object_id in known or object_id in self._seen:
+                    continue
+                try:
+                    adopt.adopt(self.fake, kind, document, project,
+                                _accepted_key(exchange) if object_id in named else None)
+                except adopt.Unadoptable as exc:
+                    unknown[object_id] = f"{object_id} ({kind}): {exc}"
+                    continue
+                self._same_id(object_id)
+                if kind == "attachment":
+                    self._attachments_taken.add(object_id)
+                known = json.dumps(self.fake.dump())
+        if exchange.upstream.status == 404:
+            return []  # the cloud does not know it either: both answers are compared
+        for object_id in sorted(named | body_references(exchange.body)):
+            if object_id not in known and object_id not in self._seen:
+                unknown.setdefault(object_id, f"{object_id}: the fake has never seen it and "
+                                              "the cloud's answer does not describe it")
+        return [unknown[object_id] for object_id in sorted(unknown)]
 
     def _keep_in_step(self, exchange: Exchange, fake: Answer) -> None:
         """What the cloud created takes the cloud's id in the fake's state."""
@@ -361,18 +382,61 @@ class Replayer:
         if cloud_id is None or fake_id is None:
             return
         if cloud_id != fake_id:
-            state = json.dumps(self.fake.dump()).replace(fake_id, cloud_id)
-            self.fake.load(json.loads(state))
+            adopt.take_cloud_id(self.fake, fake_id, cloud_id)
             fake.body = fake.body.replace(fake_id.encode(), cloud_id.encode())
         self._same_id(cloud_id)
 
     def _same_id(self, object_id: str) -> None:
         # Both sides now use this id: compared as itself, not as a shape.
+        self._seen.add(object_id)
         self.upstream_norm.labels[object_id] = object_id
         self.fake_norm.labels[object_id] = object_id
 
 
-def _project_of(path: str) -> str | None:
+# Body keys that name an existing Cinder resource (not instances, hosts or images).
+REFERENCE_KEYS = {"volume_id", "volume_uuid", "snapshot_id", "source_volid", "group_id",
+                  "group_type", "source_group_id", "group_snapshot_id", "new_volume",
+                  "attachment_id", "backup_id", "transfer_id", "volume_type",
+                  "consistencygroup_id"}
+
+
+def body_references(body: bytes) -> set[str]:
+    """The ids of Cinder resources a request body names."""
+    try:
+        document = json.loads(body or b"null")
+    except ValueError:
+        return set()
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in REFERENCE_KEYS and isinstance(item, str) and UUID.fullmatch(item):
+                    found.add(item)
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+    walk(document)
+    return found
+
+
+def _accepted_key(exchange: Exchange) -> str | None:
+    """The auth key of a transfer accept (``{"accept": {"auth_key": ...}}``)."""
+    if exchange.method != "POST" or not exchange.path.split("?", 1)[0].endswith("/accept"):
+        return None
+    try:
+        document = json.loads(exchange.body or b"null")
+    except ValueError:
+        return None
+    accept = document.get("accept") if isinstance(document, dict) else None
+    key = accept.get("auth_key") if isinstance(accept, dict) else None
+    return key if isinstance(key, str) else None
+
+
+def project_of(path: str) -> str | None:
+    """The project id a /v3 URL names, if it names one (Cinder's URLs may leave it out)."""
     found = PROJECT_IN_PATH.match(path)
     return found.group(1) if found and found.group(1) not in COLLECTIONS else None
 
@@ -380,7 +444,7 @@ def _project_of(path: str) -> str | None:
 def describe(exchange: Exchange) -> str:
     """The request as the report names it: project and ids as placeholders."""
     route = exchange.path.split("?", 1)[0]
-    project = _project_of(route)
+    project = project_of(route)
     if project:
         route = route.replace(f"/v3/{project}/", "/v3/{project}/", 1)
     route = UUID.sub("<id>", route)
@@ -403,8 +467,13 @@ class ShadowProxy:
 
     def __init__(self, upstream: str, keystone: str | None, *, fake: FakeCinder | None,
                  policy: WritePolicy | None = None, report: Report | None = None,
-                 cassette: CassetteWriter | None = None) -> None:
+                 cassette: CassetteWriter | None = None,
+                 noauth_upstream: str | None = None) -> None:
         self.upstream = upstream.rstrip("/")
+        # A Cinder listener with the noauth pipeline, for callers whose token is Cinder's
+        # noauth ``user:project`` (Nova's endpoint_template without Keystone): one fake
+        # sees both paths, as the cloud does.
+        self.noauth_upstream = noauth_upstream.rstrip("/") if noauth_upstream else None
         self.keystone = Keystone(keystone)
         self.policy = policy or WritePolicy()
         self.report = report or Report()
@@ -429,22 +498,30 @@ class ShadowProxy:
         identity = self.keystone.identity(token) if token else None
         if token:
             self._secrets.add(token)
+        forwarded = {name: value for name, value in headers.items()
+                     if name.lower() not in HOP_BY_HOP and name.lower() != "host"}
+        upstream_url = self.upstream
+        if (identity is None and token and self.noauth_upstream
+                and NOAUTH_TOKEN.match(token)):
+            upstream_url = self.noauth_upstream
+            # Who Cinder's noauth pipeline makes of it: that user and project, an admin.
+            user, _, project = token.partition(":")
+            identity = Identity(user, project, ("admin",))
         refusal = self.policy.refusal(method, path, body, identity)
         if refusal is not None:
             return _json(start_response, 403, {"forbidden": {"code": 403,
                                                               "message": refusal}})
-        forwarded = {name: value for name, value in headers.items()
-                     if name.lower() not in HOP_BY_HOP and name.lower() != "host"}
-        status, answer_headers, payload = request_answer(self.upstream, method, path,
+        status, answer_headers, payload = request_answer(upstream_url, method, path,
                                                          forwarded, body or None)
-        self.ledger.note(method, path, headers, status, payload)
+        self.ledger.note(method, path, headers, status, payload, upstream_url)
         upstream = Answer(status, {k.lower(): v for k, v in answer_headers}, payload)
         service_token = headers.get("X-Service-Token")
         service = self.keystone.identity(service_token) if service_token else None
         if service_token:
             self._secrets.add(service_token)
         exchange = Exchange(method, path, headers, body, identity, upstream,
-                            service.roles if service else ())
+                            service.roles if service else (),
+                            upstream_url if upstream_url != self.upstream else None)
         if self.cassette is not None:
             self.cassette.write(exchange, tuple(self._secrets))
         if self.replayer is not None:

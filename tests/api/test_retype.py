@@ -149,7 +149,7 @@ def test_python_api(types):
         types.retype_volume(volume["id"], "silver")
 
 
-def test_protocols_compare_by_the_fakes_aliases(api, fake):
+def test_protocols_compare_by_the_fakes_aliases(api, admin, fake):
     # A backend reporting rbd, as the default fixture's reports ceph: the scheduler places
     # the rbd type's volume there (no backend reporting it: the volume is in error).
     fake.add_backend("fake-host@rbd", storage_protocol="rbd")
@@ -159,5 +159,9 @@ def test_protocols_compare_by_the_fakes_aliases(api, fake):
     volume_id = api.new_volume("rbd")
     assert retype(api, volume_id, "ceph-too").status_code == 202
     assert api.volume(volume_id)["volume_type"] == "ceph-too"
-    assert retype(api, volume_id, "iscsi", "on-demand").status_code == 202
+    assert retype(api, volume_id, "iscsi", "never").status_code == 202
     assert api.volume(volume_id)["volume_type"] == "ceph-too"  # an RBD backend is no iSCSI one
+    assert retype(api, volume_id, "iscsi", "on-demand").status_code == 202
+    moved = admin.volume(volume_id)  # migrated to the iSCSI backend (test_migration.py)
+    assert (moved["volume_type"], moved["os-vol-host-attr:host"]) == (
+        "iscsi", "fake-host@fake-backend#fake-pool")

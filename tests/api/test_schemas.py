@@ -28,6 +28,7 @@ EMPTY_RESPONSES |= {"volume_type_delete", "volume_type_extra_spec_delete",
 EMPTY_RESPONSES |= {"message_delete", "transfer_delete", "volume_transfer_delete"}
 EMPTY_RESPONSES |= {"group_type_delete", "group_spec_delete", "group_update", "group_delete",
                     "group_reset_status", "group_snapshot_delete", "group_snapshot_reset_status"}
+EMPTY_RESPONSES |= {"volume_migrate"}
 OPERATIONS = [op for route in ROUTER.routes for op in route.operations]
 
 

@@ -2,7 +2,8 @@
 
 The "upstream" is a live fake (its Keystone at /identity issues and validates the tokens);
 the shadow proxy forwards to it and compares its answers with its own in-process fake's.
-The same against real Cinder 29 is tests/shadow_real (make shadow-real).
+The same against real Cinder 29 is `make conformance-shadow` (conformance/shadow.py and
+conformance/shadow_nova.py).
 """
 
 from __future__ import annotations
@@ -19,95 +20,26 @@ from typing import Any
 
 import pytest
 
-from fake_cinder import FakeCinder
 from fake_cinder.server import Server
-from fake_cinder.shadow.cassette import Cassette, fake_sender, replay, to_pytest
+from fake_cinder.shadow.cassette import (
+    Cassette,
+    CassetteWriter,
+    fake_sender,
+    replay,
+    to_pytest,
+)
 from fake_cinder.shadow.commands import new_fake
-from fake_cinder.shadow.proxy import ShadowProxy, VerbatimHandler, WritePolicy, request_answer
+from fake_cinder.shadow.proxy import WritePolicy, request_answer
 from fake_cinder.shadow.report import Report
+from tests.helpers.shadow import PASSWORD, VERSION, Cloud, Shadow, cloud, start_shadow
+
+__all__ = ["cloud"]  # the fixture, shared with the other shadow tests
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "planted-Passw0rd-never-written"
 CHAP_PASSWORD = "planted-chap-secret-0123456789"
-VERSION = {"OpenStack-API-Version": "volume 3.71"}
 CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:cafe", "ip": "192.0.2.10",
              "host": "compute-1", "platform": "x86_64", "os_type": "linux",
              "multipath": False}
-
-
-class Cloud:
-    """The 'upstream': a live fake with a user whose token the shadow validates."""
-
-    def __init__(self, fake: FakeCinder, url: str) -> None:
-        self.fake = fake
-        self.url = url
-        self.project = fake.add_project("shadowed")["id"]
-        fake.add_user("alice", PASSWORD, project_id=self.project)
-        self.admin_project = fake.add_project("ops")["id"]
-        fake.add_user("ops", PASSWORD, project_id=self.admin_project,
-                      roles=("admin", "member", "reader"))
-        self.token = self.login("alice", self.project)
-        fake.add_user("nova", PASSWORD, project_id=self.admin_project,
-                      roles=("service", "admin"))
-        self.service_token = self.login("nova", self.admin_project)
-        self.admin_token = self.login("ops", self.admin_project)
-        self.validations: list[str] = []  # the X-Subject-Token of each validation
-        fake.response_hooks.append(self._note_validation)
-
-    def _note_validation(self, request: Any, _response: Any, _record: Any) -> None:
-        if request.method == "GET" and request.path.endswith("/v3/auth/tokens"):
-            assert request.headers["X-Auth-Token"] == request.headers["X-Subject-Token"]
-            self.validations.append(request.headers["X-Subject-Token"])
-
-    def login(self, user: str, project: str) -> str:
-        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-            "name": user, "domain": {"id": "default"}, "password": PASSWORD}}},
-            "scope": {"project": {"id": project}}}}
-        status, headers, payload = request_answer(
-            self.url, "POST", "/identity/v3/auth/tokens",
-            {"Content-Type": "application/json"}, json.dumps(body).encode())
-        assert status == 201, payload
-        return dict(headers)["X-Subject-Token"]
-
-
-@pytest.fixture
-def cloud() -> Iterator[Cloud]:
-    fake = new_fake(None, None)
-    with fake.serve() as server:
-        yield Cloud(fake, server.url)
-
-
-class Shadow:
-    def __init__(self, cloud: Cloud, proxy: ShadowProxy, url: str) -> None:
-        self.cloud = cloud
-        self.proxy = proxy
-        self.url = url
-
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None,
-             headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
-        sent = {"X-Auth-Token": token or self.cloud.token, "Accept": "application/json",
-                **VERSION, **(headers or {})}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            sent["Content-Type"] = "application/json"
-        status, answer_headers, payload = request_answer(
-            self.url, method, path.replace("{project}", self.cloud.project), sent, data)
-        return status, dict(answer_headers), json.loads(payload) if payload else None
-
-    def summary(self) -> dict[str, int]:
-        assert self.proxy.replayer is not None
-        self.proxy.replayer.drain()
-        return self.proxy.report.summary()
-
-
-def start_shadow(cloud: Cloud, policy: WritePolicy, fake: FakeCinder | None = None,
-                 **options: Any) -> Iterator[Shadow]:
-    proxy = ShadowProxy(cloud.url, f"{cloud.url}/identity", fake=fake or new_fake(None, None),
-                        policy=policy, **options)
-    with Server(proxy, access_log=False, request_handler=VerbatimHandler) as server:
-        yield Shadow(cloud, proxy, server.url)
-    proxy.finish()
 
 
 @pytest.fixture
@@ -363,3 +295,84 @@ def test_a_replay_reports_a_changed_answer(cloud: Cloud, tmp_path: Path) -> None
     report = replay(Cassette.read(cassette_path), fake_sender(target), report=Report())
     (outcome,) = report.differences()
     assert {"where": "status", "upstream": 202, "fake": 413} in outcome.differences
+
+
+def test_noauth_tokens_go_to_the_noauth_listener_as_admins(cloud: Cloud,
+                                                          tmp_path: Path) -> None:
+    """Nova's endpoint_template with noauth `user:project` tokens: the shadow sends them to
+    the cloud's noauth listener, and the fake sees what Cinder's noauth pipeline makes of
+    them (that user and project, an admin)."""
+    seen: list[str] = []
+
+    def noauth_listener(environ: dict[str, Any], start_response: Any) -> Any:
+        seen.append(environ["PATH_INFO"])
+        return cloud.fake.app(environ, start_response)
+
+    cassette_path = tmp_path / "noauth.cassette"
+    cassette = CassetteWriter(cassette_path, cloud_version="3.71", upstream=cloud.url)
+    with Server(noauth_listener, access_log=False) as listener:
+        for shadow in start_shadow(cloud, WritePolicy(True, frozenset({cloud.project})),
+                                   noauth_upstream=listener.url, cassette=cassette):
+            noauth = f"alice:{cloud.project}"
+            status, _, body = shadow.call("POST", "/v3/{project}/volumes",
+                                          {"volume": {"size": 1}}, token=noauth)
+            assert status == 202
+            volume = body["volume"]["id"]
+            status, _, body = shadow.call("GET", f"/v3/{{project}}/volumes/{volume}",
+                                          token=noauth)
+            assert body["volume"]["os-vol-tenant-attr:tenant_id"] == cloud.project  # admin
+            # A Keystone token still goes to the main listener, on the same records.
+            assert shadow.call("GET", f"/v3/{{project}}/volumes/{volume}")[0] == 200
+            assert shadow.summary() == {"compared": 3, "matched": 3, "departures": 0,
+                                        "differences": 0, "not_compared": 0}
+            assert shadow.proxy.report.outcomes[1].request.endswith("as admin at 3.71")
+    assert len(seen) == 2
+    # The recording replays on a fresh fake: the noauth answers link to their listener.
+    recorded = Cassette.read(cassette_path)
+    assert [e.get("listener") for e in recorded.exchanges] == [listener.url] * 2 + [None]
+    report = replay(recorded, fake_sender(new_fake(None, None)))
+    assert report.summary()["matched"] == 3, report.markdown()
+
+
+def test_a_legacy_attach_flow_replays_with_the_targets_attachment_ids(
+        cloud: Cloud, tmp_path: Path) -> None:
+    """os-attach answers no id: the replay matches the recorded attachment with the
+    target's by volume and instance, from the first answers that show both."""
+    cassette_path = tmp_path / "legacy.cassette"
+    process, shadow = _cli_proxy(cloud, tmp_path, "record", "--allow-writes",
+                                 "--cassette", str(cassette_path))
+    status, _, body = shadow.call("POST", "/v3/{project}/volumes", {"volume": {"size": 1}})
+    volume = body["volume"]["id"]
+    instance = "5e7e7000-0000-4000-8000-0000000000ee"
+    for action in ({"os-reserve": None},
+                   {"os-initialize_connection": {"connector": CONNECTOR}},
+                   {"os-attach": {"instance_uuid": instance, "mountpoint": "/dev/vdb"}}):
+        shadow.call("POST", f"/v3/{{project}}/volumes/{volume}/action", action)
+    status, _, body = shadow.call("GET", f"/v3/{{project}}/volumes/{volume}")
+    attachment = body["volume"]["attachments"][0]["attachment_id"]
+    assert shadow.call("GET", f"/v3/{{project}}/attachments/{attachment}")[0] == 200
+    assert shadow.call("POST", f"/v3/{{project}}/volumes/{volume}/action",
+                       {"os-detach": {"attachment_id": attachment}})[0] == 202
+    assert shadow.call("GET", f"/v3/{{project}}/volumes/{volume}")[0] == 200
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=60)
+    report = replay(Cassette.read(cassette_path), fake_sender(new_fake(None, None)))
+    assert report.summary() == {"compared": 8, "matched": 8, "departures": 0,
+                                "differences": 0, "not_compared": 0}, report.markdown()
+
+
+def test_a_replay_matches_the_volume_types_it_did_not_create_by_name(
+        cloud: Cloud, tmp_path: Path) -> None:
+    """Every Cinder makes __DEFAULT__ with its own id: a recording that names the cloud's
+    replays on a fake whose __DEFAULT__ has another."""
+    cassette_path = tmp_path / "types.cassette"
+    process, shadow = _cli_proxy(cloud, tmp_path, "record", "--cassette", str(cassette_path))
+    status, _, body = shadow.call("GET", "/v3/{project}/types")
+    (default,) = body["volume_types"]
+    assert shadow.call("GET", f"/v3/{{project}}/types/{default['id']}")[0] == 200
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=60)
+    target = new_fake(None, None)
+    assert target.volume_types()[0]["id"] != default["id"]
+    report = replay(Cassette.read(cassette_path), fake_sender(target))
+    assert report.summary()["matched"] == 2, report.markdown()

@@ -1,13 +1,13 @@
 """Cinder's capabilities filter and its extra-spec operators (extra_specs_ops.match): the
-one implementation, core/scheduler.py's, which placement and retype both use; the
-capabilities of the pool a volume is on."""
+one implementation, core/scheduler.py's, which placement and retype both use; where the
+scheduler keeps or moves a retyped volume (find_retype_backend)."""
 
 from __future__ import annotations
 
 import pytest
 
-from fake_cinder.core.backends import volume_pool_capabilities
-from fake_cinder.core.models import Volume
+from fake_cinder.core.backends import place_retyped_volume
+from fake_cinder.core.models import Backend, Pool, Volume, VolumeType
 from fake_cinder.core.scheduler import satisfies_extra_specs as satisfies
 from fake_cinder.core.scheduler import spec_matches as match
 from fake_cinder.core.store import Store
@@ -40,16 +40,27 @@ def test_unscoped_and_capabilities_scoped_keys_must_match_scoped_others_are_skip
     assert satisfies({"pools": ["a", "b"]}, {"pools": "b"})
 
 
-def test_a_volume_is_judged_by_the_capabilities_of_its_pool():
+def test_a_retyped_volume_stays_on_its_pool_when_it_fits_else_moves_on_demand():
     store = Store()
-    backend = next(iter(store.backends.values()))
-    pool = backend.pools[0]
-    volume = Volume(id="v", project_id="p", host=f"{backend.host}#{pool.name}")
-    reported = volume_pool_capabilities(store, volume)
-    assert reported is not None
-    assert reported["volume_backend_name"] == backend.volume_backend_name
-    assert reported["pool_name"] == pool.name
-    assert satisfies(reported, {"volume_backend_name": backend.volume_backend_name})
-    assert volume_pool_capabilities(store, Volume(id="w", project_id="p", host=None)) is None
-    assert volume_pool_capabilities(
-        store, Volume(id="x", project_id="p", host=f"{backend.host}#nowhere")) is None
+    home = next(iter(store.backends.values()))
+    store.backends["other@ceph"] = Backend(host="other@ceph", volume_backend_name="ceph",
+                                           pools=[Pool(name="p1", total_capacity_gb=50)])
+    volume = Volume(id="v", project_id="p", host=f"{home.host}#{home.pools[0].name}")
+    here = VolumeType(id="t1", name="here",
+                      extra_specs={"volume_backend_name": home.volume_backend_name})
+    there = VolumeType(id="t2", name="there", extra_specs={"volume_backend_name": "ceph"})
+
+    def place(volume_type, allowed, zones=("nova",)):
+        return place_retyped_volume(store, volume, volume_type,
+                                    lambda caps: satisfies(caps, volume_type.extra_specs),
+                                    list(zones), allowed)
+
+    assert place(here, False) == (volume.host, "nova")
+    assert place(there, False) is None  # policy never: no migration
+    assert place(there, True) == ("other@ceph#p1", "nova")
+    assert place(there, True, zones=("elsewhere",)) is None
+    volume.size = 51  # no room on the destination (the own pool never lacks it)
+    assert place(there, True) is None
+    assert place(here, False) == (volume.host, "nova")
+    home.disabled = True  # a disabled backend's pools are no candidates, its own neither
+    assert place(here, True) is None

@@ -154,7 +154,9 @@ def test_concurrent_creates_never_overfill_a_pool():
 
 
 def test_the_docs_example_runs():
-    """docs/backends.md's Python example, as written."""
+    """docs/backends.md's Python examples, as written, each on its own."""
     page = (Path(__file__).resolve().parents[2] / "docs" / "backends.md").read_text("utf-8")
-    [code] = re.findall(r"^```python\n(.*?)^```$", page, flags=re.M | re.S)
-    exec(compile(code, "docs/backends.md", "exec"), {})
+    examples = re.findall(r"^```python\n(.*?)^```$", page, flags=re.M | re.S)
+    assert len(examples) == 2  # the Python API's, and retype with migration's
+    for code in examples:
+        exec(compile(code, "docs/backends.md", "exec"), {})
