@@ -86,6 +86,12 @@ def _create_and_delete(fake: FakeCinder, _index: int) -> None:
                         headers=ADMIN), 202)
 
 
+def _server_attachments(fake: FakeCinder, index: int) -> object:
+    """The attachments of one server (Nova's instance_id filter), in the middle."""
+    [attachment] = fake.store.volume_attachments(_middle_volume(fake))
+    return _get(f"attachments?instance_id={attachment.instance_uuid}")(fake, index)
+
+
 GROWTH_REQUESTS: dict[str, tuple[str, Callable[[FakeCinder, int], object]]] = {
     "grow-list": ("volume list, limit=20", _get("volumes?limit=20")),
     "grow-detail": ("volume detail, limit=20", _get("volumes/detail?limit=20")),
@@ -99,6 +105,27 @@ GROWTH_REQUESTS: dict[str, tuple[str, Callable[[FakeCinder, int], object]]] = {
     "grow-limits": ("GET /limits", _get("limits")),
     "grow-usage": ("quota usage", _get(f"os-quota-sets/{PROJECT}?usage=True")),
     "grow-summary": ("GET /volumes/summary (3.12)", _get("volumes/summary", "3.12")),
+    # The column indexes (core/column_index.py): other sorts, filters and counts.
+    "grow-sort-name": ("volumes sorted by name", _get("volumes/detail?limit=20&sort=name:asc")),
+    "grow-sort-size": ("volumes sorted by size after a marker",
+                       _get("volumes/detail?limit=20&sort=size:desc&marker={marker}")),
+    "grow-sort-status": ("volumes sorted by status", _get("volumes?limit=20&sort=status")),
+    "grow-sort-updated": ("volumes sorted by updated_at",
+                          _get("volumes?limit=20&sort=updated_at:desc")),
+    "grow-filter-name": ("volumes filtered by name (one match), counted",
+                         _get("volumes/detail?name=vol-7&with_count=true")),
+    "grow-filter-count": ("volumes filtered by status, counted",
+                          _get("volumes?limit=20&status=in-use&with_count=true")),
+    "grow-filter-sorted": ("volumes filtered by status, sorted by size",
+                           _get("volumes?limit=20&status=available&sort=size:asc")),
+    "grow-summary-metadata": ("GET /volumes/summary (3.36, distinct metadata)",
+                              _get("volumes/summary", "3.36")),
+    "grow-server-attachments": ("attachments of one server (instance_id)",
+                                _server_attachments),
+    "grow-snapshots": ("snapshot list, limit=20", _get("snapshots?limit=20")),
+    "grow-snapshots-sorted": ("snapshots sorted by size, filtered by status, counted",
+                              _get("snapshots/detail?limit=20&sort=volume_size:desc"
+                                   "&status=available&with_count=true")),
 }
 
 

@@ -17,6 +17,7 @@ from .scenarios_groups import GROUPS_CATALOGUE
 from .scenarios_growth import GROWTH_CATALOGUE
 from .scenarios_image_activation import IMAGE_ACTIVATION_CATALOGUE
 from .scenarios_images import IMAGES_CATALOGUE
+from .scenarios_indexes import INDEXES_CATALOGUE
 from .scenarios_keepalive import KEEPALIVE_CATALOGUE
 from .scenarios_migration import MIGRATION_CATALOGUE
 from .scenarios_nova import NOVA_CATALOGUE
@@ -52,6 +53,7 @@ def run_scenarios(pair: Pair, shared: tuple[dict, dict], only: str | None
     for scenario in (CATALOGUE + NOVA_CATALOGUE + ROUTING_CATALOGUE + VOLFEAT_CATALOGUE
                      + BACKENDS_CATALOGUE + IMAGES_CATALOGUE + SERVER_VOLUME_CATALOGUE
                      + TYPES_CATALOGUE + TRANSITIONS_CATALOGUE + GROWTH_CATALOGUE
+                     + INDEXES_CATALOGUE
                      + POLICY_CATALOGUE + GROUPS_CATALOGUE
                      + MIGRATION_CATALOGUE + IMAGE_ACTIVATION_CATALOGUE
                      + KEEPALIVE_CATALOGUE):

@@ -21,6 +21,7 @@ from fake_cinder import FakeCinder
 from fake_cinder.pytest_plugin import MARKER, FakeCinderServer
 from tests.helpers import installed
 from tests.helpers.api import Api
+from tests.helpers.indexes import index_every_column
 from tests.helpers.response_check import install_response_check
 
 
@@ -46,9 +47,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def fake(fake_cinder: FakeCinder) -> FakeCinder:
-    """The plugin's fresh ``fake_cinder`` (fixtures/default.json unless marked)."""
-    return fake_cinder
+def fake(fake_cinder: FakeCinder) -> Iterator[FakeCinder]:
+    """The plugin's fresh ``fake_cinder`` (fixtures/default.json unless marked). It
+    keeps every volume index of the store from the start, and at teardown they must
+    agree with a full scan, whatever the test did (issue 24)."""
+    index_every_column(fake_cinder)
+    yield fake_cinder
+    assert fake_cinder.store.check_indexes() == []
 
 
 @pytest.fixture

@@ -105,7 +105,7 @@ def _list(req: ApiRequest, detailed: bool) -> Result:
         query.sort_keys = ["__name__" if k == "name" else k for k in query.sort_keys]
     core.rename_params(query)
     snapshots, total = core.list_snapshots(req.fake.store, req.caller, query,
-                                           core.filter_values(query.filters))
+                                           core.filter_values(query.filters), count=show_count)
     collection = "snapshots/detail" if detailed else "snapshots"
     if detailed:
         extended = allows(req.caller, EXTENDED_POLICY)

@@ -24,6 +24,7 @@ from .errors import (
     NovaUsingAttachment,
     ResourceConflict,
 )
+from .indexed_lists import Lister, Source
 from .listing import MODEL_COLUMNS, ListQuery, check_sort_keys, sorted_after
 from .models import ATTACHED, ATTACHING, DETACHED, RESERVED, Attachment, Volume
 from .policy import authorize
@@ -315,6 +316,18 @@ def _newest_first(lists: list[list[Attachment]],
     return heapq.merge(*streams, key=lambda a: a.sort_key, reverse=True)
 
 
+# The attachment columns an index may serve: those of scalar values (a connector or its
+# connection info sorts as JSON text, as before).
+INDEXABLE = frozenset({"id", "volume_id", "instance_uuid", "attached_host", "mountpoint",
+                       "attached_at", "detached_at", "attach_status", "attach_mode",
+                       "created_at", "updated_at"})
+
+
+def attachment_source(store: Store) -> Source:
+    return Source(store.attachment_index, store.project_attachments,
+                  store.project_attachment, indexable=INDEXABLE)
+
+
 def list_attachments(store: Store, caller: Caller, query: ListQuery,
                      render: Callable[[Attachment], Any] = copy.copy) -> list[Any]:
     """One page of attachments in Cinder's order, each passed through ``render``
@@ -343,6 +356,12 @@ def list_attachments(store: Store, caller: Caller, query: ListQuery,
             end -= query.offset
             start = max(end - query.limit, 0)
             return [render(a) for a in reversed(items[start:end])] if end > start else []
+        if volume_id is None:
+            # Other filters, or another order: the store's attachment indexes
+            # (core/indexed_lists.py).
+            lister = Lister(attachment_source(store), query, MODEL_COLUMNS, filters,
+                            lambda a: _matches(a, filters), caller.is_admin)
+            return [render(a) for a in lister.page(projects, marker)]
         if query.default_order:
             stream: Iterable[Attachment] = _newest_first(
                 lists, marker.sort_key if marker else None)

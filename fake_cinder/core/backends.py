@@ -100,13 +100,9 @@ def is_schedulable(backend: Backend) -> bool:
 
 
 def _usage(store: Store) -> dict[str, tuple[int, int]]:
-    """Pool host -> (volumes, gigabytes) of the volumes placed on it."""
-    usage: dict[str, tuple[int, int]] = {}
-    for volume in store.volumes.values():
-        if volume.host:
-            count, size = usage.get(volume.host, (0, 0))
-            usage[volume.host] = (count + 1, size + volume.size)
-    return usage
+    """Pool host -> (volumes, gigabytes) of the volumes placed on it (the store's
+    counters: issue 24)."""
+    return {host: (count, size) for host, (count, size) in store.pool_usage().items()}
 
 
 def pool_capabilities(backend: Backend, pool: Pool, usage: tuple[int, int],

@@ -71,10 +71,8 @@ def set_volume_metadata(store: Store, caller: Caller, volume_id: str,
         volume = get_volume(store, caller, volume_id)
         authorize(caller, policy, volume.project_id)
         _check_volume_status(volume, "Updating")
-        if replace:
-            volume.metadata = dict(metadata)
-        else:
-            volume.metadata.update(metadata)
+        # A new dict, assigned: the store's metadata counters see the change.
+        volume.metadata = dict(metadata) if replace else {**volume.metadata, **metadata}
         return dict(volume.metadata)
 
 
@@ -85,7 +83,7 @@ def delete_volume_metadata(store: Store, caller: Caller, volume_id: str, key: st
             raise VolumeMetadataNotFound(volume_id, key)
         authorize(caller, "volume:delete_volume_metadata", volume.project_id)
         _check_volume_status(volume, "Deleting")
-        del volume.metadata[key]
+        volume.metadata = {k: v for k, v in volume.metadata.items() if k != key}
 
 
 # -- snapshots ------------------------------------------------------------------------------------

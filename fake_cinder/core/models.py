@@ -7,6 +7,7 @@ Plain slotted dataclasses, so a stored attachment costs a few hundred bytes.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -59,8 +60,28 @@ class VolumeType:
         return owner + [p for p in self.projects if p not in owner]
 
 
+class Watched:
+    """A record that, while stored, reports every change of its fields to the store's
+    indexes (core/column_index.py): its ``watcher`` sets the field and re-indexes it.
+    Copies (``copy.copy``, ``shallow_copy``) report nothing."""
+
+    __slots__ = ("watcher",)
+    watcher: Callable[[Any, str, Any], None] | None
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        record = object.__new__(cls)
+        object.__setattr__(record, "watcher", None)
+        return record
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self.watcher is None:
+            object.__setattr__(self, name, value)
+        else:
+            self.watcher(self, name, value)
+
+
 @dataclass(slots=True)
-class Volume:
+class Volume(Watched):
     id: str
     project_id: str
     size: int = 1
@@ -93,9 +114,12 @@ class Volume:
     image_metadata: dict[str, str] = field(default_factory=dict)
     group_id: str | None = None  # the generic volume group it belongs to (core/groups.py)
 
+    def __copy__(self) -> Volume:
+        return shallow_copy(self)
+
 
 @dataclass(slots=True)
-class Attachment:
+class Attachment(Watched):
     id: str
     volume_id: str
     project_id: str
@@ -128,7 +152,7 @@ SNAPSHOT_STATUSES = ("error", "available", "creating", "deleting", "deleted", "u
 
 
 @dataclass(slots=True)
-class Snapshot:
+class Snapshot(Watched):
     id: str
     volume_id: str
     project_id: str
@@ -144,6 +168,9 @@ class Snapshot:
     volume_type_id: str | None = None
     encryption_key_id: str | None = None
     group_snapshot_id: str | None = None  # the group snapshot it is a member of
+
+    def __copy__(self) -> Snapshot:
+        return shallow_copy(self)
 
 
 @dataclass(slots=True)

@@ -14,13 +14,13 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
-import functools
 from collections.abc import Mapping
 from typing import Any
 
 from . import quotas
 from .context import Caller
 from .errors import BadRequest, InvalidVolume, NotFound
+from .indexed_lists import Lister, Source
 from .listing import ListQuery, bool_param, check_sort_keys
 from .models import SNAPSHOT_STATUSES, Snapshot
 from .policy import authorize
@@ -261,37 +261,33 @@ def _matches(snapshot: Snapshot, filters: Mapping[str, Any]) -> bool:
     return True
 
 
-def _sort_value(snapshot: Snapshot, key: str) -> tuple[bool, Any]:
-    value = getattr(snapshot, MODEL_COLUMNS[key])
-    return (value is not None, value if value is not None else 0)
+# The columns Cinder sorts snapshots by.
+SORT_COLUMNS = {k: v for k, v in MODEL_COLUMNS.items() if k not in ("metadata", "use_quota")}
+
+
+def snapshot_source(store: Store) -> Source:
+    return Source(store.snapshot_index, store.project_snapshots, store.project_snapshot)
 
 
 def list_snapshots(store: Store, caller: Caller, query: ListQuery,
-                   filters: Mapping[str, Any]) -> tuple[list[Snapshot], int]:
-    """One page of snapshots in Cinder's order (newest first), and how many match."""
+                   filters: Mapping[str, Any], count: bool = True
+                   ) -> tuple[list[Snapshot], int | None]:
+    """One page of snapshots in Cinder's order (newest first), and with ``count`` how
+    many match. Read from the store's snapshot indexes (core/indexed_lists.py), with
+    paginate_query's marker semantics, as volumes are."""
     authorize(caller, "volume:get_all_snapshots")
     with store.lock:
         if query.matches_nothing:
-            return [], 0
+            return [], 0 if count else None
         marker = load_snapshot(store, caller, query.marker) if query.marker else None
-        check_sort_keys(query, {k: v for k, v in MODEL_COLUMNS.items()
-                                if k not in ("metadata", "use_quota")})
+        check_sort_keys(query, SORT_COLUMNS)
         store.transitions.observe_scope(  # a read of each snapshot listed
             SNAPSHOT_RECORD, None if query.all_tenants else caller.project_id)
-        snapshots = [copy.copy(s) for s in (store.snapshots.values() if query.all_tenants
-                                            else store.project_snapshots(caller.project_id))]
-        total = sum(1 for s in snapshots if _matches(s, filters))
-        if marker is not None and all(s.id != marker.id for s in snapshots):
-            snapshots.append(copy.copy(marker))
-        for key, direction in reversed(list(zip(query.sort_keys, query.sort_dirs,
-                                                strict=True))):
-            snapshots.sort(key=functools.partial(_sort_value, key=key),
-                           reverse=direction == "desc")
-        if marker is not None:
-            snapshots = snapshots[next(i for i, s in enumerate(snapshots)
-                                       if s.id == marker.id) + 1:]
-        matching = [s for s in snapshots if _matches(s, filters)]
-        return matching[query.offset:query.offset + query.limit], total
+        projects = store.snapshot_projects() if query.all_tenants else [caller.project_id]
+        lister = Lister(snapshot_source(store), query, SORT_COLUMNS, filters,
+                        lambda snapshot: _matches(snapshot, filters), caller.is_admin)
+        total = lister.count(projects) if count else None
+        return [copy.copy(s) for s in lister.page(projects, marker)], total
 
 
 def rename_params(query: ListQuery) -> None:

@@ -694,8 +694,11 @@ def reset_project(store: Store, index: ProjectIndex, project_id: str) -> None:
         store.transitions.cancel(project_id)
         store.clear(project_id)
         _install(store, _records(index.part(project_id), store))
-        tables = {**store.volumes, **store.snapshots}
+        def project_of(record_id: str) -> str | None:
+            # Looked up one by one: a copy of every volume and snapshot costs O(n).
+            record = store.volumes.get(record_id) or store.snapshots.get(record_id)
+            return record.project_id if record is not None else None
+
         store.transitions.load(
             [data for data in index.state.get("transitions", [])
-             if getattr(tables.get(data["record_id"]), "project_id", None) == project_id],
-            replace=False)
+             if project_of(data["record_id"]) == project_id], replace=False)

@@ -407,8 +407,7 @@ class Transitions:
         store = self._store
         if isinstance(record, Volume):
             for name, value in changes.items():
-                setattr(record, name, value)
-            store.reindex_volume(record)
+                setattr(record, name, value)  # a stored volume re-indexes itself
         elif set(changes) & _SNAPSHOT_INDEXED:
             store.remove_snapshot(record.id)
             for name, value in changes.items():

@@ -421,8 +421,6 @@ def _finish_migration(store: Store, caller: Caller, volume: Volume, new_volume: 
         mine, theirs = getattr(volume, name), getattr(new_volume, name)
         setattr(volume, name, theirs)
         setattr(new_volume, name, mine)
-    store.reindex_volume(volume)
-    store.reindex_volume(new_volume)
     volume.migration_status = None
     status_after_swap = volume.status
     if original_status == "in-use" and status_after_swap in ("available", "reserved",

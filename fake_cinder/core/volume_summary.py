@@ -21,7 +21,8 @@ def summarize(store: Store, caller: Caller, all_tenants: bool = False,
               with_metadata: bool = True) -> VolumeSummary:
     """The caller's project's volumes; every project's for an admin asking all_tenants.
     Cinder ignores any other parameter here. The count and size come from the store's
-    usage counters; only the distinct metadata (``with_metadata``) reads every volume."""
+    usage counters, the distinct metadata (``with_metadata``) from its metadata rows
+    (core/metadata_rows.py), as Cinder's database lists them."""
     authorize(caller, "volume:get_all")
     with store.lock:
         everyone = all_tenants and caller.is_admin
@@ -32,11 +33,5 @@ def summarize(store: Store, caller: Caller, all_tenants: bool = False,
                 if part == "volumes":
                     count += number
                     size += gigabytes
-        metadata: dict[str, list[str]] = {}
-        for volume in store.project_volumes(None if everyone else caller.project_id
-                                            ) if with_metadata else ():
-            for key, value in volume.metadata.items():
-                values = metadata.setdefault(key, [])
-                if value not in values:
-                    values.append(value)
+        metadata = store.volume_metadata.distinct(projects) if with_metadata else {}
         return VolumeSummary(count, size, metadata)

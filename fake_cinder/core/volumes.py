@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import ast
-import bisect
-import heapq
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from . import backends, quotas
@@ -19,14 +17,8 @@ from .errors import (
     VolumeNotFound,
     VolumeTypeNotFound,
 )
-from .listing import (
-    DEFAULT_SORT_KEYS,
-    FALSE_STRINGS,
-    TRUE_STRINGS,
-    ListQuery,
-    check_sort_keys,
-    sorted_after,
-)
+from .indexed_lists import Lister, Source
+from .listing import FALSE_STRINGS, TRUE_STRINGS, ListQuery, check_sort_keys
 from .models import ATTACHED, Snapshot, Volume, VolumeType
 from .policy import allows, authorize
 from .store import Store
@@ -375,24 +367,13 @@ def _volume_matches(volume: Volume, filters: Mapping[str, Any]) -> bool:
     return True
 
 
-def _creation_order(store: Store, projects: list[str], newest_first: bool,
-                    marker: tuple[str, str] | None) -> Iterator[Volume]:
-    """The projects' volumes by (created_at, id), newest or oldest first, starting just
-    past a marker's: a walk of the store's sorted index (only what is consumed is read)."""
-    def walk(project: str) -> Iterator[tuple[tuple[str, str], str]]:
-        keys = store.project_volume_keys(project)
-        if newest_first:
-            end = len(keys) if marker is None else bisect.bisect_left(keys, marker)
-            indexes: Iterable[int] = range(end - 1, -1, -1)
-        else:
-            indexes = range(0 if marker is None else bisect.bisect_right(keys, marker),
-                            len(keys))
-        for index in indexes:
-            yield keys[index], project
-    streams = [walk(project) for project in projects]
-    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, reverse=newest_first)
-    return (store.project_volume(project, volume_id)
-            for (_created_at, volume_id), project in merged)
+# Cinder hides migration targets (their migration_status) from non-admins.
+MIGRATION_TARGET = ("migration_status", "target:")
+
+
+def volume_source(store: Store) -> Source:
+    return Source(store.volume_index, store.project_volumes, store.project_volume,
+                  store.project_volume_keys, MIGRATION_TARGET)
 
 
 def list_volumes(store: Store, caller: Caller, query: ListQuery,
@@ -401,10 +382,9 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
     """One page of volumes in Cinder's order (default: newest first), and with ``count``
     how many volumes match the filters on all pages (Cinder's with_count).
 
-    ``filters`` are the query's filters after volume_filter_values. By creation
-    (created_at and id, both descending, Cinder's default, or both ascending) a page
-    reads the store's sorted index from the marker on, so its cost does not grow with
-    the project; another order sorts the project's volumes.
+    ``filters`` are the query's filters after volume_filter_values. The page and the
+    count are read from the store's indexes (core/indexed_lists.py), so their cost
+    does not grow with the project for the orders and filters it indexes.
     """
     authorize(caller, "volume:get_all")
     with store.lock:
@@ -414,36 +394,13 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
         # A read of each volume in the list's scope.
         store.transitions.observe_scope(VOLUME_RECORD, None if query.all_tenants
                                         else caller.project_id)
-
-        def listed(volume: Volume) -> bool:
-            # Cinder hides migration targets from non-admins.
-            return ((caller.is_admin or not (volume.migration_status or "").startswith(
-                "target:")) and _volume_matches(volume, filters))
-
         marker = load_volume(store, caller, query.marker) if query.marker else None
         check_sort_keys(query, SORT_COLUMNS)
         projects = store.volume_projects() if query.all_tenants else [caller.project_id]
-        total = sum(1 for p in projects for v in store.project_volumes(p)
-                    if listed(v)) if count else None
-        if query.sort_keys == list(DEFAULT_SORT_KEYS) and query.sort_dirs[0] == query.sort_dirs[1]:
-            stream: Iterable[Volume] = _creation_order(
-                store, projects, query.sort_dirs[0] == "desc",
-                (marker.created_at, marker.id) if marker else None)
-        else:
-            volumes = [v for p in projects for v in store.project_volumes(p)]
-            stream = sorted_after(volumes, query, SORT_COLUMNS, marker)
-        page: list[Volume] = []
-        skipped = 0
-        for volume in stream:
-            if len(page) >= query.limit:
-                break
-            if not listed(volume):
-                continue
-            if skipped < query.offset:
-                skipped += 1
-                continue
-            page.append(volume)
-        return page, total
+        lister = Lister(volume_source(store), query, SORT_COLUMNS, filters,
+                        lambda volume: _volume_matches(volume, filters), caller.is_admin)
+        total = lister.count(projects) if count else None
+        return lister.page(projects, marker), total
 
 
 def _snapshots_block_delete(store: Store, caller: Caller, volume: Volume, force: bool,
