@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -46,7 +47,10 @@ def open_dashboard(browser: Any, url: str, tab: str = "volumes") -> None:
 
 
 def wait_for(browser: Any, condition: Callable[[], Any], timeout: float = WAIT) -> Any:
-    return WebDriverWait(browser, timeout, poll_frequency=0.1).until(lambda _d: condition())
+    # A poll may re-render rows between finding an element and reading it: try again then.
+    return WebDriverWait(browser, timeout, poll_frequency=0.1,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda _d: condition())
 
 
 def visible_text(browser: Any, css: str) -> list[str]:

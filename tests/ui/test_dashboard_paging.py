@@ -47,6 +47,13 @@ def shown_volume_names(browser: Any) -> list[str]:
         "return [...document.querySelectorAll('tbody.volume strong')].map((e) => e.textContent)")
 
 
+def attribute_values(browser: Any, css: str, attribute: str) -> list[str]:
+    """Every match's attribute, read in one script (see shown_volume_names)."""
+    return browser.execute_script(
+        "return [...document.querySelectorAll(arguments[0])]"
+        ".map((e) => e.getAttribute(arguments[1]))", css, attribute)
+
+
 def add_named_volumes(fake: FakeCinder, count: int) -> list[str]:
     """``count`` volumes in project demo after the fixture's three, oldest first (and a
     quota that lets demo create more)."""
@@ -102,10 +109,10 @@ def test_a_filter_narrows_a_large_list(browser: Any) -> None:
                  == str(len(in_use)))
         rows = browser.find_elements(By.CSS_SELECTOR, "tbody.volume")
         assert len(rows) == min(PAGE, len(in_use))
-        assert {e.text for e in browser.find_elements(
-            By.CSS_SELECTOR, "tbody.volume > tr:first-child span.status")} == {"in-use"}
-        assert [e.get_attribute("data-project") for e in browser.find_elements(
-            By.CSS_SELECTOR, "article.project")] == ["project-5"]
+        assert set(browser.execute_script(
+            "return [...document.querySelectorAll('tbody.volume > tr:first-child span.status')]"
+            ".map((e) => e.textContent)")) == {"in-use"}
+        assert attribute_values(browser, "article.project", "data-project") == ["project-5"]
         assert [o.get_attribute("value") for o in Select(browser.find_element(
             By.ID, "volume-status")).options] == ["", "available", "in-use", "reserved"]
         search.send_keys("no-such-volume")
@@ -149,12 +156,11 @@ def test_the_journal_pages_newest_first(page: tuple[Any, str], fake: FakeCinder)
                      headers={"X-Auth-Token": "demo:demo"})
     wait_for(browser, lambda: pager_text(browser, "journal") == "page 1 of 2 (1-50 of 60)")
     seqs = [e.seq for e in fake.journal.entries()][::-1]
-    shown = [int(e.get_attribute("data-seq"))
-             for e in browser.find_elements(By.CSS_SELECTOR, "tbody.entry")]
+    shown = [int(seq) for seq in attribute_values(browser, "tbody.entry", "data-seq")]
     assert shown == seqs[:50]
     turn(browser, "journal", "next")
-    wait_for(browser, lambda: [int(e.get_attribute("data-seq")) for e in browser.find_elements(
-        By.CSS_SELECTOR, "tbody.entry")] == seqs[50:])
+    wait_for(browser, lambda: [int(seq) for seq in attribute_values(
+        browser, "tbody.entry", "data-seq")] == seqs[50:])
     # A filter starts from the first page, and narrows on the server.
     Select(browser.find_element(By.ID, "filter-status")).select_by_value("4xx")
     wait_for(browser, lambda: browser.find_element(By.ID, "journal-count").text == "6")
