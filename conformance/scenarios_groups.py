@@ -197,4 +197,19 @@ GROUPS_CATALOGUE: list[Scenario] = [
         step("POST", GRP + "/{grp:f}/action", {"delete": {"delete-volumes": True}},
              check="grp:f"),
     ], volumes={"vol:a": None}),
+    # Found by the CI walk of seed 1417716354: the volumes to add are read with the
+    # caller's context, so a member does not find another project's volume.
+    Scenario("groups: adding another project's volume", [
+        group_type("conf-gt-o", "gt:o"),
+        group("grp:o", "conf-gt-o"),
+        step("POST", "/v3/{other_project}/volumes", {"volume": {"size": 1}}, caller="other",
+             save="vol:o", check="vol:o", settle=True),
+        step("PUT", GRP + "/{grp:o}", {"group": {"add_volumes": "{vol:o}"}}, check="grp:o"),
+        step("PUT", GRP + "/{grp:o}", {"group": {"add_volumes": "{vol:o}"}}, caller="admin",
+             check="grp:o"),
+        step("DELETE", "/v3/{other_project}/volumes/{vol:o}", caller="other", check="vol:o",
+             settle=True),
+        step("POST", GRP + "/{grp:o}/action", {"delete": {"delete-volumes": False}},
+             check="grp:o"),
+    ]),
 ]

@@ -242,4 +242,18 @@ VOLFEAT_CATALOGUE: list[Scenario] = [
         get(XFER + f"/{UNKNOWN}"),
         get(XFER, caller="other_admin"),
     ], volumes={"vol:a": None, "vol:b": None}),
+    # Found by the CI walk of seed 1417716354: Cinder lists volumes with an elevated context
+    # (viewable_admin_meta), so a marker from another project places the page.
+    Scenario("volume lists: a marker transferred to another project", [
+        step("POST", XFER, {"transfer": {"volume_id": "{vol:a}"}}, save="key:a",
+             save_from="transfer.auth_key"),
+        get(XFER, save="tr:a", save_from="transfers.0.id"),
+        step("POST", OTHER_XFER + "/{tr:a}/accept", {"accept": {"auth_key": "{key:a}"}},
+             caller="other", check="vol:a"),
+        get(VOL + "/detail?marker={vol:a}", caller="nova", version="3.0"),
+        get(VOL + "?marker={vol:a}"),
+        get(VOL + "/detail?marker={vol:a}&sort=name:asc", caller="reader"),
+        get(VOL + "/detail?marker={vol:a}&with_count=true", version="3.45"),
+        get(VOL + "/{vol:a}"),
+    ], volumes={"vol:a": None, "vol:b": None}),
 ]

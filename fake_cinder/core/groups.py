@@ -393,7 +393,7 @@ def update_group(store: Store, caller: Caller, group_id: str, name: str | None,
         if both:
             raise InvalidVolume(f"UUIDs {both} are in both add and remove volume list.")
         members = group_volumes(store, group.id)
-        to_add = _volumes_to_add(store, group, members, add_ids) if add_ids else []
+        to_add = _volumes_to_add(store, caller, group, members, add_ids) if add_ids else []
         to_remove = _volumes_to_remove(group, members, remove_ids) if remove_ids else []
         if name is None and description is None and not to_add and not to_remove:
             raise InvalidGroup(f"Cannot update group {group.id} because no valid name, "
@@ -433,13 +433,14 @@ def _volumes_to_remove(group: Group, members: list[Volume],
     return found
 
 
-def _volumes_to_add(store: Store, group: Group, members: list[Volume],
+def _volumes_to_add(store: Store, caller: Caller, group: Group, members: list[Volume],
                     add_ids: list[str]) -> list[Volume]:
     member_ids = {v.id for v in members}
     found: list[Volume] = []
     for volume_id in [i for i in add_ids if i not in member_ids]:
         volume = store.volumes.get(volume_id)
-        if volume is None:
+        # Volume.get_by_id with the caller's context: another project's is not found.
+        if volume is None or not caller.can_see(volume.project_id):
             raise InvalidVolume(f"Cannot add volume {volume_id} to group {group.id} because "
                                 "volume cannot be found.")
         prefix = f"Cannot add volume {volume.id} to group {group.id}"

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import backends, quotas
-from .context import Caller
+from .context import Caller, admin_caller
 from .errors import (
     BadRequest,
     Conflict,
@@ -394,7 +394,9 @@ def list_volumes(store: Store, caller: Caller, query: ListQuery,
         # A read of each volume in the list's scope.
         store.transitions.observe_scope(VOLUME_RECORD, None if query.all_tenants
                                         else caller.project_id)
-        marker = load_volume(store, caller, query.marker) if query.marker else None
+        # Cinder reads the list with an elevated context (viewable_admin_meta), so the
+        # marker may be another project's volume: its values place the page.
+        marker = load_volume(store, admin_caller(), query.marker) if query.marker else None
         check_sort_keys(query, SORT_COLUMNS)
         projects = store.volume_projects() if query.all_tenants else [caller.project_id]
         lister = Lister(volume_source(store), query, SORT_COLUMNS, filters,

@@ -65,6 +65,17 @@ def test_an_unknown_marker_is_a_404(api, three):
         404, f"Volume {missing} could not be found.")
 
 
+def test_a_marker_of_another_projects_volume_places_the_page(api, three, fake):
+    """Cinder reads the list with an elevated context: another project's volume is a
+    marker like any other (its created_at and id place the page); conformance checks it."""
+    elsewhere = fake.add_volume(project_id="elsewhere", name="theirs")["id"]
+    newest_first = _newest_first(api)
+    assert elsewhere not in newest_first
+    # Made after the three: every one of them comes after it, newest first.
+    assert _ids(api.get("volumes", query={"marker": elsewhere})) == newest_first
+    assert _ids(api.get("volumes", query={"marker": elsewhere, "sort": "created_at:asc"})) == []
+
+
 @pytest.mark.parametrize(("query", "message"), [
     ({"limit": "x"}, "limit param must be an integer"),
     ({"limit": "-1"}, "limit param must be positive"),
