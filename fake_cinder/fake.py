@@ -699,13 +699,19 @@ class FakeCinder:
         """os-retype as an admin of the volume's project, with Cinder's rules: a retype
         Cinder's scheduler or volume manager refuses leaves the volume as it was.
         Returns the volume as data."""
+        return self._as_volume_admin(volume_id, lambda caller: retype_rules.retype(
+            self.store, caller, volume_id, new_type, migration_policy))
+
+    def _as_volume_admin(self, volume_id: str, action: Callable[[Caller], object]
+                         ) -> dict[str, Any]:
+        """``action`` as an admin of the volume's project; Cinder's refusal as a
+        ValueError. Returns the volume as data."""
         with self.store.lock:
             volume = self.store.volumes.get(volume_id)
             if volume is None:
                 raise RecordNotFound("volume", volume_id)
             try:
-                retype_rules.retype(self.store, admin_caller(volume.project_id), volume_id,
-                                    new_type, migration_policy)
+                action(admin_caller(volume.project_id))
             except CinderError as exc:
                 raise ValueError(exc.message) from None
             return record_to_dict(volume)
@@ -919,16 +925,8 @@ class FakeCinder:
         Returns the volume as data."""
         from .core import migration as migration_rules
 
-        with self.store.lock:
-            volume = self.store.volumes.get(volume_id)
-            if volume is None:
-                raise RecordNotFound("volume", volume_id)
-            try:
-                migration_rules.migrate_volume(self.store, admin_caller(volume.project_id),
-                                               volume_id, host)
-            except CinderError as exc:
-                raise ValueError(exc.message) from None
-            return record_to_dict(volume)
+        return self._as_volume_admin(volume_id, lambda caller: migration_rules.migrate_volume(
+            self.store, caller, volume_id, host))
 
     def deactivate_image(self, image_id: str) -> dict[str, Any]:
         """The fake Glance's deactivate action, as an admin: an active image becomes

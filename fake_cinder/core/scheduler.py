@@ -134,8 +134,25 @@ def weight(pool: Mapping[str, Any], thin: bool) -> float:
         thin_support, ratio, pool["reserved_percentage"], thin)
 
 
-def choose_pool(candidates: Iterable[tuple[str, str, Mapping[str, Any]]],
-                extra_specs: Mapping[str, str | None], size: int,
+Pool = tuple[str, str, Mapping[str, Any]]  # (pool host, zone, capabilities)
+
+
+def _best_weighed(pools: Iterable[Pool], thin: bool) -> tuple[str, str] | None:
+    """The host and zone of the pool the CapacityWeigher ranks first (the first of
+    equals), or None."""
+    best: tuple[float, str, str] | None = None
+    for host, zone, capabilities in pools:
+        score = weight(capabilities, thin)
+        if best is None or score > best[0]:
+            best = (score, host, zone)
+    return (best[1], best[2]) if best else None
+
+
+def _is_thin(extra_specs: Mapping[str, str | None]) -> bool:
+    return extra_specs.get("provisioning:type") != "thick"
+
+
+def choose_pool(candidates: Iterable[Pool], extra_specs: Mapping[str, str | None], size: int,
                 zones: list[str]) -> tuple[str, str] | None:
     """The host (``host@backend#pool``) and zone of the best pool, or None (Cinder's
     NoValidBackend).
@@ -143,23 +160,14 @@ def choose_pool(candidates: Iterable[tuple[str, str, Mapping[str, Any]]],
     ``candidates``: (pool host, zone, capabilities) of the pools of the schedulable
     backends, in their order; ``zones``: those the volume may be in (empty: any).
     """
-    thin = extra_specs.get("provisioning:type") != "thick"
-    best: tuple[float, str, str] | None = None
-    for host, zone, capabilities in candidates:
-        if zones and zone not in zones:
-            continue
-        if not has_room(capabilities, size, thin):
-            continue
-        if not satisfies_extra_specs(capabilities, extra_specs):
-            continue
-        score = weight(capabilities, thin)
-        if best is None or score > best[0]:
-            best = (score, host, zone)
-    return (best[1], best[2]) if best else None
+    thin = _is_thin(extra_specs)
+    return _best_weighed(((host, zone, capabilities) for host, zone, capabilities in candidates
+                          if (not zones or zone in zones)
+                          and has_room(capabilities, size, thin)
+                          and satisfies_extra_specs(capabilities, extra_specs)), thin)
 
 
-def choose_retype_pool(candidates: Iterable[tuple[str, str, Mapping[str, Any]]],
-                       fits: Callable[[Mapping[str, Any]], bool],
+def choose_retype_pool(candidates: Iterable[Pool], fits: Callable[[Mapping[str, Any]], bool],
                        extra_specs: Mapping[str, str | None], size: int, zones: list[str],
                        current: str | None, migration_allowed: bool
                        ) -> tuple[str, str] | None:
@@ -171,40 +179,23 @@ def choose_retype_pool(candidates: Iterable[tuple[str, str, Mapping[str, Any]]],
     volume's own pool when it is one of them, else, when migration is allowed (policy
     ``on-demand``), the best weighed.
     """
-    thin = extra_specs.get("provisioning:type") != "thick"
-    best: tuple[float, str, str] | None = None
-    for host, zone, capabilities in candidates:
-        if zones and zone not in zones:
-            continue
-        if host != current and not has_room(capabilities, size, thin):
-            continue
-        if not fits(capabilities):
-            continue
+    thin = _is_thin(extra_specs)
+    passing = [(host, zone, capabilities) for host, zone, capabilities in candidates
+               if (not zones or zone in zones)
+               and (host == current or has_room(capabilities, size, thin))
+               and fits(capabilities)]
+    for host, zone, _capabilities in passing:
         if host == current:
             return host, zone
-        score = weight(capabilities, thin)
-        if best is None or score > best[0]:
-            best = (score, host, zone)
-    return (best[1], best[2]) if best and migration_allowed else None
+    return _best_weighed(passing, thin) if migration_allowed else None
 
 
-def choose_named_pool(candidates: Iterable[tuple[str, str, Mapping[str, Any]]],
-                      extra_specs: Mapping[str, str | None], size: int, zones: list[str],
-                      wanted: str) -> tuple[str, str] | None:
+def choose_named_pool(candidates: Iterable[Pool], extra_specs: Mapping[str, str | None],
+                      size: int, zones: list[str], wanted: str) -> tuple[str, str] | None:
     """FilterScheduler.backend_passes_filters (os-migrate_volume's destination): the
     pool ``wanted`` names (``host@backend#pool``), or the best weighed pool of the
     backend it names (``host@backend``), if it passes the filters for a volume of
     ``size`` with these extra specs in ``zones``; else None (NoValidBackend)."""
-    thin = extra_specs.get("provisioning:type") != "thick"
-    best: tuple[float, str, str] | None = None
-    for host, zone, capabilities in candidates:
-        if (host if "#" in wanted else host.partition("#")[0]) != wanted:
-            continue
-        if (zones and zone not in zones) or not has_room(capabilities, size, thin):
-            continue
-        if not satisfies_extra_specs(capabilities, extra_specs):
-            continue
-        score = weight(capabilities, thin)
-        if best is None or score > best[0]:
-            best = (score, host, zone)
-    return (best[1], best[2]) if best else None
+    named = ((host, zone, capabilities) for host, zone, capabilities in candidates
+             if (host if "#" in wanted else host.partition("#")[0]) == wanted)
+    return choose_pool(named, extra_specs, size, zones)
