@@ -6,7 +6,6 @@ group_snapshots.py serve them. The rules are core/groups.py's."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from ..core import groups as core
 from ..core.listing import TRUE_STRINGS, ListQuery, bool_param, parse_list_query
@@ -14,7 +13,7 @@ from ..core.models import Group, GroupSnapshot, GroupType
 from ..core.policy import POLICIES, passes
 from . import microversions as mv
 from .routing import ApiRequest, Operation, Router
-from .views import bare_accepted
+from .views import bare_accepted, next_link
 
 Result = tuple[int, Any]
 GROUP_TYPE = mv.APIVersion(3, 11)
@@ -91,10 +90,7 @@ def _next_link(req: ApiRequest, collection: str, items: list[Any], query: ListQu
     """Cinder's _get_collection_links: a next link when the page is full."""
     if not items or len(items) < query.limit:
         return None
-    params = {**req.args, "marker": items[-1].id}
-    project = req.url_project_id
-    prefix = f"{req.base_url}/v3/{project}" if project else f"{req.base_url}/v3"
-    return [{"rel": "next", "href": f"{prefix}/{collection}?{urlencode(params)}"}]
+    return next_link(req, collection, items[-1].id)
 
 
 def _stripped(value: str | None) -> str | None:

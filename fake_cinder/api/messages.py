@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from ..core import messages as core
 from ..core.listing import parse_list_query
 from ..core.models import Message
 from . import microversions as mv
 from .routing import ApiRequest, Operation, Router
-from .views import bare_response, links
+from .views import bare_response, links, next_link
 
 Result = tuple[int, Any]
 MESSAGES = mv.APIVersion(3, 3)
@@ -46,11 +45,7 @@ def message_list(req: ApiRequest) -> Result:
     limit = parse_list_query({k: v for k, v in req.args.items() if k == "limit"}, req.caller,
                              strict_filters=False).limit
     if messages and limit <= len(messages):
-        params = {**req.args, "marker": messages[-1].id}
-        project = req.url_project_id
-        prefix = f"{req.base_url}/v3/{project}" if project else f"{req.base_url}/v3"
-        body["messages_links"] = [{"rel": "next",
-                                   "href": f"{prefix}/messages?{urlencode(params)}"}]
+        body["messages_links"] = next_link(req, "messages", messages[-1].id)
     return 200, body
 
 

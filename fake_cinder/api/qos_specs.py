@@ -5,7 +5,6 @@ as Cinder routes them)."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from ..core import qos_specs as core
 from ..core.errors import BadRequest
@@ -13,7 +12,7 @@ from ..core.listing import bool_param, parse_list_query
 from ..core.models import QosSpecs
 from ..core.policy import authorize
 from .routing import ApiRequest, Operation, Router
-from .views import bare_accepted
+from .views import bare_accepted, next_link
 
 Result = tuple[int, Any]
 POLICY = "volume_extension:qos_specs_manage:"
@@ -55,11 +54,7 @@ def qos_specs_list(req: ApiRequest) -> Result:
     found = core.list_qos_specs(req.fake.store, query)
     body: dict[str, Any] = {"qos_specs": [_view(q) for q in found]}
     if found and len(found) >= query.limit:
-        params = {**req.args, "marker": found[-1].id}
-        project = req.url_project_id
-        prefix = f"{req.base_url}/v3/{project}" if project else f"{req.base_url}/v3"
-        body["qos_specs_links"] = [{"rel": "next",
-                                    "href": f"{prefix}/qos-specs?{urlencode(params)}"}]
+        body["qos_specs_links"] = next_link(req, "qos-specs", found[-1].id)
     return 200, body
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from ..core import snapshots as core
 from ..core.errors import BadRequest
@@ -14,7 +13,7 @@ from ..core.volumes import get_volume
 from . import microversions as mv
 from .fault_injection import FaultTargets
 from .routing import ApiRequest, Operation, Router
-from .views import bare_accepted
+from .views import bare_accepted, next_link
 
 Result = tuple[int, Any]
 GROUP_SNAPSHOTS = mv.APIVersion(3, 14)        # group_snapshot_id
@@ -114,12 +113,7 @@ def _list(req: ApiRequest, detailed: bool) -> Result:
         items = [summary(s) for s in snapshots]
     body: dict[str, Any] = {"snapshots": items}
     if snapshots and query.limit <= (total if show_count and total else len(snapshots)):
-        params = dict(req.args)
-        params["marker"] = snapshots[-1].id
-        project = req.url_project_id
-        prefix = f"{req.base_url}/v3/{project}" if project else f"{req.base_url}/v3"
-        body["snapshots_links"] = [{"rel": "next",
-                                    "href": f"{prefix}/{collection}?{urlencode(params)}"}]
+        body["snapshots_links"] = next_link(req, collection, snapshots[-1].id)
     if show_count:
         body["count"] = total
     return 200, body

@@ -13,7 +13,6 @@ slice the (empty) page once more, as Cinder's ``common.limited`` does.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from ..core import transfers as core
 from ..core.errors import BadRequest
@@ -21,7 +20,7 @@ from ..core.listing import MAX_LIMIT, TRUE_STRINGS, ListQuery, parse_list_query
 from ..core.models import Transfer
 from . import microversions as mv
 from .routing import ApiRequest, Handler, Operation, Router
-from .views import bare_accepted, links
+from .views import bare_accepted, links, next_link
 
 Result = tuple[int, Any]
 TRANSFER_WITH_SNAPSHOTS = mv.APIVersion(3, 55)
@@ -103,11 +102,7 @@ def _list(req: ApiRequest, show_detail: bool, paginated: bool) -> Result:
     body: dict[str, Any] = {"transfers": [detail(req, t) if show_detail else summary(req, t)
                                           for t in transfers]}
     if transfers and page.limit <= count:
-        params = {**req.args, "marker": transfers[-1].id}
-        project = req.url_project_id
-        prefix = f"{req.base_url}/v3/{project}" if project else f"{req.base_url}/v3"
-        body["transfers_links"] = [{"rel": "next",
-                                    "href": f"{prefix}/{COLLECTION}?{urlencode(params)}"}]
+        body["transfers_links"] = next_link(req, COLLECTION, transfers[-1].id)
     return 200, body
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
 
@@ -14,6 +15,9 @@ from ..core.policy import allows
 from ..core.volume_types import visible_extra_specs
 from ..core.volumes import visible_metadata
 from . import microversions as mv
+
+if TYPE_CHECKING:
+    from .routing import ApiRequest
 
 V3_48 = mv.APIVersion(3, 48)   # shared_targets, service_uuid
 V3_61 = mv.APIVersion(3, 61)   # cluster_name (admins)
@@ -66,6 +70,15 @@ def attachment_view(detail: bool) -> Callable[[Attachment], dict[str, Any]]:
 def attachments_body(attachments: list[Attachment], detail: bool = False) -> dict[str, Any]:
     build = attachment_view(detail)
     return {"attachments": [build(a) for a in attachments]}
+
+
+def next_link(req: ApiRequest, collection: str, marker: str) -> list[dict[str, str]]:
+    """Cinder's _get_next_link: the collection's URL with the request's query and the
+    page's last id as the marker."""
+    params = {**req.args, "marker": marker}
+    project = req.url_project_id
+    prefix = f"{req.base_url}/v3/{project}" if project else f"{req.base_url}/v3"
+    return [{"rel": "next", "href": f"{prefix}/{collection}?{urlencode(params)}"}]
 
 
 def links(base_url: str, project_id: str | None, collection: str, item_id: str) -> list[dict]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
 from ..core import groups as group_rules
 from ..core import snapshots as snapshot_rules
@@ -23,7 +22,7 @@ from . import microversions as mv
 from . import volume_images
 from .groups import GROUP_VOLUME
 from .routing import ApiRequest, Operation, Router
-from .views import bare_accepted, volume_detail, volume_summary, volume_type_view
+from .views import bare_accepted, next_link, volume_detail, volume_summary, volume_type_view
 
 Result = tuple[int, Any]
 VOLUME_LIST_BOOTABLE = mv.APIVersion(3, 2)  # strict boolean filter values
@@ -212,12 +211,7 @@ def _list(req: ApiRequest, collection: str,
     # A full page (the limit asked for, else the server's maximum) gets a next link;
     # with a count Cinder compares the limit with the count instead, even on the last page.
     if volumes and query.limit <= (total if show_count and total else len(volumes)):
-        params = dict(req.args)
-        params["marker"] = volumes[-1].id
-        project = req.url_project_id
-        prefix = f"{req.base_url}/v3/{project}" if project else f"{req.base_url}/v3"
-        body["volumes_links"] = [{
-            "rel": "next", "href": f"{prefix}/{collection}?{urlencode(params)}"}]
+        body["volumes_links"] = next_link(req, collection, volumes[-1].id)
     if show_count:
         body["count"] = total
     return 200, body
