@@ -121,6 +121,12 @@ class Nova:
         the volumes with their snapshots."""
         admin = user_context(self.target, self.target.admin)
         for volume_id in reversed(self.created):
+            # A volume Cinder is still creating: an admin's reset and delete now race its
+            # create flow, which can finish after the delete and leave it "available".
+            with contextlib.suppress(Exception):
+                wait_for(lambda v=volume_id: self.operator.volumes.get(v).status,
+                         lambda status: status not in CINDER_AT_WORK,
+                         what=f"volume {volume_id} settled")
             with contextlib.suppress(Exception):
                 for attachment in self.operator.attachments.list(
                         search_opts={"volume_id": volume_id, "all_tenants": 1}):
@@ -137,6 +143,11 @@ class Nova:
             with contextlib.suppress(AssertionError):
                 wait_for(lambda v=volume_id: _is_gone(self.operator.volumes, v), bool,
                          what=f"volume {volume_id} deleted")
+
+
+# Statuses of Cinder's background work on a volume.
+CINDER_AT_WORK = {"creating", "downloading", "extending", "retyping", "uploading",
+                  "deleting", "maintenance", "backing-up", "restoring-backup"}
 
 
 def _is_gone(manager: Any, resource_id: str) -> bool:

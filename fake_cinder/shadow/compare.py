@@ -75,6 +75,9 @@ SETTLING_FIELDS = {"status", "os-vol-host-attr:host", "service_uuid", "shared_ta
                    "os-extended-snapshot-attributes:progress", "bootable",
                    "volume_image_metadata", "migration_status", "replication_status",
                    "attach_status"}
+# Cinder's create flow saves a volume "available" first, and its service_uuid and
+# shared_targets in the manager's last save a moment later.
+LAST_SAVED = {"service_uuid", "shared_targets"}
 _LIST = re.compile(r"^body\.([^.\[]+)$")
 _RESOURCE = re.compile(r"^body\.([^.\[]+)(?:\[(\d+)\])?\.([^.\[]+)")
 
@@ -100,9 +103,14 @@ def _unsettled_status(upstream: Any, where: str) -> str | None:
         index = int(found.group(2))
         resource = (resource[index] if isinstance(resource, list) and index < len(resource)
                     else None)
-    if not isinstance(resource, dict) or resource.get("status") not in UNSETTLED:
+    if not isinstance(resource, dict):
         return None
     field_name = found.group(3)
+    if (field_name in LAST_SAVED and resource.get("service_uuid") is None
+            and resource.get("status") == "available"):
+        return "available, before the create's last save"
+    if resource.get("status") not in UNSETTLED:
+        return None
     if field_name in SETTLING_FIELDS or field_name.endswith("_at"):
         return str(resource["status"])
     return None
