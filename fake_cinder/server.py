@@ -50,6 +50,8 @@ class AccessLog:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
+        if not self.logger.isEnabledFor(logging.INFO):
+            return self.app(environ, start_response)  # no line wanted: no work
         started = time.perf_counter()
         seen: dict[str, Any] = {"status": "-", "version": "-"}
 
@@ -79,14 +81,15 @@ class _Gate:
 
     def __init__(self, app: WSGIApp, limit: int) -> None:
         self.app = app
-        self._slots = threading.BoundedSemaphore(limit)
-        self._idle = threading.Condition()
+        self._limit = limit
+        self._changed = threading.Condition()  # one lock for the slots and the count
         self._busy = 0
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
-        self._slots.acquire()
-        with self._idle:
+        with self._changed:
+            while self._busy >= self._limit:
+                self._changed.wait()
             self._busy += 1
         try:
             # Released once the server has sent the body (and closed the iterable).
@@ -96,16 +99,16 @@ class _Gate:
             raise
 
     def _done(self) -> None:
-        with self._idle:
+        with self._changed:
             self._busy -= 1
-            self._idle.notify_all()
-        self._slots.release()
+            # A request waiting for a slot, and wait_idle once none is busy.
+            self._changed.notify_all()
 
     def wait_idle(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
-        with self._idle:
+        with self._changed:
             while self._busy and (left := deadline - time.monotonic()) > 0:
-                self._idle.wait(left)
+                self._changed.wait(left)
 
 
 class Server:

@@ -306,3 +306,53 @@ def test_the_plugins_server_keeps_the_connection(live_server_url: str) -> None:
         local_ports.add(connection.sock.getsockname()[1])
     connection.close()
     assert len(local_ports) == 1
+
+
+def _server_threads(server: Server) -> list[threading.Thread]:
+    return [t for t in threading.enumerate()
+            if t.name == f"fake-cinder connection :{server.port}"]
+
+
+def test_threads_accept_what_they_serve_and_stay_within_the_cap(fake: FakeCinder) -> None:
+    """Each idle thread waits in accept() itself; one starts only when a connection is
+    admitted and none is left there: at most max_connections + 1 threads, and a thread
+    whose connection closed serves the next one."""
+    fake.inject("volume_list", latency=0.3)
+    with Server(fake.app, access_log=False, max_connections=3) as server:
+        wait_for(lambda: len(_server_threads(server)) == 1)  # the first, in accept()
+        clients = [RawConnection(server.port) for _ in range(6)]
+        for client in clients:
+            client.send(LIST)
+        for client in clients:
+            assert client.response()[0] == "HTTP/1.1 200 OK"
+        assert server.connections.accepted == 6
+        assert len(_server_threads(server)) <= 4
+        for client in clients:
+            client.sock.close()
+        wait_for(lambda: len(server.connections) == 0)
+        # Fresh connections one after another: the same threads, none more.
+        threads = len(_server_threads(server))
+        for _ in range(10):
+            with requests.get(f"{server.url}{BASE}/volumes?limit=1",
+                              headers={**NOVA, "Connection": "close"}, timeout=10) as answer:
+                assert answer.status_code == 200
+        assert len(_server_threads(server)) == threads
+    wait_for(lambda: len(_server_threads(server)) == 0)  # the stop ended every one
+
+
+def test_a_stop_wakes_every_thread_waiting_in_accept(app: Flask) -> None:
+    server = Server(app, access_log=False).start()
+    # Three connections at once, then closed: three threads go back to accept().
+    clients = [RawConnection(server.port) for _ in range(3)]
+    for client in clients:
+        client.send(LIST)
+    for client in clients:
+        client.response()
+        client.sock.close()
+    wait_for(lambda: len(server.connections) == 0)
+    began = time.monotonic()
+    server.stop()
+    assert time.monotonic() - began < 1
+    wait_for(lambda: len(_server_threads(server)) == 0)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
