@@ -49,7 +49,9 @@ DEFAULT_MAX_CONNECTIONS = 64
 # one closes it (reading it all would cost more than a new connection).
 UNREAD_BODY_LIMIT = 1 << 20
 _RECEIVE_SIZE = 1 << 16
-_date: tuple[int, str] = (-1, "")  # a second since the epoch, and its Date header
+_date: tuple[int, str] = (-1, "")
+# How long a stop tries to wake the threads in accept() with connections of its own.
+WAKE_SECONDS = 2.0  # a second since the epoch, and its Date header
 
 
 class BodyBoundedReader:
@@ -323,24 +325,35 @@ class KeepAliveServer(ThreadedWSGIServer):
 
     def shutdown(self) -> None:
         """No new connections: each thread waiting in ``accept()`` is woken (by a
-        connection of our own, the portable way) and ends; returns once none is left."""
+        connection of our own, the portable way) and ends; returns once none is left.
+        Should our connections not reach it (an address that cannot be connected to
+        from here), the listening socket is shut down, which wakes ``accept()`` on
+        Linux."""
         with self._accept_state:
             self._stopping = True
+        deadline = time.monotonic() + WAKE_SECONDS
         while True:
             with self._accept_state:
                 if not self._accepting:
                     break
-            self._wake_one()
+            if time.monotonic() > deadline:
+                with contextlib.suppress(OSError):
+                    self.socket.shutdown(socket.SHUT_RDWR)
+            else:
+                self._wake_one()
             with self._accept_state:
                 self._accept_state.wait_for(lambda: not self._accepting, timeout=0.1)
         self._stopped.set()
 
     def _wake_one(self) -> None:
-        host, port = self.socket.getsockname()[:2]
-        if host in ("0.0.0.0", "::"):
-            host = "::1" if host == "::" else "127.0.0.1"
-        with contextlib.suppress(OSError), socket.create_connection((host, port), 1):
-            pass
+        address = self.socket.getsockname()
+        if self.socket.family in (socket.AF_INET, socket.AF_INET6):
+            host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address[0], address[0])
+            address = (host, *address[1:])
+        with contextlib.suppress(OSError), \
+                socket.socket(self.socket.family, socket.SOCK_STREAM) as waker:
+            waker.settimeout(1)
+            waker.connect(address)
 
     def _start_thread(self) -> None:
         # Under self._accept_state.

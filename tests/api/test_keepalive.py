@@ -356,3 +356,19 @@ def test_a_stop_wakes_every_thread_waiting_in_accept(app: Flask) -> None:
     wait_for(lambda: len(_server_threads(server)) == 0)
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
+
+
+def test_a_stop_that_cannot_connect_to_itself_shuts_the_listener(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fallback: when the stop's own connections cannot reach the listening socket,
+    shutting it down wakes every thread in accept() (Linux)."""
+    from fake_cinder import keepalive
+
+    monkeypatch.setattr(keepalive.KeepAliveServer, "_wake_one", lambda self: None)
+    monkeypatch.setattr(keepalive, "WAKE_SECONDS", 0.2)
+    server = Server(app, access_log=False).start()
+    wait_for(lambda: len(_server_threads(server)) == 1)
+    began = time.monotonic()
+    server.stop()
+    assert time.monotonic() - began < 2
+    wait_for(lambda: len(_server_threads(server)) == 0)
