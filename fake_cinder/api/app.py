@@ -25,9 +25,11 @@ import random
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import ClosingIterator
 
 from ..core.clock import uuid4_text
 from ..core.directory import IdentityError
@@ -254,4 +256,33 @@ class FakeWsgi:
         record = RequestRecord(fake, new_request_id())
         response = respond(fake, req, record)
         after_response(fake, req, response, record)
-        return response(environ, start_response)
+        return send(response, environ, start_response)
+
+
+def send(response: Response, environ: dict[str, Any], start_response: Callable[..., Any]
+         ) -> Iterable[bytes]:
+    """Hand a response to the server. The fake's own answers (one body of bytes with its
+    Content-Length, no Location, a status with a body, not a HEAD) go out as they are:
+    werkzeug's ``__call__`` would copy and re-check each header to fix a Location or a
+    length up, which these never need, and send the same bytes (5 us of a request's
+    70). Anything else goes through it."""
+    status = response.status_code
+    items = response.response
+    if (type(response) is Response and status >= 200 and status not in (204, 304)
+            and type(items) is list and len(items) == 1 and type(items[0]) is bytes
+            and environ["REQUEST_METHOD"] != "HEAD" and _sends_as_is(response.headers)):
+        start_response(response.status, response.headers.to_wsgi_list())
+        return ClosingIterator(items, response.close)  # close() runs call_on_close's
+    return response(environ, start_response)
+
+
+def _sends_as_is(headers: Headers) -> bool:
+    """A Content-Length and no (Content-)Location: what werkzeug would send unchanged."""
+    has_length = False
+    for name, _value in headers:
+        name = name.lower()
+        if name == "content-length":
+            has_length = True
+        elif name in ("location", "content-location"):
+            return False
+    return has_length

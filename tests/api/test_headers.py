@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from werkzeug.wrappers import Response
 
 from tests.helpers.api import CONNECTOR, UNKNOWN, VOLUME
 
@@ -172,3 +173,66 @@ def test_legacy_version_header_is_ignored(api):
 def test_v3_without_slash_needs_identity_too(client):
     response = client.get("/v3")
     assert response.status_code == 401
+
+
+def _as_sent(app_call):
+    """(status, headers, body) an app call hands the server."""
+    seen = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen["status"], seen["headers"] = status, list(headers)
+
+    iterable = app_call(start_response)
+    try:
+        body = b"".join(iterable)
+    finally:
+        close = getattr(iterable, "close", None)
+        if close is not None:
+            close()
+    return seen["status"], seen["headers"], body
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("made", [
+    lambda: Response(b'{"volume": {}}', status=200, content_type="application/json"),
+    lambda: Response(b"", status=204, content_type="application/json"),
+    lambda: Response(b'{"itemNotFound": {}}', status=404, content_type="application/json"),
+    lambda: Response(b"{}", status=202, headers={"Location": "/v3/x"}),
+    lambda: Response(b"{}", status=200, headers={"Content-Location": "x"}),
+    lambda: Response(iter([b"a", b"b"]), status=200),  # streamed: no length
+    lambda: Response(b"ok", status=304),
+], ids=["json", "204", "404", "location", "content-location", "streamed", "304"])
+def test_send_hands_the_server_what_werkzeug_would(made, method):
+    """``api.app.send`` skips werkzeug's header fix-ups only where they change nothing:
+    the same status, headers and body as the response's own ``__call__``, and
+    ``call_on_close`` callbacks still run."""
+    from werkzeug.test import EnvironBuilder
+
+    from fake_cinder.api.app import send
+
+    environ = EnvironBuilder(method=method).get_environ()
+    closed = []
+    ours, theirs = made(), made()
+    ours.call_on_close(lambda: closed.append("ours"))
+    theirs.call_on_close(lambda: closed.append("theirs"))
+    assert _as_sent(lambda start: send(ours, environ, start)) == \
+        _as_sent(lambda start: theirs(environ, start))
+    assert closed == ["ours", "theirs"]
+
+
+def test_send_takes_the_fake_answers_as_they_are():
+    """A JSON answer of the fake's does not go through werkzeug's header fix-ups."""
+    from werkzeug.test import EnvironBuilder
+
+    from fake_cinder.api.app import send
+
+    answer = Response(b'{"volume": {}}', status=200, content_type="application/json")
+
+    def copied(environ):
+        raise AssertionError("werkzeug's get_wsgi_headers was called")
+
+    answer.get_wsgi_headers = copied
+    status, headers, body = _as_sent(
+        lambda start: send(answer, EnvironBuilder().get_environ(), start))
+    assert (status, body) == ("200 OK", b'{"volume": {}}')
+    assert ("Content-Length", "14") in headers
