@@ -167,7 +167,7 @@ def _reserve(store: Store, project_id: str, resource: str, size: int,
         raise QuotaError("UnexpectedOverQuota", f"Unexpected over quota on {', '.join(overs)}.")
 
 
-def _check_per_volume_limit(store: Store, project_id: str, size: int) -> None:
+def check_per_volume_limit(store: Store, project_id: str, size: int) -> None:
     per_volume = limits(store, project_id)["per_volume_gigabytes"]
     if 0 <= per_volume < size:
         raise QuotaError("VolumeSizeExceedsLimit",
@@ -179,7 +179,7 @@ def check_volume_create(store: Store, project_id: str, size: int,
                         volume_type: VolumeType | None) -> None:
     """Cinder's QuotaReserveTask: the per-volume size limit, then the reservation."""
     with store.lock:
-        _check_per_volume_limit(store, project_id, size)
+        check_per_volume_limit(store, project_id, size)
         _reserve(store, project_id, "volumes", size, _deltas("volumes", size, volume_type))
 
 
@@ -189,7 +189,7 @@ def check_volume_extend(store: Store, caller_project_id: str, volume_project_id:
     of the increase (the volume's project), whose refusal always names the project's
     gigabytes quota, even when a volume type's was exceeded."""
     with store.lock:
-        _check_per_volume_limit(store, caller_project_id, new_size)
+        check_per_volume_limit(store, caller_project_id, new_size)
         deltas = {"gigabytes": increase}
         if volume_type is not None:
             deltas[type_resource("gigabytes", volume_type)] = increase
@@ -341,12 +341,14 @@ def check_retype(store: Store, project_id: str, size: int, snapshot_gigabytes: i
         _reserve(store, project_id, "volumes", size, deltas)
 
 
-def check_transfer_accept(store: Store, project_id: str, volume_size: int,
-                          volume_type: VolumeType | None, snapshot_sizes: list[int]) -> None:
-    """Cinder's transfer accept, for the receiving project: the per-volume limit, the
-    volume's reservation, then (when its snapshots go with it) theirs."""
+def reserve_transfer_accept(store: Store, project_id: str, volume_size: int,
+                            volume_type: VolumeType | None, snapshot_sizes: list[int]) -> None:
+    """Cinder's transfer accept, for the receiving project, after the per-volume limit
+    (``check_per_volume_limit``): the volume's reservation, then (when its snapshots go
+    with it) theirs."""
     with store.lock:
-        check_volume_create(store, project_id, volume_size, volume_type)
+        _reserve(store, project_id, "volumes", volume_size,
+                 _deltas("volumes", volume_size, volume_type))
         if snapshot_sizes:
             size = sum(snapshot_sizes)
             deltas = _deltas("snapshots", size, volume_type)

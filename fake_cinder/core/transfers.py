@@ -20,10 +20,10 @@ from . import quotas
 from .context import Caller
 from .errors import BadRequest, InvalidVolume, NotFound
 from .listing import TRUE_STRINGS, ListQuery, check_sort_keys, sorted_after
-from .models import Transfer, Volume
+from .models import Transfer, Volume, VolumeType
 from .policy import authorize
 from .store import Store
-from .volumes import load_volume
+from .volumes import get_volume_type, load_volume
 
 SALT_LENGTH = 8        # Cinder's volume_transfer_salt_length
 AUTH_KEY_LENGTH = 16   # Cinder's volume_transfer_key_length
@@ -128,7 +128,8 @@ def accept_transfer(store: Store, caller: Caller, transfer_id: str,
                     auth_key: str) -> tuple[Transfer, Volume]:
     """Take the volume (and its snapshots unless the transfer says no_snapshots) into
     the caller's project, after Cinder's checks in its order: the policy, the transfer
-    (of any project), the auth key, the receiving project's quotas, the statuses."""
+    (of any project), the auth key, the receiving project's per-volume limit, the
+    volume's type as the caller sees it, its quotas, the statuses."""
     authorize(caller, "volume:accept_transfer")
     with store.lock:
         transfer = store.transfers.get(transfer_id)
@@ -139,11 +140,12 @@ def accept_transfer(store: Store, caller: Caller, transfer_id: str,
                                    transfer.crypt_hash):
             raise BadRequest(f"Invalid auth key: Attempt to transfer {transfer_id} with "
                              "invalid auth key.")
-        volume_type = store.volume_types.get(volume.volume_type_id or "")
         snapshots = [] if transfer.no_snapshots else store.volume_snapshots(volume.id)
         try:
-            quotas.check_transfer_accept(store, caller.project_id, volume.size, volume_type,
-                                         [s.size for s in snapshots])
+            quotas.check_per_volume_limit(store, caller.project_id, volume.size)
+            volume_type = _type_to_reserve(store, caller, volume)
+            quotas.reserve_transfer_accept(store, caller.project_id, volume.size, volume_type,
+                                           [s.size for s in snapshots])
         except quotas.QuotaError as error:
             raise _as_accept_refusal(error) from None
         if volume.status == "maintenance":
@@ -167,6 +169,16 @@ def accept_transfer(store: Store, caller: Caller, transfer_id: str,
         transfer.accepted = True
         transfer.destination_project_id = caller.project_id
         return transfer, volume
+
+
+def _type_to_reserve(store: Store, caller: Caller, volume: Volume) -> VolumeType | None:
+    """The volume's type, for the per-type quotas. Cinder looks it up with the accepting
+    user's context (quota's add_volume_type_opts): a private type their project has no
+    access to is not found (404), unless they are an admin."""
+    volume_type = store.volume_types.get(volume.volume_type_id or "")
+    if volume_type is not None:
+        get_volume_type(store, caller, volume_type.id)
+    return volume_type
 
 
 _SIZE_REFUSAL = "VolumeSizeExceedsAvailableQuota: "

@@ -220,3 +220,29 @@ def test_a_forced_delete_takes_the_volumes_transfers_with_it(api, fake):
     assert fake.transfers() == []
     assert fault(api.get(f"os-volume-transfer/{transfer['id']}"))[0] == 404
     type(fake)().load(fake.dump())  # the state still loads
+
+
+def test_a_private_type_the_receiving_project_cannot_see(api, admin):
+    """Cinder reserves the receiving project's per-type quotas with the accepting user's
+    context (add_volume_type_opts): a private type that project cannot see is not found,
+    after the auth key and the per-volume limit; an admin of that project, or the project
+    once given access, takes the volume."""
+    created = admin.post("types", {"volume_type": {
+        "name": "secret", "os-volume-type-access:is_public": False}}).get_json()
+    type_id = created["volume_type"]["id"]
+    admin.post(f"types/{type_id}/action", {"addProjectAccess": {"project": "demo"}})
+    volume = api.new_volume("secret")
+    transfer = offer(api, volume)
+    other = api.as_(project="other")
+    assert fault(accept(other, transfer, key="0123456789abcdef")) == (
+        400, f"Invalid auth key: Attempt to transfer {transfer['id']} with invalid auth key.")
+    assert fault(accept(other, transfer)) == (
+        404, f"Volume type {type_id} could not be found.")
+    assert api.volume(volume)["status"] == "awaiting-transfer"  # nothing moved
+    admin.post(f"types/{type_id}/action", {"addProjectAccess": {"project": "other"}})
+    assert accept(other, transfer).status_code == 202
+    assert other.volume(volume)["volume_type"] == "secret"
+    # An admin sees every type.
+    second = offer(other, volume)
+    admin.post(f"types/{type_id}/action", {"removeProjectAccess": {"project": "demo"}})
+    assert accept(api.as_(project="demo", roles="admin"), second).status_code == 202
