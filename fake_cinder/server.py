@@ -162,9 +162,10 @@ class Server:
 
     def serve_forever(self) -> None:
         """Serve until ``shutdown``, then finish the requests in progress and close."""
-        # The accept loop runs in its own thread, so that this one only waits: a signal
-        # handler running here may then ask for the stop without deadlocking it.
-        loop = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
+        # The server's own threads accept and serve; its serve_forever waits in a thread
+        # of its own, so that this one only waits: a signal handler running here may then
+        # ask for the stop without deadlocking it.
+        loop = threading.Thread(target=self._http.serve_forever,
                                 name=f"fake-cinder accept {self.url}", daemon=True)
         loop.start()
         try:
