@@ -15,6 +15,7 @@ from .engine import Step
 
 P = "/v3/{project}"
 ATT = P + "/attachments"
+OTHER_ATT = "/v3/{other_project}/attachments"
 VOL = P + "/volumes"
 CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:abc", "host": "compute-1",
              "ip": "192.0.2.100", "platform": "x86_64", "os_type": "linux2",
@@ -291,6 +292,21 @@ CATALOGUE: list[Scenario] = [
         get("/v3/{other_project}/volumes/{vol:a}", caller="other_admin"),
         get("/v3/{other_project}/volumes?all_tenants=1&name=vol:a", caller="other_admin"),
         delete("att:a", "vol:a", caller="other_admin"),
+    ], volumes={"vol:a": None}),
+    # make conformance's walk of seed 2: once the other project has a volume, Cinder's
+    # unjoined project filter finds this project's attachment for it (departure
+    # attachments-of-other-projects-stay-hidden): shown, 403 to changes, a list marker.
+    Scenario("tenancy: another project that has volumes", [
+        create("vol:a", "att:a"),
+        Step("POST", "/v3/{other_project}/volumes", caller="other",
+             body={"volume": {"size": 1}}, save="vol:o", check="vol:o"),
+        Step("GET", OTHER_ATT + "/{att:a}", caller="other"),
+        Step("PUT", OTHER_ATT + "/{att:a}", caller="other",
+             body={"attachment": {"connector": CONNECTOR}}),
+        Step("POST", OTHER_ATT + "/{att:a}/action", caller="other", body={"os-complete": None}),
+        Step("DELETE", OTHER_ATT + "/{att:a}", caller="other", check="vol:a"),
+        get(OTHER_ATT + "?marker={att:a}", caller="other"),
+        delete("att:a", "vol:a"),
     ], volumes={"vol:a": None}),
     Scenario("python-cinderclient's noauth caller", [
         create("vol:a", "att:a", caller="noauth", connector=CONNECTOR),

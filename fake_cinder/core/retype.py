@@ -81,6 +81,7 @@ def retype(store: Store, caller: Caller, volume_id: str, new_type_ref: str,
                             sum(s.size for s in snapshots), len(snapshots), new_type)
         if (volume.status not in ("available", "in-use")
                 or volume.migration_status not in AVAILABLE_MIGRATION_STATUS
+                or volume.group_id  # Cinder's expected group_id: (None, '')
                 or volume.volume_type_id == new_type.id
                 or not _qos_allows(store, volume, old_type, new_type)):
             raise InvalidVolume(_REFUSED)

@@ -264,3 +264,22 @@ def test_python_api_state_files_and_reset(replace):
     assert [t["name"] for t in fake.group_types()] == ["default_cgsnapshot_type", "gt"]
     fake.reset()
     assert fake.group_types() == []
+
+
+def test_a_volume_in_a_group_is_not_retyped(admin, api, fake):
+    """Cinder's retype expects group_id (None, ''): a group's member is refused with the
+    conditional update's message; once removed, it retypes."""
+    fake.add_volume_type("gold")
+    group = new_group(api, new_group_type(admin)["id"], [default_type_id(api)])
+    assert api.put(f"groups/{group['id']}", {"group": {"add_volumes": VOLUME}},
+                   version="3.13").status_code == 202
+    retype = {"os-retype": {"new_type": "gold"}}
+    assert fault(api.post(f"volumes/{VOLUME}/action", retype)) == (
+        400, "Invalid volume: Retype needs volume to be in available or in-use state, not "
+             "be part of an active migration or a consistency group, requested type has to "
+             "be different that the one from the volume, and for in-use volumes front-end "
+             "qos specs cannot change.")
+    assert api.put(f"groups/{group['id']}", {"group": {"remove_volumes": VOLUME}},
+                   version="3.13").status_code == 202
+    assert api.post(f"volumes/{VOLUME}/action", retype).status_code == 202
+    assert api.volume()["volume_type"] == "gold"
