@@ -15,6 +15,8 @@ from cinderclient import exceptions as cinder_exceptions
 from nova import exception
 from nova.volume import cinder
 
+from fake_cinder.shadow.adopt import BACKGROUND  # statuses of Cinder's background work
+
 from .nova_setup import (
     NovaConfig,
     admin_context,
@@ -125,7 +127,7 @@ class Nova:
             # create flow, which can finish after the delete and leave it "available".
             with contextlib.suppress(Exception):
                 wait_for(lambda v=volume_id: self.operator.volumes.get(v).status,
-                         lambda status: status not in CINDER_AT_WORK,
+                         lambda status: status not in BACKGROUND,
                          what=f"volume {volume_id} settled")
             with contextlib.suppress(Exception):
                 for attachment in self.operator.attachments.list(
@@ -143,11 +145,6 @@ class Nova:
             with contextlib.suppress(AssertionError):
                 wait_for(lambda v=volume_id: _is_gone(self.operator.volumes, v), bool,
                          what=f"volume {volume_id} deleted")
-
-
-# Statuses of Cinder's background work on a volume.
-CINDER_AT_WORK = {"creating", "downloading", "extending", "retyping", "uploading",
-                  "deleting", "maintenance", "backing-up", "restoring-backup"}
 
 
 def _is_gone(manager: Any, resource_id: str) -> bool:
