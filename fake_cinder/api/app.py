@@ -29,7 +29,6 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Request, Response
-from werkzeug.wsgi import ClosingIterator
 
 from ..core.clock import uuid4_text
 from ..core.directory import IdentityError
@@ -63,12 +62,20 @@ from . import (
     volumes,
 )
 from . import microversions as mv
-from .caller import WsgiHeaders, caller_from_headers
+from .caller import caller_from_headers, wsgi_identity_headers
 from .error_bodies import DroppedResponse, cinder_error_response, token_refused, webob_response
 from .journaling import after_response
 from .request_record import RequestRecord
 from .route_shapes import ShapeCache
-from .routing import MAX_REQUEST_BODY_SIZE, Route, Router, WebRequest, WebRoute, dispatch
+from .routing import (
+    MAX_REQUEST_BODY_SIZE,
+    HttpRequest,
+    Route,
+    Router,
+    WebRequest,
+    WebRoute,
+    dispatch,
+)
 
 if TYPE_CHECKING:
     from ..fake import FakeCinder
@@ -150,20 +157,21 @@ def _control_allowed(fake: FakeCinder, req: Request) -> bool:
 def begin(fake: FakeCinder, req: Request, record: RequestRecord) -> Response | None:
     """Check what comes before routing; a response here ends the request (413, 401)."""
     path = req.path
-    if path.startswith(control.PREFIX + "/"):
+    v3 = is_v3(path)  # Cinder's API: neither the control API nor Glance's (checked first)
+    if not v3 and path.startswith(control.PREFIX + "/"):
         # Cinder's size limit is not for the fake's own control API: it takes whole states.
         req.max_content_length = control.MAX_CONTROL_BODY_SIZE
-    elif glance.is_image_path(path):
+    elif not v3 and glance.is_image_path(path):
         req.max_content_length = glance.MAX_UPLOAD_BODY  # image data, not Cinder's bodies
     else:
         req.max_content_length = MAX_REQUEST_BODY_SIZE
         length = req.content_length
         if length is not None and length > MAX_REQUEST_BODY_SIZE:
             return webob_response(413)
-    if not _control_allowed(fake, req):
+    if not v3 and not _control_allowed(fake, req):
         return cinder_error_response(401, f"Missing or wrong {CONTROL_TOKEN_HEADER} header.")
-    if is_v3(path):
-        caller = caller_from_headers(WsgiHeaders(req.environ), fake.resolve_token)
+    if v3:
+        caller = caller_from_headers(wsgi_identity_headers(req.environ), fake.resolve_token)
         if caller is None:
             return webob_response(401)
         record.caller = caller
@@ -234,13 +242,6 @@ def respond(fake: FakeCinder, req: Request, record: RequestRecord) -> Response:
     return response
 
 
-class HttpRequest(Request):
-    """A request to the fake: bodies are cut off at Cinder's size limit while read
-    (chunked ones too, as oslo's sizelimit middleware does)."""
-
-    max_content_length = MAX_REQUEST_BODY_SIZE
-
-
 class FakeWsgi:
     """One fake's pipeline as a WSGI application: every URL the fake serves."""
 
@@ -261,19 +262,35 @@ class FakeWsgi:
 
 def send(response: Response, environ: dict[str, Any], start_response: Callable[..., Any]
          ) -> Iterable[bytes]:
-    """Hand a response to the server. The fake's own answers (one body of bytes with its
-    Content-Length, no Location, a status with a body, not a HEAD) go out as they are:
-    werkzeug's ``__call__`` would copy and re-check each header to fix a Location or a
-    length up, which these never need, and send the same bytes (5 us of a request's
-    70). Anything else goes through it."""
-    status = response.status_code
+    """Hand a response to the server. The fake's own answers (one body of bytes, no
+    Location, not to a HEAD) go out as they are: werkzeug's ``__call__`` would copy and
+    re-check each header to fix a Location or a length up, which these never need, and
+    send the same bytes. A 204 goes without its body and its Content-Length, as werkzeug
+    sends it (RFC 9110 forbids both). Anything else goes through werkzeug."""
     items = response.response
-    if (type(response) is Response and status >= 200 and status not in (204, 304)
-            and type(items) is list and len(items) == 1 and type(items[0]) is bytes
-            and environ["REQUEST_METHOD"] != "HEAD" and _sends_as_is(response.headers)):
-        start_response(response.status, response.headers.to_wsgi_list())
-        return ClosingIterator(items, response.close)  # close() runs call_on_close's
+    if (type(response) is Response and type(items) is list and len(items) == 1
+            and type(items[0]) is bytes and environ["REQUEST_METHOD"] != "HEAD"):
+        status = response.status_code
+        headers = response.headers
+        if status >= 200 and status not in (204, 304) and _sends_as_is(headers):
+            start_response(response.status, headers.to_wsgi_list())
+            return _Body(items, response.close)
+        if status == 204 and not items[0] and _sends_as_is(headers):
+            start_response(response.status, [(name, value) for name, value in headers
+                                             if name.lower() != "content-length"])
+            return _Body((), response.close)
     return response(environ, start_response)
+
+
+class _Body(list[bytes]):
+    """A response's body items, closed by the server with the response (its close()
+    runs the call_on_close callbacks): werkzeug's ClosingIterator, without its cost."""
+
+    __slots__ = ("close",)
+
+    def __init__(self, items: Iterable[bytes], close: Callable[[], None]) -> None:
+        super().__init__(items)
+        self.close = close
 
 
 def _sends_as_is(headers: Headers) -> bool:

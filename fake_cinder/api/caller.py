@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from ..core.context import Caller
 
@@ -13,31 +13,18 @@ from ..core.context import Caller
 TokenResolver = Callable[[str], Caller | None]
 
 
-class HeaderLookup(Protocol):
-    def get(self, key: str, default: None = None) -> str | None: ...
+# What caller_from_headers reads, and each header's key in a WSGI environ.
+IDENTITY_HEADERS = tuple(
+    (name, "HTTP_" + name.upper().replace("-", "_"))
+    for name in ("X-Project-Id", "X-Tenant-Id", "X-Auth-Token", "X-Roles", "X-User-Id",
+                 "X-Service-Roles", "X-Service-Token"))
 
 
-class WsgiHeaders:
-    """Request headers read straight from the WSGI environ.
-
-    Most of the identity headers are absent on a given request; werkzeug's
-    ``headers.get`` pays a KeyError for each miss, this pays a dict lookup.
-    """
-
-    __slots__ = ("_environ",)
-    _keys: dict[str, str] = {}  # header name -> environ key
-
-    def __init__(self, environ: Mapping[str, Any]) -> None:
-        self._environ = environ
-
-    def get(self, key: str, default: None = None) -> str | None:
-        name = self._keys.get(key)
-        if name is None:
-            name = key.upper().replace("-", "_")
-            if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                name = "HTTP_" + name
-            self._keys[key] = name
-        return self._environ.get(name, default)
+def wsgi_identity_headers(environ: Mapping[str, Any]) -> dict[str, str]:
+    """The identity headers of a WSGI request, read straight from its environ (what
+    ``caller_from_headers`` takes: werkzeug's headers view pays a KeyError for each
+    absent one, and most are absent)."""
+    return {name: environ[key] for name, key in IDENTITY_HEADERS if key in environ}
 
 
 # Callers repeat the same few identities: parse each set of header values once.
@@ -60,7 +47,7 @@ def _noauth_caller(token: str, service_roles: str | None) -> Caller:
                   roles=frozenset({"admin"}), service_roles=_split_roles(service_roles))
 
 
-def _with_service_token(caller: Caller | None, headers: Mapping[str, str] | HeaderLookup,
+def _with_service_token(caller: Caller | None, headers: Mapping[str, str],
                         resolve_token: TokenResolver | None) -> Caller | None:
     """keystonemiddleware turns a valid X-Service-Token into X-Service-Roles: one the
     fake Keystone issued adds its roles (Nova's token has the service role)."""
@@ -73,13 +60,13 @@ def _with_service_token(caller: Caller | None, headers: Mapping[str, str] | Head
     return dataclasses.replace(caller, service_roles=caller.service_roles | service.roles)
 
 
-def caller_from_headers(headers: Mapping[str, str] | HeaderLookup,
+def caller_from_headers(headers: Mapping[str, str],
                         resolve_token: TokenResolver | None = None) -> Caller | None:
     """The caller the headers name, with the roles of a service token if one came."""
     return _with_service_token(_user_caller(headers, resolve_token), headers, resolve_token)
 
 
-def _user_caller(headers: Mapping[str, str] | HeaderLookup,
+def _user_caller(headers: Mapping[str, str],
                  resolve_token: TokenResolver | None) -> Caller | None:
     """Headers first (what keystonemiddleware passes on), then the token.
 

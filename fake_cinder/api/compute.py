@@ -17,7 +17,7 @@ from ..core.context import Caller
 from ..core.server_volumes import server_mappings, vm_state
 from ..core.store import Store
 from . import compute_microversions
-from .caller import WsgiHeaders, caller_from_headers
+from .caller import caller_from_headers, wsgi_identity_headers
 from .keystone import directory
 from .openapi import RouteDoc, documented
 from .routing import Router, WebRequest
@@ -55,7 +55,7 @@ def compute_version_show(req: WebRequest) -> Response:
 
 
 def compute_caller(req: WebRequest) -> Caller:
-    caller = caller_from_headers(WsgiHeaders(req.http.environ), req.fake.resolve_token)
+    caller = caller_from_headers(wsgi_identity_headers(req.http.environ), req.fake.resolve_token)
     if caller is None:
         raise core.Unauthorized()
     return caller

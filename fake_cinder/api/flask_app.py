@@ -77,10 +77,6 @@ class AppRequest(FlaskRequest):
         self._body_limit = value
 
 
-def _hooked(funcs: dict[Any, list[Any]]) -> bool:
-    return any(funcs.values())
-
-
 class FakeFlask(Flask):
     """A Flask app serving one fake (``app.fake``; also ``extensions["fake_cinder"]``)."""
 
@@ -112,9 +108,10 @@ class FakeFlask(Flask):
     def _uses_flask(self) -> bool:
         """Whether a user has added routes or request hooks (checked per request: hooks
         are lists anyone can append to)."""
-        return (self._has_routes or _hooked(self.before_request_funcs)
-                or _hooked(self.after_request_funcs) or _hooked(self.teardown_request_funcs)
-                or _hooked(self.url_value_preprocessors)
+        return (self._has_routes or any(self.before_request_funcs.values())
+                or any(self.after_request_funcs.values())
+                or any(self.teardown_request_funcs.values())
+                or any(self.url_value_preprocessors.values())
                 or bool(self.teardown_appcontext_funcs))
 
     def request_context(self, environ: dict[str, Any]) -> RequestContext:

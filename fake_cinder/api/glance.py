@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 from ..core import images as core
 from ..core.context import Caller
 from ..core.models import Image
-from .caller import WsgiHeaders, caller_from_headers
+from .caller import caller_from_headers, wsgi_identity_headers
 from .openapi import RouteDoc, documented
 from .routing import Router, WebRequest
 from .validation import SchemaRegistry
@@ -86,7 +86,7 @@ def _accepted(req: WebRequest) -> MIMEAccept | None:
 
 
 def _caller(req: WebRequest) -> Caller | None:
-    return caller_from_headers(WsgiHeaders(req.http.environ), req.fake.resolve_token)
+    return caller_from_headers(wsgi_identity_headers(req.http.environ), req.fake.resolve_token)
 
 
 # -- documents ------------------------------------------------------------------------------------

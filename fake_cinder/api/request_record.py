@@ -32,6 +32,7 @@ class RequestRecord:
     operation: str | None = None  # the route table's name, a user route's, or None
     params: dict[str, str] = field(default_factory=dict)  # the URL's parameters
     payload: Any = None  # what the operation's handler answered
+    body: bytes | None = None  # the request's body, once a /v3 operation's dispatch read it
     route: WebRoute | None = None  # a route outside /v3
     fault_id: str | None = None  # the injected fault that fired
     # The attachment an attachment_create left behind when its backend failed.

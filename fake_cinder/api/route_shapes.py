@@ -21,9 +21,10 @@ from typing import Any
 
 from werkzeug.routing import Map, MapAdapter
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                   r"[0-9a-fA-F]{12}\Z")
-_PLACEHOLDER = "\0"  # never in a decoded path segment that reaches here
+# A whole path segment that is a UUID.
+_UUID_SEGMENT = re.compile(r"(?<=/)[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                           r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?=/|\Z)")
+_PLACEHOLDER = "\0"  # a path with one of its own is matched by werkzeug alone
 _CONVERTER = re.compile(r"<(?:([A-Za-z_]\w*)(?:\(.*?\))?:)?([A-Za-z_]\w*)>")
 # Shapes are few (routes x methods x projects); the bound only guards against a client
 # that sends endless distinct non-UUID segments.
@@ -35,7 +36,7 @@ class ShapeCache:
 
     def __init__(self, adapter: MapAdapter) -> None:
         self._adapter = adapter
-        # (method, shape) -> (endpoint, ((parameter, segment index), ...), other params)
+        # (method, shape) -> (endpoint, ((parameter, which UUID), ...), other params)
         self._shapes: dict[tuple[str, str], tuple[Any, tuple[tuple[str, int], ...],
                                                   dict[str, Any]]] = {}
 
@@ -50,33 +51,33 @@ class ShapeCache:
         return ShapeCache(adapter)
 
     def match(self, path: str, method: str) -> tuple[Any, dict[str, Any]]:
-        segments = path.split("/")
-        uuids = [i for i, segment in enumerate(segments)
-                 if len(segment) == 36 and _UUID.match(segment)]
+        if _PLACEHOLDER in path:  # its shape could be another path's
+            endpoint, matched = self._adapter.match(path, method)
+            return endpoint, dict(matched)
+        uuids = _UUID_SEGMENT.findall(path)
         # A path without UUIDs is its own shape (the same path again: the same answer).
-        shape = ("/".join(_PLACEHOLDER if i in uuids else s for i, s in enumerate(segments))
-                 if uuids else path)
+        shape = _UUID_SEGMENT.sub(_PLACEHOLDER, path) if uuids else path
         known = self._shapes.get((method, shape))
         if known is not None:
             endpoint, positions, others = known
             params = dict(others)
-            for name, index in positions:
-                params[name] = segments[index]
+            for name, ordinal in positions:
+                params[name] = uuids[ordinal]
             return endpoint, params
         endpoint, matched = self._adapter.match(path, method)
         params = dict(matched)
-        self._remember(method, shape, segments, uuids, endpoint, params)
+        self._remember(method, shape, uuids, endpoint, params)
         return endpoint, params
 
-    def _remember(self, method: str, shape: str, segments: list[str], uuids: list[int],
-                  endpoint: Any, params: dict[str, Any]) -> None:
+    def _remember(self, method: str, shape: str, uuids: list[str], endpoint: Any,
+                  params: dict[str, Any]) -> None:
         positions = []
-        for index in uuids:
-            names = [name for name, value in params.items() if value == segments[index]]
+        for ordinal, uuid in enumerate(uuids):
+            names = [name for name, value in params.items() if value == uuid]
             if len(names) != 1:
                 return  # the UUID is no single parameter's whole value: not remembered
-            positions.append((names[0], index))
-        taken = {name for name, _index in positions}
+            positions.append((names[0], ordinal))
+        taken = {name for name, _ordinal in positions}
         if len(taken) != len(positions):
             return  # two positions with the same UUID: ambiguous, not remembered
         others = {name: value for name, value in params.items() if name not in taken}
