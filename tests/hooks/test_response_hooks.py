@@ -75,6 +75,26 @@ def test_flasks_hooks_see_the_fakes_requests(fake: FakeCinder, seen: Seen) -> No
         ("volume_show", 200), ("versions", 300)]
 
 
+@pytest.mark.parametrize("through_flask", [False, True])
+def test_hooks_read_the_request_body_the_fake_read(fake: FakeCinder,
+                                                  through_flask: bool) -> None:
+    """The fake reads a body of known length straight from the input: the request's
+    get_data() still gives it to a response hook (and a Flask hook that read it first
+    leaves it to the fake), over a real connection."""
+    bodies: list[bytes] = []
+    fake.response_hooks.append(lambda req, _response, _record: bodies.append(req.get_data()))
+    if through_flask:
+        fake.app.before_request(lambda: request.get_data() and None)
+    body = b'{"attachment": {"volume_uuid": "%s"}}' % VOLUME.encode()
+    with fake.serve() as server:
+        response = requests.post(f"{server.url}{BASE}/attachments", data=body,
+                                 headers={**NOVA, "Content-Type": "application/json"},
+                                 timeout=5)
+    assert response.status_code == 200, response.text
+    assert bodies == [body]
+    assert fake.journal.entries()[-1].raw_body == body
+
+
 def test_a_failing_request_still_reaches_the_hooks_over_http(fake: FakeCinder,
                                                              seen: Seen) -> None:
     fake.inject("volume_show", status=503)
