@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from ..core.errors import SERVER_ERROR
-from ..core.journal import DELETED, RESPONSE_BODY_LIMIT
+from ..core.journal import DELETED, RESPONSE_BODY_LIMIT, Entry
 from . import control
 from .error_bodies import rewrite_as_cinder_error
 from .routing import MAX_REQUEST_BODY_SIZE, body_absent
@@ -42,18 +42,16 @@ def after_response(fake: FakeCinder, request: Request, response: Response,
         attachment_id, attachment_status = _attachment_after(fake, record, status)
     caller = record.caller
     version = record.api_version
-    fake.journal.record({
-        "method": request.method, "path": path,
-        "query": request.query_string.decode("latin-1"),
-        "operation": operation,
-        "project_id": caller.project_id if caller is not None else None,
-        "microversion": str(version) if version is not None else None,
-        "status": status,
-        "raw_body": record.body if record.body is not None else _request_body(request),
-        "request_id": record.request_id, "fault": record.fault_id,
-        "attachment_id": attachment_id, "attachment_status": attachment_status,
-        "raw_response": b"" if dropped else _response_body(response),
-    })
+    fake.journal.record(Entry(
+        method=request.method, path=path, query=request.query_string.decode("latin-1"),
+        operation=operation,
+        project_id=caller.project_id if caller is not None else None,
+        microversion=str(version) if version is not None else None,
+        status=status,
+        raw_body=record.body if record.body is not None else _request_body(request),
+        request_id=record.request_id, fault=record.fault_id,
+        attachment_id=attachment_id, attachment_status=attachment_status,
+        raw_response=b"" if dropped else _response_body(response)))
 
 
 def _run_response_hook(fake: FakeCinder, hook: ResponseHook, request: Request,

@@ -20,7 +20,7 @@ from ..core import server_volumes as core
 from ..core.clock import uuid4_text
 from ..core.directory import Server, get_server
 from ..core.errors import BadRequest
-from ..core.journal import DELETED
+from ..core.journal import DELETED, Entry
 from ..core.models import BlockDeviceMapping
 from . import compute_microversions as cmv
 from .compute import PREFIX, compute_caller
@@ -84,16 +84,16 @@ def _journal(req: WebRequest, project_id: str) -> core.Record:
             stored = store.attachments.get(call.attachment_id)
             status = stored.attach_status if stored is not None else (
                 DELETED if call.operation == "attachment_delete" else None)
-        journal.record({
-            "method": call.method, "path": f"/v3/{project_id}/{call.path}", "query": "",
-            "operation": call.operation, "project_id": project_id,
-            "microversion": (ATTACHMENTS_VERSION if call.operation.startswith("attachment")
-                             else ACTIONS_VERSION),
-            "status": call.status,
-            "raw_body": json.dumps(call.body).encode() if call.body is not None else b"",
-            "request_id": "req-" + uuid4_text(random.getrandbits(128)),
-            "fault": None, "attachment_id": call.attachment_id,
-            "attachment_status": status, "raw_response": b""})
+        journal.record(Entry(
+            method=call.method, path=f"/v3/{project_id}/{call.path}", query="",
+            operation=call.operation, project_id=project_id,
+            microversion=(ATTACHMENTS_VERSION if call.operation.startswith("attachment")
+                          else ACTIONS_VERSION),
+            status=call.status,
+            raw_body=json.dumps(call.body).encode() if call.body is not None else b"",
+            request_id="req-" + uuid4_text(random.getrandbits(128)),
+            fault=None, attachment_id=call.attachment_id,
+            attachment_status=status, raw_response=b""))
 
     return record
 

@@ -40,7 +40,6 @@ def _decoded(raw: bytes) -> Any:
 class Entry:
     """One request: what was asked, by whom, at which microversion, and the answer."""
 
-    seq: int
     method: str
     path: str
     operation: str | None = None
@@ -56,6 +55,7 @@ class Entry:
     attachment_status: str | None = None
     # The response body (at most RESPONSE_BODY_LIMIT bytes of it).
     raw_response: bytes = b""
+    seq: int = 0  # its place in the journal: set when journaled (from 1)
     _body: Any = field(default=_UNSET, repr=False)
     _response: Any = field(default=_UNSET, repr=False)
 
@@ -121,9 +121,10 @@ class Journal:
         with self._lock:
             self._entries = deque(self._entries, maxlen=value)
 
-    def record(self, entry_fields: dict[str, Any]) -> Entry:
+    def record(self, entry: Entry) -> Entry:
+        """Append the entry, numbered next."""
         with self._lock:
-            entry = Entry(seq=next(self._seq), **entry_fields)
+            entry.seq = next(self._seq)
             self._entries.append(entry)
             return entry
 
