@@ -7,12 +7,14 @@ as ``<source>: <JSON path>: <problem>``. Loading is all or nothing.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import gc
 import json
 import re
 import threading
 from collections import ChainMap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -143,6 +145,21 @@ def find_state_file(source: str | Path) -> Path:
                      f"(those are {', '.join(shipped_fixtures())})")
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Parsing and building a state makes millions of objects and no reference cycles:
+    the cyclic collector's passes over the growing heap would cost as much as the work
+    itself (about half of a 100 000-volume load). It resumes afterwards (unless it was
+    off already), and then sees the new objects once."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_file(path: str | Path) -> dict[str, Any]:
     """A state file (a path, or the name of a shipped fixture), parsed and validated
     (cached until the file changes). Treat the result as read-only: ``load`` copies what
@@ -157,14 +174,15 @@ def read_file(path: str | Path) -> dict[str, Any]:
     cached = _FILES.get(key)
     if cached is not None:
         return cached
-    try:
-        state: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise StateError(source, f"line {exc.lineno} column {exc.colno}",
-                         f"not valid JSON: {exc.msg}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StateError(source, "$", f"cannot read the file: {exc}") from None
-    check(state, source)
+    with _collector_paused():
+        try:
+            state: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise StateError(source, f"line {exc.lineno} column {exc.colno}",
+                             f"not valid JSON: {exc.msg}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateError(source, "$", f"cannot read the file: {exc}") from None
+        check(state, source)
     _FILES[key] = state
     return state
 
@@ -600,14 +618,15 @@ def load(store: Store, state: dict[str, Any], replace: bool = True, source: str 
             except StateError as exc:
                 raise _in_added_part(exc, current) from None
             state, checked = merged, True
-        if not checked:
-            check(state, source)
-        empty = Store(clock=store.clock)
-        records = _records(state, empty)
-        store.clear()
-        _install(store, records)
-        store.identity = copy.deepcopy(state.get("identity"))
-        store.transitions.load(state.get("transitions", []))
+        with _collector_paused():
+            if not checked:
+                check(state, source)
+            empty = Store(clock=store.clock)
+            records = _records(state, empty)
+            store.clear()
+            _install(store, records)
+            store.identity = copy.deepcopy(state.get("identity"))
+            store.transitions.load(state.get("transitions", []))
 
 
 def _merged_quotas(current: dict[str, Any], added: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from pathlib import Path
@@ -151,6 +152,34 @@ def test_a_bad_load_changes_nothing(tmp_path: Path) -> None:
     with pytest.raises(StateError, match=r"^mine: "):
         fake.load(state, name="mine")
     assert fake.dump() == before
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_loads_leave_the_cyclic_collector_as_they_found_it(tmp_path: Path,
+                                                           collector_on: bool) -> None:
+    """Loading pauses the collector (millions of objects, no cycles); afterwards, and
+    after a load that fails, it is on again only if it was."""
+    bad = _default()
+    bad["attachments"] = [{"id": "5f3c7e0a-9a57-4b52-8f0b-6c0b3f0f2a99",
+                           "volume_id": "5f3c7e0a-9a57-4b52-8f0b-6c0b3f0f2a98"}]
+    good_file, bad_file, broken_file = (tmp_path / "good.json", tmp_path / "bad.json",
+                                        tmp_path / "broken.json")
+    good_file.write_text(json.dumps(_default()))
+    bad_file.write_text(json.dumps(bad))
+    broken_file.write_text("{")
+    was = gc.isenabled()
+    (gc.enable if collector_on else gc.disable)()
+    try:
+        fake = FakeCinder(good_file)
+        assert gc.isenabled() is collector_on
+        for source in (bad, bad_file, broken_file):
+            with pytest.raises(StateError):
+                fake.load(source)
+            assert gc.isenabled() is collector_on
+        fake.load({"volumes": []}, replace=False)
+        assert gc.isenabled() is collector_on
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 def test_a_changed_file_is_read_again(tmp_path: Path) -> None:
