@@ -252,7 +252,10 @@ class FakeWsgi:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
-        req = HttpRequest(environ)
+        # Not stored in the environ (werkzeug's default): environ and request would
+        # reference each other, and each request's objects would wait for the cyclic
+        # collector instead of going when the request ends.
+        req = HttpRequest(environ, populate_request=False)
         fake = self.fake
         record = RequestRecord(fake, new_request_id())
         response = respond(fake, req, record)
