@@ -301,13 +301,17 @@ def test_a_served_request_leaves_no_reference_cycle() -> None:
     fake = FakeCinder("default.json")
     client = fake.app.test_client()
     volume = fake.volumes()[0]["id"]
+    def requests_alive() -> list[HttpRequest]:
+        return [o for o in gc.get_objects() if isinstance(o, HttpRequest)]
+
     gc.collect()
     gc.disable()
     try:
+        before = {id(o) for o in requests_alive()}  # another test's, kept on purpose
         for _ in range(3):
             assert client.get(f"{BASE}/volumes/{volume}", headers=NOVA).status_code == 200
             assert client.post(f"{BASE}/volumes", headers=NOVA, json={
                 "volume": {"size": 1}}).status_code == 202
-        assert not [o for o in gc.get_objects() if isinstance(o, HttpRequest)]
+        assert [o for o in requests_alive() if id(o) not in before] == []
     finally:
         gc.enable()
