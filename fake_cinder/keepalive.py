@@ -49,9 +49,9 @@ DEFAULT_MAX_CONNECTIONS = 64
 # one closes it (reading it all would cost more than a new connection).
 UNREAD_BODY_LIMIT = 1 << 20
 _RECEIVE_SIZE = 1 << 16
-_date: tuple[int, str] = (-1, "")
+_date: tuple[int, str] = (-1, "")  # a second since the epoch, and its Date header
 # How long a stop tries to wake the threads in accept() with connections of its own.
-WAKE_SECONDS = 2.0  # a second since the epoch, and its Date header
+WAKE_SECONDS = 2.0
 
 
 class BodyBoundedReader:

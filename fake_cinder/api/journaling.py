@@ -48,7 +48,7 @@ def after_response(fake: FakeCinder, request: Request, response: Response,
         project_id=caller.project_id if caller is not None else None,
         microversion=str(version) if version is not None else None,
         status=status,
-        raw_body=record.body if record.body is not None else _request_body(request),
+        raw_body=_request_body(request, record),
         request_id=record.request_id, fault=record.fault_id,
         attachment_id=attachment_id, attachment_status=attachment_status,
         raw_response=b"" if dropped else _response_body(response)))
@@ -105,8 +105,11 @@ def _response_body(response: Response) -> bytes:
     return response.get_data()[:RESPONSE_BODY_LIMIT]
 
 
-def _request_body(request: Request) -> bytes:
-    """The body to journal; an over-size one (answered 413 unread) is not read now either."""
+def _request_body(request: Request, record: RequestRecord) -> bytes:
+    """The body to journal: the one dispatch read, else read now; an over-size one
+    (answered 413 unread) is not read now either."""
+    if record.body is not None:
+        return record.body
     if (request.content_length or 0) > MAX_REQUEST_BODY_SIZE or body_absent(request):
         return b""
     try:

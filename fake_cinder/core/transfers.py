@@ -175,10 +175,10 @@ def _type_to_reserve(store: Store, caller: Caller, volume: Volume) -> VolumeType
     """The volume's type, for the per-type quotas. Cinder looks it up with the accepting
     user's context (quota's add_volume_type_opts): a private type their project has no
     access to is not found (404), unless they are an admin."""
-    volume_type = store.volume_types.get(volume.volume_type_id or "")
-    if volume_type is not None:
-        get_volume_type(store, caller, volume_type.id)
-    return volume_type
+    type_id = volume.volume_type_id
+    if type_id is None or type_id not in store.volume_types:
+        return None  # no type, or one deleted since
+    return get_volume_type(store, caller, type_id)
 
 
 _SIZE_REFUSAL = "VolumeSizeExceedsAvailableQuota: "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import time
 import types
@@ -12,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fake_cinder.api.routing import MAX_BODY_DEPTH, _decode
+from fake_cinder import FakeCinder
+from fake_cinder.api.routing import MAX_BODY_DEPTH, HttpRequest, _decode
 from fake_cinder.api.validation import _first_error, schema_registry
 from fake_cinder.core import attachments as core
 from fake_cinder.core import clock
@@ -21,6 +23,7 @@ from fake_cinder.core.errors import BadRequest
 from fake_cinder.core.listing import parse_list_query
 from fake_cinder.core.models import Attachment, Volume
 from fake_cinder.core.store import Store
+from tests.helpers.attach_calls import BASE, NOVA
 
 REGISTRY = schema_registry()
 INPUT_SCHEMAS = sorted(name for name, entry in REGISTRY.by_name.items()
@@ -292,12 +295,6 @@ def test_a_served_request_leaves_no_reference_cycle() -> None:
     """Each request's objects go when it ends: none waits for the cyclic collector (the
     environ and werkzeug's request referenced each other, and every request left a cycle
     behind)."""
-    import gc
-
-    from fake_cinder import FakeCinder
-    from fake_cinder.api.routing import HttpRequest
-    from tests.helpers.attach_calls import BASE, NOVA
-
     fake = FakeCinder("default.json")
     client = fake.app.test_client()
     volume = fake.volumes()[0]["id"]
