@@ -19,6 +19,7 @@ What the pipeline learns of a request is its ``RequestRecord``.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import random
@@ -63,13 +64,20 @@ from . import (
 )
 from . import microversions as mv
 from .caller import caller_from_headers, wsgi_identity_headers
-from .error_bodies import DroppedResponse, cinder_error_response, token_refused, webob_response
-from .journaling import after_response
+from .error_bodies import (
+    JSON,
+    DroppedResponse,
+    cinder_error_response,
+    token_refused,
+    webob_response,
+)
+from .journaling import after_response, journal
 from .request_record import RequestRecord
 from .route_shapes import ShapeCache
 from .routing import (
     MAX_REQUEST_BODY_SIZE,
     HttpRequest,
+    JsonAnswer,
     Route,
     Router,
     WebRequest,
@@ -211,35 +219,47 @@ def error_response(fake: FakeCinder, req: Request, record: RequestRecord,
     return cinder_error_response(500, SERVER_ERROR)
 
 
-def add_cinder_headers(response: Response, record: RequestRecord) -> None:
+def cinder_headers(record: RequestRecord) -> list[tuple[str, str]]:
     """The request id, and the microversion headers when the request had a version."""
     request_id = record.request_id
-    # add, not set: no response carries these yet, and set scans the headers each time.
-    add = response.headers.add
-    add("X-OpenStack-Request-Id", request_id)
     version = record.api_version
-    if version is not None:
-        add("X-Compute-Request-Id", request_id)
-        add(mv.HEADER, mv.header_value(version))
-        add("Vary", mv.HEADER)
+    if version is None:
+        return [("X-OpenStack-Request-Id", request_id)]
+    return [("X-OpenStack-Request-Id", request_id), ("X-Compute-Request-Id", request_id),
+            (mv.HEADER, mv.header_value(version)), ("Vary", mv.HEADER)]
 
 
-def respond(fake: FakeCinder, req: Request, record: RequestRecord) -> Response:
-    """The fake's answer to a request, with Cinder's headers (not journaled yet)."""
+def answer(fake: FakeCinder, req: Request, record: RequestRecord) -> Response | JsonAnswer:
+    """The fake's answer to a request, without Cinder's headers yet."""
     try:
         response = begin(fake, req, record)
         if response is None:
             endpoint, params = match(req.path, req.method)
             if isinstance(endpoint, Route):
-                response = dispatch(endpoint, req, record, params)
-            else:
-                record.route = endpoint
-                record.params = params
-                response = endpoint.view(WebRequest(fake, req, params, record))
+                return dispatch(endpoint, req, record, params)
+            record.route = endpoint
+            record.params = params
+            return endpoint.view(WebRequest(fake, req, params, record))
     except Exception as error:  # noqa: BLE001  (every error gets Cinder's answer)
-        response = error_response(fake, req, record, error)
-    add_cinder_headers(response, record)
+        return error_response(fake, req, record, error)
     return response
+
+
+def as_response(result: Response | JsonAnswer, record: RequestRecord) -> Response:
+    """An answer as a werkzeug response, with Cinder's headers."""
+    if isinstance(result, JsonAnswer):
+        result = Response(result.body, status=result.status, content_type=JSON)
+    # add, not set: no response carries these yet, and set scans the headers each time.
+    add = result.headers.add
+    for name, value in cinder_headers(record):
+        add(name, value)
+    return result
+
+
+def respond(fake: FakeCinder, req: Request, record: RequestRecord) -> Response:
+    """The fake's answer to a request as a response, with Cinder's headers (not
+    journaled yet)."""
+    return as_response(answer(fake, req, record), record)
 
 
 class FakeWsgi:
@@ -258,9 +278,36 @@ class FakeWsgi:
         req = HttpRequest(environ, populate_request=False)
         fake = self.fake
         record = RequestRecord(fake, new_request_id())
-        response = respond(fake, req, record)
+        result = answer(fake, req, record)
+        if type(result) is JsonAnswer and not fake.response_hooks:
+            journal(fake, req, record, result.status, result.body)
+            return send_answer(result, record, start_response)
+        response = as_response(result, record)
         after_response(fake, req, response, record)
         return send(response, environ, start_response)
+
+
+def send_answer(result: JsonAnswer, record: RequestRecord,
+                start_response: Callable[..., Any]) -> list[bytes]:
+    """Hand an operation's JSON answer to the server as werkzeug would send it as a
+    response (``as_response``): the same status line and headers, without building
+    one (a tenth of the pipeline's cost). A 204 has no body and no Content-Length
+    (RFC 9110). Never a HEAD's: Cinder's routes take no HEAD (dispatch refuses it)."""
+    status = result.status
+    body = result.body
+    if status == 204:
+        headers = [("Content-Type", JSON)]
+    else:
+        headers = [("Content-Type", JSON), ("Content-Length", str(len(body)))]
+    headers += cinder_headers(record)
+    start_response(_status_line(status), headers)
+    return [body] if status != 204 else []
+
+
+@functools.lru_cache(maxsize=64)
+def _status_line(status: int) -> str:
+    """werkzeug's status line for a code ("202 ACCEPTED")."""
+    return Response(status=status).status
 
 
 def send(response: Response, environ: dict[str, Any], start_response: Callable[..., Any]

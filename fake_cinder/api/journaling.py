@@ -31,12 +31,19 @@ def after_response(fake: FakeCinder, request: Request, response: Response,
     """The response hooks see the response first; then it is journaled."""
     for hook in fake.response_hooks:
         _run_response_hook(fake, hook, request, response, record)
+    if getattr(response, "dropped", False):
+        journal(fake, request, record, None, b"")
+    else:
+        journal(fake, request, record, response.status_code, _response_body(response))
+
+
+def journal(fake: FakeCinder, request: Request, record: RequestRecord, status: int | None,
+            raw_response: bytes) -> None:
+    """The request's journal entry: ``status`` None when the connection was dropped."""
     path = request.path
     if path.startswith(control.PREFIX + "/"):
         return
     operation = record.operation
-    dropped = getattr(response, "dropped", False)
-    status = None if dropped else response.status_code
     attachment_id, attachment_status = None, None
     if operation is not None and operation.startswith("attachment_"):  # the API's names
         attachment_id, attachment_status = _attachment_after(fake, record, status)
@@ -51,7 +58,7 @@ def after_response(fake: FakeCinder, request: Request, response: Response,
         raw_body=_request_body(request, record),
         request_id=record.request_id, fault=record.fault_id,
         attachment_id=attachment_id, attachment_status=attachment_status,
-        raw_response=b"" if dropped else _response_body(response)))
+        raw_response=raw_response[:RESPONSE_BODY_LIMIT]))
 
 
 def _run_response_hook(fake: FakeCinder, hook: ResponseHook, request: Request,
@@ -99,10 +106,10 @@ def _response_body(response: Response) -> bytes:
     # The fake's own responses hold their body as one bytes item: take it as it is
     # (get_data() would join and re-wrap it, ~0.7 us a request).
     if type(body) is list and len(body) == 1 and type(body[0]) is bytes:
-        return body[0][:RESPONSE_BODY_LIMIT]
+        return body[0]
     if response.is_streamed:
         return b""
-    return response.get_data()[:RESPONSE_BODY_LIMIT]
+    return response.get_data()
 
 
 def _request_body(request: Request, record: RequestRecord) -> bytes:

@@ -41,7 +41,6 @@ from ..core.projects import routes_project
 from ..core.transitions import REQUEST_ID
 from . import fault_injection
 from . import microversions as mv
-from .error_bodies import JSON
 from .fault_injection import FaultTargets
 from .views import BareValue
 
@@ -78,6 +77,17 @@ class ApiRequest:
 
 
 Handler = Callable[[ApiRequest], tuple[int, Any]]
+
+
+@dataclass(slots=True)
+class JsonAnswer:
+    """An operation's answer as Cinder's wsgi layer serializes it: a status and a JSON
+    body (b"" for none; Cinder sends the JSON content type even then). It becomes a
+    werkzeug ``Response`` only where one is needed (a response hook, Flask's handling):
+    the fake's own pipeline sends it as it is (``app.send_answer``)."""
+
+    status: int
+    body: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +342,7 @@ _negotiate = functools.lru_cache(maxsize=256)(mv.negotiate)
 
 
 def dispatch(route: Route, req: Request, record: RequestRecord,
-             params: dict[str, str]) -> Response:
+             params: dict[str, str]) -> Response | JsonAnswer:
     """One request of a matched route, from the version header to the response.
 
     ``record`` is the request's record: what is learnt here (version, operation,
@@ -392,7 +402,4 @@ def dispatch(route: Route, req: Request, record: RequestRecord,
         if isinstance(payload, BareValue):
             record.api_version = None  # WebOb sends it without Cinder's version headers
         return payload
-    if payload is None:
-        # Cinder sends a JSON content type even on its empty 204s.
-        return Response(b"", status=status, content_type=JSON)
-    return Response(json.dumps(payload), status=status, content_type=JSON)
+    return JsonAnswer(status, b"" if payload is None else json.dumps(payload).encode())

@@ -236,3 +236,28 @@ def test_send_takes_the_fake_answers_as_they_are():
         lambda start: send(answer, EnvironBuilder().get_environ(), start))
     assert (status, body) == ("200 OK", b'{"volume": {}}')
     assert ("Content-Length", "14") in headers
+
+
+@pytest.mark.parametrize("status,body", [
+    (200, b'{"attachment": {"id": "x"}}'), (202, b'{"volume": {}}'), (204, b""),
+])
+@pytest.mark.parametrize("version", [None, "3.54"], ids=["unversioned", "versioned"])
+def test_send_answer_hands_the_server_what_the_werkzeug_response_would(status, body, version):
+    """An operation's JSON answer skips building a werkzeug response only where that
+    changes nothing: the same status line, headers (in order) and body as the response
+    ``as_response`` makes of it (what response hooks and Flask see)."""
+    from werkzeug.test import EnvironBuilder
+
+    from fake_cinder.api import microversions as mv
+    from fake_cinder.api.app import as_response, send_answer
+    from fake_cinder.api.request_record import RequestRecord
+    from fake_cinder.api.routing import JsonAnswer
+
+    record = RequestRecord(None, "req-1")  # type: ignore[arg-type]
+    record.api_version = mv.APIVersion.parse(version) if version else None
+    environ = EnvironBuilder(method="POST").get_environ()
+    ours = _as_sent(lambda start: send_answer(JsonAnswer(status, body), record, start))
+    theirs = _as_sent(lambda start: as_response(JsonAnswer(status, body), record)(
+        environ, start))
+    assert ours == theirs
+    assert ours[0].startswith(str(status))
