@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 HEADER = "OpenStack-API-Version"
 ENVIRON_KEY = "HTTP_OPENSTACK_API_VERSION"  # the header in a WSGI environ
@@ -12,10 +12,9 @@ SERVICE = "volume"
 _VERSION_RE = re.compile(r"^([1-9]\d*)\.([1-9]\d*|0)$")
 
 
-# order=True: comparisons of (major, minor) written out by dataclass; total_ordering's
-# derived <= and >= cost two calls each, and every request compares versions.
-@dataclass(frozen=True, slots=True, order=True)
-class APIVersion:
+# A tuple: every request compares and hashes versions (its gates, the negotiation and
+# schema caches), and a tuple's comparisons and hash run in C.
+class APIVersion(NamedTuple):
     major: int
     minor: int
 
