@@ -66,6 +66,7 @@ class Step:
     version: str | None = "3.71"  # the OpenStack-API-Version's number; None: no header
     body: Any = NO_BODY
     raw: bytes | None = None  # a body sent as is (with ``headers``' Content-Type)
+    encoding: str = "utf-8"  # how ``raw``, as UTF-8 text with its labels filled, is sent
     headers: dict[str, str] = field(default_factory=dict)
     save: str | None = None  # label for the id of what the request created
     save_from: str = ""  # where that id is when not {"x": {"id"}}: "attachments.0.id"
@@ -170,7 +171,8 @@ class Context:
 
     def send(self, step: Step) -> Reply:
         body = NO_BODY if step.body is NO_BODY else self.fill(step.body)
-        raw = self.fill(step.raw.decode()).encode() if step.raw is not None else None
+        raw = (self.fill(step.raw.decode()).encode(step.encoding) if step.raw is not None
+               else None)
         return self.server.request(step.method, self.fill(step.path), self.headers(step),
                                    body=None if body is NO_BODY else body, raw=raw)
 

@@ -224,6 +224,15 @@ CATALOGUE: list[Scenario] = [
              headers={"Content-Type": "application/json"}),
         Step("POST", ATT, caller="nova", raw=b"[]",
              headers={"Content-Type": "application/json"}),
+        # Cinder decodes a body as strict UTF-8 (oslo's jsonutils): a byte-order mark, a
+        # UTF-16 or a UTF-32 body is malformed.
+        *(Step("POST", ATT, caller="nova", raw=b'{"attachment": {"volume_uuid": "{vol:a}"}}',
+               encoding=encoding, headers={"Content-Type": "application/json"},
+               check="vol:a", name=f"a {encoding} body")
+          for encoding in ("utf-8-sig", "utf-16", "utf-32")),
+        Step("POST", VOL + "/{vol:a}/action", caller="admin", encoding="utf-16",
+             raw=b'{"os-reserve": null}', headers={"Content-Type": "application/json"},
+             check="vol:a", name="a utf-16 action body"),
     ], volumes={"vol:a": None}),
     Scenario("deleting an attachment Nova uses", [
         create("vol:a", "att:a", connector=CONNECTOR),

@@ -27,7 +27,7 @@ from .compute import PREFIX, compute_caller
 from .keystone import directory
 from .microversions import APIVersion
 from .openapi import RouteDoc, documented
-from .routing import Router, WebRequest
+from .routing import Router, WebRequest, oslo_json_loads
 
 JSON = "application/json"
 TAG = APIVersion(2, 49)
@@ -100,7 +100,7 @@ def _journal(req: WebRequest, project_id: str) -> core.Record:
 
 def _body(req: WebRequest, operation: str) -> dict[str, Any]:
     try:
-        body = json.loads(req.http.get_data(cache=True) or b"null")
+        body = oslo_json_loads(req.http.get_data(cache=True) or b"null")
     except ValueError:
         raise BadRequest("Malformed request body") from None
     req.fake.schemas.validate(operation, "request", cmv.MIN_VERSION, body)

@@ -283,6 +283,20 @@ def test_non_json_body(api, path, body):
     assert fault(response) == (400, "Malformed request body")
 
 
+@pytest.mark.parametrize("path", ["attachments", f"attachments/{UNKNOWN}/action"])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-32"])
+def test_a_body_that_is_not_plain_utf8_is_malformed(api, fake, path, encoding):
+    """Cinder decodes a body as strict UTF-8 before parsing it (oslo's jsonutils): a
+    byte-order mark or a UTF-16 or UTF-32 body is malformed there (seen on Cinder 29),
+    though Python's json.loads of bytes would take them."""
+    body = {"attachment": {"volume_uuid": VOLUME}} if path == "attachments" else {
+        "os-complete": None}
+    response = api.post(path, data=json.dumps(body).encode(encoding),
+                        content_type="application/json")
+    assert fault(response) == (400, "Malformed request body")
+    assert fake.store.attachments == {}
+
+
 def test_non_json_body_on_put(api):
     reserved = api.create()
     response = api.put(f"attachments/{reserved['id']}", data="nope",

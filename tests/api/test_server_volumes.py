@@ -370,3 +370,29 @@ def test_cinder_asks_the_fakes_nova_before_a_user_deletes_an_attachment(client, 
                             headers=cinder)
     assert deleted.status_code == 200
     assert fake.attachments(volume_id=SHARED) == [nova_attachment]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+@pytest.mark.parametrize(("body", "message"), [
+    (b"[]", "[] is not of type 'object'"),
+    (b"null", "None is not of type 'object'"),
+    (b"{}", "'volumeAttachment' is a required property"),
+    (b'{"volumeAttachment": []}', "Invalid input for field/attribute volumeAttachment. "
+                                  "Value: []. [] is not of type 'object'"),
+    (b'{"volumeAttachment": {"volumeId": "x"}}', "Invalid input for field/attribute "
+                                                "volumeId. Value: x. 'x' is not a 'uuid'"),
+    (b"{nope", "Malformed request body"),
+    (b'\xef\xbb\xbf{"volumeAttachment": {}}', "Malformed request body"),  # a UTF-8 BOM
+    ('{"volumeAttachment": {}}'.encode("utf-16"), "Malformed request body"),
+])
+def test_a_body_nova_refuses_gets_its_400_first_and_changes_nothing(client, fake, method,
+                                                                   body, message):
+    """Nova validates the body before it looks at the server or the volume (its schema
+    decorator), and decodes it as strict UTF-8 first (oslo's jsonutils)."""
+    before = fake.dump()
+    path = ROOT if method == "POST" else f"{ROOT}/{VOLUME}"
+    response = client.open(path, method=method, data=body, headers={
+        **nova(), "Content-Type": "application/json"})
+    assert (response.status_code, response.json) == (400, fault("badRequest", 400, message))
+    assert fake.dump() == before
+    assert fake.errors == []

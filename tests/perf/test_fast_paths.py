@@ -248,16 +248,14 @@ def test_body_absent_reads_the_environ_as_werkzeug_does(length: str | None,
     assert body_absent(request) is expected
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-be", "utf-32-le"])
 @pytest.mark.parametrize("depth", [MAX_BODY_DEPTH - 1, MAX_BODY_DEPTH])
-def test_the_bracket_count_never_lets_a_too_deep_body_through(encoding: str,
-                                                              depth: int) -> None:
-    """_decode skips the depth walk when few brackets are in the bytes: in every
-    encoding json.loads reads, the walk's verdict must stay the same."""
+def test_the_bracket_count_never_lets_a_too_deep_body_through(depth: int) -> None:
+    """_decode skips the depth walk when few brackets are in the bytes: the walk's
+    verdict must stay the same (bodies are UTF-8: any other encoding is malformed)."""
     nested: Any = "x"
     for level in range(depth):
         nested = [nested] if level % 2 else {"k": nested}
-    raw = json.dumps({"attachment": nested}).encode(encoding)
+    raw = json.dumps({"attachment": nested}, ensure_ascii=False).encode()
     if depth + 1 > MAX_BODY_DEPTH:  # the outer object is one more level
         with pytest.raises(BadRequest, match="nested deeper"):
             _decode(raw)
