@@ -5,7 +5,10 @@ first (Cinder's size limit, the control token, keystonemiddleware's caller), the
 matched against the process-wide route table (``ROUTER``, compiled once into
 ``ROUTE_MAP``) and handled (``routing.dispatch`` for the /v3 API, a view for the
 rest); errors become Cinder's error bodies, and the response gets Cinder's
-headers, then the response hooks and a journal entry (``journaling``).
+headers, then the response hooks and a journal entry (``journaling``). An operation's
+JSON answer (``routing.JsonAnswer``) becomes a werkzeug response only when a response
+hook is there to see one; otherwise ``send_answer`` hands the server what that
+response would have sent.
 
 Flask's own request handling (app and request contexts, session, signals, hook
 lists) costs about 30 us a request, as much as all of the fake's own work, so the
