@@ -137,6 +137,15 @@ OPERATION_SUCCESS: dict[str, int] = {
        for name in ("create", "accept", "delete")},
     "message_delete": 204,
     "volume_upload_image": 202,
+    "volume_migrate": 202,
+    "snapshot_force_delete": 202,
+    "snapshot_reset_status": 202,
+    # Generic volume groups (api/groups.py).
+    **dict.fromkeys((
+        "group_type_create", "group_type_delete", "group_specs_create", "group_spec_delete",
+        "group_create", "group_create_from_src", "group_update", "group_delete",
+        "group_reset_status", "group_snapshot_create", "group_snapshot_delete",
+        "group_snapshot_reset_status"), 202),
 }
 README_START = "<!-- coverage-table:start (python -m fake_cinder.api.openapi --readme) -->"
 README_END = "<!-- coverage-table:end -->"
@@ -209,8 +218,10 @@ def _router_doc(route: Route) -> RouteDoc:
     operations = route.operations
     names = [op.name for op in operations]
     errors = set(V3_ERRORS)
-    for name in names:
-        errors.update(OPERATION_ERRORS.get(name, ()))
+    for operation in operations:
+        errors.update(OPERATION_ERRORS.get(operation.name, ()))
+        if operation.policies:
+            errors.add(403)  # a caller the policies refuse
     return RouteDoc(
         operation=" | ".join(names),
         summary=", ".join(names),
