@@ -107,13 +107,17 @@ OPERATION_ERRORS: dict[str, tuple[int, ...]] = {
     "message_delete": (403,),
     # Images (api/volume_images.py): policies; an image name that matches several.
     "volume_create": (409,),
+    # Generic volume groups (api/groups.py): a group type's name taken.
+    "group_type_create": (409,),
+    "group_type_update": (409,),
     **{f"volume_{name}": (403,) for name in (
         "upload_image", "set_image_metadata", "unset_image_metadata", "show_image_metadata",
         "set_bootable")},
 }
 # Operations that answer Cinder's 413 fault when over a quota.
 QUOTA_OPERATIONS = {"volume_create", "snapshot_create", "transfer_accept",
-                    "volume_transfer_accept", "volume_retype"}
+                    "volume_transfer_accept", "volume_retype", "group_create",
+                    "group_create_from_src", "group_snapshot_create"}
 # Success statuses other than 200 (handlers return them; Operation does not declare them).
 OPERATION_SUCCESS: dict[str, int] = {
     "attachment_complete": 204,
