@@ -306,14 +306,18 @@ def oslo_json_loads(raw: bytes) -> Any:
     """A body's JSON as Cinder and Nova read it (oslo's ``jsonutils.loads``): decoded as
     strict UTF-8 first, so a byte-order mark or a UTF-16 or UTF-32 body is malformed
     there (Python's ``json.loads`` of bytes would detect those encodings and take them;
-    seen on Cinder 29: 400). Raises ValueError."""
-    return json.loads(raw.decode("utf-8"))
+    seen on Cinder 29: 400). Raises ValueError, also for JSON nested deeper than
+    Python's parser goes."""
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to parse") from None
 
 
 def _decode(raw: bytes) -> Any:
     try:
         decoded = oslo_json_loads(raw)
-    except (ValueError, RecursionError):
+    except ValueError:
         raise BadRequest(MALFORMED_BODY) from None
     # A body with at most MAX_BODY_DEPTH opening brackets cannot nest deeper: counting
     # bytes (in C) spares the walk for nearly every body. Each "{" or "[" is one such

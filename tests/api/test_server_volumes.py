@@ -384,6 +384,7 @@ def test_cinder_asks_the_fakes_nova_before_a_user_deletes_an_attachment(client, 
     (b"{nope", "Malformed request body"),
     (b'\xef\xbb\xbf{"volumeAttachment": {}}', "Malformed request body"),  # a UTF-8 BOM
     ('{"volumeAttachment": {}}'.encode("utf-16"), "Malformed request body"),
+    (b"[" * 5000 + b"]" * 5000, "Malformed request body"),  # deeper than json parses
 ])
 def test_a_body_nova_refuses_gets_its_400_first_and_changes_nothing(client, fake, method,
                                                                    body, message):
